@@ -1,0 +1,107 @@
+"""The command line: parse options, call the pipeline, render, choose the exit code.
+
+Exit codes (design.md): 0 nothing left to fix; 1 clusters without a working network policy
+remain (for apply: ones akfix did not or could not fix); 2 usage error, or some input could not be
+read, parsed or written (each reported with file, line and reason; the rest is still processed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fixer import __version__
+from fixer.model import ENGINES
+from fixer.plan import ASSUMABLE_NETWORKS
+
+EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on usage errors, as design.md wants
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"akfix: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="akfix",
+        description="Find AKS clusters without a network-policy engine in IaC and fix them safely.",
+    )
+    parser.add_argument("--version", action="version", version=f"akfix {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    common = _Parser(add_help=False)
+    common.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: .)")
+    common.add_argument("--engine", choices=ENGINES, default="cilium", help="the engine to move clusters to (default: cilium)")
+    common.add_argument(
+        "--assume-network",
+        choices=ASSUMABLE_NETWORKS,
+        help="what clusters without a network_profile block really run (check with `az aks show --query networkProfile`): "
+        "azure (Azure CNI, node or pod subnet), azure-overlay, kubenet",
+    )
+    common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
+                        help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
+    common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
+    common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
+    common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors")
+
+    scan = commands.add_parser("scan", parents=[common], help="report clusters, their status and the fix akfix would make")
+    scan.add_argument("--format", choices=("text", "json"), default="text")
+    scan.add_argument("--allow-replacement", action="store_true", help=argparse.SUPPRESS)
+
+    apply = commands.add_parser("apply", parents=[common], help="fix clusters in place (or show the diff with --dry-run)")
+    apply.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
+    apply.add_argument("--allow-replacement", action="store_true",
+                       help="also write fixes that would destroy and recreate a live cluster")
+    apply.add_argument("--format", choices=("text", "json"), default="text", help="json: the scan document, after the run")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        options = _options(args)
+    except ValueError as exc:
+        print(f"akfix: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    from fixer.commands import run_apply, run_scan
+
+    if args.command == "scan":
+        return run_scan(args, options)
+    return run_apply(args, options)
+
+
+def _options(args):
+    from fixer.formats.terraform.plan_json import PlanFileError, load_plan
+    from fixer.pipeline import Options
+    from fixer.versions import exactly, parse_version
+
+    version = None
+    if args.azurerm_version:
+        parsed = parse_version(args.azurerm_version)
+        if parsed is None:
+            raise ValueError(f"--azurerm-version: not a version: {args.azurerm_version!r}")
+        version = exactly(parsed, "--azurerm-version")
+    plans = []
+    for path in args.plan:
+        try:
+            plans.append(load_plan(path))
+        except PlanFileError as exc:
+            raise ValueError(f"--plan {path}: {exc}") from exc
+    for path in args.paths or [Path(".")]:
+        if not path.exists():
+            raise ValueError(f"{path}: no such file or directory")
+    return Options(
+        engine=args.engine,
+        assume_network=args.assume_network,
+        switch_engines=args.switch,
+        allow_replacement=getattr(args, "allow_replacement", False),
+        azurerm_version=version,
+        plans=tuple(plans),
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""What `akfix scan` and `akfix apply` do with the pipeline's results."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from fixer import report
+from fixer.deliver import write_changes
+from fixer.pipeline import Options, RunResult, run
+
+EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
+
+
+def _roots(paths: list[Path]) -> list[tuple[str, Path, RunResult | None]]:
+    """(display prefix, root) per PATH; the prefix is empty for a single root (design.md: file
+    is relative to the scanned root)."""
+    paths = paths or [Path(".")]
+    return [("" if len(paths) == 1 else str(p), p, None) for p in paths]
+
+
+def _run_all(args, options: Options, verify: bool) -> list[tuple[str, RunResult]]:
+    results = []
+    for prefix, path, _ in _roots(args.paths):
+        root = path if path.is_dir() else path.parent
+        result = run(root, options, verify=verify)
+        if not path.is_dir():
+            keep = path.resolve().relative_to(result.root).as_posix()
+            result = RunResult(
+                result.root,
+                tuple(r for r in result.clusters if keep in (r.cluster.file, r.cluster.profile_file)),
+                tuple(c for c in result.changes if c.relpath == keep),
+                tuple(p for p in result.problems if p.file == keep),
+            )
+        results.append((prefix, result))
+    return results
+
+
+def _flatten(results):
+    reports = [(prefix, r) for prefix, result in results for r in result.clusters]
+    problems = [(prefix, p) for prefix, result in results for p in result.problems]
+    changes = [(prefix, c) for prefix, result in results for c in result.changes]
+    return reports, problems, changes
+
+
+def _print_problems(problems) -> None:
+    for prefix, problem in problems:
+        print(f"akfix: {report.display_path(prefix, problem.file)}:{problem.line}: {problem.message}", file=sys.stderr)
+
+
+def _exit_code(problems, remaining: bool) -> int:
+    if problems:
+        return EXIT_ERROR
+    return EXIT_REMAINING if remaining else EXIT_OK
+
+
+def run_scan(args, options: Options) -> int:
+    results = _run_all(args, options, verify=False)
+    reports, problems, _ = _flatten(results)
+    if args.format == "json":
+        print(report.to_json(options.engine, reports, problems))
+    else:
+        print(report.table(reports, verbose=not args.quiet))
+        if not args.quiet:
+            print()
+            print(report.summary([r for _, r in reports], len(problems), None, options.allow_replacement))
+    _print_problems(problems)
+    remaining = any(r.status.value != "compliant" for _, r in reports)
+    return _exit_code(problems, remaining)
+
+
+def run_apply(args, options: Options) -> int:
+    results = _run_all(args, options, verify=True)
+    reports, problems, changes = _flatten(results)
+    if args.dry_run:
+        diff = report.unified_diff(changes)
+        if diff:
+            sys.stdout.write(diff)
+    else:
+        for prefix, result in results:
+            for problem in write_changes(list(result.changes)):
+                problems.append((prefix, problem))
+    info = sys.stderr if args.format == "text" else None
+    if args.format == "json":
+        print(report.to_json(options.engine, reports, problems))
+    elif not args.quiet:
+        print(report.table(reports), file=info)
+        print(file=info)
+        print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement), file=info)
+        if not args.dry_run and changes:
+            for prefix, change in changes:
+                print(f"wrote {report.display_path(prefix, change.relpath)}", file=info)
+    _print_problems(problems)
+    remaining = any(r.remains for _, r in reports) or (args.dry_run and bool(changes))
+    return _exit_code(problems, remaining)

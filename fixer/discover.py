@@ -1,0 +1,121 @@
+"""Candidate files: list fast, read once, drop what cannot hold a cluster before any parser runs.
+
+In a git work tree the listing comes from `git ls-files` (tracked plus untracked-but-not-ignored);
+elsewhere from a directory walk that skips `.git`, `.terraform` and `node_modules`. Each file that
+cannot be read safely (a link out of the tree, unreadable, huge) becomes a Problem and the rest go on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from fixer.model import Problem
+
+SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__"})
+MAX_BYTES = 16 * 1024 * 1024  # larger IaC files are generated artefacts, not something to edit
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path  # absolute
+    relpath: str  # relative to the root, forward slashes
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Listing:
+    root: Path
+    files: tuple[str, ...]  # every file under the root (relative), whatever its type
+    git: bool
+
+
+def list_files(root: Path) -> Listing:
+    root = root.resolve()
+    listed = _git_files(root)
+    if listed is not None:
+        return Listing(root, tuple(sorted(listed)), True)
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        rel = os.path.relpath(directory, root)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        found.extend(prefix + name for name in filenames)
+    return Listing(root, tuple(sorted(found)), False)
+
+
+def _git_files(root: Path) -> list[str] | None:
+    if not (root / ".git").exists() and not _inside_work_tree(root):
+        return None
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z", "--", "."],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = [name for name in out.decode("utf-8", "surrogateescape").split("\0") if name]
+    # Deleted-but-tracked files still appear in ls-files; skipped dirs may be committed by mistake.
+    return [n for n in names if not (set(n.split("/")[:-1]) & SKIP_DIRS)]
+
+
+def _inside_work_tree(root: Path) -> bool:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
+            capture_output=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0 and result.stdout.strip() == b"true"
+
+
+def read_candidates(listing: Listing, suffixes: tuple[str, ...], markers: tuple[bytes, ...]) -> tuple[list[Candidate], list[Problem]]:
+    """Files with one of the suffixes that contain one of the markers."""
+    candidates: list[Candidate] = []
+    problems: list[Problem] = []
+    for relpath in listing.files:
+        if not relpath.endswith(suffixes):
+            continue
+        path = listing.root / relpath
+        data, problem = read_safely(listing.root, path, relpath)
+        if problem:
+            problems.append(problem)
+            continue
+        if data is None:
+            continue
+        if any(marker in data for marker in markers) or (data[:2] in (b"\xff\xfe", b"\xfe\xff") and _utf16_has(data, markers)):
+            candidates.append(Candidate(path, relpath, data))
+    return candidates, problems
+
+
+def _utf16_has(data: bytes, markers: tuple[bytes, ...]) -> bool:
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return any(marker.decode() in text for marker in markers)
+
+
+def read_safely(root: Path, path: Path, relpath: str) -> tuple[bytes | None, Problem | None]:
+    """A file's bytes, or the reason it must be left alone. (None, None) = vanished, skip."""
+    try:
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                return None, Problem(relpath, 1, f"symlink points outside the scanned tree ({target}); left untouched")
+            if not target.is_file():
+                return None, None
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, Problem(relpath, 1, f"file is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} MiB limit; left untouched")
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return None, None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop in resolve()
+        return None, Problem(relpath, 1, f"cannot read: {getattr(exc, 'strerror', None) or exc}")

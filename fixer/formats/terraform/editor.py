@@ -1,0 +1,313 @@
+"""Turn a Fix into byte edits on a Terraform file, the way a person would write them.
+
+Three operations, each small (hcledit style):
+- set an existing attribute's value (replace the expression's bytes only);
+- insert missing attributes into an existing block, joining the `=` alignment chain as
+  `terraform fmt` would (and keeping trailing comments aligned);
+- add a `network_profile` block to a resource.
+One-line blocks are expanded to the multi-line form, since HCL allows one attribute at most in a
+one-line block. Nothing outside the edited lines is touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fixer.formats.terraform import hcl
+from fixer.model import Change, Edit, Fix
+
+# Where new attributes go: after the first of these that the block has (keeps related settings
+# together), else after the last single-line attribute.
+_ANCHOR_ORDER = ("network_data_plane", "ebpf_data_plane", "network_policy", "network_plugin_mode", "network_plugin")
+
+
+class EditFailure(ValueError):
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def edits_for(body: bytes, resource_type: str, name: str, fix: Fix, newline: bytes) -> list[Edit]:
+    """Edits (offsets into `body`, the file without its BOM) that apply `fix` to one resource."""
+    root = hcl.parse(body).root_node
+    resource = next(
+        (b for b in hcl.blocks(hcl.body_of(root)) if b.type == "resource" and b.labels == (resource_type, name)),
+        None,
+    )
+    if resource is None:
+        raise EditFailure(f"resource {resource_type}.{name} not found", 1)
+    profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
+    if profile is None:
+        if not fix.add_block:
+            raise EditFailure("network_profile block not found", resource.node.start_point[0] + 1)
+        return [_add_block(body, resource, fix.changes, newline)]
+    changes = fix.changes
+    if fix.add_block:
+        # An override file or an earlier edit added the block meanwhile: only set what is missing.
+        changes = tuple(c for c in changes if c.attribute not in ("network_plugin", "network_plugin_mode"))
+    return _set_attributes(body, profile, changes, newline)
+
+
+# --- layout helpers -------------------------------------------------------------------------
+
+
+def _line_start(body: bytes, offset: int) -> int:
+    return body.rfind(b"\n", 0, offset) + 1
+
+
+def _line_end(body: bytes, offset: int) -> int:
+    """Offset just past the newline that ends the line holding `offset`."""
+    end = body.find(b"\n", offset)
+    return len(body) if end < 0 else end + 1
+
+
+def _indent_of(body: bytes, offset: int) -> bytes:
+    start = _line_start(body, offset)
+    prefix = body[start:offset]
+    return prefix if prefix.strip() == b"" else b""
+
+
+def _indent_unit(body: bytes, block: hcl.Block) -> bytes:
+    """The file's indentation step, read from the block's first indented child line."""
+    outer = _indent_of(body, block.node.start_byte)
+    inner_body = block.body
+    if inner_body is not None and inner_body.child_count and not block.one_line:
+        inner = _indent_of(body, inner_body.children[0].start_byte)
+        if inner.startswith(outer) and len(inner) > len(outer):
+            return inner[len(outer):]
+    return b"\t" if outer.startswith(b"\t") else b"  "
+
+
+def _quote(value: str) -> bytes:
+    return ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"').encode()
+
+
+def _aligned(rows: list[tuple[str, bytes]], indent: bytes, newline: bytes) -> bytes:
+    """`key = value` lines aligned as terraform fmt aligns a chain."""
+    width = max((len(key) for key, _ in rows), default=0)
+    return b"".join(indent + key.encode() + b" " * (width - len(key) + 1) + b"= " + value + newline for key, value in rows)
+
+
+# --- operation: add a network_profile block ---------------------------------------------------
+
+
+def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], newline: bytes) -> Edit:
+    if resource.one_line:
+        raise EditFailure("one-line resource block: expand it first", resource.node.start_point[0] + 1)
+    outer = _indent_of(body, resource.node.start_byte)
+    indent = outer + _indent_unit(body, resource)
+    inner = indent + _indent_unit(body, resource)
+    block = (
+        indent + b"network_profile {" + newline
+        + _aligned([(c.attribute, _quote(c.value)) for c in changes], inner, newline)
+        + indent + b"}" + newline
+    )
+    node_pool = next((b for b in hcl.blocks(resource.body) if b.type == "default_node_pool"), None)
+    if node_pool is not None:
+        at = _line_end(body, node_pool.node.end_byte)
+        return Edit(at, at, newline + block)
+    close = resource.close_brace
+    assert close is not None
+    at = _line_start(body, close.start_byte)
+    if body[at:close.start_byte].strip():
+        # `... }` closes on a line with content: break the line before the brace.
+        return Edit(close.start_byte, close.start_byte, newline + newline + block + outer)
+    previous = body[_line_start(body, at - 1):at] if at else b""
+    gap = b"" if previous.strip() in (b"", b"{") else newline
+    return Edit(at, at, gap + block)
+
+
+# --- operation: set attributes in an existing block ------------------------------------------
+
+
+@dataclass
+class _Row:
+    """One line of a block body that holds a single-line (or heredoc) attribute."""
+
+    row: int  # first line
+    last: int  # last line (differs for heredocs)
+    key: str
+    key_end: int = 0
+    eq: int = 0
+    expr_start: int = 0
+    expr_end: int = 0
+    value: bytes = b""  # expression bytes after the edit
+    comment: int | None = None  # offset of a trailing comment
+    new: bool = False
+
+
+def _set_attributes(body: bytes, block: hcl.Block, changes: tuple[Change, ...], newline: bytes) -> list[Edit]:
+    inner_body = block.body
+    existing = dict(hcl.attributes(inner_body))
+    updates: dict[str, bytes] = {}
+    additions: list[Change] = []
+    for change in changes:
+        node = existing.get(change.attribute)
+        if node is None:
+            additions.append(change)
+            continue
+        expression = hcl.expression_of(node)
+        if expression is None or hcl.string_content(expression) != change.value:
+            updates[change.attribute] = _quote(change.value)
+    if not updates and not additions:
+        return []
+    if block.one_line:
+        return [_expand_one_line(body, block, updates, additions, newline)]
+    return _edit_multiline(body, block, updates, additions, newline)
+
+
+def _expand_one_line(body: bytes, block: hcl.Block, updates: dict[str, bytes], additions: list[Change], newline: bytes) -> Edit:
+    inner_body = block.body
+    if inner_body is not None and any(c.type == "comment" for c in inner_body.children):
+        raise EditFailure("comment inside a one-line network_profile block", block.node.start_point[0] + 1)
+    indent = _indent_of(body, block.node.start_byte)
+    inner = indent + _indent_unit(body, block)
+    rows: list[tuple[str, bytes]] = []
+    for key, node in hcl.attributes(inner_body):
+        expression = hcl.expression_of(node)
+        rows.append((key, updates.get(key, expression.text if expression is not None else b"")))
+    keys = [key for key, _ in rows]
+    at = _anchor_index(keys) + 1
+    rows[at:at] = [(c.attribute, _quote(c.value)) for c in additions]
+    text = b"network_profile {" + newline + _aligned(rows, inner, newline) + indent + b"}"
+    return Edit(block.node.start_byte, block.node.end_byte, text)
+
+
+def _anchor_index(keys: list[str]) -> int:
+    for name in _ANCHOR_ORDER:
+        if name in keys:
+            return keys.index(name)
+    return len(keys) - 1
+
+
+def _rows(inner_body, updates: dict[str, bytes]) -> list[_Row]:
+    """The alignment rows of a body. Other lines (blocks, comment lines, multi-line values that
+    open a bracket, blank lines) break chains simply by not being rows."""
+    rows: list[_Row] = []
+    for child in inner_body.children if inner_body is not None else ():
+        first, last = child.start_point[0], child.end_point[0]
+        if child.type == "attribute":
+            key_node, expression = child.child(0), hcl.expression_of(child)
+            eq = next((c for c in child.children if c.type == "="), None)
+            heredoc = expression is not None and (expression.text or b"").startswith(b"<<")
+            if expression is None or eq is None or (first != last and not heredoc):
+                continue
+            key = hcl.text(key_node)
+            rows.append(
+                _Row(
+                    row=first,
+                    last=last,
+                    key=key,
+                    key_end=key_node.end_byte,
+                    eq=eq.start_byte,
+                    expr_start=expression.start_byte,
+                    expr_end=expression.end_byte,
+                    value=updates.get(key, expression.text or b""),
+                )
+            )
+        elif child.type == "comment" and rows and rows[-1].last == first and rows[-1].row == rows[-1].last:
+            rows[-1].comment = rows[-1].comment if rows[-1].comment is not None else child.start_byte
+    return rows
+
+
+def _runs(rows: list[_Row]) -> list[list[_Row]]:
+    """Rows on consecutive lines: what terraform fmt aligns together. Inserted rows sit right
+    after their anchor, so they join its run."""
+    runs: list[list[_Row]] = []
+    for row in rows:
+        if runs and (row.new or row.row == runs[-1][-1].last + 1):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
+
+
+def _widths(rows: list[_Row]) -> dict[int, int]:
+    return {id(row): max(len(r.key) for r in run) for run in _runs(rows) for row in run}
+
+
+def _edit_multiline(body: bytes, block: hcl.Block, updates: dict[str, bytes], additions: list[Change], newline: bytes) -> list[Edit]:
+    rows = _rows(block.body, updates)
+    before = _widths(rows)
+    # Realign only a file that terraform fmt would leave as it is; an unaligned file stays so.
+    aligned = all(row.eq - row.key_end == before[id(row)] - len(row.key) + 1 for row in rows)
+
+    new_rows: list[_Row] = []
+    at, indent = 0, b""
+    if additions:
+        anchor = _pick_anchor(rows)
+        block_indent = _indent_of(body, block.node.start_byte)
+        if anchor is not None:
+            at = _line_end(body, anchor.comment if anchor.comment is not None else anchor.expr_end)
+            indent = _indent_of(body, _key_start(body, anchor)) or block_indent + _indent_unit(body, block)
+            row = anchor.last
+        else:
+            at = _line_end(body, block.open_brace.end_byte)
+            indent = block_indent + _indent_unit(body, block)
+            row = block.node.start_point[0]
+        new_rows = [_Row(row=row, last=row, key=c.attribute, value=_quote(c.value), new=True) for c in additions]
+    ordered = sorted(rows + new_rows, key=lambda r: (r.row, r.new))
+    widths = _widths(ordered) if aligned else {id(r): len(r.key) for r in ordered}
+
+    edits: list[Edit] = []
+    for row in rows:
+        want = widths[id(row)] - len(row.key) + 1
+        if aligned and row.eq - row.key_end != want:
+            edits.append(Edit(row.key_end, row.eq, b" " * want))
+        if row.key in updates:
+            edits.append(Edit(row.expr_start, row.expr_end, updates[row.key]))
+    if aligned:
+        edits.extend(_realign_comments(body, rows, widths))
+    if new_rows:
+        text = b"".join(
+            indent + r.key.encode() + b" " * (widths[id(r)] - len(r.key) + 1) + b"= " + r.value + newline for r in new_rows
+        )
+        edits.append(Edit(at, at, text))
+    return edits
+
+
+def _pick_anchor(rows: list[_Row]) -> _Row | None:
+    by_key = {r.key: r for r in rows}
+    for name in _ANCHOR_ORDER:
+        if name in by_key:
+            return by_key[name]
+    return rows[-1] if rows else None
+
+
+def _key_start(body: bytes, row: _Row) -> int:
+    start = _line_start(body, row.key_end)
+    line = body[start:row.key_end]
+    return start + (len(line) - len(line.lstrip()))
+
+
+def _realign_comments(body: bytes, rows: list[_Row], widths: dict[int, int]) -> list[Edit]:
+    """Keep trailing comments of consecutive lines in one column, as terraform fmt does."""
+    edits: list[Edit] = []
+    commented = [r for r in rows if r.comment is not None]
+    runs: list[list[_Row]] = []
+    for row in commented:
+        if runs and row.row == runs[-1][-1].row + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    for run in runs:
+        before = [_columns(body, r, r.eq - r.key_end, body[r.expr_start:r.expr_end]) for r in run]
+        if any(_column_of(body, r.comment) != max(before) + 1 for r in run):
+            continue  # the original run was not aligned: leave it as it was
+        after = [_columns(body, r, widths[id(r)] - len(r.key) + 1, r.value) for r in run]
+        column = max(after) + 1
+        for row, width in zip(run, after):
+            want = b" " * (column - width)
+            if body[row.expr_end:row.comment] != want:
+                edits.append(Edit(row.expr_end, row.comment, want))
+    return edits
+
+
+def _column_of(body: bytes, offset: int) -> int:
+    return len(body[_line_start(body, offset):offset].decode("utf-8", "replace"))
+
+
+def _columns(body: bytes, row: _Row, pad: int, value: bytes) -> int:
+    """Width of a row's text before its comment, with the given padding and value."""
+    prefix = body[_line_start(body, row.key_end):row.key_end] + b" " * pad + body[row.eq:row.expr_start] + value
+    return len(prefix.decode("utf-8", "replace"))

@@ -1,0 +1,158 @@
+"""Find AKS cluster and node-pool declarations in one Terraform file.
+
+Only `resource "azurerm_kubernetes_cluster"` blocks are clusters. `data` sources, AKS Automatic
+(`azurerm_kubernetes_automatic_cluster`, always Cilium), references in outputs and commented-out
+code are not: they are either other block types or comments in the syntax tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fixer.formats.terraform import hcl
+from fixer.model import MISSING, Profile, Value, ValueKind
+
+CLUSTER_TYPE = "azurerm_kubernetes_cluster"
+NODE_POOL_TYPE = "azurerm_kubernetes_cluster_node_pool"
+DATA_PLANE_ATTRIBUTES = ("network_data_plane", "ebpf_data_plane")
+
+
+class ParseFailure(ValueError):
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ClusterDecl:
+    """One cluster resource block in one file, before `*_override.tf` files are merged in."""
+
+    address: str
+    name: str
+    file: str
+    line: int
+    profile: Profile  # from this block alone
+    sets_profile: bool  # the block has a network_profile (static or dynamic)
+    sets_node_pool: bool  # the block has a default_node_pool
+    kubernetes_version: Value
+    attribute_names: frozenset[str]  # every network_profile attribute written, for version hints
+
+
+@dataclass(frozen=True)
+class NodePoolDecl:
+    address: str
+    file: str
+    line: int
+    windows: bool
+    cluster_name: str | None  # the azurerm_kubernetes_cluster it references, when visible
+
+
+@dataclass(frozen=True)
+class FileDecls:
+    clusters: tuple[ClusterDecl, ...]
+    node_pools: tuple[NodePoolDecl, ...]
+
+
+def value_of(attribute_node, line_offset: int = 0) -> Value:
+    expression = hcl.expression_of(attribute_node)
+    if expression is None:
+        return MISSING
+    line = expression.start_point[0] + 1 + line_offset
+    literal = hcl.string_content(expression)
+    if literal is not None:
+        return Value(ValueKind.LITERAL, literal, line)
+    if hcl.is_null(expression):
+        return MISSING
+    return Value(ValueKind.EXPRESSION, hcl.text(expression).strip(), line)
+
+
+def locate(body: bytes, relpath: str) -> FileDecls:
+    """Declarations in one file; raises ParseFailure when the file has syntax errors."""
+    tree = hcl.parse(body)
+    root = tree.root_node
+    if root.has_error:
+        line = hcl.first_error_line(root) or 1
+        raise ParseFailure("HCL syntax error (tree-sitter could not parse this region)", line)
+    clusters: list[ClusterDecl] = []
+    pools: list[NodePoolDecl] = []
+    for block in hcl.blocks(hcl.body_of(root)):
+        if block.type != "resource" or len(block.labels) != 2:
+            continue
+        resource_type, name = block.labels
+        if resource_type == CLUSTER_TYPE:
+            clusters.append(_cluster(block, name, relpath))
+        elif resource_type == NODE_POOL_TYPE:
+            pools.append(_node_pool(block, name, relpath))
+    return FileDecls(tuple(clusters), tuple(pools))
+
+
+def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
+    body = block.body
+    profile_block = None
+    dynamic = False
+    node_pool_block = None
+    for child in hcl.blocks(body):
+        if child.type == "network_profile":
+            profile_block = child
+        elif child.type == "dynamic" and child.labels[:1] == ("network_profile",):
+            dynamic = True
+        elif child.type == "default_node_pool":
+            node_pool_block = child
+    fields: dict[str, Value] = {}
+    data_plane_attribute = None
+    names: set[str] = set()
+    if profile_block is not None:
+        for key, node in hcl.attributes(profile_block.body):
+            names.add(key)
+            fields[key] = value_of(node)
+            if key in DATA_PLANE_ATTRIBUTES:
+                data_plane_attribute = key
+        names.update(b.type for b in hcl.blocks(profile_block.body))
+    pod_subnet = MISSING
+    if node_pool_block is not None:
+        node = hcl.attribute(node_pool_block.body, "pod_subnet_id")
+        pod_subnet = value_of(node) if node is not None else MISSING
+    version_node = hcl.attribute(body, "kubernetes_version")
+    profile = Profile(
+        block_present=profile_block is not None,
+        block_dynamic=dynamic,
+        plugin=fields.get("network_plugin", MISSING),
+        plugin_mode=fields.get("network_plugin_mode", MISSING),
+        policy=fields.get("network_policy", MISSING),
+        data_plane=fields.get(data_plane_attribute, MISSING) if data_plane_attribute else MISSING,
+        data_plane_attribute=data_plane_attribute,
+        pod_subnet=pod_subnet,
+        outbound_type=fields.get("outbound_type", MISSING),
+        kubernetes_version=value_of(version_node) if version_node is not None else MISSING,
+    )
+    return ClusterDecl(
+        address=f"{CLUSTER_TYPE}.{name}",
+        name=name,
+        file=relpath,
+        line=block.node.start_point[0] + 1,
+        profile=profile,
+        sets_profile=profile_block is not None or dynamic,
+        sets_node_pool=node_pool_block is not None,
+        kubernetes_version=profile.kubernetes_version,
+        attribute_names=frozenset(names),
+    )
+
+
+def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
+    body = block.body
+    os_node = hcl.attribute(body, "os_type")
+    os_type = value_of(os_node).literal if os_node is not None else None
+    ref_node = hcl.attribute(body, "kubernetes_cluster_id")
+    cluster_name = None
+    if ref_node is not None:
+        ref = value_of(ref_node).text or ""
+        prefix = f"{CLUSTER_TYPE}."
+        if ref.startswith(prefix):
+            cluster_name = ref[len(prefix):].split(".")[0].split("[")[0]
+    return NodePoolDecl(
+        address=f"{NODE_POOL_TYPE}.{name}",
+        file=relpath,
+        line=block.node.start_point[0] + 1,
+        windows=(os_type or "").lower() == "windows",
+        cluster_name=cluster_name,
+    )

@@ -1,0 +1,72 @@
+"""Turn the declarations of one Terraform module (a directory) into clusters.
+
+Terraform merges `override.tf` and `*_override.tf` files into the blocks they name, in lexical
+order: an attribute replaces the original's, and a nested block type replaces every block of that
+type in the original. So an override that writes `network_profile` decides the effective profile,
+and is where the fix must go.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import replace
+
+from fixer.formats.terraform.locate import ClusterDecl, FileDecls
+from fixer.model import Cluster, Profile
+
+
+def is_override_file(relpath: str) -> bool:
+    name = posixpath.basename(relpath)
+    stem = name[: -len(".tf.json")] if name.endswith(".tf.json") else name[: -len(".tf")]
+    return stem == "override" or stem.endswith("_override")
+
+
+def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Cluster]:
+    """Clusters declared in one directory, overrides merged, Windows pools attached."""
+    base: dict[str, ClusterDecl] = {}
+    overrides: dict[str, list[ClusterDecl]] = {}
+    for relpath in sorted(files, key=posixpath.basename):
+        for decl in files[relpath].clusters:
+            if is_override_file(relpath):
+                overrides.setdefault(decl.address, []).append(decl)
+            else:
+                base.setdefault(decl.address, decl)
+    pools = [pool for decls in files.values() for pool in decls.node_pools]
+    clusters = []
+    for address, decl in base.items():
+        profile, profile_file = _merged_profile(decl, overrides.get(address, []))
+        windows = tuple(
+            sorted(p.address for p in pools if p.windows and p.cluster_name in (None, decl.name))
+        )
+        clusters.append(
+            Cluster(
+                file=decl.file,
+                line=decl.line,
+                format="terraform",
+                address=address,
+                profile=profile,
+                module_dir=module_dir,
+                profile_file=profile_file,
+                windows_pools=windows,
+                anchor=decl,
+            )
+        )
+    return clusters
+
+
+def _merged_profile(decl: ClusterDecl, overrides: list[ClusterDecl]) -> tuple[Profile, str]:
+    profile, profile_file = decl.profile, decl.file
+    for override in overrides:
+        if override.sets_profile:
+            # The override's network_profile replaces the original's entirely.
+            profile = replace(
+                override.profile,
+                pod_subnet=profile.pod_subnet,
+                kubernetes_version=profile.kubernetes_version,
+            )
+            profile_file = override.file
+        if override.sets_node_pool:
+            profile = replace(profile, pod_subnet=override.profile.pod_subnet)
+        if not override.kubernetes_version.is_missing:
+            profile = replace(profile, kubernetes_version=override.kubernetes_version)
+    return profile, profile_file

@@ -1,0 +1,77 @@
+"""Live values from `terraform show -json` (a saved plan or the state).
+
+The code cannot say which plugin a cluster without a network_profile block runs, or whether an
+engine was switched on outside Terraform; the plan and state can. A plan's `before` values are the
+refreshed live state; a state file's `values` are the last applied ones.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from fixer.model import LiveState
+from fixer.versions import VersionRange, parse_constraint
+
+CLUSTER_TYPE = "azurerm_kubernetes_cluster"
+
+
+class PlanFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    live: dict[str, LiveState]  # full address (module.x.azurerm_kubernetes_cluster.y) -> values
+    azurerm: VersionRange | None  # the provider constraint recorded in the plan's configuration
+
+    def for_address(self, address: str) -> LiveState | None:
+        """Exact match first, then a unique `module.*.<address>` match; [index] keys ignored."""
+        if address in self.live:
+            return self.live[address]
+        matches = [v for k, v in self.live.items() if _strip_index(k).endswith("." + address) or _strip_index(k) == address]
+        return matches[0] if len(matches) == 1 else None
+
+
+def _strip_index(address: str) -> str:
+    return address.split("[")[0] if address.endswith("]") else address
+
+
+def load_plan(path: Path) -> PlanFacts:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"cannot read plan JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise PlanFileError("not a `terraform show -json` document")
+    live: dict[str, LiveState] = {}
+    for change in document.get("resource_changes", []) or []:
+        if change.get("type") == CLUSTER_TYPE and (change.get("change") or {}).get("before"):
+            live[change["address"]] = _live(change["change"]["before"], str(path))
+    for values in (document.get("prior_state") or {}).get("values"), document.get("values"):
+        if values:
+            for resource in _resources(values.get("root_module") or {}):
+                if resource.get("type") == CLUSTER_TYPE and resource.get("mode", "managed") == "managed":
+                    live.setdefault(resource["address"], _live(resource.get("values") or {}, str(path)))
+    constraint = (((document.get("configuration") or {}).get("provider_config") or {}).get("azurerm") or {}).get("version_constraint")
+    return PlanFacts(live, parse_constraint(constraint, f"{path.name} provider constraint") if constraint else None)
+
+
+def _resources(module: dict):
+    yield from module.get("resources", []) or []
+    for child in module.get("child_modules", []) or []:
+        yield from _resources(child)
+
+
+def _live(values: dict, source: str) -> LiveState:
+    profiles = values.get("network_profile") or [{}]
+    profile = profiles[0] if isinstance(profiles, list) and profiles else {}
+    data_plane = profile.get("network_data_plane") or profile.get("ebpf_data_plane") or None
+    return LiveState(
+        plugin=profile.get("network_plugin") or None,
+        plugin_mode=profile.get("network_plugin_mode") or None,
+        policy=profile.get("network_policy") or "",
+        data_plane=data_plane,
+        source=source,
+    )

@@ -1,0 +1,58 @@
+"""Independent read-back of an edited Terraform file with python-hcl2.
+
+python-hcl2 shares no code with tree-sitter, so a value it reads back was really written where
+Terraform will see it (not inside a comment, a heredoc, or a broken block).
+"""
+
+from __future__ import annotations
+
+from fixer.model import Change
+
+
+class ReadbackFailure(ValueError):
+    pass
+
+
+def _unquote(value: object) -> object:
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def _key(mapping: dict, name: str):
+    """python-hcl2 8 keeps the quotes of block labels: accept both spellings."""
+    if name in mapping:
+        return mapping[name]
+    return mapping.get(f'"{name}"')
+
+
+def read_profile(text: str, resource_type: str, name: str) -> dict[str, object]:
+    """The network_profile attributes of one resource, as python-hcl2 reads them."""
+    import hcl2
+
+    try:
+        document = hcl2.loads(text)
+    except Exception as exc:  # python-hcl2 raises lark errors of several types
+        raise ReadbackFailure(f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}") from exc
+    for resources in document.get("resource", []):
+        by_name = _key(resources, resource_type)
+        if not by_name:
+            continue
+        body = _key(by_name, name)
+        if body is None:
+            continue
+        profiles = body.get("network_profile") or []
+        if not profiles:
+            return {}
+        return {k: _unquote(v) for k, v in profiles[0].items() if not k.startswith("__")}
+    raise ReadbackFailure(f"python-hcl2 does not see resource {resource_type}.{name}")
+
+
+def check_readback(text: str, resource_type: str, name: str, changes: tuple[Change, ...]) -> None:
+    profile = read_profile(text, resource_type, name)
+    for change in changes:
+        got = profile.get(change.attribute)
+        if got != change.value:
+            raise ReadbackFailure(
+                f"read-back mismatch for {resource_type}.{name}: {change.attribute} is {got!r}, expected {change.value!r}"
+            )

@@ -1,0 +1,162 @@
+"""Which azurerm version a Terraform module runs with.
+
+In order of trust: the module's `.terraform.lock.hcl`, then the lock file of a root module that
+calls it (`source = "./modules/aks"`), then the `required_providers` constraints of the module and
+its visible callers, intersected; else unknown. The code's own attributes narrow what is left
+(`network_data_plane` exists only from 3.108, `ebpf_data_plane` only before 4.0, ...).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fixer.model import Profile
+from fixer.rules import azurerm as rules
+from fixer.versions import UNKNOWN, VersionRange, exactly, parse_constraint, parse_version
+
+LOCK_FILE = ".terraform.lock.hcl"
+
+_LOCK_AZURERM = re.compile(
+    rb'provider\s+"(?:registry\.terraform\.io|registry\.opentofu\.org)/hashicorp/azurerm"\s*\{[^}]*?\bversion\s*=\s*"([^"]+)"',
+    re.S,
+)
+_REQUIRED_PROVIDERS = re.compile(rb"required_providers\s*\{", re.S)
+# `azurerm = { source = "hashicorp/azurerm", version = "~> 3.0" }` (any order, any layout)
+_AZURERM_OBJECT = re.compile(rb"\bazurerm\s*=\s*\{([^{}]*)\}", re.S)
+_VERSION_ATTRIBUTE = re.compile(rb'\bversion\s*=\s*"([^"]+)"')
+# Terraform 0.12 style: `azurerm = "~> 2.0"`
+_AZURERM_STRING = re.compile(rb'\bazurerm\s*=\s*"([^"]+)"')
+_MODULE_SOURCE = re.compile(rb'\bsource\s*=\s*"(\.{1,2}/[^"]*)"')
+
+
+def lock_version(data: bytes, source: str) -> VersionRange | None:
+    match = _LOCK_AZURERM.search(data)
+    if not match:
+        return None
+    version = parse_version(match.group(1).decode())
+    return exactly(version, source) if version else None
+
+
+def required_azurerm(data: bytes, source: str) -> VersionRange | None:
+    """The azurerm constraint of a file's `required_providers`, if it has one."""
+    for block in _REQUIRED_PROVIDERS.finditer(data):
+        tail = data[block.end():block.end() + 4000]
+        for match in _AZURERM_OBJECT.finditer(tail):
+            version = _VERSION_ATTRIBUTE.search(match.group(1))
+            if version:
+                return parse_constraint(version.group(1).decode(), source)
+        match = _AZURERM_STRING.search(tail)
+        if match:
+            return parse_constraint(match.group(1).decode(), source)
+    return None
+
+
+@dataclass
+class VersionResolver:
+    """Answers "which azurerm?" per module directory, reading each file at most once."""
+
+    root: Path
+    tf_files: list[str]  # every .tf file in the tree (relative, forward slashes)
+    _per_dir: dict[str, VersionRange | None] = field(default_factory=dict)
+    _callers: dict[str, set[str]] | None = None
+
+    def for_module(self, module_dir: str) -> VersionRange:
+        seen: set[str] = set()
+        return self._resolve(module_dir, seen) or UNKNOWN
+
+    def _resolve(self, module_dir: str, seen: set[str]) -> VersionRange | None:
+        if module_dir in seen:
+            return None
+        seen.add(module_dir)
+        own = self._own(module_dir)
+        if own is not None and own.exact:
+            return own
+        found = own
+        for caller in sorted(self._caller_index().get(module_dir, ())):
+            theirs = self._resolve(caller, seen)
+            if theirs is None:
+                continue
+            if theirs.exact and (found is None or found.contains(theirs.low)):
+                return theirs
+            found = theirs if found is None else found.intersect(theirs)
+        return found
+
+    def _own(self, module_dir: str) -> VersionRange | None:
+        if module_dir not in self._per_dir:
+            self._per_dir[module_dir] = self._read_own(module_dir)
+        return self._per_dir[module_dir]
+
+    def _read_own(self, module_dir: str) -> VersionRange | None:
+        directory = self.root / module_dir if module_dir else self.root
+        lock_path = directory / LOCK_FILE
+        lock_name = posixpath.join(module_dir, LOCK_FILE) if module_dir else LOCK_FILE
+        if lock_path.is_file():
+            try:
+                found = lock_version(lock_path.read_bytes(), lock_name)
+            except OSError:
+                found = None
+            if found:
+                return found
+        result = None
+        for relpath in self.tf_files:
+            if posixpath.dirname(relpath) != module_dir:
+                continue
+            data = _read(self.root / relpath)
+            if b"required_providers" not in data:
+                continue
+            constraint = required_azurerm(data, relpath)
+            if constraint is not None:
+                result = constraint if result is None else result.intersect(constraint)
+        return result
+
+    def _caller_index(self) -> dict[str, set[str]]:
+        """module directory -> directories that call it with a local `source`. Built on first need."""
+        if self._callers is None:
+            self._callers = {}
+            for relpath in self.tf_files:
+                data = _read(self.root / relpath)
+                if b"module" not in data:
+                    continue
+                caller = posixpath.dirname(relpath)
+                for match in _MODULE_SOURCE.finditer(data):
+                    target = posixpath.normpath(posixpath.join(caller, match.group(1).decode()))
+                    target = "" if target == "." else target
+                    if not target.startswith(".."):
+                        self._callers.setdefault(target, set()).add(caller)
+        return self._callers
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def narrow_by_code(versions: VersionRange, profile: Profile, attribute_names: frozenset[str]) -> VersionRange:
+    """What the code itself proves about the provider version (it was valid for it)."""
+    if versions.exact:
+        return versions
+    low, high = versions.low, versions.high
+    for name in attribute_names:
+        if name in rules.ATTRIBUTE_MIN_VERSION:
+            low = max(low, rules.ATTRIBUTE_MIN_VERSION[name])
+        if name in rules.ATTRIBUTE_MAX_VERSION:
+            high = min(high, rules.ATTRIBUTE_MAX_VERSION[name])
+    mode = profile.plugin_mode.literal
+    if mode == "Overlay":
+        high = min(high, (3, 62, 0))
+    elif mode == "overlay":
+        low = max(low, (3, 62, 0))
+    if (profile.policy.literal or "") == "cilium":
+        low = max(low, (3, 75, 0))
+    narrowed = VersionRange(low, high, versions.source)
+    if narrowed.empty:
+        return versions  # contradictory hints: trust what the files said
+    if (low, high) != (versions.low, versions.high):
+        hint = "attributes used in the code"
+        narrowed = VersionRange(low, high, hint if not versions.known else f"{versions.source}; {hint}")
+    return narrowed

@@ -1,0 +1,174 @@
+"""The values that flow through the pipeline: discover -> locate -> plan -> edit -> verify -> deliver.
+
+Every value is a frozen dataclass so that stages cannot change each other's data behind
+their backs; a stage returns new values instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+ENGINES = ("cilium", "calico", "azure")
+
+
+class Status(str, Enum):
+    """What the code says about a cluster's policy engine."""
+
+    COMPLIANT = "compliant"  # a real engine (azure, calico, cilium) is set
+    MISSING = "missing"  # nothing is set
+    NONE = "none"  # explicitly "none" or "" (other scanners wrongly pass these)
+    UNRESOLVED = "unresolved"  # set by an expression akfix could not resolve
+
+
+class Risk(str, Enum):
+    """How dangerous a fix is to a live cluster; plays the role of Ruff's fix applicability."""
+
+    IN_PLACE = "in-place"  # no disruption
+    DISRUPTIVE = "disruptive"  # in place, but every node pool is reimaged
+    REPLACEMENT = "replacement"  # destroys and recreates the cluster: needs --allow-replacement
+    MANUAL = "manual"  # akfix cannot know or cannot express it safely: never written
+
+    @property
+    def rank(self) -> int:
+        return _RISK_ORDER.index(self)
+
+
+_RISK_ORDER = [Risk.IN_PLACE, Risk.DISRUPTIVE, Risk.REPLACEMENT, Risk.MANUAL]
+
+
+def riskiest(risks: list[Risk]) -> Risk:
+    return max(risks, key=lambda r: r.rank)
+
+
+class ValueKind(str, Enum):
+    LITERAL = "literal"
+    MISSING = "missing"
+    EXPRESSION = "expression"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One setting as the code states it: a literal, absent, or an expression."""
+
+    kind: ValueKind
+    text: str | None = None  # the literal string, or the expression's source text
+    line: int | None = None  # 1-based line of the value in its file
+    file: str | None = None  # where the value lives when not in the cluster's own file
+
+    @property
+    def literal(self) -> str | None:
+        return self.text if self.kind is ValueKind.LITERAL else None
+
+    @property
+    def is_missing(self) -> bool:
+        return self.kind is ValueKind.MISSING
+
+
+MISSING = Value(ValueKind.MISSING)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The network profile of a cluster as far as the code says."""
+
+    block_present: bool = False
+    block_dynamic: bool = False  # `dynamic "network_profile"`: akfix cannot edit it
+    plugin: Value = MISSING
+    plugin_mode: Value = MISSING
+    policy: Value = MISSING
+    data_plane: Value = MISSING
+    data_plane_attribute: str | None = None  # network_data_plane | ebpf_data_plane | networkDataplane
+    pod_subnet: Value = MISSING  # default_node_pool.pod_subnet_id
+    outbound_type: Value = MISSING
+    kubernetes_version: Value = MISSING  # the cluster's kubernetes_version, when the code sets it
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """Values read from `terraform show -json` (plan or state): what the cluster really runs."""
+
+    plugin: str | None = None
+    plugin_mode: str | None = None
+    policy: str | None = None
+    data_plane: str | None = None
+    source: str = ""  # the file the values came from
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One AKS cluster found in code."""
+
+    file: str  # relative to the scanned root, forward slashes
+    line: int
+    format: str  # terraform | bicep | arm | pulumi | cdktf
+    address: str  # e.g. azurerm_kubernetes_cluster.main
+    profile: Profile
+    module_dir: str = ""  # the Terraform module (directory) the cluster belongs to
+    profile_file: str = ""  # the file whose network_profile is effective (an override file wins)
+    windows_pools: tuple[str, ...] = ()  # addresses of Windows node pools of this cluster
+    live: LiveState | None = None
+    # Format-specific handle the editor needs (byte spans, node ids); not part of equality.
+    anchor: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One abstract change to a cluster's network profile; the format's editor makes it text."""
+
+    attribute: str  # provider attribute name, e.g. network_policy, network_data_plane
+    value: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What the planner decided for one cluster."""
+
+    risk: Risk
+    summary: str
+    engine: str | None = None  # engine after the fix
+    changes: tuple[Change, ...] = ()
+    add_block: bool = False  # the network_profile block does not exist yet
+    reasons: tuple[str, ...] = ()  # the facts behind the decision, for people
+    hint: str | None = None  # the flag or step that would let akfix apply it
+
+    def writable(self, allow_replacement: bool) -> bool:
+        if not self.changes:
+            return False
+        if self.risk in (Risk.IN_PLACE, Risk.DISRUPTIVE):
+            return True
+        return self.risk is Risk.REPLACEMENT and allow_replacement
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace bytes [start, end) of a file with `text` (already encoded like the file)."""
+
+    start: int
+    end: int
+    text: bytes
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A whole file's before and after. `before` is None for a file that does not exist yet."""
+
+    path: Path  # absolute
+    relpath: str  # relative to the root, forward slashes, for people
+    before: bytes | None
+    after: bytes
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Bad input or a refused write: reported with file and line, never fatal to the run."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"

@@ -1,0 +1,116 @@
+"""discover -> locate -> plan -> edit -> verify, for one scanned root. Delivery is the caller's."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from fixer import plan as planner
+from fixer.discover import Listing, list_files, read_candidates
+from fixer.formats.terraform import adapter as terraform
+from fixer.formats.terraform.plan_json import PlanFacts
+from fixer.model import Cluster, FileChange, Fix, Problem, Risk, Status
+from fixer.versions import VersionRange
+
+
+@dataclass(frozen=True)
+class Options:
+    engine: str = "cilium"
+    assume_network: str | None = None
+    switch_engines: bool = False
+    allow_replacement: bool = False
+    azurerm_version: VersionRange | None = None
+    plans: tuple[PlanFacts, ...] = ()
+
+
+class Outcome(str, Enum):
+    OK = "ok"  # compliant, nothing to do
+    FIXED = "fixed"  # the fix is in the changes (written unless dry run)
+    HELD = "held"  # a replacement fix, held back without --allow-replacement
+    MANUAL = "manual"  # needs a person
+    FAILED = "failed"  # the edit failed verification or could not be made
+
+
+@dataclass(frozen=True)
+class ClusterReport:
+    cluster: Cluster
+    status: Status
+    policy: str | None
+    versions: VersionRange
+    fix: Fix | None
+    outcome: Outcome
+    edit_lines: tuple[int, ...] = ()
+
+    @property
+    def remains(self) -> bool:
+        """Still without a working engine after this run (what exit code 1 counts)."""
+        return self.status is not Status.COMPLIANT and self.outcome is not Outcome.FIXED
+
+
+@dataclass(frozen=True)
+class RunResult:
+    root: Path
+    clusters: tuple[ClusterReport, ...]
+    changes: tuple[FileChange, ...]
+    problems: tuple[Problem, ...]
+
+
+def run(root: Path, options: Options, *, verify: bool) -> RunResult:
+    """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here."""
+    listing: Listing = list_files(root)
+    candidates, problems = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS)
+    settings = terraform.Settings(
+        engine=options.engine,
+        assume_network=options.assume_network,
+        switch_engines=options.switch_engines,
+        azurerm_version=options.azurerm_version,
+        plans=options.plans,
+    )
+    located, located_problems = terraform.locate_and_plan(listing, candidates, settings)
+    problems.extend(located_problems)
+
+    writable: dict[str, list[terraform.Planned]] = defaultdict(list)
+    for item in located.planned:
+        if item.fix is not None and item.fix.writable(options.allow_replacement):
+            writable[item.cluster.profile_file].append(item)
+    changes: list[FileChange] = []
+    lines: dict[tuple[str, str], tuple[int, ...]] = {}
+    failed: set[str] = set()
+    for relpath in sorted(writable):
+        outcome = terraform.edit_file(located, listing.root, relpath, writable[relpath], verify=verify)
+        module_dir = posixpath.dirname(relpath)
+        lines.update({(address, module_dir): found for address, found in outcome.edit_lines.items()})
+        if outcome.problem:
+            problems.append(outcome.problem)
+            failed.update(item.cluster.address + "@" + item.cluster.module_dir for item in writable[relpath])
+        elif outcome.change:
+            changes.append(outcome.change)
+
+    reports = []
+    for item in located.planned:
+        key = item.cluster.address + "@" + item.cluster.module_dir
+        reports.append(
+            ClusterReport(
+                cluster=item.cluster,
+                status=planner.status_of(item.cluster),
+                policy=planner.effective_policy(item.cluster),
+                versions=item.versions,
+                fix=item.fix,
+                outcome=_outcome(item.fix, options.allow_replacement, key in failed),
+                edit_lines=lines.get((item.cluster.address, item.cluster.module_dir), ()) if item.fix else (),
+            )
+        )
+    return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems))
+
+
+def _outcome(fix: Fix | None, allow_replacement: bool, failed: bool) -> Outcome:
+    if fix is None:
+        return Outcome.OK
+    if fix.risk is Risk.MANUAL:
+        return Outcome.MANUAL
+    if not fix.writable(allow_replacement):
+        return Outcome.HELD
+    return Outcome.FAILED if failed else Outcome.FIXED

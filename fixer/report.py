@@ -1,0 +1,132 @@
+"""Renderers: the text table, the JSON of design.md, the unified diff and the summary."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+
+from fixer.model import FileChange, Problem, Risk, Status
+from fixer.pipeline import ClusterReport, Outcome
+
+JSON_VERSION = 1
+
+
+def display_path(prefix: str, relpath: str) -> str:
+    return f"{prefix.rstrip('/')}/{relpath}" if prefix else relpath
+
+
+def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]]) -> str:
+    clusters = []
+    for prefix, report in reports:
+        cluster, fix = report.cluster, report.fix
+        entry = {
+            "file": display_path(prefix, cluster.file),
+            "line": cluster.line,
+            "format": cluster.format,
+            "address": cluster.address,
+            "policy": report.policy,
+            "status": report.status.value,
+            "fix": None,
+            "module": cluster.module_dir,
+            "provider_version": report.versions.describe(),
+            "outcome": report.outcome.value,
+        }
+        if cluster.live is not None:
+            entry["live"] = {"plugin": cluster.live.plugin, "plugin_mode": cluster.live.plugin_mode, "policy": cluster.live.policy, "data_plane": cluster.live.data_plane, "source": cluster.live.source}
+        if cluster.windows_pools:
+            entry["windows_node_pools"] = list(cluster.windows_pools)
+        if fix is not None:
+            profile_file = display_path(prefix, cluster.profile_file or cluster.file)
+            entry["fix"] = {
+                "risk": fix.risk.value,
+                "summary": fix.summary,
+                "edits": [{"file": profile_file, "line": line} for line in report.edit_lines],
+                "engine": fix.engine,
+                "changes": [{"attribute": c.attribute, "value": c.value} for c in fix.changes],
+                "reasons": list(fix.reasons),
+                "hint": fix.hint,
+            }
+        clusters.append(entry)
+    errors = [{"file": display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]
+    return json.dumps({"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}, indent=2)
+
+
+def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True) -> str:
+    if not reports:
+        return "No AKS clusters found."
+    header = ("LOCATION", "ADDRESS", "POLICY", "STATUS", "FIX")
+    rows = [header]
+    details: list[list[str]] = []
+    for prefix, report in reports:
+        cluster, fix = report.cluster, report.fix
+        location = f"{display_path(prefix, cluster.file)}:{cluster.line}"
+        rows.append((location, cluster.address, report.policy or "-", report.status.value, _fix_cell(report)))
+        lines = []
+        if fix is not None:
+            lines.append(fix.summary)
+            if verbose:
+                lines.extend(fix.reasons)
+            if fix.hint and report.outcome is not Outcome.FIXED:
+                lines.append(f"-> {fix.hint}")
+        details.append(lines)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(rows[0], widths)).rstrip()]
+    for row, lines in zip(rows[1:], details):
+        out.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        out.extend(f"    {line}" for line in lines)
+    return "\n".join(out)
+
+
+def _fix_cell(report: ClusterReport) -> str:
+    if report.fix is None:
+        return "-"
+    return f"{report.fix.risk.value} ({report.outcome.value})"
+
+
+def unified_diff(changes: list[tuple[str, FileChange]]) -> str:
+    parts = []
+    for prefix, change in changes:
+        path = display_path(prefix, change.relpath)
+        before = (change.before or b"").decode("utf-8", "replace").splitlines(keepends=True)
+        after = change.after.decode("utf-8", "replace").splitlines(keepends=True)
+        old_name = f"a/{path}" if change.before is not None else "/dev/null"
+        for line in difflib.unified_diff(before, after, old_name, f"b/{path}"):
+            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(parts)
+
+
+def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, allow_replacement: bool) -> str:
+    """Counts by status and by risk, and which flag would apply what was held back (as Ruff does)."""
+    statuses = Counter(r.status for r in reports)
+    status_text = ", ".join(f"{statuses[s]} {s.value}" for s in Status if statuses[s])
+    lines = [f"{len(reports)} cluster{'s' if len(reports) != 1 else ''}" + (f": {status_text}" if reports else "")]
+    fixes = [r for r in reports if r.fix is not None]
+    if fixes:
+        risks = Counter(r.fix.risk for r in fixes)
+        risk_text = ", ".join(f"{risks[k]} {k.value}" for k in Risk if risks[k])
+        lines.append(f"fixes: {risk_text}")
+        outcomes = Counter(r.outcome for r in fixes)
+        if dry_run is not None:
+            verb = "would be written (dry run)" if dry_run else "written"
+            if outcomes[Outcome.FIXED]:
+                lines.append(f"{outcomes[Outcome.FIXED]} fix{'es' if outcomes[Outcome.FIXED] != 1 else ''} {verb}")
+        else:
+            fixable = outcomes[Outcome.FIXED]
+            if fixable:
+                lines.append(f"{fixable} fix{'es' if fixable != 1 else ''} can be applied with `akfix apply` (preview with --dry-run)")
+        disruptive = sum(1 for r in fixes if r.fix.risk is Risk.DISRUPTIVE and r.outcome is Outcome.FIXED)
+        if disruptive:
+            lines.append(f"!! {disruptive} of them reimage every node pool of their cluster: plan a maintenance window")
+        if outcomes[Outcome.HELD]:
+            lines.append(
+                f"{outcomes[Outcome.HELD]} replacement fix{'es' if outcomes[Outcome.HELD] != 1 else ''} held back: "
+                "they would destroy and recreate the cluster (apply with --allow-replacement, or raise the azurerm version)"
+            )
+        if outcomes[Outcome.MANUAL]:
+            lines.append(f"{outcomes[Outcome.MANUAL]} need a person (see the guidance above)")
+        if outcomes[Outcome.FAILED]:
+            lines.append(f"{outcomes[Outcome.FAILED]} could not be edited safely (see the errors)")
+    if problems:
+        lines.append(f"{problems} file{'s' if problems != 1 else ''} could not be read or written (see the errors)")
+    return "\n".join(lines)

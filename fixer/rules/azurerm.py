@@ -1,0 +1,124 @@
+"""What the azurerm provider accepts and does, per version, as data (aks-network-facts.md §1).
+
+Each table is a list of (first version, value) rows in ascending order; `band(table, v)` gives the
+value in force at version v. The planner only reads these tables, so a corrected fact is a
+one-row change here.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from fixer.versions import Version
+
+T = TypeVar("T")
+
+
+def band(table: list[tuple[Version, T]], version: Version) -> T:
+    value = table[0][1]
+    for start, row in table:
+        if version >= start:
+            value = row
+    return value
+
+
+# §1.1: the network_policy values the provider accepts. `none` is never accepted.
+POLICY_VALUES: list[tuple[Version, frozenset[str]]] = [
+    ((2, 0, 0), frozenset({"azure", "calico"})),
+    ((3, 75, 0), frozenset({"azure", "calico", "cilium"})),
+]
+
+# §1.2: which (old, new) network_policy changes the provider makes in place; every other change
+# forces a new cluster. Old "" means no engine (the provider stores the API's `none` as "").
+POLICY_IN_PLACE: list[tuple[Version, frozenset[tuple[str, str]]]] = [
+    ((2, 0, 0), frozenset()),  # schema ForceNew
+    ((3, 75, 0), frozenset({("", "cilium")})),
+    ((3, 108, 0), frozenset({("", "azure"), ("", "calico"), ("", "cilium")})),  # PR #26281
+    ((4, 58, 0), frozenset({("", "azure"), ("", "calico"), ("", "cilium"), ("azure", "cilium")})),  # PR #30958
+    ((4, 59, 0), frozenset({("", "azure"), ("", "calico"), ("", "cilium"), ("azure", "cilium"), ("calico", "cilium")})),  # PR #31627
+]
+
+
+# §1.3: how to turn the Cilium data plane on, from a cluster whose data plane is azure (iptables).
+# (attribute to write, whether azure -> cilium is in place); attribute None = cannot be expressed.
+DATA_PLANE_ENABLE: list[tuple[Version, tuple[str | None, bool]]] = [
+    ((2, 0, 0), (None, False)),
+    ((3, 35, 0), ("ebpf_data_plane", False)),  # ForceNew until 3.70
+    ((3, 71, 0), ("ebpf_data_plane", True)),  # ForceNew only if the old value was non-empty
+    # 3.108-3.117: network_data_plane exists but azure -> cilium on it recreates (the flattener
+    # fills in "azure"); the deprecated ebpf_data_plane is still the in-place way.
+    ((4, 0, 0), ("network_data_plane", False)),  # ebpf_data_plane removed; Default azure; ForceNew
+    ((4, 58, 0), ("network_data_plane", True)),
+]
+
+# network_data_plane exists from 3.108; on 3.x an explicit azure -> cilium change on it recreates.
+NETWORK_DATA_PLANE_IN_PLACE: list[tuple[Version, bool | None]] = [
+    ((2, 0, 0), None),  # attribute unknown to the provider
+    ((3, 108, 0), False),
+    ((4, 58, 0), True),
+]
+
+# §1.1 / rule 14: the casing of network_plugin_mode the provider validates (case-sensitively).
+PLUGIN_MODE_OVERLAY: list[tuple[Version, str | None]] = [
+    ((2, 0, 0), None),
+    ((3, 35, 0), "Overlay"),
+    ((3, 62, 0), "overlay"),
+]
+
+# §1.3 (derived): from 3.108 the provider sends network_policy only when the live cluster has a
+# load-balancer profile, so a policy-only change on other outbound types may never reach Azure.
+POLICY_ONLY_UPDATE_NEEDS_LB: list[tuple[Version, bool]] = [
+    ((2, 0, 0), False),
+    ((3, 108, 0), True),
+]
+
+# kubenet -> Azure CNI Overlay is in place only from 4.66 (§1.1).
+KUBENET_TO_OVERLAY_IN_PLACE: list[tuple[Version, bool]] = [
+    ((2, 0, 0), False),
+    ((4, 66, 0), True),
+]
+
+# Every version at which some table above changes: the planner evaluates a range of plausible
+# versions at these points (and at the range's lower end) and keeps the riskiest outcome.
+BOUNDARIES: tuple[Version, ...] = tuple(
+    sorted(
+        {
+            start
+            for table in (
+                POLICY_VALUES,
+                POLICY_IN_PLACE,
+                DATA_PLANE_ENABLE,
+                NETWORK_DATA_PLANE_IN_PLACE,
+                PLUGIN_MODE_OVERLAY,
+                POLICY_ONLY_UPDATE_NEEDS_LB,
+                KUBENET_TO_OVERLAY_IN_PLACE,
+            )
+            for start, _ in table
+        }
+    )
+)
+
+# The first version at which each (old, new) policy change is in place, for "raise azurerm to X".
+def first_in_place_version(old: str, new: str) -> Version | None:
+    for start, allowed in POLICY_IN_PLACE:
+        if (old, new) in allowed:
+            return start
+    return None
+
+
+def first_version_enabling_cilium_in_place() -> Version:
+    """The first version in which both the policy and a non-deprecated data plane go in place."""
+    return next(start for start, (attribute, in_place) in DATA_PLANE_ENABLE if attribute == "network_data_plane" and in_place)
+
+
+# Hints from the code itself: using an attribute or value proves a minimum (and maybe maximum)
+# provider version, which narrows an otherwise unknown range (§1.1).
+ATTRIBUTE_MIN_VERSION: dict[str, Version] = {
+    "network_plugin_mode": (3, 35, 0),
+    "ebpf_data_plane": (3, 35, 0),
+    "network_data_plane": (3, 108, 0),
+    "advanced_networking": (4, 45, 0),
+}
+ATTRIBUTE_MAX_VERSION: dict[str, Version] = {
+    "ebpf_data_plane": (4, 0, 0),  # removed in 4.0
+}

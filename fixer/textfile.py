@@ -1,0 +1,105 @@
+"""Reading and writing people's files without losing anything.
+
+A file is kept as bytes from end to end: edits are byte ranges, so the BOM, the newline style,
+tabs and every byte outside an edit survive untouched. Writes are atomic (temporary file in the
+same directory, fsync, rename) and keep the file's mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+class UnreadableText(ValueError):
+    """The bytes are not text akfix can edit safely; the message says why and where."""
+
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A file's bytes plus what must be kept when it is rewritten."""
+
+    data: bytes  # the whole file, BOM included
+    bom: bytes  # b"" or the UTF-8 BOM
+    newline: bytes  # b"\n" or b"\r\n": the style of the file's first line break
+    digest: str  # sha256 of data, to detect a change between read and write
+
+    @property
+    def body(self) -> bytes:
+        """The bytes after the BOM: what parsers see."""
+        return self.data[len(self.bom):]
+
+
+def load_text(data: bytes) -> TextFile:
+    """Check that `data` is UTF-8 text and note its BOM and newline style."""
+    if data.startswith(_UTF16_BOMS):
+        raise UnreadableText("file is UTF-16 encoded; only UTF-8 is supported (Terraform requires UTF-8)")
+    bom = UTF8_BOM if data.startswith(UTF8_BOM) else b""
+    body = data[len(bom):]
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        raise UnreadableText("file contains NUL bytes (binary?)", body.count(b"\n", 0, nul) + 1)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise UnreadableText(f"not valid UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})", line) from exc
+    first = body.find(b"\n")
+    newline = b"\r\n" if first > 0 and body[first - 1:first] == b"\r" else b"\n"
+    return TextFile(data=data, bom=bom, newline=newline, digest=sha256(data))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def line_of(data: bytes, offset: int) -> int:
+    """1-based line number of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+class ChangedOnDisk(RuntimeError):
+    """The file changed between the time akfix read it and the time it would write it."""
+
+
+def atomic_write(path: Path, data: bytes, expect_digest: str | None = None) -> None:
+    """Replace `path` with `data` atomically, keeping its mode.
+
+    With `expect_digest`, refuse (ChangedOnDisk) when the file on disk is no longer the one akfix
+    read: somebody edited it meanwhile, and writing would lose their change.
+    """
+    path = Path(path)
+    mode = None
+    if path.exists():
+        if expect_digest is not None and sha256(path.read_bytes()) != expect_digest:
+            raise ChangedOnDisk(f"{path} changed on disk since it was read; not overwritten")
+        mode = path.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".akfix-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,119 @@
+"""Provider versions and version ranges.
+
+A range is what akfix knows about the azurerm version a module runs with: one exact version
+(from `.terraform.lock.hcl` or a plan), the set a `required_providers` constraint admits, or
+everything (unknown). The planner evaluates a fix at every rule boundary inside the range and
+keeps the riskiest answer, so an unknown version is treated as the riskiest plausible one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Version = tuple[int, int, int]
+
+_VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+].*)?$")
+
+
+def parse_version(text: str) -> Version | None:
+    match = _VERSION.match(text.strip())
+    if not match:
+        return None
+    major, minor, patch = (int(part) if part else 0 for part in match.groups())
+    return (major, minor, patch)
+
+
+def format_version(version: Version) -> str:
+    return ".".join(str(part) for part in version)
+
+
+OLDEST: Version = (2, 0, 0)  # nothing older than azurerm 2.0 is considered plausible
+NEWEST: Version = (999, 0, 0)
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    """Versions v with low <= v < high. `exact` marks a range known to one version."""
+
+    low: Version = OLDEST
+    high: Version = NEWEST
+    source: str = "unknown"  # where the knowledge came from, for people
+
+    @property
+    def exact(self) -> bool:
+        return _next_patch(self.low) == self.high
+
+    @property
+    def known(self) -> bool:
+        return self.source != "unknown"
+
+    @property
+    def empty(self) -> bool:
+        return self.low >= self.high
+
+    def contains(self, version: Version) -> bool:
+        return self.low <= version < self.high
+
+    def intersect(self, other: VersionRange) -> VersionRange:
+        sources = [s for s in (self.source, other.source) if s != "unknown"]
+        return VersionRange(max(self.low, other.low), min(self.high, other.high), "; ".join(sources) or "unknown")
+
+    def describe(self) -> str:
+        if self.exact:
+            return f"azurerm {format_version(self.low)} ({self.source})"
+        if not self.known:
+            return "azurerm version unknown"
+        high = "" if self.high == NEWEST else f", < {format_version(self.high)}"
+        return f"azurerm >= {format_version(self.low)}{high} ({self.source})"
+
+
+def _next_patch(version: Version) -> Version:
+    return (version[0], version[1], version[2] + 1)
+
+
+def exactly(version: Version, source: str) -> VersionRange:
+    return VersionRange(version, _next_patch(version), source)
+
+
+UNKNOWN = VersionRange()
+
+_CLAUSE = re.compile(r"^\s*(~>|>=|<=|!=|>|<|=)?\s*(\S+)\s*$")
+
+
+def parse_constraint(text: str, source: str) -> VersionRange | None:
+    """A Terraform version constraint ("~> 3.0", ">= 3.108, < 5.0", "4.58.0") as a range.
+
+    `!=` clauses are ignored: excluding one version never changes which rule band applies.
+    Returns None for text that is not a constraint.
+    """
+    result = VersionRange(OLDEST, NEWEST, source)
+    for clause in text.split(","):
+        if not clause.strip():
+            continue
+        match = _CLAUSE.match(clause)
+        if not match:
+            return None
+        operator, raw = match.group(1) or "=", match.group(2)
+        version = parse_version(raw)
+        if version is None:
+            return None
+        parts = len(raw.lstrip("v").split("-")[0].split("."))
+        if operator == "=":
+            bound = VersionRange(version, _next_patch(version), source)
+        elif operator == ">=":
+            bound = VersionRange(version, NEWEST, source)
+        elif operator == ">":
+            bound = VersionRange(_next_patch(version), NEWEST, source)
+        elif operator == "<":
+            bound = VersionRange(OLDEST, version, source)
+        elif operator == "<=":
+            bound = VersionRange(OLDEST, _next_patch(version), source)
+        elif operator == "~>":
+            # ~> 3.0 allows >= 3.0, < 4.0; ~> 3.1.2 allows >= 3.1.2, < 3.2.0
+            upper = (version[0] + 1, 0, 0) if parts <= 2 else (version[0], version[1] + 1, 0)
+            bound = VersionRange(version, upper, source)
+        else:  # != : see docstring
+            continue
+        result = VersionRange(max(result.low, bound.low), min(result.high, bound.high), source)
+    return result
