@@ -74,10 +74,14 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             "akfix cannot edit a dynamic block safely; set network_policy in the for_each value it iterates over.",
         )
     live = _live_state(cluster, context)
-    if live.policy is None:
+    if profile.policy.kind is ValueKind.EXPRESSION or profile.data_plane.kind is ValueKind.EXPRESSION:
+        # Overwriting an expression with a literal would cut the value off from where it lives.
+        expression = profile.policy.text if profile.policy.kind is ValueKind.EXPRESSION else profile.data_plane.text
+        known = f" (live: {cluster.live.policy or 'none'})" if cluster.live else ""
         return _manual(
-            f"network_policy is set by an expression: {profile.policy.text}",
-            "Resolve the expression to a literal (or pass --plan with `terraform show -json` output) so akfix can plan the change.",
+            f"network_policy is set by an expression: {expression}{known}",
+            "Set the value where the expression gets it from (variable default, tfvars, module input); "
+            "akfix follows values in a later release.",
         )
     target = live.policy if live.pinned_only else engine
     if live.policy == target and not live.pinned_only:
@@ -268,7 +272,10 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
 
     old = live.policy or ""
     if (old, target) in rules.band(rules.POLICY_IN_PLACE, version):
-        risks.append(Risk.DISRUPTIVE)
+        # A cluster already on the Cilium data plane enforces with Cilium: naming the policy
+        # changes nothing on the nodes. Every other engine change reimages them (rule 11).
+        quiet = target == "cilium" and live.data_plane == "cilium"
+        risks.append(Risk.IN_PLACE if quiet else Risk.DISRUPTIVE)
     else:
         first = rules.first_in_place_version(old, target)
         risks.append(Risk.REPLACEMENT)
@@ -310,8 +317,6 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
     risk = riskiest(risks)
     if risk is Risk.DISRUPTIVE:
         reasons.append("Every node pool is reimaged at once: schedule a maintenance window.")
-    if add_block and risk is Risk.DISRUPTIVE:
-        pass  # the block itself changes nothing when it matches the live values
     summary = _summary(changes, risk, at, old, target)
     hint = None
     if risk is Risk.REPLACEMENT:

@@ -1,0 +1,108 @@
+"""Golden fixtures, Fixit style: every folder under fixtures/terraform is one case.
+
+    <case>/input/     the tree akfix runs on
+    <case>/args       extra `akfix apply` arguments ({root} = the copy of input)
+    <case>/expected/  every file that must differ after the run (others must stay byte-identical)
+    <case>/expected.json  exit code and, per cluster, status / risk / outcome
+
+Regenerate after a deliberate change with AKFIX_REGEN=1, then review the diff by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fixer.cli import main
+
+CASES = Path(__file__).parent / "fixtures" / "terraform"
+REGEN = os.environ.get("AKFIX_REGEN") == "1"
+
+
+def _case_names():
+    return sorted(p.name for p in CASES.iterdir() if (p / "input").is_dir())
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run_case(case: Path, tmp_path: Path):
+    work = tmp_path / "repo"
+    shutil.copytree(case / "input", work)
+    args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["apply", str(work), "--format", "json", *args])
+    document = json.loads(out.getvalue())
+    summary = {
+        "exit": code,
+        "clusters": [
+            {
+                "address": c["address"],
+                "file": c["file"],
+                "status": c["status"],
+                "risk": c["fix"]["risk"] if c["fix"] else None,
+                "outcome": c["outcome"],
+            }
+            for c in document["clusters"]
+        ],
+        "errors": document["errors"],
+    }
+    return work, summary
+
+
+@pytest.mark.parametrize("name", _case_names())
+def test_golden(name, tmp_path):
+    case = CASES / name
+    work, summary = run_case(case, tmp_path)
+    before = _tree(case / "input")
+    after = _tree(work)
+    changed = {rel: data for rel, data in after.items() if before.get(rel) != data}
+    if REGEN:
+        shutil.rmtree(case / "expected", ignore_errors=True)
+        for rel, data in changed.items():
+            target = case / "expected" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        (case / "expected.json").write_text(json.dumps(summary, indent=2) + "\n")
+    expected_dir = case / "expected"
+    expected = _tree(expected_dir) if expected_dir.is_dir() else {}
+    assert set(after) == set(before), "akfix created or removed files"
+    assert changed.keys() == expected.keys(), "a different set of files changed"
+    for rel, data in expected.items():
+        assert changed[rel] == data, f"{rel} differs from the golden output"
+    assert summary == json.loads((case / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", _case_names())
+def test_golden_second_run_changes_nothing(name, tmp_path):
+    case = CASES / name
+    work, first = run_case(case, tmp_path)
+    snapshot = _tree(work)
+    args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        main(["apply", str(work), *args])
+    assert _tree(work) == snapshot
+
+
+@pytest.mark.parametrize("name", _case_names())
+def test_golden_fmt_clean_inputs_stay_clean(name, tmp_path, terraform_bin):
+    from fixer.edit import terraform_fmt
+
+    case = CASES / name
+    work, _ = run_case(case, tmp_path)
+    for path in sorted((case / "input").rglob("*.tf")):
+        rel = path.relative_to(case / "input")
+        original = path.read_bytes().lstrip(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+        if terraform_fmt(original) != original:
+            continue  # not fmt-clean before: nothing promised
+        edited = (work / rel).read_bytes().lstrip(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+        assert terraform_fmt(edited) == edited, f"{rel} was fmt-clean and is not any more"
