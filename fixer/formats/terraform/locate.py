@@ -72,6 +72,10 @@ def locate(body: bytes, relpath: str) -> FileDecls:
     root = tree.root_node
     if root.has_error:
         line = hcl.first_error_line(root) or 1
+        error = root if root.type == "ERROR" else next((c for c in root.children if c.type == "ERROR"), None)
+        if error is not None and error.end_byte >= len(body.rstrip()) and error.start_point[0] + 1 == line:
+            last = body.rstrip().count(b"\n") + 1
+            raise ParseFailure(f"HCL syntax error: unexpected end of file (a block opened at line {line} is not closed)", last)
         raise ParseFailure("HCL syntax error (tree-sitter could not parse this region)", line)
     clusters: list[ClusterDecl] = []
     pools: list[NodePoolDecl] = []

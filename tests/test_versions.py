@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+
+from fixer.formats.terraform.versions import VersionResolver, lock_version, narrow_by_code, required_azurerm
+from fixer.model import Profile, Value, ValueKind
+from fixer.versions import UNKNOWN, parse_constraint
+
+
+@pytest.mark.parametrize(
+    "text, low, high",
+    [
+        ("~> 3.0", (3, 0, 0), (4, 0, 0)),
+        ("~> 3.75.1", (3, 75, 1), (3, 76, 0)),
+        (">= 3.108, < 5.0", (3, 108, 0), (5, 0, 0)),
+        ("= 4.58.0", (4, 58, 0), (4, 58, 1)),
+        ("4.58.0", (4, 58, 0), (4, 58, 1)),
+        (">= 3.0, != 3.50.0", (3, 0, 0), (999, 0, 0)),
+        ("<= 4.1.0", (2, 0, 0), (4, 1, 1)),
+        ("> 4.0.0", (4, 0, 1), (999, 0, 0)),
+    ],
+)
+def test_constraints(text, low, high):
+    found = parse_constraint(text, "x")
+    assert (found.low, found.high) == (low, high)
+
+
+def test_bad_constraint():
+    assert parse_constraint("latest please", "x") is None
+
+
+def test_lock_file_exact_version():
+    data = b'provider "registry.terraform.io/hashicorp/azurerm" {\n  version     = "4.59.0"\n  constraints = "~> 4.0"\n}\n'
+    found = lock_version(data, ".terraform.lock.hcl")
+    assert found.exact and found.low == (4, 59, 0)
+    other = b'provider "registry.terraform.io/hashicorp/azuread" {\n  version = "2.0.0"\n}\n'
+    assert lock_version(other, "x") is None
+
+
+def test_required_providers_forms():
+    modern = b'terraform {\n  required_providers {\n    azuread = { source = "hashicorp/azuread", version = "~> 9.0" }\n    azurerm = {\n      source  = "hashicorp/azurerm"\n      version = ">= 3.108"\n    }\n  }\n}\n'
+    assert required_azurerm(modern, "v.tf").low == (3, 108, 0)
+    legacy = b'terraform {\n  required_providers {\n    azurerm = "~> 2.46"\n  }\n}\n'
+    assert required_azurerm(legacy, "v.tf").high == (3, 0, 0)
+    assert required_azurerm(b'terraform {}\n', "v.tf") is None
+
+
+def test_code_narrows_unknown_versions():
+    profile = Profile(block_present=True, plugin_mode=Value(ValueKind.LITERAL, "overlay", 1))
+    narrowed = narrow_by_code(UNKNOWN, profile, frozenset({"network_data_plane"}))
+    assert narrowed.low == (3, 108, 0) and narrowed.known
+    capital = Profile(block_present=True, plugin_mode=Value(ValueKind.LITERAL, "Overlay", 1))
+    assert narrow_by_code(UNKNOWN, capital, frozenset()).high == (3, 62, 0)
+    # contradictions (ebpf_data_plane is gone in 4.0, but the range says >= 4.10) are ignored
+    four = parse_constraint(">= 4.10", "v.tf")
+    assert narrow_by_code(four, Profile(), frozenset({"ebpf_data_plane"})) == four
+
+
+def test_resolver_prefers_lock_then_caller(tmp_path):
+    (tmp_path / "modules" / "aks").mkdir(parents=True)
+    (tmp_path / "live").mkdir()
+    (tmp_path / "modules/aks/versions.tf").write_text('terraform {\n  required_providers {\n    azurerm = {\n      version = ">= 4.0"\n    }\n  }\n}\n')
+    (tmp_path / "live/main.tf").write_text('module "aks" {\n  source = "../modules/aks"\n}\n')
+    (tmp_path / "live/.terraform.lock.hcl").write_text('provider "registry.terraform.io/hashicorp/azurerm" {\n  version = "4.61.0"\n}\n')
+    resolver = VersionResolver(tmp_path, ["live/main.tf", "modules/aks/versions.tf"])
+    found = resolver.for_module("modules/aks")
+    assert found.exact and found.low == (4, 61, 0) and "live/.terraform.lock.hcl" in found.source
+    assert not resolver.for_module("elsewhere").known
