@@ -84,7 +84,7 @@ def run_apply(args, options: Options) -> int:
     if args.format == "json":
         print(report.to_json(options.engine, reports, problems))
     elif not args.quiet:
-        print(report.table(reports), file=info)
+        print(report.table(reports, dry_run=args.dry_run), file=info)
         print(file=info)
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement), file=info)
         if not args.dry_run and changes:

@@ -52,7 +52,11 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
     return json.dumps({"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}, indent=2)
 
 
-def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True) -> str:
+# How a fix that can be applied is labelled in the table, per command.
+FIXED_LABEL = {None: "auto-fixable", True: "would write", False: "written"}
+
+
+def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_run: bool | None = None) -> str:
     if not reports:
         return "No AKS clusters found."
     header = ("LOCATION", "ADDRESS", "POLICY", "STATUS", "FIX")
@@ -61,10 +65,12 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True) -> str
     for prefix, report in reports:
         cluster, fix = report.cluster, report.fix
         location = f"{display_path(prefix, cluster.file)}:{cluster.line}"
-        rows.append((location, cluster.address, report.policy or "-", report.status.value, _fix_cell(report)))
+        rows.append((location, cluster.address, report.policy or "-", report.status.value, _fix_cell(report, dry_run)))
         lines = []
         if fix is not None:
             lines.append(fix.summary)
+            if verbose:
+                lines.append(f"provider: {report.versions.describe()}")
             if verbose:
                 lines.extend(fix.reasons)
             if fix.hint and report.outcome is not Outcome.FIXED:
@@ -78,10 +84,13 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True) -> str
     return "\n".join(out)
 
 
-def _fix_cell(report: ClusterReport) -> str:
+def _fix_cell(report: ClusterReport, dry_run: bool | None) -> str:
     if report.fix is None:
         return "-"
-    return f"{report.fix.risk.value} ({report.outcome.value})"
+    if report.outcome is Outcome.MANUAL:
+        return "manual"
+    label = FIXED_LABEL[dry_run] if report.outcome is Outcome.FIXED else report.outcome.value
+    return f"{report.fix.risk.value} ({label})"
 
 
 def unified_diff(changes: list[tuple[str, FileChange]]) -> str:
