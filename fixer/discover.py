@@ -8,6 +8,7 @@ cannot be read safely (a link out of the tree, unreadable, huge) becomes a Probl
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,11 @@ def read_safely(root: Path, path: Path, relpath: str) -> tuple[bytes | None, Pro
                 return None, Problem(relpath, 1, f"symlink points outside the scanned tree ({target}); left untouched")
             if not target.is_file():
                 return None, None
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or device named *.tf would block or stream forever if read.
+            return None, Problem(relpath, 1, "not a regular file; left untouched")
+        size = info.st_size
         if size > MAX_BYTES:
             return None, Problem(relpath, 1, f"file is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} MiB limit; left untouched")
         return path.read_bytes(), None

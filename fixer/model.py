@@ -110,6 +110,8 @@ class Cluster:
     profile_file: str = ""  # the file whose network_profile is effective (an override file wins)
     windows_pools: tuple[str, ...] = ()  # addresses of Windows node pools of this cluster
     live: LiveState | None = None
+    ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile
+    prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.
     anchor: Any = field(default=None, compare=False, repr=False)
 

@@ -160,6 +160,12 @@ def _manual(summary: str, guidance: str, *reasons: str) -> Fix:
 def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
     """Rules that no provider version lifts: these always need a person."""
     profile = cluster.profile
+    if cluster.ignores_profile:
+        return _manual(
+            "lifecycle.ignore_changes covers network_profile",
+            "Terraform would never apply the change. Remove network_profile from ignore_changes (or make the change outside "
+            "Terraform with `az aks update`), then re-run akfix.",
+        )
     if live.pinned_only:
         return None  # pinning the live value changes nothing in Azure
     if cluster.windows_pools and target == "cilium":
@@ -189,6 +195,11 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
         return _manual(
             f"network_plugin is set by an expression: {profile.plugin.text}",
             "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
+        )
+    if live.plugin is None and profile.block_present:
+        return _manual(
+            "network_profile has no network_plugin",
+            "network_plugin is required by azurerm and must equal the live plugin; set it, or pass --plan.",
         )
     if live.plugin is None:
         return _manual(
@@ -321,6 +332,8 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
     hint = None
     if risk is Risk.REPLACEMENT:
         hint = "--allow-replacement (or raise the azurerm version so the change is in place)"
+        if cluster.prevent_destroy:
+            reasons.append("lifecycle.prevent_destroy = true: Terraform will refuse this replacement at plan time.")
     return Fix(
         risk=risk,
         summary=summary,

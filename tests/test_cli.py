@@ -172,3 +172,19 @@ def test_git_work_tree_listing_respects_gitignore(tmp_path):
 def test_help_lists_commands():
     result = akfix("--help")
     assert result.returncode == 0 and "scan" in result.stdout and "apply" in result.stdout
+
+
+def test_fifo_is_not_read(tmp_path):
+    repo = copy_case("block-without-policy-4x", tmp_path)
+    os.mkfifo(repo / "pipe.tf")
+    result = akfix("scan", str(repo))
+    assert result.returncode == 2
+    assert "pipe.tf:1: not a regular file" in result.stderr
+
+
+def test_prevent_destroy_is_mentioned(tmp_path):
+    repo = copy_case("prevent-destroy-replacement", tmp_path)
+    document = json.loads(akfix("scan", str(repo), "--format", "json").stdout)
+    (entry,) = document["clusters"]
+    assert entry["fix"]["risk"] == "replacement"
+    assert any("prevent_destroy" in reason for reason in entry["fix"]["reasons"])

@@ -36,6 +36,8 @@ class ClusterDecl:
     sets_node_pool: bool  # the block has a default_node_pool
     kubernetes_version: Value
     attribute_names: frozenset[str]  # every network_profile attribute written, for version hints
+    ignores_profile: bool = False
+    prevent_destroy: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     profile_block = None
     dynamic = False
     node_pool_block = None
+    lifecycle = None
     for child in hcl.blocks(body):
         if child.type == "network_profile":
             profile_block = child
@@ -102,6 +105,8 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
             dynamic = True
         elif child.type == "default_node_pool":
             node_pool_block = child
+        elif child.type == "lifecycle":
+            lifecycle = child
     fields: dict[str, Value] = {}
     data_plane_attribute = None
     names: set[str] = set()
@@ -139,7 +144,23 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         sets_node_pool=node_pool_block is not None,
         kubernetes_version=profile.kubernetes_version,
         attribute_names=frozenset(names),
+        ignores_profile=_ignores_profile(lifecycle),
+        prevent_destroy=_prevents_destroy(lifecycle),
     )
+
+
+def _ignores_profile(lifecycle: hcl.Block | None) -> bool:
+    """`ignore_changes = all` or a list naming network_profile (or one of its attributes)."""
+    node = hcl.attribute(lifecycle.body, "ignore_changes") if lifecycle else None
+    if node is None:
+        return False
+    expression = hcl.text(hcl.expression_of(node) or node)
+    return expression.strip() == "all" or "network_profile" in expression
+
+
+def _prevents_destroy(lifecycle: hcl.Block | None) -> bool:
+    node = hcl.attribute(lifecycle.body, "prevent_destroy") if lifecycle else None
+    return node is not None and hcl.text(hcl.expression_of(node) or node).strip() == "true"
 
 
 def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:

@@ -48,6 +48,8 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 module_dir=module_dir,
                 profile_file=profile_file,
                 windows_pools=windows,
+                ignores_profile=decl.ignores_profile or any(o.ignores_profile for o in overrides.get(address, [])),
+                prevent_destroy=decl.prevent_destroy or any(o.prevent_destroy for o in overrides.get(address, [])),
                 anchor=decl,
             )
         )
