@@ -65,15 +65,20 @@ def _git_files(root: Path) -> list[str] | None:
 
 
 def _inside_work_tree(root: Path) -> bool:
+    """Inside a work tree and not in an ignored folder (git would list nothing there, yet the
+    user asked for exactly that folder)."""
     try:
         result = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
             capture_output=True,
             timeout=30,
         )
+        if result.returncode != 0 or result.stdout.strip() != b"true":
+            return False
+        ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return False
-    return result.returncode == 0 and result.stdout.strip() == b"true"
+    return ignored.returncode != 0
 
 
 def read_candidates(listing: Listing, suffixes: tuple[str, ...], markers: tuple[bytes, ...]) -> tuple[list[Candidate], list[Problem]]:

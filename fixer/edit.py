@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 from fixer.model import Edit
 
@@ -40,6 +42,34 @@ def terraform_binary() -> str | None:
     return shutil.which("terraform")
 
 
+_FMT_ENV = {"CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin", "TF_CLI_CONFIG_FILE": "/dev/null"}
+
+
+def fmt_unclean(texts: list[bytes]) -> list[bool] | None:
+    """For each text, whether `terraform fmt` would change it; one process for all of them.
+    None when terraform is absent or cannot answer (the check is then skipped, and said so)."""
+    binary = terraform_binary()
+    if binary is None or not texts:
+        return None
+    with tempfile.TemporaryDirectory(prefix="akfix-fmt-") as tmp:
+        names = []
+        for index, text in enumerate(texts):
+            name = f"f{index:06d}.tf"
+            (Path(tmp) / name).write_bytes(text.replace(b"\r\n", b"\n"))  # fmt writes LF
+            names.append(name)
+        try:
+            result = subprocess.run(
+                [binary, "fmt", "-list=true", "-write=false", "-no-color", tmp],
+                capture_output=True, timeout=600, env=_FMT_ENV,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if result.returncode != 0:
+            return None
+        listed = {Path(line).name for line in result.stdout.decode(errors="replace").splitlines() if line.strip()}
+    return [name in listed for name in names]
+
+
 def terraform_fmt(body: bytes) -> bytes | None:
     """`terraform fmt -` of the text, or None when terraform is absent or refuses the text."""
     binary = terraform_binary()
@@ -51,7 +81,7 @@ def terraform_fmt(body: bytes) -> bytes | None:
             input=body,
             capture_output=True,
             timeout=60,
-            env={"CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin", "TF_CLI_CONFIG_FILE": "/dev/null"},
+            env=_FMT_ENV,
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -89,6 +89,15 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
         elif outcome.change:
             changes.append(outcome.change)
 
+    if verify:
+        # 4. a file that terraform fmt left unchanged stays unchanged by it (one batch process).
+        broken = terraform.fmt_regressions(changes)
+        for change in [c for c in changes if c.relpath in broken]:
+            changes.remove(change)
+            problems.append(Problem(change.relpath, broken[change.relpath],
+                                    "not written, verification failed: the file was terraform-fmt clean and the edit would break that"))
+            failed.update(item.cluster.address + "@" + item.cluster.module_dir for item in writable[change.relpath])
+
     reports = []
     for item in located.planned:
         key = item.cluster.address + "@" + item.cluster.module_dir

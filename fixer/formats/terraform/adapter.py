@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fixer import plan as planner
 from fixer.discover import Candidate, Listing
-from fixer.edit import apply_edits, newline_consistent, terraform_fmt
+from fixer.edit import apply_edits, fmt_unclean, newline_consistent, terraform_fmt
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.editor import EditFailure, edits_for
 from fixer.formats.terraform.locate import CLUSTER_TYPE, FileDecls, ParseFailure, locate
@@ -174,13 +174,27 @@ def _verify(located: Located, relpath: str, before: TextFile, after: bytes, plan
         second = planner.plan(cluster, item.context)
         if second is not None and second.changes:
             return item.cluster.line, f"not idempotent: a second run would change {item.cluster.address} again"
-    # 4. a file that terraform fmt left unchanged stays unchanged by it.
-    # terraform fmt writes LF; compare CRLF files in LF form so they are checked too.
-    old_lf, new_lf = (t.replace(b"\r\n", b"\n") for t in (before.body, new.body))
-    formatted = terraform_fmt(old_lf)
-    if formatted is not None and formatted == old_lf:
-        reformatted = terraform_fmt(new_lf)
-        if reformatted is not None and reformatted != new_lf:
-            first = next((i for i, (a, b) in enumerate(zip(new_lf.splitlines(), reformatted.splitlines())) if a != b), 0)
-            return first + 1, "the file was terraform-fmt clean and the edit would break that"
     return None
+
+
+def fmt_regressions(changes: list[FileChange]) -> dict[str, int]:
+    """Files that were terraform-fmt clean and would not be after the edit: relpath -> first line
+    that differs. One terraform process checks every file before and after (check 4)."""
+    texts = [c.before or b"" for c in changes] + [c.after for c in changes]
+    texts = [t[3:] if t.startswith(b"\xef\xbb\xbf") else t for t in texts]
+    unclean = fmt_unclean(texts)
+    if unclean is None:
+        return {}
+    count = len(changes)
+    broken = {}
+    for index, change in enumerate(changes):
+        if not unclean[index] and unclean[count + index]:
+            broken[change.relpath] = _first_fmt_difference(texts[count + index])
+    return broken
+
+
+def _first_fmt_difference(text: bytes) -> int:
+    lf = text.replace(b"\r\n", b"\n")
+    formatted = terraform_fmt(lf) or lf
+    pairs = zip(lf.splitlines(), formatted.splitlines())
+    return next((i + 1 for i, (a, b) in enumerate(pairs) if a != b), 1)

@@ -62,6 +62,7 @@ class VersionResolver:
     tf_files: list[str]  # every .tf file in the tree (relative, forward slashes)
     _per_dir: dict[str, VersionRange | None] = field(default_factory=dict)
     _callers: dict[str, set[str]] | None = None
+    _by_dir: dict[str, list[str]] | None = None
 
     def for_module(self, module_dir: str) -> VersionRange:
         seen: set[str] = set()
@@ -101,9 +102,11 @@ class VersionResolver:
             if found:
                 return found
         result = None
-        for relpath in self.tf_files:
-            if posixpath.dirname(relpath) != module_dir:
-                continue
+        if self._by_dir is None:
+            self._by_dir = {}
+            for relpath in self.tf_files:
+                self._by_dir.setdefault(posixpath.dirname(relpath), []).append(relpath)
+        for relpath in self._by_dir.get(module_dir, ()):
             data = _read(self.root / relpath)
             if b"required_providers" not in data:
                 continue
