@@ -72,9 +72,9 @@ def run_scan(args, options: Options) -> int:
 def run_apply(args, options: Options) -> int:
     results = _run_all(args, options, verify=True)
     reports, problems, changes = _flatten(results)
+    diff = report.unified_diff(changes) if args.dry_run else ""
     if args.dry_run:
-        diff = report.unified_diff(changes)
-        if diff:
+        if diff and args.format == "text":
             sys.stdout.write(diff)
     else:
         for prefix, result in results:
@@ -82,7 +82,7 @@ def run_apply(args, options: Options) -> int:
                 problems.append((prefix, problem))
     info = sys.stderr if args.format == "text" else None
     if args.format == "json":
-        print(report.to_json(options.engine, reports, problems))
+        print(report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None))
     elif not args.quiet:
         print(report.table(reports, dry_run=args.dry_run), file=info)
         print(file=info)

@@ -16,7 +16,7 @@ def display_path(prefix: str, relpath: str) -> str:
     return f"{prefix.rstrip('/')}/{relpath}" if prefix else relpath
 
 
-def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]]) -> str:
+def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]], diff: str | None = None) -> str:
     clusters = []
     for prefix, report in reports:
         cluster, fix = report.cluster, report.fix
@@ -49,7 +49,10 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
             }
         clusters.append(entry)
     errors = [{"file": display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]
-    return json.dumps({"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}, indent=2)
+    document = {"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}
+    if diff is not None:
+        document["diff"] = diff  # apply --dry-run --format json: the diff travels inside the JSON
+    return json.dumps(document, indent=2)
 
 
 # How a fix that can be applied is labelled in the table, per command.

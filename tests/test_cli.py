@@ -188,3 +188,11 @@ def test_prevent_destroy_is_mentioned(tmp_path):
     (entry,) = document["clusters"]
     assert entry["fix"]["risk"] == "replacement"
     assert any("prevent_destroy" in reason for reason in entry["fix"]["reasons"])
+
+
+def test_dry_run_json_carries_the_diff_and_nothing_else_on_stdout(tmp_path):
+    repo = copy_case("block-without-policy-4x", tmp_path)
+    result = akfix("apply", str(repo), "--dry-run", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["diff"].startswith("--- a/main.tf")
+    assert document["clusters"][0]["outcome"] == "fixed"
