@@ -98,7 +98,14 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     if not context.versions.exact:
         reasons.insert(0, _range_note(context.versions, worst_version, worst, newest))
     if worst.risk is not newest.risk:
-        fix = replace(worst, changes=newest.changes, add_block=newest.add_block, reasons=tuple(reasons))
+        pin = "pin the azurerm version (commit .terraform.lock.hcl or pass --azurerm-version)"
+        fix = replace(
+            worst,
+            changes=newest.changes,
+            add_block=newest.add_block,
+            reasons=tuple(reasons),
+            hint=f"{pin}; else: {worst.hint}" if worst.hint else pin,
+        )
     else:
         fix = replace(newest, reasons=tuple(reasons))
     return fix
