@@ -50,6 +50,27 @@ class ValueKind(str, Enum):
 
 
 @dataclass(frozen=True)
+class Spot:
+    """Bytes [start, end) of a file (body offsets, after any BOM) holding a literal or null that a
+    fix may replace: a variable default, a tfvars value, a local, a branch of a ternary."""
+
+    file: str
+    start: int
+    end: int
+    kind: str  # literal | tfvars | null ...
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A list of allowed values in a variable's validation block; a fix extends it."""
+
+    file: str
+    insert_at: int  # body offset just after the list's last element
+    values: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
 class Value:
     """One setting as the code states it: a literal, absent, or an expression."""
 
@@ -57,6 +78,10 @@ class Value:
     text: str | None = None  # the literal string, or the expression's source text
     line: int | None = None  # 1-based line of the value in its file
     file: str | None = None  # where the value lives when not in the cluster's own file
+    origin: Spot | None = None  # where a new literal goes when the value comes from elsewhere
+    validations: tuple[Validation, ...] = ()
+    via: str = ""  # how the value was reached, e.g. "var.network_policy default"
+    note: str = ""  # why an expression stays unresolved
 
     @property
     def literal(self) -> str | None:
@@ -110,6 +135,7 @@ class Cluster:
     profile_file: str = ""  # the file whose network_profile is effective (an override file wins)
     windows_pools: tuple[str, ...] = ()  # addresses of Windows node pools of this cluster
     live: LiveState | None = None
+    environment: str | None = None  # the -var-file whose values this view of the cluster uses
     ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile
     prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.
@@ -122,6 +148,8 @@ class Change:
 
     attribute: str  # provider attribute name, e.g. network_policy, network_data_plane
     value: str
+    origin: Spot | None = None  # write the literal here instead of in the resource block
+    validations: tuple[Validation, ...] = ()  # allowed-value lists to extend with `value`
 
 
 @dataclass(frozen=True)

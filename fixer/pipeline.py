@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import Enum
@@ -42,7 +41,7 @@ class ClusterReport:
     versions: VersionRange
     fix: Fix | None
     outcome: Outcome
-    edit_lines: tuple[int, ...] = ()
+    edit_lines: tuple[tuple[str, int], ...] = ()  # (file, line) of each edit
 
     @property
     def remains(self) -> bool:
@@ -75,19 +74,21 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
     writable: dict[str, list[terraform.Planned]] = defaultdict(list)
     for item in located.planned:
         if item.fix is not None and item.fix.writable(options.allow_replacement):
-            writable[item.cluster.profile_file].append(item)
+            writable[item.cluster.module_dir].append(item)
     changes: list[FileChange] = []
-    lines: dict[tuple[str, str], tuple[int, ...]] = {}
-    failed: set[str] = set()
-    for relpath in sorted(writable):
-        outcome = terraform.edit_file(located, listing.root, relpath, writable[relpath], verify=verify)
-        module_dir = posixpath.dirname(relpath)
-        lines.update({(address, module_dir): found for address, found in outcome.edit_lines.items()})
+    lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}
+    failed: set[tuple[str, str, str | None]] = set()
+    owners: dict[str, list[terraform.Planned]] = defaultdict(list)
+    for module_dir in sorted(writable):
+        outcome = terraform.edit_module(located, module_dir, writable[module_dir], verify=verify)
+        lines.update(outcome.edit_lines)
         if outcome.problem:
             problems.append(outcome.problem)
-            failed.update(item.cluster.address + "@" + item.cluster.module_dir for item in writable[relpath])
-        elif outcome.change:
-            changes.append(outcome.change)
+            failed.update(item.key for item in writable[module_dir])
+            continue
+        changes.extend(outcome.changes)
+        for change in outcome.changes:
+            owners[change.relpath] = writable[module_dir]
 
     if verify:
         # 4. a file that terraform fmt left unchanged stays unchanged by it (one batch process).
@@ -96,11 +97,10 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
             changes.remove(change)
             problems.append(Problem(change.relpath, broken[change.relpath],
                                     "not written, verification failed: the file was terraform-fmt clean and the edit would break that"))
-            failed.update(item.cluster.address + "@" + item.cluster.module_dir for item in writable[change.relpath])
+            failed.update(item.key for item in owners[change.relpath])
 
     reports = []
     for item in located.planned:
-        key = item.cluster.address + "@" + item.cluster.module_dir
         reports.append(
             ClusterReport(
                 cluster=item.cluster,
@@ -108,8 +108,8 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
                 policy=planner.effective_policy(item.cluster),
                 versions=item.versions,
                 fix=item.fix,
-                outcome=_outcome(item.fix, options.allow_replacement, key in failed),
-                edit_lines=lines.get((item.cluster.address, item.cluster.module_dir), ()) if item.fix else (),
+                outcome=_outcome(item.fix, options.allow_replacement, item.key in failed),
+                edit_lines=lines.get(item.key, ()) if item.fix else (),
             )
         )
     return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems))

@@ -76,12 +76,13 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     live = _live_state(cluster, context)
     if profile.policy.kind is ValueKind.EXPRESSION or profile.data_plane.kind is ValueKind.EXPRESSION:
         # Overwriting an expression with a literal would cut the value off from where it lives.
-        expression = profile.policy.text if profile.policy.kind is ValueKind.EXPRESSION else profile.data_plane.text
+        value = profile.policy if profile.policy.kind is ValueKind.EXPRESSION else profile.data_plane
         known = f" (live: {cluster.live.policy or 'none'})" if cluster.live else ""
+        why = f": {value.note}" if value.note else ""
         return _manual(
-            f"network_policy is set by an expression: {expression}{known}",
-            "Set the value where the expression gets it from (variable default, tfvars, module input); "
-            "akfix follows values in a later release.",
+            f"set by an expression akfix cannot resolve: {value.text}{known}",
+            f"akfix follows variables, tfvars, locals, try/coalesce/lookup and decidable ternaries{why}. "
+            "Set a literal where the value comes from, or pass --plan with `terraform show -json` output.",
         )
     target = live.policy if live.pinned_only else engine
     if live.policy == target and not live.pinned_only:
@@ -158,6 +159,28 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
         data_plane=data_plane,
         pinned_only=pinned_only,
     )
+
+
+_FIELD_OF = {
+    "network_policy": "policy",
+    "network_plugin": "plugin",
+    "network_plugin_mode": "plugin_mode",
+    "network_data_plane": "data_plane",
+    "ebpf_data_plane": "data_plane",
+}
+
+
+def _change(cluster: Cluster, attribute: str, value: str) -> Change:
+    """A change that writes where the current value really lives (a variable default, a tfvars
+    file...) when it was followed there; else in the network_profile block."""
+    field = _FIELD_OF.get(attribute)
+    profile = cluster.profile
+    if field == "data_plane" and profile.data_plane_attribute != attribute:
+        field = None
+    current = getattr(profile, field) if field else None
+    if current is not None and current.origin is not None:
+        return Change(attribute, value, origin=current.origin, validations=current.validations)
+    return Change(attribute, value)
 
 
 def _manual(summary: str, guidance: str, *reasons: str) -> Fix:
@@ -274,11 +297,11 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
             f"{at} does not accept network_policy = \"{target}\"",
             f"Raise azurerm to >= {format_version(rules.first_in_place_version('', target) or (3, 75, 0))}.",
         )
-    changes.append(Change("network_policy", target))
+    changes.append(_change(cluster, "network_policy", target))
 
     if live.pinned_only:
         if target == "cilium" and live.data_plane == "cilium" and profile.data_plane.is_missing and version >= (3, 108, 0):
-            changes.append(Change("network_data_plane", "cilium"))
+            changes.append(_change(cluster, "network_data_plane", "cilium"))
         return Fix(
             risk=Risk.IN_PLACE,
             summary=f"pin the live engine: network_policy = \"{target}\" (no change in Azure)",
@@ -363,7 +386,7 @@ def _cilium_data_plane(cluster: Cluster, live: _Live, version: Version) -> Fix |
         attribute = existing or rules.band(rules.DATA_PLANE_ENABLE, version)[0]
         if attribute is None:
             return _manual(f"{at} cannot express the Cilium data plane", "Raise azurerm to >= 4.58.")
-        return (Change(attribute, "cilium"), Risk.IN_PLACE, None)
+        return (_change(cluster, attribute, "cilium"), Risk.IN_PLACE, None)
     attribute, in_place = rules.band(rules.DATA_PLANE_ENABLE, version)
     if attribute is None:
         return _manual(
@@ -379,10 +402,10 @@ def _cilium_data_plane(cluster: Cluster, live: _Live, version: Version) -> Fix |
     if profile.data_plane_attribute == "ebpf_data_plane" and attribute != "ebpf_data_plane":
         return _manual(f"{at} removed ebpf_data_plane", "Rename ebpf_data_plane to network_data_plane first (azurerm 4.0 upgrade guide).")
     if in_place:
-        return (Change(attribute, "cilium"), Risk.DISRUPTIVE, None)
+        return (_change(cluster, attribute, "cilium"), Risk.DISRUPTIVE, None)
     first = rules.first_version_enabling_cilium_in_place()
     return (
-        Change(attribute, "cilium"),
+        _change(cluster, attribute, "cilium"),
         Risk.REPLACEMENT,
         f"On {at} switching the data plane azure -> cilium ({attribute}) recreates the cluster; "
         f"from azurerm {format_version(first)} it is in place.",
@@ -390,7 +413,7 @@ def _cilium_data_plane(cluster: Cluster, live: _Live, version: Version) -> Fix |
 
 
 def _summary(changes: list[Change], risk: Risk, at: str, old: str, target: str) -> str:
-    sets = ", ".join(f'{c.attribute} = "{c.value}"' for c in changes)
+    sets = ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if c.origin else "") for c in changes)
     meaning = {
         Risk.IN_PLACE: "in place",
         Risk.DISRUPTIVE: "in place, reimages every node",
@@ -398,3 +421,13 @@ def _summary(changes: list[Change], risk: Risk, at: str, old: str, target: str) 
         Risk.MANUAL: "needs a person",
     }[risk]
     return f"{old or 'none'} -> {target}: set {sets} ({at}: {meaning})"
+
+
+def shared_conflict(fix: Fix, others: str) -> Fix:
+    """Demote a fix whose edit would also change other environments of the same cluster."""
+    return _manual(
+        f"{fix.summary} -- but part of it lands where other environments read too ({others})",
+        "Those environments plan differently; route the shared setting (e.g. network_data_plane) through a variable "
+        "set in each tfvars file, or fix the environments one by one with the CLI.",
+        *fix.reasons,
+    )

@@ -36,12 +36,16 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
             entry["live"] = {"plugin": cluster.live.plugin, "plugin_mode": cluster.live.plugin_mode, "policy": cluster.live.policy, "data_plane": cluster.live.data_plane, "source": cluster.live.source}
         if cluster.windows_pools:
             entry["windows_node_pools"] = list(cluster.windows_pools)
+        if cluster.environment:
+            entry["environment"] = display_path(prefix, cluster.environment)
+        source = _policy_source(cluster)
+        if source:
+            entry["policy_source"] = {**source, "file": display_path(prefix, source["file"])}
         if fix is not None:
-            profile_file = display_path(prefix, cluster.profile_file or cluster.file)
             entry["fix"] = {
                 "risk": fix.risk.value,
                 "summary": fix.summary,
-                "edits": [{"file": profile_file, "line": line} for line in report.edit_lines],
+                "edits": [{"file": display_path(prefix, file), "line": line} for file, line in report.edit_lines],
                 "engine": fix.engine,
                 "changes": [{"attribute": c.attribute, "value": c.value} for c in fix.changes],
                 "reasons": list(fix.reasons),
@@ -59,6 +63,14 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
 FIXED_LABEL = {None: "auto-fixable", True: "would write", False: "written"}
 
 
+def _policy_source(cluster) -> dict | None:
+    """Where a followed policy value lives, e.g. a variable default or a tfvars file."""
+    value = cluster.profile.policy
+    if value.origin is None:
+        return None
+    return {"file": value.origin.file, "line": value.line, "via": value.via or value.origin.kind}
+
+
 def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_run: bool | None = None) -> str:
     if not reports:
         return "No AKS clusters found."
@@ -68,8 +80,12 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
     for prefix, report in reports:
         cluster, fix = report.cluster, report.fix
         location = f"{display_path(prefix, cluster.file)}:{cluster.line}"
-        rows.append((location, cluster.address, report.policy or "-", report.status.value, _fix_cell(report, dry_run)))
+        address = cluster.address + (f" [{display_path(prefix, cluster.environment)}]" if cluster.environment else "")
+        rows.append((location, address, report.policy or "-", report.status.value, _fix_cell(report, dry_run)))
         lines = []
+        source = _policy_source(cluster)
+        if source and verbose:
+            lines.append(f"policy from {source['via']} at {display_path(prefix, source['file'])}:{source['line']}")
         if fix is not None:
             lines.append(fix.summary)
             if verbose:

@@ -1,28 +1,32 @@
-"""Terraform end to end: locate clusters per module, plan them, edit and verify the files."""
+"""Terraform end to end: locate clusters per module, follow values, plan, edit and verify."""
 
 from __future__ import annotations
 
+import json
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fixer import plan as planner
-from fixer.discover import Candidate, Listing
+from fixer.discover import Candidate, Listing, read_safely
 from fixer.edit import apply_edits, fmt_unclean, newline_consistent, terraform_fmt
 from fixer.formats.terraform import hcl
-from fixer.formats.terraform.editor import EditFailure, edits_for
+from fixer.formats.terraform.editor import EditFailure, edits_for, quote
 from fixer.formats.terraform.locate import CLUSTER_TYPE, FileDecls, ParseFailure, locate
 from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
+from fixer.formats.terraform.resolve import resolve_cluster
+from fixer.formats.terraform.values import ModuleScope
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
-from fixer.model import Cluster, Edit, FileChange, Fix, Problem
+from fixer.model import Cluster, Edit, FileChange, Fix, Problem, ValueKind
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import VersionRange
 
 NAME = "terraform"
 SUFFIXES = (".tf",)
 MARKERS = (b"azurerm_kubernetes_cluster",)
+VALUE_FILES = (".tf", ".tfvars", ".tfvars.json")
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,20 @@ class Planned:
     context: planner.PlanContext
     fix: Fix | None
 
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
+
 
 @dataclass
 class Located:
     """Everything read from the tree, kept so that verification can re-plan edited files."""
 
-    texts: dict[str, TextFile]
+    listing: Listing
+    texts: dict[str, TextFile]  # every file read: cluster files and the value files of their modules
     decls: dict[str, FileDecls]
     planned: list[Planned]
+    module_files: dict[str, list[str]] = field(default_factory=dict)  # module dir -> value files read
 
 
 def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Settings) -> tuple[Located, list[Problem]]:
@@ -64,20 +74,94 @@ def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Set
             continue
         texts[candidate.relpath] = text
         decls[candidate.relpath] = found
+    located = Located(listing, texts, decls, [])
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")])
-    planned = [_plan_cluster(c, resolver, settings) for c in _clusters(decls)]
-    return Located(texts, decls, planned), problems
+    for module_dir, clusters in _clusters_by_module(decls).items():
+        views = _resolved_views(located, module_dir, clusters, problems)
+        located.planned.extend(_plan_cluster(c, resolver, settings) for c in views)
+    located.planned = _guard_shared_edits(located.planned)
+    located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
+    return located, problems
 
 
-def _clusters(decls: dict[str, FileDecls]) -> list[Cluster]:
+def _shared(change, environment: str | None) -> bool:
+    """A change lands in a place every environment reads (the resource block, a default, a local),
+    not in the environment's own tfvars file."""
+    return change.origin is None or change.origin.file != environment
+
+
+def _guard_shared_edits(planned: list[Planned]) -> list[Planned]:
+    """Environments (-var-file) of one cluster share the resource block, defaults and locals. A fix
+    for one environment may write there only when every other environment wants the same."""
+    by_cluster: dict[tuple[str, str], list[Planned]] = {}
+    for item in planned:
+        by_cluster.setdefault((item.cluster.module_dir, item.cluster.address), []).append(item)
+    out = []
+    for views in by_cluster.values():
+        if len(views) == 1:
+            out.extend(views)
+            continue
+        wanted = [
+            frozenset((c.attribute, c.value, c.origin) for c in (v.fix.changes if v.fix else ()) if _shared(c, v.cluster.environment))
+            for v in views
+        ]
+        for view, mine in zip(views, wanted):
+            if mine and any(theirs != mine for theirs in wanted):
+                others = ", ".join(v.cluster.environment or "default" for v in views if v is not view)
+                view = replace(view, fix=planner.shared_conflict(view.fix, others))
+            out.append(view)
+    return out
+
+
+def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]:
     by_module: dict[str, dict[str, FileDecls]] = {}
     for relpath, found in decls.items():
         if found.clusters or found.node_pools:
             by_module.setdefault(posixpath.dirname(relpath), {})[relpath] = found
-    clusters: list[Cluster] = []
-    for module_dir in sorted(by_module):
-        clusters.extend(clusters_of_module(module_dir, by_module[module_dir]))
-    return sorted(clusters, key=lambda c: (c.file, c.line))
+    return {m: clusters_of_module(m, by_module[m]) for m in sorted(by_module)}
+
+
+def _needs_values(cluster: Cluster) -> bool:
+    profile = cluster.profile
+    return any(v.kind is ValueKind.EXPRESSION for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane))
+
+
+def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem]) -> list[Cluster]:
+    """Clusters with their expressions followed to literals; one view per tfvars environment."""
+    if not any(_needs_values(c) for c in clusters):
+        return clusters
+    scope = _scope(located, module_dir, problems)
+    views: list[Cluster] = []
+    for cluster in clusters:
+        views.extend(resolve_cluster(cluster, scope) if _needs_values(cluster) else [cluster])
+    return views
+
+
+def _scope(located: Located, module_dir: str, problems: list[Problem] | None) -> ModuleScope:
+    """The module's variables, locals and tfvars (reading the files not read yet)."""
+    if module_dir not in located.module_files:
+        names = [
+            f for f in located.listing.files
+            if posixpath.dirname(f) == module_dir and f.endswith(VALUE_FILES)
+        ]
+        readable = []
+        for relpath in names:
+            if relpath not in located.texts:
+                data, problem = read_safely(located.listing.root, located.listing.root / relpath, relpath)
+                if problem and problems is not None:
+                    problems.append(problem)
+                if data is None:
+                    continue
+                try:
+                    located.texts[relpath] = load_text(data)
+                except UnreadableText as exc:
+                    if problems is not None:
+                        problems.append(Problem(relpath, exc.line, f"{exc}; left untouched"))
+                    continue
+            readable.append(relpath)
+        located.module_files[module_dir] = readable
+    files = {p: located.texts[p].body for p in located.module_files[module_dir]}
+    return ModuleScope.build(module_dir, files)
 
 
 def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Settings) -> Planned:
@@ -103,83 +187,143 @@ def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Setting
 
 
 @dataclass(frozen=True)
-class FileOutcome:
-    change: FileChange | None
-    edit_lines: dict[str, tuple[int, ...]]  # cluster address -> lines edited
+class ModuleOutcome:
+    changes: tuple[FileChange, ...]
+    edit_lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]]  # planned key -> (file, line)
     problem: Problem | None
 
 
-def edit_file(located: Located, root: Path, relpath: str, planned: list[Planned], verify: bool = True) -> FileOutcome:
-    """Edit one file for the given clusters' fixes, verify the result, and return it (unwritten).
+def edit_module(located: Located, module_dir: str, planned: list[Planned], verify: bool = True) -> ModuleOutcome:
+    """Edit every file the module's fixes touch, verify the results, and return them (unwritten).
 
     `verify=False` only locates the edits (for `scan`, which reports where fixes would go)."""
-    text = located.texts[relpath]
-    edits: list[Edit] = []
-    lines: dict[str, tuple[int, ...]] = {}
+    per_file: dict[str, dict[tuple[int, int], bytes]] = {}
+    lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}
     try:
         for item in planned:
-            assert item.fix is not None
-            name = item.cluster.address.split(".", 1)[1]
-            these = edits_for(text.body, CLUSTER_TYPE, name, item.fix, text.newline)
-            lines[item.cluster.address] = tuple(sorted({line_of(text.body, e.start) for e in these}))
-            edits.extend(these)
-        after = apply_edits(text.data, edits, offset=len(text.bom))
+            found: list[tuple[str, int]] = []
+            for relpath, edit in _edits(located, item):
+                spans = per_file.setdefault(relpath, {})
+                previous = spans.get((edit.start, edit.end))
+                if previous is not None and previous != edit.text:
+                    raise EditFailure(f"two fixes want different values at the same place ({relpath})", line_of(located.texts[relpath].body, edit.start))
+                spans[(edit.start, edit.end)] = edit.text
+                found.append((relpath, line_of(located.texts[relpath].body, edit.start)))
+            lines[item.key] = tuple(sorted(set(found)))
+        results = {}
+        for relpath, spans in per_file.items():
+            text = located.texts[relpath]
+            edits = [Edit(start, end, data) for (start, end), data in spans.items()]
+            results[relpath] = apply_edits(text.data, edits, offset=len(text.bom))
     except (EditFailure, ValueError) as exc:
-        return FileOutcome(None, lines, Problem(relpath, getattr(exc, "line", 1), f"not edited: {exc}"))
-    failure = _verify(located, relpath, text, after, planned) if verify else None
-    if failure:
-        return FileOutcome(None, lines, Problem(relpath, failure[0], f"not written, verification failed: {failure[1]}"))
-    if after == text.data:
-        return FileOutcome(None, lines, None)
-    reason = ", ".join(p.cluster.address for p in planned)
-    return FileOutcome(FileChange(root / relpath, relpath, text.data, after, reason), lines, None)
+        relpath = planned[0].cluster.profile_file
+        return ModuleOutcome((), lines, Problem(relpath, getattr(exc, "line", 1), f"not edited: {exc}"))
+    if verify:
+        failure = _verify(located, module_dir, results, planned)
+        if failure:
+            relpath, line, reason = failure
+            return ModuleOutcome((), lines, Problem(relpath, line, f"not written, verification failed: {reason}"))
+    changes = tuple(
+        FileChange(located.listing.root / relpath, relpath, located.texts[relpath].data, after, "")
+        for relpath, after in sorted(results.items())
+        if after != located.texts[relpath].data
+    )
+    return ModuleOutcome(changes, lines, None)
 
 
-def _verify(located: Located, relpath: str, before: TextFile, after: bytes, planned: list[Planned]) -> tuple[int, str] | None:
-    """(line, reason) of the first failed check, or None when the edited file is safe to write."""
-    try:
-        new = load_text(after)
-    except UnreadableText as exc:
-        return exc.line, f"result is not UTF-8 text ({exc})"
-    if new.bom != before.bom:
-        return 1, "byte-order mark changed"
-    if not newline_consistent(before.data, after, before.newline):
-        return 1, "newline style would be mixed"
-    # 1. tree-sitter re-parse: no error node at all (the original had none).
-    tree = hcl.parse(new.body)
-    if tree.root_node.has_error:
-        return hcl.first_error_line(tree.root_node) or 1, "tree-sitter finds a syntax error in the result"
-    # 2. python-hcl2 reads the new values back.
-    decoded = new.body.decode("utf-8")
-    for item in planned:
+def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
+    """(file, edit) pairs for one cluster's fix: values followed elsewhere are written there."""
+    fix = item.fix
+    assert fix is not None
+    out: list[tuple[str, Edit]] = []
+    in_block = tuple(c for c in fix.changes if c.origin is None)
+    if in_block or fix.add_block:
+        relpath = item.cluster.profile_file
+        text = located.texts[relpath]
         name = item.cluster.address.split(".", 1)[1]
+        for edit in edits_for(text.body, CLUSTER_TYPE, name, replace(fix, changes=in_block), text.newline):
+            out.append((relpath, edit))
+    for change in fix.changes:
+        if change.origin is None:
+            continue
+        spot = change.origin
+        replacement = json.dumps(change.value).encode() if spot.file.endswith(".json") else quote(change.value)
+        out.append((spot.file, Edit(spot.start, spot.end, replacement)))
+        for validation in change.validations:
+            if change.value not in validation.values:
+                out.append((validation.file, Edit(validation.insert_at, validation.insert_at, b", " + quote(change.value))))
+    return out
+
+
+def _verify(located: Located, module_dir: str, results: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:
+    """(file, line, reason) of the first failed check, or None when every edited file is safe."""
+    bodies: dict[str, bytes] = {}
+    for relpath, after in sorted(results.items()):
+        before = located.texts[relpath]
         try:
-            check_readback(decoded, CLUSTER_TYPE, name, item.fix.changes if item.fix else ())
+            new = load_text(after)
+        except UnreadableText as exc:
+            return relpath, exc.line, f"result is not UTF-8 text ({exc})"
+        if new.bom != before.bom:
+            return relpath, 1, "byte-order mark changed"
+        if not newline_consistent(before.data, after, before.newline):
+            return relpath, 1, "newline style would be mixed"
+        bodies[relpath] = new.body
+        # 1. re-parse: no error node at all (the original had none).
+        if relpath.endswith(".json"):
+            try:
+                json.loads(new.body.decode("utf-8"))
+            except ValueError as exc:
+                return relpath, 1, f"result is not valid JSON ({exc})"
+            continue
+        tree = hcl.parse(new.body)
+        if tree.root_node.has_error:
+            return relpath, hcl.first_error_line(tree.root_node) or 1, "tree-sitter finds a syntax error in the result"
+        # 2. python-hcl2 (an independent parser) reads the file and the new values back.
+        try:
+            check_readback(new.body.decode("utf-8"), _readback_checks(relpath, planned))
         except ReadbackFailure as exc:
-            return item.cluster.line, str(exc)
+            return relpath, 1, str(exc)
     # 3. idempotence: a second run over the new text plans nothing for these clusters.
-    try:
-        redeclared = locate(new.body, relpath)
-    except ParseFailure as exc:
-        return exc.line, str(exc)
-    module_dir = posixpath.dirname(relpath)
-    module_files = {p: d for p, d in located.decls.items() if posixpath.dirname(p) == module_dir}
-    module_files[relpath] = redeclared
-    again = {c.address: c for c in clusters_of_module(module_dir, module_files)}
+    return _second_run_is_quiet(located, module_dir, bodies, planned)
+
+
+def _readback_checks(relpath: str, planned: list[Planned]):
+    """(resource name, changes) written into the network_profile block of this file."""
     for item in planned:
-        cluster = again.get(item.cluster.address)
+        if item.cluster.profile_file == relpath and item.fix is not None:
+            in_block = tuple(c for c in item.fix.changes if c.origin is None)
+            yield item.cluster.address.split(".", 1)[1], in_block
+
+
+def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:
+    decls = {p: d for p, d in located.decls.items() if posixpath.dirname(p) == module_dir}
+    for relpath, body in bodies.items():
+        if relpath in decls:
+            try:
+                decls[relpath] = locate(body, relpath)
+            except ParseFailure as exc:
+                return relpath, exc.line, str(exc)
+    clusters = clusters_of_module(module_dir, decls)
+    if any(_needs_values(c) for c in clusters):
+        files = {p: bodies.get(p, located.texts[p].body) for p in located.module_files.get(module_dir, [])}
+        scope = ModuleScope.build(module_dir, files)
+        clusters = [v for c in clusters for v in (resolve_cluster(c, scope) if _needs_values(c) else [c])]
+    again = {(c.module_dir, c.address, c.environment): c for c in clusters}
+    for item in planned:
+        cluster = again.get(item.key) or again.get((item.cluster.module_dir, item.cluster.address, None))
         if cluster is None:
-            return item.cluster.line, f"{item.cluster.address} disappeared after the edit"
-        cluster = replace(cluster, live=item.cluster.live)
-        second = planner.plan(cluster, item.context)
+            return item.cluster.profile_file, item.cluster.line, f"{item.cluster.address} disappeared after the edit"
+        second = planner.plan(replace(cluster, live=item.cluster.live), item.context)
         if second is not None and second.changes:
-            return item.cluster.line, f"not idempotent: a second run would change {item.cluster.address} again"
+            return item.cluster.profile_file, item.cluster.line, f"not idempotent: a second run would change {item.cluster.address} again"
     return None
 
 
 def fmt_regressions(changes: list[FileChange]) -> dict[str, int]:
     """Files that were terraform-fmt clean and would not be after the edit: relpath -> first line
     that differs. One terraform process checks every file before and after (check 4)."""
+    changes = [c for c in changes if c.relpath.endswith((".tf", ".tfvars"))]
     texts = [c.before or b"" for c in changes] + [c.after for c in changes]
     texts = [t[3:] if t.startswith(b"\xef\xbb\xbf") else t for t in texts]
     unclean = fmt_unclean(texts)

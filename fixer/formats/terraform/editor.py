@@ -78,7 +78,7 @@ def _indent_unit(body: bytes, block: hcl.Block) -> bytes:
     return b"\t" if outer.startswith(b"\t") else b"  "
 
 
-def _quote(value: str) -> bytes:
+def quote(value: str) -> bytes:
     return ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"').encode()
 
 
@@ -99,7 +99,7 @@ def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], ne
     inner = indent + _indent_unit(body, resource)
     block = (
         indent + b"network_profile {" + newline
-        + _aligned([(c.attribute, _quote(c.value)) for c in changes], inner, newline)
+        + _aligned([(c.attribute, quote(c.value)) for c in changes], inner, newline)
         + indent + b"}" + newline
     )
     node_pool = next((b for b in hcl.blocks(resource.body) if b.type == "default_node_pool"), None)
@@ -148,7 +148,7 @@ def _set_attributes(body: bytes, block: hcl.Block, changes: tuple[Change, ...], 
             continue
         expression = hcl.expression_of(node)
         if expression is None or hcl.string_content(expression) != change.value:
-            updates[change.attribute] = _quote(change.value)
+            updates[change.attribute] = quote(change.value)
     if not updates and not additions:
         return []
     if block.one_line:
@@ -168,7 +168,7 @@ def _expand_one_line(body: bytes, block: hcl.Block, updates: dict[str, bytes], a
         rows.append((key, updates.get(key, expression.text if expression is not None else b"")))
     keys = [key for key, _ in rows]
     at = _anchor_index(keys) + 1
-    rows[at:at] = [(c.attribute, _quote(c.value)) for c in additions]
+    rows[at:at] = [(c.attribute, quote(c.value)) for c in additions]
     text = b"network_profile {" + newline + _aligned(rows, inner, newline) + indent + b"}"
     return Edit(block.node.start_byte, block.node.end_byte, text)
 
@@ -245,7 +245,7 @@ def _edit_multiline(body: bytes, block: hcl.Block, updates: dict[str, bytes], ad
             at = _line_end(body, block.open_brace.end_byte)
             indent = block_indent + _indent_unit(body, block)
             row = block.node.start_point[0]
-        new_rows = [_Row(row=row, last=row, key=c.attribute, value=_quote(c.value), new=True) for c in additions]
+        new_rows = [_Row(row=row, last=row, key=c.attribute, value=quote(c.value), new=True) for c in additions]
     ordered = sorted(rows + new_rows, key=lambda r: (r.row, r.new))
     widths = _widths(ordered) if aligned else {id(r): len(r.key) for r in ordered}
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fixer.model import Change
 
+CLUSTER_TYPE = "azurerm_kubernetes_cluster"
+
 
 class ReadbackFailure(ValueError):
     pass
@@ -34,6 +36,10 @@ def read_profile(text: str, resource_type: str, name: str) -> dict[str, object]:
         document = hcl2.loads(text)
     except Exception as exc:  # python-hcl2 raises lark errors of several types
         raise ReadbackFailure(f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}") from exc
+    return _profile(document, resource_type, name)
+
+
+def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]:
     for resources in document.get("resource", []):
         by_name = _key(resources, resource_type)
         if not by_name:
@@ -48,11 +54,22 @@ def read_profile(text: str, resource_type: str, name: str) -> dict[str, object]:
     raise ReadbackFailure(f"python-hcl2 does not see resource {resource_type}.{name}")
 
 
-def check_readback(text: str, resource_type: str, name: str, changes: tuple[Change, ...]) -> None:
-    profile = read_profile(text, resource_type, name)
-    for change in changes:
-        got = profile.get(change.attribute)
-        if got != change.value:
-            raise ReadbackFailure(
-                f"read-back mismatch for {resource_type}.{name}: {change.attribute} is {got!r}, expected {change.value!r}"
-            )
+def check_readback(text: str, checks) -> None:
+    """`checks`: (resource name, changes written into its network_profile block). The file must
+    parse with python-hcl2 even when no resource value is checked (tfvars, variables.tf)."""
+    import hcl2
+
+    try:
+        document = hcl2.loads(text)
+    except Exception as exc:  # python-hcl2 raises lark errors of several types
+        raise ReadbackFailure(f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}") from exc
+    for name, changes in checks:
+        if not changes:
+            continue
+        profile = _profile(document, CLUSTER_TYPE, name)
+        for change in changes:
+            got = profile.get(change.attribute)
+            if got != change.value:
+                raise ReadbackFailure(
+                    f"read-back mismatch for {CLUSTER_TYPE}.{name}: {change.attribute} is {got!r}, expected {change.value!r}"
+                )

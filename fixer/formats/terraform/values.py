@@ -1,0 +1,357 @@
+"""Follow a value to the literal it comes from: variables, tfvars, locals and simple expressions.
+
+`network_policy = var.network_policy` is not a policy; the variable's default, or the tfvars file
+that sets it, is. This module evaluates the expressions that real modules use -- `var.x`,
+`local.x`, `try(...)`, `coalesce(...)`, `lookup(map, key, default)` and ternaries whose condition
+is known -- and returns, for each candidate value, the exact place (a Spot) where a fix writes a
+new literal. tfvars files that only some runs load (`prod.tfvars`, passed with -var-file) are
+environments: each gives its own candidate, reported and fixed on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field, replace
+
+from tree_sitter import Node
+
+from fixer.formats.terraform import hcl
+from fixer.model import MISSING, Spot, Validation, Value, ValueKind
+
+MAX_DEPTH = 12  # locals referring to locals; deeper chains are reported as unresolved
+ENGINE_WORDS = frozenset({"azure", "calico", "cilium", "none"})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    value: Value
+    environment: str | None = None  # the -var-file that selects this value; None = every run
+
+
+@dataclass
+class _Source:
+    relpath: str
+    body: bytes
+    root: Node | None  # None for .tfvars.json
+
+
+@dataclass
+class ModuleScope:
+    """The variables, tfvars and locals of one module directory."""
+
+    module_dir: str
+    sources: dict[str, _Source] = field(default_factory=dict)
+    variables: dict[str, tuple[str, Node]] = field(default_factory=dict)  # name -> (file, block node)
+    locals: dict[str, tuple[str, Node]] = field(default_factory=dict)  # name -> (file, attribute node)
+    auto_tfvars: list[str] = field(default_factory=list)  # loaded on every run, in precedence order
+    env_tfvars: list[str] = field(default_factory=list)  # loaded with -var-file
+
+    @classmethod
+    def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
+        """`files`: relpath -> body (BOM removed) of the module's .tf and tfvars files."""
+        scope = cls(module_dir)
+        for relpath in sorted(files):
+            body = files[relpath]
+            name = posixpath.basename(relpath)
+            if name.endswith(".tfvars.json"):
+                scope.sources[relpath] = _Source(relpath, body, None)
+            else:
+                tree = hcl.parse(body)
+                scope.sources[relpath] = _Source(relpath, body, tree.root_node)
+            if name.endswith((".tfvars", ".tfvars.json")):
+                if name in ("terraform.tfvars", "terraform.tfvars.json") or ".auto.tfvars" in name:
+                    scope.auto_tfvars.append(relpath)
+                else:
+                    scope.env_tfvars.append(relpath)
+            elif name.endswith(".tf"):
+                scope._index_declarations(relpath)
+        # Terraform's order: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars lexically.
+        scope.auto_tfvars.sort(key=lambda p: (not posixpath.basename(p).startswith("terraform."), posixpath.basename(p)))
+        return scope
+
+    def _index_declarations(self, relpath: str) -> None:
+        root = self.sources[relpath].root
+        for block in hcl.blocks(hcl.body_of(root)):
+            if block.type == "variable" and block.labels:
+                self.variables.setdefault(block.labels[0], (relpath, block.node))
+            elif block.type == "locals":
+                for name, node in hcl.attributes(block.body):
+                    self.locals.setdefault(name, (relpath, node))
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, expression: Node, relpath: str, depth: int = 0) -> list[Candidate]:
+        """Candidates for an expression node of file `relpath`."""
+        node = _unwrap(expression)
+        text = hcl.text(expression).strip()
+        if depth > MAX_DEPTH:
+            return [Candidate(_unresolved(text, "too many indirections"))]
+        literal = hcl.string_content(node) if node.type == "string_lit" else None
+        if literal is not None:
+            return [Candidate(self._literal(literal, relpath, node, "literal"))]
+        if node.type == "literal_value" and node.named_child_count == 1 and node.named_children[0].type == "null_lit":
+            return [Candidate(_null(relpath, node, self.sources[relpath].body))]
+        if node.type == "null_lit":
+            return [Candidate(_null(relpath, node, self.sources[relpath].body))]
+        reference = _reference(expression)
+        if reference is not None:
+            kind, name = reference
+            if kind == "var":
+                return self._variable(name, depth)
+            if kind == "local" and name in self.locals:
+                file, attribute = self.locals[name]
+                inner = hcl.expression_of(attribute)
+                if inner is not None:
+                    return [_via(c, f"local.{name}") for c in self.evaluate(inner, file, depth + 1)]
+            return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
+        if node.type == "function_call":
+            return self._function(node, relpath, text, depth)
+        if node.type == "conditional":
+            return self._conditional(node, relpath, text, depth)
+        return [Candidate(_unresolved(text))]
+
+    def _literal(self, value: str, relpath: str, node: Node, kind: str) -> Value:
+        body = self.sources[relpath].body
+        return Value(
+            ValueKind.LITERAL,
+            value,
+            body.count(b"\n", 0, node.start_byte) + 1,
+            file=relpath,
+            origin=Spot(relpath, node.start_byte, node.end_byte, kind),
+        )
+
+    def _variable(self, name: str, depth: int) -> list[Candidate]:
+        if name not in self.variables:
+            return [Candidate(_unresolved(f"var.{name}", f"variable {name} is not declared in this module"))]
+        file, block_node = self.variables[name]
+        validations = self._validations(file, block_node)
+        base: list[Candidate] = []
+        for tfvars in reversed(self.auto_tfvars):  # the last loaded file wins
+            found = self._tfvars_value(tfvars, name)
+            if found is not None:
+                base = [Candidate(found)]
+                break
+        if not base:
+            block = hcl._block(block_node)
+            default = hcl.attribute(block.body, "default")
+            if default is not None and hcl.expression_of(default) is not None:
+                base = [_via(c, f"var.{name} default") for c in self.evaluate(hcl.expression_of(default), file, depth + 1)]
+            else:
+                base = [Candidate(_unresolved(f"var.{name}", f"variable {name} has no default: the value comes from the caller or -var"))]
+        environments = []
+        for tfvars in self.env_tfvars:
+            found = self._tfvars_value(tfvars, name)
+            if found is not None:
+                environments.append(Candidate(found, environment=tfvars))
+        candidates = environments + base if environments else base
+        return [Candidate(_with_validations(c.value, validations), c.environment) for c in candidates]
+
+    def _tfvars_value(self, relpath: str, name: str) -> Value | None:
+        source = self.sources[relpath]
+        if source.root is None:
+            return _json_tfvars_value(source, name)
+        node = hcl.attribute(hcl.body_of(source.root), name)
+        if node is None:
+            return None
+        expression = hcl.expression_of(node)
+        if expression is None:
+            return None
+        inner = _unwrap(expression)
+        literal = hcl.string_content(inner) if inner.type == "string_lit" else None
+        if literal is not None:
+            return self._literal(literal, relpath, inner, "tfvars")
+        if hcl.is_null(expression):
+            return _null(relpath, inner, source.body)
+        return _unresolved(hcl.text(expression), f"{relpath} sets {name} to an expression")
+
+    def _validations(self, relpath: str, block_node: Node) -> tuple[Validation, ...]:
+        """Lists of engine names inside `validation { condition = ... }`: extended by a fix so the
+        new value still passes `terraform validate`."""
+        found = []
+        block = hcl._block(block_node)
+        for validation in hcl.blocks(block.body):
+            if validation.type != "validation":
+                continue
+            condition = hcl.attribute(validation.body, "condition")
+            for tuple_node in _descendants(condition, "tuple"):
+                items = [_unwrap(c) for c in tuple_node.named_children if c.type == "expression"]
+                words = [hcl.string_content(i) if i.type == "string_lit" else None for i in items]
+                if items and all(w is not None for w in words) and ENGINE_WORDS & set(words):
+                    last = items[-1]
+                    body = self.sources[relpath].body
+                    found.append(Validation(relpath, last.end_byte, tuple(words), body.count(b"\n", 0, last.end_byte) + 1))
+        return tuple(found)
+
+    def _function(self, node: Node, relpath: str, text: str, depth: int) -> list[Candidate]:
+        name = hcl.text(node.child(0))
+        arguments = next((c for c in node.children if c.type == "function_arguments"), None)
+        args = [c for c in arguments.children if c.type == "expression"] if arguments is not None else []
+        if name == "try" and args:
+            # try() only falls back on errors; a declared variable or local never errors.
+            first = self.evaluate(args[0], relpath, depth + 1)
+            if all(c.value.kind is not ValueKind.EXPRESSION for c in first):
+                return first
+            return [Candidate(_unresolved(text))]
+        if name == "coalesce" and args:
+            # coalesce() skips null and "" and takes the first other value.
+            for arg in args:
+                candidates = self.evaluate(arg, relpath, depth + 1)
+                if any(c.value.kind is ValueKind.EXPRESSION for c in candidates):
+                    return [Candidate(_unresolved(text))]
+                if len(candidates) > 1:
+                    return [Candidate(_unresolved(text, "coalesce over a value that differs per environment"))]
+                if candidates[0].value.kind is ValueKind.LITERAL and candidates[0].value.text:
+                    return candidates
+            return [Candidate(MISSING)]
+        if name == "lookup" and len(args) == 3:
+            return self._lookup(args, relpath, text, depth)
+        return [Candidate(_unresolved(text))]
+
+    def _lookup(self, args: list[Node], relpath: str, text: str, depth: int) -> list[Candidate]:
+        keys = self.evaluate(args[1], relpath, depth + 1)
+        mapping = self._object(args[0], relpath, depth + 1)
+        if mapping is None or len(keys) != 1 or keys[0].value.kind is not ValueKind.LITERAL:
+            return [Candidate(_unresolved(text))]
+        file, elements = mapping
+        key = keys[0].value.text
+        if key in elements:
+            return self.evaluate(elements[key], file, depth + 1)
+        return self.evaluate(args[2], relpath, depth + 1)
+
+    def _object(self, expression: Node, relpath: str, depth: int) -> tuple[str, dict[str, Node]] | None:
+        """An object literal, directly or behind a variable default or a local."""
+        node = _unwrap(expression)
+        if node.type == "collection_value" and node.named_child_count == 1:
+            node = node.named_children[0]
+        if node.type == "object":
+            elements: dict[str, Node] = {}
+            for element in (c for c in node.children if c.type == "object_elem"):
+                parts = [c for c in element.children if c.type == "expression"]
+                if len(parts) == 2:
+                    key = _unwrap(parts[0])
+                    name = hcl.string_content(key) if key.type == "string_lit" else hcl.text(key).strip()
+                    elements[name] = parts[1]
+            return relpath, elements
+        reference = _reference(expression)
+        if reference is None or depth > MAX_DEPTH:
+            return None
+        kind, name = reference
+        if kind == "local" and name in self.locals:
+            file, attribute = self.locals[name]
+            return self._object(hcl.expression_of(attribute), file, depth + 1)
+        if kind == "var" and name in self.variables and not any(self._tfvars_sets(name)):
+            file, block_node = self.variables[name]
+            default = hcl.attribute(hcl._block(block_node).body, "default")
+            if default is not None:
+                return self._object(hcl.expression_of(default), file, depth + 1)
+        return None
+
+    def _tfvars_sets(self, name: str):
+        for relpath in self.auto_tfvars + self.env_tfvars:
+            yield self._tfvars_value(relpath, name) is not None
+
+    def _conditional(self, node: Node, relpath: str, text: str, depth: int) -> list[Candidate]:
+        parts = [c for c in node.children if c.type == "expression"]
+        if len(parts) != 3:
+            return [Candidate(_unresolved(text))]
+        decided = self._condition(parts[0], relpath, depth)
+        if decided is None:
+            return [Candidate(_unresolved(text, "the condition cannot be decided from the code"))]
+        return self.evaluate(parts[1] if decided else parts[2], relpath, depth + 1)
+
+    def _condition(self, expression: Node, relpath: str, depth: int) -> bool | None:
+        node = _unwrap(expression)
+        raw = hcl.text(node).strip()
+        if raw in ("true", "false"):
+            return raw == "true"
+        reference = _reference(expression)
+        if reference is not None and reference[0] == "var":
+            candidates = self._variable(reference[1], depth + 1)
+            if len(candidates) == 1 and candidates[0].value.kind is ValueKind.EXPRESSION:
+                return {"true": True, "false": False}.get(candidates[0].value.text or "")
+            return None
+        if node.type == "operation":
+            binary = node.named_children[0] if node.named_child_count == 1 else node
+            if binary.type == "binary_operation" and binary.child_count == 3:
+                left, operator, right = binary.children
+                if operator.type in ("==", "!="):
+                    a = self.evaluate(left, relpath, depth + 1)
+                    b = self.evaluate(right, relpath, depth + 1)
+                    if len(a) == 1 and len(b) == 1 and ValueKind.EXPRESSION not in (a[0].value.kind, b[0].value.kind):
+                        same = a[0].value.text == b[0].value.text and a[0].value.kind is b[0].value.kind
+                        return same if operator.type == "==" else not same
+        return None
+
+
+def _unwrap(node: Node) -> Node:
+    """The meaningful node inside `expression` / `literal_value` wrappers."""
+    while node.type in ("expression", "literal_value", "template_expr") and node.named_child_count == 1:
+        node = node.named_children[0]
+    return node
+
+
+def _reference(expression: Node) -> tuple[str, str] | None:
+    """("var"|"local", name) for `var.name` / `local.name` with nothing after the name."""
+    node = expression if expression.type == "expression" else None
+    if node is None:
+        return None
+    children = node.named_children
+    if len(children) == 2 and children[0].type == "variable_expr" and children[1].type == "get_attr":
+        root = hcl.text(children[0]).strip()
+        if root in ("var", "local"):
+            name = children[1].named_children[-1] if children[1].named_child_count else None
+            return (root, hcl.text(name)) if name is not None else None
+    return None
+
+
+def _descendants(node: Node | None, node_type: str):
+    if node is None:
+        return
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == node_type:
+            yield current
+        stack.extend(reversed(current.children))
+
+
+def _unresolved(text: str, reason: str = "") -> Value:
+    return Value(ValueKind.EXPRESSION, text, None, note=reason)
+
+
+def _null(relpath: str, node: Node, body: bytes) -> Value:
+    return Value(ValueKind.MISSING, None, body.count(b"\n", 0, node.start_byte) + 1, file=relpath,
+                 origin=Spot(relpath, node.start_byte, node.end_byte, "null"))
+
+
+def _via(candidate: Candidate, step: str) -> Candidate:
+    value = candidate.value
+    via = f"{step} -> {value.via}" if value.via else step
+    return replace(candidate, value=replace(value, via=via))
+
+
+def _with_validations(value: Value, validations: tuple[Validation, ...]) -> Value:
+    return replace(value, validations=value.validations + validations) if validations else value
+
+
+_JSON_STRING = r'"((?:[^"\\]|\\.)*)"'
+
+
+def _json_tfvars_value(source: _Source, name: str) -> Value | None:
+    """A top-level string (or null) of a .tfvars.json file, with its byte span."""
+    try:
+        document = json.loads(source.body.decode("utf-8"))
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or name not in document:
+        return None
+    match = re.search(rb'"' + re.escape(name.encode()) + rb'"\s*:\s*(' + _JSON_STRING.encode() + rb'|null)', source.body)
+    if match is None:
+        return _unresolved(json.dumps(document[name]), f"{source.relpath} sets {name} to a non-string")
+    start, end = match.span(1)
+    line = source.body.count(b"\n", 0, start) + 1
+    if document[name] is None:
+        return Value(ValueKind.MISSING, None, line, file=source.relpath, origin=Spot(source.relpath, start, end, "null"))
+    return Value(ValueKind.LITERAL, document[name], line, file=source.relpath, origin=Spot(source.relpath, start, end, "tfvars"))
