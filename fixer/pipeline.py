@@ -71,24 +71,21 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
     located, located_problems = terraform.locate_and_plan(listing, candidates, settings)
     problems.extend(located_problems)
 
-    writable: dict[str, list[terraform.Planned]] = defaultdict(list)
-    for item in located.planned:
-        if item.fix is not None and item.fix.writable(options.allow_replacement):
-            writable[item.cluster.module_dir].append(item)
+    writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement)]
     changes: list[FileChange] = []
     lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}
     failed: set[tuple[str, str, str | None]] = set()
     owners: dict[str, list[terraform.Planned]] = defaultdict(list)
-    for module_dir in sorted(writable):
-        outcome = terraform.edit_module(located, module_dir, writable[module_dir], verify=verify)
+    for group in terraform.groups_of(located, writable):
+        outcome = terraform.edit_group(located, group, verify=verify)
         lines.update(outcome.edit_lines)
         if outcome.problem:
             problems.append(outcome.problem)
-            failed.update(item.key for item in writable[module_dir])
+            failed.update(item.key for item in group)
             continue
         changes.extend(outcome.changes)
         for change in outcome.changes:
-            owners[change.relpath] = writable[module_dir]
+            owners[change.relpath] = group
 
     if verify:
         # 4. a file that terraform fmt left unchanged stays unchanged by it (one batch process).

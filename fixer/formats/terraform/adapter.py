@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
 from fixer.formats.terraform.resolve import resolve_cluster
-from fixer.formats.terraform.values import ModuleScope
+from fixer.formats.terraform.values import CallerRef, ModuleScope
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
 from fixer.model import Cluster, Edit, FileChange, Fix, Problem, ValueKind
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
@@ -59,6 +60,7 @@ class Located:
     decls: dict[str, FileDecls]
     planned: list[Planned]
     module_files: dict[str, list[str]] = field(default_factory=dict)  # module dir -> value files read
+    callers: dict[str, list[tuple[str, str]]] | None = None  # module dir -> (caller file, module name)
 
 
 def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Settings) -> tuple[Located, list[Problem]]:
@@ -84,31 +86,32 @@ def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Set
     return located, problems
 
 
-def _shared(change, environment: str | None) -> bool:
-    """A change lands in a place every environment reads (the resource block, a default, a local),
-    not in the environment's own tfvars file."""
-    return change.origin is None or change.origin.file != environment
+def _reads(item: Planned) -> set:
+    """The places (Spots) this view of a cluster takes its network settings from."""
+    profile = item.cluster.profile
+    return {v.origin for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane) if v.origin}
 
 
 def _guard_shared_edits(planned: list[Planned]) -> list[Planned]:
-    """Environments (-var-file) of one cluster share the resource block, defaults and locals. A fix
-    for one environment may write there only when every other environment wants the same."""
+    """Views of one cluster (tfvars environments, callers of a module) share the resource block and
+    whatever place several of them read. A fix may write to a shared place only when every other
+    view reading it plans the very same change."""
     by_cluster: dict[tuple[str, str], list[Planned]] = {}
     for item in planned:
         by_cluster.setdefault((item.cluster.module_dir, item.cluster.address), []).append(item)
     out = []
     for views in by_cluster.values():
-        if len(views) == 1:
-            out.extend(views)
-            continue
-        wanted = [
-            frozenset((c.attribute, c.value, c.origin) for c in (v.fix.changes if v.fix else ()) if _shared(c, v.cluster.environment))
-            for v in views
-        ]
-        for view, mine in zip(views, wanted):
-            if mine and any(theirs != mine for theirs in wanted):
-                others = ", ".join(v.cluster.environment or "default" for v in views if v is not view)
-                view = replace(view, fix=planner.shared_conflict(view.fix, others))
+        for view in views:
+            changes = view.fix.changes if view.fix and view.fix.writable(True) else ()
+            clashes = []
+            for change in changes:
+                for other in views:
+                    if other is view or not (change.origin is None or change.origin in _reads(other)):
+                        continue
+                    if not (other.fix and change in other.fix.changes):
+                        clashes.append(other.cluster.environment or "runs without a -var-file")
+            if clashes:
+                view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes)))))
             out.append(view)
     return out
 
@@ -137,31 +140,77 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
     return views
 
 
-def _scope(located: Located, module_dir: str, problems: list[Problem] | None) -> ModuleScope:
-    """The module's variables, locals and tfvars (reading the files not read yet)."""
+
+MAX_CALLER_DEPTH = 3
+_LOCAL_SOURCE = re.compile(rb'\bsource\s*=\s*"\.{1,2}/')
+
+
+def _scope(located: Located, module_dir: str, problems: list[Problem] | None, bodies: dict[str, bytes] | None = None, depth: int = 0) -> ModuleScope:
+    """The module's variables, locals and tfvars (reading the files not read yet), and the scopes
+    of the modules that call it. `bodies` overrides file contents (verification of edits)."""
+    bodies = bodies or {}
+    files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
+    scope = ModuleScope.build(module_dir, files)
+    if depth < MAX_CALLER_DEPTH:
+        for relpath, name in _callers(located, problems).get(module_dir, []):
+            caller = _scope(located, posixpath.dirname(relpath), problems, bodies, depth + 1)
+            source = caller.sources.get(relpath)
+            block = next(
+                (b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == "module" and b.labels == (name,)),
+                None,
+            ) if source is not None and source.root is not None else None
+            if block is not None:
+                label = f"{posixpath.dirname(relpath) or '.'}: module.{name}"
+                scope.callers.append(CallerRef(label, caller, relpath, block.node))
+    return scope
+
+
+def _module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
     if module_dir not in located.module_files:
-        names = [
-            f for f in located.listing.files
-            if posixpath.dirname(f) == module_dir and f.endswith(VALUE_FILES)
-        ]
-        readable = []
-        for relpath in names:
-            if relpath not in located.texts:
-                data, problem = read_safely(located.listing.root, located.listing.root / relpath, relpath)
-                if problem and problems is not None:
-                    problems.append(problem)
-                if data is None:
+        names = [f for f in located.listing.files if posixpath.dirname(f) == module_dir and f.endswith(VALUE_FILES)]
+        located.module_files[module_dir] = [p for p in names if _load(located, p, problems)]
+    return located.module_files[module_dir]
+
+
+def _load(located: Located, relpath: str, problems: list[Problem] | None) -> bool:
+    if relpath in located.texts:
+        return True
+    data, problem = read_safely(located.listing.root, located.listing.root / relpath, relpath)
+    if problem and problems is not None:
+        problems.append(problem)
+    if data is None:
+        return False
+    try:
+        located.texts[relpath] = load_text(data)
+    except UnreadableText as exc:
+        if problems is not None:
+            problems.append(Problem(relpath, exc.line, f"{exc}; left untouched"))
+        return False
+    return True
+
+
+def _callers(located: Located, problems: list[Problem] | None) -> dict[str, list[tuple[str, str]]]:
+    """module dir -> the module blocks (file, name) that call it with a local source."""
+    if located.callers is None:
+        located.callers = {}
+        for relpath in located.listing.files:
+            if not relpath.endswith(".tf"):
+                continue
+            data, _ = read_safely(located.listing.root, located.listing.root / relpath, relpath)
+            if not data or b"module" not in data or not _LOCAL_SOURCE.search(data):
+                continue
+            root = hcl.parse(data.removeprefix(b"\xef\xbb\xbf")).root_node
+            for block in hcl.blocks(hcl.body_of(root)):
+                if block.type != "module" or len(block.labels) != 1:
                     continue
-                try:
-                    located.texts[relpath] = load_text(data)
-                except UnreadableText as exc:
-                    if problems is not None:
-                        problems.append(Problem(relpath, exc.line, f"{exc}; left untouched"))
+                source = hcl.attribute(block.body, "source")
+                target = hcl.string_content(hcl.expression_of(source)) if source is not None and hcl.expression_of(source) else None
+                if not target or not target.startswith(("./", "../")):
                     continue
-            readable.append(relpath)
-        located.module_files[module_dir] = readable
-    files = {p: located.texts[p].body for p in located.module_files[module_dir]}
-    return ModuleScope.build(module_dir, files)
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(relpath), target))
+                if not resolved.startswith(".."):
+                    located.callers.setdefault("" if resolved == "." else resolved, []).append((relpath, block.labels[0]))
+    return located.callers
 
 
 def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Settings) -> Planned:
@@ -183,6 +232,8 @@ def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Setting
     return Planned(cluster, versions, context, planner.plan(cluster, context))
 
 
+
+
 # --- edit + verify ----------------------------------------------------------------------------
 
 
@@ -193,8 +244,36 @@ class ModuleOutcome:
     problem: Problem | None
 
 
-def edit_module(located: Located, module_dir: str, planned: list[Planned], verify: bool = True) -> ModuleOutcome:
-    """Edit every file the module's fixes touch, verify the results, and return them (unwritten).
+def groups_of(located: Located, planned: list[Planned]) -> list[list[Planned]]:
+    """Fixes that touch a common file (a shared caller, a shared variables.tf) are edited and
+    verified together, so one file never gets two competing versions."""
+    parent = list(range(len(planned)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for index, item in enumerate(planned):
+        try:
+            files = {relpath for relpath, _ in _edits(located, item)} | {item.cluster.profile_file}
+        except (EditFailure, ValueError):
+            files = {item.cluster.profile_file}
+        for relpath in files:
+            if relpath in owner:
+                parent[find(index)] = find(owner[relpath])
+            else:
+                owner[relpath] = index
+    groups: dict[int, list[Planned]] = {}
+    for index, item in enumerate(planned):
+        groups.setdefault(find(index), []).append(item)
+    return list(groups.values())
+
+
+def edit_group(located: Located, planned: list[Planned], verify: bool = True) -> ModuleOutcome:
+    """Edit every file a group of fixes touches, verify the results, and return them (unwritten).
 
     `verify=False` only locates the edits (for `scan`, which reports where fixes would go)."""
     per_file: dict[str, dict[tuple[int, int], bytes]] = {}
@@ -219,7 +298,7 @@ def edit_module(located: Located, module_dir: str, planned: list[Planned], verif
         relpath = planned[0].cluster.profile_file
         return ModuleOutcome((), lines, Problem(relpath, getattr(exc, "line", 1), f"not edited: {exc}"))
     if verify:
-        failure = _verify(located, module_dir, results, planned)
+        failure = _verify(located, results, planned)
         if failure:
             relpath, line, reason = failure
             return ModuleOutcome((), lines, Problem(relpath, line, f"not written, verification failed: {reason}"))
@@ -255,7 +334,7 @@ def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     return out
 
 
-def _verify(located: Located, module_dir: str, results: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:
+def _verify(located: Located, results: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:
     """(file, line, reason) of the first failed check, or None when every edited file is safe."""
     bodies: dict[str, bytes] = {}
     for relpath, after in sorted(results.items()):
@@ -285,7 +364,11 @@ def _verify(located: Located, module_dir: str, results: dict[str, bytes], planne
         except ReadbackFailure as exc:
             return relpath, 1, str(exc)
     # 3. idempotence: a second run over the new text plans nothing for these clusters.
-    return _second_run_is_quiet(located, module_dir, bodies, planned)
+    for module_dir in sorted({item.cluster.module_dir for item in planned}):
+        failure = _second_run_is_quiet(located, module_dir, bodies, [i for i in planned if i.cluster.module_dir == module_dir])
+        if failure:
+            return failure
+    return None
 
 
 def _readback_checks(relpath: str, planned: list[Planned]):
@@ -306,8 +389,7 @@ def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, by
                 return relpath, exc.line, str(exc)
     clusters = clusters_of_module(module_dir, decls)
     if any(_needs_values(c) for c in clusters):
-        files = {p: bodies.get(p, located.texts[p].body) for p in located.module_files.get(module_dir, [])}
-        scope = ModuleScope.build(module_dir, files)
+        scope = _scope(located, module_dir, None, bodies)
         clusters = [v for c in clusters for v in (resolve_cluster(c, scope) if _needs_values(c) else [c])]
     again = {(c.module_dir, c.address, c.environment): c for c in clusters}
     for item in planned:

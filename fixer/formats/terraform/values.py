@@ -38,6 +38,16 @@ class _Source:
 
 
 @dataclass
+class CallerRef:
+    """A `module` block elsewhere that calls this module with a local `source`."""
+
+    label: str  # e.g. "live/prod: module.aks"
+    scope: "ModuleScope"
+    relpath: str  # the caller's file
+    block: Node  # the module block
+
+
+@dataclass
 class ModuleScope:
     """The variables, tfvars and locals of one module directory."""
 
@@ -47,6 +57,7 @@ class ModuleScope:
     locals: dict[str, tuple[str, Node]] = field(default_factory=dict)  # name -> (file, attribute node)
     auto_tfvars: list[str] = field(default_factory=list)  # loaded on every run, in precedence order
     env_tfvars: list[str] = field(default_factory=list)  # loaded with -var-file
+    callers: list[CallerRef] = field(default_factory=list)  # a called module gets values from these
 
     @classmethod
     def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
@@ -127,6 +138,10 @@ class ModuleScope:
             return [Candidate(_unresolved(f"var.{name}", f"variable {name} is not declared in this module"))]
         file, block_node = self.variables[name]
         validations = self._validations(file, block_node)
+        if self.callers:
+            # A called module: each caller's argument decides, else the default. Its own tfvars
+            # files are not loaded when it runs as a child module.
+            return [Candidate(_with_validations(c.value, validations), c.environment) for c in self._from_callers(name, file, block_node, depth)]
         base: list[Candidate] = []
         for tfvars in reversed(self.auto_tfvars):  # the last loaded file wins
             found = self._tfvars_value(tfvars, name)
@@ -134,12 +149,7 @@ class ModuleScope:
                 base = [Candidate(found)]
                 break
         if not base:
-            block = hcl._block(block_node)
-            default = hcl.attribute(block.body, "default")
-            if default is not None and hcl.expression_of(default) is not None:
-                base = [_via(c, f"var.{name} default") for c in self.evaluate(hcl.expression_of(default), file, depth + 1)]
-            else:
-                base = [Candidate(_unresolved(f"var.{name}", f"variable {name} has no default: the value comes from the caller or -var"))]
+            base = self._default(name, file, block_node, depth)
         environments = []
         for tfvars in self.env_tfvars:
             found = self._tfvars_value(tfvars, name)
@@ -147,6 +157,26 @@ class ModuleScope:
                 environments.append(Candidate(found, environment=tfvars))
         candidates = environments + base if environments else base
         return [Candidate(_with_validations(c.value, validations), c.environment) for c in candidates]
+
+    def _default(self, name: str, file: str, block_node: Node, depth: int) -> list[Candidate]:
+        default = hcl.attribute(hcl._block(block_node).body, "default")
+        if default is not None and hcl.expression_of(default) is not None:
+            return [_via(c, f"var.{name} default") for c in self.evaluate(hcl.expression_of(default), file, depth + 1)]
+        return [Candidate(_unresolved(f"var.{name}", f"variable {name} has no default: its value comes from a caller, a tfvars file or -var"))]
+
+    def _from_callers(self, name: str, file: str, block_node: Node, depth: int) -> list[Candidate]:
+        found: list[Candidate] = []
+        for caller in self.callers:
+            argument = hcl.attribute(hcl._block(caller.block).body, name)
+            expression = hcl.expression_of(argument) if argument is not None else None
+            if expression is not None:
+                candidates = [_via(c, f"{caller.label} argument {name}") for c in caller.scope.evaluate(expression, caller.relpath, depth + 1)]
+            else:
+                candidates = self._default(name, file, block_node, depth)
+            for candidate in candidates:
+                label = caller.label + (f" ({candidate.environment})" if candidate.environment else "")
+                found.append(Candidate(candidate.value, label))
+        return found
 
     def _tfvars_value(self, relpath: str, name: str) -> Value | None:
         source = self.sources[relpath]
