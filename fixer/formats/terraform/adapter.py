@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 from fixer import plan as planner
-from fixer.discover import Candidate, Listing, read_safely
+from fixer.discover import Candidate, Listing
 from fixer.edit import apply_edits, fmt_unclean, newline_consistent, terraform_fmt
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.editor import EditFailure, edits_for, quote
@@ -18,7 +16,7 @@ from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
 from fixer.formats.terraform.resolve import resolve_cluster
-from fixer.formats.terraform.values import CallerRef, ModuleScope
+from fixer.formats.terraform.workspace import Located, module_scope
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
 from fixer.model import Cluster, Edit, FileChange, Fix, Problem, ValueKind
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
@@ -27,7 +25,6 @@ from fixer.versions import VersionRange
 NAME = "terraform"
 SUFFIXES = (".tf",)
 MARKERS = (b"azurerm_kubernetes_cluster",)
-VALUE_FILES = (".tf", ".tfvars", ".tfvars.json")
 
 
 @dataclass(frozen=True)
@@ -51,18 +48,6 @@ class Planned:
         return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
 
 
-@dataclass
-class Located:
-    """Everything read from the tree, kept so that verification can re-plan edited files."""
-
-    listing: Listing
-    texts: dict[str, TextFile]  # every file read: cluster files and the value files of their modules
-    decls: dict[str, FileDecls]
-    planned: list[Planned]
-    module_files: dict[str, list[str]] = field(default_factory=dict)  # module dir -> value files read
-    callers: dict[str, list[tuple[str, str]]] | None = None  # module dir -> (caller file, module name)
-
-
 def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Settings) -> tuple[Located, list[Problem]]:
     problems: list[Problem] = []
     texts: dict[str, TextFile] = {}
@@ -76,7 +61,7 @@ def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Set
             continue
         texts[candidate.relpath] = text
         decls[candidate.relpath] = found
-    located = Located(listing, texts, decls, [])
+    located = Located(listing, texts, decls)
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")])
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems)
@@ -133,84 +118,12 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
     """Clusters with their expressions followed to literals; one view per tfvars environment."""
     if not any(_needs_values(c) for c in clusters):
         return clusters
-    scope = _scope(located, module_dir, problems)
+    scope = module_scope(located, module_dir, problems)
     views: list[Cluster] = []
     for cluster in clusters:
         views.extend(resolve_cluster(cluster, scope) if _needs_values(cluster) else [cluster])
     return views
 
-
-
-MAX_CALLER_DEPTH = 3
-_LOCAL_SOURCE = re.compile(rb'\bsource\s*=\s*"\.{1,2}/')
-
-
-def _scope(located: Located, module_dir: str, problems: list[Problem] | None, bodies: dict[str, bytes] | None = None, depth: int = 0) -> ModuleScope:
-    """The module's variables, locals and tfvars (reading the files not read yet), and the scopes
-    of the modules that call it. `bodies` overrides file contents (verification of edits)."""
-    bodies = bodies or {}
-    files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
-    scope = ModuleScope.build(module_dir, files)
-    if depth < MAX_CALLER_DEPTH:
-        for relpath, name in _callers(located, problems).get(module_dir, []):
-            caller = _scope(located, posixpath.dirname(relpath), problems, bodies, depth + 1)
-            source = caller.sources.get(relpath)
-            block = next(
-                (b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == "module" and b.labels == (name,)),
-                None,
-            ) if source is not None and source.root is not None else None
-            if block is not None:
-                label = f"{posixpath.dirname(relpath) or '.'}: module.{name}"
-                scope.callers.append(CallerRef(label, caller, relpath, block.node))
-    return scope
-
-
-def _module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
-    if module_dir not in located.module_files:
-        names = [f for f in located.listing.files if posixpath.dirname(f) == module_dir and f.endswith(VALUE_FILES)]
-        located.module_files[module_dir] = [p for p in names if _load(located, p, problems)]
-    return located.module_files[module_dir]
-
-
-def _load(located: Located, relpath: str, problems: list[Problem] | None) -> bool:
-    if relpath in located.texts:
-        return True
-    data, problem = read_safely(located.listing.root, located.listing.root / relpath, relpath)
-    if problem and problems is not None:
-        problems.append(problem)
-    if data is None:
-        return False
-    try:
-        located.texts[relpath] = load_text(data)
-    except UnreadableText as exc:
-        if problems is not None:
-            problems.append(Problem(relpath, exc.line, f"{exc}; left untouched"))
-        return False
-    return True
-
-
-def _callers(located: Located, problems: list[Problem] | None) -> dict[str, list[tuple[str, str]]]:
-    """module dir -> the module blocks (file, name) that call it with a local source."""
-    if located.callers is None:
-        located.callers = {}
-        for relpath in located.listing.files:
-            if not relpath.endswith(".tf"):
-                continue
-            data, _ = read_safely(located.listing.root, located.listing.root / relpath, relpath)
-            if not data or b"module" not in data or not _LOCAL_SOURCE.search(data):
-                continue
-            root = hcl.parse(data.removeprefix(b"\xef\xbb\xbf")).root_node
-            for block in hcl.blocks(hcl.body_of(root)):
-                if block.type != "module" or len(block.labels) != 1:
-                    continue
-                source = hcl.attribute(block.body, "source")
-                target = hcl.string_content(hcl.expression_of(source)) if source is not None and hcl.expression_of(source) else None
-                if not target or not target.startswith(("./", "../")):
-                    continue
-                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(relpath), target))
-                if not resolved.startswith(".."):
-                    located.callers.setdefault("" if resolved == "." else resolved, []).append((relpath, block.labels[0]))
-    return located.callers
 
 
 def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Settings) -> Planned:
@@ -389,7 +302,7 @@ def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, by
                 return relpath, exc.line, str(exc)
     clusters = clusters_of_module(module_dir, decls)
     if any(_needs_values(c) for c in clusters):
-        scope = _scope(located, module_dir, None, bodies)
+        scope = module_scope(located, module_dir, None, bodies)
         clusters = [v for c in clusters for v in (resolve_cluster(c, scope) if _needs_values(c) else [c])]
     again = {(c.module_dir, c.address, c.environment): c for c in clusters}
     for item in planned:

@@ -6,8 +6,6 @@ Terraform will see it (not inside a comment, a heredoc, or a broken block).
 
 from __future__ import annotations
 
-from fixer.model import Change
-
 CLUSTER_TYPE = "azurerm_kubernetes_cluster"
 
 
