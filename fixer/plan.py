@@ -178,6 +178,7 @@ def _change(cluster: Cluster, attribute: str, value: str) -> Change:
     if field == "data_plane" and profile.data_plane_attribute != attribute:
         field = None
     current = getattr(profile, field) if field else None
+    attribute = dict(cluster.input_names).get(attribute, attribute)
     if current is not None and current.origin is not None:
         return Change(attribute, value, origin=current.origin, validations=current.validations)
     return Change(attribute, value)
@@ -250,6 +251,11 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
             "Two steps, each its own apply: (1) migrate IPAM kubenet -> Azure CNI Overlay with network_plugin = \"azure\" and "
             "network_plugin_mode = \"overlay\" while network policy is none (in place only on azurerm >= 4.66; needs a "
             f"user-assigned identity); (2) then enable {target}. Or use --engine calico, which kubenet supports in place.",
+        )
+    if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing:
+        return _manual(
+            f"{cluster.module.split(' ')[0]} refuses ebpf_data_plane = \"cilium\" without overlay or a pod subnet",
+            "Set network_plugin_mode = \"overlay\" (a one-way IPAM migration, its own apply) or pod_subnet_id first.",
         )
     kubernetes = _minor_version(profile.kubernetes_version.literal)
     if target in ("azure", "calico") and kubernetes is not None and kubernetes < (1, 30):

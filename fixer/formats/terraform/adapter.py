@@ -11,7 +11,7 @@ from fixer.discover import Candidate, Listing
 from fixer.edit import apply_edits, fmt_unclean, newline_consistent, terraform_fmt
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.editor import EditFailure, edits_for, quote
-from fixer.formats.terraform.locate import CLUSTER_TYPE, FileDecls, ParseFailure, locate
+from fixer.formats.terraform.locate import FileDecls, ParseFailure, locate
 from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
@@ -24,7 +24,8 @@ from fixer.versions import VersionRange
 
 NAME = "terraform"
 SUFFIXES = (".tf",)
-MARKERS = (b"azurerm_kubernetes_cluster",)
+# Cluster resources, and calls of registry modules that build clusters (modules.py).
+MARKERS = (b"azurerm_kubernetes_cluster", b"Azure/aks/azurerm", b"azure/aks/azurerm")
 
 
 @dataclass(frozen=True)
@@ -232,8 +233,7 @@ def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     if in_block or fix.add_block:
         relpath = item.cluster.profile_file
         text = located.texts[relpath]
-        name = item.cluster.address.split(".", 1)[1]
-        for edit in edits_for(text.body, CLUSTER_TYPE, name, replace(fix, changes=in_block), text.newline):
+        for edit in edits_for(text.body, item.cluster.address, replace(fix, changes=in_block), text.newline):
             out.append((relpath, edit))
     for change in fix.changes:
         if change.origin is None:
@@ -289,7 +289,7 @@ def _readback_checks(relpath: str, planned: list[Planned]):
     for item in planned:
         if item.cluster.profile_file == relpath and item.fix is not None:
             in_block = tuple(c for c in item.fix.changes if c.origin is None)
-            yield item.cluster.address.split(".", 1)[1], in_block
+            yield item.cluster.address, in_block
 
 
 def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:

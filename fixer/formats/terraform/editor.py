@@ -27,15 +27,22 @@ class EditFailure(ValueError):
         self.line = line
 
 
-def edits_for(body: bytes, resource_type: str, name: str, fix: Fix, newline: bytes) -> list[Edit]:
-    """Edits (offsets into `body`, the file without its BOM) that apply `fix` to one resource."""
+def block_key(address: str) -> tuple[str, tuple[str, ...]]:
+    """("resource", (type, name)) for `type.name`; ("module", (name,)) for `module.name`."""
+    first, rest = address.split(".", 1)
+    return ("module", (rest,)) if first == "module" else ("resource", (first, rest))
+
+
+def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]:
+    """Edits (offsets into `body`, the file without its BOM) that apply `fix` to one cluster."""
     root = hcl.parse(body).root_node
-    resource = next(
-        (b for b in hcl.blocks(hcl.body_of(root)) if b.type == "resource" and b.labels == (resource_type, name)),
-        None,
-    )
+    kind, labels = block_key(address)
+    resource = next((b for b in hcl.blocks(hcl.body_of(root)) if b.type == kind and b.labels == labels), None)
     if resource is None:
-        raise EditFailure(f"resource {resource_type}.{name} not found", 1)
+        raise EditFailure(f"{address} not found", 1)
+    if kind == "module":
+        # A module call: its inputs play the network_profile block's part.
+        return _set_attributes(body, resource, fix.changes, newline)
     profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
     if profile is None:
         if not fix.add_block:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
+from fixer.formats.terraform.modules import known_module
 from fixer.model import MISSING, Profile, Value, ValueKind
 
 CLUSTER_TYPE = "azurerm_kubernetes_cluster"
@@ -38,6 +39,7 @@ class ClusterDecl:
     attribute_names: frozenset[str]  # every network_profile attribute written, for version hints
     ignores_profile: bool = False
     prevent_destroy: bool = False
+    module: str | None = None  # registry module that builds the cluster, e.g. "Azure/aks/azurerm 9.1.0"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,11 @@ def locate(body: bytes, relpath: str) -> FileDecls:
             clusters.append(_cluster(block, name, relpath))
         elif resource_type == NODE_POOL_TYPE:
             pools.append(_node_pool(block, name, relpath))
+    for block in hcl.blocks(hcl.body_of(root)):
+        if block.type == "module" and len(block.labels) == 1:
+            found = known_module(block, relpath)
+            if found is not None:
+                clusters.append(found)
     return FileDecls(tuple(clusters), tuple(pools))
 
 

@@ -12,6 +12,7 @@ import posixpath
 from dataclasses import replace
 
 from fixer.formats.terraform.locate import ClusterDecl, FileDecls
+from fixer.formats.terraform.modules import module_inputs
 from fixer.model import Cluster, Profile
 
 
@@ -50,6 +51,8 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 windows_pools=windows,
                 ignores_profile=decl.ignores_profile or any(o.ignores_profile for o in overrides.get(address, [])),
                 prevent_destroy=decl.prevent_destroy or any(o.prevent_destroy for o in overrides.get(address, [])),
+                module=decl.module,
+                input_names=module_inputs(decl.module),
                 anchor=decl,
             )
         )

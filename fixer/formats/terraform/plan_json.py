@@ -30,6 +30,10 @@ class PlanFacts:
         """Exact match first, then a unique `module.*.<address>` match; [index] keys ignored."""
         if address in self.live:
             return self.live[address]
+        if address.startswith("module."):
+            # A registry module call: the cluster is a resource inside it.
+            inner = [v for k, v in self.live.items() if k.startswith(address + ".") and f".{CLUSTER_TYPE}." in k]
+            return inner[0] if len(inner) == 1 else None
         matches = [v for k, v in self.live.items() if _strip_index(k).endswith("." + address) or _strip_index(k) == address]
         return matches[0] if len(matches) == 1 else None
 

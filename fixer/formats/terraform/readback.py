@@ -6,7 +6,6 @@ Terraform will see it (not inside a comment, a heredoc, or a broken block).
 
 from __future__ import annotations
 
-CLUSTER_TYPE = "azurerm_kubernetes_cluster"
 
 
 class ReadbackFailure(ValueError):
@@ -37,6 +36,14 @@ def read_profile(text: str, resource_type: str, name: str) -> dict[str, object]:
     return _profile(document, resource_type, name)
 
 
+def _module_inputs(document: dict, name: str) -> dict[str, object]:
+    for modules in document.get("module", []):
+        body = _key(modules, name)
+        if body is not None:
+            return {k: _unquote(v) for k, v in body.items() if not k.startswith("__")}
+    raise ReadbackFailure(f"python-hcl2 does not see module {name}")
+
+
 def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]:
     for resources in document.get("resource", []):
         by_name = _key(resources, resource_type)
@@ -53,7 +60,7 @@ def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]
 
 
 def check_readback(text: str, checks) -> None:
-    """`checks`: (resource name, changes written into its network_profile block). The file must
+    """`checks`: (cluster address, changes written into its network_profile block). The file must
     parse with python-hcl2 even when no resource value is checked (tfvars, variables.tf)."""
     import hcl2
 
@@ -61,13 +68,12 @@ def check_readback(text: str, checks) -> None:
         document = hcl2.loads(text)
     except Exception as exc:  # python-hcl2 raises lark errors of several types
         raise ReadbackFailure(f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}") from exc
-    for name, changes in checks:
+    for address, changes in checks:
         if not changes:
             continue
-        profile = _profile(document, CLUSTER_TYPE, name)
+        kind, rest = address.split(".", 1)
+        profile = _module_inputs(document, rest) if kind == "module" else _profile(document, kind, rest)
         for change in changes:
             got = profile.get(change.attribute)
             if got != change.value:
-                raise ReadbackFailure(
-                    f"read-back mismatch for {CLUSTER_TYPE}.{name}: {change.attribute} is {got!r}, expected {change.value!r}"
-                )
+                raise ReadbackFailure(f"read-back mismatch for {address}: {change.attribute} is {got!r}, expected {change.value!r}")

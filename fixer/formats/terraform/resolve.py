@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fixer.formats.terraform import hcl
-from fixer.formats.terraform.locate import CLUSTER_TYPE
+from fixer.formats.terraform.editor import block_key
 from fixer.formats.terraform.values import Candidate, ModuleScope
 from fixer.model import Cluster, Value, ValueKind
 
@@ -22,12 +22,12 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
     source = scope.sources.get(cluster.profile_file)
     if source is None or source.root is None:
         return [cluster]
-    name = cluster.address.split(".", 1)[1]
-    resource = next(
-        (b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == "resource" and b.labels == (CLUSTER_TYPE, name)),
-        None,
-    )
-    block = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None) if resource else None
+    kind, labels = block_key(cluster.address)
+    resource = next((b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == kind and b.labels == labels), None)
+    if kind == "module":
+        block = resource  # a module call's inputs play the network_profile block's part
+    else:
+        block = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None) if resource else None
     if block is None:
         return [cluster]
     candidates: dict[str, list[Candidate]] = {}
@@ -35,7 +35,8 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
         current: Value = getattr(cluster.profile, field)
         if current.kind is not ValueKind.EXPRESSION:
             continue
-        node = next((hcl.attribute(block.body, a) for a in attributes if hcl.attribute(block.body, a) is not None), None)
+        names = [dict(cluster.input_names).get(a, a) for a in attributes]
+        node = next((hcl.attribute(block.body, a) for a in names if hcl.attribute(block.body, a) is not None), None)
         expression = hcl.expression_of(node) if node is not None else None
         if expression is not None:
             candidates[field] = scope.evaluate(expression, cluster.profile_file)
