@@ -8,6 +8,7 @@ read, parsed or written (each reported with file, line and reason; the rest is s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -68,9 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     from fixer.commands import run_apply, run_scan
 
-    if args.command == "scan":
-        return run_scan(args, options)
-    return run_apply(args, options)
+    try:
+        if args.command == "scan":
+            return run_scan(args, options)
+        return run_apply(args, options)
+    except BrokenPipeError:
+        # `akfix scan | head`: the reader left; say nothing more (Python would print a traceback).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_REMAINING
 
 
 def _options(args):

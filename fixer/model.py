@@ -138,6 +138,7 @@ class Cluster:
     environment: str | None = None  # the -var-file whose values this view of the cluster uses
     module: str | None = None  # the registry module that builds it, e.g. "Azure/aks/azurerm 9.1.0"
     input_names: tuple[tuple[str, str], ...] = ()  # provider attribute -> the module input to write
+    editable: bool = True  # False: reported and planned, but akfix cannot write this fix yet
     ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile
     prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.

@@ -66,6 +66,18 @@ class _Live:
 
 def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     """The fix for one cluster, or None when there is nothing to do."""
+    fix = _plan(cluster, context)
+    if fix is not None and fix.changes and not cluster.editable:
+        wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)
+        return _manual(
+            f"set {wanted} in the network_profile argument of {cluster.module}",
+            "akfix does not edit this module's object input yet. The module builds the cluster with azapi from v0.4.0: "
+            "AKS applies the change as a PUT, in place, reimaging every node pool.",
+        )
+    return fix
+
+
+def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     engine = context.engine
     profile = cluster.profile
     if profile.block_dynamic:

@@ -25,7 +25,12 @@ from fixer.versions import VersionRange
 NAME = "terraform"
 SUFFIXES = (".tf",)
 # Cluster resources, and calls of registry modules that build clusters (modules.py).
-MARKERS = (b"azurerm_kubernetes_cluster", b"Azure/aks/azurerm", b"azure/aks/azurerm")
+MARKERS = (
+    b"azurerm_kubernetes_cluster",
+    b"Azure/aks/azurerm",
+    b"azure/aks/azurerm",
+    b"avm-res-containerservice-managedcluster",
+)
 
 
 @dataclass(frozen=True)

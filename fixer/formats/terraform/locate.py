@@ -40,6 +40,7 @@ class ClusterDecl:
     ignores_profile: bool = False
     prevent_destroy: bool = False
     module: str | None = None  # registry module that builds the cluster, e.g. "Azure/aks/azurerm 9.1.0"
+    editable: bool = True  # False: akfix reports it but cannot write its fix yet
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,14 @@ class FileDecls:
     node_pools: tuple[NodePoolDecl, ...]
 
 
-def value_of(attribute_node, line_offset: int = 0) -> Value:
-    expression = hcl.expression_of(attribute_node)
+def value_of(attribute_node) -> Value:
+    return value_of_expression(hcl.expression_of(attribute_node))
+
+
+def value_of_expression(expression) -> Value:
     if expression is None:
         return MISSING
-    line = expression.start_point[0] + 1 + line_offset
+    line = expression.start_point[0] + 1
     literal = hcl.string_content(expression)
     if literal is not None:
         return Value(ValueKind.LITERAL, literal, line)

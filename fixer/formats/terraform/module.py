@@ -52,6 +52,7 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 ignores_profile=decl.ignores_profile or any(o.ignores_profile for o in overrides.get(address, [])),
                 prevent_destroy=decl.prevent_destroy or any(o.prevent_destroy for o in overrides.get(address, [])),
                 module=decl.module,
+                editable=decl.editable,
                 input_names=module_inputs(decl.module),
                 anchor=decl,
             )

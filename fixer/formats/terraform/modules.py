@@ -41,11 +41,19 @@ def _literal(block: hcl.Block, name: str) -> Value:
 
 def known_module(block: hcl.Block, relpath: str):
     """A ClusterDecl for a call of a known AKS module, else None."""
+    source = module_source(block)
+    if source is None:
+        return None
+    if source.lower() == AZURE_AKS.lower():
+        return _azure_aks(block, relpath)
+    if source.lower() == AVM_AKS.lower():
+        return _avm(block, relpath)
+    return None
+
+
+def _azure_aks(block: hcl.Block, relpath: str):
     from fixer.formats.terraform.locate import ClusterDecl
 
-    source = module_source(block)
-    if source is None or source.lower() != AZURE_AKS.lower():
-        return None
     version = _literal(block, "version").literal or "unknown version"
     plugin = _literal(block, "network_plugin")
     if plugin.is_missing:
@@ -78,6 +86,89 @@ def known_module(block: hcl.Block, relpath: str):
 
 
 def module_inputs(module: str | None) -> tuple[tuple[str, str], ...]:
-    if module and module.split(" ")[0].lower() == AZURE_AKS.lower():
+    """Provider attribute -> the key the module call takes for it."""
+    if not module:
+        return ()
+    source, _, version = module.partition(" ")
+    if source.lower() == AZURE_AKS.lower():
         return tuple(AZURE_AKS_INPUTS.items())
+    if source.lower() == AVM_AKS.lower():
+        from fixer.versions import parse_version
+
+        parsed = parse_version(version.lstrip("~>= ")) if version else None
+        # v0.4.0 renamed network_data_plane to network_dataplane (UPGRADE.md).
+        renamed = parsed is None or parsed >= (0, 4, 0) and "-pre" not in version
+        key = "network_dataplane" if renamed else "network_data_plane"
+        return (("network_data_plane", key), ("ebpf_data_plane", key))
     return ()
+
+
+# AVM v0.1.0 - v0.4.0-pre2 default the whole network_profile object to Azure CNI Overlay with the
+# NPM engine (azure); from v0.4.0 the default is null and AKS's own defaults apply (§6.2).
+_AVM_NPM_DEFAULT_UNTIL = (0, 4, 0)
+
+
+def _avm(block: hcl.Block, relpath: str):
+    from fixer.formats.terraform.locate import ClusterDecl
+    from fixer.versions import parse_version
+
+    raw_version = _literal(block, "version").literal
+    version = parse_version(raw_version.lstrip("~>= ")) if raw_version else None
+    prerelease = bool(raw_version and "-pre" in raw_version)
+    node = hcl.attribute(block.body, "network_profile")
+    fields: dict[str, Value] = {}
+    if node is not None:
+        expression = hcl.expression_of(node)
+        for key, value in _object_elements(expression):
+            fields[key] = value
+        if expression is not None and not fields:
+            text = hcl.text(expression).strip()
+            fields["network_policy"] = Value(ValueKind.EXPRESSION, text, expression.start_point[0] + 1, note="network_profile object")
+    elif version is not None and (version < _AVM_NPM_DEFAULT_UNTIL or (version == _AVM_NPM_DEFAULT_UNTIL and prerelease)):
+        default = f"{AVM_AKS} {raw_version} default"
+        fields = {
+            "network_plugin": Value(ValueKind.LITERAL, "azure", None, via=default),
+            "network_plugin_mode": Value(ValueKind.LITERAL, "overlay", None, via=default),
+            "network_policy": Value(ValueKind.LITERAL, "azure", None, via=default),
+        }
+    data_plane = fields.get("network_dataplane") or fields.get("network_data_plane") or MISSING
+    profile = Profile(
+        block_present=True,
+        plugin=fields.get("network_plugin", MISSING),
+        plugin_mode=fields.get("network_plugin_mode", MISSING),
+        policy=fields.get("network_policy", MISSING),
+        data_plane=data_plane,
+        data_plane_attribute=None,
+    )
+    name = block.labels[0]
+    return ClusterDecl(
+        address=f"module.{name}",
+        name=name,
+        file=relpath,
+        line=block.node.start_point[0] + 1,
+        profile=profile,
+        sets_profile=True,
+        sets_node_pool=False,
+        kubernetes_version=MISSING,
+        attribute_names=frozenset(),
+        module=f"{AVM_AKS} {raw_version or 'unknown version'}",
+        editable=False,
+    )
+
+
+def _object_elements(expression):
+    """(key, Value) of an object literal's elements."""
+    from fixer.formats.terraform.locate import value_of_expression
+
+    if expression is None:
+        return
+    node = expression
+    while node.type in ("expression", "collection_value") and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type != "object":
+        return
+    for element in (c for c in node.children if c.type == "object_elem"):
+        parts = [c for c in element.children if c.type == "expression"]
+        if len(parts) == 2:
+            key = hcl.text(parts[0]).strip().strip('"')
+            yield key, value_of_expression(parts[1])
