@@ -139,6 +139,7 @@ class Cluster:
     module: str | None = None  # the registry module that builds it, e.g. "Azure/aks/azurerm 9.1.0"
     input_names: tuple[tuple[str, str], ...] = ()  # provider attribute -> the module input to write
     editable: bool = True  # False: reported and planned, but akfix cannot write this fix yet
+    api_version: str | None = None  # set for clusters deployed by a PUT (ARM, Bicep, azapi): ARM rules apply
     ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile
     prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.

@@ -104,6 +104,10 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     blocked = _blocked(cluster, live, target)
     if blocked:
         return blocked
+    if cluster.api_version is not None:
+        from fixer.plan_arm import plan_put
+
+        return plan_put(cluster, live.policy or "", live.plugin, target, context)
     outcomes = [(v, _plan_at(cluster, live, target, v)) for v in _versions_to_check(context.versions)]
     newest = outcomes[-1][1]
     worst_version, worst = max(outcomes, key=lambda item: item[1].risk.rank)
@@ -174,6 +178,10 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
 
 
 _FIELD_OF = {
+    "networkPolicy": "policy",
+    "networkPlugin": "plugin",
+    "networkPluginMode": "plugin_mode",
+    "networkDataplane": "data_plane",
     "network_policy": "policy",
     "network_plugin": "plugin",
     "network_plugin_mode": "plugin_mode",
@@ -239,12 +247,14 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
             f"network_plugin is set by an expression: {profile.plugin.text}",
             "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
         )
-    if live.plugin is None and profile.block_present:
+    if live.plugin is None and cluster.api_version is not None and target == "calico":
+        pass  # a PUT keeps the live plugin, and Calico runs on kubenet and Azure CNI alike
+    elif live.plugin is None and profile.block_present:
         return _manual(
             "network_profile has no network_plugin",
             "network_plugin is required by azurerm and must equal the live plugin; set it, or pass --plan.",
         )
-    if live.plugin is None:
+    elif live.plugin is None:
         return _manual(
             "no network_profile block and the live network plugin is unknown",
             "The block's network_plugin is required and changing it recreates the cluster, so it must equal the live plugin. "

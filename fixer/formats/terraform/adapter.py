@@ -30,6 +30,8 @@ MARKERS = (
     b"Azure/aks/azurerm",
     b"azure/aks/azurerm",
     b"avm-res-containerservice-managedcluster",
+    b"ContainerService/managedClusters",
+    b"containerservice/managedclusters",
 )
 
 

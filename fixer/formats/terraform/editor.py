@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fixer.formats.terraform import hcl
+from tree_sitter import Node
+
+from fixer.formats.terraform import azapi, hcl
+from fixer.formats.terraform.azapi import AZAPI_TYPE
 from fixer.model import Change, Edit, Fix
 
 # Where new attributes go: after the first of these that the block has (keeps related settings
@@ -43,6 +46,8 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
     if kind == "module":
         # A module call: its inputs play the network_profile block's part.
         return _set_attributes(body, resource, fix.changes, newline)
+    if labels[0] == AZAPI_TYPE:
+        return _azapi_edits(body, resource, fix, newline)
     profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
     if profile is None:
         if not fix.add_block:
@@ -53,6 +58,45 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
         # An override file or an earlier edit added the block meanwhile: only set what is missing.
         changes = tuple(c for c in changes if c.attribute not in ("network_plugin", "network_plugin_mode"))
     return _set_attributes(body, profile, changes, newline)
+
+
+def _azapi_edits(body: bytes, resource: hcl.Block, fix: Fix, newline: bytes) -> list[Edit]:
+    """azapi: entries of body.properties.networkProfile (added when absent), and the API version."""
+    edits: list[Edit] = []
+    changes = tuple(c for c in fix.changes if c.attribute != "apiVersion")
+    profile = azapi.network_profile(resource)
+    if profile is not None:
+        edits.extend(_set_entries(body, _object_container(profile), changes, newline))
+    else:
+        properties = azapi.properties(resource)
+        if properties is None or properties.start_point[0] == properties.end_point[0]:
+            raise EditFailure("azapi body has no multi-line properties object to add networkProfile to", resource.node.start_point[0] + 1)
+        edits.append(_add_element(body, _object_container(properties), "networkProfile", changes, newline))
+    for change in fix.changes:
+        if change.attribute == "apiVersion":
+            edits.append(_api_version_edit(body, resource, change.value))
+    return edits
+
+
+def _api_version_edit(body: bytes, resource: hcl.Block, version: str) -> Edit:
+    node = hcl.expression_of(hcl.attribute(resource.body, "type"))
+    literal = next(c for c in hcl.descend(node, "template_literal"))
+    at = body.index(b"@", literal.start_byte, literal.end_byte) + 1
+    return Edit(at, literal.end_byte, version.encode())
+
+
+def _add_element(body: bytes, container: _Container, key: str, changes: tuple[Change, ...], newline: bytes) -> Edit:
+    """Add `key = { ... }` as the last entry of a multi-line object."""
+    entries = [e for e in (_entry(c, True) for c in _children(container)) if e]
+    quoted = bool(entries) and hcl.text(entries[0][0]).strip().startswith('"')
+    unit = _indent_unit_at(body, container.node)
+    indent = _line_indent(body, container.node.start_byte) + unit
+    last = max((e[2].end_byte for e in entries), default=container.open_end)
+    comments = [c.end_byte for c in _children(container) if c.type == "comment" and c.start_point[0] == body.count(b"\n", 0, last)]
+    at = _line_end(body, max([last] + comments))
+    rows = [(_printed(c.attribute, quoted), quote(c.value)) for c in changes]
+    text = indent + _printed(key, quoted).encode() + b" = {" + newline + _aligned(rows, indent + unit, newline) + indent + b"}" + newline
+    return Edit(at, at, text)
 
 
 # --- layout helpers -------------------------------------------------------------------------
@@ -68,20 +112,29 @@ def _line_end(body: bytes, offset: int) -> int:
     return len(body) if end < 0 else end + 1
 
 
+def _line_indent(body: bytes, offset: int) -> bytes:
+    """The leading whitespace of the line holding `offset`."""
+    start = _line_start(body, offset)
+    line = body[start:_line_end(body, offset)]
+    return line[: len(line) - len(line.lstrip(b" \t"))]
+
+
 def _indent_of(body: bytes, offset: int) -> bytes:
     start = _line_start(body, offset)
     prefix = body[start:offset]
     return prefix if prefix.strip() == b"" else b""
 
 
-def _indent_unit(body: bytes, block: hcl.Block) -> bytes:
-    """The file's indentation step, read from the block's first indented child line."""
-    outer = _indent_of(body, block.node.start_byte)
-    inner_body = block.body
-    if inner_body is not None and inner_body.child_count and not block.one_line:
-        inner = _indent_of(body, inner_body.children[0].start_byte)
-        if inner.startswith(outer) and len(inner) > len(outer):
-            return inner[len(outer):]
+def _indent_unit_at(body: bytes, node: Node) -> bytes:
+    """The indentation step inside a block or object: read from its first entry on a line of its
+    own, else the file's style (tab or two spaces)."""
+    outer = _line_indent(body, node.start_byte)
+    for child in node.children:
+        for entry in child.children if child.type == "body" else [child]:
+            if entry.start_point[0] > node.start_point[0]:
+                inner = body[_line_start(body, entry.start_byte):entry.start_byte]
+                if inner.strip() == b"" and inner.startswith(outer) and len(inner) > len(outer):
+                    return inner[len(outer):]
     return b"\t" if outer.startswith(b"\t") else b"  "
 
 
@@ -102,8 +155,8 @@ def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], ne
     if resource.one_line:
         raise EditFailure("one-line resource block: expand it first", resource.node.start_point[0] + 1)
     outer = _indent_of(body, resource.node.start_byte)
-    indent = outer + _indent_unit(body, resource)
-    inner = indent + _indent_unit(body, resource)
+    indent = outer + _indent_unit_at(body, resource.node)
+    inner = indent + _indent_unit_at(body, resource.node)
     block = (
         indent + b"network_profile {" + newline
         + _aligned([(c.attribute, quote(c.value)) for c in changes], inner, newline)
@@ -143,41 +196,90 @@ class _Row:
     new: bool = False
 
 
+@dataclass(frozen=True)
+class _Container:
+    """A block body or an object constructor: something holding `key = value` entries."""
+
+    node: Node  # the block or object node (its line gives the indentation)
+    parent: Node | None  # the node whose children are the entries
+    open_end: int  # offset just past the opening brace
+    one_line: bool
+    head: bytes  # what precedes "{" when a one-line container is expanded
+    is_object: bool
+
+
+def _block_container(body: bytes, block: hcl.Block) -> _Container:
+    return _Container(block.node, block.body, block.open_brace.end_byte, block.one_line,
+                      body[block.node.start_byte:block.open_brace.start_byte], False)
+
+
+def _object_container(obj: Node) -> _Container:
+    start = next(c for c in obj.children if c.type == "object_start")
+    return _Container(obj, obj, start.end_byte, obj.start_point[0] == obj.end_point[0], b"", True)
+
+
+def _entry(child: Node, is_object: bool) -> tuple[Node, Node, Node] | None:
+    """(key, `=` or `:`, value expression) of an attribute or an object element."""
+    if not is_object and child.type == "attribute":
+        key, expression = child.child(0), hcl.expression_of(child)
+    elif is_object and child.type == "object_elem":
+        parts = [c for c in child.children if c.type == "expression"]
+        if len(parts) != 2:
+            return None
+        key, expression = parts
+    else:
+        return None
+    eq = next((c for c in child.children if c.type in ("=", ":")), None)
+    if key is None or expression is None or eq is None:
+        return None
+    return key, eq, expression
+
+
+def _name(key: Node) -> str:
+    return hcl.text(key).strip().strip('"')
+
+
 def _set_attributes(body: bytes, block: hcl.Block, changes: tuple[Change, ...], newline: bytes) -> list[Edit]:
-    inner_body = block.body
-    existing = dict(hcl.attributes(inner_body))
+    return _set_entries(body, _block_container(body, block), changes, newline)
+
+
+def _set_entries(body: bytes, container: _Container, changes: tuple[Change, ...], newline: bytes) -> list[Edit]:
+    entries = [e for e in (_entry(c, container.is_object) for c in _children(container)) if e]
+    existing = {_name(key): expression for key, _, expression in entries}
     updates: dict[str, bytes] = {}
     additions: list[Change] = []
     for change in changes:
-        node = existing.get(change.attribute)
-        if node is None:
+        expression = existing.get(change.attribute)
+        if expression is None:
             additions.append(change)
-            continue
-        expression = hcl.expression_of(node)
-        if expression is None or hcl.string_content(expression) != change.value:
+        elif hcl.string_content(expression) != change.value:
             updates[change.attribute] = quote(change.value)
     if not updates and not additions:
         return []
-    if block.one_line:
-        return [_expand_one_line(body, block, updates, additions, newline)]
-    return _edit_multiline(body, block, updates, additions, newline)
+    quoted = bool(entries) and hcl.text(entries[0][0]).strip().startswith('"')
+    if container.one_line:
+        return [_expand_one_line(body, container, entries, updates, additions, quoted, newline)]
+    return _edit_multiline(body, container, updates, additions, quoted, newline)
 
 
-def _expand_one_line(body: bytes, block: hcl.Block, updates: dict[str, bytes], additions: list[Change], newline: bytes) -> Edit:
-    inner_body = block.body
-    if inner_body is not None and any(c.type == "comment" for c in inner_body.children):
-        raise EditFailure("comment inside a one-line network_profile block", block.node.start_point[0] + 1)
-    indent = _indent_of(body, block.node.start_byte)
-    inner = indent + _indent_unit(body, block)
-    rows: list[tuple[str, bytes]] = []
-    for key, node in hcl.attributes(inner_body):
-        expression = hcl.expression_of(node)
-        rows.append((key, updates.get(key, expression.text if expression is not None else b"")))
-    keys = [key for key, _ in rows]
-    at = _anchor_index(keys) + 1
-    rows[at:at] = [(c.attribute, quote(c.value)) for c in additions]
-    text = b"network_profile {" + newline + _aligned(rows, inner, newline) + indent + b"}"
-    return Edit(block.node.start_byte, block.node.end_byte, text)
+def _children(container: _Container) -> list[Node]:
+    return list(container.parent.children) if container.parent is not None else []
+
+
+def _printed(name: str, quoted: bool) -> str:
+    return f'"{name}"' if quoted else name
+
+
+def _expand_one_line(body: bytes, container: _Container, entries, updates: dict[str, bytes], additions: list[Change], quoted: bool, newline: bytes) -> Edit:
+    if any(c.type == "comment" for c in _children(container)):
+        raise EditFailure("comment inside a one-line block or object", container.node.start_point[0] + 1)
+    indent = _line_indent(body, container.node.start_byte)
+    inner = indent + _indent_unit_at(body, container.node)
+    rows = [(hcl.text(key).strip(), updates.get(_name(key), expression.text or b"")) for key, _, expression in entries]
+    at = _anchor_index([r[0].strip('"') for r in rows]) + 1
+    rows[at:at] = [(_printed(c.attribute, quoted), quote(c.value)) for c in additions]
+    text = container.head + b"{" + newline + _aligned(rows, inner, newline) + indent + b"}"
+    return Edit(container.node.start_byte, container.node.end_byte, text)
 
 
 def _anchor_index(keys: list[str]) -> int:
@@ -187,29 +289,28 @@ def _anchor_index(keys: list[str]) -> int:
     return len(keys) - 1
 
 
-def _rows(inner_body, updates: dict[str, bytes]) -> list[_Row]:
-    """The alignment rows of a body. Other lines (blocks, comment lines, multi-line values that
-    open a bracket, blank lines) break chains simply by not being rows."""
+def _rows(container: _Container, updates: dict[str, bytes]) -> list[_Row]:
+    """The alignment rows of a container. Other lines (blocks, comment lines, multi-line values
+    that open a bracket, blank lines) break chains simply by not being rows."""
     rows: list[_Row] = []
-    for child in inner_body.children if inner_body is not None else ():
+    for child in _children(container):
         first, last = child.start_point[0], child.end_point[0]
-        if child.type == "attribute":
-            key_node, expression = child.child(0), hcl.expression_of(child)
-            eq = next((c for c in child.children if c.type == "="), None)
-            heredoc = expression is not None and (expression.text or b"").startswith(b"<<")
-            if expression is None or eq is None or (first != last and not heredoc):
+        entry = _entry(child, container.is_object)
+        if entry is not None:
+            key_node, eq, expression = entry
+            heredoc = (expression.text or b"").startswith(b"<<")
+            if first != last and not heredoc:
                 continue
-            key = hcl.text(key_node)
             rows.append(
                 _Row(
                     row=first,
                     last=last,
-                    key=key,
+                    key=hcl.text(key_node),
                     key_end=key_node.end_byte,
                     eq=eq.start_byte,
                     expr_start=expression.start_byte,
                     expr_end=expression.end_byte,
-                    value=updates.get(key, expression.text or b""),
+                    value=updates.get(_name(key_node), expression.text or b""),
                 )
             )
         elif child.type == "comment" and rows and rows[-1].last == first and rows[-1].row == rows[-1].last:
@@ -233,8 +334,8 @@ def _widths(rows: list[_Row]) -> dict[int, int]:
     return {id(row): max(len(r.key) for r in run) for run in _runs(rows) for row in run}
 
 
-def _edit_multiline(body: bytes, block: hcl.Block, updates: dict[str, bytes], additions: list[Change], newline: bytes) -> list[Edit]:
-    rows = _rows(block.body, updates)
+def _edit_multiline(body: bytes, container: _Container, updates: dict[str, bytes], additions: list[Change], quoted: bool, newline: bytes) -> list[Edit]:
+    rows = _rows(container, updates)
     before = _widths(rows)
     # Realign only a file that terraform fmt would leave as it is; an unaligned file stays so.
     aligned = all(row.eq - row.key_end == before[id(row)] - len(row.key) + 1 for row in rows)
@@ -243,16 +344,18 @@ def _edit_multiline(body: bytes, block: hcl.Block, updates: dict[str, bytes], ad
     at, indent = 0, b""
     if additions:
         anchor = _pick_anchor(rows)
-        block_indent = _indent_of(body, block.node.start_byte)
+        outer = _line_indent(body, container.node.start_byte)
         if anchor is not None:
             at = _line_end(body, anchor.comment if anchor.comment is not None else anchor.expr_end)
-            indent = _indent_of(body, _key_start(body, anchor)) or block_indent + _indent_unit(body, block)
+            indent = _indent_of(body, _key_start(body, anchor)) or outer + _indent_unit_at(body, container.node)
             row = anchor.last
         else:
-            at = _line_end(body, block.open_brace.end_byte)
-            indent = block_indent + _indent_unit(body, block)
-            row = block.node.start_point[0]
-        new_rows = [_Row(row=row, last=row, key=c.attribute, value=quote(c.value), new=True) for c in additions]
+            at = _line_end(body, container.open_end)
+            indent = outer + _indent_unit_at(body, container.node)
+            row = container.node.start_point[0]
+        new_rows = [
+            _Row(row=row, last=row, key=_printed(c.attribute, quoted), value=quote(c.value), new=True) for c in additions
+        ]
     ordered = sorted(rows + new_rows, key=lambda r: (r.row, r.new))
     widths = _widths(ordered) if aligned else {id(r): len(r.key) for r in ordered}
 
@@ -261,8 +364,8 @@ def _edit_multiline(body: bytes, block: hcl.Block, updates: dict[str, bytes], ad
         want = widths[id(row)] - len(row.key) + 1
         if aligned and row.eq - row.key_end != want:
             edits.append(Edit(row.key_end, row.eq, b" " * want))
-        if row.key in updates:
-            edits.append(Edit(row.expr_start, row.expr_end, updates[row.key]))
+        if row.key.strip('"') in updates:
+            edits.append(Edit(row.expr_start, row.expr_end, updates[row.key.strip('"')]))
     if aligned:
         edits.extend(_realign_comments(body, rows, widths))
     if new_rows:
@@ -274,7 +377,7 @@ def _edit_multiline(body: bytes, block: hcl.Block, updates: dict[str, bytes], ad
 
 
 def _pick_anchor(rows: list[_Row]) -> _Row | None:
-    by_key = {r.key: r for r in rows}
+    by_key = {r.key.strip('"'): r for r in rows}
     for name in _ANCHOR_ORDER:
         if name in by_key:
             return by_key[name]

@@ -136,3 +136,52 @@ def string_content(node: Node) -> str | None:
 
 def is_null(expression: Node) -> bool:
     return text(expression).strip() == "null"
+
+
+def object_node(expression: Node | None) -> Node | None:
+    """The object constructor an expression is, or wraps: `{...}` or `jsonencode({...})`."""
+    node = expression
+    while node is not None:
+        if node.type == "object":
+            return node
+        if node.type == "function_call" and text(node.child(0)) == "jsonencode":
+            arguments = next((c for c in node.children if c.type == "function_arguments"), None)
+            node = next((c for c in arguments.children if c.type == "expression"), None) if arguments else None
+            continue
+        if node.type in ("expression", "collection_value") and node.named_child_count == 1:
+            node = node.named_children[0]
+            continue
+        return None
+    return None
+
+
+def object_key(element: Node) -> str:
+    key = next((c for c in element.children if c.type == "expression"), None)
+    return text(key).strip().strip('"') if key is not None else ""
+
+
+def object_elements(obj: Node | None) -> Iterator[tuple[str, Node, Node]]:
+    """(key, element node, value expression) of an object constructor."""
+    if obj is None:
+        return
+    for element in obj.children:
+        if element.type == "object_elem":
+            parts = [c for c in element.children if c.type == "expression"]
+            if len(parts) == 2:
+                yield object_key(element), element, parts[1]
+
+
+def object_element(obj: Node | None, key: str) -> tuple[Node, Node] | None:
+    return next(((e, v) for k, e, v in object_elements(obj) if k == key), None)
+
+
+def descend(node: Node | None, node_type: str) -> Iterator[Node]:
+    """Every node of a type below `node`, in source order."""
+    if node is None:
+        return
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == node_type:
+            yield current
+        stack.extend(reversed(current.children))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
+from fixer.formats.terraform.azapi import AZAPI_TYPE, azapi_cluster
 from fixer.formats.terraform.modules import known_module
 from fixer.model import MISSING, Profile, Value, ValueKind
 
@@ -41,6 +42,8 @@ class ClusterDecl:
     prevent_destroy: bool = False
     module: str | None = None  # registry module that builds the cluster, e.g. "Azure/aks/azurerm 9.1.0"
     editable: bool = True  # False: akfix reports it but cannot write its fix yet
+    api_version: str | None = None  # azapi: the API version in `type` (ARM rules apply)
+    windows_inline: bool = False  # a Windows pool declared inside the cluster (azapi agentPoolProfiles)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,10 @@ def locate(body: bytes, relpath: str) -> FileDecls:
         resource_type, name = block.labels
         if resource_type == CLUSTER_TYPE:
             clusters.append(_cluster(block, name, relpath))
+        elif resource_type == AZAPI_TYPE:
+            found = azapi_cluster(block, relpath)
+            if found is not None:
+                clusters.append(found)
         elif resource_type == NODE_POOL_TYPE:
             pools.append(_node_pool(block, name, relpath))
     for block in hcl.blocks(hcl.body_of(root)):

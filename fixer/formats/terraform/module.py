@@ -38,7 +38,7 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
         profile, profile_file = _merged_profile(decl, overrides.get(address, []))
         windows = tuple(
             sorted(p.address for p in pools if p.windows and p.cluster_name in (None, decl.name))
-        )
+        ) + ((f"{address}.properties.agentPoolProfiles",) if decl.windows_inline else ())
         clusters.append(
             Cluster(
                 file=decl.file,
@@ -53,6 +53,7 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 prevent_destroy=decl.prevent_destroy or any(o.prevent_destroy for o in overrides.get(address, [])),
                 module=decl.module,
                 editable=decl.editable,
+                api_version=decl.api_version,
                 input_names=module_inputs(decl.module),
                 anchor=decl,
             )

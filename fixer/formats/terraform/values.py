@@ -205,7 +205,7 @@ class ModuleScope:
             if validation.type != "validation":
                 continue
             condition = hcl.attribute(validation.body, "condition")
-            for tuple_node in _descendants(condition, "tuple"):
+            for tuple_node in hcl.descend(condition, "tuple"):
                 items = [_unwrap(c) for c in tuple_node.named_children if c.type == "expression"]
                 words = [hcl.string_content(i) if i.type == "string_lit" else None for i in items]
                 if items and all(w is not None for w in words) and ENGINE_WORDS & set(words):
@@ -334,17 +334,6 @@ def _reference(expression: Node) -> tuple[str, str] | None:
             name = children[1].named_children[-1] if children[1].named_child_count else None
             return (root, hcl.text(name)) if name is not None else None
     return None
-
-
-def _descendants(node: Node | None, node_type: str):
-    if node is None:
-        return
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == node_type:
-            yield current
-        stack.extend(reversed(current.children))
 
 
 def _unresolved(text: str, reason: str = "") -> Value:

@@ -1,0 +1,95 @@
+"""AKS clusters declared with azapi: `azapi_resource` of type Microsoft.ContainerService/managedClusters.
+
+The network profile sits in `body.properties.networkProfile` with the ARM names (facts §6.1); `body`
+is an HCL object (azapi >= 1.13, required from 2.0) or `jsonencode({...})` (1.x). Type strings
+compare case-insensitively.
+"""
+
+from __future__ import annotations
+
+from fixer.formats.terraform import hcl
+from fixer.model import MISSING, Profile, Value
+
+AZAPI_TYPE = "azapi_resource"
+CLUSTER_ARM_TYPE = "microsoft.containerservice/managedclusters"
+POOL_ARM_TYPE = "microsoft.containerservice/managedclusters/agentpools"
+ARM_FIELDS = {"networkPlugin": "plugin", "networkPluginMode": "plugin_mode", "networkPolicy": "policy", "networkDataplane": "data_plane", "outboundType": "outbound_type"}
+
+
+def arm_type(block: hcl.Block) -> tuple[str, str] | None:
+    """(lower-cased type, API version) of an azapi_resource, the version "" when not a literal."""
+    node = hcl.attribute(block.body, "type")
+    expression = hcl.expression_of(node) if node is not None else None
+    raw = hcl.text(expression).strip().strip('"') if expression is not None else ""
+    kind, _, api = raw.partition("@")
+    literal = hcl.string_content(expression) if expression is not None else None
+    return kind.lower(), (api if literal is not None else f"expression: {raw}")
+
+
+def properties(block: hcl.Block):
+    node = hcl.attribute(block.body, "body")
+    body = hcl.object_node(hcl.expression_of(node)) if node is not None else None
+    found = hcl.object_element(body, "properties")
+    return hcl.object_node(found[1]) if found else None
+
+
+def network_profile(block: hcl.Block):
+    found = hcl.object_element(properties(block), "networkProfile")
+    return hcl.object_node(found[1]) if found else None
+
+
+def azapi_cluster(block: hcl.Block, relpath: str):
+    """A ClusterDecl for an azapi managed cluster, else None."""
+    from fixer.formats.terraform.locate import ClusterDecl, value_of_expression
+
+    kind, api = arm_type(block) or ("", "")
+    if kind != CLUSTER_ARM_TYPE:
+        return None
+    profile_object = network_profile(block)
+    fields: dict[str, Value] = {}
+    for key, _, value in hcl.object_elements(profile_object):
+        if key in ARM_FIELDS:
+            fields[ARM_FIELDS[key]] = value_of_expression(value)
+    windows = any(
+        (value_of_expression(v).literal or "").lower() == "windows"
+        for pool in _pools(block)
+        for k, _, v in hcl.object_elements(pool)
+        if k == "osType"
+    )
+    profile = Profile(
+        block_present=profile_object is not None,
+        plugin=fields.get("plugin", MISSING),
+        plugin_mode=fields.get("plugin_mode", MISSING),
+        policy=fields.get("policy", MISSING),
+        data_plane=fields.get("data_plane", MISSING),
+        data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
+        outbound_type=fields.get("outbound_type", MISSING),
+    )
+    name = block.labels[1]
+    return ClusterDecl(
+        address=f"{AZAPI_TYPE}.{name}",
+        name=name,
+        file=relpath,
+        line=block.node.start_point[0] + 1,
+        profile=profile,
+        sets_profile=profile_object is not None,
+        sets_node_pool=False,
+        kubernetes_version=MISSING,
+        attribute_names=frozenset(),
+        api_version=api,
+        windows_inline=windows,
+    )
+
+
+def _pools(block: hcl.Block):
+    found = hcl.object_element(properties(block), "agentPoolProfiles")
+    if not found:
+        return
+    node = found[1]
+    while node.type in ("expression", "collection_value") and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type == "tuple":
+        for item in node.named_children:
+            obj = hcl.object_node(item)
+            if obj is not None:
+                yield obj

@@ -1,0 +1,63 @@
+"""What the AKS resource provider accepts per API version, and what a PUT does to a live cluster
+(aks-network-facts.md §3). ARM templates, Bicep, azapi and azure-native all send a PUT, so they
+share these rules; the azurerm provider's ForceNew rules (azurerm.py) do not apply to them.
+"""
+
+from __future__ import annotations
+
+import re
+
+ApiVersion = tuple[int, int, int, bool]  # (year, month, day, preview)
+
+_API = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
+
+
+def parse_api_version(text: str) -> ApiVersion | None:
+    match = _API.match(text.strip())
+    if not match:
+        return None
+    year, month, day, preview = match.groups()
+    return (int(year), int(month), int(day), bool(preview))
+
+
+def format_api_version(version: ApiVersion) -> str:
+    year, month, day, preview = version
+    return f"{year:04d}-{month:02d}-{day:02d}" + ("-preview" if preview else "")
+
+
+# §3.1: the first API versions (stable, preview) in which a value is accepted.
+FIRST_STABLE = {
+    ("networkPolicy", "calico"): (2018, 3, 31, False),
+    ("networkPolicy", "azure"): (2019, 2, 1, False),
+    ("networkPolicy", "cilium"): (2023, 2, 1, False),
+    ("networkPolicy", "none"): (2024, 5, 1, False),
+    ("networkDataplane", "cilium"): (2023, 2, 1, False),
+    ("networkDataplane", "azure"): (2023, 2, 1, False),
+    ("networkPluginMode", "overlay"): (2023, 2, 1, False),
+}
+FIRST_PREVIEW = {
+    ("networkPolicy", "cilium"): (2023, 2, 2, True),
+    ("networkPolicy", "none"): (2023, 8, 2, True),
+    ("networkDataplane", "cilium"): (2023, 2, 2, True),
+    ("networkDataplane", "azure"): (2023, 2, 2, True),
+    ("networkPluginMode", "overlay"): (2023, 3, 2, True),
+}
+
+# The API version akfix bumps to when a value needs a newer one: the first stable version that
+# has every value akfix writes (cilium, networkDataplane, lowercase overlay).
+BUMP_TO: ApiVersion = (2023, 2, 1, False)
+
+
+def accepts(version: ApiVersion, field: str, value: str) -> bool:
+    """Whether an API version knows a value. Previews are judged against the preview list, since
+    a preview can lack a value that an older stable version has (and the other way round)."""
+    key = (field, value)
+    table = FIRST_PREVIEW if version[3] else FIRST_STABLE
+    first = table.get(key) or FIRST_STABLE.get(key)
+    if first is None:
+        return True
+    return version[:3] >= first[:3]
+
+
+# §3.3: engine transitions a PUT makes in place. Every engine change reimages all node pools.
+IN_PLACE = frozenset({("", "azure"), ("", "calico"), ("", "cilium"), ("azure", "cilium"), ("calico", "cilium")})

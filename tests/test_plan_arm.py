@@ -1,0 +1,71 @@
+"""Clusters deployed by a PUT (azapi, later ARM and Bicep): AKS transitions and API versions."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixer.model import MISSING, Cluster, Profile, Risk, Value, ValueKind
+from fixer.plan import PlanContext, plan
+from fixer.rules import arm
+
+
+def lit(text):
+    return Value(ValueKind.LITERAL, text, 1)
+
+
+def cluster(api="2024-05-01", policy=MISSING, plugin="azure", mode="overlay", block=True, windows=()):
+    return Cluster(
+        file="main.tf", line=1, format="terraform", address="azapi_resource.aks",
+        profile=Profile(block_present=block, plugin=lit(plugin) if plugin else MISSING,
+                        plugin_mode=lit(mode) if mode else MISSING, policy=policy),
+        api_version=api, windows_pools=tuple(windows),
+    )
+
+
+@pytest.mark.parametrize("version, field, value, ok", [
+    ("2022-09-01", "networkPolicy", "cilium", False),
+    ("2023-02-01", "networkPolicy", "cilium", True),
+    ("2023-01-02-preview", "networkDataplane", "cilium", False),
+    ("2023-02-02-preview", "networkDataplane", "cilium", True),
+    ("2024-02-01", "networkPolicy", "none", False),
+    ("2024-05-01", "networkPolicy", "none", True),
+    ("2023-08-02-preview", "networkPolicy", "none", True),
+    ("2019-02-01", "networkPolicy", "azure", True),
+    ("2018-08-01", "networkPolicy", "azure", False),
+])
+def test_api_versions_know_values(version, field, value, ok):
+    assert arm.accepts(arm.parse_api_version(version), field, value) is ok
+
+
+@pytest.mark.parametrize("old, target, risk", [
+    ("", "cilium", Risk.DISRUPTIVE),
+    ("", "calico", Risk.DISRUPTIVE),
+    ("", "azure", Risk.DISRUPTIVE),
+    ("azure", "cilium", Risk.DISRUPTIVE),
+    ("calico", "cilium", Risk.DISRUPTIVE),
+    ("azure", "calico", Risk.MANUAL),
+    ("cilium", "azure", Risk.MANUAL),
+])
+def test_put_transitions(old, target, risk):
+    policy = lit(old) if old else MISSING
+    fix = plan(cluster(policy=policy), PlanContext(engine=target, switch_engines=True))
+    assert fix.risk is risk
+
+
+def test_put_never_replaces_and_bumps_old_api():
+    fix = plan(cluster(api="2022-09-01"), PlanContext())
+    assert fix.risk is Risk.DISRUPTIVE
+    assert ("apiVersion", "2023-02-01") in [(c.attribute, c.value) for c in fix.changes]
+    assert any("bumped" in r for r in fix.reasons)
+
+
+def test_put_adds_profile_without_plugin_for_calico_only():
+    bare = cluster(plugin=None, mode=None, block=False)
+    calico = plan(bare, PlanContext(engine="calico"))
+    assert calico.risk is Risk.DISRUPTIVE and [c.attribute for c in calico.changes] == ["networkPolicy"]
+    assert plan(bare, PlanContext()).risk is Risk.MANUAL  # cilium needs Azure CNI: unknown
+
+
+def test_windows_pool_and_expression_api():
+    assert plan(cluster(windows=["x"]), PlanContext()).risk is Risk.MANUAL
+    assert plan(cluster(api="expression: ${var.api}"), PlanContext()).risk is Risk.MANUAL
