@@ -13,7 +13,9 @@ from fixer.formats.terraform import hcl
 from fixer.formats.terraform.editor import EditFailure, edits_for, quote
 from fixer.formats.terraform.locate import FileDecls, ParseFailure, locate
 from fixer.formats.terraform.module import clusters_of_module
+from fixer.formats.terraform import tfjson
 from fixer.formats.terraform.plan_json import PlanFacts
+from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
 from fixer.formats.terraform.resolve import resolve_cluster
 from fixer.formats.terraform.workspace import Located, module_scope
@@ -23,7 +25,7 @@ from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import VersionRange
 
 NAME = "terraform"
-SUFFIXES = (".tf",)
+SUFFIXES = (".tf", ".tf.json")
 # Cluster resources, and calls of registry modules that build clusters (modules.py).
 MARKERS = (
     b"azurerm_kubernetes_cluster",
@@ -63,7 +65,7 @@ def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Set
     for candidate in candidates:
         try:
             text = load_text(candidate.data)
-            found = locate(text.body, candidate.relpath)
+            found = locate_any(text.body, candidate.relpath)
         except (UnreadableText, ParseFailure) as exc:
             problems.append(Problem(candidate.relpath, exc.line, f"{exc}; left untouched"))
             continue
@@ -77,6 +79,11 @@ def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Set
     located.planned = _guard_shared_edits(located.planned)
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
     return located, problems
+
+
+def locate_any(body: bytes, relpath: str) -> FileDecls:
+    """Declarations of a .tf or a .tf.json file."""
+    return locate_json(body, relpath) if relpath.endswith(tfjson.SUFFIX) else locate(body, relpath)
 
 
 def _reads(item: Planned) -> set:
@@ -240,7 +247,8 @@ def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     if in_block or fix.add_block:
         relpath = item.cluster.profile_file
         text = located.texts[relpath]
-        for edit in edits_for(text.body, item.cluster.address, replace(fix, changes=in_block), text.newline):
+        editor = json_edits_for if relpath.endswith(tfjson.SUFFIX) else edits_for
+        for edit in editor(text.body, item.cluster.address, replace(fix, changes=in_block), text.newline):
             out.append((relpath, edit))
     for change in fix.changes:
         if change.origin is None:
@@ -271,9 +279,9 @@ def _verify(located: Located, results: dict[str, bytes], planned: list[Planned])
         # 1. re-parse: no error node at all (the original had none).
         if relpath.endswith(".json"):
             try:
-                json.loads(new.body.decode("utf-8"))
-            except ValueError as exc:
-                return relpath, 1, f"result is not valid JSON ({exc})"
+                json_readback(new.body, _readback_checks(relpath, planned))
+            except ReadbackFailure as exc:
+                return relpath, 1, str(exc)
             continue
         tree = hcl.parse(new.body)
         if tree.root_node.has_error:
@@ -304,7 +312,7 @@ def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, by
     for relpath, body in bodies.items():
         if relpath in decls:
             try:
-                decls[relpath] = locate(body, relpath)
+                decls[relpath] = locate_any(body, relpath)
             except ParseFailure as exc:
                 return relpath, exc.line, str(exc)
     clusters = clusters_of_module(module_dir, decls)
