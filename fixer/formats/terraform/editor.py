@@ -44,7 +44,12 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
     if resource is None:
         raise EditFailure(f"{address} not found", 1)
     if kind == "module":
-        # A module call: its inputs play the network_profile block's part.
+        # A module call: its inputs play the network_profile block's part, or its
+        # `network_profile = { ... }` object does (AVM).
+        argument = hcl.attribute(resource.body, "network_profile")
+        obj = hcl.object_node(hcl.expression_of(argument)) if argument is not None else None
+        if obj is not None:
+            return _set_entries(body, _object_container(obj), fix.changes, newline)
         return _set_attributes(body, resource, fix.changes, newline)
     if labels[0] == AZAPI_TYPE:
         return _azapi_edits(body, resource, fix, newline)

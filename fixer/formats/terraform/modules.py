@@ -96,16 +96,21 @@ def module_inputs(module: str | None) -> tuple[tuple[str, str], ...]:
         from fixer.versions import parse_version
 
         parsed = parse_version(version.lstrip("~>= ")) if version else None
-        # v0.4.0 renamed network_data_plane to network_dataplane (UPGRADE.md).
+        # v0.4.0 renamed network_data_plane to network_dataplane (UPGRADE.md); from then on the
+        # planner speaks ARM names (azapi), which map onto the object's snake_case keys.
         renamed = parsed is None or parsed >= (0, 4, 0) and "-pre" not in version
         key = "network_dataplane" if renamed else "network_data_plane"
-        return (("network_data_plane", key), ("ebpf_data_plane", key))
+        return (
+            ("network_data_plane", key), ("ebpf_data_plane", key), ("networkDataplane", key),
+            ("networkPolicy", "network_policy"), ("networkPluginMode", "network_plugin_mode"), ("networkPlugin", "network_plugin"),
+        )
     return ()
 
 
 # AVM v0.1.0 - v0.4.0-pre2 default the whole network_profile object to Azure CNI Overlay with the
 # NPM engine (azure); from v0.4.0 the default is null and AKS's own defaults apply (§6.2).
 _AVM_NPM_DEFAULT_UNTIL = (0, 4, 0)
+AVM_API_VERSION = "2026-03-01"
 
 
 def _avm(block: hcl.Block, relpath: str):
@@ -132,6 +137,7 @@ def _avm(block: hcl.Block, relpath: str):
             "network_policy": Value(ValueKind.LITERAL, "azure", None, via=default),
         }
     data_plane = fields.get("network_dataplane") or fields.get("network_data_plane") or MISSING
+    azapi_backed = version is None or version >= _AVM_NPM_DEFAULT_UNTIL and not prerelease
     profile = Profile(
         block_present=True,
         plugin=fields.get("network_plugin", MISSING),
@@ -152,7 +158,11 @@ def _avm(block: hcl.Block, relpath: str):
         kubernetes_version=MISSING,
         attribute_names=frozenset(),
         module=f"{AVM_AKS} {raw_version or 'unknown version'}",
-        editable=False,
+        # Only an explicit network_profile object is edited; adding one would have to restate the
+        # module's other network settings.
+        editable=node is not None and bool(fields) and "network_policy" not in {k for k, v in fields.items() if v.kind is ValueKind.EXPRESSION},
+        # From v0.4.0 the module builds the cluster with azapi (API 2026-03-01 at HEAD): AKS PUT rules.
+        api_version=AVM_API_VERSION if azapi_backed else None,
     )
 
 

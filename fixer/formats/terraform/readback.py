@@ -54,7 +54,8 @@ def _module_inputs(document: dict, name: str) -> dict[str, object]:
     for modules in document.get("module", []):
         body = _key(modules, name)
         if body is not None:
-            return {k: _unquote(v) for k, v in body.items() if not k.startswith("__")}
+            inputs = body.get("network_profile") if isinstance(body.get("network_profile"), dict) else body
+            return {str(k).strip('"'): _unquote(v) for k, v in inputs.items() if not str(k).startswith("__")}
     raise ReadbackFailure(f"python-hcl2 does not see module {name}")
 
 
