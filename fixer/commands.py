@@ -31,6 +31,7 @@ def _run_all(args, options: Options, verify: bool) -> list[tuple[str, RunResult]
                 tuple(r for r in result.clusters if keep in (r.cluster.file, r.cluster.profile_file)),
                 tuple(c for c in result.changes if c.relpath == keep),
                 tuple(p for p in result.problems if p.file == keep),
+                tuple(m for m in result.not_inspected if m.file == keep),
             )
         results.append((prefix, result))
     return results
@@ -41,6 +42,10 @@ def _flatten(results):
     problems = [(prefix, p) for prefix, result in results for p in result.problems]
     changes = [(prefix, c) for prefix, result in results for c in result.changes]
     return reports, problems, changes
+
+
+def _not_inspected(results):
+    return [(prefix, m) for prefix, result in results for m in result.not_inspected]
 
 
 def _print_problems(problems) -> None:
@@ -57,10 +62,13 @@ def _exit_code(problems, remaining: bool) -> int:
 def run_scan(args, options: Options) -> int:
     results = _run_all(args, options, verify=False)
     reports, problems, _ = _flatten(results)
+    unknown = _not_inspected(results)
     if args.format == "json":
-        print(report.to_json(options.engine, reports, problems))
+        print(report.to_json(options.engine, reports, problems, not_inspected=unknown))
     else:
         print(report.table(reports, verbose=not args.quiet))
+        if unknown:
+            print(report.not_inspected_text(unknown))
         if not args.quiet:
             print()
             print(report.summary([r for _, r in reports], len(problems), None, options.allow_replacement))
@@ -82,9 +90,11 @@ def run_apply(args, options: Options) -> int:
                 problems.append((prefix, problem))
     info = sys.stderr if args.format == "text" else None
     if args.format == "json":
-        print(report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None))
+        print(report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None, not_inspected=_not_inspected(results)))
     elif not args.quiet:
         print(report.table(reports, dry_run=args.dry_run), file=info)
+        if _not_inspected(results):
+            print(report.not_inspected_text(_not_inspected(results)), file=info)
         print(file=info)
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement), file=info)
         if not args.dry_run and changes:

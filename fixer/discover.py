@@ -8,6 +8,7 @@ cannot be read safely (a link out of the tree, unreadable, huge) becomes a Probl
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -81,8 +82,10 @@ def _inside_work_tree(root: Path) -> bool:
     return ignored.returncode != 0
 
 
-def read_candidates(listing: Listing, suffixes: tuple[str, ...], markers: tuple[bytes, ...]) -> tuple[list[Candidate], list[Problem]]:
-    """Files with one of the suffixes that contain one of the markers."""
+def read_candidates(
+    listing: Listing, suffixes: tuple[str, ...], markers: tuple[bytes, ...], pattern: re.Pattern[bytes] | None = None
+) -> tuple[list[Candidate], list[Problem]]:
+    """Files with one of the suffixes that contain one of the markers (or match `pattern`)."""
     candidates: list[Candidate] = []
     problems: list[Problem] = []
     for relpath in listing.files:
@@ -95,7 +98,11 @@ def read_candidates(listing: Listing, suffixes: tuple[str, ...], markers: tuple[
             continue
         if data is None:
             continue
-        if any(marker in data for marker in markers) or (data[:2] in (b"\xff\xfe", b"\xfe\xff") and _utf16_has(data, markers)):
+        if (
+            any(marker in data for marker in markers)
+            or (pattern is not None and pattern.search(data))
+            or (data[:2] in (b"\xff\xfe", b"\xfe\xff") and _utf16_has(data, markers))
+        ):
             candidates.append(Candidate(path, relpath, data))
     return candidates, problems
 

@@ -55,12 +55,13 @@ class RunResult:
     clusters: tuple[ClusterReport, ...]
     changes: tuple[FileChange, ...]
     problems: tuple[Problem, ...]
+    not_inspected: tuple = ()  # module calls that may build clusters but that akfix does not know
 
 
 def run(root: Path, options: Options, *, verify: bool) -> RunResult:
     """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here."""
     listing: Listing = list_files(root)
-    candidates, problems = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS)
+    candidates, problems = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT)
     settings = terraform.Settings(
         engine=options.engine,
         assume_network=options.assume_network,
@@ -109,7 +110,8 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
                 edit_lines=lines.get(item.key, ()) if item.fix else (),
             )
         )
-    return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems))
+    unknown = tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules)
+    return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown)
 
 
 def _outcome(fix: Fix | None, allow_replacement: bool, failed: bool) -> Outcome:

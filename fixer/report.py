@@ -16,7 +16,7 @@ def display_path(prefix: str, relpath: str) -> str:
     return f"{prefix.rstrip('/')}/{relpath}" if prefix else relpath
 
 
-def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]], diff: str | None = None) -> str:
+def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]], diff: str | None = None, not_inspected=()) -> str:
     clusters = []
     for prefix, report in reports:
         cluster, fix = report.cluster, report.fix
@@ -54,6 +54,10 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
         clusters.append(entry)
     errors = [{"file": display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]
     document = {"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}
+    document["not_inspected"] = [
+        {"file": display_path(prefix, m.file), "line": m.line, "module": f"module.{m.name}", "source": m.source}
+        for prefix, m in not_inspected
+    ]
     if diff is not None:
         document["diff"] = diff  # apply --dry-run --format json: the diff travels inside the JSON
     return json.dumps(document, indent=2)
@@ -61,6 +65,12 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
 
 # How a fix that can be applied is labelled in the table, per command.
 FIXED_LABEL = {None: "auto-fixable", True: "would write", False: "written"}
+
+
+def not_inspected_text(modules) -> str:
+    lines = [f"not inspected: {len(modules)} call{'s' if len(modules) != 1 else ''} of modules akfix does not know (they may build AKS clusters):"]
+    lines += [f"    {display_path(prefix, m.file)}:{m.line}  module.{m.name}  source = {m.source}" for prefix, m in modules]
+    return "\n".join(lines)
 
 
 def _policy_source(cluster) -> dict | None:

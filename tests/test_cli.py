@@ -195,3 +195,12 @@ def test_dry_run_json_carries_the_diff_and_nothing_else_on_stdout(tmp_path):
     document = json.loads(result.stdout)
     assert document["diff"].startswith("--- a/main.tf")
     assert document["clusters"][0]["outcome"] == "fixed"
+
+
+def test_unknown_aks_modules_are_listed_not_guessed(tmp_path):
+    repo = copy_case("unknown-module-not-a-cluster", tmp_path)
+    document = json.loads(akfix("scan", str(repo), "--format", "json").stdout)
+    assert [c["address"] for c in document["clusters"]] == ["azurerm_kubernetes_cluster.x"]
+    assert document["not_inspected"] == [
+        {"file": "main.tf", "line": 1, "module": "module.k8s", "source": "git::https://example.com/platform/aks-cluster.git?ref=v1"}
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, replace
 
 from fixer import plan as planner
@@ -26,6 +27,8 @@ from fixer.versions import VersionRange
 
 NAME = "terraform"
 SUFFIXES = (".tf", ".tf.json")
+# Calls of modules akfix does not know whose source suggests AKS: listed as not inspected.
+MODULE_HINT = re.compile(rb'source\s*=\s*"[^"]*(?:aks|kubernetes)[^"]*"', re.I)
 # Cluster resources, and calls of registry modules that build clusters (modules.py).
 MARKERS = (
     b"azurerm_kubernetes_cluster",

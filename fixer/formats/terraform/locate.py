@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.azapi import AZAPI_TYPE, azapi_cluster
-from fixer.formats.terraform.modules import known_module
+from fixer.formats.terraform.modules import known_module, module_source
 from fixer.model import MISSING, Profile, Value, ValueKind
 
 CLUSTER_TYPE = "azurerm_kubernetes_cluster"
@@ -56,9 +56,20 @@ class NodePoolDecl:
 
 
 @dataclass(frozen=True)
+class ModuleCall:
+    """A call of a module akfix does not know, whose source suggests it builds AKS clusters."""
+
+    file: str
+    line: int
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
 class FileDecls:
     clusters: tuple[ClusterDecl, ...]
     node_pools: tuple[NodePoolDecl, ...]
+    unknown_modules: tuple[ModuleCall, ...] = ()
 
 
 def value_of(attribute_node) -> Value:
@@ -102,12 +113,18 @@ def locate(body: bytes, relpath: str) -> FileDecls:
                 clusters.append(found)
         elif resource_type == NODE_POOL_TYPE:
             pools.append(_node_pool(block, name, relpath))
+    unknown = []
     for block in hcl.blocks(hcl.body_of(root)):
         if block.type == "module" and len(block.labels) == 1:
             found = known_module(block, relpath)
             if found is not None:
                 clusters.append(found)
-    return FileDecls(tuple(clusters), tuple(pools))
+                continue
+            source = module_source(block) or ""
+            lowered = source.lower()
+            if not source.startswith(("./", "../")) and ("aks" in lowered or "kubernetes" in lowered):
+                unknown.append(ModuleCall(relpath, block.node.start_point[0] + 1, block.labels[0], source))
+    return FileDecls(tuple(clusters), tuple(pools), tuple(unknown))
 
 
 def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:

@@ -29,7 +29,9 @@ def module_source(block: hcl.Block) -> str | None:
     text = hcl.string_content(expression) if expression is not None else None
     if text is None:
         return None
-    return text.removeprefix("registry.terraform.io/").split("//")[0]
+    if "::" in text or "://" in text:
+        return text  # git, http, s3 ...: never a registry address
+    return text.removeprefix("registry.terraform.io/").split("//")[0]  # drop a //subdirectory
 
 
 def _literal(block: hcl.Block, name: str) -> Value:
