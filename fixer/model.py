@@ -140,6 +140,7 @@ class Cluster:
     input_names: tuple[tuple[str, str], ...] = ()  # provider attribute -> the module input to write
     editable: bool = True  # False: reported and planned, but akfix cannot write this fix yet
     api_version: str | None = None  # set for clusters deployed by a PUT (ARM, Bicep, azapi): ARM rules apply
+    api_origin: Spot | None = None  # where the API version's bytes are, when it comes from elsewhere
     ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile
     prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.

@@ -39,7 +39,7 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
     needs = [c for c in changes if not arm.accepts(api, c.attribute, c.value)]
     if needs:
         bump = arm.format_api_version(arm.BUMP_TO)
-        changes.append(Change("apiVersion", bump))
+        changes.append(Change("apiVersion", bump, origin=cluster.api_origin))
         api = arm.BUMP_TO
         reasons.append(
             f"API version {cluster.api_version} does not know {', '.join(f'{c.attribute} {c.value}' for c in needs)}: "

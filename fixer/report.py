@@ -29,11 +29,13 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
             "status": report.status.value,
             "fix": None,
             "module": cluster.module_dir,
-            "provider_version": report.versions.describe(),
+            "provider_version": None if cluster.api_version else report.versions.describe(),
             "outcome": report.outcome.value,
         }
         if cluster.live is not None:
             entry["live"] = {"plugin": cluster.live.plugin, "plugin_mode": cluster.live.plugin_mode, "policy": cluster.live.policy, "data_plane": cluster.live.data_plane, "source": cluster.live.source}
+        if cluster.api_version:
+            entry["api_version"] = cluster.api_version
         if cluster.windows_pools:
             entry["windows_node_pools"] = list(cluster.windows_pools)
         if cluster.environment:
@@ -99,7 +101,7 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
         if fix is not None:
             lines.append(fix.summary)
             if verbose:
-                lines.append(f"provider: {report.versions.describe()}")
+                lines.append(f"API version {cluster.api_version}" if cluster.api_version else f"provider: {report.versions.describe()}")
             if verbose:
                 lines.extend(fix.reasons)
             if fix.hint and report.outcome is not Outcome.FIXED:

@@ -18,10 +18,10 @@ from fixer.formats.terraform import tfjson
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
-from fixer.formats.terraform.resolve import resolve_cluster
+from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.workspace import Located, module_scope
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
-from fixer.model import Cluster, Edit, FileChange, Fix, Problem, ValueKind
+from fixer.model import Cluster, Edit, FileChange, Fix, Problem
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import VersionRange
 
@@ -127,19 +127,14 @@ def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]
     return {m: clusters_of_module(m, by_module[m]) for m in sorted(by_module)}
 
 
-def _needs_values(cluster: Cluster) -> bool:
-    profile = cluster.profile
-    return any(v.kind is ValueKind.EXPRESSION for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane))
-
-
 def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem]) -> list[Cluster]:
     """Clusters with their expressions followed to literals; one view per tfvars environment."""
-    if not any(_needs_values(c) for c in clusters):
+    if not any(needs_values(c) for c in clusters):
         return clusters
     scope = module_scope(located, module_dir, problems)
     views: list[Cluster] = []
     for cluster in clusters:
-        views.extend(resolve_cluster(cluster, scope) if _needs_values(cluster) else [cluster])
+        views.extend(resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster])
     return views
 
 
@@ -257,7 +252,12 @@ def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         if change.origin is None:
             continue
         spot = change.origin
-        replacement = json.dumps(change.value).encode() if spot.file.endswith(".json") else quote(change.value)
+        if spot.kind == "raw":
+            replacement = change.value.encode()  # bytes inside a string, e.g. the API version after "@"
+        elif spot.file.endswith(".json"):
+            replacement = json.dumps(change.value).encode()
+        else:
+            replacement = quote(change.value)
         out.append((spot.file, Edit(spot.start, spot.end, replacement)))
         for validation in change.validations:
             if change.value not in validation.values:
@@ -319,9 +319,9 @@ def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, by
             except ParseFailure as exc:
                 return relpath, exc.line, str(exc)
     clusters = clusters_of_module(module_dir, decls)
-    if any(_needs_values(c) for c in clusters):
+    if any(needs_values(c) for c in clusters):
         scope = module_scope(located, module_dir, None, bodies)
-        clusters = [v for c in clusters for v in (resolve_cluster(c, scope) if _needs_values(c) else [c])]
+        clusters = [v for c in clusters for v in (resolve_cluster(c, scope) if needs_values(c) else [c])]
     again = {(c.module_dir, c.address, c.environment): c for c in clusters}
     for item in planned:
         cluster = again.get(item.key) or again.get((item.cluster.module_dir, item.cluster.address, None))

@@ -20,10 +20,19 @@ def arm_type(block: hcl.Block) -> tuple[str, str] | None:
     """(lower-cased type, API version) of an azapi_resource, the version "" when not a literal."""
     node = hcl.attribute(block.body, "type")
     expression = hcl.expression_of(node) if node is not None else None
-    raw = hcl.text(expression).strip().strip('"') if expression is not None else ""
-    kind, _, api = raw.partition("@")
-    literal = hcl.string_content(expression) if expression is not None else None
-    return kind.lower(), (api if literal is not None else f"expression: {raw}")
+    if expression is None:
+        return None
+    literal = hcl.string_content(expression)
+    if literal is not None:
+        kind, _, api = literal.partition("@")
+        return kind.lower(), api
+    # An interpolated or conditional type: judge the kind by the literal text inside it.
+    raw = hcl.text(expression).strip()
+    for part in hcl.descend(expression, "template_literal"):
+        kind = hcl.text(part).split("@", 1)[0].lower()
+        if kind in (CLUSTER_ARM_TYPE, POOL_ARM_TYPE):
+            return kind, f"expression: {raw}"
+    return None
 
 
 def properties(block: hcl.Block):

@@ -4,18 +4,42 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fixer.formats.terraform import hcl
+from tree_sitter import Node
+
+from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key
 from fixer.formats.terraform.values import Candidate, ModuleScope
-from fixer.model import Cluster, Value, ValueKind
+from fixer.model import Cluster, Spot, Value, ValueKind
 
-# Profile field -> the network_profile attribute it is read from (data plane: either name).
+# Profile field -> the attribute names it is read from (provider names; ARM names for azapi).
 _FIELDS = {
-    "policy": ("network_policy",),
-    "plugin": ("network_plugin",),
-    "plugin_mode": ("network_plugin_mode",),
-    "data_plane": ("network_data_plane", "ebpf_data_plane"),
+    "policy": ("network_policy", "networkPolicy"),
+    "plugin": ("network_plugin", "networkPlugin"),
+    "plugin_mode": ("network_plugin_mode", "networkPluginMode"),
+    "data_plane": ("network_data_plane", "ebpf_data_plane", "networkDataplane"),
 }
+API_EXPRESSION = "expression: "
+
+
+def needs_values(cluster: Cluster) -> bool:
+    profile = cluster.profile
+    fields = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)
+    return any(v.kind is ValueKind.EXPRESSION for v in fields) or (cluster.api_version or "").startswith(API_EXPRESSION)
+
+
+def _entries(cluster: Cluster, resource: hcl.Block) -> dict[str, Node]:
+    """Name -> value expression of whatever holds the cluster's network settings."""
+    kind, labels = block_key(cluster.address)
+    if kind == "module":
+        argument = hcl.attribute(resource.body, "network_profile")
+        obj = hcl.object_node(hcl.expression_of(argument)) if argument is not None else None
+        if obj is not None:  # AVM: a network_profile object
+            return {key: value for key, _, value in hcl.object_elements(obj)}
+        return {name: hcl.expression_of(node) for name, node in hcl.attributes(resource.body)}
+    if labels[0] == azapi.AZAPI_TYPE:
+        return {key: value for key, _, value in hcl.object_elements(azapi.network_profile(resource))}
+    block = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
+    return {name: hcl.expression_of(node) for name, node in hcl.attributes(block.body if block else None)}
 
 
 def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
@@ -24,22 +48,20 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
         return [cluster]
     kind, labels = block_key(cluster.address)
     resource = next((b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == kind and b.labels == labels), None)
-    if kind == "module":
-        block = resource  # a module call's inputs play the network_profile block's part
-    else:
-        block = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None) if resource else None
-    if block is None:
+    if resource is None:
         return [cluster]
+    entries = _entries(cluster, resource)
+    inputs = dict(cluster.input_names)
     candidates: dict[str, list[Candidate]] = {}
     for field, attributes in _FIELDS.items():
         current: Value = getattr(cluster.profile, field)
         if current.kind is not ValueKind.EXPRESSION:
             continue
-        names = [dict(cluster.input_names).get(a, a) for a in attributes]
-        node = next((hcl.attribute(block.body, a) for a in names if hcl.attribute(block.body, a) is not None), None)
-        expression = hcl.expression_of(node) if node is not None else None
+        expression = next((entries[n] for n in (inputs.get(a, a) for a in attributes) if entries.get(n) is not None), None)
         if expression is not None:
             candidates[field] = scope.evaluate(expression, cluster.profile_file)
+    if (cluster.api_version or "").startswith(API_EXPRESSION):
+        cluster = _resolve_api_version(cluster, resource, scope)
     environments = sorted({c.environment for found in candidates.values() for c in found if c.environment})
     views = []
     for environment in environments or [None]:
@@ -51,3 +73,26 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
             profile = replace(profile, **{field: chosen.value})
         views.append(replace(cluster, profile=profile, environment=environment))
     return views
+
+
+def _resolve_api_version(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> Cluster:
+    """`type = "...managedClusters@${var.api}"` or a ternary of two literal types: the API version
+    and the exact bytes that hold it (where a bump is written)."""
+    expression = hcl.expression_of(hcl.attribute(resource.body, "type"))
+    template = next(hcl.descend(expression, "quoted_template"), None) if expression is not None else None
+    interpolation = next(hcl.descend(template, "template_interpolation"), None) if template is not None else None
+    if interpolation is not None:
+        inner = next((c for c in interpolation.children if c.type == "expression"), None)
+        found = scope.evaluate(inner, cluster.profile_file) if inner is not None else []
+        if len(found) == 1 and found[0].value.kind is ValueKind.LITERAL and found[0].value.origin:
+            spot = found[0].value.origin
+            raw = Spot(spot.file, spot.start + 1, spot.end - 1, "raw")  # inside the quotes
+            return replace(cluster, api_version=found[0].value.text, api_origin=raw)
+        return cluster
+    found = scope.evaluate(expression, cluster.profile_file)
+    if len(found) == 1 and found[0].value.kind is ValueKind.LITERAL and "@" in (found[0].value.text or ""):
+        spot = found[0].value.origin
+        api = found[0].value.text.split("@", 1)[1]
+        raw = Spot(spot.file, spot.end - 1 - len(api.encode()), spot.end - 1, "raw") if spot else None
+        return replace(cluster, api_version=api, api_origin=raw)
+    return cluster
