@@ -74,17 +74,12 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
         outbound_type=fields.get("outbound_type", MISSING),
     )
-    name = block.labels[1]
-    return ClusterDecl(
-        address=f"{AZAPI_TYPE}.{name}",
-        name=name,
-        file=relpath,
-        line=block.node.start_point[0] + 1,
-        profile=profile,
+    return ClusterDecl.of_block(
+        block,
+        f"{AZAPI_TYPE}.{block.labels[1]}",
+        relpath,
+        profile,
         sets_profile=profile_object is not None,
-        sets_node_pool=False,
-        kubernetes_version=MISSING,
-        attribute_names=frozenset(),
         api_version=api,
         windows_inline=windows,
     )

@@ -45,6 +45,22 @@ class ClusterDecl:
     api_version: str | None = None  # azapi: the API version in `type` (ARM rules apply)
     windows_inline: bool = False  # a Windows pool declared inside the cluster (azapi agentPoolProfiles)
 
+    @classmethod
+    def of_block(cls, block: hcl.Block, address: str, relpath: str, profile: Profile, **details) -> "ClusterDecl":
+        """A declaration whose network settings live in the block itself (module calls, azapi)."""
+        return cls(
+            address=address,
+            name=address.rsplit(".", 1)[1],
+            file=relpath,
+            line=block.node.start_point[0] + 1,
+            profile=profile,
+            sets_profile=details.pop("sets_profile", True),
+            sets_node_pool=False,
+            kubernetes_version=profile.kubernetes_version,
+            attribute_names=frozenset(),
+            **details,
+        )
+
 
 @dataclass(frozen=True)
 class NodePoolDecl:

@@ -72,19 +72,7 @@ def _azure_aks(block: hcl.Block, relpath: str):
         outbound_type=_literal(block, "net_profile_outbound_type"),
         kubernetes_version=_literal(block, "kubernetes_version"),
     )
-    name = block.labels[0]
-    return ClusterDecl(
-        address=f"module.{name}",
-        name=name,
-        file=relpath,
-        line=block.node.start_point[0] + 1,
-        profile=profile,
-        sets_profile=True,
-        sets_node_pool=False,
-        kubernetes_version=profile.kubernetes_version,
-        attribute_names=frozenset(),
-        module=f"{AZURE_AKS} {version}",
-    )
+    return ClusterDecl.of_block(block, f"module.{block.labels[0]}", relpath, profile, module=f"{AZURE_AKS} {version}")
 
 
 def module_inputs(module: str | None) -> tuple[tuple[str, str], ...]:
@@ -148,17 +136,11 @@ def _avm(block: hcl.Block, relpath: str):
         data_plane=data_plane,
         data_plane_attribute=None,
     )
-    name = block.labels[0]
-    return ClusterDecl(
-        address=f"module.{name}",
-        name=name,
-        file=relpath,
-        line=block.node.start_point[0] + 1,
-        profile=profile,
-        sets_profile=True,
-        sets_node_pool=False,
-        kubernetes_version=MISSING,
-        attribute_names=frozenset(),
+    return ClusterDecl.of_block(
+        block,
+        f"module.{block.labels[0]}",
+        relpath,
+        profile,
         module=f"{AVM_AKS} {raw_version or 'unknown version'}",
         # Only an explicit network_profile object is edited; adding one would have to restate the
         # module's other network settings.
