@@ -326,6 +326,11 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
             f"Raise azurerm to >= {format_version(rules.first_in_place_version('', target) or (3, 75, 0))}.",
         )
     changes.append(_change(cluster, "network_policy", target))
+    if "default" in profile.policy.via:
+        reasons.append(
+            f"The fix changes the default of {profile.policy.via.split(' -> ')[-1].replace(' default', '')}: "
+            "every caller of this module that does not set it gets the new engine."
+        )
 
     if live.pinned_only:
         if target == "cilium" and live.data_plane == "cilium" and profile.data_plane.is_missing and version >= (3, 108, 0):

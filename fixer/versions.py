@@ -57,15 +57,23 @@ class VersionRange:
 
     def intersect(self, other: VersionRange) -> VersionRange:
         sources = [s for s in (self.source, other.source) if s != "unknown"]
-        return VersionRange(max(self.low, other.low), min(self.high, other.high), "; ".join(sources) or "unknown")
+        return VersionRange(max(self.low, other.low), min(self.high, other.high), _join_sources(sources))
 
     def describe(self) -> str:
+        parts = self.source.split("; ")
+        source = self.source if len(parts) <= 3 else f"{parts[0]} and {len(parts) - 1} more files"
         if self.exact:
-            return f"azurerm {format_version(self.low)} ({self.source})"
+            return f"azurerm {format_version(self.low)} ({source})"
         if not self.known:
             return "azurerm version unknown"
         high = "" if self.high == NEWEST else f", < {format_version(self.high)}"
-        return f"azurerm >= {format_version(self.low)}{high} ({self.source})"
+        return f"azurerm >= {format_version(self.low)}{high} ({source})"
+
+
+def _join_sources(sources: list[str]) -> str:
+    """Sources joined once each, in order."""
+    parts = [p for s in sources for p in s.split("; ")]
+    return "; ".join(dict.fromkeys(parts)) or "unknown"
 
 
 def _next_patch(version: Version) -> Version:

@@ -8,7 +8,7 @@ compare case-insensitively.
 from __future__ import annotations
 
 from fixer.formats.terraform import hcl
-from fixer.model import MISSING, Profile, Value
+from fixer.model import MISSING, Profile, Value, ValueKind
 
 AZAPI_TYPE = "azapi_resource"
 CLUSTER_ARM_TYPE = "microsoft.containerservice/managedclusters"
@@ -59,6 +59,12 @@ def azapi_cluster(block: hcl.Block, relpath: str):
     for key, _, value in hcl.object_elements(profile_object):
         if key in ARM_FIELDS:
             fields[ARM_FIELDS[key]] = value_of_expression(value)
+    opaque = _opaque_part(block)
+    if opaque is not None:
+        # body, properties or networkProfile is built by an expression (merge(), a local...):
+        # akfix cannot see the policy, so it is unresolved, never "missing".
+        fields["policy"] = Value(ValueKind.EXPRESSION, hcl.text(opaque).strip(), opaque.start_point[0] + 1,
+                                 note="the azapi body is built by an expression")
     windows = any(
         (value_of_expression(v).literal or "").lower() == "windows"
         for pool in _pools(block)
@@ -83,6 +89,25 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         api_version=api,
         windows_inline=windows,
     )
+
+
+def _opaque_part(block: hcl.Block):
+    """The first of body / properties / networkProfile that is an expression rather than an object."""
+    node = hcl.attribute(block.body, "body")
+    if node is None:
+        return None
+    expression = hcl.expression_of(node)
+    if hcl.object_node(expression) is None:
+        return expression
+    found = hcl.object_element(hcl.object_node(expression), "properties")
+    if found is None:
+        return None
+    if hcl.object_node(found[1]) is None:
+        return found[1]
+    profile = hcl.object_element(hcl.object_node(found[1]), "networkProfile")
+    if profile is not None and hcl.object_node(profile[1]) is None:
+        return profile[1]
+    return None
 
 
 def _pools(block: hcl.Block):
