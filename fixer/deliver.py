@@ -10,7 +10,12 @@ def write_changes(changes: list[FileChange]) -> list[Problem]:
     """Write every change; a file that changed on disk since it was read, or cannot be written,
     is reported and left as it is. The others are still written."""
     problems = []
+    seen: set = set()
     for change in changes:
+        target = change.path.resolve()
+        if target in seen:
+            continue  # two links to one file: written once
+        seen.add(target)
         try:
             if change.before is None:
                 change.path.parent.mkdir(parents=True, exist_ok=True)

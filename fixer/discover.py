@@ -88,10 +88,13 @@ def read_candidates(
     """Files with one of the suffixes that contain one of the markers (or match `pattern`)."""
     candidates: list[Candidate] = []
     problems: list[Problem] = []
+    listed = set(listing.files)
     for relpath in listing.files:
         if not relpath.endswith(suffixes):
             continue
         path = listing.root / relpath
+        if path.is_symlink() and _linked_relpath(listing.root, path) in listed:
+            continue  # the file it points to is read under its own name
         data, problem = read_safely(listing.root, path, relpath)
         if problem:
             problems.append(problem)
@@ -105,6 +108,13 @@ def read_candidates(
         ):
             candidates.append(Candidate(path, relpath, data))
     return candidates, problems
+
+
+def _linked_relpath(root: Path, path: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return None
 
 
 def _utf16_has(data: bytes, markers: tuple[bytes, ...]) -> bool:

@@ -78,7 +78,9 @@ def atomic_write(path: Path, data: bytes, expect_digest: str | None = None) -> N
     With `expect_digest`, refuse (ChangedOnDisk) when the file on disk is no longer the one akfix
     read: somebody edited it meanwhile, and writing would lose their change.
     """
-    path = Path(path)
+    # Write through a symlink to its target: replacing the link itself with a file would break
+    # whatever else points at that target.
+    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)
     mode = None
     if path.exists():
         if expect_digest is not None and sha256(path.read_bytes()) != expect_digest:

@@ -204,3 +204,16 @@ def test_unknown_aks_modules_are_listed_not_guessed(tmp_path):
     assert document["not_inspected"] == [
         {"file": "main.tf", "line": 1, "module": "module.k8s", "source": "git::https://example.com/platform/aks-cluster.git?ref=v1"}
     ]
+
+
+def test_symlink_inside_the_tree_stays_a_symlink(tmp_path):
+    repo = copy_case("block-without-policy-4x", tmp_path)
+    (repo / "shared").mkdir()
+    (repo / "main.tf").rename(repo / "shared" / "aks.tf")
+    (repo / "main.tf").symlink_to("shared/aks.tf")
+    result = akfix("apply", str(repo))
+    assert result.returncode in (0, 1), result.stderr
+    assert (repo / "main.tf").is_symlink()
+    assert 'network_policy      = "cilium"' in (repo / "shared" / "aks.tf").read_text()
+    document = json.loads(akfix("scan", str(repo), "--format", "json").stdout)
+    assert [c["file"] for c in document["clusters"]] == ["shared/aks.tf"]  # the link is not a second cluster
