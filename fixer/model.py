@@ -109,6 +109,7 @@ class Profile:
     pod_subnet: Value = MISSING  # default_node_pool.pod_subnet_id
     outbound_type: Value = MISSING
     kubernetes_version: Value = MISSING  # the cluster's kubernetes_version, when the code sets it
+    auto_provisioning: bool = False  # node auto-provisioning on (node_provisioning_profile mode = "Auto")
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         pin = "pin the azurerm version (commit .terraform.lock.hcl or pass --azurerm-version)"
         fix = replace(
             worst,
+            summary=f"{newest.summary} -- but the azurerm version is not pinned, and at {format_version(worst_version)}: {worst.summary}",
             changes=newest.changes,
             add_block=newest.add_block,
             reasons=tuple(reasons),
@@ -230,6 +231,12 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
             "Windows node pools rule out azure (NPM)",
             "Azure NPM on Windows is unsupported since 2026-09-30; use --engine calico for this cluster.",
             f"Windows node pools: {', '.join(cluster.windows_pools)}",
+        )
+    if target == "cilium" and profile.auto_provisioning:
+        return _manual(
+            "node auto-provisioning is on",
+            "AKS refuses the Cilium data-plane switch while node auto-provisioning is enabled; set "
+            "node_provisioning_profile mode = \"Manual\" in its own apply first.",
         )
     if live.policy == "cilium":
         return _manual(

@@ -248,3 +248,9 @@ def test_boundaries_cover_every_table_row():
     for table in (rules.POLICY_IN_PLACE, rules.DATA_PLANE_ENABLE, rules.PLUGIN_MODE_OVERLAY, rules.POLICY_VALUES):
         for start, _ in table:
             assert start in rules.BOUNDARIES
+
+
+def test_node_auto_provisioning_blocks_cilium_only():
+    auto = cluster(auto_provisioning=True)
+    assert plan(auto, at("4.59.0")).risk is Risk.MANUAL
+    assert plan(auto, at("4.59.0", engine="calico")).risk is Risk.DISRUPTIVE

@@ -149,6 +149,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     dynamic = False
     node_pool_block = None
     lifecycle = None
+    auto = False
     for child in hcl.blocks(body):
         if child.type == "network_profile":
             profile_block = child
@@ -158,6 +159,9 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
             node_pool_block = child
         elif child.type == "lifecycle":
             lifecycle = child
+        elif child.type == "node_provisioning_profile":
+            mode = hcl.attribute(child.body, "mode")
+            auto = mode is not None and (value_of(mode).literal or "").lower() == "auto"
     fields: dict[str, Value] = {}
     data_plane_attribute = None
     names: set[str] = set()
@@ -184,6 +188,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         pod_subnet=pod_subnet,
         outbound_type=fields.get("outbound_type", MISSING),
         kubernetes_version=value_of(version_node) if version_node is not None else MISSING,
+        auto_provisioning=auto,
     )
     return ClusterDecl(
         address=f"{CLUSTER_TYPE}.{name}",
