@@ -82,12 +82,25 @@ def _inside_work_tree(root: Path) -> bool:
     return ignored.returncode != 0
 
 
+@dataclass(frozen=True)
+class Scan:
+    candidates: list[Candidate]
+    problems: list[Problem]
+    noted: frozenset[str]  # files that matched the `note` pattern (their bytes are not kept)
+
+
 def read_candidates(
-    listing: Listing, suffixes: tuple[str, ...], markers: tuple[bytes, ...], pattern: re.Pattern[bytes] | None = None
-) -> tuple[list[Candidate], list[Problem]]:
-    """Files with one of the suffixes that contain one of the markers (or match `pattern`)."""
+    listing: Listing,
+    suffixes: tuple[str, ...],
+    markers: tuple[bytes, ...],
+    pattern: re.Pattern[bytes] | None = None,
+    note: re.Pattern[bytes] | None = None,
+) -> Scan:
+    """Files with one of the suffixes that contain one of the markers (or match `pattern`).
+    Files matching `note` are remembered by name, so a later stage need not read every file again."""
     candidates: list[Candidate] = []
     problems: list[Problem] = []
+    noted: set[str] = set()
     listed = set(listing.files)
     for relpath in listing.files:
         if not relpath.endswith(suffixes):
@@ -101,13 +114,15 @@ def read_candidates(
             continue
         if data is None:
             continue
+        if note is not None and note.search(data):
+            noted.add(relpath)
         if (
             any(marker in data for marker in markers)
             or (pattern is not None and pattern.search(data))
             or (data[:2] in (b"\xff\xfe", b"\xfe\xff") and _utf16_has(data, markers))
         ):
             candidates.append(Candidate(path, relpath, data))
-    return candidates, problems
+    return Scan(candidates, problems, frozenset(noted))
 
 
 def _linked_relpath(root: Path, path: Path) -> str | None:

@@ -61,7 +61,8 @@ class RunResult:
 def run(root: Path, options: Options, *, verify: bool) -> RunResult:
     """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here."""
     listing: Listing = list_files(root)
-    candidates, problems = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT)
+    scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL)
+    candidates, problems = scan.candidates, scan.problems
     settings = terraform.Settings(
         engine=options.engine,
         assume_network=options.assume_network,
@@ -69,7 +70,7 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
         azurerm_version=options.azurerm_version,
         plans=options.plans,
     )
-    located, located_problems = terraform.locate_and_plan(listing, candidates, settings)
+    located, located_problems = terraform.locate_and_plan(listing, candidates, settings, scan.noted)
     problems.extend(located_problems)
 
     writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement)]

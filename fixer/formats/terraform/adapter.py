@@ -19,7 +19,7 @@ from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
-from fixer.formats.terraform.workspace import Located, module_scope
+from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
 from fixer.model import Cluster, Edit, FileChange, Fix, Problem
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
@@ -27,6 +27,7 @@ from fixer.versions import VersionRange
 
 NAME = "terraform"
 SUFFIXES = (".tf", ".tf.json")
+LOCAL_MODULE_CALL = LOCAL_SOURCE
 # Calls of modules akfix does not know whose source suggests AKS: listed as not inspected.
 MODULE_HINT = re.compile(rb'source\s*=\s*"[^"]*(?:aks|kubernetes)[^"]*"', re.I)
 # Cluster resources, and calls of registry modules that build clusters (modules.py).
@@ -61,7 +62,10 @@ class Planned:
         return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
 
 
-def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Settings) -> tuple[Located, list[Problem]]:
+def locate_and_plan(
+    listing: Listing, candidates: list[Candidate], settings: Settings, caller_files: frozenset[str] | None = None
+) -> tuple[Located, list[Problem]]:
+    """`caller_files`: the files discovery saw calling a local module (all .tf files when None)."""
     problems: list[Problem] = []
     texts: dict[str, TextFile] = {}
     decls: dict[str, FileDecls] = {}
@@ -74,7 +78,7 @@ def locate_and_plan(listing: Listing, candidates: list[Candidate], settings: Set
             continue
         texts[candidate.relpath] = text
         decls[candidate.relpath] = found
-    located = Located(listing, texts, decls)
+    located = Located(listing, texts, decls, caller_files=caller_files)
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")])
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems)

@@ -31,10 +31,21 @@ class Located:
     planned: list = field(default_factory=list)  # adapter.Planned, in file order
     module_files: dict[str, list[str]] = field(default_factory=dict)  # module dir -> value files read
     callers: dict[str, list[tuple[str, str]]] | None = None  # module dir -> (caller file, module name)
+    caller_files: frozenset[str] | None = None  # files known to call a local module (None: unknown)
+    _value_files_by_dir: dict[str, list[str]] | None = None
+
+    def value_files(self, module_dir: str) -> list[str]:
+        """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
+        if self._value_files_by_dir is None:
+            self._value_files_by_dir = {}
+            for relpath in self.listing.files:
+                if relpath.endswith(VALUE_FILES):
+                    self._value_files_by_dir.setdefault(posixpath.dirname(relpath), []).append(relpath)
+        return self._value_files_by_dir.get(module_dir, [])
 
 
 MAX_CALLER_DEPTH = 3
-_LOCAL_SOURCE = re.compile(rb'\bsource\s*=\s*"\.{1,2}/')
+LOCAL_SOURCE = re.compile(rb'\bsource\s*=\s*"\.{1,2}/')
 
 
 def module_scope(located: Located, module_dir: str, problems: list[Problem] | None, bodies: dict[str, bytes] | None = None, depth: int = 0) -> ModuleScope:
@@ -59,8 +70,7 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
 
 def _module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
     if module_dir not in located.module_files:
-        names = [f for f in located.listing.files if posixpath.dirname(f) == module_dir and f.endswith(VALUE_FILES)]
-        located.module_files[module_dir] = [p for p in names if _load(located, p, problems)]
+        located.module_files[module_dir] = [p for p in located.value_files(module_dir) if _load(located, p, problems)]
     return located.module_files[module_dir]
 
 
@@ -85,11 +95,12 @@ def _callers(located: Located, problems: list[Problem] | None) -> dict[str, list
     """module dir -> the module blocks (file, name) that call it with a local source."""
     if located.callers is None:
         located.callers = {}
-        for relpath in located.listing.files:
+        files = located.caller_files if located.caller_files is not None else located.listing.files
+        for relpath in sorted(files):
             if not relpath.endswith(".tf"):
                 continue
             data, _ = read_safely(located.listing.root, located.listing.root / relpath, relpath)
-            if not data or b"module" not in data or not _LOCAL_SOURCE.search(data):
+            if not data or b"module" not in data or not LOCAL_SOURCE.search(data):
                 continue
             root = hcl.parse(data.removeprefix(b"\xef\xbb\xbf")).root_node
             for block in hcl.blocks(hcl.body_of(root)):
