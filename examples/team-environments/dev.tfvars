@@ -1,0 +1,3 @@
+environment         = "dev"
+resource_group_name = "rg-apps-dev"
+network_policy      = "none"
