@@ -57,7 +57,30 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--allow-replacement", action="store_true",
                        help="also write fixes that would destroy and recreate a live cluster")
     apply.add_argument("--format", choices=("text", "json"), default="text", help="json: the scan document, after the run")
+    apply.add_argument("--no-bases", action="store_true", help="do not generate the per-namespace Kustomize bases")
+    _bases_options(apply)
+
+    bases = commands.add_parser("bases", help="only generate the per-namespace default-deny + DNS-allow Kustomize bases")
+    bases.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="repository roots (default: .)")
+    bases.add_argument("--engine", choices=ENGINES, default="cilium", help="the engine the policies will run on (LocalDNS form)")
+    bases.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
+    bases.add_argument("--format", choices=("text", "json"), default="text")
+    bases.add_argument("--quiet", "-q", action="store_true")
+    _bases_options(bases)
     return parser
+
+
+def _bases_options(parser: argparse.ArgumentParser) -> None:
+    from fixer.kustomize import DEFAULT_BASES_DIR
+
+    parser.add_argument("--bases-dir", default=DEFAULT_BASES_DIR, metavar="DIR",
+                        help=f"where the bases go, inside the repository (default: {DEFAULT_BASES_DIR})")
+    parser.add_argument("--namespace", action="append", default=[], metavar="NS", help="a namespace to cover besides the ones found (repeatable)")
+    parser.add_argument("--exclude-namespace", action="append", default=[], metavar="NS", help="treat as a system namespace: no policies (repeatable)")
+    parser.add_argument("--allow-namespace", action="append", default=[], metavar="NS", help="cover a namespace of the built-in system list after all (repeatable)")
+    parser.add_argument("--localdns", action="store_true", help="also allow egress to AKS LocalDNS / node-local DNS (169.254.10.0/24)")
+    parser.add_argument("--allow-same-namespace", action="store_true", help="also allow traffic between pods of the same namespace")
+    parser.add_argument("--force", action="store_true", help="overwrite generated files a person has edited")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,9 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"akfix: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    from fixer.commands import run_apply, run_scan
+    from fixer.commands import run_apply, run_bases, run_scan
 
     try:
+        if args.command == "bases":
+            return run_bases(args)
         if args.command == "scan":
             return run_scan(args, options)
         return run_apply(args, options)
@@ -85,13 +110,13 @@ def _options(args):
     from fixer.versions import exactly, parse_version
 
     version = None
-    if args.azurerm_version:
+    if getattr(args, "azurerm_version", None):
         parsed = parse_version(args.azurerm_version)
         if parsed is None:
             raise ValueError(f"--azurerm-version: not a version: {args.azurerm_version!r}")
         version = exactly(parsed, "--azurerm-version")
     plans = []
-    for path in args.plan:
+    for path in getattr(args, "plan", []):
         try:
             plans.append(load_plan(path))
         except PlanFileError as exc:
@@ -101,8 +126,8 @@ def _options(args):
             raise ValueError(f"{path}: no such file or directory")
     return Options(
         engine=args.engine,
-        assume_network=args.assume_network,
-        switch_engines=args.switch,
+        assume_network=getattr(args, "assume_network", None),
+        switch_engines=getattr(args, "switch", False),
         allow_replacement=getattr(args, "allow_replacement", False),
         azurerm_version=version,
         plans=tuple(plans),

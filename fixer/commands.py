@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -77,26 +78,94 @@ def run_scan(args, options: Options) -> int:
     return _exit_code(problems, remaining)
 
 
+def _bases_options(args):
+    from fixer.kustomize import BasesOptions
+
+    return BasesOptions(
+        bases_dir=args.bases_dir,
+        engine=args.engine,
+        namespaces=tuple(args.namespace),
+        exclude=tuple(args.exclude_namespace),
+        allow=tuple(args.allow_namespace),
+        localdns=args.localdns,
+        same_namespace=args.allow_same_namespace,
+        force=args.force,
+    )
+
+
+def _plan_bases(root: Path, args):
+    from fixer.discover import list_files
+    from fixer.kustomize import plan_bases
+
+    return plan_bases(list_files(root), _bases_options(args))
+
+
+def _deliver(prefix_changes, dry_run: bool, problems) -> str:
+    """The diff (dry run) or the writes; write failures join `problems`."""
+    if dry_run:
+        return report.unified_diff(prefix_changes)
+    for prefix, change in prefix_changes:
+        for problem in write_changes([change]):
+            problems.append((prefix, problem))
+    return ""
+
+
+def run_bases(args) -> int:
+    paths = args.paths or [Path(".")]
+    results = []
+    for path in paths:
+        if not path.is_dir():
+            print(f"akfix: error: {path}: not a directory", file=sys.stderr)
+            return EXIT_ERROR
+        results.append(("" if len(paths) == 1 else str(path), _plan_bases(path, args)))
+    changes = [(prefix, c) for prefix, r in results for c in r.changes]
+    problems = [(prefix, p) for prefix, r in results for p in r.problems]
+    diff = _deliver(changes, args.dry_run, problems)
+    if args.format == "json":
+        print(json.dumps({"version": report.JSON_VERSION, "bases": [report.bases_json(prefix, r, args.bases_dir) for prefix, r in results],
+                          "diff": diff if args.dry_run else None,
+                          "errors": [{"file": report.display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]}, indent=2))
+    else:
+        if diff:
+            sys.stdout.write(diff)
+        if not args.quiet:
+            for prefix, result in results:
+                print(report.bases_text(prefix, result, args.bases_dir, args.dry_run), file=sys.stderr if args.dry_run else sys.stdout)
+    _print_problems(problems)
+    pending = args.dry_run and bool(changes)
+    return _exit_code(problems, pending)
+
+
 def run_apply(args, options: Options) -> int:
     results = _run_all(args, options, verify=True)
     reports, problems, changes = _flatten(results)
-    diff = report.unified_diff(changes) if args.dry_run else ""
-    if args.dry_run:
-        if diff and args.format == "text":
-            sys.stdout.write(diff)
-    else:
+    bases = []
+    if not args.no_bases:
         for prefix, result in results:
-            for problem in write_changes(list(result.changes)):
-                problems.append((prefix, problem))
+            if result.clusters:  # only repositories that hold clusters get policies
+                planned = _plan_bases(result.root, args)
+                bases.append((prefix, planned))
+                changes.extend((prefix, c) for c in planned.changes)
+                problems.extend((prefix, p) for p in planned.problems)
+    diff = _deliver(changes, args.dry_run, problems)
+    if args.dry_run and diff and args.format == "text":
+        sys.stdout.write(diff)
     info = sys.stderr if args.format == "text" else None
     if args.format == "json":
-        print(report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None, not_inspected=_not_inspected(results)))
+        document = report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None, not_inspected=_not_inspected(results))
+        if bases:
+            loaded = json.loads(document)
+            loaded["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
+            document = json.dumps(loaded, indent=2)
+        print(document)
     elif not args.quiet:
         print(report.table(reports, dry_run=args.dry_run), file=info)
         if _not_inspected(results):
             print(report.not_inspected_text(_not_inspected(results)), file=info)
         print(file=info)
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement), file=info)
+        for prefix, planned in bases:
+            print(report.bases_text(prefix, planned, args.bases_dir, args.dry_run), file=info)
         if not args.dry_run and changes:
             for prefix, change in changes:
                 print(f"wrote {report.display_path(prefix, change.relpath)}", file=info)

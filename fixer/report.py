@@ -170,3 +170,33 @@ def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, a
     if problems:
         lines.append(f"{problems} file{'s' if problems != 1 else ''} could not be read or written (see the errors)")
     return "\n".join(lines)
+
+
+def bases_json(prefix: str, result, bases_dir: str) -> dict:
+    return {
+        "dir": display_path(prefix, bases_dir),
+        "namespaces": [{"name": n.name, "file": display_path(prefix, n.file), "line": n.line, "source": n.source} for n in result.namespaces],
+        "skipped": [{"name": n.name, "file": display_path(prefix, n.file), "line": n.line, "reason": n.reason} for n in result.skipped],
+        "files": [display_path(prefix, c.relpath) for c in result.changes],
+        "kept": [display_path(prefix, k) for k in result.kept],
+    }
+
+
+def bases_text(prefix: str, result, bases_dir: str, dry_run: bool) -> str:
+    names = sorted({n.name for n in result.namespaces})
+    where = display_path(prefix, bases_dir)
+    lines = [f"bases in {where}: {len(names)} namespace{'s' if len(names) != 1 else ''}" + (f" ({', '.join(names)})" if names else " (none found: add --namespace NAME)")]
+    skipped: dict[str, list[str]] = {}
+    for item in result.skipped:
+        skipped.setdefault(item.reason, []).append(item.name)
+    for reason, items in sorted(skipped.items()):
+        lines.append(f"    skipped ({reason}): {', '.join(sorted(set(items)))}")
+    if result.changes:
+        verb = "would write" if dry_run else "wrote"
+        lines.append(f"    {verb} {len(result.changes)} file{'s' if len(result.changes) != 1 else ''}")
+    else:
+        lines.append("    up to date")
+    for kept in result.kept:
+        lines.append(f"    kept {display_path(prefix, kept)}: edited by a person since akfix wrote it (--force overwrites)")
+    lines.append("    roll out: staging first; DNS allow before default-deny egress; then `kubectl apply -k` one namespace at a time")
+    return "\n".join(lines)

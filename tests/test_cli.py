@@ -74,7 +74,8 @@ def test_apply_writes_keeps_mode_and_leaves_no_temp_files(tmp_path):
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE((repo / "main.tf").stat().st_mode) == 0o640
     assert 'network_policy      = "cilium"' in (repo / "main.tf").read_text()
-    assert sorted(p.name for p in repo.iterdir()) == [".terraform.lock.hcl", "main.tf"]
+    assert sorted(p.name for p in repo.iterdir()) == [".terraform.lock.hcl", "k8s", "main.tf"]  # k8s: the bases
+    assert not list(repo.rglob("*.akfix-tmp"))
     assert "wrote main.tf" in result.stderr
 
 

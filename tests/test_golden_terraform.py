@@ -40,7 +40,7 @@ def run_case(case: Path, tmp_path: Path):
     args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["apply", str(work), "--format", "json", *args])
+        code = main(["apply", str(work), "--format", "json", "--no-bases", *args])
     document = json.loads(out.getvalue())
     summary = {
         "exit": code,
@@ -89,7 +89,7 @@ def test_golden_second_run_changes_nothing(name, tmp_path):
     snapshot = _tree(work)
     args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        main(["apply", str(work), *args])
+        main(["apply", str(work), "--no-bases", *args])
     assert _tree(work) == snapshot
 
 

@@ -1,0 +1,162 @@
+"""Namespace discovery across a repository, each name with where it was found.
+
+Sources: Kubernetes YAML (`kind: Namespace`, `metadata.namespace` of any object, several documents
+per file), `kustomization.yaml` `namespace:`, Argo CD `Application` `spec.destination.namespace`,
+Flux `Kustomization` / `HelmRelease` `spec.targetNamespace`, Terraform `kubernetes_namespace(_v1)`
+`metadata { name = "..." }` literals. Helm chart templates are templated as a whole and skipped.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from fixer.discover import Listing, read_safely
+from fixer.kustomize.names import SYSTEM_NAMESPACES, why_skipped
+from fixer.model import Problem
+
+YAML_SUFFIXES = (".yaml", ".yml")
+_YAML_MARKERS = (b"namespace", b"Namespace")
+_TF_MARKERS = (b"kubernetes_namespace",)
+_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass(frozen=True)
+class FoundNamespace:
+    name: str
+    file: str
+    line: int
+    source: str  # Namespace | metadata.namespace | kustomization | argocd | flux | terraform | cli
+
+
+@dataclass(frozen=True)
+class SkippedNamespace:
+    name: str
+    file: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    found: tuple[FoundNamespace, ...]
+    skipped: tuple[SkippedNamespace, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return sorted({f.name for f in self.found})
+
+
+def discover_namespaces(
+    listing: Listing,
+    *,
+    extra: tuple[str, ...] = (),
+    system: frozenset[str] = SYSTEM_NAMESPACES,
+    skip_prefix: str = "",
+) -> Discovery:
+    """Every namespace the repository mentions. `skip_prefix` (the bases dir) is not read, so
+    akfix's own overlays never feed the next run: re-running is a fixed point."""
+    found: list[FoundNamespace] = []
+    skipped: list[SkippedNamespace] = []
+    problems: list[Problem] = []
+
+    def note(name: object, file: str, line: int, source: str) -> None:
+        if not isinstance(name, str) or not name:
+            return
+        reason = why_skipped(name, system)
+        if reason:
+            skipped.append(SkippedNamespace(name, file, line, reason))
+        else:
+            found.append(FoundNamespace(name, file, line, source))
+
+    charts = {posixpath.dirname(f) for f in listing.files if posixpath.basename(f) == "Chart.yaml"}
+    for relpath in listing.files:
+        if skip_prefix and (relpath == skip_prefix or relpath.startswith(skip_prefix + "/")):
+            continue
+        is_yaml = relpath.endswith(YAML_SUFFIXES) or posixpath.basename(relpath) == "Kustomization"
+        if not (is_yaml or relpath.endswith(".tf")):
+            continue
+        if is_yaml and _in_chart_templates(relpath, charts):
+            continue  # Helm templates: every value may be templated
+        data, problem = read_safely(listing.root, listing.root / relpath, relpath)
+        if problem:
+            problems.append(problem)
+        if not data:
+            continue
+        if is_yaml and any(m in data for m in _YAML_MARKERS):
+            _from_yaml(data, relpath, note, problems)
+        elif relpath.endswith(".tf") and any(m in data for m in _TF_MARKERS):
+            _from_terraform(data, relpath, note)
+    for name in extra:
+        note(name, "--namespace", 0, "cli")
+    key = lambda item: (item.name, item.file, item.line)  # noqa: E731
+    return Discovery(tuple(sorted(set(found), key=key)), tuple(sorted(set(skipped), key=key)), tuple(problems))
+
+
+def _in_chart_templates(relpath: str, charts: set[str]) -> bool:
+    parts = relpath.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part == "templates" and "/".join(parts[:index]) in charts:
+            return True
+    return False
+
+
+def _from_yaml(data: bytes, relpath: str, note, problems: list[Problem]) -> None:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        documents = list(yaml.load_all(data.decode("utf-8-sig")))
+    except (YAMLError, UnicodeDecodeError, ValueError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problems.append(Problem(relpath, line, f"YAML cannot be read ({str(exc).splitlines()[0][:120]}); namespaces in it not seen"))
+        return
+    kustomization = posixpath.basename(relpath) in _KUSTOMIZATION_FILES
+    for document in documents:
+        if not isinstance(document, dict):
+            continue
+        kind = document.get("kind")
+        api = str(document.get("apiVersion") or "")
+        metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+        spec = document.get("spec") if isinstance(document.get("spec"), dict) else {}
+        if kustomization or kind == "Kustomization" and api.startswith("kustomize.config.k8s.io"):
+            note(document.get("namespace"), relpath, _line(document, "namespace"), "kustomization")
+            continue
+        if kind == "Namespace":
+            note(metadata.get("name"), relpath, _line(metadata, "name"), "Namespace")
+        if metadata.get("namespace"):
+            note(metadata.get("namespace"), relpath, _line(metadata, "namespace"), "metadata.namespace")
+        if kind == "Application" and api.startswith("argoproj.io"):
+            destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
+            note(destination.get("namespace"), relpath, _line(destination, "namespace"), "argocd")
+        if kind in ("Kustomization", "HelmRelease") and "fluxcd.io" in api:
+            note(spec.get("targetNamespace"), relpath, _line(spec, "targetNamespace"), "flux")
+
+
+def _line(mapping, key: str) -> int:
+    try:
+        return mapping.lc.key(key)[0] + 1
+    except (AttributeError, KeyError, TypeError):
+        return 1
+
+
+def _from_terraform(data: bytes, relpath: str, note) -> None:
+    from fixer.formats.terraform import hcl
+
+    root = hcl.parse(data.removeprefix(b"\xef\xbb\xbf")).root_node
+    for block in hcl.blocks(hcl.body_of(root)):
+        if block.type != "resource" or not block.labels or block.labels[0] not in ("kubernetes_namespace", "kubernetes_namespace_v1"):
+            continue
+        metadata = next((b for b in hcl.blocks(block.body) if b.type == "metadata"), None)
+        name = hcl.attribute(metadata.body, "name") if metadata is not None else None
+        expression = hcl.expression_of(name) if name is not None else None
+        if expression is None:
+            continue
+        literal = hcl.string_content(expression)
+        line = expression.start_point[0] + 1
+        # An expression (var.x, "${...}") is reported as templated, never used as a name.
+        text = hcl.text(expression).strip()
+        note(literal if literal is not None else (text if "${" in text else "${" + text + "}"), relpath, line, "terraform")
+
