@@ -150,6 +150,11 @@ def _extend_aggregate(data: bytes, names: list[str]) -> bytes | None:
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
+    # Keep the file's list style: "  - item" (indented under the key) or "- item" (flush).
+    dash = re.search(rb"^( *)- ", data, re.M)
+    offset = len(dash.group(1)) if dash else 0
+    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
+    yaml.width = 4096  # never re-wrap a person's long lines
     try:
         document = yaml.load(data.decode("utf-8"))
     except (YAMLError, UnicodeDecodeError):
