@@ -57,14 +57,13 @@ def test_every_discovery_source(tmp_path):
         ("cache", "flux"),
         ("orders", "terraform"),
         ("legacy", "terraform"),
-        ("argocd", "metadata.namespace"),
         ("extra", "cli"),
     }
     web = next(n for n in result.namespaces if n.name == "web")
     assert (web.file, web.line) == ("apps/ns.yaml", 4)
     skipped = {(s.name, s.reason) for s in result.skipped}
     assert ("kube-system", "system namespace") in skipped
-    assert ("flux-system", "system namespace") in skipped
+    assert "flux-system" not in {n.name for n in result.namespaces}  # a controller's namespace
     assert ("Team_A", "not a valid RFC 1123 label") in skipped
     assert ("{{ .Values.ns }}", "templated value, not a name") in skipped
     assert ("${var.team}", "templated value, not a name") in skipped
@@ -76,9 +75,10 @@ def test_every_discovery_source(tmp_path):
 
 def test_system_list_is_overridable(tmp_path):
     write(tmp_path, SOURCES)
-    result = plan(tmp_path, exclude=("argocd",), allow=("flux-system",))
+    write(tmp_path, {"system.yaml": "metadata:\n  namespace: flux-system\n", "tools.yaml": "metadata:\n  namespace: tools\n"})
+    result = plan(tmp_path, exclude=("tools",), allow=("flux-system",))
     names = {n.name for n in result.namespaces}
-    assert "argocd" not in names and "flux-system" in names
+    assert "tools" not in names and "flux-system" in names
 
 
 def test_bad_yaml_is_reported_with_line_and_the_rest_goes_on(tmp_path):

@@ -126,7 +126,9 @@ def _from_yaml(data: bytes, relpath: str, note, problems: list[Problem]) -> None
             continue
         if kind == "Namespace":
             note(metadata.get("name"), relpath, _line(metadata, "name"), "Namespace")
-        if metadata.get("namespace"):
+        # Argo CD and Flux objects live in their controller's namespace, which is not a workload's.
+        controller = "argoproj.io" in api or "fluxcd.io" in api
+        if metadata.get("namespace") and not controller:
             note(metadata.get("namespace"), relpath, _line(metadata, "namespace"), "metadata.namespace")
         if kind == "Application" and api.startswith("argoproj.io"):
             destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
