@@ -44,6 +44,7 @@ class ClusterDecl:
     editable: bool = True  # False: akfix reports it but cannot write its fix yet
     api_version: str | None = None  # azapi: the API version in `type` (ARM rules apply)
     windows_inline: bool = False  # a Windows pool declared inside the cluster (azapi agentPoolProfiles)
+    input_names: tuple[tuple[str, str], ...] | None = None  # provider attribute -> module input (None: by module)
 
     @classmethod
     def of_block(cls, block: hcl.Block, address: str, relpath: str, profile: Profile, **details) -> "ClusterDecl":

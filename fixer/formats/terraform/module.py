@@ -54,7 +54,7 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 module=decl.module,
                 editable=decl.editable,
                 api_version=decl.api_version,
-                input_names=module_inputs(decl.module),
+                input_names=decl.input_names if decl.input_names is not None else module_inputs(decl.module),
                 anchor=decl,
             )
         )

@@ -60,19 +60,27 @@ def _azure_aks(block: hcl.Block, relpath: str):
     plugin = _literal(block, "network_plugin")
     if plugin.is_missing:
         plugin = Value(ValueKind.LITERAL, "kubenet", None, note="module default", via=f"{AZURE_AKS} default")
-    data_plane = _literal(block, "ebpf_data_plane")
+    # 10.x has both inputs; a call that sets network_data_plane is edited there, and then the
+    # provider's rule for network_data_plane (recreate on 3.108-3.117) applies, not ebpf's.
+    explicit = _literal(block, "network_data_plane")
+    data_plane = explicit if not explicit.is_missing else _literal(block, "ebpf_data_plane")
     profile = Profile(
         block_present=True,
         plugin=plugin,
         plugin_mode=_literal(block, "network_plugin_mode"),
         policy=_literal(block, "network_policy"),
         data_plane=data_plane,
-        data_plane_attribute=None,
+        data_plane_attribute="network_data_plane" if not explicit.is_missing else None,
         pod_subnet=_literal(block, "pod_subnet_id"),
         outbound_type=_literal(block, "net_profile_outbound_type"),
         kubernetes_version=_literal(block, "kubernetes_version"),
     )
-    return ClusterDecl.of_block(block, f"module.{block.labels[0]}", relpath, profile, module=f"{AZURE_AKS} {version}")
+    inputs = dict(AZURE_AKS_INPUTS)
+    if not explicit.is_missing:
+        inputs["network_data_plane"] = "network_data_plane"
+    return ClusterDecl.of_block(
+        block, f"module.{block.labels[0]}", relpath, profile, module=f"{AZURE_AKS} {version}", input_names=tuple(inputs.items())
+    )
 
 
 def module_inputs(module: str | None) -> tuple[tuple[str, str], ...]:
