@@ -33,6 +33,7 @@ def _run_all(args, options: Options, verify: bool) -> list[tuple[str, RunResult]
                 tuple(c for c in result.changes if c.relpath == keep),
                 tuple(p for p in result.problems if p.file == keep),
                 tuple(m for m in result.not_inspected if m.file == keep),
+                result.listing,
             )
         results.append((prefix, result))
     return results
@@ -93,11 +94,11 @@ def _bases_options(args):
     )
 
 
-def _plan_bases(root: Path, args):
+def _plan_bases(root: Path, args, listing=None):
     from fixer.discover import list_files
     from fixer.kustomize import plan_bases
 
-    return plan_bases(list_files(root), _bases_options(args))
+    return plan_bases(listing or list_files(root), _bases_options(args))
 
 
 def _deliver(prefix_changes, dry_run: bool, problems) -> str:
@@ -143,7 +144,7 @@ def run_apply(args, options: Options) -> int:
     if not args.no_bases:
         for prefix, result in results:
             if result.clusters:  # only repositories that hold clusters get policies
-                planned = _plan_bases(result.root, args)
+                planned = _plan_bases(result.root, args, result.listing)
                 bases.append((prefix, planned))
                 changes.extend((prefix, c) for c in planned.changes)
                 problems.extend((prefix, p) for p in planned.problems)

@@ -56,6 +56,7 @@ class RunResult:
     changes: tuple[FileChange, ...]
     problems: tuple[Problem, ...]
     not_inspected: tuple = ()  # module calls that may build clusters but that akfix does not know
+    listing: Listing | None = None  # the files seen, reused by later stages (bases)
 
 
 def run(root: Path, options: Options, *, verify: bool) -> RunResult:
@@ -112,7 +113,7 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
             )
         )
     unknown = tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules)
-    return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown)
+    return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown, listing)
 
 
 def _outcome(fix: Fix | None, allow_replacement: bool, failed: bool) -> Outcome:
