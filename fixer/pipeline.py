@@ -99,8 +99,16 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
                                     "not written, verification failed: the file was terraform-fmt clean and the edit would break that"))
             failed.update(item.key for item in owners[change.relpath])
 
+    from fixer.formats import arm_adapter
+
+    arm_planned, arm_changes, arm_problems, arm_failed, arm_lines = arm_adapter.run(listing, settings, verify, options.allow_replacement)
+    changes.extend(arm_changes)
+    problems.extend(arm_problems)
+    failed |= arm_failed
+    lines.update(arm_lines)
+
     reports = []
-    for item in located.planned:
+    for item in list(located.planned) + list(arm_planned):
         reports.append(
             ClusterReport(
                 cluster=item.cluster,

@@ -20,6 +20,7 @@ from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope
+from fixer.views import guard_shared_edits
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
 from fixer.model import Cluster, Edit, FileChange, Fix, Problem
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
@@ -83,7 +84,7 @@ def locate_and_plan(
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems)
         located.planned.extend(_plan_cluster(c, resolver, settings) for c in views)
-    located.planned = _guard_shared_edits(located.planned)
+    located.planned = guard_shared_edits(located.planned)
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
     return located, problems
 
@@ -91,36 +92,6 @@ def locate_and_plan(
 def locate_any(body: bytes, relpath: str) -> FileDecls:
     """Declarations of a .tf or a .tf.json file."""
     return locate_json(body, relpath) if relpath.endswith(tfjson.SUFFIX) else locate(body, relpath)
-
-
-def _reads(item: Planned) -> set:
-    """The places (Spots) this view of a cluster takes its network settings from."""
-    profile = item.cluster.profile
-    return {v.origin for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane) if v.origin}
-
-
-def _guard_shared_edits(planned: list[Planned]) -> list[Planned]:
-    """Views of one cluster (tfvars environments, callers of a module) share the resource block and
-    whatever place several of them read. A fix may write to a shared place only when every other
-    view reading it plans the very same change."""
-    by_cluster: dict[tuple[str, str], list[Planned]] = {}
-    for item in planned:
-        by_cluster.setdefault((item.cluster.module_dir, item.cluster.address), []).append(item)
-    out = []
-    for views in by_cluster.values():
-        for view in views:
-            changes = view.fix.changes if view.fix and view.fix.writable(True) else ()
-            clashes = []
-            for change in changes:
-                for other in views:
-                    if other is view or not (change.origin is None or change.origin in _reads(other)):
-                        continue
-                    if not (other.fix and change in other.fix.changes):
-                        clashes.append(other.cluster.environment or "runs without a -var-file")
-            if clashes:
-                view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes)))))
-            out.append(view)
-    return out
 
 
 def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]:

@@ -22,12 +22,13 @@ import pytest
 
 from fixer.cli import main
 
-CASES = Path(__file__).parent / "fixtures" / "terraform"
+FIXTURES = Path(__file__).parent / "fixtures"
+FORMATS = ("terraform", "arm")
 REGEN = os.environ.get("AKFIX_REGEN") == "1"
 
 
 def _case_names():
-    return sorted(p.name for p in CASES.iterdir() if (p / "input").is_dir())
+    return sorted(f"{fmt}/{p.name}" for fmt in FORMATS for p in (FIXTURES / fmt).iterdir() if (p / "input").is_dir())
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -61,7 +62,7 @@ def run_case(case: Path, tmp_path: Path):
 
 @pytest.mark.parametrize("name", _case_names())
 def test_golden(name, tmp_path):
-    case = CASES / name
+    case = FIXTURES / name
     work, summary = run_case(case, tmp_path)
     before = _tree(case / "input")
     after = _tree(work)
@@ -84,7 +85,7 @@ def test_golden(name, tmp_path):
 
 @pytest.mark.parametrize("name", _case_names())
 def test_golden_second_run_changes_nothing(name, tmp_path):
-    case = CASES / name
+    case = FIXTURES / name
     work, first = run_case(case, tmp_path)
     snapshot = _tree(work)
     args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
@@ -97,7 +98,7 @@ def test_golden_second_run_changes_nothing(name, tmp_path):
 def test_golden_fmt_clean_inputs_stay_clean(name, tmp_path, terraform_bin):
     from fixer.edit import terraform_fmt
 
-    case = CASES / name
+    case = FIXTURES / name
     work, _ = run_case(case, tmp_path)
     for path in sorted((case / "input").rglob("*.tf")):
         rel = path.relative_to(case / "input")

@@ -1,0 +1,167 @@
+"""ARM templates end to end: find, follow parameters, plan with the PUT rules, edit and verify."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+
+from fixer import jsonspan
+from fixer import plan as planner
+from fixer.discover import Listing, read_candidates, read_safely
+from fixer.edit import apply_edits, newline_consistent
+from fixer.formats import arm
+from fixer.model import Cluster, Edit, FileChange, Problem
+from fixer.textfile import UnreadableText, line_of, load_text
+from fixer.versions import UNKNOWN
+from fixer.views import guard_shared_edits
+
+
+@dataclass(frozen=True)
+class Planned:
+    cluster: Cluster
+    versions: object
+    context: planner.PlanContext
+    fix: object
+
+    @property
+    def key(self):
+        return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
+
+
+def _views(data: bytes, relpath: str, parameters: dict[str, bytes]) -> list[Cluster]:
+    """One view per parameters file beside the template (or one view when there is none)."""
+    if not parameters:
+        return arm.locate_arm(data, relpath, [])
+    views = []
+    for name, body in sorted(parameters.items()):
+        views.extend(replace(c, environment=name) for c in arm.locate_arm(data, relpath, [(name, body)]))
+    return views
+
+
+def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
+    """(planned, changes, problems) for every ARM template under the listing's root."""
+    scan = read_candidates(listing, (".json",), arm.MARKERS)
+    problems: list[Problem] = list(scan.problems)
+    texts, planned = {}, []
+    for candidate in scan.candidates:
+        if candidate.relpath.endswith(".parameters.json"):
+            continue
+        try:
+            text = load_text(candidate.data)
+            parameters = {}
+            for name in arm.parameter_files_for(candidate.relpath, list(listing.files)):
+                body, problem = read_safely(listing.root, listing.root / name, name)
+                if problem:
+                    problems.append(problem)
+                if body:
+                    texts[name] = load_text(body)
+                    parameters[name] = texts[name].body
+            clusters = _views(text.body, candidate.relpath, parameters)
+        except (UnreadableText, jsonspan.JsonSpanError) as exc:
+            if b"deploymentTemplate" in candidate.data:
+                problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
+            continue
+        if clusters:
+            texts[candidate.relpath] = text
+        for cluster in clusters:
+            context = planner.PlanContext(engine=settings.engine, versions=UNKNOWN, assume_network=settings.assume_network,
+                                          switch_engines=settings.switch_engines)
+            planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
+    planned = guard_shared_edits(planned)
+    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement)]
+    changes, failed, lines = _edit(texts, writable, listing, verify, problems)
+    return planned, changes, problems, failed, lines
+
+
+def _edit(texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
+    per_file: dict[str, dict[tuple[int, int], bytes]] = {}
+    lines: dict = {}
+    failed: set = set()
+    for item in writable:
+        try:
+            found = []
+            for relpath, edit in _edits_of(texts, item):
+                spans = per_file.setdefault(relpath, {})
+                if spans.get((edit.start, edit.end), edit.text) != edit.text:
+                    raise ValueError(f"two fixes want different values at the same place ({relpath})")
+                spans[(edit.start, edit.end)] = edit.text
+                found.append((relpath, line_of(texts[relpath].body, edit.start)))
+            lines[item.key] = tuple(sorted(set(found)))
+        except ValueError as exc:
+            problems.append(Problem(item.cluster.file, item.cluster.line, f"not edited: {exc}"))
+            failed.add(item.key)
+    results = {}
+    for relpath, spans in sorted(per_file.items()):
+        text = texts[relpath]
+        results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
+    bad = {}
+    if verify:
+        bad = {r: why for r, after in results.items() if (why := _check_file(texts[r], after))}
+        bad.update(_second_run(texts, results, writable, bad))
+    changes = []
+    for relpath, after in results.items():
+        if relpath in bad:
+            problems.append(Problem(relpath, 1, f"not written, verification failed: {bad[relpath]}"))
+            failed.update(i.key for i in writable if relpath in {f for f, _ in lines.get(i.key, ())})
+        elif after != texts[relpath].data:
+            changes.append(FileChange(listing.root / relpath, relpath, texts[relpath].data, after, "arm"))
+    return changes, failed, lines
+
+
+def _list_item(body: bytes, at: int, value: str, newline: bytes) -> bytes:
+    """`, "value"` after a list's last item, or on a line of its own when the items are one per line."""
+    start = body.rfind(b"\n", 0, at) + 1
+    line = body[start:at]
+    indent = line[: len(line) - len(line.lstrip())]
+    own_line = line.strip().startswith(b'"') and line.strip().count(b'"') == 2
+    return (b"," + newline + indent if own_line else b", ") + json.dumps(value).encode()
+
+
+def _check_file(before, after: bytes) -> str | None:
+    try:
+        new = load_text(after)
+        jsonspan.parse(new.body)
+    except (UnreadableText, jsonspan.JsonSpanError) as exc:
+        return f"the result does not parse ({exc})"
+    if new.bom != before.bom or not newline_consistent(before.data, after, before.newline):
+        return "newline style or byte-order mark would change"
+    try:  # a strict-JSON file stays strict JSON, read by an independent parser
+        json.loads(before.body.decode("utf-8"))
+    except ValueError:
+        return None
+    try:
+        json.loads(new.body.decode("utf-8"))
+    except ValueError as exc:
+        return f"the result is not valid JSON ({exc})"
+    return None
+
+
+def _second_run(texts, results: dict[str, bytes], writable: list[Planned], bad: dict) -> dict[str, str]:
+    """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more."""
+    bodies = {n: (load_text(results[n]).body if n in results and n not in bad else t.body) for n, t in texts.items()}
+    failures = {}
+    for item in writable:
+        relpath = item.cluster.file
+        parameters = {n: bodies[n] for n in arm.parameter_files_for(relpath, list(bodies))}
+        again = [c for c in _views(bodies[relpath], relpath, parameters) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
+        second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
+        if not again or (second is not None and second.changes):
+            failures[relpath] = f"not idempotent: a second run would change {item.cluster.address} again"
+    return failures
+
+
+def _edits_of(texts, item: Planned) -> list[tuple[str, Edit]]:
+    text = texts[item.cluster.file]
+    in_template = [c for c in item.fix.changes if c.origin is None]
+    out = [(item.cluster.file, e) for e in arm.edits_for(text.body, item.cluster.anchor, in_template, text.newline)] if in_template else []
+    for change in item.fix.changes:
+        if change.origin is None:
+            continue
+        spot = change.origin
+        value = change.value.encode() if spot.kind == "raw" else json.dumps(change.value).encode()
+        out.append((spot.file, Edit(spot.start, spot.end, value)))
+        for validation in change.validations:
+            if change.value not in validation.values:
+                body = texts[validation.file].body
+                out.append((validation.file, Edit(validation.insert_at, validation.insert_at, _list_item(body, validation.insert_at, change.value, texts[validation.file].newline))))
+    return out
