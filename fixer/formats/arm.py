@@ -97,6 +97,10 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
         for key, _, node in profile_node.members:
             if key in FIELDS:
                 fields[FIELDS[key]] = _value(node, scope, data, relpath)
+    elif properties is not None and properties.kind != "object":
+        # properties built by an ARM expression (union(), createObject()...): nothing to read
+        fields["policy"] = Value(ValueKind.EXPRESSION, str(properties.value)[:120] + "...", data.count(b"\n", 0, properties.start) + 1,
+                                 note="the cluster's properties are built by an ARM expression")
     elif profile_node is not None:
         fields["policy"] = _value(profile_node, scope, data, relpath)
         if fields["policy"].kind is not ValueKind.EXPRESSION:
