@@ -93,8 +93,8 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         why = f": {value.note}" if value.note else ""
         return _manual(
             f"set by an expression akfix cannot resolve: {value.text}{known}",
-            f"akfix follows variables, tfvars, locals, try/coalesce/lookup and decidable ternaries{why}. "
-            "Set a literal where the value comes from, or pass --plan with `terraform show -json` output.",
+            f"akfix follows variables, tfvars and parameters files, locals, try/coalesce/lookup and decidable ternaries{why}. "
+            "Set a literal where the value comes from (Terraform: or pass --plan with `terraform show -json` output).",
         )
     target = live.policy if live.pinned_only else engine
     if live.policy == target and not live.pinned_only:
