@@ -99,16 +99,19 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
                                     "not written, verification failed: the file was terraform-fmt clean and the edit would break that"))
             failed.update(item.key for item in owners[change.relpath])
 
-    from fixer.formats import arm_adapter
+    from fixer.formats import put_adapter
 
-    arm_planned, arm_changes, arm_problems, arm_failed, arm_lines = arm_adapter.run(listing, settings, verify, options.allow_replacement)
-    changes.extend(arm_changes)
-    problems.extend(arm_problems)
-    failed |= arm_failed
-    lines.update(arm_lines)
+    put_planned = []
+    for fmt in put_adapter.FORMATS:
+        found, put_changes, put_problems, put_failed, put_lines = put_adapter.run(fmt, listing, settings, verify, options.allow_replacement)
+        put_planned.extend(found)
+        changes.extend(put_changes)
+        problems.extend(put_problems)
+        failed |= put_failed
+        lines.update(put_lines)
 
     reports = []
-    for item in list(located.planned) + list(arm_planned):
+    for item in list(located.planned) + put_planned:
         reports.append(
             ClusterReport(
                 cluster=item.cluster,

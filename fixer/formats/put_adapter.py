@@ -1,9 +1,11 @@
-"""ARM templates end to end: find, follow parameters, plan with the PUT rules, edit and verify."""
+"""Templates deployed by a PUT (ARM JSON, Bicep) end to end: find clusters, one view per parameters
+file, plan with the PUT rules, edit, verify. Each format supplies its parts as a PutFormat."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from fixer import jsonspan
 from fixer import plan as planner
@@ -11,9 +13,24 @@ from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit import apply_edits, newline_consistent
 from fixer.formats import arm
 from fixer.model import Cluster, Edit, FileChange, Problem
-from fixer.textfile import UnreadableText, line_of, load_text
+from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import UNKNOWN
 from fixer.views import guard_shared_edits
+
+
+@dataclass(frozen=True)
+class PutFormat:
+    name: str
+    suffixes: tuple[str, ...]
+    markers: tuple[bytes, ...]
+    is_parameters_file: Callable[[str], bool]
+    parameter_files_for: Callable[[str, list[str]], list[str]]
+    locate: Callable[[bytes, str, list[tuple[str, bytes]]], list[Cluster]]
+    syntax_errors: tuple[type[Exception], ...]
+    worth_reporting: Callable[[bytes], bool]  # a file that fails to parse: is it one of ours?
+    in_block_edits: Callable[[bytes, object, list, bytes], list[Edit]]
+    literal: Callable[[str, str], bytes]  # (value, file) -> the value written as a literal
+    check_file: Callable[[TextFile, bytes], str | None]
 
 
 @dataclass(frozen=True)
@@ -28,37 +45,37 @@ class Planned:
         return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
 
 
-def _views(data: bytes, relpath: str, parameters: dict[str, bytes]) -> list[Cluster]:
+def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, bytes]) -> list[Cluster]:
     """One view per parameters file beside the template (or one view when there is none)."""
     if not parameters:
-        return arm.locate_arm(data, relpath, [])
+        return fmt.locate(data, relpath, [])
     views = []
     for name, body in sorted(parameters.items()):
-        views.extend(replace(c, environment=name) for c in arm.locate_arm(data, relpath, [(name, body)]))
+        views.extend(replace(c, environment=name) for c in fmt.locate(data, relpath, [(name, body)]))
     return views
 
 
-def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
-    """(planned, changes, problems) for every ARM template under the listing's root."""
-    scan = read_candidates(listing, (".json",), arm.MARKERS)
+def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool):
+    """(planned, changes, problems, failed keys, edit lines) for every template of one format."""
+    scan = read_candidates(listing, fmt.suffixes, fmt.markers)
     problems: list[Problem] = list(scan.problems)
     texts, planned = {}, []
     for candidate in scan.candidates:
-        if candidate.relpath.endswith(".parameters.json"):
+        if fmt.is_parameters_file(candidate.relpath):
             continue
         try:
             text = load_text(candidate.data)
             parameters = {}
-            for name in arm.parameter_files_for(candidate.relpath, list(listing.files)):
+            for name in fmt.parameter_files_for(candidate.relpath, list(listing.files)):
                 body, problem = read_safely(listing.root, listing.root / name, name)
                 if problem:
                     problems.append(problem)
                 if body:
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
-            clusters = _views(text.body, candidate.relpath, parameters)
-        except (UnreadableText, jsonspan.JsonSpanError) as exc:
-            if b"deploymentTemplate" in candidate.data:
+            clusters = _views(fmt, text.body, candidate.relpath, parameters)
+        except (UnreadableText, *fmt.syntax_errors) as exc:
+            if fmt.worth_reporting(candidate.data):
                 problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
             continue
         if clusters:
@@ -69,18 +86,18 @@ def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
             planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
     planned = guard_shared_edits(planned)
     writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement)]
-    changes, failed, lines = _edit(texts, writable, listing, verify, problems)
+    changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems)
     return planned, changes, problems, failed, lines
 
 
-def _edit(texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
+def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
     per_file: dict[str, dict[tuple[int, int], bytes]] = {}
     lines: dict = {}
     failed: set = set()
     for item in writable:
         try:
             found = []
-            for relpath, edit in _edits_of(texts, item):
+            for relpath, edit in _edits_of(fmt, texts, item):
                 spans = per_file.setdefault(relpath, {})
                 if spans.get((edit.start, edit.end), edit.text) != edit.text:
                     raise ValueError(f"two fixes want different values at the same place ({relpath})")
@@ -96,28 +113,32 @@ def _edit(texts, writable: list[Planned], listing: Listing, verify: bool, proble
         results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
     bad = {}
     if verify:
-        bad = {r: why for r, after in results.items() if (why := _check_file(texts[r], after))}
-        bad.update(_second_run(texts, results, writable, bad))
+        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after))}
+        bad.update(_second_run(fmt, texts, results, writable, bad))
     changes = []
     for relpath, after in results.items():
         if relpath in bad:
             problems.append(Problem(relpath, 1, f"not written, verification failed: {bad[relpath]}"))
             failed.update(i.key for i in writable if relpath in {f for f, _ in lines.get(i.key, ())})
         elif after != texts[relpath].data:
-            changes.append(FileChange(listing.root / relpath, relpath, texts[relpath].data, after, "arm"))
+            changes.append(FileChange(listing.root / relpath, relpath, texts[relpath].data, after, fmt.name))
     return changes, failed, lines
 
 
-def _list_item(body: bytes, at: int, value: str, newline: bytes) -> bytes:
-    """`, "value"` after a list's last item, or on a line of its own when the items are one per line."""
+def _list_item(fmt: PutFormat, body: bytes, at: int, value: str, newline: bytes, file: str) -> bytes:
+    """A new last item of an allowed-values list: on a line of its own when the items are one per
+    line, else after a comma (JSON) or a space (Bicep arrays on one line)."""
     start = body.rfind(b"\n", 0, at) + 1
     line = body[start:at]
     indent = line[: len(line) - len(line.lstrip())]
-    own_line = line.strip().startswith(b'"') and line.strip().count(b'"') == 2
-    return (b"," + newline + indent if own_line else b", ") + json.dumps(value).encode()
+    literal = fmt.literal(value, file)
+    own_line = line.strip()[:1] in (b'"', b"'") and line.strip().count(line.strip()[:1]) == 2
+    if own_line:  # JSON separates items with commas; multi-line Bicep arrays with newlines only
+        return (b"," if fmt.name == "arm" else b"") + newline + indent + literal
+    return b", " + literal
 
 
-def _check_file(before, after: bytes) -> str | None:
+def check_json_file(before, after: bytes) -> str | None:
     try:
         new = load_text(after)
         jsonspan.parse(new.body)
@@ -136,32 +157,50 @@ def _check_file(before, after: bytes) -> str | None:
     return None
 
 
-def _second_run(texts, results: dict[str, bytes], writable: list[Planned], bad: dict) -> dict[str, str]:
+def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict) -> dict[str, str]:
     """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more."""
     bodies = {n: (load_text(results[n]).body if n in results and n not in bad else t.body) for n, t in texts.items()}
     failures = {}
     for item in writable:
         relpath = item.cluster.file
-        parameters = {n: bodies[n] for n in arm.parameter_files_for(relpath, list(bodies))}
-        again = [c for c in _views(bodies[relpath], relpath, parameters) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
+        parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies))}
+        again = [c for c in _views(fmt, bodies[relpath], relpath, parameters) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
         if not again or (second is not None and second.changes):
             failures[relpath] = f"not idempotent: a second run would change {item.cluster.address} again"
     return failures
 
 
-def _edits_of(texts, item: Planned) -> list[tuple[str, Edit]]:
+def _edits_of(fmt: PutFormat, texts, item: Planned) -> list[tuple[str, Edit]]:
     text = texts[item.cluster.file]
     in_template = [c for c in item.fix.changes if c.origin is None]
-    out = [(item.cluster.file, e) for e in arm.edits_for(text.body, item.cluster.anchor, in_template, text.newline)] if in_template else []
+    out = [(item.cluster.file, e) for e in fmt.in_block_edits(text.body, item.cluster.anchor, in_template, text.newline)] if in_template else []
     for change in item.fix.changes:
         if change.origin is None:
             continue
         spot = change.origin
-        value = change.value.encode() if spot.kind == "raw" else json.dumps(change.value).encode()
+        value = change.value.encode() if spot.kind == "raw" else fmt.literal(change.value, spot.file)
         out.append((spot.file, Edit(spot.start, spot.end, value)))
         for validation in change.validations:
             if change.value not in validation.values:
                 body = texts[validation.file].body
-                out.append((validation.file, Edit(validation.insert_at, validation.insert_at, _list_item(body, validation.insert_at, change.value, texts[validation.file].newline))))
+                item_text = _list_item(fmt, body, validation.insert_at, change.value, texts[validation.file].newline, validation.file)
+                out.append((validation.file, Edit(validation.insert_at, validation.insert_at, item_text)))
     return out
+
+
+ARM = PutFormat(
+    name="arm",
+    suffixes=(".json",),
+    markers=arm.MARKERS,
+    is_parameters_file=lambda relpath: relpath.endswith(".parameters.json") or ".parameters." in relpath.rsplit("/", 1)[-1],
+    parameter_files_for=arm.parameter_files_for,
+    locate=arm.locate_arm,
+    syntax_errors=(jsonspan.JsonSpanError,),
+    worth_reporting=lambda data: b"deploymentTemplate" in data,
+    in_block_edits=arm.edits_for,
+    literal=lambda value, file: json.dumps(value).encode(),
+    check_file=check_json_file,
+)
+
+FORMATS = (ARM,)
