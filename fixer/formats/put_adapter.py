@@ -11,7 +11,7 @@ from fixer import jsonspan
 from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit import apply_edits, newline_consistent
-from fixer.formats import arm
+from fixer.formats import arm, bicep, bicep_syntax
 from fixer.model import Cluster, Edit, FileChange, Problem
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import UNKNOWN
@@ -31,6 +31,7 @@ class PutFormat:
     in_block_edits: Callable[[bytes, object, list, bytes], list[Edit]]
     literal: Callable[[str, str], bytes]  # (value, file) -> the value written as a literal
     check_file: Callable[[TextFile, bytes], str | None]
+    parameters_apply: Callable[[bytes, str], bool] = lambda body, template: True  # does this file feed that template?
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                 body, problem = read_safely(listing.root, listing.root / name, name)
                 if problem:
                     problems.append(problem)
-                if body:
+                if body and fmt.parameters_apply(body, candidate.relpath):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
             clusters = _views(fmt, text.body, candidate.relpath, parameters)
@@ -203,4 +204,39 @@ ARM = PutFormat(
     check_file=check_json_file,
 )
 
-FORMATS = (ARM,)
+def check_bicep_file(before, after: bytes) -> str | None:
+    try:
+        new = load_text(after)
+        bicep_syntax.tokenize(new.body)
+    except (UnreadableText, bicep_syntax.BicepSyntaxError) as exc:
+        return f"the result does not tokenise ({exc})"
+    if new.bom != before.bom or not newline_consistent(before.data, after, before.newline):
+        return "newline style or byte-order mark would change"
+    return None
+
+
+def _bicepparam_uses(body: bytes, template: str) -> bool:
+    """A .bicepparam file feeds the template its `using` statement names."""
+    import posixpath
+    import re
+
+    match = re.search(rb"^\s*using\s+'([^']+)'", body, re.M)
+    return bool(match) and posixpath.basename(match.group(1).decode()) == posixpath.basename(template)
+
+
+BICEP = PutFormat(
+    name="bicep",
+    suffixes=(".bicep",),
+    markers=bicep.MARKERS,
+    is_parameters_file=lambda relpath: relpath.endswith(".bicepparam"),
+    parameter_files_for=bicep.parameter_files_for,
+    locate=bicep.locate_bicep,
+    syntax_errors=(bicep_syntax.BicepSyntaxError, UnicodeDecodeError),
+    worth_reporting=lambda data: True,
+    in_block_edits=bicep.edits_for,
+    literal=lambda value, file: bicep_syntax.quote(value).encode(),
+    check_file=check_bicep_file,
+    parameters_apply=_bicepparam_uses,
+)
+
+FORMATS = (ARM, BICEP)

@@ -1,0 +1,283 @@
+"""Bicep: `resource <name> 'Microsoft.ContainerService/managedClusters@<api>' = ...` clusters.
+
+Found at top level and nested in other resources, with `= if (...) {` conditions and `[for ...: {`
+loops; never `existing` references or type-only mentions (`resourceInput<'...'>`). Values from a
+`param` default, a `var`, or a `.bicepparam` file beside the template (`using` + `param x = ...`,
+each file an environment) are followed to their literal. Edits are token-exact and keep the file's
+indentation; the PUT rules of plan_arm decide the risk.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from fixer.formats.bicep_syntax import BicepObject, Token, quote, read_object, string_value, tokenize
+from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
+
+CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
+MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters")
+FIELDS = {"networkPlugin": "plugin", "networkPluginMode": "plugin_mode", "networkPolicy": "policy", "networkDataplane": "data_plane", "outboundType": "outbound_type"}
+
+
+def _declarations(tokens: list[Token], keyword: str) -> dict[str, tuple[int, int]]:
+    """name -> (first, end) token indexes of the value of `param name type = value` / `var name = value`."""
+    found = {}
+    for i, token in enumerate(tokens):
+        if token.kind != "ident" or token.text != keyword or (i and tokens[i - 1].kind != "newline"):
+            continue
+        if i + 1 >= len(tokens) or tokens[i + 1].kind != "ident":
+            continue
+        j = i + 2
+        while j < len(tokens) and tokens[j].kind != "newline" and tokens[j].text != "=":
+            j += 1
+        if j < len(tokens) and tokens[j].text == "=":
+            end = j + 1
+            while end < len(tokens) and tokens[end].kind != "newline":
+                end += 1
+            found[tokens[i + 1].text] = (j + 1, end)
+    return found
+
+
+def _allowed(tokens: list[Token], name: str, data: bytes, relpath: str) -> tuple[Validation, ...]:
+    """`@allowed([...])` above `param name`: extended by a fix so the template still validates."""
+    for i, token in enumerate(tokens):
+        if token.text == "param" and i + 1 < len(tokens) and tokens[i + 1].text == name:
+            j = i - 1
+            while j > 0 and tokens[j].kind == "newline":
+                j -= 1
+            # walk back over decorators (each on its own line) looking for @allowed([ ... ])
+            k = j
+            while k >= 0 and not (tokens[k].text == "allowed" and k and tokens[k - 1].text == "@"):
+                if tokens[k].text == "param" or tokens[k].text == "resource":
+                    return ()
+                k -= 1
+            if k < 0:
+                return ()
+            bracket = next((m for m in range(k, i) if tokens[m].text == "["), None)
+            if bracket is None:
+                return ()
+            from fixer.formats.bicep_syntax import matching
+
+            close = matching(tokens, bracket)
+            items = [t for t in tokens[bracket + 1:close] if t.kind == "string"]
+            if not items:
+                return ()
+            last = items[-1]
+            return (Validation(relpath, last.end, tuple(string_value(t) or "" for t in items), data.count(b"\n", 0, last.end) + 1),)
+    return ()
+
+
+def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str, params: dict, variables: dict,
+           parameter_file: tuple[str, bytes, list[Token], dict] | None) -> Value:
+    value_tokens = tokens[start:end]
+    line = data.count(b"\n", 0, tokens[start].start) + 1 if value_tokens else None
+    if len(value_tokens) == 1:
+        token = value_tokens[0]
+        literal = string_value(token)
+        if literal is not None:
+            return Value(ValueKind.LITERAL, literal, line)
+        if token.kind == "ident" and token.text == "null":
+            return MISSING
+        if token.kind == "ident" and token.text in params:
+            name = token.text
+            allowed = _allowed(tokens, name, data, relpath)
+            if parameter_file is not None and name in parameter_file[3]:
+                file, body, ptokens, pdecl = parameter_file
+                found = _spot_value(ptokens, *pdecl[name], body, file, f"{posixpath.basename(file)} param {name}")
+                return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
+            first, last = params[name]
+            if first == last:
+                return Value(ValueKind.EXPRESSION, name, line, note=f"param {name} has no default")
+            found = _spot_value(tokens, first, last, data, relpath, f"param {name} default")
+            return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
+        if token.kind == "ident" and token.text in variables:
+            return _spot_value(tokens, *variables[token.text], data, relpath, f"var {token.text}")
+    text = data[tokens[start].start:tokens[end - 1].end].decode("utf-8", "replace") if value_tokens else ""
+    return Value(ValueKind.EXPRESSION, text, line)
+
+
+def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: str, via: str) -> Value:
+    value_tokens = tokens[start:end]
+    if len(value_tokens) != 1:
+        text = data[tokens[start].start:tokens[end - 1].end].decode() if value_tokens else ""
+        return Value(ValueKind.EXPRESSION, text, None, note=f"{via} is an expression")
+    token = value_tokens[0]
+    line = data.count(b"\n", 0, token.start) + 1
+    if token.kind == "ident" and token.text == "null":
+        return Value(ValueKind.MISSING, None, line, file=file, origin=Spot(file, token.start, token.end, "null"), via=via)
+    literal = string_value(token)
+    if literal is None:
+        return Value(ValueKind.EXPRESSION, token.text, line, note=f"{via} is an expression")
+    return Value(ValueKind.LITERAL, literal, line, file=file, origin=Spot(file, token.start, token.end, "literal"), via=via)
+
+
+def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes]]) -> list[Cluster]:
+    tokens = tokenize(data)
+    params = _declarations(tokens, "param")
+    variables = _declarations(tokens, "var")
+    parameter_file = None
+    if parameter_files:
+        file, body = parameter_files[0]
+        ptokens = tokenize(body)
+        parameter_file = (file, body, ptokens, _declarations(ptokens, "param"))
+    clusters = []
+    for index, token in enumerate(tokens):
+        if token.kind != "ident" or token.text != "resource" or index + 2 >= len(tokens):
+            continue
+        name, kind = tokens[index + 1], tokens[index + 2]
+        type_text = string_value(kind) or ""
+        resource_type, _, api = type_text.partition("@")
+        if name.kind != "ident" or resource_type.lower() != CLUSTER_TYPE:
+            continue
+        j = index + 3
+        if j < len(tokens) and tokens[j].text == "existing":
+            continue  # a reference to a cluster deployed elsewhere
+        body_open = _body_open(tokens, j)
+        if body_open is None:
+            continue
+        body = read_object(tokens, body_open)
+        clusters.append(_cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
+    return clusters
+
+
+def _body_open(tokens: list[Token], j: int) -> int | None:
+    """The "{" of a resource body after `=`, past `if (...)` or `[for x in y:`."""
+    if j >= len(tokens) or tokens[j].text != "=":
+        return None
+    j += 1
+    while j < len(tokens) and tokens[j].kind == "newline":
+        j += 1
+    if j < len(tokens) and tokens[j].text == "[":  # [for ...: {
+        while j < len(tokens) and tokens[j].text != ":":
+            j += 1
+        j += 1
+    elif j < len(tokens) and tokens[j].text == "if":
+        from fixer.formats.bicep_syntax import matching
+
+        j = matching(tokens, j + 1) + 1
+    while j < len(tokens) and tokens[j].kind == "newline":
+        j += 1
+    return j if j < len(tokens) and tokens[j].text == "{" else None
+
+
+def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, data: bytes, relpath: str, params, variables, parameter_file) -> Cluster:
+    properties = body.get("properties")
+    profile_entry = properties.object.get("networkProfile") if properties and properties.object else None
+    fields: dict[str, Value] = {}
+    if profile_entry is not None and profile_entry.object is not None:
+        for key, entry in profile_entry.object.entries.items():
+            if key in FIELDS:
+                fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+    elif properties is not None and properties.object is None or profile_entry is not None:
+        opaque = profile_entry or properties
+        text = data[tokens[opaque.value_start].start:tokens[opaque.value_end - 1].end].decode()[:120]
+        fields["policy"] = Value(ValueKind.EXPRESSION, text, data.count(b"\n", 0, tokens[opaque.value_start].start) + 1,
+                                 note="built by an expression, not an object literal")
+    windows = _windows(tokens, properties)
+    interpolated = type_token.interpolated
+    profile = Profile(
+        block_present=profile_entry is not None,
+        plugin=fields.get("plugin", MISSING),
+        plugin_mode=fields.get("plugin_mode", MISSING),
+        policy=fields.get("policy", MISSING),
+        data_plane=fields.get("data_plane", MISSING),
+        data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
+        outbound_type=fields.get("outbound_type", MISSING),
+    )
+    at = type_token.text.find("@")
+    api_spot = Spot(relpath, type_token.start + at + 1, type_token.end - 1, "raw") if at > 0 and not interpolated else None
+    return Cluster(
+        file=relpath,
+        line=data.count(b"\n", 0, type_token.start) + 1,
+        format="bicep",
+        address=f"resource {name}",
+        profile=profile,
+        module_dir=posixpath.dirname(relpath),
+        profile_file=relpath,
+        windows_pools=tuple(windows),
+        api_version=api if not interpolated else f"expression: {type_token.text}",
+        api_origin=api_spot,
+        anchor=name,
+    )
+
+
+def _windows(tokens, properties) -> list[str]:
+    pools = properties.object.get("agentPoolProfiles") if properties and properties.object else None
+    if pools is None:
+        return []
+    found = []
+    for i in range(pools.value_start, pools.value_end):
+        if tokens[i].text == "osType" and i + 2 < pools.value_end and (string_value(tokens[i + 2]) or "").lower() == "windows":
+            found.append(f"agentPoolProfiles (line {tokens[i].start})")
+    return found
+
+
+# --- editing ----------------------------------------------------------------------------------
+
+
+def _line_indent(data: bytes, offset: int) -> bytes:
+    start = data.rfind(b"\n", 0, offset) + 1
+    line = data[start:offset]
+    return line[: len(line) - len(line.lstrip(b" \t"))]
+
+
+def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
+    tokens = tokenize(data)
+    target = None
+    for index, token in enumerate(tokens):
+        if token.text == "resource" and index + 1 < len(tokens) and tokens[index + 1].text == name:
+            body_open = _body_open(tokens, index + 3)
+            if body_open is not None:
+                target = read_object(tokens, body_open)
+                break
+    if target is None:
+        raise ValueError(f"resource {name} not found again")
+    properties = target.get("properties")
+    if properties is None or properties.object is None or properties.object.one_line:
+        raise ValueError("the cluster has no multi-line properties object to edit")
+    profile = properties.object.get("networkProfile")
+    if profile is None:
+        return [_insert_object(data, tokens, properties.object, "networkProfile", [(c.attribute, c.value) for c in changes], newline)]
+    if profile.object is None or profile.object.one_line:
+        raise ValueError("networkProfile is not a multi-line object literal")
+    edits, additions = [], []
+    for change in changes:
+        entry = profile.object.get(change.attribute)
+        if entry is None:
+            additions.append((change.attribute, change.value))
+        elif entry.value_end - entry.value_start != 1 or string_value(tokens[entry.value_start]) != change.value:
+            first, last = tokens[entry.value_start], tokens[entry.value_end - 1]
+            edits.append(Edit(first.start, last.end, quote(change.value).encode()))
+    if additions:
+        edits.append(_insert_entries(data, tokens, profile.object, additions, newline))
+    return edits
+
+
+def _entry_indent(data: bytes, tokens, obj: BicepObject) -> bytes:
+    first = next(iter(obj.entries.values()), None)
+    if first is not None:
+        return _line_indent(data, tokens[first.key_token].start)
+    return _line_indent(data, tokens[obj.open].start) + b"  "
+
+
+def _insert_entries(data: bytes, tokens, obj: BicepObject, entries: list[tuple[str, str]], newline: bytes) -> Edit:
+    indent = _entry_indent(data, tokens, obj)
+    close = tokens[obj.close]
+    at = data.rfind(b"\n", 0, close.start) + 1  # the start of the closing brace's line
+    text = b"".join(indent + f"{key}: {quote(value)}".encode() + newline for key, value in entries)
+    return Edit(at, at, text)
+
+
+def _insert_object(data: bytes, tokens, obj: BicepObject, key: str, entries: list[tuple[str, str]], newline: bytes) -> Edit:
+    indent = _entry_indent(data, tokens, obj)
+    unit = indent[len(_line_indent(data, tokens[obj.open].start)):] or b"  "
+    close = tokens[obj.close]
+    at = data.rfind(b"\n", 0, close.start) + 1
+    inner = b"".join(indent + unit + f"{k}: {quote(v)}".encode() + newline for k, v in entries)
+    return Edit(at, at, indent + key.encode() + b": {" + newline + inner + indent + b"}" + newline)
+
+
+def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
+    """`.bicepparam` files beside the template whose `using` names it (read lazily by the caller)."""
+    folder = posixpath.dirname(relpath)
+    return sorted(f for f in files if f.endswith(".bicepparam") and posixpath.dirname(f) == folder)
