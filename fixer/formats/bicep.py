@@ -260,10 +260,18 @@ def _entry_indent(data: bytes, tokens, obj: BicepObject) -> bytes:
     return _line_indent(data, tokens[obj.open].start) + b"  "
 
 
+_ANCHORS = ("networkDataplane", "networkPolicy", "networkPluginMode", "networkPlugin")
+
+
 def _insert_entries(data: bytes, tokens, obj: BicepObject, entries: list[tuple[str, str]], newline: bytes) -> Edit:
+    """New entries after the related one (networkPolicy, networkPluginMode...) or at the end."""
     indent = _entry_indent(data, tokens, obj)
-    close = tokens[obj.close]
-    at = data.rfind(b"\n", 0, close.start) + 1  # the start of the closing brace's line
+    anchor = next((obj.entries[k] for k in _ANCHORS if k in obj.entries), None)
+    if anchor is not None and tokens[anchor.value_end - 1].end <= tokens[obj.close].start:
+        end = data.find(b"\n", tokens[anchor.value_end - 1].end)
+        at = end + 1 if end >= 0 and end < tokens[obj.close].start else data.rfind(b"\n", 0, tokens[obj.close].start) + 1
+    else:
+        at = data.rfind(b"\n", 0, tokens[obj.close].start) + 1  # the start of the closing brace's line
     text = b"".join(indent + f"{key}: {quote(value)}".encode() + newline for key, value in entries)
     return Edit(at, at, text)
 

@@ -53,7 +53,16 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
     views = []
     for name, body in sorted(parameters.items()):
         views.extend(replace(c, environment=name) for c in fmt.locate(data, relpath, [(name, body)]))
-    return views
+    # A parameters file that sets nothing the network profile reads adds no view of its own.
+    def reads_file(cluster: Cluster) -> bool:
+        p = cluster.profile
+        return any(v.file == cluster.environment for v in (p.policy, p.plugin, p.plugin_mode, p.data_plane))
+
+    distinct = [v for v in views if reads_file(v)]
+    if len(distinct) < len(views):
+        plain = {c.address: c for c in fmt.locate(data, relpath, [])}
+        distinct += [plain[v.address] for v in views if not reads_file(v) and v.address in plain and plain[v.address] not in distinct]
+    return distinct
 
 
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool):
