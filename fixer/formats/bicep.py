@@ -15,7 +15,7 @@ from fixer.formats.bicep_syntax import BicepObject, Token, quote, read_object, s
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
-MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters")
+MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters", b"container-service/managed-cluster")
 FIELDS = {"networkPlugin": "plugin", "networkPluginMode": "plugin_mode", "networkPolicy": "policy", "networkDataplane": "data_plane", "outboundType": "outbound_type"}
 
 
@@ -121,23 +121,96 @@ def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, byt
         ptokens = tokenize(body)
         parameter_file = (file, body, ptokens, _declarations(ptokens, "param"))
     clusters = []
+    pools: list[tuple[str | None, int, str]] = []  # (parent symbol, token offset, pool) of Windows pools
+    spans: dict[str, tuple[int, int]] = {}
     for index, token in enumerate(tokens):
         if token.kind != "ident" or token.text != "resource" or index + 2 >= len(tokens):
             continue
         name, kind = tokens[index + 1], tokens[index + 2]
-        type_text = string_value(kind) or ""
+        type_text = string_value(kind) or (kind.text[1:-1] if kind.kind == "string" else "")
         resource_type, _, api = type_text.partition("@")
-        if name.kind != "ident" or resource_type.lower() != CLUSTER_TYPE:
-            continue
         j = index + 3
-        if j < len(tokens) and tokens[j].text == "existing":
-            continue  # a reference to a cluster deployed elsewhere
+        if name.kind != "ident" or (j < len(tokens) and tokens[j].text == "existing"):
+            continue  # `existing`: a reference to a resource deployed elsewhere
         body_open = _body_open(tokens, j)
         if body_open is None:
             continue
         body = read_object(tokens, body_open)
-        clusters.append(_cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
+        lowered = resource_type.lower()
+        if lowered == CLUSTER_TYPE:
+            clusters.append(_cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
+            spans[name.text] = (tokens[body.open].start, tokens[body.close].end)
+        elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body):
+            parent = body.get("parent")
+            symbol = tokens[parent.value_start].text if parent and parent.value_end - parent.value_start == 1 else None
+            pools.append((symbol, token.start, f"resource {name.text}"))
+    clusters.extend(_avm_modules(tokens, data, relpath, params, variables, parameter_file))
+    if pools:
+        clusters = [_with_pools(c, pools, spans) for c in clusters]
     return clusters
+
+
+AVM_MODULE = "avm/res/container-service/managed-cluster"
+AVM_API_VERSION = "2025-10-01"  # the module is typed from this API version (facts 6.4)
+
+
+def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter_file) -> list[Cluster]:
+    """`module x 'br/public:avm/res/container-service/managed-cluster:<v>' = { params: {...} }`."""
+    found = []
+    for index, token in enumerate(tokens):
+        if token.text != "module" or index + 2 >= len(tokens) or tokens[index + 1].kind != "ident":
+            continue
+        source = string_value(tokens[index + 2]) or ""
+        if AVM_MODULE not in source:
+            continue
+        body_open = _body_open(tokens, index + 3)
+        if body_open is None:
+            continue
+        body = read_object(tokens, body_open)
+        module_params = body.get("params")
+        fields: dict[str, Value] = {}
+        if module_params is not None and module_params.object is not None:
+            for key, entry in module_params.object.entries.items():
+                if key in FIELDS:
+                    fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+        name = tokens[index + 1].text
+        found.append(
+            Cluster(
+                file=relpath,
+                line=data.count(b"\n", 0, token.start) + 1,
+                format="bicep",
+                address=f"module {name}",
+                profile=Profile(
+                    block_present=True,
+                    plugin=fields.get("plugin", MISSING),
+                    plugin_mode=fields.get("plugin_mode", MISSING),
+                    policy=fields.get("policy", MISSING),
+                    data_plane=fields.get("data_plane", MISSING),
+                    data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
+                ),
+                module_dir=posixpath.dirname(relpath),
+                profile_file=relpath,
+                module=f"{source} (forces networkPolicy cilium and overlay when networkDataplane is cilium)",
+                api_version=AVM_API_VERSION,
+                anchor=f"module {name}",
+            )
+        )
+    return found
+
+
+def _is_windows_pool(tokens: list[Token], body: BicepObject) -> bool:
+    properties = body.get("properties")
+    os_type = properties.object.get("osType") if properties and properties.object else None
+    return os_type is not None and (string_value(tokens[os_type.value_start]) or "").lower() == "windows"
+
+
+def _with_pools(cluster: Cluster, pools, spans) -> Cluster:
+    """Windows agent pools of this cluster: `parent: <cluster>`, nested in its body, or no parent seen."""
+    from dataclasses import replace
+
+    start, end = spans.get(cluster.anchor, (0, 0))
+    mine = [p for symbol, offset, p in pools if symbol == cluster.anchor or start <= offset < end or symbol is None]
+    return replace(cluster, windows_pools=cluster.windows_pools + tuple(mine)) if mine else cluster
 
 
 def _body_open(tokens: list[Token], j: int) -> int | None:
@@ -186,6 +259,12 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     )
     at = type_token.text.find("@")
     api_spot = Spot(relpath, type_token.start + at + 1, type_token.end - 1, "raw") if at > 0 and not interpolated else None
+    if interpolated and api.startswith("${") and api.endswith("}") and api[2:-1].strip() in params:
+        # '...managedClusters@${apiVersion}': the version is the param's literal default
+        found = _spot_value(tokens, *params[api[2:-1].strip()], data, relpath, "param default")
+        if found.literal and found.origin:
+            api, interpolated = found.literal, False
+            api_spot = Spot(relpath, found.origin.start + 1, found.origin.end - 1, "raw")
     return Cluster(
         file=relpath,
         line=data.count(b"\n", 0, type_token.start) + 1,
@@ -223,15 +302,22 @@ def _line_indent(data: bytes, offset: int) -> bytes:
 
 def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
     tokens = tokenize(data)
+    keyword, _, name = name.rpartition(" ")
+    keyword = keyword or "resource"
     target = None
     for index, token in enumerate(tokens):
-        if token.text == "resource" and index + 1 < len(tokens) and tokens[index + 1].text == name:
+        if token.text == keyword and index + 1 < len(tokens) and tokens[index + 1].text == name:
             body_open = _body_open(tokens, index + 3)
             if body_open is not None:
                 target = read_object(tokens, body_open)
                 break
     if target is None:
-        raise ValueError(f"resource {name} not found again")
+        raise ValueError(f"{keyword} {name} not found again")
+    if keyword == "module":  # the AVM module's params play the networkProfile's part
+        module_params = target.get("params")
+        if module_params is None or module_params.object is None or module_params.object.one_line:
+            raise ValueError("the module call has no multi-line params object to edit")
+        return _set_entries(data, tokens, module_params.object, changes, newline)
     properties = target.get("properties")
     if properties is None or properties.object is None or properties.object.one_line:
         raise ValueError("the cluster has no multi-line properties object to edit")
@@ -240,16 +326,20 @@ def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
         return [_insert_object(data, tokens, properties.object, "networkProfile", [(c.attribute, c.value) for c in changes], newline)]
     if profile.object is None or profile.object.one_line:
         raise ValueError("networkProfile is not a multi-line object literal")
+    return _set_entries(data, tokens, profile.object, changes, newline)
+
+
+def _set_entries(data: bytes, tokens, obj: BicepObject, changes, newline: bytes) -> list[Edit]:
     edits, additions = [], []
     for change in changes:
-        entry = profile.object.get(change.attribute)
+        entry = obj.get(change.attribute)
         if entry is None:
             additions.append((change.attribute, change.value))
         elif entry.value_end - entry.value_start != 1 or string_value(tokens[entry.value_start]) != change.value:
             first, last = tokens[entry.value_start], tokens[entry.value_end - 1]
             edits.append(Edit(first.start, last.end, quote(change.value).encode()))
     if additions:
-        edits.append(_insert_entries(data, tokens, profile.object, additions, newline))
+        edits.append(_insert_entries(data, tokens, obj, additions, newline))
     return edits
 
 
