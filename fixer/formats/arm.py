@@ -77,7 +77,9 @@ def _walk(template, scope: _Scope, data: bytes, relpath: str, out: list[Cluster]
     for key, resource in _resources(template):
         kind = str((resource.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower()
         here = path + (key,)
-        if kind == CLUSTER_TYPE:
+        existing = resource.get("existing")
+        if kind == CLUSTER_TYPE and not (existing is not None and existing.value is True):
+            # `"existing": true` (languageVersion 2.0) only references a cluster deployed elsewhere
             out.append(_cluster(resource, scope, data, relpath, here, template))
         elif kind == DEPLOYMENTS:
             properties = resource.get("properties")
