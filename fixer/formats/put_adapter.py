@@ -11,7 +11,7 @@ from fixer import jsonspan
 from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit import apply_edits, newline_consistent
-from fixer.formats import arm, bicep, bicep_syntax
+from fixer.formats import arm, bicep, bicep_readback, bicep_syntax
 from fixer.model import Cluster, Edit, FileChange, Problem
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import UNKNOWN
@@ -32,6 +32,8 @@ class PutFormat:
     literal: Callable[[str, str], bytes]  # (value, file) -> the value written as a literal
     check_file: Callable[[TextFile, bytes], str | None]
     parameters_apply: Callable[[bytes, str], bool] = lambda body, template: True  # does this file feed that template?
+    # independent read-back: (before, after, [(anchor, {key: value})]) -> failure reason or None
+    readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
         results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
     bad = {}
     if verify:
-        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after))}
+        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, writable))}
         bad.update(_second_run(fmt, texts, results, writable, bad))
     changes = []
     for relpath, after in results.items():
@@ -146,6 +148,15 @@ def _list_item(fmt: PutFormat, body: bytes, at: int, value: str, newline: bytes,
     if own_line:  # JSON separates items with commas; multi-line Bicep arrays with newlines only
         return (b"," if fmt.name == "arm" else b"") + newline + indent + literal
     return b", " + literal
+
+
+def _readback(fmt: PutFormat, before: TextFile, after: bytes, relpath: str, writable: list[Planned]) -> str | None:
+    checks = [
+        (item.cluster.anchor, {c.attribute: c.value for c in item.fix.changes if c.origin is None})
+        for item in writable
+        if item.cluster.file == relpath
+    ]
+    return fmt.readback(before.body, load_text(after).body, [c for c in checks if c[1]])
 
 
 def check_json_file(before, after: bytes) -> str | None:
@@ -246,6 +257,7 @@ BICEP = PutFormat(
     literal=lambda value, file: bicep_syntax.quote(value).encode(),
     check_file=check_bicep_file,
     parameters_apply=_bicepparam_uses,
+    readback=bicep_readback.readback,
 )
 
 FORMATS = (ARM, BICEP)
