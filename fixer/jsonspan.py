@@ -8,7 +8,14 @@ templates may carry // and /* */ comments, so those are skipped like whitespace.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+_SKIP = re.compile(rb"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.S)
+_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+_NUMBER = re.compile(rb"[-+0-9.eE]*")
 
 
 class JsonSpanError(ValueError):
@@ -23,8 +30,32 @@ class JNode:
     start: int
     end: int
     value: object = None  # the Python value of a scalar
-    members: list[tuple[str, "JNode", "JNode"]] = field(default_factory=list)  # object: (key, key node, value)
-    items: list["JNode"] = field(default_factory=list)  # array
+    _members: list | None = field(default=None, repr=False)  # object: (key, key node, value)
+    _items: list | None = field(default=None, repr=False)  # array
+    _data: bytes | None = field(default=None, repr=False, compare=False)  # set while not yet read
+
+    # Objects and arrays are read on first access: locating a cluster in a multi-megabyte compiled
+    # template touches a few paths, and skipping the rest by bracket matching is many times faster.
+    @property
+    def members(self) -> list:
+        if self._members is None:
+            self._materialize()
+        return self._members if self._members is not None else []
+
+    @property
+    def items(self) -> list:
+        if self._items is None:
+            self._materialize()
+        return self._items if self._items is not None else []
+
+    def _materialize(self) -> None:
+        if self._data is None:
+            self._members, self._items = self._members or [], self._items or []
+            return
+        parser = _Parser(self._data, lazy=True)
+        parser.pos = self.start
+        node = parser.object() if self.kind == "object" else parser.array()
+        self._members, self._items, self._data = node._members, node._items, None
 
     def get(self, key: str) -> JNode | None:
         return next((value for name, _, value in self.members if name == key), None)
@@ -39,8 +70,11 @@ class JNode:
         return next((name for name, _, _ in self.members if name.lower() == lowered), None)
 
 
-def parse(data: bytes) -> JNode:
-    parser = _Parser(data)
+@lru_cache(maxsize=8)
+def parse(data: bytes, lazy: bool = True) -> JNode:
+    """The span tree of a JSON text. Cached: locating and editing read the same bytes, and the
+    trees are never modified. `lazy=False` reads (and so validates) every byte."""
+    parser = _Parser(data, lazy)
     parser.skip()
     node = parser.value()
     parser.skip()
@@ -49,35 +83,45 @@ def parse(data: bytes) -> JNode:
     return node
 
 
+_TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/|[\[\]{}]', re.S)
+
+
 class _Parser:
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, lazy: bool = False):
         self.data = data
         self.pos = 0
+        self.lazy = lazy
+        self.depth = 0
+
+    def skip_container(self) -> JNode:
+        """A not-yet-read object or array: find its end by bracket matching only."""
+        start, depth = self.pos, 0
+        for match in _TOKEN.finditer(self.data, start):
+            first = match.group()[:1]
+            if first in (b"{", b"["):
+                depth += 1
+            elif first in (b"}", b"]"):
+                depth -= 1
+                if depth == 0:
+                    self.pos = match.end()
+                    kind = "object" if self.data[start:start + 1] == b"{" else "array"
+                    return JNode(kind, start, self.pos, _data=self.data)
+        self.fail("unterminated object or array")
 
     def fail(self, message: str):
         raise JsonSpanError(message, self.pos, self.data)
 
     def skip(self) -> None:
-        data = self.data
-        while self.pos < len(data):
-            char = data[self.pos:self.pos + 1]
-            if char in b" \t\r\n":
-                self.pos += 1
-            elif data.startswith(b"//", self.pos):
-                end = data.find(b"\n", self.pos)
-                self.pos = len(data) if end < 0 else end + 1
-            elif data.startswith(b"/*", self.pos):
-                end = data.find(b"*/", self.pos + 2)
-                if end < 0:
-                    self.fail("unterminated comment")
-                self.pos = end + 2
-            else:
-                return
+        self.pos = _SKIP.match(self.data, self.pos).end()
+        if self.data.startswith(b"/*", self.pos):
+            self.fail("unterminated comment")
 
     def value(self) -> JNode:
         if self.pos >= len(self.data):
             self.fail("unexpected end of JSON")
         char = self.data[self.pos:self.pos + 1]
+        if char in (b"{", b"[") and self.lazy and self.depth > 0:
+            return self.skip_container()
         if char == b"{":
             return self.object()
         if char == b"[":
@@ -93,20 +137,14 @@ class _Parser:
 
     def string(self) -> JNode:
         start = self.pos
-        self.pos += 1
-        data = self.data
-        while True:
-            end = data.find(b'"', self.pos)
-            if end < 0:
-                self.fail("unterminated string")
-            backslashes = 0
-            while data[end - 1 - backslashes:end - backslashes] == b"\\":
-                backslashes += 1
-            self.pos = end + 1
-            if backslashes % 2 == 0:
-                break
+        match = _STRING.match(self.data, start)
+        if match is None:
+            self.fail("unterminated or invalid string")
+        self.pos = match.end()
+        raw = self.data[start + 1:self.pos - 1]
         try:
-            value = json.loads(data[start:self.pos].decode("utf-8"))
+            # Most strings have no escapes: decoding them directly is much cheaper than json.loads.
+            value = raw.decode("utf-8") if b"\\" not in raw else json.loads(self.data[start:self.pos].decode("utf-8"))
         except ValueError:
             self.pos = start
             self.fail("invalid string")
@@ -114,8 +152,7 @@ class _Parser:
 
     def number(self) -> JNode:
         start = self.pos
-        while self.pos < len(self.data) and self.data[self.pos:self.pos + 1] in b"+-0123456789.eE":
-            self.pos += 1
+        self.pos = _NUMBER.match(self.data, start).end()
         if start == self.pos:
             self.fail("unexpected character")
         try:
@@ -126,12 +163,14 @@ class _Parser:
         return JNode("number", start, self.pos, value)
 
     def object(self) -> JNode:
-        node = JNode("object", self.pos, self.pos)
+        node = JNode("object", self.pos, self.pos, _members=[])
+        self.depth += 1
         self.pos += 1
         self.skip()
         if self.data[self.pos:self.pos + 1] == b"}":
             self.pos += 1
             node.end = self.pos
+            self.depth -= 1
             return node
         while True:
             self.skip()
@@ -143,7 +182,7 @@ class _Parser:
                 self.fail("expected ':'")
             self.pos += 1
             self.skip()
-            node.members.append((key.value, key, self.value()))
+            node._members.append((key.value, key, self.value()))
             self.skip()
             char = self.data[self.pos:self.pos + 1]
             if char == b",":
@@ -158,19 +197,22 @@ class _Parser:
                 break
             self.fail("expected ',' or '}'")
         node.end = self.pos
+        self.depth -= 1
         return node
 
     def array(self) -> JNode:
-        node = JNode("array", self.pos, self.pos)
+        node = JNode("array", self.pos, self.pos, _items=[])
+        self.depth += 1
         self.pos += 1
         self.skip()
         if self.data[self.pos:self.pos + 1] == b"]":
             self.pos += 1
             node.end = self.pos
+            self.depth -= 1
             return node
         while True:
             self.skip()
-            node.items.append(self.value())
+            node._items.append(self.value())
             self.skip()
             char = self.data[self.pos:self.pos + 1]
             if char == b",":
@@ -185,6 +227,7 @@ class _Parser:
                 break
             self.fail("expected ',' or ']'")
         node.end = self.pos
+        self.depth -= 1
         return node
 
 
