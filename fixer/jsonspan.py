@@ -164,16 +164,8 @@ class _Parser:
 
     def object(self) -> JNode:
         node = JNode("object", self.pos, self.pos, _members=[])
-        self.depth += 1
-        self.pos += 1
-        self.skip()
-        if self.data[self.pos:self.pos + 1] == b"}":
-            self.pos += 1
-            node.end = self.pos
-            self.depth -= 1
-            return node
-        while True:
-            self.skip()
+        more = self._open(b"}")
+        while more:
             if self.data[self.pos:self.pos + 1] != b'"':
                 self.fail("expected a member name")
             key = self.string()
@@ -183,49 +175,44 @@ class _Parser:
             self.pos += 1
             self.skip()
             node._members.append((key.value, key, self.value()))
-            self.skip()
-            char = self.data[self.pos:self.pos + 1]
-            if char == b",":
-                self.pos += 1
-                self.skip()
-                if self.data[self.pos:self.pos + 1] == b"}":  # trailing comma (JSONC)
-                    self.pos += 1
-                    break
-                continue
-            if char == b"}":
-                self.pos += 1
-                break
-            self.fail("expected ',' or '}'")
-        node.end = self.pos
-        self.depth -= 1
-        return node
+            more = self._next(b"}")
+        return self._close(node)
 
     def array(self) -> JNode:
         node = JNode("array", self.pos, self.pos, _items=[])
+        more = self._open(b"]")
+        while more:
+            node._items.append(self.value())
+            more = self._next(b"]")
+        return self._close(node)
+
+    def _open(self, closing: bytes) -> bool:
+        """Past an opening bracket: True when an item follows, False for an empty container."""
         self.depth += 1
         self.pos += 1
         self.skip()
-        if self.data[self.pos:self.pos + 1] == b"]":
+        if self.data[self.pos:self.pos + 1] == closing:
             self.pos += 1
-            node.end = self.pos
-            self.depth -= 1
-            return node
-        while True:
+            return False
+        return True
+
+    def _next(self, closing: bytes) -> bool:
+        """After an item: True when another follows, False past the closing bracket. A trailing
+        comma before the bracket is accepted (JSONC)."""
+        self.skip()
+        char = self.data[self.pos:self.pos + 1]
+        if char == b",":
+            self.pos += 1
             self.skip()
-            node._items.append(self.value())
-            self.skip()
-            char = self.data[self.pos:self.pos + 1]
-            if char == b",":
-                self.pos += 1
-                self.skip()
-                if self.data[self.pos:self.pos + 1] == b"]":
-                    self.pos += 1
-                    break
-                continue
-            if char == b"]":
-                self.pos += 1
-                break
-            self.fail("expected ',' or ']'")
+            if self.data[self.pos:self.pos + 1] != closing:
+                return True
+            char = closing
+        if char == closing:
+            self.pos += 1
+            return False
+        self.fail(f"expected ',' or '{closing.decode()}'")
+
+    def _close(self, node: JNode) -> JNode:
         node.end = self.pos
         self.depth -= 1
         return node
@@ -271,3 +258,18 @@ def _render(key: str, value: object, indent: bytes, unit: bytes, newline: bytes)
     lines = body.split("\n")
     shifted = [lines[0]] + [indent.decode() + line for line in lines[1:]]
     return (json.dumps(key) + ": " + "\n".join(shifted)).encode().replace(b"\n", newline)
+
+
+def set_members(data: bytes, obj: JNode, values: list[tuple[str, object]], newline: bytes) -> list[tuple[int, int, bytes]]:
+    """(start, end, text) edits that give an object these member values: existing values replaced
+    in place, missing members added in the object's own layout."""
+    edits, additions = [], []
+    for key, value in values:
+        current = obj.get(key)
+        if current is None:
+            additions.append((key, value))
+        elif current.value != value:
+            edits.append((current.start, current.end, json.dumps(value).encode()))
+    if additions:
+        edits.append(insert_members(data, obj, additions, newline))
+    return edits

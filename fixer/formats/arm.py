@@ -9,20 +9,19 @@ beside the template (each one an environment), or the variable. Edits keep the f
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from dataclasses import dataclass, field, replace
 
 from fixer import jsonspan
-from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
+from fixer.formats.arm_names import FIELDS, profile_from
+from fixer.model import Cluster, Edit, Spot, Validation, Value, ValueKind
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 DEPLOYMENTS = "microsoft.resources/deployments"
 MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters")
 _PARAMETER = re.compile(r"^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.I)
 _VARIABLE = re.compile(r"^\[\s*variables\(\s*'([^']+)'\s*\)\s*\]$", re.I)
-FIELDS = {"networkPlugin": "plugin", "networkPluginMode": "plugin_mode", "networkPolicy": "policy", "networkDataplane": "data_plane", "outboundType": "outbound_type"}
 
 
 def is_template(root: jsonspan.JNode) -> bool:
@@ -113,15 +112,7 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
     name = resource.get("name")
     name_text = str(name.value) if name is not None and name.kind == "string" else path[-1]
     address = f"Microsoft.ContainerService/managedClusters/{name_text}"
-    profile = Profile(
-        block_present=profile_node is not None,
-        plugin=fields.get("plugin", MISSING),
-        plugin_mode=fields.get("plugin_mode", MISSING),
-        policy=fields.get("policy", MISSING),
-        data_plane=fields.get("data_plane", MISSING),
-        data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
-        outbound_type=fields.get("outbound_type", MISSING),
-    )
+    profile = profile_from(fields, profile_node is not None)
     api_text = str(api.value) if api is not None and api.kind == "string" else ""
     api_spot = Spot(relpath, api.start + 1, api.end - 1, "raw") if api is not None and api.kind == "string" else None
     return Cluster(
@@ -242,17 +233,7 @@ def edits_for(data: bytes, path: tuple[str, ...], changes, newline: bytes) -> li
     if profile is None:
         start, end, text = jsonspan.insert_members(data, properties, [("networkProfile", {c.attribute: c.value for c in changes})], newline)
         return [Edit(start, end, text)]
-    edits, additions = [], []
-    for change in changes:
-        current = profile.get(change.attribute)
-        if current is None:
-            additions.append((change.attribute, change.value))
-        elif current.value != change.value:
-            edits.append(Edit(current.start, current.end, json.dumps(change.value).encode()))
-    if additions:
-        start, end, text = jsonspan.insert_members(data, profile, additions, newline)
-        edits.append(Edit(start, end, text))
-    return edits
+    return [Edit(*edit) for edit in jsonspan.set_members(data, profile, [(c.attribute, c.value) for c in changes], newline)]
 
 
 def parameter_files_for(relpath: str, files: list[str]) -> list[str]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import posixpath
 
 from fixer.formats.bicep_syntax import BicepObject, Token, quote, read_object, string_value, tokenize
-from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
+from fixer.formats.arm_names import FIELDS, profile_from
+from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters", b"container-service/managed-cluster")
-FIELDS = {"networkPlugin": "plugin", "networkPluginMode": "plugin_mode", "networkPolicy": "policy", "networkDataplane": "data_plane", "outboundType": "outbound_type"}
 
 
 def _declarations(tokens: list[Token], keyword: str) -> dict[str, tuple[int, int]]:
@@ -180,14 +180,7 @@ def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter
                 line=data.count(b"\n", 0, token.start) + 1,
                 format="bicep",
                 address=f"module {name}",
-                profile=Profile(
-                    block_present=True,
-                    plugin=fields.get("plugin", MISSING),
-                    plugin_mode=fields.get("plugin_mode", MISSING),
-                    policy=fields.get("policy", MISSING),
-                    data_plane=fields.get("data_plane", MISSING),
-                    data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
-                ),
+                profile=profile_from(fields, True),
                 module_dir=posixpath.dirname(relpath),
                 profile_file=relpath,
                 module=f"{source} (forces networkPolicy cilium and overlay when networkDataplane is cilium)",
@@ -248,15 +241,7 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
                                  note="built by an expression, not an object literal")
     windows = _windows(tokens, properties)
     interpolated = type_token.interpolated
-    profile = Profile(
-        block_present=profile_entry is not None,
-        plugin=fields.get("plugin", MISSING),
-        plugin_mode=fields.get("plugin_mode", MISSING),
-        policy=fields.get("policy", MISSING),
-        data_plane=fields.get("data_plane", MISSING),
-        data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
-        outbound_type=fields.get("outbound_type", MISSING),
-    )
+    profile = profile_from(fields, profile_entry is not None)
     at = type_token.text.find("@")
     api_spot = Spot(relpath, type_token.start + at + 1, type_token.end - 1, "raw") if at > 0 and not interpolated else None
     if interpolated and api.startswith("${") and api.endswith("}") and api[2:-1].strip() in params:

@@ -8,12 +8,12 @@ compare case-insensitively.
 from __future__ import annotations
 
 from fixer.formats.terraform import hcl
-from fixer.model import MISSING, Profile, Value, ValueKind
+from fixer.formats.arm_names import FIELDS, profile_from
+from fixer.model import Value, ValueKind
 
 AZAPI_TYPE = "azapi_resource"
 CLUSTER_ARM_TYPE = "microsoft.containerservice/managedclusters"
 POOL_ARM_TYPE = "microsoft.containerservice/managedclusters/agentpools"
-ARM_FIELDS = {"networkPlugin": "plugin", "networkPluginMode": "plugin_mode", "networkPolicy": "policy", "networkDataplane": "data_plane", "outboundType": "outbound_type"}
 
 
 def arm_type(block: hcl.Block) -> tuple[str, str] | None:
@@ -57,8 +57,8 @@ def azapi_cluster(block: hcl.Block, relpath: str):
     profile_object = network_profile(block)
     fields: dict[str, Value] = {}
     for key, _, value in hcl.object_elements(profile_object):
-        if key in ARM_FIELDS:
-            fields[ARM_FIELDS[key]] = value_of_expression(value)
+        if key in FIELDS:
+            fields[FIELDS[key]] = value_of_expression(value)
     opaque = _opaque_part(block)
     if opaque is not None:
         # body, properties or networkProfile is built by an expression (merge(), a local...):
@@ -71,15 +71,7 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         for k, _, v in hcl.object_elements(pool)
         if k == "osType"
     )
-    profile = Profile(
-        block_present=profile_object is not None,
-        plugin=fields.get("plugin", MISSING),
-        plugin_mode=fields.get("plugin_mode", MISSING),
-        policy=fields.get("policy", MISSING),
-        data_plane=fields.get("data_plane", MISSING),
-        data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
-        outbound_type=fields.get("outbound_type", MISSING),
-    )
+    profile = profile_from(fields, profile_object is not None)
     return ClusterDecl.of_block(
         block,
         f"{AZAPI_TYPE}.{block.labels[1]}",

@@ -107,17 +107,7 @@ def json_edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[
             raise ValueError("network_profile is not a single object")
         block = {c.attribute: c.value for c in fix.changes}
         return [_insert(body, resource, [("network_profile", block)], newline)]
-    edits = []
-    additions: list[tuple[str, object]] = []
-    for change in fix.changes:
-        current = profile.get(change.attribute)
-        if current is None:
-            additions.append((change.attribute, change.value))
-        elif current.value != change.value:
-            edits.append(Edit(current.start, current.end, json.dumps(change.value).encode()))
-    if additions:
-        edits.append(_insert(body, profile, additions, newline))
-    return edits
+    return [Edit(*edit) for edit in jsonspan.set_members(body, profile, [(c.attribute, c.value) for c in fix.changes], newline)]
 
 
 def _insert(body: bytes, obj: jsonspan.JNode, members: list[tuple[str, object]], newline: bytes) -> Edit:

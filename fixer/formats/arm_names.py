@@ -1,0 +1,27 @@
+"""The ARM names of the network settings, shared by every PUT-deployed format (ARM, Bicep, azapi)."""
+
+from __future__ import annotations
+
+from fixer.model import MISSING, Profile, Value
+
+# ARM property -> Profile field
+FIELDS = {
+    "networkPlugin": "plugin",
+    "networkPluginMode": "plugin_mode",
+    "networkPolicy": "policy",
+    "networkDataplane": "data_plane",
+    "outboundType": "outbound_type",
+}
+
+
+def profile_from(fields: dict[str, Value], present: bool) -> Profile:
+    """A Profile from values keyed by Profile field; `present`: the networkProfile object exists."""
+    return Profile(
+        block_present=present,
+        plugin=fields.get("plugin", MISSING),
+        plugin_mode=fields.get("plugin_mode", MISSING),
+        policy=fields.get("policy", MISSING),
+        data_plane=fields.get("data_plane", MISSING),
+        data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
+        outbound_type=fields.get("outbound_type", MISSING),
+    )
