@@ -212,7 +212,15 @@ def edit_group(located: Located, planned: list[Planned], verify: bool = True) ->
 
 
 def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
-    """(file, edit) pairs for one cluster's fix: values followed elsewhere are written there."""
+    """(file, edit) pairs for one cluster's fix: values followed elsewhere are written there.
+    Computed once per fix: grouping and editing both need them."""
+    key = (item.key, id(item.fix))
+    if key not in located.edit_cache:
+        located.edit_cache[key] = _compute_edits(located, item)
+    return located.edit_cache[key]
+
+
+def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     fix = item.fix
     assert fix is not None
     out: list[tuple[str, Edit]] = []

@@ -33,6 +33,7 @@ class Located:
     callers: dict[str, list[tuple[str, str]]] | None = None  # module dir -> (caller file, module name)
     caller_files: frozenset[str] | None = None  # files known to call a local module (None: unknown)
     _value_files_by_dir: dict[str, list[str]] | None = None
+    edit_cache: dict = field(default_factory=dict)  # (planned key, fix id) -> edits, see adapter._edits
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
