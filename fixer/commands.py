@@ -13,16 +13,16 @@ from fixer.pipeline import Options, RunResult, run
 EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
 
 
-def _roots(paths: list[Path]) -> list[tuple[str, Path, RunResult | None]]:
+def _roots(paths: list[Path]) -> list[tuple[str, Path]]:
     """(display prefix, root) per PATH; the prefix is empty for a single root (design.md: file
     is relative to the scanned root)."""
     paths = paths or [Path(".")]
-    return [("" if len(paths) == 1 else str(p), p, None) for p in paths]
+    return [("" if len(paths) == 1 else str(p), p) for p in paths]
 
 
 def _run_all(args, options: Options, verify: bool) -> list[tuple[str, RunResult]]:
     results = []
-    for prefix, path, _ in _roots(args.paths):
+    for prefix, path in _roots(args.paths):
         root = path if path.is_dir() else path.parent
         result = run(root, options, verify=verify)
         if not path.is_dir():
@@ -112,13 +112,12 @@ def _deliver(prefix_changes, dry_run: bool, problems) -> str:
 
 
 def run_bases(args) -> int:
-    paths = args.paths or [Path(".")]
     results = []
-    for path in paths:
+    for prefix, path in _roots(args.paths):
         if not path.is_dir():
             print(f"akfix: error: {path}: not a directory", file=sys.stderr)
             return EXIT_ERROR
-        results.append(("" if len(paths) == 1 else str(path), _plan_bases(path, args)))
+        results.append((prefix, _plan_bases(path, args)))
     changes = [(prefix, c) for prefix, r in results for c in r.changes]
     problems = [(prefix, p) for prefix, r in results for p in r.problems]
     diff = _deliver(changes, args.dry_run, problems)
