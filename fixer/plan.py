@@ -69,7 +69,7 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     fix = _plan(cluster, context)
     if fix is not None and fix.changes and not cluster.editable:
         wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)
-        return _manual(
+        return manual_fix(
             f"set {wanted} in the network_profile argument of {cluster.module}",
             "akfix does not edit this module's object input yet. The module builds the cluster with azapi from v0.4.0: "
             "AKS applies the change as a PUT, in place, reimaging every node pool.",
@@ -81,7 +81,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     engine = context.engine
     profile = cluster.profile
     if profile.block_dynamic:
-        return _manual(
+        return manual_fix(
             "network_profile is a dynamic block",
             "akfix cannot edit a dynamic block safely; set network_policy in the for_each value it iterates over.",
         )
@@ -91,7 +91,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         value = profile.policy if profile.policy.kind is ValueKind.EXPRESSION else profile.data_plane
         known = f" (live: {cluster.live.policy or 'none'})" if cluster.live else ""
         why = f": {value.note}" if value.note else ""
-        return _manual(
+        return manual_fix(
             f"set by an expression akfix cannot resolve: {value.text}{known}",
             f"akfix follows variables, tfvars and parameters files, locals, try/coalesce/lookup and decidable ternaries{why}. "
             "Set a literal where the value comes from (Terraform: or pass --plan with `terraform show -json` output).",
@@ -191,7 +191,7 @@ _FIELD_OF = {
 }
 
 
-def _change(cluster: Cluster, attribute: str, value: str) -> Change:
+def change_for(cluster: Cluster, attribute: str, value: str) -> Change:
     """A change that writes where the current value really lives (a variable default, a tfvars
     file...) when it was followed there; else in the network_profile block."""
     field = _FIELD_OF.get(attribute)
@@ -205,7 +205,7 @@ def _change(cluster: Cluster, attribute: str, value: str) -> Change:
     return Change(attribute, value)
 
 
-def _manual(summary: str, guidance: str, *reasons: str) -> Fix:
+def manual_fix(summary: str, guidance: str, *reasons: str) -> Fix:
     return Fix(risk=Risk.MANUAL, summary=summary, reasons=reasons, hint=guidance)
 
 
@@ -213,7 +213,7 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
     """Rules that no provider version lifts: these always need a person."""
     profile = cluster.profile
     if cluster.ignores_profile:
-        return _manual(
+        return manual_fix(
             "lifecycle.ignore_changes covers network_profile",
             "Terraform would never apply the change. Remove network_profile from ignore_changes (or make the change outside "
             "Terraform with `az aks update`), then re-run akfix.",
@@ -221,48 +221,48 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
     if live.pinned_only:
         return None  # pinning the live value changes nothing in Azure
     if cluster.windows_pools and target == "cilium":
-        return _manual(
+        return manual_fix(
             "Windows node pools rule out cilium",
             "Cilium on AKS is Linux-only; use --engine calico for this cluster (Calico supports Windows Server 2019/2022 on Azure CNI).",
             f"Windows node pools: {', '.join(cluster.windows_pools)}",
         )
     if cluster.windows_pools and target == "azure":
-        return _manual(
+        return manual_fix(
             "Windows node pools rule out azure (NPM)",
             "Azure NPM on Windows is unsupported since 2026-09-30; use --engine calico for this cluster.",
             f"Windows node pools: {', '.join(cluster.windows_pools)}",
         )
     if target == "cilium" and profile.auto_provisioning:
-        return _manual(
+        return manual_fix(
             "node auto-provisioning is on",
             "AKS refuses the Cilium data-plane switch while node auto-provisioning is enabled; set "
             "node_provisioning_profile mode = \"Manual\" in its own apply first.",
         )
     if live.policy == "cilium":
-        return _manual(
+        return manual_fix(
             f"cilium -> {target} is not offered",
             "AKS documents no way back from Cilium; keep cilium or rebuild the cluster deliberately.",
         )
     if {live.policy, target} == {"azure", "calico"}:
-        return _manual(
+        return manual_fix(
             f"{live.policy} -> {target} needs two steps",
             f"AKS refuses a direct azure <-> calico change; it goes through policy none (az aks update --network-policy none, "
             f"then --network-policy {target}), and azurerm cannot write none. Do it with the CLI, then set network_policy = \"{target}\".",
         )
     if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None:
-        return _manual(
+        return manual_fix(
             f"network_plugin is set by an expression: {profile.plugin.text}",
             "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
         )
     if live.plugin is None and cluster.api_version is not None and target == "calico":
         pass  # a PUT keeps the live plugin, and Calico runs on kubenet and Azure CNI alike
     elif live.plugin is None and profile.block_present:
-        return _manual(
+        return manual_fix(
             "network_profile has no network_plugin",
             "network_plugin is required by azurerm and must equal the live plugin; set it, or pass --plan.",
         )
     elif live.plugin is None:
-        return _manual(
+        return manual_fix(
             "no network_profile block and the live network plugin is unknown",
             "The block's network_plugin is required and changing it recreates the cluster, so it must equal the live plugin. "
             "The AKS default depends on the Kubernetes version (kubenet before 1.30, Azure CNI Overlay from 1.30). "
@@ -270,25 +270,25 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
             "or pass --plan with `terraform show -json` output.",
         )
     if live.plugin == "none":
-        return _manual(
+        return manual_fix(
             "network_plugin is none (bring your own CNI)",
             "AKS installs and manages no policy engine with BYO CNI; enforce policies with the CNI you installed.",
         )
     if live.plugin == "kubenet" and target in ("cilium", "azure"):
-        return _manual(
+        return manual_fix(
             f"kubenet cannot run {target}",
             "Two steps, each its own apply: (1) migrate IPAM kubenet -> Azure CNI Overlay with network_plugin = \"azure\" and "
             "network_plugin_mode = \"overlay\" while network policy is none (in place only on azurerm >= 4.66; needs a "
             f"user-assigned identity); (2) then enable {target}. Or use --engine calico, which kubenet supports in place.",
         )
     if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing:
-        return _manual(
+        return manual_fix(
             f"{cluster.module.split(' ')[0]} refuses ebpf_data_plane = \"cilium\" without overlay or a pod subnet",
             "Set network_plugin_mode = \"overlay\" (a one-way IPAM migration, its own apply) or pod_subnet_id first.",
         )
     kubernetes = _minor_version(profile.kubernetes_version.literal)
     if target in ("azure", "calico") and kubernetes is not None and kubernetes < (1, 30):
-        return _manual(
+        return manual_fix(
             f"Kubernetes {profile.kubernetes_version.literal} is too old for {target}",
             "Since the 2026-05-29 release AKS refuses to install NPM or Calico on Kubernetes < 1.30; upgrade the cluster first.",
         )
@@ -319,7 +319,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         if live.overlay:
             casing = rules.band(rules.PLUGIN_MODE_OVERLAY, version)
             if casing is None:
-                return _manual(f"{at} has no network_plugin_mode", "Raise the azurerm version; the live cluster runs overlay.")
+                return manual_fix(f"{at} has no network_plugin_mode", "Raise the azurerm version; the live cluster runs overlay.")
             changes.append(Change("network_plugin_mode", casing))
         reasons.append(
             "Adds a network_profile block that must match the live cluster (plugin"
@@ -328,11 +328,11 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         )
 
     if target not in rules.band(rules.POLICY_VALUES, version):
-        return _manual(
+        return manual_fix(
             f"{at} does not accept network_policy = \"{target}\"",
             f"Raise azurerm to >= {format_version(rules.first_in_place_version('', target) or (3, 75, 0))}.",
         )
-    changes.append(_change(cluster, "network_policy", target))
+    changes.append(change_for(cluster, "network_policy", target))
     if "default" in profile.policy.via:
         reasons.append(
             f"The fix changes the default of {profile.policy.via.split(' -> ')[-1].replace(' default', '')}: "
@@ -341,7 +341,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
 
     if live.pinned_only:
         if target == "cilium" and live.data_plane == "cilium" and profile.data_plane.is_missing and version >= (3, 108, 0):
-            changes.append(_change(cluster, "network_data_plane", "cilium"))
+            changes.append(change_for(cluster, "network_data_plane", "cilium"))
         return Fix(
             risk=Risk.IN_PLACE,
             summary=f"pin the live engine: network_policy = \"{target}\" (no change in Azure)",
@@ -376,7 +376,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         if note:
             reasons.append(note)
         if live.plugin != "azure":
-            return _manual(f"cilium needs network_plugin azure, not {live.plugin}", "Migrate the plugin first.")
+            return manual_fix(f"cilium needs network_plugin azure, not {live.plugin}", "Migrate the plugin first.")
         if not live.overlay and profile.pod_subnet.is_missing:
             reasons.append(
                 "Neither overlay nor a pod subnet: Cilium on the node subnet needs AKS >= 2025-03 (Azure CLI >= 2.69); "
@@ -384,7 +384,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
             )
         reasons.append("Node auto-provisioning must be off for the Cilium data-plane switch; Cilium enforces only after every node is reimaged.")
     elif target == "azure" and live.plugin != "azure":
-        return _manual("policy azure (NPM) needs network_plugin azure", "Use --engine calico on kubenet clusters.")
+        return manual_fix("policy azure (NPM) needs network_plugin azure", "Use --engine calico on kubenet clusters.")
 
     if target in ("azure", "calico"):
         reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
@@ -425,11 +425,11 @@ def _cilium_data_plane(cluster: Cluster, live: _Live, version: Version) -> Fix |
             return (None, Risk.IN_PLACE, None)
         attribute = existing or rules.band(rules.DATA_PLANE_ENABLE, version)[0]
         if attribute is None:
-            return _manual(f"{at} cannot express the Cilium data plane", "Raise azurerm to >= 4.58.")
-        return (_change(cluster, attribute, "cilium"), Risk.IN_PLACE, None)
+            return manual_fix(f"{at} cannot express the Cilium data plane", "Raise azurerm to >= 4.58.")
+        return (change_for(cluster, attribute, "cilium"), Risk.IN_PLACE, None)
     attribute, in_place = rules.band(rules.DATA_PLANE_ENABLE, version)
     if attribute is None:
-        return _manual(
+        return manual_fix(
             f"{at} cannot express the Cilium data plane",
             f"Raise azurerm to >= {format_version(rules.first_version_enabling_cilium_in_place())} (in place there).",
         )
@@ -437,15 +437,15 @@ def _cilium_data_plane(cluster: Cluster, live: _Live, version: Version) -> Fix |
         # The code already states network_data_plane (azure): changing that attribute is what counts.
         nd_in_place = rules.band(rules.NETWORK_DATA_PLANE_IN_PLACE, version)
         if nd_in_place is None:
-            return _manual(f"{at} does not know network_data_plane", "Raise the azurerm version.")
+            return manual_fix(f"{at} does not know network_data_plane", "Raise the azurerm version.")
         attribute, in_place = "network_data_plane", nd_in_place
     if profile.data_plane_attribute == "ebpf_data_plane" and attribute != "ebpf_data_plane":
-        return _manual(f"{at} removed ebpf_data_plane", "Rename ebpf_data_plane to network_data_plane first (azurerm 4.0 upgrade guide).")
+        return manual_fix(f"{at} removed ebpf_data_plane", "Rename ebpf_data_plane to network_data_plane first (azurerm 4.0 upgrade guide).")
     if in_place:
-        return (_change(cluster, attribute, "cilium"), Risk.DISRUPTIVE, None)
+        return (change_for(cluster, attribute, "cilium"), Risk.DISRUPTIVE, None)
     first = rules.first_version_enabling_cilium_in_place()
     return (
-        _change(cluster, attribute, "cilium"),
+        change_for(cluster, attribute, "cilium"),
         Risk.REPLACEMENT,
         f"On {at} switching the data plane azure -> cilium ({attribute}) recreates the cluster; "
         f"from azurerm {format_version(first)} it is in place.",
@@ -465,7 +465,7 @@ def _summary(changes: list[Change], risk: Risk, at: str, old: str, target: str) 
 
 def shared_conflict(fix: Fix, others: str) -> Fix:
     """Demote a fix whose edit would also change other environments of the same cluster."""
-    return _manual(
+    return manual_fix(
         f"{fix.summary} -- but part of it lands where other environments read too ({others})",
         "Those environments plan differently; route the shared setting (e.g. network_data_plane) through a variable "
         "set in each tfvars file, or fix the environments one by one with the CLI.",

@@ -12,27 +12,27 @@ from fixer.rules import arm
 
 
 def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, context) -> Fix:
-    from fixer.plan import _change, _manual
+    from fixer.plan import change_for, manual_fix
 
     api = arm.parse_api_version(cluster.api_version or "")
     if api is None:
-        return _manual(
+        return manual_fix(
             f"the API version is not a literal: {cluster.api_version}",
             "akfix needs the API version to know which values it accepts; write it as a literal.",
         )
     if (old, target) not in arm.IN_PLACE:
-        return _manual(f"{old or 'none'} -> {target} is not offered by AKS", "See the transition table (facts §3.3).")
+        return manual_fix(f"{old or 'none'} -> {target} is not offered by AKS", "See the transition table (facts §3.3).")
     if target in ("cilium", "azure") and plugin not in (None, "azure"):
-        return _manual(f"{target} needs network plugin azure, not {plugin}", "Use --engine calico, or migrate the plugin first.")
+        return manual_fix(f"{target} needs network plugin azure, not {plugin}", "Use --engine calico, or migrate the plugin first.")
     if target == "cilium" and plugin is None:
-        return _manual(
+        return manual_fix(
             "the live network plugin is unknown",
             "Cilium needs Azure CNI; check with `az aks show --query networkProfile.networkPlugin`, then re-run with "
             "--assume-network azure|azure-overlay.",
         )
-    changes = [_change(cluster, "networkPolicy", target)]
+    changes = [change_for(cluster, "networkPolicy", target)]
     if target == "cilium":
-        changes.append(_change(cluster, "networkDataplane", "cilium"))
+        changes.append(change_for(cluster, "networkDataplane", "cilium"))
     reasons = [
         "Deployed by a PUT: AKS changes the engine in place, but every node pool is reimaged at once; schedule a maintenance window."
     ]
@@ -47,7 +47,7 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
         )
     if cluster.profile.plugin_mode.literal == "Overlay" and not api[3] and api[:3] >= arm.FIRST_STABLE[("networkPluginMode", "overlay")][:3]:
         # Rule 14: stable API versions from 2023-02-01 know only the lowercase value.
-        changes.append(_change(cluster, "networkPluginMode", "overlay"))
+        changes.append(change_for(cluster, "networkPluginMode", "overlay"))
         reasons.append("networkPluginMode Overlay (preview casing) is written overlay, as API versions from 2023-02-01 require.")
     if target == "cilium":
         reasons.append("Cilium is Linux-only and enforces only after every node is reimaged; node auto-provisioning must be off.")
