@@ -254,8 +254,8 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
             f"network_plugin is set by an expression: {profile.plugin.text}",
             "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
         )
-    if live.plugin is None and cluster.api_version is not None and target == "calico":
-        pass  # a PUT keeps the live plugin, and Calico runs on kubenet and Azure CNI alike
+    if live.plugin is None and cluster.api_version is not None:
+        pass  # a PUT keeps the live plugin: plan_put decides whether the engine needs to know it
     elif live.plugin is None and profile.block_present:
         return manual_fix(
             "network_profile has no network_plugin",
@@ -283,7 +283,7 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
         )
     if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing:
         return manual_fix(
-            f"{cluster.module.split(' ')[0]} refuses ebpf_data_plane = \"cilium\" without overlay or a pod subnet",
+            f"{cluster.module.split(' ')[0]} refuses the Cilium data plane without overlay or a pod subnet",
             "Set network_plugin_mode = \"overlay\" (a one-way IPAM migration, its own apply) or pod_subnet_id first.",
         )
     kubernetes = _minor_version(profile.kubernetes_version.literal)

@@ -24,11 +24,11 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
         return manual_fix(f"{old or 'none'} -> {target} is not offered by AKS", "See the transition table (facts §3.3).")
     if target in ("cilium", "azure") and plugin not in (None, "azure"):
         return manual_fix(f"{target} needs network plugin azure, not {plugin}", "Use --engine calico, or migrate the plugin first.")
-    if target == "cilium" and plugin is None:
+    if target in ("cilium", "azure") and plugin is None:
         return manual_fix(
             "the live network plugin is unknown",
-            "Cilium needs Azure CNI; check with `az aks show --query networkProfile.networkPlugin`, then re-run with "
-            "--assume-network azure|azure-overlay.",
+            f"{target} needs Azure CNI (Calico also runs on kubenet); check with `az aks show --query networkProfile.networkPlugin`, "
+            "then re-run with --assume-network azure|azure-overlay, or use --engine calico.",
         )
     changes = [change_for(cluster, "networkPolicy", target)]
     if target == "cilium":
