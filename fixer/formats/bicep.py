@@ -309,9 +309,28 @@ def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
     profile = properties.object.get("networkProfile")
     if profile is None:
         return [_insert_object(data, tokens, properties.object, "networkProfile", [(c.attribute, c.value) for c in changes], newline)]
-    if profile.object is None or profile.object.one_line:
-        raise ValueError("networkProfile is not a multi-line object literal")
+    if profile.object is None:
+        raise ValueError("networkProfile is not an object literal")
+    if profile.object.one_line:
+        return [_expand_one_line(data, tokens, profile.object, changes, newline)]
     return _set_entries(data, tokens, profile.object, changes, newline)
+
+
+def _expand_one_line(data: bytes, tokens, obj: BicepObject, changes, newline: bytes) -> Edit:
+    """`{ a: 'x', b: 'y' }` rewritten one entry per line, with the changes applied and added."""
+    if any(b"/*" in data[tokens[i].end:tokens[i + 1].start] or b"//" in data[tokens[i].end:tokens[i + 1].start]
+           for i in range(obj.open, obj.close)):
+        raise ValueError("comment inside a one-line networkProfile object")
+    indent = _line_indent(data, tokens[obj.open].start)
+    unit = b"\t" if indent.startswith(b"\t") else b"  "
+    wanted = {c.attribute: c.value for c in changes}
+    lines = []
+    for key, entry in obj.entries.items():
+        value = quote(wanted.pop(key)).encode() if key in wanted else data[tokens[entry.value_start].start:tokens[entry.value_end - 1].end]
+        lines.append(data[tokens[entry.key_token].start:tokens[entry.key_token].end] + b": " + value)
+    lines += [f"{key}: {quote(value)}".encode() for key, value in wanted.items()]
+    text = b"{" + newline + b"".join(indent + unit + line + newline for line in lines) + indent + b"}"
+    return Edit(tokens[obj.open].start, tokens[obj.close].end, text)
 
 
 def _set_entries(data: bytes, tokens, obj: BicepObject, changes, newline: bytes) -> list[Edit]:
