@@ -237,7 +237,8 @@ def edits_for(data: bytes, path: tuple[str, ...], changes, newline: bytes) -> li
 
 
 def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
-    """`x.parameters.json`, `x.parameters.*.json` and `*.parameters.json` beside a template."""
+    """`x.parameters.json` and `x.parameters.*.json` beside template `x.json` (or a lone
+    `parameters.json`): another template's parameters file must not feed this one."""
     folder = posixpath.dirname(relpath)
     stem = posixpath.basename(relpath)[: -len(".json")]
     found = []
@@ -245,6 +246,6 @@ def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
         if posixpath.dirname(other) != folder or other == relpath:
             continue
         name = posixpath.basename(other)
-        if name.endswith(".parameters.json") or name.startswith(stem + ".parameters."):
+        if name.startswith(stem + ".parameters.") or name == "parameters.json":
             found.append(other)
     return sorted(found)
