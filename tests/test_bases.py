@@ -202,3 +202,28 @@ def test_apply_generates_bases_unless_told_not_to(tmp_path):
     assert "+++ b/main.tf" in dry.stdout and "+++ b/k8s/network-policies/namespaces/web/kustomization.yaml" in dry.stdout
     none = subprocess.run([sys.executable, "-m", "fixer", "apply", str(repo), "--dry-run", "--no-bases"], capture_output=True, text=True)
     assert "network-policies" not in none.stdout
+
+
+@pytest.mark.parametrize("name", ["123", "on", "null", "yes", "1e3", "0x1f"])
+def test_names_yaml_would_misread_are_quoted(tmp_path, name):
+    from ruamel.yaml import YAML
+
+    repo = write(tmp_path, {"ns.yaml": f'metadata:\n  namespace: "{name}"\n'})
+    result = plan(repo)
+    overlay = next(c for c in result.changes if c.relpath.endswith(f"namespaces/{name}/kustomization.yaml"))
+    assert YAML(typ="safe").load(overlay.after)["namespace"] == name
+    if shutil.which("kubectl"):
+        write_changes(list(result.changes))
+        objects = _build(repo / "k8s/network-policies" / "namespaces" / name)
+        assert {o["metadata"]["namespace"] for o in objects} == {name}
+
+
+def test_file_names_cannot_inject_yaml_through_comments(tmp_path):
+    from ruamel.yaml import YAML
+
+    evil = "apps/x\nkind: Secret\n.yaml"
+    repo = write(tmp_path, {evil: "metadata:\n  namespace: web\n"})
+    overlay = next(c for c in plan(repo).changes if c.relpath.endswith("namespaces/web/kustomization.yaml"))
+    document = YAML(typ="safe").load(overlay.after)
+    assert document["kind"] == "Kustomization" and document["namespace"] == "web"
+    assert "\nkind: Secret" not in overlay.after.decode()

@@ -54,7 +54,29 @@ class BasesResult:
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(loader=FileSystemLoader(str(templates_dir())), undefined=StrictUndefined, keep_trailing_newline=True)
+    environment = Environment(loader=FileSystemLoader(str(templates_dir())), undefined=StrictUndefined, keep_trailing_newline=True)
+    environment.filters["yaml_scalar"] = yaml_scalar
+    environment.filters["comment"] = comment_text
+    return environment
+
+
+# Plain scalars a YAML reader would not take as a string (YAML 1.1 and 1.2 booleans, nulls,
+# numbers): a namespace such as `123`, `on` or `null` is valid, but must be quoted.
+_NOT_A_STRING = re.compile(
+    r"^(?:~|null|true|false|yes|no|on|off|y|n|[-+]?(?:\d[\d_]*)?\.?\d*(?:e[-+]?\d+)?|0x[0-9a-f]+|0o[0-7]+|[-+]?\.(?:inf|nan))$",
+    re.I,
+)
+
+
+def yaml_scalar(value: str) -> str:
+    """A string as a YAML scalar that reads back as that string."""
+    return f'"{value}"' if _NOT_A_STRING.match(value) else value
+
+
+def comment_text(value: str) -> str:
+    """Text from file names or options, safe inside a one-line YAML comment (no line breaks or
+    control characters that could end the comment and inject YAML)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value))
 
 
 def templates_dir() -> Path:
