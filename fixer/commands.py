@@ -66,7 +66,7 @@ def run_scan(args, options: Options) -> int:
     reports, problems, _ = _flatten(results)
     unknown = _not_inspected(results)
     if args.format == "json":
-        print(report.to_json(options.engine, reports, problems, not_inspected=unknown))
+        print(report.to_json(options.engine, reports, problems, not_inspected=unknown, written=False))
     else:
         print(report.table(reports, verbose=not args.quiet))
         if unknown:
@@ -152,7 +152,8 @@ def run_apply(args, options: Options) -> int:
         sys.stdout.write(diff)
     info = sys.stderr if args.format == "text" else None
     if args.format == "json":
-        document = report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None, not_inspected=_not_inspected(results))
+        document = report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None,
+                                  not_inspected=_not_inspected(results), written=not args.dry_run)
         if bases:
             loaded = json.loads(document)
             loaded["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]

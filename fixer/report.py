@@ -16,7 +16,8 @@ def display_path(prefix: str, relpath: str) -> str:
     return f"{prefix.rstrip('/')}/{relpath}" if prefix else relpath
 
 
-def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]], diff: str | None = None, not_inspected=()) -> str:
+def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]], diff: str | None = None, not_inspected=(), written: bool = True) -> str:
+    """`written=False` (scan, dry run): a fix that would be applied is "fixable", not "fixed"."""
     clusters = []
     for prefix, report in reports:
         cluster, fix = report.cluster, report.fix
@@ -30,7 +31,7 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
             "fix": None,
             "module": cluster.module_dir,
             "provider_version": None if cluster.api_version else report.versions.describe(),
-            "outcome": report.outcome.value,
+            "outcome": "fixable" if report.outcome is Outcome.FIXED and not written else report.outcome.value,
         }
         if cluster.live is not None:
             entry["live"] = {"plugin": cluster.live.plugin, "plugin_mode": cluster.live.plugin_mode, "policy": cluster.live.policy, "data_plane": cluster.live.data_plane, "source": cluster.live.source}

@@ -54,6 +54,14 @@ def azapi_cluster(block: hcl.Block, relpath: str):
     kind, api = arm_type(block) or ("", "")
     if kind != CLUSTER_ARM_TYPE:
         return None
+    if _automatic(block):
+        # AKS Automatic always runs Azure CNI Overlay with Cilium (facts §2): compliant as it is,
+        # and its network profile is never written.
+        automatic = Value(ValueKind.LITERAL, "cilium", block.node.start_point[0] + 1, via="AKS Automatic (always Cilium)")
+        overlay = Value(ValueKind.LITERAL, "overlay", None, via="AKS Automatic")
+        profile = profile_from({"policy": automatic, "data_plane": automatic, "plugin_mode": overlay,
+                                "plugin": Value(ValueKind.LITERAL, "azure", None)}, True)
+        return ClusterDecl.of_block(block, f"{AZAPI_TYPE}.{block.labels[1]}", relpath, profile, api_version=api, editable=False)
     profile_object = network_profile(block)
     fields: dict[str, Value] = {}
     for key, _, value in hcl.object_elements(profile_object):
@@ -81,6 +89,13 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         api_version=api,
         windows_inline=windows,
     )
+
+
+def _automatic(block: hcl.Block) -> bool:
+    node = hcl.attribute(block.body, "body")
+    sku = hcl.object_element(hcl.object_node(hcl.expression_of(node)) if node is not None else None, "sku")
+    name = hcl.object_element(hcl.object_node(sku[1]), "name") if sku else None
+    return name is not None and (hcl.string_content(name[1]) or "").lower() == "automatic"
 
 
 def _opaque_part(block: hcl.Block):

@@ -64,7 +64,10 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
         cluster = _resolve_api_version(cluster, resource, scope)
     environments = sorted({c.environment for found in candidates.values() for c in found if c.environment})
     views = []
-    for environment in environments or [None]:
+    # Runs without a -var-file use the defaults and auto tfvars: a view of their own. (A called
+    # module has no such run: every run goes through one of its callers.)
+    tfvars_only = all(e.endswith((".tfvars", ".tfvars.json")) for e in environments)
+    for environment in environments + ([None] if tfvars_only else []) or [None]:
         profile = cluster.profile
         for field, found in candidates.items():
             chosen = next((c for c in found if c.environment == environment), None) or next(
