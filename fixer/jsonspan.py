@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from fixer.textfile import line_indent
+
 
 _SKIP = re.compile(rb"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.S)
 _STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
@@ -221,30 +223,20 @@ class _Parser:
 # --- edits -------------------------------------------------------------------------------------
 
 
-def _line_start(data: bytes, offset: int) -> int:
-    return data.rfind(b"\n", 0, offset) + 1
-
-
-def _indent(data: bytes, offset: int) -> bytes:
-    start = _line_start(data, offset)
-    line = data[start:offset]
-    return line[: len(line) - len(line.lstrip(b" \t"))]
-
-
 def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], newline: bytes) -> tuple[int, int, bytes]:
     """(start, end, text) that adds members at the end of an object, in the object's own layout:
     one per line at the siblings' indentation, or inline for an object written on one line."""
     if not obj.members:
         rendered = [json.dumps(key) + ": " + json.dumps(value) for key, value in members]
-        inner = _indent(data, obj.start) + b"  "
-        text = b"{" + newline + (b"," + newline).join(inner + r.encode() for r in rendered) + newline + _indent(data, obj.start) + b"}"
+        inner = line_indent(data, obj.start) + b"  "
+        text = b"{" + newline + (b"," + newline).join(inner + r.encode() for r in rendered) + newline + line_indent(data, obj.start) + b"}"
         return obj.start, obj.end, text
     last = obj.members[-1][2]
     first_key = obj.members[0][1]
     multiline = data.count(b"\n", obj.start, first_key.start) > 0
     if multiline:
-        indent = _indent(data, first_key.start)
-        unit = indent[len(_indent(data, obj.start)):] or b"  "
+        indent = line_indent(data, first_key.start)
+        unit = indent[len(line_indent(data, obj.start)):] or b"  "
         text = b"".join(b"," + newline + indent + _render(key, value, indent, unit, newline) for key, value in members)
     else:
         text = b"".join(b", " + (json.dumps(key) + ": " + json.dumps(value)).encode() for key, value in members)

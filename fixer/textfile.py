@@ -68,6 +68,22 @@ def line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def line_start(data: bytes, offset: int) -> int:
+    return data.rfind(b"\n", 0, offset) + 1
+
+
+def line_end(data: bytes, offset: int) -> int:
+    """Offset just past the newline that ends the line holding `offset`."""
+    end = data.find(b"\n", offset)
+    return len(data) if end < 0 else end + 1
+
+
+def line_indent(data: bytes, offset: int) -> bytes:
+    """The leading whitespace of the line holding `offset` (what an inserted sibling line copies)."""
+    line = data[line_start(data, offset):line_end(data, offset)]
+    return line[: len(line) - len(line.lstrip(b" \t"))]
+
+
 class ChangedOnDisk(RuntimeError):
     """The file changed between the time akfix read it and the time it would write it."""
 

@@ -14,6 +14,7 @@ import posixpath
 from fixer.formats.bicep_syntax import BicepObject, Token, quote, read_object, string_value, tokenize
 from fixer.formats.arm_names import FIELDS, profile_from
 from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
+from fixer.textfile import line_end, line_indent, line_start
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters", b"container-service/managed-cluster")
@@ -279,12 +280,6 @@ def _windows(tokens, properties) -> list[str]:
 # --- editing ----------------------------------------------------------------------------------
 
 
-def _line_indent(data: bytes, offset: int) -> bytes:
-    start = data.rfind(b"\n", 0, offset) + 1
-    line = data[start:offset]
-    return line[: len(line) - len(line.lstrip(b" \t"))]
-
-
 def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
     tokens = tokenize(data)
     keyword, _, name = name.rpartition(" ")
@@ -321,7 +316,7 @@ def _expand_one_line(data: bytes, tokens, obj: BicepObject, changes, newline: by
     if any(b"/*" in data[tokens[i].end:tokens[i + 1].start] or b"//" in data[tokens[i].end:tokens[i + 1].start]
            for i in range(obj.open, obj.close)):
         raise ValueError("comment inside a one-line networkProfile object")
-    indent = _line_indent(data, tokens[obj.open].start)
+    indent = line_indent(data, tokens[obj.open].start)
     unit = b"\t" if indent.startswith(b"\t") else b"  "
     wanted = {c.attribute: c.value for c in changes}
     lines = []
@@ -350,8 +345,8 @@ def _set_entries(data: bytes, tokens, obj: BicepObject, changes, newline: bytes)
 def _entry_indent(data: bytes, tokens, obj: BicepObject) -> bytes:
     first = next(iter(obj.entries.values()), None)
     if first is not None:
-        return _line_indent(data, tokens[first.key_token].start)
-    return _line_indent(data, tokens[obj.open].start) + b"  "
+        return line_indent(data, tokens[first.key_token].start)
+    return line_indent(data, tokens[obj.open].start) + b"  "
 
 
 _ANCHORS = ("networkDataplane", "networkPolicy", "networkPluginMode", "networkPlugin")
@@ -361,20 +356,18 @@ def _insert_entries(data: bytes, tokens, obj: BicepObject, entries: list[tuple[s
     """New entries after the related one (networkPolicy, networkPluginMode...) or at the end."""
     indent = _entry_indent(data, tokens, obj)
     anchor = next((obj.entries[k] for k in _ANCHORS if k in obj.entries), None)
-    if anchor is not None and tokens[anchor.value_end - 1].end <= tokens[obj.close].start:
-        end = data.find(b"\n", tokens[anchor.value_end - 1].end)
-        at = end + 1 if end >= 0 and end < tokens[obj.close].start else data.rfind(b"\n", 0, tokens[obj.close].start) + 1
-    else:
-        at = data.rfind(b"\n", 0, tokens[obj.close].start) + 1  # the start of the closing brace's line
+    closing_line = line_start(data, tokens[obj.close].start)
+    # after the anchor's line (a trailing comment stays on it), never past the closing brace's line
+    at = min(line_end(data, tokens[anchor.value_end - 1].end), closing_line) if anchor is not None else closing_line
     text = b"".join(indent + f"{key}: {quote(value)}".encode() + newline for key, value in entries)
     return Edit(at, at, text)
 
 
 def _insert_object(data: bytes, tokens, obj: BicepObject, key: str, entries: list[tuple[str, str]], newline: bytes) -> Edit:
     indent = _entry_indent(data, tokens, obj)
-    unit = indent[len(_line_indent(data, tokens[obj.open].start)):] or b"  "
+    unit = indent[len(line_indent(data, tokens[obj.open].start)):] or b"  "
     close = tokens[obj.close]
-    at = data.rfind(b"\n", 0, close.start) + 1
+    at = line_start(data, close.start)
     inner = b"".join(indent + unit + f"{k}: {quote(v)}".encode() + newline for k, v in entries)
     return Edit(at, at, indent + key.encode() + b": {" + newline + inner + indent + b"}" + newline)
 

@@ -13,7 +13,7 @@ from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit import apply_edits, newline_consistent
 from fixer.formats import arm, bicep, bicep_readback, bicep_syntax
 from fixer.model import Cluster, Edit, FileChange, Problem
-from fixer.textfile import TextFile, UnreadableText, line_of, load_text
+from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
 from fixer.versions import UNKNOWN
 from fixer.views import guard_shared_edits
 
@@ -140,9 +140,8 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
 def _list_item(fmt: PutFormat, body: bytes, at: int, value: str, newline: bytes, file: str) -> bytes:
     """A new last item of an allowed-values list: on a line of its own when the items are one per
     line, else after a comma (JSON) or a space (Bicep arrays on one line)."""
-    start = body.rfind(b"\n", 0, at) + 1
-    line = body[start:at]
-    indent = line[: len(line) - len(line.lstrip())]
+    line = body[line_start(body, at):at]
+    indent = line_indent(body, at)
     literal = fmt.literal(value, file)
     own_line = line.strip()[:1] in (b'"', b"'") and line.strip().count(line.strip()[:1]) == 2
     if own_line:  # JSON separates items with commas; multi-line Bicep arrays with newlines only

@@ -18,6 +18,7 @@ from tree_sitter import Node
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.azapi import AZAPI_TYPE
 from fixer.model import Change, Edit, Fix
+from fixer.textfile import line_end, line_indent, line_start
 
 # Where new attributes go: after the first of these that the block has (keeps related settings
 # together), else after the last single-line attribute.
@@ -95,10 +96,10 @@ def _add_element(body: bytes, container: _Container, key: str, changes: tuple[Ch
     entries = [e for e in (_entry(c, True) for c in _children(container)) if e]
     quoted = bool(entries) and hcl.text(entries[0][0]).strip().startswith('"')
     unit = _indent_unit_at(body, container.node)
-    indent = _line_indent(body, container.node.start_byte) + unit
+    indent = line_indent(body, container.node.start_byte) + unit
     last = max((e[2].end_byte for e in entries), default=container.open_end)
     comments = [c.end_byte for c in _children(container) if c.type == "comment" and c.start_point[0] == body.count(b"\n", 0, last)]
-    at = _line_end(body, max([last] + comments))
+    at = line_end(body, max([last] + comments))
     rows = [(_printed(c.attribute, quoted), quote(c.value)) for c in changes]
     text = indent + _printed(key, quoted).encode() + b" = {" + newline + _aligned(rows, indent + unit, newline) + indent + b"}" + newline
     return Edit(at, at, text)
@@ -107,25 +108,8 @@ def _add_element(body: bytes, container: _Container, key: str, changes: tuple[Ch
 # --- layout helpers -------------------------------------------------------------------------
 
 
-def _line_start(body: bytes, offset: int) -> int:
-    return body.rfind(b"\n", 0, offset) + 1
-
-
-def _line_end(body: bytes, offset: int) -> int:
-    """Offset just past the newline that ends the line holding `offset`."""
-    end = body.find(b"\n", offset)
-    return len(body) if end < 0 else end + 1
-
-
-def _line_indent(body: bytes, offset: int) -> bytes:
-    """The leading whitespace of the line holding `offset`."""
-    start = _line_start(body, offset)
-    line = body[start:_line_end(body, offset)]
-    return line[: len(line) - len(line.lstrip(b" \t"))]
-
-
 def _indent_of(body: bytes, offset: int) -> bytes:
-    start = _line_start(body, offset)
+    start = line_start(body, offset)
     prefix = body[start:offset]
     return prefix if prefix.strip() == b"" else b""
 
@@ -133,11 +117,11 @@ def _indent_of(body: bytes, offset: int) -> bytes:
 def _indent_unit_at(body: bytes, node: Node) -> bytes:
     """The indentation step inside a block or object: read from its first entry on a line of its
     own, else the file's style (tab or two spaces)."""
-    outer = _line_indent(body, node.start_byte)
+    outer = line_indent(body, node.start_byte)
     for child in node.children:
         for entry in child.children if child.type == "body" else [child]:
             if entry.start_point[0] > node.start_point[0]:
-                inner = body[_line_start(body, entry.start_byte):entry.start_byte]
+                inner = body[line_start(body, entry.start_byte):entry.start_byte]
                 if inner.strip() == b"" and inner.startswith(outer) and len(inner) > len(outer):
                     return inner[len(outer):]
     return b"\t" if outer.startswith(b"\t") else b"  "
@@ -169,15 +153,15 @@ def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], ne
     )
     node_pool = next((b for b in hcl.blocks(resource.body) if b.type == "default_node_pool"), None)
     if node_pool is not None:
-        at = _line_end(body, node_pool.node.end_byte)
+        at = line_end(body, node_pool.node.end_byte)
         return Edit(at, at, newline + block)
     close = resource.close_brace
     assert close is not None
-    at = _line_start(body, close.start_byte)
+    at = line_start(body, close.start_byte)
     if body[at:close.start_byte].strip():
         # `... }` closes on a line with content: break the line before the brace.
         return Edit(close.start_byte, close.start_byte, newline + newline + block + outer)
-    previous = body[_line_start(body, at - 1):at] if at else b""
+    previous = body[line_start(body, at - 1):at] if at else b""
     gap = b"" if previous.strip() in (b"", b"{") else newline
     return Edit(at, at, gap + block)
 
@@ -278,7 +262,7 @@ def _printed(name: str, quoted: bool) -> str:
 def _expand_one_line(body: bytes, container: _Container, entries, updates: dict[str, bytes], additions: list[Change], quoted: bool, newline: bytes) -> Edit:
     if any(c.type == "comment" for c in _children(container)):
         raise EditFailure("comment inside a one-line block or object", container.node.start_point[0] + 1)
-    indent = _line_indent(body, container.node.start_byte)
+    indent = line_indent(body, container.node.start_byte)
     inner = indent + _indent_unit_at(body, container.node)
     rows = [(hcl.text(key).strip(), updates.get(_name(key), expression.text or b"")) for key, _, expression in entries]
     at = _anchor_index([r[0].strip('"') for r in rows]) + 1
@@ -349,13 +333,13 @@ def _edit_multiline(body: bytes, container: _Container, updates: dict[str, bytes
     at, indent = 0, b""
     if additions:
         anchor = _pick_anchor(rows)
-        outer = _line_indent(body, container.node.start_byte)
+        outer = line_indent(body, container.node.start_byte)
         if anchor is not None:
-            at = _line_end(body, anchor.comment if anchor.comment is not None else anchor.expr_end)
+            at = line_end(body, anchor.comment if anchor.comment is not None else anchor.expr_end)
             indent = _indent_of(body, _key_start(body, anchor)) or outer + _indent_unit_at(body, container.node)
             row = anchor.last
         else:
-            at = _line_end(body, container.open_end)
+            at = line_end(body, container.open_end)
             indent = outer + _indent_unit_at(body, container.node)
             row = container.node.start_point[0]
         new_rows = [
@@ -390,7 +374,7 @@ def _pick_anchor(rows: list[_Row]) -> _Row | None:
 
 
 def _key_start(body: bytes, row: _Row) -> int:
-    start = _line_start(body, row.key_end)
+    start = line_start(body, row.key_end)
     line = body[start:row.key_end]
     return start + (len(line) - len(line.lstrip()))
 
@@ -419,10 +403,10 @@ def _realign_comments(body: bytes, rows: list[_Row], widths: dict[int, int]) -> 
 
 
 def _column_of(body: bytes, offset: int) -> int:
-    return len(body[_line_start(body, offset):offset].decode("utf-8", "replace"))
+    return len(body[line_start(body, offset):offset].decode("utf-8", "replace"))
 
 
 def _columns(body: bytes, row: _Row, pad: int, value: bytes) -> int:
     """Width of a row's text before its comment, with the given padding and value."""
-    prefix = body[_line_start(body, row.key_end):row.key_end] + b" " * pad + body[row.eq:row.expr_start] + value
+    prefix = body[line_start(body, row.key_end):row.key_end] + b" " * pad + body[row.eq:row.expr_start] + value
     return len(prefix.decode("utf-8", "replace"))
