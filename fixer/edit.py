@@ -27,6 +27,24 @@ def apply_edits(data: bytes, edits: list[Edit], offset: int = 0) -> bytes:
     return out
 
 
+def origin_edits(changes, literal, list_item) -> list[tuple[str, Edit]]:
+    """(file, edit) pairs for changes whose value lives elsewhere (a variable default, a tfvars or
+    parameters file, a string's inner bytes): the literal replaced, allowed-value lists extended.
+    `literal(value, file)` renders a value for that file; `list_item(validation, value)` a new item."""
+    out: list[tuple[str, Edit]] = []
+    for change in changes:
+        spot = change.origin
+        if spot is None:
+            continue
+        value = change.value.encode() if spot.kind == "raw" else literal(change.value, spot.file)
+        out.append((spot.file, Edit(spot.start, spot.end, value)))
+        for validation in change.validations:
+            if change.value not in validation.values:
+                at = validation.insert_at
+                out.append((validation.file, Edit(at, at, list_item(validation, change.value))))
+    return out
+
+
 def newline_consistent(before: bytes, after: bytes, newline: bytes) -> bool:
     """An edit must not mix newline styles: a CRLF file gains no bare LF, and vice versa."""
     def bare_lf(data: bytes) -> int:

@@ -10,7 +10,7 @@ from typing import Callable
 from fixer import jsonspan
 from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
-from fixer.edit import apply_edits, newline_consistent
+from fixer.edit import apply_edits, newline_consistent, origin_edits
 from fixer.formats import arm, bicep, bicep_readback, bicep_syntax
 from fixer.model import Cluster, Edit, FileChange, Problem
 from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
@@ -198,18 +198,11 @@ def _edits_of(fmt: PutFormat, texts, item: Planned) -> list[tuple[str, Edit]]:
     text = texts[item.cluster.file]
     in_template = [c for c in item.fix.changes if c.origin is None]
     out = [(item.cluster.file, e) for e in fmt.in_block_edits(text.body, item.cluster.anchor, in_template, text.newline)] if in_template else []
-    for change in item.fix.changes:
-        if change.origin is None:
-            continue
-        spot = change.origin
-        value = change.value.encode() if spot.kind == "raw" else fmt.literal(change.value, spot.file)
-        out.append((spot.file, Edit(spot.start, spot.end, value)))
-        for validation in change.validations:
-            if change.value not in validation.values:
-                body = texts[validation.file].body
-                item_text = _list_item(fmt, body, validation.insert_at, change.value, texts[validation.file].newline, validation.file)
-                out.append((validation.file, Edit(validation.insert_at, validation.insert_at, item_text)))
-    return out
+    def list_item(validation, value: str) -> bytes:
+        text = texts[validation.file]
+        return _list_item(fmt, text.body, validation.insert_at, value, text.newline, validation.file)
+
+    return out + origin_edits(item.fix.changes, fmt.literal, list_item)
 
 
 ARM = PutFormat(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from fixer import plan as planner
 from fixer.discover import Candidate, Listing
-from fixer.edit import apply_edits, fmt_unclean, newline_consistent, terraform_fmt
+from fixer.edit import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.editor import EditFailure, edits_for, quote
 from fixer.formats.terraform.locate import FileDecls, ParseFailure, locate
@@ -231,21 +231,12 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         editor = json_edits_for if relpath.endswith(tfjson.SUFFIX) else edits_for
         for edit in editor(text.body, item.cluster.address, replace(fix, changes=in_block), text.newline):
             out.append((relpath, edit))
-    for change in fix.changes:
-        if change.origin is None:
-            continue
-        spot = change.origin
-        if spot.kind == "raw":
-            replacement = change.value.encode()  # bytes inside a string, e.g. the API version after "@"
-        elif spot.file.endswith(".json"):
-            replacement = json.dumps(change.value).encode()
-        else:
-            replacement = quote(change.value)
-        out.append((spot.file, Edit(spot.start, spot.end, replacement)))
-        for validation in change.validations:
-            if change.value not in validation.values:
-                out.append((validation.file, Edit(validation.insert_at, validation.insert_at, b", " + quote(change.value))))
-    return out
+    return out + origin_edits(fix.changes, _literal, lambda validation, value: b", " + _literal(value, validation.file))
+
+
+def _literal(value: str, file: str) -> bytes:
+    """A value written into a .tf/.tfvars file, or a .tfvars.json / .tf.json file."""
+    return json.dumps(value).encode() if file.endswith(".json") else quote(value)
 
 
 def _verify(located: Located, results: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:
