@@ -115,7 +115,7 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 
 def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Settings) -> Planned:
-    live = next((facts.for_address(cluster.address) for facts in settings.plans if facts.for_address(cluster.address)), None)
+    live = next((found for facts in settings.plans if (found := facts.for_address(cluster.address))), None)
     if live is not None:
         cluster = replace(cluster, live=live)
     versions = settings.azurerm_version or resolver.for_module(cluster.module_dir)
