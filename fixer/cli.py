@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from fixer import __version__
+from fixer.cli_branch import add_branch_options, branch_options
 from fixer.model import ENGINES
 from fixer.plan import ASSUMABLE_NETWORKS
 
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--format", choices=("text", "json"), default="text", help="json: the scan document, after the run")
     apply.add_argument("--no-bases", action="store_true", help="do not generate the per-namespace Kustomize bases")
     _bases_options(apply)
+    add_branch_options(apply)
 
     bases = commands.add_parser("bases", help="only generate the per-namespace default-deny + DNS-allow Kustomize bases")
     bases.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="repository roots (default: .)")
@@ -124,6 +126,10 @@ def _options(args):
     for path in args.paths or [Path(".")]:
         if not path.exists():
             raise ValueError(f"{path}: no such file or directory")
+    if args.command == "apply":
+        args.branch_options = branch_options(args)
+        if args.branch_options and len(args.paths) > 1:
+            raise ValueError("--branch/--push/--open-pr take one PATH: the repository (or a folder in it)")
     return Options(
         engine=args.engine,
         assume_network=getattr(args, "assume_network", None),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fixer import report
 from fixer.deliver import write_changes
+from fixer.model import Problem
 from fixer.pipeline import Options, RunResult, run
 
 EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
@@ -52,7 +53,8 @@ def _not_inspected(results):
 
 def _print_problems(problems) -> None:
     for prefix, problem in problems:
-        print(f"akfix: {report.display_path(prefix, problem.file)}:{problem.line}: {problem.message}", file=sys.stderr)
+        where = f"{report.display_path(prefix, problem.file)}:{problem.line}: " if problem.file else ""
+        print(f"akfix: {where}{problem.message}", file=sys.stderr)
 
 
 def _exit_code(problems, remaining: bool) -> int:
@@ -147,16 +149,25 @@ def run_apply(args, options: Options) -> int:
                 bases.append((prefix, planned))
                 changes.extend((prefix, c) for c in planned.changes)
                 problems.extend((prefix, p) for p in planned.problems)
-    diff = _deliver(changes, args.dry_run, problems)
+    branch = getattr(args, "branch_options", None)
+    delivery = None
+    if branch is not None and not args.dry_run:
+        delivery = _deliver_branch(results, reports, changes, bases, options.engine, branch, args, problems)
+        diff = ""
+    else:
+        diff = _deliver(changes, args.dry_run, problems)
     if args.dry_run and diff and args.format == "text":
         sys.stdout.write(diff)
     info = sys.stderr if args.format == "text" else None
     if args.format == "json":
         document = report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None,
                                   not_inspected=_not_inspected(results), written=not args.dry_run)
-        if bases:
+        if bases or delivery:
             loaded = json.loads(document)
-            loaded["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
+            if bases:
+                loaded["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
+            if delivery:
+                loaded["delivery"] = delivery.to_json()
             document = json.dumps(loaded, indent=2)
         print(document)
     elif not args.quiet:
@@ -167,9 +178,33 @@ def run_apply(args, options: Options) -> int:
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement), file=info)
         for prefix, planned in bases:
             print(report.bases_text(prefix, planned, args.bases_dir, args.dry_run), file=info)
-        if not args.dry_run and changes:
+        if delivery:
+            print(report.delivery_text(delivery), file=info)
+        elif not args.dry_run and changes:
             for prefix, change in changes:
                 print(f"wrote {report.display_path(prefix, change.relpath)}", file=info)
     _print_problems(problems)
     remaining = any(r.remains for _, r in reports) or (args.dry_run and bool(changes))
     return _exit_code(problems, remaining)
+
+
+def _deliver_branch(results, reports, changes, bases, engine: str, branch, args, problems):
+    """Commit the changes to the remediation branch (push, pull request) instead of writing the
+    working tree. A refusal or a host error joins `problems` (exit 2); nothing is half-written."""
+    from fixer import pr_text
+    from fixer.forges import ForgeError, ForgeSetupError
+    from fixer.git import GitError
+    from fixer.remediate import Refused, deliver
+
+    root = results[0][1].root
+    bases_changes = [c for _, planned in bases for c in planned.changes]
+    namespaces = [n.name for _, planned in bases for n in planned.namespaces]
+    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir)
+    try:
+        delivery = deliver(root, [c for _, c in changes], remediation, branch)
+    except (Refused, GitError, ForgeError, ForgeSetupError) as exc:
+        problems.append(("", Problem("", 0, f"branch {branch.branch}: {exc}")))
+        return None
+    if delivery.status == "refused":
+        problems.append(("", Problem("", 0, f"branch {branch.branch}: {delivery.message}")))
+    return delivery

@@ -201,3 +201,21 @@ def bases_text(prefix: str, result, bases_dir: str, dry_run: bool) -> str:
         lines.append(f"    kept {display_path(prefix, kept)}: edited by a person since akfix wrote it (--force overwrites)")
     lines.append("    roll out: staging first; DNS allow before default-deny egress; then `kubectl apply -k` one namespace at a time")
     return "\n".join(lines)
+
+
+def delivery_text(delivery) -> str:
+    """What happened to the remediation branch and its pull request, for people."""
+    short = (delivery.commit or "")[:10]
+    lines = {
+        "created": f"branch {delivery.branch}: created from {delivery.base} ({short}, {len(delivery.files)} files)",
+        "updated": f"branch {delivery.branch}: rebuilt from {delivery.base} ({short}, {len(delivery.files)} files)",
+        "unchanged": f"branch {delivery.branch}: up to date ({short})",
+        "nothing": f"branch {delivery.branch}: not created, nothing to change",
+        "refused": f"branch {delivery.branch}: {delivery.message}",
+    }
+    out = [lines[delivery.status]]
+    if delivery.pushed:
+        out.append(f"pushed {delivery.branch}")
+    if delivery.pr_action and delivery.status != "refused":
+        out.append(f"pull request {delivery.pr_action}: {delivery.pr_url}")
+    return "\n".join(out)
