@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from fixer import __version__
+from fixer.bot_command import add_bot_parser, run_bot_command
 from fixer.cli_branch import add_branch_options, branch_options
 from fixer.model import ENGINES
 from fixer.plan import ASSUMABLE_NETWORKS
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     bases.add_argument("--format", choices=("text", "json"), default="text")
     bases.add_argument("--quiet", "-q", action="store_true")
     _bases_options(bases)
+    add_bot_parser(commands, _Parser, _bases_options)
     return parser
 
 
@@ -87,6 +89,8 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "bot":
+        return run_bot_command(args)
     try:
         options = _options(args)
     except ValueError as exc:

@@ -74,32 +74,34 @@ def is_ours(commit: CommitInfo) -> bool:
             and commit.trailer("Akfix-Tree") == commit.tree)
 
 
-def _access(root: Path, options: BranchOptions, env: Mapping[str, str]) -> tuple[Access, forges.ForgeTarget | None, forges.Token | None]:
-    """Credentials for the remote: the forge's token as an HTTP header when it has one."""
-    probe = Repository(root)
-    url = probe.remote_url(options.remote) if (options.push or options.open_pr) else None
-    if (options.push or options.open_pr) and url is None:
+def access_for(url: str | None, options: BranchOptions, env: Mapping[str, str]) -> tuple[Access, forges.ForgeTarget | None, forges.Token | None]:
+    """Credentials for a remote URL: the forge's token as an HTTP header when there is one.
+    Pushing to a host akfix does not know uses the person's own git credentials."""
+    publish = options.push or options.open_pr
+    if publish and url is None:
         raise Refused(f"no remote named {options.remote!r} (pass --remote)")
     target = token = None
     if options.open_pr:
         target = forges.detect(url, options.forge, options.api_url or env.get("AKFIX_API_URL"), options.project)
         token = forges.token_for(target.kind, env)
-    elif options.push and url and url.startswith(("https://", "http://")):
+    elif url and url.startswith(("https://", "http://")):
         try:
             target = forges.detect(url, options.forge, None, options.project)
             token = forges.token_for(target.kind, env)
         except forges.ForgeSetupError:
-            target = token = None  # push with the person's own git credentials
-    headers = (forges.git_auth_header(target.kind, token),) if token and url and url.startswith(("https://", "http://")) else ()
-    secrets = (token.value,) if token else ()
-    return Access(headers, options.isolated, secrets), target, token
+            target = token = None
+    https = bool(url and url.startswith(("https://", "http://")))
+    headers = (forges.git_auth_header(target.kind, token),) if token and https else ()
+    return Access(headers, options.isolated, (token.value,) if token else ()), target, token
 
 
 def deliver(root: Path, changes: list[FileChange], remediation: pr_text.Remediation, options: BranchOptions,
             env: Mapping[str, str] = os.environ, sleep=None) -> Delivery:
     """Commit `changes` to the remediation branch; push it and open or update the pull request
     as asked. Raises Refused, GitError, ForgeError, ForgeSetupError with a message for people."""
-    access, target, token = _access(root, options, env)
+    publish = options.push or options.open_pr
+    url = Repository(root).remote_url(options.remote) if publish else None
+    access, target, token = access_for(url, options, env)
     repo = Repository(root, access)
     dirty = repo.dirty_paths()
     if dirty:
@@ -123,7 +125,6 @@ def deliver(root: Path, changes: list[FileChange], remediation: pr_text.Remediat
     if not files:
         return Delivery(options.branch, base, "nothing", message="no file to change")
 
-    publish = options.push or options.open_pr
     remote_tip = repo.remote_branch(options.remote, options.branch) if publish else None
     if remote_tip:
         repo.fetch(options.remote, options.branch, shallow=repo.is_shallow())

@@ -40,7 +40,11 @@ class Host:
         return _request(self.client.request("POST", f"{self.base}/merge_requests", body=body).body)
 
     def update(self, pr: PullRequest, spec: PullRequestSpec) -> PullRequest:
-        body = {k: v for k, v in (("title", _title(spec)), ("description", spec.body)) if getattr(pr, "body" if k == "description" else k) != v}
+        body = {}
+        if pr.title != spec.title:
+            body["title"] = _title(spec)
+        if pr.body != spec.body:
+            body["description"] = spec.body
         if spec.labels:
             body["add_labels"] = ",".join(spec.labels)
         if not body:
@@ -56,4 +60,7 @@ def _title(spec: PullRequestSpec) -> str:
 
 
 def _request(data: dict) -> PullRequest:
-    return PullRequest(int(data["iid"]), data.get("web_url", ""), _STATES.get(data.get("state", ""), "open"), data.get("title", ""), data.get("description") or "")
+    title = data.get("title", "")
+    for prefix in ("Draft: ", "Draft:", "[Draft] ", "(Draft) "):  # how GitLab marks drafts; compared without it
+        title = title.removeprefix(prefix)
+    return PullRequest(int(data["iid"]), data.get("web_url", ""), _STATES.get(data.get("state", ""), "open"), title, data.get("description") or "")
