@@ -37,6 +37,7 @@ class FakeForge:
     page_size: int = 100
     rate_limit_next: int = 0  # answer this many requests with the host's rate-limit response
     drop_for: set = field(default_factory=set)  # project paths whose requests lose the connection
+    drop_method: str | None = None  # only requests with this method are dropped (None: all)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self):
@@ -54,7 +55,7 @@ class FakeForge:
                 query = {k: v[-1] for k, v in urllib.parse.parse_qs(split.query).items()}
                 with forge.lock:
                     forge.requests.append(Recorded(self.command, split.path, query, dict(self.headers), body))
-                    if any(p in urllib.parse.unquote(split.path) for p in forge.drop_for):
+                    if any(p in urllib.parse.unquote(split.path) for p in forge.drop_for) and forge.drop_method in (None, self.command):
                         self.close_connection = True
                         self.connection.shutdown(2)  # no answer at all: the client sees a reset
                         return
