@@ -38,6 +38,7 @@ class FakeForge:
     rate_limit_next: int = 0  # answer this many requests with the host's rate-limit response
     drop_for: set = field(default_factory=set)  # project paths whose requests lose the connection
     drop_method: str | None = None  # only requests with this method are dropped (None: all)
+    hide_next_listing: int = 0  # list endpoints answer empty this many times (a PR opened by a parallel run)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self):
@@ -64,6 +65,9 @@ class FakeForge:
                         status, headers, payload = forge.rate_limited()
                     elif not forge.authorised(self.headers):
                         status, headers, payload = forge.unauthorised()
+                    elif forge.hide_next_listing and self.command == "GET":
+                        forge.hide_next_listing -= 1
+                        status, headers, payload = 200, {}, forge.empty_listing()
                     else:
                         status, headers, payload = forge.route(self.command, split.path, query, body, f"http://127.0.0.1:{forge.port}")
                 data = json.dumps(payload).encode() if payload is not None else b""
@@ -107,6 +111,9 @@ class FakeForge:
             headers["Link"] = f'<{base_url}{path}?{urllib.parse.urlencode(following)}>; rel="next"'
             headers["X-Next-Page"] = str(number + 1)
         return chunk, headers
+
+    def empty_listing(self):
+        return []
 
     def find(self, **criteria):
         return [p for p in self.pulls if all(p.get(k) == v for k, v in criteria.items())]
@@ -187,6 +194,9 @@ class AzureDevOps(FakeForge):
 
     def unauthorised(self):
         return 401, {"WWW-Authenticate": "Basic realm=\"https://dev.azure.com/\""}, None
+
+    def empty_listing(self):
+        return {"value": [], "count": 0}
 
     def rate_limited(self):
         return 429, {"Retry-After": "1", "X-RateLimit-Resource": "ATCP"}, {"message": "Request was blocked due to exceeding usage of resource 'ATCP'."}

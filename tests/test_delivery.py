@@ -272,3 +272,64 @@ def test_gitlab_merge_request_with_nested_groups(tmp_path, monkeypatch, capsys):
         assert "pull request unchanged" in capsys.readouterr().err
     finally:
         forge.stop()
+
+
+def test_a_pr_opened_meanwhile_is_updated_not_duplicated(github, capsys):
+    forge, bare, work = github
+    assert open_pr(forge, work) == 0
+    forge.pulls[0]["body"] = "edited by a parallel run"
+    forge.hide_next_listing = 1  # our look misses it; the create gets 422 "already exists"
+    assert open_pr(forge, work) == 0
+    assert len(forge.pulls) == 1 and forge.pulls[0]["body"].startswith("This pull request was opened by akfix")
+    assert "pull request updated" in capsys.readouterr().err
+
+
+def test_azure_devops_409_on_create_falls_back_to_update(tmp_path, monkeypatch):
+    forge = AzureDevOps(projects={}).start()
+    try:
+        bare, work = seed_remote(tmp_path / "remotes", "contoso/platform/_git/aks-infra")
+        forge.projects["contoso/platform/aks-infra"] = bare
+        monkeypatch.setenv("AZURE_DEVOPS_EXT_PAT", forge.token)
+        monkeypatch.delenv("SYSTEM_ACCESSTOKEN", raising=False)
+        args = ["apply", str(work), "--open-pr", "--forge", "azure-devops", "--api-url", f"http://127.0.0.1:{forge.port}/contoso"]
+        assert main(args) == 0
+        forge.pulls[0]["title"] = "renamed"
+        forge.hide_next_listing = 1
+        assert main(args) == 0
+        assert len(forge.pulls) == 1 and forge.pulls[0]["title"].startswith("akfix: enable")
+        assert [r.method for r in forge.requests if r.method != "GET"] == ["POST", "POST", "POST", "PATCH", "POST"]  # PR, thread, 409, update, thread
+        assert forge.requests[0].headers["Authorization"].startswith("Basic ")  # a PAT
+    finally:
+        forge.stop()
+
+
+def test_an_unknown_project_is_reported_with_the_hosts_words(tmp_path, monkeypatch, capsys):
+    forge = AzureDevOps(projects={}).start()
+    try:
+        bare, work = seed_remote(tmp_path / "remotes", "contoso/platform/_git/aks-infra")
+        monkeypatch.setenv("AZURE_DEVOPS_EXT_PAT", forge.token)
+        assert main(["apply", str(work), "--open-pr", "--forge", "azure-devops", "--api-url", f"http://127.0.0.1:{forge.port}/contoso"]) == 2
+        assert "HTTP 404: TF401019: The Git repository with name or identifier aks-infra does not exist" in capsys.readouterr().err
+        assert git(bare, "branch", "--list", BRANCH) == ""
+    finally:
+        forge.stop()
+
+
+def test_json_output_carries_the_delivery(github, capsys):
+    import json
+
+    forge, bare, work = github
+    assert open_pr(forge, work, "--format", "json") == 0
+    delivery = json.loads(capsys.readouterr().out)["delivery"]
+    assert (delivery["status"], delivery["pushed"], delivery["pull_request"]["action"]) == ("created", True, "opened")
+    assert delivery["commit"] == git(bare, "rev-parse", BRANCH)
+    assert "platform-aks/main.tf" in delivery["files"]
+
+
+def test_only_bases_pending_gets_a_policies_title(github, capsys):
+    forge, bare, work = github
+    tf = work / "platform-aks" / "main.tf"
+    assert main(["apply", str(tf.parent), "--no-bases"]) == 0  # the cluster is fixed on main already
+    git(work, "commit", "-qam", "Cilium")
+    assert open_pr(forge, work) == 0
+    assert forge.pulls[0]["title"] == "akfix: add default-deny + DNS-allow network policies"
