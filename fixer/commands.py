@@ -171,13 +171,14 @@ def run_apply(args, options: Options) -> int:
             document = json.dumps(loaded, indent=2)
         print(document)
     elif not args.quiet:
-        print(report.table(reports, dry_run=args.dry_run), file=info)
+        committed = delivery.branch if delivery and delivery.status in ("created", "updated", "unchanged") else None
+        print(report.table(reports, dry_run=args.dry_run, branch=committed), file=info)
         if _not_inspected(results):
             print(report.not_inspected_text(_not_inspected(results)), file=info)
         print(file=info)
-        print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement), file=info)
+        print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement, committed), file=info)
         for prefix, planned in bases:
-            print(report.bases_text(prefix, planned, args.bases_dir, args.dry_run), file=info)
+            print(report.bases_text(prefix, planned, args.bases_dir, args.dry_run, committed), file=info)
         if delivery:
             print(report.delivery_text(delivery), file=info)
         elif not args.dry_run and changes:

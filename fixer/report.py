@@ -84,7 +84,8 @@ def _policy_source(cluster) -> dict | None:
     return {"file": value.origin.file, "line": value.line, "via": value.via or value.origin.kind}
 
 
-def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_run: bool | None = None) -> str:
+def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_run: bool | None = None, branch: str | None = None) -> str:
+    """`branch`: the fixes went to that branch, not to the working tree."""
     if not reports:
         return "No AKS clusters found."
     header = ("LOCATION", "ADDRESS", "POLICY", "STATUS", "FIX")
@@ -94,7 +95,7 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
         cluster, fix = report.cluster, report.fix
         location = f"{display_path(prefix, cluster.file)}:{cluster.line}"
         address = cluster.address + (f" [{display_path(prefix, cluster.environment)}]" if cluster.environment else "")
-        rows.append((location, address, report.policy or "-", report.status.value, _fix_cell(report, dry_run)))
+        rows.append((location, address, report.policy or "-", report.status.value, _fix_cell(report, dry_run, branch)))
         lines = []
         source = _policy_source(cluster)
         if source and verbose:
@@ -116,12 +117,12 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
     return "\n".join(out)
 
 
-def _fix_cell(report: ClusterReport, dry_run: bool | None) -> str:
+def _fix_cell(report: ClusterReport, dry_run: bool | None, branch: str | None = None) -> str:
     if report.fix is None:
         return "-"
     if report.outcome is Outcome.MANUAL:
         return "manual"
-    label = FIXED_LABEL[dry_run] if report.outcome is Outcome.FIXED else report.outcome.value
+    label = ("committed" if branch else FIXED_LABEL[dry_run]) if report.outcome is Outcome.FIXED else report.outcome.value
     return f"{report.fix.risk.value} ({label})"
 
 
@@ -137,7 +138,7 @@ def unified_diff(changes: list[tuple[str, FileChange]]) -> str:
     return "".join(parts)
 
 
-def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, allow_replacement: bool) -> str:
+def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, allow_replacement: bool, branch: str | None = None) -> str:
     """Counts by status and by risk, and which flag would apply what was held back (as Ruff does)."""
     statuses = Counter(r.status for r in reports)
     status_text = ", ".join(f"{statuses[s]} {s.value}" for s in Status if statuses[s])
@@ -149,7 +150,7 @@ def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, a
         lines.append(f"fixes: {risk_text}")
         outcomes = Counter(r.outcome for r in fixes)
         if dry_run is not None:
-            verb = "would be written (dry run)" if dry_run else "written"
+            verb = "would be written (dry run)" if dry_run else (f"committed to {branch}" if branch else "written")
             if outcomes[Outcome.FIXED]:
                 lines.append(f"{outcomes[Outcome.FIXED]} fix{'es' if outcomes[Outcome.FIXED] != 1 else ''} {verb}")
         else:
@@ -183,7 +184,7 @@ def bases_json(prefix: str, result, bases_dir: str) -> dict:
     }
 
 
-def bases_text(prefix: str, result, bases_dir: str, dry_run: bool) -> str:
+def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str | None = None) -> str:
     names = sorted({n.name for n in result.namespaces})
     where = display_path(prefix, bases_dir)
     lines = [f"bases in {where}: {len(names)} namespace{'s' if len(names) != 1 else ''}" + (f" ({', '.join(names)})" if names else " (none found: add --namespace NAME)")]
@@ -193,8 +194,11 @@ def bases_text(prefix: str, result, bases_dir: str, dry_run: bool) -> str:
     for reason, items in sorted(skipped.items()):
         lines.append(f"    skipped ({reason}): {', '.join(sorted(set(items)))}")
     if result.changes:
-        verb = "would write" if dry_run else "wrote"
-        lines.append(f"    {verb} {len(result.changes)} file{'s' if len(result.changes) != 1 else ''}")
+        files = f"{len(result.changes)} file{'s' if len(result.changes) != 1 else ''}"
+        if branch and not dry_run:
+            lines.append(f"    {files} committed to {branch}")
+        else:
+            lines.append(f"    {'would write' if dry_run else 'wrote'} {files}")
     else:
         lines.append("    up to date")
     for kept in result.kept:

@@ -333,3 +333,13 @@ def test_only_bases_pending_gets_a_policies_title(github, capsys):
     git(work, "commit", "-qam", "Cilium")
     assert open_pr(forge, work) == 0
     assert forge.pulls[0]["title"] == "akfix: add default-deny + DNS-allow network policies"
+
+
+def test_the_host_is_told_by_a_github_remote_url(github, capsys):
+    forge, bare, work = github
+    # origin names github.com; git fetches and pushes the bare repository instead (insteadOf).
+    git(work, "remote", "set-url", "origin", "https://github.com/acme/infra.git")
+    git(work, "config", f"url.{bare}.insteadOf", "https://github.com/acme/infra.git")
+    assert main(["apply", str(work), "--open-pr", "--api-url", f"http://127.0.0.1:{forge.port}"]) == 0
+    assert forge.requests[0].path == "/repos/acme/infra/pulls"
+    assert git(bare, "branch", "--list", BRANCH).strip() == BRANCH
