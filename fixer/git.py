@@ -25,6 +25,9 @@ _SAFE_CONFIG = (
     ("protocol.ext.allow", "never"),
     ("submodule.recurse", "false"),
     ("advice.detachedHead", "false"),
+    # A stalled transfer ends (below 1 KB/s for a minute) instead of holding a bot worker forever.
+    ("http.lowSpeedLimit", "1000"),
+    ("http.lowSpeedTime", "60"),
 )
 
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
@@ -83,6 +86,8 @@ def environment(access: Access) -> dict[str, str]:
         env[f"GIT_CONFIG_VALUE_{index}"] = value
     if access.isolated:
         env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
+        # ssh must fail rather than ask for a passphrase or a host key nobody will type.
+        env.setdefault("GIT_SSH_COMMAND", os.environ.get("GIT_SSH_COMMAND", "ssh -o BatchMode=yes"))
     return env
 
 
@@ -135,17 +140,6 @@ class Repository:
         except GitError:
             return None
 
-    def default_remote_branch(self, remote: str) -> str | None:
-        ref = self.resolve_symbolic(f"refs/remotes/{remote}/HEAD")
-        return ref.rsplit("/", 1)[-1] if ref else None
-
-    def resolve_symbolic(self, ref: str) -> str | None:
-        try:
-            target = self._git("symbolic-ref", "--quiet", ref)
-        except GitError:
-            return None
-        return target.removeprefix("refs/remotes/").split("/", 1)[1] if target.startswith("refs/remotes/") else target
-
     def commit(self, sha: str) -> CommitInfo:
         raw = self._git("cat-file", "commit", sha, strip=False)
         head, _, message = raw.partition("\n\n")
@@ -163,9 +157,6 @@ class Repository:
     def file_mode(self, commit: str, path: str) -> str | None:
         out = self._git("ls-tree", commit, "--", path)
         return out.split(" ", 1)[0] if out else None
-
-    def changed_paths(self, old: str, new: str) -> list[str]:
-        return [p for p in self._git("diff", "--name-only", "-z", old, new, strip=False).split("\0") if p]
 
     # -- remotes ----------------------------------------------------------------------------
 

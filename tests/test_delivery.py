@@ -25,6 +25,19 @@ def github(tmp_path, monkeypatch):
     forge.stop()
 
 
+@pytest.fixture
+def azure_devops(tmp_path, monkeypatch):
+    """An Azure DevOps organization `contoso` with project `platform` and repository `aks-infra`;
+    the token is a PAT unless a test sets SYSTEM_ACCESSTOKEN."""
+    forge = AzureDevOps(projects={}).start()
+    bare, work = seed_remote(tmp_path / "remotes", "contoso/platform/_git/aks-infra")
+    forge.projects["contoso/platform/aks-infra"] = bare
+    monkeypatch.setenv("AZURE_DEVOPS_EXT_PAT", forge.token)
+    monkeypatch.delenv("SYSTEM_ACCESSTOKEN", raising=False)
+    yield forge, bare, work, ["apply", str(work), "--open-pr", "--forge", "azure-devops", "--api-url", f"http://127.0.0.1:{forge.port}/contoso"]
+    forge.stop()
+
+
 def open_pr(forge, work, *extra):
     return main(["apply", str(work), "--open-pr", "--forge", "github", "--api-url", f"http://127.0.0.1:{forge.port}", *extra])
 
@@ -229,29 +242,23 @@ def test_bad_branch_names_are_usage_errors(github, capsys, name):
     assert "not a valid branch name" in capsys.readouterr().err
 
 
-def test_azure_devops_long_description_moves_to_a_comment(tmp_path, monkeypatch, capsys):
-    forge = AzureDevOps(projects={}).start()
-    try:
-        bare, work = seed_remote(tmp_path / "remotes", "contoso/platform/_git/aks-infra")
-        forge.projects["contoso/platform/aks-infra"] = bare
-        monkeypatch.setenv("SYSTEM_ACCESSTOKEN", forge.token)
-        args = ["apply", str(work), "--open-pr", "--forge", "azure-devops", "--api-url", f"http://127.0.0.1:{forge.port}/contoso",
-                "--work-item", "4711", "--label", "security", "--draft", "--reviewer", "5e6f0000-0000-4000-8000-000000000001"]
-        assert main(args) == 0
-        [pull] = forge.pulls
-        assert len(pull["description"]) <= 4000
-        assert "continued in the first comment: Generated policies" in pull["description"]
-        assert "## Rollout checklist" in pull["description"]
-        [thread] = pull["threads"]
-        assert thread["comments"][0]["content"].startswith("## Generated policies")
-        assert (pull["isDraft"], pull["workItemRefs"], pull["labels"]) == (True, [{"id": "4711"}], [{"name": "security"}])
-        assert pull["reviewers"] == [{"id": "5e6f0000-0000-4000-8000-000000000001"}]
-        assert forge.requests[0].headers["Authorization"] == f"Bearer {forge.token}"
-        assert "pull request opened: https://dev.azure.example/contoso/platform/_git/aks-infra/pullrequest/1" in capsys.readouterr().err
-        assert main(args) == 0  # found by source branch: not duplicated, no second comment
-        assert len(forge.pulls) == 1 and len(pull["threads"]) == 1
-    finally:
-        forge.stop()
+def test_azure_devops_long_description_moves_to_a_comment(azure_devops, monkeypatch, capsys):
+    forge, bare, work, command = azure_devops
+    monkeypatch.setenv("SYSTEM_ACCESSTOKEN", forge.token)
+    args = command + ["--work-item", "4711", "--label", "security", "--draft", "--reviewer", "5e6f0000-0000-4000-8000-000000000001"]
+    assert main(args) == 0
+    [pull] = forge.pulls
+    assert len(pull["description"]) <= 4000
+    assert "continued in the first comment: Generated policies" in pull["description"]
+    assert "## Rollout checklist" in pull["description"]
+    [thread] = pull["threads"]
+    assert thread["comments"][0]["content"].startswith("## Generated policies")
+    assert (pull["isDraft"], pull["workItemRefs"], pull["labels"]) == (True, [{"id": "4711"}], [{"name": "security"}])
+    assert pull["reviewers"] == [{"id": "5e6f0000-0000-4000-8000-000000000001"}]
+    assert forge.requests[0].headers["Authorization"] == f"Bearer {forge.token}"
+    assert "pull request opened: https://dev.azure.example/contoso/platform/_git/aks-infra/pullrequest/1" in capsys.readouterr().err
+    assert main(args) == 0  # found by source branch: not duplicated, no second comment
+    assert len(forge.pulls) == 1 and len(pull["threads"]) == 1
 
 
 def test_gitlab_merge_request_with_nested_groups(tmp_path, monkeypatch, capsys):
@@ -284,35 +291,23 @@ def test_a_pr_opened_meanwhile_is_updated_not_duplicated(github, capsys):
     assert "pull request updated" in capsys.readouterr().err
 
 
-def test_azure_devops_409_on_create_falls_back_to_update(tmp_path, monkeypatch):
-    forge = AzureDevOps(projects={}).start()
-    try:
-        bare, work = seed_remote(tmp_path / "remotes", "contoso/platform/_git/aks-infra")
-        forge.projects["contoso/platform/aks-infra"] = bare
-        monkeypatch.setenv("AZURE_DEVOPS_EXT_PAT", forge.token)
-        monkeypatch.delenv("SYSTEM_ACCESSTOKEN", raising=False)
-        args = ["apply", str(work), "--open-pr", "--forge", "azure-devops", "--api-url", f"http://127.0.0.1:{forge.port}/contoso"]
-        assert main(args) == 0
-        forge.pulls[0]["title"] = "renamed"
-        forge.hide_next_listing = 1
-        assert main(args) == 0
-        assert len(forge.pulls) == 1 and forge.pulls[0]["title"].startswith("akfix: enable")
-        assert [r.method for r in forge.requests if r.method != "GET"] == ["POST", "POST", "POST", "PATCH", "POST"]  # PR, thread, 409, update, thread
-        assert forge.requests[0].headers["Authorization"].startswith("Basic ")  # a PAT
-    finally:
-        forge.stop()
+def test_azure_devops_409_on_create_falls_back_to_update(azure_devops):
+    forge, bare, work, command = azure_devops
+    assert main(command) == 0
+    forge.pulls[0]["title"] = "renamed"
+    forge.hide_next_listing = 1
+    assert main(command) == 0
+    assert len(forge.pulls) == 1 and forge.pulls[0]["title"].startswith("akfix: enable")
+    assert [r.method for r in forge.requests if r.method != "GET"] == ["POST", "POST", "POST", "PATCH", "POST"]  # PR, thread, 409, update, thread
+    assert forge.requests[0].headers["Authorization"].startswith("Basic ")  # a PAT
 
 
-def test_an_unknown_project_is_reported_with_the_hosts_words(tmp_path, monkeypatch, capsys):
-    forge = AzureDevOps(projects={}).start()
-    try:
-        bare, work = seed_remote(tmp_path / "remotes", "contoso/platform/_git/aks-infra")
-        monkeypatch.setenv("AZURE_DEVOPS_EXT_PAT", forge.token)
-        assert main(["apply", str(work), "--open-pr", "--forge", "azure-devops", "--api-url", f"http://127.0.0.1:{forge.port}/contoso"]) == 2
-        assert "HTTP 404: TF401019: The Git repository with name or identifier aks-infra does not exist" in capsys.readouterr().err
-        assert git(bare, "branch", "--list", BRANCH) == ""
-    finally:
-        forge.stop()
+def test_an_unknown_project_is_reported_with_the_hosts_words(azure_devops, capsys):
+    forge, bare, work, command = azure_devops
+    forge.projects.clear()
+    assert main(command) == 2
+    assert "HTTP 404: TF401019: The Git repository with name or identifier aks-infra does not exist" in capsys.readouterr().err
+    assert git(bare, "branch", "--list", BRANCH) == ""
 
 
 def test_json_output_carries_the_delivery(github, capsys):
@@ -343,3 +338,22 @@ def test_the_host_is_told_by_a_github_remote_url(github, capsys):
     assert main(["apply", str(work), "--open-pr", "--api-url", f"http://127.0.0.1:{forge.port}"]) == 0
     assert forge.requests[0].path == "/repos/acme/infra/pulls"
     assert git(bare, "branch", "--list", BRANCH).strip() == BRANCH
+
+
+def test_on_the_remediation_branch_or_detached_head_akfix_says_what_to_check_out(github, capsys):
+    forge, bare, work = github
+    assert main(["apply", str(work), "--branch"]) == 0
+    git(work, "switch", "-q", BRANCH)
+    assert main(["apply", str(work), "--branch"]) == 2
+    assert "is the remediation branch itself" in capsys.readouterr().err
+    git(work, "switch", "-q", "--detach", "main")
+    assert main(["apply", str(work), "--branch"]) == 2
+    assert "HEAD is not on a branch" in capsys.readouterr().err
+    assert main(["apply", str(work), "--branch", "--base", "main"]) == 0
+
+
+def test_outside_a_git_repository_branch_mode_is_refused(tmp_path, capsys):
+    shutil.copytree(EXAMPLES / "platform-aks", tmp_path / "plain")
+    assert main(["apply", str(tmp_path / "plain"), "--branch"]) == 2
+    assert "not inside a git repository" in capsys.readouterr().err
+    assert (tmp_path / "plain" / "main.tf").read_bytes() == (EXAMPLES / "platform-aks" / "main.tf").read_bytes()  # untouched
