@@ -19,6 +19,7 @@ from fixer.model import ENGINES
 from fixer.plan import ASSUMABLE_NETWORKS
 
 EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write fixes that would destroy and recreate a live cluster")
     apply.add_argument("--format", choices=("text", "json"), default="text", help="json: the scan document, after the run")
     apply.add_argument("--no-bases", action="store_true", help="do not generate the per-namespace Kustomize bases")
+    apply.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="how long to wait for another akfix run writing to the same repository (default: 60)")
     _bases_options(apply)
     add_branch_options(apply)
 
@@ -104,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "scan":
             return run_scan(args, options)
         return run_apply(args, options)
+    except KeyboardInterrupt:
+        # Files are replaced in whole fixes with interrupts held back, so each is old or new.
+        print("akfix: interrupted; every file is either as it was or completely fixed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `akfix scan | head`: the reader left; say nothing more (Python would print a traceback).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -103,14 +103,23 @@ def _plan_bases(root: Path, args, listing=None):
     return plan_bases(listing or list_files(root), _bases_options(args))
 
 
-def _deliver(prefix_changes, dry_run: bool, problems) -> str:
-    """The diff (dry run) or the writes; write failures join `problems`."""
+def _deliver(prefix_changes, dry_run: bool, problems, together=()) -> str:
+    """The diff (dry run) or the writes; write failures join `problems`. `together`: (prefix,
+    set of files) that make up one fix, written all or none."""
     if dry_run:
         return report.unified_diff(prefix_changes)
-    for prefix, change in prefix_changes:
-        for problem in write_changes([change]):
-            problems.append((prefix, problem))
+    for prefix in dict.fromkeys(p for p, _ in prefix_changes):
+        mine = [c for p, c in prefix_changes if p == prefix]
+        groups = [files for p, files in together if p == prefix]
+        problems.extend((prefix, problem) for problem in write_changes(mine, groups))
     return ""
+
+
+def _fix_groups(reports, bases) -> list[tuple[str, set[str]]]:
+    """The files of each cluster's fix, and of each set of bases: each is written all or none."""
+    groups = [(prefix, {file for file, _ in r.edit_lines}) for prefix, r in reports if r.edit_lines]
+    groups += [(prefix, {c.relpath for c in planned.changes}) for prefix, planned in bases if planned.changes]
+    return groups
 
 
 def run_bases(args) -> int:
@@ -139,6 +148,25 @@ def run_bases(args) -> int:
 
 
 def run_apply(args, options: Options) -> int:
+    """Apply under the repository lock (not for a dry run: it writes nothing)."""
+    if args.dry_run:
+        return _apply(args, options)
+    from contextlib import ExitStack
+
+    from fixer.lock import LockBusy, announce_on_stderr, repository_lock, repository_top
+
+    tops = sorted({repository_top(p if p.is_dir() else p.parent) for p in (args.paths or [Path(".")])})
+    with ExitStack() as stack:
+        try:
+            for top in tops:  # in one order, so two multi-root runs cannot deadlock
+                stack.enter_context(repository_lock(top, args.lock_timeout, None if args.quiet else announce_on_stderr))
+        except LockBusy as exc:
+            print(f"akfix: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        return _apply(args, options)
+
+
+def _apply(args, options: Options) -> int:
     results = _run_all(args, options, verify=True)
     reports, problems, changes = _flatten(results)
     bases = []
@@ -155,7 +183,7 @@ def run_apply(args, options: Options) -> int:
         delivery = _deliver_branch(results, reports, changes, bases, options.engine, branch, args, problems)
         diff = ""
     else:
-        diff = _deliver(changes, args.dry_run, problems)
+        diff = _deliver(changes, args.dry_run, problems, _fix_groups(reports, bases))
     if args.dry_run and diff and args.format == "text":
         sys.stdout.write(diff)
     info = sys.stderr if args.format == "text" else None

@@ -87,37 +87,75 @@ def line_indent(data: bytes, offset: int) -> bytes:
 class ChangedOnDisk(RuntimeError):
     """The file changed between the time akfix read it and the time it would write it."""
 
+    REASONS = {
+        "changed": "changed on disk since it was read; not overwritten",
+        "deleted": "was deleted since it was read; not recreated",
+        "appeared": "appeared on disk since akfix planned it; not overwritten",
+    }
 
-def atomic_write(path: Path, data: bytes, expect_digest: str | None = None) -> None:
-    """Replace `path` with `data` atomically, keeping its mode.
+    def __init__(self, path: Path, kind: str):
+        super().__init__(f"{path}: {self.REASONS[kind]}")
+        self.reason = self.REASONS[kind]
 
-    With `expect_digest`, refuse (ChangedOnDisk) when the file on disk is no longer the one akfix
-    read: somebody edited it meanwhile, and writing would lose their change.
-    """
-    # Write through a symlink to its target: replacing the link itself with a file would break
-    # whatever else points at that target.
-    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)
-    mode = None
-    if path.exists():
-        if expect_digest is not None and sha256(path.read_bytes()) != expect_digest:
-            raise ChangedOnDisk(f"{path} changed on disk since it was read; not overwritten")
-        mode = path.stat().st_mode & 0o7777
+
+def write_target(path: Path) -> Path:
+    """Where bytes for `path` go: through a symlink to its target, since replacing the link itself
+    with a file would break whatever else points at that target."""
+    return Path(path).resolve() if Path(path).is_symlink() else Path(path)
+
+
+def check_unchanged(path: Path, expect_digest: str | None) -> None:
+    """Raise ChangedOnDisk when `path` is no longer the file akfix read (edited or deleted):
+    writing would lose somebody's change, or bring back a file they removed."""
+    if expect_digest is None:
+        if path.exists():
+            raise ChangedOnDisk(path, "appeared")
+        return
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        raise ChangedOnDisk(path, "deleted") from None
+    if sha256(current) != expect_digest:
+        raise ChangedOnDisk(path, "changed")
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a temporary file beside `path` (same directory: the rename is atomic),
+    flushed to disk, with the mode `path` has (or the umask's for a new file)."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".akfix-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
+        if mode is None:
             umask = os.umask(0)
             os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+    except BaseException:
+        discard(Path(tmp))
+        raise
+    return Path(tmp)
+
+
+def discard(tmp: Path) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+def atomic_write(path: Path, data: bytes, expect_digest: str | None = None) -> None:
+    """Replace `path` with `data` atomically, keeping its mode; with `expect_digest`, only if the
+    file on disk is still the one akfix read (ChangedOnDisk otherwise)."""
+    path = write_target(path)
+    if expect_digest is not None:
+        check_unchanged(path, expect_digest)
+    tmp = stage(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard(tmp)
         raise
