@@ -123,6 +123,10 @@ def _fix_groups(reports, bases) -> list[tuple[str, set[str]]]:
 
 
 def run_bases(args) -> int:
+    return _locked(args, lambda: _bases(args))
+
+
+def _bases(args) -> int:
     results = []
     for prefix, path in _roots(args.paths):
         if not path.is_dir():
@@ -148,9 +152,13 @@ def run_bases(args) -> int:
 
 
 def run_apply(args, options: Options) -> int:
-    """Apply under the repository lock (not for a dry run: it writes nothing)."""
+    return _locked(args, lambda: _apply(args, options))
+
+
+def _locked(args, work) -> int:
+    """Run `work` under the lock of every repository it writes to (a dry run writes nothing)."""
     if args.dry_run:
-        return _apply(args, options)
+        return work()
     from contextlib import ExitStack
 
     from fixer.lock import LockBusy, announce_on_stderr, repository_lock, repository_top
@@ -159,11 +167,11 @@ def run_apply(args, options: Options) -> int:
     with ExitStack() as stack:
         try:
             for top in tops:  # in one order, so two multi-root runs cannot deadlock
-                stack.enter_context(repository_lock(top, args.lock_timeout, None if args.quiet else announce_on_stderr))
+                stack.enter_context(repository_lock(top, getattr(args, "lock_timeout", 60.0), None if args.quiet else announce_on_stderr))
         except LockBusy as exc:
             print(f"akfix: error: {exc}", file=sys.stderr)
             return EXIT_ERROR
-        return _apply(args, options)
+        return work()
 
 
 def _apply(args, options: Options) -> int:
