@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
-from fixer.git import GitError, clone, redact
+from fixer.git import GitError, clone
+from fixer.redact import redact
 
 STATE_VERSION = 1
 FINAL = ("opened", "updated", "unchanged", "nothing", "refused")  # not retried on a re-run

@@ -6,8 +6,6 @@ import argparse
 import re
 
 from fixer.forges import FORGES
-from fixer.git import Identity
-from fixer.remediate import BranchOptions, default_branch
 
 # What `git check-ref-format --branch` accepts, minus the rarely wanted corners.
 _BRANCH = re.compile(r"^(?![-/.])(?!.*\.\.)(?!.*//)(?!.*@\{)[A-Za-z0-9._/+-]+(?<![/.])(?<!\.lock)$")
@@ -42,8 +40,12 @@ def add_branch_options(parser: argparse.ArgumentParser, bot: bool = False) -> No
     group.add_argument("--author", metavar="'NAME <EMAIL>'", help="the commit author (default: git's user, else akfix)")
 
 
-def branch_options(args: argparse.Namespace, bot: bool = False) -> BranchOptions | None:
-    """The delivery the options ask for, or None to write the working tree as usual."""
+def branch_options(args: argparse.Namespace, bot: bool = False):
+    """The delivery the options ask for (remediate.BranchOptions), or None to write the working
+    tree as usual. Imported late: `akfix --help` and scans need none of git or the hosts."""
+    from fixer.git import Identity
+    from fixer.remediate import BranchOptions, default_branch
+
     if not bot and args.branch is None and not args.push and not args.open_pr:
         return None
     if args.branch and not _BRANCH.match(args.branch):

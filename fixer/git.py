@@ -10,12 +10,13 @@ Every command runs with hooks disabled and without prompting; credentials travel
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import git as gitpython
+
+from fixer.redact import redact
 
 # Configuration that keeps git from running anything a repository (or a stray global setting)
 # could supply: hooks, fsmonitor, the ext:: transport, submodule recursion, LFS smudging.
@@ -30,20 +31,9 @@ _SAFE_CONFIG = (
     ("http.lowSpeedTime", "60"),
 )
 
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
-
 
 class GitError(Exception):
     """A git command failed; the message never holds a secret."""
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """`text` with URL credentials and every secret replaced by ***."""
-    text = _URL_CREDENTIALS.sub(lambda m: m.group("scheme") + "***@", text)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from fake_forges import GitHub
 from fixer import forges
 from fixer.forges import ForgeError, ForgeSetupError, Token, detect, git_auth_header, token_for
 from fixer.forges.http import HttpClient
-from fixer.git import redact
+from fixer.redact import redact
 from fixer.pr_text import split_body
 
 

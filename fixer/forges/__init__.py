@@ -13,7 +13,6 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Mapping, Protocol
 
-from fixer.forges.http import ForgeError, HttpClient
 
 FORGES = ("github", "azure-devops", "gitlab")
 
@@ -76,6 +75,15 @@ class Forge(Protocol):
     def update(self, pr: PullRequest, spec: PullRequestSpec) -> PullRequest: ...
 
     def comment(self, pr: PullRequest, text: str) -> None: ...
+
+
+class ForgeError(Exception):
+    """The host refused or could not be reached; `status` is the HTTP status (0: no answer)."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
 
 
 class ForgeSetupError(Exception):
@@ -168,7 +176,7 @@ def _default_api(kind: str, host: str, project: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    from fixer.git import redact
+    from fixer.redact import redact
 
     return redact(url)
 
@@ -176,6 +184,7 @@ def redact_url(url: str) -> str:
 def connect(target: ForgeTarget, token: Token, sleep=None) -> Forge:
     """The API client for one repository on its host."""
     from fixer.forges import azure_devops, github, gitlab
+    from fixer.forges.http import HttpClient
 
     module = {"github": github, "azure-devops": azure_devops, "gitlab": gitlab}[target.kind]
     client = HttpClient(target.api_url, module.auth_headers(token), secrets=(token.value,))

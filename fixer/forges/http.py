@@ -16,17 +16,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from fixer.git import redact
+from fixer.forges import ForgeError
+from fixer.redact import redact
 
 MAX_WAIT = 120.0  # seconds: a longer Retry-After is reported rather than slept through
-
-
-class ForgeError(Exception):
-    """The host refused or could not be reached; `status` is the HTTP status (0: no answer)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -88,9 +81,8 @@ class HttpClient:
         except urllib.error.HTTPError as exc:
             payload = exc.read()
             headers = {k.lower(): v for k, v in exc.headers.items()} if exc.headers else {}
-            error = ForgeError(exc.code, redact(f"{method} {_path_of(url)}: HTTP {exc.code}: {_message(_json(payload), exc.reason)}", self.secrets))
-            error.headers = headers  # type: ignore[attr-defined]
-            raise error from None
+            message = redact(f"{method} {_path_of(url)}: HTTP {exc.code}: {_message(_json(payload), exc.reason)}", self.secrets)
+            raise ForgeError(exc.code, message, headers) from None
         except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ForgeError(0, redact(f"{method} {_path_of(url)}: no answer from the host: {reason}", self.secrets)) from None
@@ -121,7 +113,7 @@ def _path_of(url: str) -> str:
 
 def _retry_after(exc: ForgeError, method: str) -> float | None:
     """Seconds to wait before retrying, or None when the request must not be retried."""
-    headers = getattr(exc, "headers", {})
+    headers = exc.headers
     if "retry-after" in headers:
         try:
             return max(0.0, float(headers["retry-after"]))
