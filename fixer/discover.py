@@ -12,6 +12,7 @@ import re
 import stat
 import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from fixer.model import Problem
@@ -33,6 +34,18 @@ class Listing:
     files: tuple[str, ...]  # every file under the root (relative), whatever its type
     git: bool
 
+    @cached_property
+    def by_folder(self) -> dict[str, tuple[str, ...]]:
+        """Files per folder ("" for the root): finding a template's siblings must not walk every
+        file of the tree once per template."""
+        folders: dict[str, list[str]] = {}
+        for relpath in self.files:
+            folders.setdefault(relpath.rpartition("/")[0], []).append(relpath)
+        return {folder: tuple(names) for folder, names in folders.items()}
+
+    def siblings(self, relpath: str) -> tuple[str, ...]:
+        return self.by_folder.get(relpath.rpartition("/")[0], ())
+
 
 def list_files(root: Path) -> Listing:
     root = root.resolve()
@@ -40,11 +53,25 @@ def list_files(root: Path) -> Listing:
     if listed is not None:
         return Listing(root, tuple(sorted(listed)), True)
     found: list[str] = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        rel = os.path.relpath(directory, root)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        found.extend(prefix + name for name in filenames)
+    pending = [(str(root), "")]
+    while pending:  # scandir directly: os.walk's relpath per folder costs more than the walk itself
+        directory, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue  # unreadable folder: nothing of it can be fixed; files below are not listed
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS:
+                    pending.append((entry.path, prefix + entry.name + "/"))
+            elif entry.is_symlink() and os.path.isdir(entry.path):
+                continue  # like os.walk: a link to a folder is neither entered nor a file
+            else:
+                found.append(prefix + entry.name)
     return Listing(root, tuple(sorted(found)), False)
 
 
@@ -102,11 +129,12 @@ def read_candidates(
     problems: list[Problem] = []
     noted: set[str] = set()
     listed = set(listing.files)
+    root = str(listing.root)
     for relpath in listing.files:
         if not relpath.endswith(suffixes):
             continue
-        path = listing.root / relpath
-        if path.is_symlink() and _linked_relpath(listing.root, path) in listed:
+        path = os.path.join(root, relpath)
+        if os.path.islink(path) and _linked_relpath(listing.root, Path(path)) in listed:
             continue  # the file it points to is read under its own name
         data, problem = read_safely(listing.root, path, relpath)
         if problem:
@@ -121,7 +149,7 @@ def read_candidates(
             or (pattern is not None and pattern.search(data))
             or (data[:2] in (b"\xff\xfe", b"\xfe\xff") and _utf16_has(data, markers))
         ):
-            candidates.append(Candidate(path, relpath, data))
+            candidates.append(Candidate(Path(path), relpath, data))
     return Scan(candidates, problems, frozenset(noted))
 
 
@@ -140,23 +168,26 @@ def _utf16_has(data: bytes, markers: tuple[bytes, ...]) -> bool:
     return any(marker.decode() in text for marker in markers)
 
 
-def read_safely(root: Path, path: Path, relpath: str) -> tuple[bytes | None, Problem | None]:
-    """A file's bytes, or the reason it must be left alone. (None, None) = vanished, skip."""
+def read_safely(root: Path, path: Path | str, relpath: str) -> tuple[bytes | None, Problem | None]:
+    """A file's bytes, or the reason it must be left alone. (None, None) = vanished, skip.
+    os-level calls on purpose: this runs for every candidate file of a monorepo."""
     try:
-        if path.is_symlink():
-            target = path.resolve()
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = Path(path).resolve()
             if not target.is_relative_to(root):
                 return None, Problem(relpath, 1, f"symlink points outside the scanned tree ({target}); left untouched")
             if not target.is_file():
                 return None, None
-        info = path.stat()
+            info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or device named *.tf would block or stream forever if read.
             return None, Problem(relpath, 1, "not a regular file; left untouched")
         size = info.st_size
         if size > MAX_BYTES:
             return None, Problem(relpath, 1, f"file is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} MiB limit; left untouched")
-        return path.read_bytes(), None
+        with open(path, "rb") as handle:
+            return handle.read(), None
     except FileNotFoundError:
         return None, None
     except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop in resolve()

@@ -78,7 +78,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         try:
             text = load_text(candidate.data)
             parameters = {}
-            for name in fmt.parameter_files_for(candidate.relpath, list(listing.files)):
+            for name in fmt.parameter_files_for(candidate.relpath, list(listing.siblings(candidate.relpath))):
                 body, problem = read_safely(listing.root, listing.root / name, name)
                 if problem:
                     problems.append(problem)
