@@ -43,11 +43,11 @@ def add_branch_options(parser: argparse.ArgumentParser, bot: bool = False) -> No
 def branch_options(args: argparse.Namespace, bot: bool = False):
     """The delivery the options ask for (remediate.BranchOptions), or None to write the working
     tree as usual. Imported late: `akfix --help` and scans need none of git or the hosts."""
+    if not bot and args.branch is None and not args.push and not args.open_pr:
+        return None
     from fixer.git import Identity
     from fixer.remediate import BranchOptions, default_branch
 
-    if not bot and args.branch is None and not args.push and not args.open_pr:
-        return None
     if args.branch and not _BRANCH.match(args.branch):
         raise ValueError(f"--branch: not a valid branch name: {args.branch!r}")
     author = None

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -33,6 +33,9 @@ class Listing:
     root: Path
     files: tuple[str, ...]  # every file under the root (relative), whatever its type
     git: bool
+    # marker -> (suffixes read, files holding the marker): what one stage saw while reading, so a
+    # later stage (namespace discovery) need not read every file of the tree again.
+    remembered: dict = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def by_folder(self) -> dict[str, tuple[str, ...]]:
@@ -122,12 +125,14 @@ def read_candidates(
     markers: tuple[bytes, ...],
     pattern: re.Pattern[bytes] | None = None,
     note: re.Pattern[bytes] | None = None,
+    remember: tuple[bytes, ...] = (),
 ) -> Scan:
     """Files with one of the suffixes that contain one of the markers (or match `pattern`).
     Files matching `note` are remembered by name, so a later stage need not read every file again."""
     candidates: list[Candidate] = []
     problems: list[Problem] = []
     noted: set[str] = set()
+    holding: dict[bytes, set[str]] = {marker: set() for marker in remember}
     listed = set(listing.files)
     root = str(listing.root)
     for relpath in listing.files:
@@ -144,12 +149,17 @@ def read_candidates(
             continue
         if note is not None and note.search(data):
             noted.add(relpath)
+        for marker, files in holding.items():
+            if marker in data:
+                files.add(relpath)
         if (
             any(marker in data for marker in markers)
             or (pattern is not None and pattern.search(data))
             or (data[:2] in (b"\xff\xfe", b"\xfe\xff") and _utf16_has(data, markers))
         ):
             candidates.append(Candidate(Path(path), relpath, data))
+    for marker, files in holding.items():
+        listing.remembered[marker] = (suffixes, frozenset(files))
     return Scan(candidates, problems, frozenset(noted))
 
 

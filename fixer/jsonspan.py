@@ -88,6 +88,21 @@ def parse(data: bytes, lazy: bool = True) -> JNode:
 _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/|[\[\]{}]', re.S)
 
 
+@lru_cache(maxsize=8)
+def _container_ends(data: bytes) -> dict[int, int]:
+    """Start offset -> end offset of every object and array, in one pass over the document.
+    Skipping each container by its own scan made reading nested templates cost size x depth."""
+    ends: dict[int, int] = {}
+    stack: list[int] = []
+    for match in _TOKEN.finditer(data):
+        first = data[match.start()]
+        if first in (0x7B, 0x5B):  # { [
+            stack.append(match.start())
+        elif first in (0x7D, 0x5D) and stack:  # } ]
+            ends[stack.pop()] = match.end()
+    return ends
+
+
 class _Parser:
     def __init__(self, data: bytes, lazy: bool = False):
         self.data = data
@@ -96,19 +111,14 @@ class _Parser:
         self.depth = 0
 
     def skip_container(self) -> JNode:
-        """A not-yet-read object or array: find its end by bracket matching only."""
-        start, depth = self.pos, 0
-        for match in _TOKEN.finditer(self.data, start):
-            first = match.group()[:1]
-            if first in (b"{", b"["):
-                depth += 1
-            elif first in (b"}", b"]"):
-                depth -= 1
-                if depth == 0:
-                    self.pos = match.end()
-                    kind = "object" if self.data[start:start + 1] == b"{" else "array"
-                    return JNode(kind, start, self.pos, _data=self.data)
-        self.fail("unterminated object or array")
+        """A not-yet-read object or array: its end from the document's bracket map."""
+        start = self.pos
+        end = _container_ends(self.data).get(start)
+        if end is None:
+            self.fail("unterminated object or array")
+        self.pos = end
+        kind = "object" if self.data[start] == 0x7B else "array"
+        return JNode(kind, start, end, _data=self.data)
 
     def fail(self, message: str):
         raise JsonSpanError(message, self.pos, self.data)

@@ -62,7 +62,10 @@ class RunResult:
 def run(root: Path, options: Options, *, verify: bool) -> RunResult:
     """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here."""
     listing: Listing = list_files(root)
-    scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL)
+    from fixer.kustomize.namespaces import TF_MARKER
+
+    scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL,
+                           remember=(TF_MARKER,))
     candidates, problems = scan.candidates, scan.problems
     settings = terraform.Settings(
         engine=options.engine,
@@ -79,7 +82,10 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
     lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}
     failed: set[tuple[str, str, str | None]] = set()
     owners: dict[str, list[terraform.Planned]] = defaultdict(list)
-    for group in terraform.groups_of(located, writable):
+    groups = terraform.groups_of(located, writable)
+    if verify:
+        terraform.prefetch_readback(located, groups)
+    for group in groups:
         outcome = terraform.edit_group(located, group, verify=verify)
         lines.update(outcome.edit_lines)
         if outcome.problem:

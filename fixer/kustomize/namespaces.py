@@ -16,7 +16,7 @@ from fixer.model import Problem
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _YAML_MARKERS = (b"namespace", b"Namespace")
-_TF_MARKERS = (b"kubernetes_namespace",)
+TF_MARKER = b"kubernetes_namespace"
 _KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -70,11 +70,13 @@ def discover_namespaces(
             found.append(FoundNamespace(name, file, line, source))
 
     charts = {posixpath.dirname(f) for f in listing.files if posixpath.basename(f) == "Chart.yaml"}
+    suffixes, holding = listing.remembered.get(TF_MARKER, ((), None))
+    known_tf = holding if ".tf" in suffixes else None  # the Terraform scan already looked
     for relpath in listing.files:
         if skip_prefix and (relpath == skip_prefix or relpath.startswith(skip_prefix + "/")):
             continue
         is_yaml = relpath.endswith(YAML_SUFFIXES) or posixpath.basename(relpath) == "Kustomization"
-        if not (is_yaml or relpath.endswith(".tf")):
+        if not (is_yaml or relpath.endswith(".tf")) or (not is_yaml and known_tf is not None and relpath not in known_tf):
             continue
         if is_yaml and _in_chart_templates(relpath, charts):
             continue  # Helm templates: every value may be templated
@@ -85,7 +87,7 @@ def discover_namespaces(
             continue
         if is_yaml and any(m in data for m in _YAML_MARKERS):
             _from_yaml(data, relpath, note, problems)
-        elif relpath.endswith(".tf") and any(m in data for m in _TF_MARKERS):
+        elif relpath.endswith(".tf") and TF_MARKER in data:
             _from_terraform(data, relpath, note)
     for name in extra:
         note(name, 0, "--namespace", "cli")

@@ -17,7 +17,7 @@ from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform import tfjson
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
-from fixer.formats.terraform.readback import ReadbackFailure, check_readback
+from fixer.formats.terraform.readback import ReadbackFailure, check_readback, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope
 from fixer.views import guard_shared_edits
@@ -209,6 +209,20 @@ def edit_group(located: Located, planned: list[Planned], verify: bool = True) ->
         if after != located.texts[relpath].data
     )
     return ModuleOutcome(changes, lines, None)
+
+
+def prefetch_readback(located: Located, groups: list[list[Planned]]) -> None:
+    """Read back every HCL result of these groups at once (see readback.prefetch)."""
+    texts = []
+    for group in groups:
+        outcome = edit_group(located, group, verify=False)
+        for change in outcome.changes:
+            if not change.relpath.endswith(".json"):
+                try:
+                    texts.append(load_text(change.after).body.decode("utf-8"))
+                except (UnreadableText, UnicodeDecodeError):
+                    continue  # _verify reports it
+    prefetch(texts)
 
 
 def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:

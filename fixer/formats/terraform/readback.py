@@ -6,6 +6,8 @@ Terraform will see it (not inside a comment, a heredoc, or a broken block).
 
 from __future__ import annotations
 
+import os
+
 
 
 class ReadbackFailure(ValueError):
@@ -74,15 +76,55 @@ def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]
     raise ReadbackFailure(f"python-hcl2 does not see resource {resource_type}.{name}")
 
 
-def check_readback(text: str, checks) -> None:
-    """`checks`: (cluster address, changes written into its network_profile block). The file must
-    parse with python-hcl2 even when no resource value is checked (tfvars, variables.tf)."""
+# text -> python-hcl2's document, or the message of its parse error. Filled by `prefetch` (in a
+# process pool when there are many files) and read by `check_readback`.
+_DOCUMENTS: dict[str, dict | str] = {}
+POOL_THRESHOLD = 24  # below this many files, starting worker processes costs more than it saves
+
+
+def _load(text: str) -> dict | str:
     import hcl2
 
     try:
-        document = hcl2.loads(text)
+        return hcl2.loads(text)
     except Exception as exc:  # python-hcl2 raises lark errors of several types
-        raise ReadbackFailure(f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}") from exc
+        return f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}"
+
+
+def prefetch(texts: list[str]) -> None:
+    """Parse many results at once: python-hcl2 (lark) takes ~10 ms a file, which adds up on a
+    monorepo's hundreds of fixes; with enough of them the work is spread over the CPUs."""
+    _DOCUMENTS.clear()  # one run's results at a time (a bot worker runs many)
+    todo = list(dict.fromkeys(texts))
+    workers = min(os.cpu_count() or 1, 8)
+    if len(todo) < POOL_THRESHOLD or workers < 2:
+        return  # check_readback parses them one by one
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import hcl2.parser
+
+    hcl2.parser.parser()  # built once here; forked workers inherit it
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for text, document in zip(todo, pool.map(_load, todo, chunksize=max(1, len(todo) // (workers * 4)))):
+                _DOCUMENTS[text] = document
+    except (OSError, RuntimeError):
+        return  # no processes here (a sandbox, a limit): parse in this process instead
+
+
+def check_readback(text: str, checks) -> None:
+    """`checks`: (cluster address, changes written into its network_profile block). The file must
+    parse with python-hcl2 even when no resource value is checked (tfvars, variables.tf)."""
+    document = _DOCUMENTS.pop(text, None)
+    if document is None:
+        document = _load(text)
+    if isinstance(document, str):
+        raise ReadbackFailure(document)
     for address, changes in checks:
         if not changes:
             continue
