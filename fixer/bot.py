@@ -15,12 +15,13 @@ import json
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
-from fixer.git import GitError, clone
+from fixer.git import Access, GitError, clone, environment
 from fixer.redact import redact
 
 STATE_VERSION = 1
@@ -119,19 +120,42 @@ def process(task: RepoTask, job: BotJob, env: Mapping[str, str] | None = None) -
     every failure becomes an `error` outcome whose message holds no secret."""
     env = os.environ if env is None else env
     started = time.monotonic()
-    secrets: tuple[str, ...] = ()
     try:
         from fixer.remediate import access_for
 
         access, _target, _token = access_for(task.url, job.branch, env)
-        secrets = access.secrets
-        with tempfile.TemporaryDirectory(prefix="akfix-bot-", dir=job.workdir) as scratch:
-            repo = clone(task.url, Path(scratch) / "repo", access, task.base)
-            outcome = _fix(repo.root, task, job, env)
+        with _git_isolated():
+            outcome = _clone_and_fix(task, job, env, access)
     except Exception as exc:  # one repository's failure must not stop the others
         message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (GitError, ValueError)) else str(exc)
-        outcome = RepoOutcome(task.key, "error", message=redact(message, secrets))
+        outcome = RepoOutcome(task.key, "error", message=redact(message, _secrets_of(env)))
     return replace(outcome, seconds=round(time.monotonic() - started, 2))
+
+
+@contextmanager
+def _git_isolated():
+    """Every git process of this repository's run (also the file listing's `git ls-files`) with
+    hooks off and the machine's configuration ignored; the environment is restored after."""
+    saved = dict(os.environ)
+    os.environ.update(environment(Access(isolated=True)))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _secrets_of(env) -> tuple[str, ...]:
+    """Every token the environment holds: none may reach a message."""
+    from fixer.forges import TOKEN_VARIABLES
+
+    return tuple(env[v] for names in TOKEN_VARIABLES.values() for v in names if env.get(v))
+
+
+def _clone_and_fix(task: RepoTask, job: BotJob, env, access) -> RepoOutcome:
+    with tempfile.TemporaryDirectory(prefix="akfix-bot-", dir=job.workdir) as scratch:
+            repo = clone(task.url, Path(scratch) / "repo", access, task.base)
+            return _fix(repo.root, task, job, env)
 
 
 def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
