@@ -80,7 +80,7 @@ def locate_and_plan(
         texts[candidate.relpath] = text
         decls[candidate.relpath] = found
     located = Located(listing, texts, decls, caller_files=caller_files)
-    resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")])
+    resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files)
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems)
         located.planned.extend(_plan_cluster(c, resolver, settings) for c in views)

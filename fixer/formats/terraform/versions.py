@@ -60,6 +60,8 @@ class VersionResolver:
 
     root: Path
     tf_files: list[str]  # every .tf file in the tree (relative, forward slashes)
+    # files known to call a local module (discovery noted them while reading); None: read them all
+    caller_files: frozenset[str] | None = None
     _per_dir: dict[str, VersionRange | None] = field(default_factory=dict)
     _callers: dict[str, set[str]] | None = None
     _by_dir: dict[str, list[str]] | None = None
@@ -119,7 +121,8 @@ class VersionResolver:
         """module directory -> directories that call it with a local `source`. Built on first need."""
         if self._callers is None:
             self._callers = {}
-            for relpath in self.tf_files:
+            candidates = self.tf_files if self.caller_files is None else sorted(f for f in self.caller_files if f.endswith(".tf"))
+            for relpath in candidates:
                 data = _read(self.root / relpath)
                 if b"module" not in data:
                     continue
