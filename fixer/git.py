@@ -101,7 +101,9 @@ class Repository:
         try:
             return self._repo.git.execute(["git", *args], env=merged, strip_newline_in_stdout=strip)
         except gitpython.GitCommandError as exc:
-            detail = (exc.stderr or exc.stdout or "").strip().replace("stderr: ", "").strip("'\n ")
+            # --porcelain pushes say why a ref was rejected ("stale info") on stdout
+            detail = " ".join(part for part in (exc.stderr, exc.stdout) if part).replace("stderr: ", "").replace("stdout: ", "")
+            detail = " ".join(detail.replace("'", " ").split())
             raise GitError(redact(f"git {args[0]}: {detail or 'failed'}", self.access.secrets)) from None
 
     # -- reading ----------------------------------------------------------------------------

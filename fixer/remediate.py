@@ -103,6 +103,34 @@ def deliver(root: Path, changes: list[FileChange], remediation: pr_text.Remediat
     url = Repository(root).remote_url(options.remote) if publish else None
     access, target, token = access_for(url, options, env)
     repo = Repository(root, access)
+    head, base = _starting_point(repo, options)
+    files = _repository_paths(repo.root, changes)
+    _refuse_untracked(repo, head, files)
+    if not files:
+        return Delivery(options.branch, base, "nothing", message="no file to change")
+    delivered = tuple(sorted(files))
+    remote_tip, local_tip = _existing_tips(repo, options, publish, base)
+
+    forge = pr = None
+    if options.open_pr:
+        forge = forges.connect(target, token, sleep=sleep)
+        pr = forge.find(options.branch, base)
+        if pr and pr.state == "closed" and not options.recreate:
+            return Delivery(options.branch, base, "refused", pr_url=pr.url, pr_number=pr.number, files=delivered,
+                            message=f"pull request #{pr.number} was closed without merging; akfix does not reopen or replace it (pass --recreate to open a new one)")
+
+    commit, status = _commit(repo, head, files, remediation, options, remote_tip if publish else local_tip)
+    if commit != local_tip:
+        repo.update_branch(options.branch, commit, local_tip)
+    pushed = publish and commit != remote_tip
+    if pushed:
+        _push(repo, options, commit, remote_tip)
+    delivery = Delivery(options.branch, base, status, commit, pushed, files=delivered)
+    return delivery if forge is None else _pull_request(forge, pr, remediation, options, base, delivery)
+
+
+def _starting_point(repo: Repository, options: BranchOptions) -> tuple[str, str]:
+    """(HEAD commit, base branch name); refused unless the working tree is exactly that commit."""
     dirty = repo.dirty_paths()
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
@@ -116,55 +144,49 @@ def deliver(root: Path, changes: list[FileChange], remediation: pr_text.Remediat
         raise Refused(f"{base} is the remediation branch itself: check out the base branch (e.g. main) first")
     if options.base and repo.resolve(f"refs/heads/{options.base}") not in (head, None):
         raise Refused(f"the working tree is not at {options.base}: check it out first (akfix fixes the files it reads)")
+    return head, base
 
-    files = _repository_paths(repo.root, changes)
+
+def _refuse_untracked(repo: Repository, head: str, files: dict[str, FileChange]) -> None:
+    """A fixed file git does not know would enter the branch unreviewed: refused."""
     untracked = sorted(p for p, c in files.items() if c.before is not None and p not in repo.tracked(head, [p]))
     if untracked:
         raise Refused(f"{', '.join(untracked)}: not committed; commit it first so the branch has a base to change")
-    delivered = tuple(sorted(files))
-    if not files:
-        return Delivery(options.branch, base, "nothing", message="no file to change")
 
+
+def _existing_tips(repo: Repository, options: BranchOptions, publish: bool, base: str) -> tuple[str | None, str | None]:
+    """(remote tip, local tip) of the remediation branch; refused when either holds someone's work."""
     remote_tip = repo.remote_branch(options.remote, options.branch) if publish else None
     if remote_tip:
         repo.fetch(options.remote, options.branch, shallow=repo.is_shallow())
     local_tip = repo.resolve(f"refs/heads/{options.branch}")
-    existing = remote_tip if publish else local_tip
     for tip, where in ((remote_tip, f"{options.remote}/{options.branch}"), (local_tip, options.branch)):
         if tip and not options.recreate and not is_ours(info := repo.commit(tip)):
-            raise Refused(f"{where} has commits akfix did not make (tip {tip[:10]} by {info.author}: "
-                          f"{info.message.splitlines()[0] if info.message else ''!r}); not overwritten. Pass --recreate to rebuild it from {base}")
+            first_line = info.message.splitlines()[0] if info.message else ""
+            raise Refused(f"{where} has commits akfix did not make (tip {tip[:10]} by {info.author}: {first_line!r}); "
+                          f"not overwritten. Pass --recreate to rebuild it from {base}")
+    return remote_tip, local_tip
 
-    forge = pr = None
-    if options.open_pr:
-        forge = forges.connect(target, token, sleep=sleep)
-        pr = forge.find(options.branch, base)
-        if pr and pr.state == "closed" and not options.recreate:
-            return Delivery(options.branch, base, "refused", pr_url=pr.url, pr_number=pr.number, files=delivered,
-                            message=f"pull request #{pr.number} was closed without merging; akfix does not reopen or replace it (pass --recreate to open a new one)")
 
+def _commit(repo: Repository, head: str, files: dict[str, FileChange], remediation, options: BranchOptions,
+            existing: str | None) -> tuple[str, str]:
+    """(commit, created|updated|unchanged): a new akfix commit on HEAD unless `existing` is ours
+    and already holds exactly this tree."""
     tree = repo.write_tree(head, {p: c.after for p, c in files.items()})
     if existing and is_ours(previous := repo.commit(existing)) and previous.tree == tree:
-        commit, status = existing, "unchanged"
-    else:
-        message = pr_text.commit_message(remediation, head, tree)
-        commit = repo.commit_tree(tree, head, message, options.author or repo.identity() or DEFAULT_IDENTITY)
-        status = "updated" if existing else "created"
-    if commit != local_tip:
-        repo.update_branch(options.branch, commit, local_tip)
-    pushed = False
-    if publish and commit != remote_tip:
-        try:
-            repo.push(options.remote, commit, options.branch, remote_tip)
-        except GitError as exc:
-            if "stale info" in str(exc) or "rejected" in str(exc):
-                raise Refused(f"{options.remote}/{options.branch} changed while akfix worked; nothing overwritten, run again") from None
-            raise
-        pushed = True
-    delivery = Delivery(options.branch, base, status, commit, pushed, files=delivered)
-    if forge is None:
-        return delivery
-    return _pull_request(forge, pr, remediation, options, base, delivery)
+        return existing, "unchanged"
+    message = pr_text.commit_message(remediation, head, tree)
+    commit = repo.commit_tree(tree, head, message, options.author or repo.identity() or DEFAULT_IDENTITY)
+    return commit, "updated" if existing else "created"
+
+
+def _push(repo: Repository, options: BranchOptions, commit: str, remote_tip: str | None) -> None:
+    try:
+        repo.push(options.remote, commit, options.branch, remote_tip)
+    except GitError as exc:
+        if "stale info" in str(exc) or "rejected" in str(exc):
+            raise Refused(f"{options.remote}/{options.branch} changed while akfix worked; nothing overwritten, run again") from None
+        raise
 
 
 def _pull_request(forge, pr: PullRequest | None, remediation, options: BranchOptions, base: str, delivery: Delivery) -> Delivery:

@@ -357,3 +357,23 @@ def test_outside_a_git_repository_branch_mode_is_refused(tmp_path, capsys):
     assert main(["apply", str(tmp_path / "plain"), "--branch"]) == 2
     assert "not inside a git repository" in capsys.readouterr().err
     assert (tmp_path / "plain" / "main.tf").read_bytes() == (EXAMPLES / "platform-aks" / "main.tf").read_bytes()  # untouched
+
+
+def test_a_push_racing_ours_is_never_overwritten(github, capsys, tmp_path, monkeypatch):
+    from fixer.git import Repository
+
+    forge, bare, work = github
+    assert open_pr(forge, work) == 0
+    shutil.copytree(EXAMPLES / "platform-aks", work / "platform-aks-eu")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "EU cluster")
+    real_push, theirs = Repository.push, []
+
+    def push_after_someone_else(self, *args, **kwargs):
+        theirs.append(person_push(tmp_path / "remotes", bare, BRANCH))  # lands between our look and our push
+        return real_push(self, *args, **kwargs)
+
+    monkeypatch.setattr(Repository, "push", push_after_someone_else)
+    assert open_pr(forge, work) == 2
+    assert "changed while akfix worked; nothing overwritten" in capsys.readouterr().err
+    assert git(bare, "rev-parse", BRANCH) == theirs[0]
