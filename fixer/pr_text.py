@@ -21,16 +21,17 @@ class Remediation:
     engine: str
     fixed: tuple[dict, ...]
     held: tuple[dict, ...]
-    policy_files: tuple[dict, ...]
+    policy_files: tuple[dict, ...]  # shown in full (the first MAX_POLICY_FILES)
     namespaces: tuple[str, ...]
     bases_dir: str
+    policy_count: int = 0  # every generated file, shown or not
 
     @property
     def context(self) -> dict:
         risks = {c["risk"] for c in self.fixed + self.held}
         return {
             "engine": self.engine, "fixed": self.fixed, "held": self.held, "policy_files": self.policy_files,
-            "namespaces": self.namespaces, "bases_dir": self.bases_dir, "risks": risks, "version": __version__,
+            "policy_count": self.policy_count, "namespaces": self.namespaces, "bases_dir": self.bases_dir, "risks": risks, "version": __version__,
         }
 
 
@@ -50,7 +51,7 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
         {"path": c.relpath, "text": c.after.decode("utf-8", "replace").rstrip("\n")}
         for c in sorted(bases_changes, key=lambda c: c.relpath)[:MAX_POLICY_FILES]
     )
-    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir)
+    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir, len(bases_changes))
 
 
 @lru_cache(maxsize=1)

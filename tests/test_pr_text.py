@@ -1,0 +1,37 @@
+"""Commit message and pull-request text rendered from templates/pr/."""
+
+from __future__ import annotations
+
+from fixer import pr_text
+
+
+def remediation(policies: int = 2, held: bool = True) -> pr_text.Remediation:
+    fixed = ({"address": "azurerm_kubernetes_cluster.main", "file": "infra/aks.tf", "environment": "prod.tfvars",
+              "old": "none", "new": "cilium", "risk": "disruptive", "summary": "none -> cilium"},)
+    kept = ({"address": "module.legacy", "file": "legacy/main.tf", "environment": None, "old": "calico", "new": "cilium",
+             "risk": "replacement", "summary": "calico -> cilium | destroys the cluster on azurerm 3.x"},) if held else ()
+    files = tuple({"path": f"k8s/network-policies/ns{i}/kustomization.yaml", "text": f"namespace: ns{i}"} for i in range(min(policies, pr_text.MAX_POLICY_FILES)))
+    return pr_text.Remediation("cilium", fixed, kept, files, tuple(f"ns{i}" for i in range(policies)), "k8s/network-policies", policies)
+
+
+def test_body_explains_every_risk_present_and_escapes_table_cells():
+    body = pr_text.body(remediation())
+    assert "| `azurerm_kubernetes_cluster.main` | `infra/aks.tf` (prod.tfvars) | none → **cilium** | disruptive |" in body
+    assert "calico -> cilium \\| destroys" in body  # a | from a summary does not split the row
+    assert "**disruptive**" in body and "**replacement**" in body and "--allow-replacement" in body
+    assert "**in-place**" not in body and "**manual**" not in body  # only the risks that occur
+
+
+def test_many_generated_files_are_counted_and_only_some_shown():
+    body = pr_text.body(remediation(policies=40))
+    assert "40 files under `k8s/network-policies/`" in body
+    assert body.count("<details>") == pr_text.MAX_POLICY_FILES
+    assert "… and 28 more in the branch." in body
+
+
+def test_commit_message_carries_the_trailers_a_later_run_recognises():
+    message = pr_text.commit_message(remediation(), "a" * 40, "b" * 40)
+    assert message.splitlines()[0] == "akfix: enable the cilium network policy engine on 1 AKS cluster"
+    assert "- azurerm_kubernetes_cluster.main (infra/aks.tf, prod.tfvars): none -> cilium, disruptive" in message
+    assert "Not changed here (1): module.legacy (replacement)" in message
+    assert message.rstrip().endswith(f"Akfix-Engine: cilium\nAkfix-Base: {'a' * 40}\nAkfix-Tree: {'b' * 40}")
