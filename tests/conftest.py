@@ -1,6 +1,13 @@
+import os
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: ~120 examples each by default; HYPOTHESIS_PROFILE=long runs thousands.
+for _name, _examples in (("default-akfix", 120), ("long", 3000)):
+    settings.register_profile(_name, max_examples=_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default-akfix"))
 
 
 def pytest_report_header(config):

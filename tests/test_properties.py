@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from fixer.formats.terraform import hcl
@@ -93,7 +93,6 @@ def _block_span(body: bytes) -> tuple[int, int]:
     return start, profile.node.end_byte
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=terraform_files(), engine=st.sampled_from(["cilium", "calico", "azure"]))
 def test_edit_invariants(data, engine):
     options = Options(engine=engine, azurerm_version=exactly((4, 59, 0), "test"))
@@ -134,3 +133,278 @@ def test_edit_invariants(data, engine):
         (root / "main.tf").write_bytes(after)
         again = run(root, options, verify=True)
         assert not again.changes and not again.problems
+
+
+# --- whole documents: several clusters among unrelated resources ------------------------------
+#
+# Every engine, comments in every position (before the resource, before and after `{`, between and
+# after attributes, block comments over several lines, inside network_profile, after the closing
+# braces), heredocs in and around the clusters, `dynamic` blocks near, resources with
+# network_profile-like blocks of their own, clusters without a network_profile (added with
+# assume_network="azure-overlay"), Windows node pools (cilium and azure: manual, untouched).
+
+ENGINES = ["cilium", "calico", "azure"]
+BOM = b"\xef\xbb\xbf"
+
+
+class _Comments:
+    """Distinct comments, so that the multiset comparison notices a lost or doubled one."""
+
+    def __init__(self, draw):
+        self.draw, self.count = draw, 0
+
+    def text(self, multiline_ok: bool = True) -> str:
+        self.count += 1
+        styles = ["# c{} #", "// c{}", "/* c{} */"] + (["/* c{}\n   spans lines */"] if multiline_ok else [])
+        return self.draw(st.sampled_from(styles)).format(self.count)
+
+    def maybe(self, chance: int = 3, multiline_ok: bool = True) -> str:
+        """" <comment>" or "" (one chance in `chance`)."""
+        return " " + self.text(multiline_ok) if self.draw(st.integers(0, chance - 1)) == 0 else ""
+
+    def lines(self, indent: str, chance: int = 3) -> list[str]:
+        return [indent + self.text().replace("\n", "\n" + indent)] if self.draw(st.integers(0, chance - 1)) == 0 else []
+
+
+HEREDOC_BODY = [
+    "network_profile {",
+    '  network_policy = "none" # not a comment: heredoc text',
+    "}",
+    "// neither is this ${var.prefix}",
+    '%{ if var.enabled }on%{ endif }',
+]
+
+
+def _heredoc(draw, key: str, indent: str) -> list[str]:
+    marker = draw(st.sampled_from(["EOT", "EOF", "POLICY"]))
+    dash = draw(st.sampled_from(["", "-"]))
+    inner = indent + "  " if dash else ""
+    body = [inner + line for line in HEREDOC_BODY[: draw(st.integers(1, len(HEREDOC_BODY)))]]
+    return [f"{indent}{key} = <<{dash}{marker}"] + body + [(indent if dash else "") + marker]
+
+
+def _unrelated(draw, unit: str, comments: _Comments, names: list[str]) -> list[str]:
+    """One resource (or data/locals/variable/output block) that is not a cluster to fix."""
+    kind = draw(st.sampled_from(["rg", "vmss", "locals", "pool", "data", "variable", "dead", "output"]))
+    u = unit
+    if kind == "rg":
+        return [f'resource "azurerm_resource_group" "rg" {{{comments.maybe()}', f'{u}name     = "rg"', f'{u}location = "westeurope"', "}"]
+    if kind == "vmss":  # a network_profile block that is not a cluster's
+        return [
+            'resource "azurerm_virtual_machine_scale_set" "vmss" {',
+            f'{u}name = "vmss"',
+            f"{u}network_profile {{{comments.maybe()}",
+            f'{u}{u}name    = "np"',
+            f"{u}{u}primary = true",
+            f"{u}{u}ip_configuration {{",
+            f'{u}{u}{u}name    = "ip"',
+            f"{u}{u}{u}primary = true",
+            f"{u}{u}}}",
+            f"{u}}}",
+            "}",
+        ]
+    if kind == "locals":
+        return ["locals {"] + _heredoc(draw, "script", u) + [f'{u}json = jsonencode({{', f'{u}{u}network_policy = "none"', f"{u}}})", "}"]
+    if kind == "pool":  # a Linux pool, with the node pool's own node_network_profile block
+        cluster = draw(st.sampled_from(names))
+        return [
+            'resource "azurerm_kubernetes_cluster_node_pool" "linux" {',
+            f"{u}kubernetes_cluster_id = azurerm_kubernetes_cluster.{cluster}.id",
+            f'{u}os_type               = "Linux"',
+            f"{u}node_network_profile {{",
+            f'{u}{u}node_public_ip_tags = {{ RoutingPreference = "Internet" }}',
+            f"{u}}}",
+            "}",
+        ]
+    if kind == "data":
+        return ['data "azurerm_kubernetes_cluster" "existing" {', f'{u}name                = "old"', f'{u}resource_group_name = "rg"', "}"]
+    if kind == "variable":
+        return ['variable "prefix" {', f"{u}type = string"] + _heredoc(draw, "description", u) + ["}"]
+    if kind == "dead":  # commented-out clusters are comments, never clusters
+        return [
+            '# resource "azurerm_kubernetes_cluster" "old" {',
+            "/*",
+            'resource "azurerm_kubernetes_cluster" "dead" {',
+            '  network_profile { network_policy = "none" }',
+            "}",
+            "*/",
+        ]
+    cluster = draw(st.sampled_from(names))
+    return [f'output "id" {{{comments.maybe()}', f"{u}value = azurerm_kubernetes_cluster.{cluster}.id", f"}}{comments.maybe()}"]
+
+
+def _profile_lines(draw, unit: str, comments: _Comments, align: bool) -> list[str]:
+    u2 = unit * 2
+    attrs = [("network_plugin", '"azure"')]
+    if draw(st.booleans()):
+        attrs.append(("network_plugin_mode", '"overlay"'))
+    policy = draw(st.sampled_from([None, '""', '"none"']))
+    if policy is not None:
+        attrs.insert(draw(st.integers(0, len(attrs))), ("network_policy", policy))
+    for extra in (("pod_cidr", '"10.244.0.0/16"'), ("load_balancer_sku", '"standard"'), ("outbound_type", '"loadBalancer"')):
+        if draw(st.booleans()):
+            attrs.insert(draw(st.integers(0, len(attrs))), extra)
+    if len(attrs) == 1 and draw(st.booleans()):
+        key, value = attrs[0]
+        return [f"{unit}network_profile {{ {key} = {value} }}{comments.maybe()}"]
+    width = max(len(k) for k, _ in attrs)
+    label = f" /* np {comments.text(False)[2:].strip('/# *')} */" if draw(st.integers(0, 3)) == 0 else ""
+    lines = [f"{unit}network_profile{label} {{{comments.maybe()}"]
+    for key, value in attrs:
+        lines += comments.lines(u2)
+        if draw(st.integers(0, 5)) == 0:
+            lines.append("")
+        pad = " " * (width - len(key) + 1) if align else " "
+        lines.append(f"{u2}{key}{pad}= {value}{comments.maybe(4, multiline_ok=False)}")
+    if draw(st.integers(0, 3)) == 0:  # a nested block inside the profile
+        lines += [f"{u2}load_balancer_profile {{", f"{u2}{unit}managed_outbound_ip_count = 1", f"{u2}}}"]
+    lines += comments.lines(u2)
+    lines.append(f"{unit}}}{comments.maybe()}")
+    return lines
+
+
+def _dynamic(unit: str, name: str) -> list[str]:
+    u = unit
+    return [f'{u}dynamic "{name}" {{', f"{u}{u}for_each = var.identities", f"{u}{u}content {{", f"{u}{u}{u}type = {name}.value", f"{u}{u}}}", f"{u}}}"]
+
+
+@st.composite
+def terraform_documents(draw):
+    """(file bytes, {cluster name: (kind, windows)}): kind is "block", "add" (no network_profile) or
+    "dynamic" (a dynamic network_profile); windows: a Windows node pool refers to the cluster."""
+    unit = draw(st.sampled_from(["  ", "    ", "\t"]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    align = draw(st.booleans())
+    comments = _Comments(draw)
+    count = draw(st.integers(1, 3))
+    names = [f"c{i}" for i in range(count)]
+    kinds = {name: draw(st.sampled_from(["block", "block", "add", "dynamic"])) for name in names}
+    windows = {name for name in names if draw(st.integers(0, 4)) == 0}
+    parts: list[list[str]] = []
+    for name in names:
+        lines = comments.lines("", 2)
+        opener = draw(st.sampled_from(["{", "{ # after brace", "/* before brace */ {"]))
+        if opener != "{":
+            comments.count += 1
+            opener = opener.replace("brace", f"brace {comments.count}")
+        lines.append(f'resource "azurerm_kubernetes_cluster" "{name}" {opener}')
+        body: list[list[str]] = [[f'{unit}name       = "{name}"'], [f'{unit}dns_prefix = "{name}"' + comments.maybe(4, False)]]
+        if draw(st.booleans()):
+            body.append(_heredoc(draw, "description", unit))
+        if draw(st.booleans()):
+            body.append(comments.lines(unit, 1))
+        if draw(st.booleans()):
+            body.append(_dynamic(unit, "identity"))
+        if draw(st.booleans()):
+            body.append([f"{unit}default_node_pool {{", f'{unit}{unit}name    = "system"', f"{unit}{unit}vm_size = \"Standard_D4s_v5\"", f"{unit}}}"])
+        if kinds[name] == "block":
+            body.insert(draw(st.integers(0, len(body))), _profile_lines(draw, unit, comments, align))
+        elif kinds[name] == "dynamic":
+            body.insert(draw(st.integers(0, len(body))), _dynamic(unit, "network_profile"))
+        for chunk in body:
+            lines += chunk
+            if draw(st.integers(0, 4)) == 0:
+                lines.append("")
+        lines.append("}" + comments.maybe())
+        parts.append(lines)
+        if name in windows:
+            parts.append([
+                f'resource "azurerm_kubernetes_cluster_node_pool" "win_{name}" {{',
+                f"{unit}kubernetes_cluster_id = azurerm_kubernetes_cluster.{name}.id",
+                f'{unit}os_type               = "Windows"',
+                "}",
+            ])
+    for _ in range(draw(st.integers(0, 4))):
+        parts.insert(draw(st.integers(0, len(parts))), _unrelated(draw, unit, comments, names))
+    text = (newline * 2).join(newline.join(p) for p in parts).replace("\n", newline).replace("\r\r", "\r")
+    if draw(st.booleans()):
+        text += newline
+    data = text.encode()
+    expectation = {name: (kinds[name], name in windows) for name in names}
+    return (BOM if draw(st.booleans()) else b"") + data, expectation
+
+
+def _cluster_rows(body: bytes, name: str) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """(first, last) row of the cluster resource and of its network_profile block (None: none)."""
+    root = hcl.parse(body).root_node
+    resource = next(b for b in hcl.blocks(hcl.body_of(root)) if b.labels == ("azurerm_kubernetes_cluster", name))
+    profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
+    rows = (resource.node.start_point[0], resource.node.end_point[0])
+    return rows, (profile.node.start_point[0], profile.node.end_point[0]) if profile else None
+
+
+def _without_rows(lines: list[bytes], spans: list[tuple[int, int]]) -> list[bytes]:
+    drop = {row for first, last in spans for row in range(first, last + 1)}
+    return [line for row, line in enumerate(lines) if row not in drop]
+
+
+def _outside_blocks_unchanged(old: bytes, new: bytes, fixed: dict[str, str]) -> None:
+    """The lines outside the edited network_profile blocks are byte-identical; an added block may
+    bring one blank line before it."""
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    old_spans = [_cluster_rows(old, n)[1] for n, kind in fixed.items() if kind == "block"]
+    new_spans = [_cluster_rows(new, n)[1] for n in fixed]
+    added = [span for n, span in zip(fixed, new_spans) if fixed[n] == "add"]
+    rest_old = _without_rows(old_lines, old_spans)
+    for blanks in range(2 ** len(added)):  # with or without the blank line before each added block
+        extra = [(first - 1, first - 1) for bit, (first, _) in enumerate(added) if blanks >> bit & 1 and not new_lines[first - 1].strip()]
+        if _without_rows(new_lines, new_spans + extra) == rest_old:
+            return
+    raise AssertionError("lines outside the network_profile blocks changed")
+
+
+@given(doc=terraform_documents(), engine=st.sampled_from(ENGINES))
+def test_document_invariants(doc, engine):
+    data, expectation = doc
+    options = Options(engine=engine, assume_network="azure-overlay", azurerm_version=exactly((4, 59, 0), "test"))
+    # a dynamic network_profile, or a Windows pool with an engine other than calico: manual
+    manual = {n for n, (kind, windows) in expectation.items() if kind == "dynamic" or (windows and engine != "calico")}
+    fixed = {n: kind for n, (kind, _) in expectation.items() if n not in manual}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "main.tf").write_bytes(data)
+        result = run(root, options, verify=True)
+        assert not result.problems, result.problems
+        outcomes = {r.cluster.address.split(".")[1]: r.outcome.value for r in result.clusters}
+        assert outcomes == {n: "manual" if n in manual else "fixed" for n in expectation}, outcomes
+        if not fixed:
+            assert not result.changes  # nothing to fix: the file is untouched
+            return
+        (change,) = result.changes
+        after = change.after
+        bom = BOM if data.startswith(BOM) else b""
+        assert after.startswith(bom) and not after[len(bom):].startswith(BOM)
+        old, new = data[len(bom):], after[len(bom):]
+        assert not hcl.parse(new).root_node.has_error  # re-parses
+        assert _comments(old) == _comments(new)  # every comment, byte for byte
+        if b"\r\n" in old:
+            assert new.count(b"\n") == new.count(b"\r\n")
+        else:
+            assert b"\r\n" not in new
+        _outside_blocks_unchanged(old, new, fixed)
+        for report in result.clusters:  # the reported edit lines are in the cluster's block
+            name = report.cluster.address.split(".")[1]
+            (first, last), profile = _cluster_rows(old, name)
+            for _, line in report.edit_lines:
+                low, high = profile if profile and fixed.get(name) == "block" else (first, last)
+                assert low <= line - 1 <= high, (name, line, low, high)
+        for name in fixed:  # python-hcl2 reads the new values back
+            profile = read_profile(new.decode(), "azurerm_kubernetes_cluster", name)
+            assert profile["network_policy"] == engine
+            if engine == "cilium":
+                assert profile["network_data_plane"] == "cilium"
+            if fixed[name] == "add":
+                assert (profile["network_plugin"], profile["network_plugin_mode"]) == ("azure", "overlay")
+        for name in manual:  # a manual cluster's lines are untouched
+            (first, last), _ = _cluster_rows(old, name)
+            assert old.splitlines()[first:last + 1] == new.splitlines()[first:last + 1] or _shifted_equal(old, new, name)
+        (root / "main.tf").write_bytes(after)
+        again = run(root, options, verify=True)
+        assert not again.changes and not again.problems
+
+
+def _shifted_equal(old: bytes, new: bytes, name: str) -> bool:
+    """The cluster's lines are the same text, wherever earlier edits moved them."""
+    (a, b), _ = _cluster_rows(old, name)
+    (c, d), _ = _cluster_rows(new, name)
+    return old.splitlines()[a:b + 1] == new.splitlines()[c:d + 1]

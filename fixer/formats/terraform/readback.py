@@ -7,6 +7,7 @@ Terraform will see it (not inside a comment, a heredoc, or a broken block).
 from __future__ import annotations
 
 import os
+import re
 
 
 
@@ -20,11 +21,26 @@ def _unquote(value: object) -> object:
     return value
 
 
+_COMMENT_LABEL = re.compile(r"(?:/\*.*?\*/)+", re.S)
+
+
+def _unwrap(mapping):
+    """python-hcl2 8 reads a block comment between a block's labels and its `{` (valid HCL) as one
+    more label: `"/* c */": {...}`. Step over such levels."""
+    while isinstance(mapping, dict):
+        keys = [k for k in mapping if k != "__is_block__"]
+        if len(keys) != 1 or not _COMMENT_LABEL.fullmatch(str(keys[0])) or not isinstance(mapping[keys[0]], dict):
+            return mapping
+        mapping = mapping[keys[0]]
+    return mapping
+
+
 def _key(mapping: dict, name: str):
     """python-hcl2 8 keeps the quotes of block labels: accept both spellings."""
+    mapping = _unwrap(mapping)
     if name in mapping:
-        return mapping[name]
-    return mapping.get(f'"{name}"')
+        return _unwrap(mapping[name])
+    return _unwrap(mapping.get(f'"{name}"'))
 
 
 def read_profile(text: str, resource_type: str, name: str) -> dict[str, object]:
@@ -72,7 +88,7 @@ def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]
         profiles = body.get("network_profile") or []
         if not profiles:
             return {}
-        return {k: _unquote(v) for k, v in profiles[0].items() if not k.startswith("__")}
+        return {k: _unquote(v) for k, v in _unwrap(profiles[0]).items() if not k.startswith("__")}
     raise ReadbackFailure(f"python-hcl2 does not see resource {resource_type}.{name}")
 
 
