@@ -238,3 +238,18 @@ def test_python_edit_invariants(program, engine):
         again = run(root, Options(engine=engine), verify=True)
         assert not again.changes and not again.problems
         assert [r.policy for r in again.clusters] == [engine]
+
+
+def test_a_cdktf_windows_node_pool_rules_out_cilium_but_not_calico(tmp_path):
+    program = (
+        "from cdktf_cdktf_provider_azurerm.kubernetes_cluster import KubernetesCluster, KubernetesClusterNetworkProfile\n"
+        "from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import KubernetesClusterNodePool\n"
+        "aks = KubernetesCluster(None, 'aks', network_profile=KubernetesClusterNetworkProfile(network_plugin='azure'))\n"
+        "KubernetesClusterNodePool(None, 'win', kubernetes_cluster_id=aks.id, os_type='Windows')\n"
+        "KubernetesClusterNodePool(None, 'lin', kubernetes_cluster_id=aks.id, os_type='Linux')\n"
+    )
+    cilium = _scan(tmp_path, {"main.py": program}, azurerm_version=exactly((4, 60, 0), "test"))
+    assert [(r.cluster.windows_pools, r.fix.risk.value) for r in cilium.clusters] == [(("KubernetesClusterNodePool.win",), "manual")]
+    calico = run(tmp_path, Options(engine="calico", azurerm_version=exactly((4, 60, 0), "test")), verify=True)
+    assert [r.outcome.value for r in calico.clusters] == ["fixed"]
+    assert b"network_policy='calico'" in calico.changes[0].after

@@ -138,11 +138,22 @@ def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: 
         return planner.manual_fix(f"akfix cannot write {needs} in {kind.name}", "Set it by hand.")
     if kind is K.AZURE_NATIVE_KIND and fix.add_block and (not package_versions.known or package_versions.low < (3, 0, 0)):
         fix = _with_plugin(cluster, fix, settings, package_versions)
-    return _in_python_names(kind, fix)
+    return _in_python_terms(kind, fix)
 
 
-def _in_python_names(kind: K.Kind, fix: Fix) -> Fix:
-    """The summary names the keywords the program uses (network_dataplane, not networkDataplane)."""
+def _in_python_terms(kind: K.Kind, fix: Fix) -> Fix:
+    """Say it the way the program does: its keywords (network_dataplane, not networkDataplane),
+    and how to pin a bridged provider version (akfix knows few package -> azurerm points exactly)."""
+    advice = f"pass --azurerm-version with the azurerm version your {kind.package} release bundles"
+
+    def python(text: str | None) -> str | None:
+        if text is None:
+            return None
+        text = text.replace("pin the azurerm version (commit .terraform.lock.hcl or pass --azurerm-version)", advice)
+        text = text.replace("commit .terraform.lock.hcl or pass --azurerm-version", advice)
+        return text.replace("Commit .terraform.lock.hcl or pass --azurerm-version", advice[0].upper() + advice[1:])
+
+    fix = replace(fix, hint=python(fix.hint), reasons=tuple(python(r) for r in fix.reasons))
     summary = fix.summary
     if ": set " in summary and " (" in summary.split(": set ", 1)[1]:
         head, rest = summary.split(": set ", 1)
