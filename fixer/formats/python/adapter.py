@@ -18,16 +18,15 @@ from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit import newline_consistent
 from fixer.formats.put_adapter import Planned
 from fixer.formats.python import kinds as K
-from fixer.formats.python import locate
 from fixer.formats.python.packages import Pins, pins_for
-from fixer.formats.python.transform import Write, rewrite
 from fixer.model import Change, Cluster, FileChange, Fix, Problem
 from fixer.rules import python_packages as packages
 from fixer.textfile import TextFile, UnreadableText, load_text
 from fixer.versions import UNKNOWN, VersionRange
 
 SUFFIXES = (".py",)
-# A file that fails to parse is reported only when it is plausibly one of ours.
+# A program must import one of these (azure-native, azure, CDKTF prebuilt or `cdktf get` bindings):
+# qualified names resolve only through imports in the file itself.
 _OURS = (b"pulumi_azure", b"cdktf_cdktf_provider_azurerm", b"azurerm")
 
 
@@ -35,18 +34,18 @@ def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
     """(planned, changes, problems, failed keys, edit lines) for every Python program."""
     scan = read_candidates(listing, SUFFIXES, K.MARKERS)
     problems: list[Problem] = list(scan.problems)
-    files: dict[str, tuple[TextFile, locate.ParsedFile, locate.Found]] = {}
-    for candidate in scan.candidates:
-        if any(d in candidate.data for d in K.DEFINITIONS):
-            continue  # an SDK or generated CDKTF bindings: defines the classes, builds no cluster
+    worth = [c for c in scan.candidates if _worth_parsing(c.data)]
+    if not worth:
+        return [], [], problems, set(), {}  # libcst is never imported for trees without programs
+    from fixer.formats.python import locate
+
+    files: dict = {}  # relpath -> (TextFile, ParsedFile, Found)
+    for candidate in worth:
         try:
             text = load_text(candidate.data)
             parsed = locate.parse(candidate.relpath, text.body)
         except (UnreadableText, locate.PythonSyntaxError) as exc:
-            # Not text: it named a cluster class, so say why it is skipped. Bad syntax: only when
-            # it imports an Azure package (a Python 2 script mentioning a class is not ours).
-            if isinstance(exc, UnreadableText) or any(m in candidate.data for m in _OURS):
-                problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
+            problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
             continue
         found = locate.find(parsed)
         if found.clusters or found.pools:
@@ -80,6 +79,13 @@ def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
     return planned, changes, problems, failed, lines
 
 
+def _worth_parsing(data: bytes) -> bool:
+    if any(d in data for d in K.DEFINITIONS):
+        return False  # an SDK or generated CDKTF bindings: defines the classes, builds no cluster
+    # A class name but no Azure import: libcst could not resolve it to one of ours anyway.
+    return any(m in data for m in _OURS) or data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
 def _read_text(listing: Listing, relpath: str) -> str | None:
     data, _ = read_safely(listing.root, listing.root / relpath, relpath)
     try:
@@ -103,7 +109,7 @@ def _azurerm_versions(kind: K.Kind, names: set[str], pins: Pins, settings) -> Ve
     return packages.azurerm_of(kind.package, pin.versions, f"bundled by {pin.describe()}")
 
 
-def _separate_windows_pools(files, relpath: str, variable: str | None, found: locate.Found) -> tuple[str, ...]:
+def _separate_windows_pools(files, relpath: str, variable: str | None, found) -> tuple[str, ...]:
     """Windows pools declared as their own resources: those in the same file that mention the
     cluster's variable, or mention no cluster of the file; and those in other files of the
     program's folder (they cannot be tied to one cluster, so they count for every one)."""
@@ -182,6 +188,8 @@ def _with_plugin(cluster: Cluster, fix: Fix, settings, package_versions: Version
 
 
 def _edit(files, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
+    from fixer.formats.python.transform import Write, rewrite
+
     by_file: dict[str, list[Planned]] = {}
     for item in writable:
         by_file.setdefault(item.cluster.file, []).append(item)
@@ -209,6 +217,8 @@ def _edit(files, writable: list[Planned], listing: Listing, verify: bool, proble
 
 
 def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], files) -> str | None:
+    from fixer.formats.python import locate
+
     try:
         new = load_text(after)
         ast.parse(new.body.decode("utf-8"), filename=relpath)
