@@ -37,7 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     common = _Parser(add_help=False)
-    common.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: .)")
     common.add_argument("--engine", choices=ENGINES, default="cilium", help="the engine to move clusters to (default: cilium)")
     common.add_argument(
         "--assume-network",
@@ -49,13 +48,27 @@ def build_parser() -> argparse.ArgumentParser:
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
     common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
-    common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors")
+    common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors (and no progress bar)")
+    _color_option(common)
 
     scan = commands.add_parser("scan", parents=[common], help="report clusters, their status and the fix akfix would make")
-    scan.add_argument("--format", choices=("text", "json"), default="text")
+    _paths(scan)
+    _report_options(scan)
     scan.add_argument("--allow-replacement", action="store_true", help=argparse.SUPPRESS)
 
+    check = commands.add_parser("check", parents=[common], help="the CI gate: exit 1 when a cluster runs no allowed engine, 2 on unreadable input")
+    _paths(check)
+    check.add_argument("--allowed-engines", type=_engine_list, metavar="E[,E...]",
+                       help=f"engines that count as compliant (default: any of {', '.join(ENGINES)}); the --engine value is always allowed")
+    _report_options(check)
+    check.add_argument("--allow-replacement", action="store_true", help="SARIF fixes include replacements (as apply would write them)")
+
+    explain = commands.add_parser("explain", parents=[common], help="why a cluster got its status and fix, with the facts behind them")
+    explain.add_argument("target", metavar="ADDRESS|FILE:LINE", help="e.g. azurerm_kubernetes_cluster.main or infra/aks.tf:12")
+    explain.add_argument("path", nargs="?", type=Path, metavar="PATH", help="the folder to scan (default: .)")
+
     apply = commands.add_parser("apply", parents=[common], help="fix clusters in place (or show the diff with --dry-run)")
+    _paths(apply)
     apply.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
     apply.add_argument("--allow-replacement", action="store_true",
                        help="also write fixes that would destroy and recreate a live cluster")
@@ -72,9 +85,37 @@ def build_parser() -> argparse.ArgumentParser:
     bases.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
     bases.add_argument("--format", choices=("text", "json"), default="text")
     bases.add_argument("--quiet", "-q", action="store_true")
+    _color_option(bases)
     _bases_options(bases)
     add_bot_parser(commands, _Parser, _bases_options)
     return parser
+
+
+def _paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: .)")
+
+
+def _color_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the output: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it), always, never")
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    from fixer.outputs import FORMATS, parse_output
+
+    parser.add_argument("--format", choices=FORMATS, default="text", help="what stdout shows (default: text)")
+    parser.add_argument("--output", action="append", type=parse_output, default=[], metavar="FORMAT=FILE",
+                        help="also write a report to FILE, atomically (repeatable: --output sarif=akfix.sarif --output junit=junit.xml)")
+    parser.add_argument("--sarif-tool-name", default="akfix", metavar="NAME",
+                        help="runs[].tool.driver.name in SARIF (default: akfix); code scanning groups alerts by it")
+
+
+def _engine_list(text: str) -> tuple[str, ...]:
+    engines = tuple(dict.fromkeys(e.strip().lower() for e in text.split(",") if e.strip()))
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        raise argparse.ArgumentTypeError(f"expected engines from {', '.join(ENGINES)}, comma-separated; got {text!r}")
+    return engines
 
 
 def _bases_options(parser: argparse.ArgumentParser) -> None:
@@ -94,18 +135,24 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "bot":
         return run_bot_command(args)
+    if args.command == "explain":
+        args.paths = [args.path] if args.path else []
     try:
         options = _options(args)
     except ValueError as exc:
         print(f"akfix: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    from fixer.commands import run_apply, run_bases, run_scan
+    from fixer.commands import run_apply, run_bases, run_check, run_explain, run_scan
 
     try:
         if args.command == "bases":
             return run_bases(args)
         if args.command == "scan":
             return run_scan(args, options)
+        if args.command == "check":
+            return run_check(args, options)
+        if args.command == "explain":
+            return run_explain(args, options)
         return run_apply(args, options)
     except KeyboardInterrupt:
         # Files are replaced in whole fixes with interrupts held back, so each is old or new.

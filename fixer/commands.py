@@ -1,15 +1,18 @@
-"""What `akfix scan` and `akfix apply` do with the pipeline's results."""
+"""What `akfix scan`, `check`, `explain` and `apply` do with the pipeline's results."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from fixer import report
 from fixer.deliver import write_changes
+from fixer.findings import Assessment, Root, allowed_engines, assess
 from fixer.model import Problem
 from fixer.pipeline import Options, RunResult, run
+from fixer.style import PLAIN, style_for
 
 EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
 
@@ -21,34 +24,52 @@ def _roots(paths: list[Path]) -> list[tuple[str, Path]]:
     return [("" if len(paths) == 1 else str(p), p) for p in paths]
 
 
-def _run_all(args, options: Options, verify: bool) -> list[tuple[str, RunResult]]:
-    results = []
-    for prefix, path in _roots(args.paths):
-        root = path if path.is_dir() else path.parent
-        result = run(root, options, verify=verify)
-        if not path.is_dir():
-            keep = path.resolve().relative_to(result.root).as_posix()
-            result = RunResult(
-                result.root,
-                tuple(r for r in result.clusters if keep in (r.cluster.file, r.cluster.profile_file)),
-                tuple(c for c in result.changes if c.relpath == keep),
-                tuple(p for p in result.problems if p.file == keep),
-                tuple(m for m in result.not_inspected if m.file == keep),
-                result.listing,
-            )
-        results.append((prefix, result))
-    return results
+def _run_all(args, options: Options, verify: bool) -> list[Root]:
+    from fixer.progress import for_terminal
+
+    progress = for_terminal(getattr(args, "quiet", False), style_for(args, sys.stderr).enabled)
+    try:
+        return [_run_one(prefix, path, options, verify, progress) for prefix, path in _roots(args.paths)]
+    finally:
+        if progress is not None:
+            progress.close()
 
 
-def _flatten(results):
-    reports = [(prefix, r) for prefix, result in results for r in result.clusters]
-    problems = [(prefix, p) for prefix, result in results for p in result.problems]
-    changes = [(prefix, c) for prefix, result in results for c in result.changes]
+def _run_one(prefix: str, path: Path, options: Options, verify: bool, progress) -> Root:
+    started = time.monotonic()
+    root = path if path.is_dir() else path.parent
+    result = run(root, options, verify=verify, progress=progress)
+    if not path.is_dir():
+        keep = path.resolve().relative_to(result.root).as_posix()
+        result = RunResult(
+            result.root,
+            tuple(r for r in result.clusters if keep in (r.cluster.file, r.cluster.profile_file)),
+            tuple(c for c in result.changes if c.relpath == keep),
+            tuple(p for p in result.problems if p.file == keep),
+            tuple(m for m in result.not_inspected if m.file == keep),
+            result.listing,
+        )
+    return Root(prefix, str(path), result, time.monotonic() - started)
+
+
+def gather(args, options: Options) -> Assessment:
+    """Run every PATH and judge its clusters: the one place where findings are made. A filter
+    (suppressions, a baseline) slots in here, between assess() and the renderers: it takes the
+    Assessment and returns one whose set-aside findings moved to `suppressed`; exit codes and every
+    renderer (text, JSON, SARIF, JUnit) then follow the filtered value."""
+    roots = _run_all(args, options, verify=False)
+    return assess(options.engine, allowed_engines(options.engine, getattr(args, "allowed_engines", None)), roots)
+
+
+def _flatten(results: list[Root]):
+    reports = [(root.prefix, r) for root in results for r in root.result.clusters]
+    problems = [(root.prefix, p) for root in results for p in root.result.problems]
+    changes = [(root.prefix, c) for root in results for c in root.result.changes]
     return reports, problems, changes
 
 
-def _not_inspected(results):
-    return [(prefix, m) for prefix, result in results for m in result.not_inspected]
+def _not_inspected(results: list[Root]):
+    return [(root.prefix, m) for root in results for m in root.result.not_inspected]
 
 
 def _print_problems(problems) -> None:
@@ -64,21 +85,86 @@ def _exit_code(problems, remaining: bool) -> int:
 
 
 def run_scan(args, options: Options) -> int:
+    return _report(args, gather(args, options))
+
+
+def run_check(args, options: Options) -> int:
+    """The CI gate: findings are clusters without an allowed engine (none and "" fail) and input
+    errors; exit 0, 1 or 2 as design.md says."""
+    return _report(args, gather(args, options))
+
+
+def _report(args, assessment: Assessment) -> int:
+    """Render the format asked for on stdout and every --output file; the exit code."""
+    from fixer.outputs import write_output
+
+    sys.stdout.write(_render(args.format, assessment, args, style_for(args, sys.stdout)))
+    sys.stdout.flush()
+    failed = [reason for output in args.output if (reason := write_output(output, _render(output.format, assessment, args, PLAIN)))]
+    if not (args.command == "check" and args.format == "text"):  # check's text lists them with the findings
+        _print_problems(assessment.problems)
+    for reason in failed:
+        print(f"akfix: error: {reason}", file=sys.stderr)
+    return EXIT_ERROR if failed else assessment.exit_code
+
+
+def _render(fmt: str, assessment: Assessment, args, style) -> str:
+    if fmt == "sarif":
+        from fixer.lock import repository_top
+        from fixer.sarif import to_sarif
+
+        base = repository_top(assessment.roots[0].result.root)  # code scanning resolves paths from the repository's top
+        return json.dumps(to_sarif(assessment, base, args.sarif_tool_name), indent=2) + "\n"
+    if fmt == "junit":
+        from fixer.junit import to_junit
+
+        return to_junit(assessment, f"akfix {args.command}")
+    unknown = [(root.prefix, m) for root in assessment.roots for m in root.result.not_inspected]
+    if fmt == "json":
+        document = report.json_document(assessment.engine, assessment.clusters, assessment.problems, not_inspected=unknown, written=False)
+        index = {id(r): i for i, (_, r) in enumerate(assessment.clusters)}
+        document["findings"] = [f.to_json(index.get(id(f.report))) for f in assessment.findings]
+        if assessment.suppressed:
+            document["suppressed"] = [f.to_json(index.get(id(f.report))) for f in assessment.suppressed]
+        if args.command == "check":
+            document["allowed_engines"] = list(assessment.allowed)
+            document["passed"] = not assessment.findings
+        return json.dumps(document, indent=2) + "\n"
+    parts = []
+    if args.command == "check":
+        from fixer.gate import check_text
+
+        parts.append(check_text(assessment, style))
+    else:
+        parts.append(report.table(assessment.clusters, verbose=not args.quiet, style=style))
+    if unknown:
+        parts.append(report.not_inspected_text(unknown))
+    if args.command != "check" and not args.quiet:
+        parts += ["", report.summary([r for _, r in assessment.clusters], len(assessment.problems), None, False, style=style)]
+    return "\n".join(parts) + "\n"
+
+
+def run_explain(args, options: Options) -> int:
+    """Exit 0 once something is explained; 2 when the argument names no cluster (with close names)."""
+    from fixer.explain import explain, select
+
     results = _run_all(args, options, verify=False)
     reports, problems, _ = _flatten(results)
-    unknown = _not_inspected(results)
-    if args.format == "json":
-        print(report.to_json(options.engine, reports, problems, not_inspected=unknown, written=False))
-    else:
-        print(report.table(reports, verbose=not args.quiet))
-        if unknown:
-            print(report.not_inspected_text(unknown))
-        if not args.quiet:
-            print()
-            print(report.summary([r for _, r in reports], len(problems), None, options.allow_replacement))
+    chosen = select(reports, args.target)
     _print_problems(problems)
-    remaining = any(r.status.value != "compliant" for _, r in reports)
-    return _exit_code(problems, remaining)
+    if not chosen.matches:
+        where = ", ".join(str(p) for p in args.paths) or "."
+        lines = [f"akfix: error: no cluster in {where} matches {args.target!r} (give an address, FILE:LINE or FILE)"]
+        if chosen.suggestions:
+            lines.append("did you mean:" if chosen.close else "the clusters there:")
+            lines += [f"    {name}" for name in chosen.suggestions]
+        else:
+            lines.append("no AKS clusters were found there")
+        print("\n".join(lines), file=sys.stderr)
+        return EXIT_ERROR
+    style = style_for(args, sys.stdout)
+    print("\n\n".join(explain(prefix, r, options.engine, style) for prefix, r in chosen.matches))
+    return EXIT_OK
 
 
 def _bases_options(args):
@@ -142,7 +228,7 @@ def _bases(args) -> int:
                           "errors": [{"file": report.display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]}, indent=2))
     else:
         if diff:
-            sys.stdout.write(diff)
+            sys.stdout.write(style_for(args, sys.stdout).diff(diff))
         if not args.quiet:
             for prefix, result in results:
                 print(report.bases_text(prefix, result, args.bases_dir, args.dry_run), file=sys.stderr if args.dry_run else sys.stdout)
@@ -179,9 +265,9 @@ def _apply(args, options: Options) -> int:
     reports, problems, changes = _flatten(results)
     bases = []
     if not args.no_bases:
-        for prefix, result in results:
-            if result.clusters:  # only repositories that hold clusters get policies
-                planned = _plan_bases(result.root, args, result.listing)
+        for root in results:
+            if root.result.clusters:  # only repositories that hold clusters get policies
+                prefix, planned = root.prefix, _plan_bases(root.result.root, args, root.result.listing)
                 bases.append((prefix, planned))
                 changes.extend((prefix, c) for c in planned.changes)
                 problems.extend((prefix, p) for p in planned.problems)
@@ -193,26 +279,24 @@ def _apply(args, options: Options) -> int:
     else:
         diff = _deliver(changes, args.dry_run, problems, _fix_groups(reports, bases))
     if args.dry_run and diff and args.format == "text":
-        sys.stdout.write(diff)
+        sys.stdout.write(style_for(args, sys.stdout).diff(diff))
     info = sys.stderr if args.format == "text" else None
+    style = style_for(args, sys.stderr)
     if args.format == "json":
-        document = report.to_json(options.engine, reports, problems, diff=diff if args.dry_run else None,
-                                  not_inspected=_not_inspected(results), written=not args.dry_run)
-        if bases or delivery:
-            loaded = json.loads(document)
-            if bases:
-                loaded["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
-            if delivery:
-                loaded["delivery"] = delivery.to_json()
-            document = json.dumps(loaded, indent=2)
-        print(document)
+        document = report.json_document(options.engine, reports, problems, diff=diff if args.dry_run else None,
+                                        not_inspected=_not_inspected(results), written=not args.dry_run)
+        if bases:
+            document["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
+        if delivery:
+            document["delivery"] = delivery.to_json()
+        print(json.dumps(document, indent=2))
     elif not args.quiet:
         committed = delivery.branch if delivery and delivery.status in ("created", "updated", "unchanged") else None
-        print(report.table(reports, dry_run=args.dry_run, branch=committed), file=info)
+        print(report.table(reports, dry_run=args.dry_run, branch=committed, style=style), file=info)
         if _not_inspected(results):
             print(report.not_inspected_text(_not_inspected(results)), file=info)
         print(file=info)
-        print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement, committed), file=info)
+        print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement, committed, style=style), file=info)
         for prefix, planned in bases:
             print(report.bases_text(prefix, planned, args.bases_dir, args.dry_run, committed), file=info)
         if delivery:
@@ -233,7 +317,7 @@ def _deliver_branch(results, reports, changes, bases, engine: str, branch, args,
     from fixer.git import GitError
     from fixer.remediate import Refused, deliver
 
-    root = results[0][1].root
+    root = results[0].result.root
     bases_changes = [c for _, planned in bases for c in planned.changes]
     namespaces = [n.name for _, planned in bases for n in planned.namespaces]
     remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir)

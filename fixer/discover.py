@@ -19,6 +19,7 @@ from fixer.model import Problem
 
 SKIP_DIRS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__"})
 MAX_BYTES = 16 * 1024 * 1024  # larger IaC files are generated artefacts, not something to edit
+PROGRESS_EVERY = 64  # files between progress reports: a bar needs no more, and each costs a call
 
 
 @dataclass(frozen=True)
@@ -126,18 +127,22 @@ def read_candidates(
     pattern: re.Pattern[bytes] | None = None,
     note: re.Pattern[bytes] | None = None,
     remember: tuple[bytes, ...] = (),
+    progress=None,
+    stage: str = "reading files",
 ) -> Scan:
     """Files with one of the suffixes that contain one of the markers (or match `pattern`).
-    Files matching `note` are remembered by name, so a later stage need not read every file again."""
+    Files matching `note` are remembered by name, so a later stage need not read every file again.
+    `progress(stage, done, total)` is told every PROGRESS_EVERY files (a person's bar)."""
     candidates: list[Candidate] = []
     problems: list[Problem] = []
     noted: set[str] = set()
     holding: dict[bytes, set[str]] = {marker: set() for marker in remember}
     listed = set(listing.files)
     root = str(listing.root)
-    for relpath in listing.files:
-        if not relpath.endswith(suffixes):
-            continue
+    wanted = [relpath for relpath in listing.files if relpath.endswith(suffixes)]
+    for index, relpath in enumerate(wanted):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(stage, index, len(wanted))
         path = os.path.join(root, relpath)
         if os.path.islink(path) and _linked_relpath(listing.root, Path(path)) in listed:
             continue  # the file it points to is read under its own name
@@ -160,6 +165,8 @@ def read_candidates(
             candidates.append(Candidate(Path(path), relpath, data))
     for marker, files in holding.items():
         listing.remembered[marker] = (suffixes, frozenset(files))
+    if progress is not None:
+        progress(stage, len(wanted), len(wanted))
     return Scan(candidates, problems, frozenset(noted))
 
 

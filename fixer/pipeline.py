@@ -59,13 +59,14 @@ class RunResult:
     listing: Listing | None = None  # the files seen, reused by later stages (bases)
 
 
-def run(root: Path, options: Options, *, verify: bool) -> RunResult:
-    """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here."""
+def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResult:
+    """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here.
+    `progress(stage, done, total)`: optional, told how far each stage is (fixer/progress.py)."""
     listing: Listing = list_files(root)
     from fixer.kustomize.namespaces import TF_MARKER
 
     scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL,
-                           remember=(TF_MARKER,))
+                           remember=(TF_MARKER,), progress=progress, stage="Terraform: reading")
     candidates, problems = scan.candidates, scan.problems
     settings = terraform.Settings(
         engine=options.engine,
@@ -74,7 +75,7 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
         azurerm_version=options.azurerm_version,
         plans=options.plans,
     )
-    located, located_problems = terraform.locate_and_plan(listing, candidates, settings, scan.noted)
+    located, located_problems = terraform.locate_and_plan(listing, candidates, settings, scan.noted, progress=progress)
     problems.extend(located_problems)
 
     writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement)]
@@ -109,7 +110,7 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
 
     put_planned = []
     for fmt in put_adapter.FORMATS:
-        found, put_changes, put_problems, put_failed, put_lines = put_adapter.run(fmt, listing, settings, verify, options.allow_replacement)
+        found, put_changes, put_problems, put_failed, put_lines = put_adapter.run(fmt, listing, settings, verify, options.allow_replacement, progress)
         put_planned.extend(found)
         changes.extend(put_changes)
         problems.extend(put_problems)
@@ -117,7 +118,7 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
         lines.update(put_lines)
     from fixer.formats.python import adapter as python
 
-    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement)
+    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement, progress)
     put_planned.extend(found)
     changes.extend(py_changes)
     problems.extend(py_problems)

@@ -8,6 +8,7 @@ from collections import Counter
 
 from fixer.model import FileChange, Problem, Risk, Status
 from fixer.pipeline import ClusterReport, Outcome
+from fixer.style import PLAIN, Style
 
 JSON_VERSION = 1
 
@@ -17,7 +18,12 @@ def display_path(prefix: str, relpath: str) -> str:
 
 
 def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]], diff: str | None = None, not_inspected=(), written: bool = True) -> str:
-    """`written=False` (scan, dry run): a fix that would be applied is "fixable", not "fixed"."""
+    return json.dumps(json_document(engine, reports, problems, diff, not_inspected, written), indent=2)
+
+
+def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problems: list[tuple[str, Problem]], diff: str | None = None, not_inspected=(), written: bool = True) -> dict:
+    """The document of design.md. `written=False` (scan, dry run): a fix that would be applied is
+    "fixable", not "fixed"."""
     clusters = []
     for prefix, report in reports:
         cluster, fix = report.cluster, report.fix
@@ -41,7 +47,7 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
             entry["windows_node_pools"] = list(cluster.windows_pools)
         if cluster.environment:
             entry["environment"] = display_path(prefix, cluster.environment)
-        source = _policy_source(cluster)
+        source = policy_source(cluster)
         if source:
             entry["policy_source"] = {**source, "file": display_path(prefix, source["file"])}
         if fix is not None:
@@ -63,7 +69,7 @@ def to_json(engine: str, reports: list[tuple[str, ClusterReport]], problems: lis
     ]
     if diff is not None:
         document["diff"] = diff  # apply --dry-run --format json: the diff travels inside the JSON
-    return json.dumps(document, indent=2)
+    return document
 
 
 # How a fix that can be applied is labelled in the table, per command.
@@ -76,7 +82,7 @@ def not_inspected_text(modules) -> str:
     return "\n".join(lines)
 
 
-def _policy_source(cluster) -> dict | None:
+def policy_source(cluster) -> dict | None:
     """Where a followed policy value lives, e.g. a variable default or a tfvars file."""
     value = cluster.profile.policy
     if value.origin is None:
@@ -84,7 +90,8 @@ def _policy_source(cluster) -> dict | None:
     return {"file": value.origin.file, "line": value.line, "via": value.via or value.origin.kind}
 
 
-def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_run: bool | None = None, branch: str | None = None) -> str:
+def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_run: bool | None = None, branch: str | None = None,
+          style: Style = PLAIN) -> str:
     """`branch`: the fixes went to that branch, not to the working tree."""
     if not reports:
         return "No AKS clusters found."
@@ -97,7 +104,7 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
         address = cluster.address + (f" [{display_path(prefix, cluster.environment)}]" if cluster.environment else "")
         rows.append((location, address, report.policy or "-", report.status.value, _fix_cell(report, dry_run, branch)))
         lines = []
-        source = _policy_source(cluster)
+        source = policy_source(cluster)
         if source and verbose:
             lines.append(f"policy from {source['via']} at {display_path(prefix, source['file'])}:{source['line']}")
         if fix is not None:
@@ -110,9 +117,13 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
                 lines.append(f"-> {fix.hint}")
         details.append(lines)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(rows[0], widths)).rstrip()]
-    for row, lines in zip(rows[1:], details):
-        out.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    out = [style.paint("  ".join(cell.ljust(width) for cell, width in zip(rows[0], widths)).rstrip(), "bold")]
+    for (_, report), row, lines in zip(reports, rows[1:], details):
+        # Pad first, paint after: escape codes must not count towards the column widths.
+        roles = ("location", None, None, report.status.value, report.fix.risk.value if report.fix else None)
+        cells = [style.paint(cell, role) + " " * (width - len(cell)) if role else cell.ljust(width)
+                 for cell, width, role in zip(row, widths, roles)]
+        out.append("  ".join(cells).rstrip())
         out.extend(f"    {line}" for line in lines)
     return "\n".join(out)
 
@@ -138,15 +149,16 @@ def unified_diff(changes: list[tuple[str, FileChange]]) -> str:
     return "".join(parts)
 
 
-def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, allow_replacement: bool, branch: str | None = None) -> str:
+def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, allow_replacement: bool, branch: str | None = None,
+            style: Style = PLAIN) -> str:
     """Counts by status and by risk, and which flag would apply what was held back (as Ruff does)."""
     statuses = Counter(r.status for r in reports)
-    status_text = ", ".join(f"{statuses[s]} {s.value}" for s in Status if statuses[s])
+    status_text = ", ".join(style.paint(f"{statuses[s]} {s.value}", s.value) for s in Status if statuses[s])
     lines = [f"{len(reports)} cluster{'s' if len(reports) != 1 else ''}" + (f": {status_text}" if reports else "")]
     fixes = [r for r in reports if r.fix is not None]
     if fixes:
         risks = Counter(r.fix.risk for r in fixes)
-        risk_text = ", ".join(f"{risks[k]} {k.value}" for k in Risk if risks[k])
+        risk_text = ", ".join(style.paint(f"{risks[k]} {k.value}", k.value) for k in Risk if risks[k])
         lines.append(f"fixes: {risk_text}")
         outcomes = Counter(r.outcome for r in fixes)
         if dry_run is not None:
@@ -159,18 +171,18 @@ def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, a
                 lines.append(f"{fixable} fix{'es' if fixable != 1 else ''} can be applied with `akfix apply` (preview with --dry-run)")
         disruptive = sum(1 for r in fixes if r.fix.risk is Risk.DISRUPTIVE and r.outcome is Outcome.FIXED)
         if disruptive:
-            lines.append(f"!! {disruptive} of them reimage every node pool of their cluster: plan a maintenance window")
+            lines.append(style.paint(f"!! {disruptive} of them reimage every node pool of their cluster: plan a maintenance window", "warn"))
         if outcomes[Outcome.HELD]:
-            lines.append(
+            lines.append(style.paint(
                 f"{outcomes[Outcome.HELD]} replacement fix{'es' if outcomes[Outcome.HELD] != 1 else ''} held back: "
-                "they would destroy and recreate the cluster (apply with --allow-replacement, or raise the azurerm version)"
-            )
+                "they would destroy and recreate the cluster (apply with --allow-replacement, or raise the azurerm version)", "yellow"
+            ))
         if outcomes[Outcome.MANUAL]:
-            lines.append(f"{outcomes[Outcome.MANUAL]} need a person (see the guidance above)")
+            lines.append(style.paint(f"{outcomes[Outcome.MANUAL]} need a person (see the guidance above)", "manual"))
         if outcomes[Outcome.FAILED]:
-            lines.append(f"{outcomes[Outcome.FAILED]} could not be edited safely (see the errors)")
+            lines.append(style.paint(f"{outcomes[Outcome.FAILED]} could not be edited safely (see the errors)", "red"))
     if problems:
-        lines.append(f"{problems} file{'s' if problems != 1 else ''} could not be read or written (see the errors)")
+        lines.append(style.paint(f"{problems} file{'s' if problems != 1 else ''} could not be read or written (see the errors)", "input-error"))
     return "\n".join(lines)
 
 

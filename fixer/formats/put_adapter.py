@@ -35,6 +35,11 @@ class PutFormat:
     # independent read-back: (before, after, [(anchor, {key: value})]) -> failure reason or None
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
 
+    @property
+    def title(self) -> str:
+        """The format's name for people (progress stages)."""
+        return {"arm": "ARM", "bicep": "Bicep"}.get(self.name, self.name)
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -67,12 +72,14 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
     return distinct
 
 
-def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool):
+def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None):
     """(planned, changes, problems, failed keys, edit lines) for every template of one format."""
-    scan = read_candidates(listing, fmt.suffixes, fmt.markers)
+    scan = read_candidates(listing, fmt.suffixes, fmt.markers, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
     texts, planned = {}, []
-    for candidate in scan.candidates:
+    for index, candidate in enumerate(scan.candidates):
+        if progress is not None:
+            progress(f"{fmt.title}: parsing", index + 1, len(scan.candidates))
         if fmt.is_parameters_file(candidate.relpath):
             continue
         try:

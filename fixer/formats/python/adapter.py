@@ -30,9 +30,9 @@ SUFFIXES = (".py",)
 _OURS = (b"pulumi_azure", b"cdktf_cdktf_provider_azurerm", b"azurerm")
 
 
-def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
+def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None):
     """(planned, changes, problems, failed keys, edit lines) for every Python program."""
-    scan = read_candidates(listing, SUFFIXES, K.MARKERS)
+    scan = read_candidates(listing, SUFFIXES, K.MARKERS, progress=progress, stage="Python: reading")
     problems: list[Problem] = list(scan.problems)
     worth = [c for c in scan.candidates if _worth_parsing(c.data)]
     if not worth:
@@ -40,7 +40,9 @@ def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
     from fixer.formats.python import locate
 
     files: dict = {}  # relpath -> (TextFile, ParsedFile, Found)
-    for candidate in worth:
+    for index, candidate in enumerate(worth):
+        if progress is not None:
+            progress("Python: parsing", index + 1, len(worth))
         try:
             text = load_text(candidate.data)
             parsed = locate.parse(candidate.relpath, text.body)

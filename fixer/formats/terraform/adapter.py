@@ -64,13 +64,15 @@ class Planned:
 
 
 def locate_and_plan(
-    listing: Listing, candidates: list[Candidate], settings: Settings, caller_files: frozenset[str] | None = None
+    listing: Listing, candidates: list[Candidate], settings: Settings, caller_files: frozenset[str] | None = None, progress=None
 ) -> tuple[Located, list[Problem]]:
     """`caller_files`: the files discovery saw calling a local module (all .tf files when None)."""
     problems: list[Problem] = []
     texts: dict[str, TextFile] = {}
     decls: dict[str, FileDecls] = {}
-    for candidate in candidates:
+    for index, candidate in enumerate(candidates):
+        if progress is not None:
+            progress("Terraform: parsing", index, len(candidates))
         try:
             text = load_text(candidate.data)
             found = locate_any(text.body, candidate.relpath)
@@ -79,6 +81,8 @@ def locate_and_plan(
             continue
         texts[candidate.relpath] = text
         decls[candidate.relpath] = found
+    if progress is not None:
+        progress("Terraform: parsing", len(candidates), len(candidates))
     located = Located(listing, texts, decls, caller_files=caller_files)
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files)
     for module_dir, clusters in _clusters_by_module(decls).items():
