@@ -15,6 +15,7 @@ from pathlib import Path
 from fixer import __version__
 from fixer.bot_command import add_bot_parser, run_bot_command
 from fixer.cli_branch import add_branch_options, branch_options
+from fixer.cli_config import add_baseline_options, add_config_options, add_suppression_options, settle
 from fixer.model import ENGINES
 from fixer.plan import ASSUMABLE_NETWORKS
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     common = _Parser(add_help=False)
     common.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or directories (default: .)")
-    common.add_argument("--engine", choices=ENGINES, default="cilium", help="the engine to move clusters to (default: cilium)")
+    common.add_argument("--engine", choices=ENGINES, help="the engine to move clusters to (default: cilium)")
     common.add_argument(
         "--assume-network",
         choices=ASSUMABLE_NETWORKS,
@@ -50,10 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
     common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
     common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors")
+    add_suppression_options(common)
+    add_config_options(common)
 
     scan = commands.add_parser("scan", parents=[common], help="report clusters, their status and the fix akfix would make")
     scan.add_argument("--format", choices=("text", "json"), default="text")
     scan.add_argument("--allow-replacement", action="store_true", help=argparse.SUPPRESS)
+    add_baseline_options(scan)
 
     apply = commands.add_parser("apply", parents=[common], help="fix clusters in place (or show the diff with --dry-run)")
     apply.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
@@ -68,10 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bases = commands.add_parser("bases", help="only generate the per-namespace default-deny + DNS-allow Kustomize bases")
     bases.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="repository roots (default: .)")
-    bases.add_argument("--engine", choices=ENGINES, default="cilium", help="the engine the policies will run on (LocalDNS form)")
+    bases.add_argument("--engine", choices=ENGINES, help="the engine the policies will run on (LocalDNS form)")
     bases.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
     bases.add_argument("--format", choices=("text", "json"), default="text")
     bases.add_argument("--quiet", "-q", action="store_true")
+    add_config_options(bases)
     _bases_options(bases)
     add_bot_parser(commands, _Parser, _bases_options)
     return parser
@@ -80,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _bases_options(parser: argparse.ArgumentParser) -> None:
     from fixer.kustomize import DEFAULT_BASES_DIR
 
-    parser.add_argument("--bases-dir", default=DEFAULT_BASES_DIR, metavar="DIR",
+    parser.add_argument("--bases-dir", metavar="DIR",
                         help=f"where the bases go, inside the repository (default: {DEFAULT_BASES_DIR})")
     parser.add_argument("--namespace", action="append", default=[], metavar="NS", help="a namespace to cover besides the ones found (repeatable)")
     parser.add_argument("--exclude-namespace", action="append", default=[], metavar="NS", help="treat as a system namespace: no policies (repeatable)")
@@ -92,13 +97,14 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "bot":
-        return run_bot_command(args)
     try:
-        options = _options(args)
+        settle(args)  # options not given: from the configuration file, then akfix's defaults
+        options = None if args.command == "bot" else _options(args)
     except ValueError as exc:
         print(f"akfix: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if args.command == "bot":
+        return run_bot_command(args)
     from fixer.commands import run_apply, run_bases, run_scan
 
     try:

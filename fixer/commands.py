@@ -10,6 +10,7 @@ from fixer import report
 from fixer.deliver import write_changes
 from fixer.model import Problem
 from fixer.pipeline import Options, RunResult, run
+from fixer.suppress import command as suppression
 
 EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
 
@@ -22,6 +23,7 @@ def _roots(paths: list[Path]) -> list[tuple[str, Path]]:
 
 
 def _run_all(args, options: Options, verify: bool) -> list[tuple[str, RunResult]]:
+    options = suppression.with_rules(args, options)
     results = []
     for prefix, path in _roots(args.paths):
         root = path if path.is_dir() else path.parent
@@ -64,11 +66,16 @@ def _exit_code(problems, remaining: bool) -> int:
 
 
 def run_scan(args, options: Options) -> int:
-    results = _run_all(args, options, verify=False)
+    screened = suppression.screen_run(args, _run_all(args, options, verify=False))
+    results = screened.results
     reports, problems, _ = _flatten(results)
+    if getattr(args, "create_baseline", None) is not None:
+        problems += suppression.create_baseline(args.create_baseline, screened)
+        _print_problems(problems)
+        return _exit_code(problems, remaining=False)
     unknown = _not_inspected(results)
     if args.format == "json":
-        print(report.to_json(options.engine, reports, problems, not_inspected=unknown, written=False))
+        print(suppression.add_to_json(report.to_json(options.engine, reports, problems, not_inspected=unknown, written=False), screened))
     else:
         print(report.table(reports, verbose=not args.quiet))
         if unknown:
@@ -76,7 +83,9 @@ def run_scan(args, options: Options) -> int:
         if not args.quiet:
             print()
             print(report.summary([r for _, r in reports], len(problems), None, options.allow_replacement))
+            suppression.print_summary(screened, verbose=True)
     _print_problems(problems)
+    suppression.print_warnings(screened)
     remaining = any(r.status.value != "compliant" for _, r in reports)
     return _exit_code(problems, remaining)
 
@@ -100,7 +109,7 @@ def _plan_bases(root: Path, args, listing=None):
     from fixer.discover import list_files
     from fixer.kustomize import plan_bases
 
-    return plan_bases(listing or list_files(root), _bases_options(args))
+    return plan_bases(listing or list_files(root, getattr(args, "skip", None)), _bases_options(args))
 
 
 def _deliver(prefix_changes, dry_run: bool, problems, together=()) -> str:
@@ -175,7 +184,8 @@ def _locked(args, work) -> int:
 
 
 def _apply(args, options: Options) -> int:
-    results = _run_all(args, options, verify=True)
+    screened = suppression.screen_run(args, _run_all(args, options, verify=True))
+    results = screened.results
     reports, problems, changes = _flatten(results)
     bases = []
     if not args.no_bases:
@@ -205,7 +215,7 @@ def _apply(args, options: Options) -> int:
             if delivery:
                 loaded["delivery"] = delivery.to_json()
             document = json.dumps(loaded, indent=2)
-        print(document)
+        print(suppression.add_to_json(document, screened))
     elif not args.quiet:
         committed = delivery.branch if delivery and delivery.status in ("created", "updated", "unchanged") else None
         print(report.table(reports, dry_run=args.dry_run, branch=committed), file=info)
@@ -213,6 +223,7 @@ def _apply(args, options: Options) -> int:
             print(report.not_inspected_text(_not_inspected(results)), file=info)
         print(file=info)
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement, committed), file=info)
+        suppression.print_summary(screened, verbose=True, file=info)
         for prefix, planned in bases:
             print(report.bases_text(prefix, planned, args.bases_dir, args.dry_run, committed), file=info)
         if delivery:
@@ -221,6 +232,7 @@ def _apply(args, options: Options) -> int:
             for prefix, change in changes:
                 print(f"wrote {report.display_path(prefix, change.relpath)}", file=info)
     _print_problems(problems)
+    suppression.print_warnings(screened)
     remaining = any(r.remains for _, r in reports) or (args.dry_run and bool(changes))
     return _exit_code(problems, remaining)
 
