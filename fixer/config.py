@@ -206,7 +206,7 @@ def load_ignore_file(path: Path) -> tuple[IgnoreEntry, ...]:
     return _entries(data.get("ignore", []), path, text, shown(path))
 
 
-_ENTRY_HEADER = re.compile(r"^\s*\[\[\s*(?:tool\s*\.\s*akfix\s*\.\s*)?ignore\s*\]\]", re.M)
+_ENTRY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool[ \t]*\.[ \t]*akfix[ \t]*\.[ \t]*)?ignore[ \t]*\]\]", re.M)
 
 
 def _entries(tables, path: Path, text: str, where: str) -> tuple[IgnoreEntry, ...]:

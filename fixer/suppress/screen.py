@@ -78,7 +78,7 @@ def decide(root: Path, cluster: Cluster, kind: str, rules: Rules, inline: Inline
         return Decision()
     problems = []
     for relpath, directive in _directives(root, cluster, inline):
-        if not directive.covers(kind):
+        if not directive.covers(kind) and not directive.error:  # a malformed one is reported wherever it sits
             continue
         why = refusal(directive.error, directive.reason, directive.expires, rules.today)
         if why:
