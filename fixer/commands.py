@@ -77,7 +77,7 @@ def run_scan(args, options: Options) -> int:
     if args.format == "json":
         print(suppression.add_to_json(report.to_json(options.engine, reports, problems, not_inspected=unknown, written=False), screened))
     else:
-        print(report.table(reports, verbose=not args.quiet))
+        print(suppression.table(reports, screened, verbose=not args.quiet))
         if unknown:
             print(report.not_inspected_text(unknown))
         if not args.quiet:
@@ -218,7 +218,7 @@ def _apply(args, options: Options) -> int:
         print(suppression.add_to_json(document, screened))
     elif not args.quiet:
         committed = delivery.branch if delivery and delivery.status in ("created", "updated", "unchanged") else None
-        print(report.table(reports, dry_run=args.dry_run, branch=committed), file=info)
+        print(suppression.table(reports, screened, dry_run=args.dry_run, branch=committed), file=info)
         if _not_inspected(results):
             print(report.not_inspected_text(_not_inspected(results)), file=info)
         print(file=info)

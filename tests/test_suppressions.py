@@ -260,3 +260,9 @@ def test_scan_text_summarises_suppressed(tmp_path, capsys):
     repo = tf_repo(tmp_path, tf_cluster("a", "none", header=f" # akfix:ignore {REASON}"), tf_cluster("b", "none", value=f" # akfix:ignore {REASON}"))
     code, out, _ = run(capsys, "scan", repo)
     assert "2 suppressed (2 inline)" in out and code == 0
+
+
+def test_a_fully_suppressed_run_does_not_claim_it_found_nothing(tmp_path, capsys):
+    repo = tf_repo(tmp_path, tf_cluster("a", "none", header=f" # akfix:ignore {REASON}"))
+    code, out, _ = run(capsys, "scan", repo, "-q")
+    assert out.splitlines()[0] == "No AKS clusters besides 1 suppressed." and code == 0

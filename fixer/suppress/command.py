@@ -17,7 +17,7 @@ from fixer.suppress.render import add_to_json, print_warnings, summary_text
 from fixer.suppress.rules import Rules
 from fixer.suppress.screen import Holder, Screened, screen
 
-__all__ = ["add_to_json", "create_baseline", "print_summary", "print_warnings", "screen_run", "with_rules"]
+__all__ = ["add_to_json", "create_baseline", "print_summary", "print_warnings", "screen_run", "table", "with_rules"]
 
 
 def _rules(args) -> Rules:
@@ -35,6 +35,16 @@ def with_rules(args, options):
 
 def screen_run(args, results) -> Screened:
     return screen(results, _rules(args))
+
+
+def table(reports, screened: Screened, **options) -> str:
+    """report.table, except that a run whose every cluster is suppressed does not claim to have
+    found none."""
+    from fixer import report
+
+    if not reports and screened.suppressed:
+        return f"No AKS clusters besides {len(screened.suppressed)} suppressed."
+    return report.table(reports, **options)
 
 
 def print_summary(screened: Screened, verbose: bool, file=None) -> None:
