@@ -12,8 +12,6 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from fixer.config import Config, discover, load_config, load_ignore_file, shown
-
 # Config field -> argparse dest, for the options a command has.
 _FROM_CONFIG = {
     "engine": "engine",
@@ -78,7 +76,10 @@ def settle(args: argparse.Namespace) -> None:
         args.suppression_rules = _rules(args, config, ignore_file)
 
 
-def _load(args) -> tuple[Config, Path | None]:
+def _load(args):
+    """(Config, the ignore file found or None). Imported here: `akfix --help` reads no TOML."""
+    from fixer.config import Config, discover, load_config
+
     if args.command == "bot":  # the bot's repositories are clones: their own files are not read
         return Config(), None
     start = (getattr(args, "paths", None) or [Path(".")])[0]
@@ -90,7 +91,8 @@ def _load(args) -> tuple[Config, Path | None]:
     return (load_config(found) if found else Config()), ignore_file
 
 
-def _rules(args, config: Config, ignore_file: Path | None):
+def _rules(args, config, ignore_file: Path | None):
+    from fixer.config import load_ignore_file, shown
     from fixer.suppress import Rules
     from fixer.suppress.baseline import load
 

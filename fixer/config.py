@@ -21,6 +21,7 @@ from typing import Callable
 from fixer.globs import Glob, Globs
 from fixer.suppress.entries import IgnoreEntry
 from fixer.suppress.inline import KINDS
+from fixer.textfile import UnreadableFile, read_utf8
 
 CONFIG_NAME, PYPROJECT, IGNORE_NAME = ".akfix.toml", "pyproject.toml", ".akfix-ignore.toml"
 
@@ -158,12 +159,10 @@ def _check_keys(table: dict, valid, where: str) -> None:
 
 def _read_toml(path: Path) -> tuple[dict, str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
         return tomllib.loads(text), text
-    except FileNotFoundError:
-        raise ConfigError(f"{shown(path)}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{shown(path)}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except UnreadableFile as exc:
+        raise ConfigError(f"{shown(path)}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
 

@@ -32,23 +32,24 @@ def scan(capsys, repo, *flags):
 
 # ---- where a comment may sit, in each format ----
 
-TERRAFORM_PLACES = {
-    "header line, #": dict(header=f" # akfix:ignore {REASON}"),
-    "header line, //": dict(header=f" // akfix:ignore {REASON}"),
-    "header line, /* */": dict(header=f" /* akfix:ignore {REASON} */"),
-    "network_profile line": dict(profile=f" # akfix:ignore {REASON}"),
-    "policy value line": dict(value=f" # akfix:ignore {REASON}"),
-}
+# format -> (cluster builder, file, address prefix); place: the builder's keyword for where the comment goes
+FORMATS = {"terraform": (tf_cluster, "main.tf", "azurerm_kubernetes_cluster."), "bicep": (bicep_cluster, "main.bicep", "resource ")}
 
 
-@pytest.mark.parametrize("place", TERRAFORM_PLACES)
-def test_terraform_comment_places_suppress(tmp_path, capsys, place):
-    repo = tf_repo(tmp_path, tf_cluster("kept", ""), tf_cluster("quiet", "none", **TERRAFORM_PLACES[place]))
+@pytest.mark.parametrize("fmt, marker, place", [
+    ("terraform", "#", "header"), ("terraform", "//", "header"), ("terraform", "/* */", "header"),
+    ("terraform", "#", "profile"), ("terraform", "#", "value"),
+    ("bicep", "//", "header"), ("bicep", "/* */", "header"), ("bicep", "//", "profile"), ("bicep", "//", "value"),
+])
+def test_comment_places_suppress(tmp_path, capsys, fmt, marker, place):
+    build, name, prefix = FORMATS[fmt]
+    comment = f" /* akfix:ignore {REASON} */" if marker == "/* */" else f" {marker} akfix:ignore {REASON}"
+    repo = make_repo(tmp_path / "repo", {name: build("kept", "") + "\n" + build("quiet", "none", **{place: comment}), ".terraform.lock.hcl": LOCK})
     code, document, _ = scan(capsys, repo)
-    assert findings(document) == ["azurerm_kubernetes_cluster.kept"]
-    assert suppressed(document) == ["azurerm_kubernetes_cluster.quiet"]
+    assert findings(document) == [prefix + "kept"]
+    assert suppressed(document) == [prefix + "quiet"]
     (entry,) = document["suppressed"]
-    assert entry["reason"] == REASON and entry["source"]["kind"] == "inline" and entry["source"]["file"] == "main.tf"
+    assert entry["reason"] == REASON and entry["source"]["kind"] == "inline" and entry["source"]["file"] == name
     assert code == 1  # the other cluster still counts
 
 
@@ -85,23 +86,6 @@ def test_tfvars_value_comment_suppresses_only_that_environment(tmp_path, capsys)
     assert [c["environment"] for c in document["suppressed"]] == ["dev.tfvars"]
     assert document["suppressed"][0]["source"] == {"kind": "inline", "file": "dev.tfvars", "line": 1}
     assert sorted(c.get("environment", "") for c in document["clusters"]) == ["", "prod.tfvars"]
-
-
-BICEP_PLACES = {
-    "header line, //": dict(header=f" // akfix:ignore {REASON}"),
-    "header line, /* */": dict(header=f" /* akfix:ignore {REASON} */"),
-    "networkProfile line": dict(profile=f" // akfix:ignore {REASON}"),
-    "networkPolicy value line": dict(value=f" // akfix:ignore {REASON}"),
-}
-
-
-@pytest.mark.parametrize("place", BICEP_PLACES)
-def test_bicep_comment_places_suppress(tmp_path, capsys, place):
-    text = bicep_cluster("kept", "") + "\n" + bicep_cluster("quiet", "none", **BICEP_PLACES[place])
-    repo = make_repo(tmp_path / "repo", {"main.bicep": text})
-    code, document, _ = scan(capsys, repo)
-    assert findings(document) == ["resource kept"] and suppressed(document) == ["resource quiet"]
-    assert code == 1
 
 
 def test_bicep_comment_block_above_suppresses(tmp_path, capsys):

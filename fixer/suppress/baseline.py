@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixer.textfile import UnreadableFile, read_utf8
+
 VERSION = 1
 
 
@@ -43,11 +45,9 @@ def load(path: Path, shown: str | None = None) -> Baseline:
     shown = shown or str(path)
     hint = f"create it with `akfix scan --create-baseline {shown}`"
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BaselineError(f"baseline {shown}: no such file; {hint}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"baseline {shown}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        document = json.loads(read_utf8(path))
+    except UnreadableFile as exc:
+        raise BaselineError(f"baseline {shown}: {exc}" + (f"; {hint}" if exc.missing else "")) from None
     except json.JSONDecodeError as exc:
         raise BaselineError(f"baseline {shown}: not valid JSON (line {exc.lineno}: {exc.msg}); {hint}") from None
     findings = document.get("findings") if isinstance(document, dict) else None
