@@ -122,6 +122,14 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
         problems.extend(put_problems)
         failed |= put_failed
         lines.update(put_lines)
+    from fixer.formats.python import adapter as python
+
+    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement)
+    put_planned.extend(found)
+    changes.extend(py_changes)
+    problems.extend(py_problems)
+    failed |= py_failed
+    lines.update(py_lines)
 
     reports = []
     for item in list(located.planned) + put_planned:

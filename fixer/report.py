@@ -103,7 +103,7 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
         if fix is not None:
             lines.append(fix.summary)
             if verbose:
-                lines.append(f"API version {cluster.api_version}" if cluster.api_version else f"provider: {report.versions.describe()}")
+                lines.append(_api_line(cluster.api_version, report.versions) if cluster.api_version else f"provider: {report.versions.describe()}")
             if verbose:
                 lines.extend(fix.reasons)
             if fix.hint and report.outcome is not Outcome.FIXED:
@@ -223,3 +223,8 @@ def delivery_text(delivery) -> str:
     if delivery.pr_action and delivery.status != "refused":
         out.append(f"pull request {delivery.pr_action}: {delivery.pr_url}")
     return "\n".join(out)
+
+
+def _api_line(api: str, versions) -> str:
+    """The API version, and where akfix learned it when it came from a package (Pulumi azure-native)."""
+    return f"API version {api}" + (f" (sent by {versions.source})" if versions.known else "")

@@ -23,7 +23,7 @@ import pytest
 from fixer.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FORMATS = ("terraform", "arm", "bicep")
+FORMATS = ("terraform", "arm", "bicep", "python")
 REGEN = os.environ.get("AKFIX_REGEN") == "1"
 
 

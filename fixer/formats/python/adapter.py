@@ -1,0 +1,274 @@
+"""Pulumi and CDK for Terraform programs in Python, end to end: find clusters with libcst, read
+the package versions beside the program, plan with the PUT rules (azure-native) or the azurerm
+rules at the bridged provider version (pulumi-azure, CDKTF), edit with libcst, verify.
+
+Verification of an edited file: Python's own parser (`ast`) accepts it, the BOM and newline style
+are kept, libcst reads the new values back from the new file, and planning again changes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import posixpath
+from dataclasses import replace
+
+from fixer import plan as planner
+from fixer.discover import Listing, read_candidates, read_safely
+from fixer.edit import newline_consistent
+from fixer.formats.put_adapter import Planned
+from fixer.formats.python import kinds as K
+from fixer.formats.python.packages import Pins, pins_for
+from fixer.model import Change, Cluster, FileChange, Fix, Problem
+from fixer.rules import python_packages as packages
+from fixer.textfile import TextFile, UnreadableText, load_text
+from fixer.versions import UNKNOWN, VersionRange
+
+SUFFIXES = (".py",)
+# A program must import one of these (azure-native, azure, CDKTF prebuilt or `cdktf get` bindings):
+# qualified names resolve only through imports in the file itself.
+_OURS = (b"pulumi_azure", b"cdktf_cdktf_provider_azurerm", b"azurerm")
+
+
+def run(listing: Listing, settings, verify: bool, allow_replacement: bool):
+    """(planned, changes, problems, failed keys, edit lines) for every Python program."""
+    scan = read_candidates(listing, SUFFIXES, K.MARKERS)
+    problems: list[Problem] = list(scan.problems)
+    worth = [c for c in scan.candidates if _worth_parsing(c.data)]
+    if not worth:
+        return [], [], problems, set(), {}  # libcst is never imported for trees without programs
+    from fixer.formats.python import locate
+
+    files: dict = {}  # relpath -> (TextFile, ParsedFile, Found)
+    for candidate in worth:
+        try:
+            text = load_text(candidate.data)
+            parsed = locate.parse(candidate.relpath, text.body)
+        except (UnreadableText, locate.PythonSyntaxError) as exc:
+            problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
+            continue
+        found = locate.find(parsed)
+        if found.clusters or found.pools:
+            files[candidate.relpath] = (text, parsed, found)
+
+    pins_cache: dict[str, Pins] = {}
+    planned: list[Planned] = []
+    extras: dict = {}  # key -> why the fix may need the plugin written (azure-native < 3)
+    for relpath, (text, parsed, found) in sorted(files.items()):
+        folder = posixpath.dirname(relpath)
+        if folder not in pins_cache:
+            pins_cache[folder] = pins_for(folder, lambda r: _read_text(listing, r), lambda f: listing.by_folder.get(f, ()))
+        pins = pins_cache[folder]
+        addresses = locate.addresses(parsed, found.clusters)
+        for index, (kind, call, variable) in enumerate(found.clusters):
+            names = locate.qualified_names(parsed, call)
+            package_versions = pins.get(kind.package).versions if pins.get(kind.package) else UNKNOWN
+            api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
+            cluster = locate.cluster_of(parsed, kind, call, index, addresses[index],
+                                        fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
+            cluster = replace(cluster, windows_pools=cluster.windows_pools + _separate_windows_pools(files, relpath, variable, found))
+            versions = _azurerm_versions(kind, names, pins, settings)
+            if kind.put and pins.get(kind.package):
+                versions = replace(package_versions, source=pins.get(kind.package).describe())
+            context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
+                                          switch_engines=settings.switch_engines)
+            fix = _checked(kind, cluster, planner.plan(cluster, context), package_versions, settings, pins)
+            planned.append(Planned(cluster, versions, context, fix))
+    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement)]
+    changes, failed, lines = _edit(files, writable, listing, verify, problems)
+    return planned, changes, problems, failed, lines
+
+
+def _worth_parsing(data: bytes) -> bool:
+    if any(d in data for d in K.DEFINITIONS):
+        return False  # an SDK or generated CDKTF bindings: defines the classes, builds no cluster
+    # A class name but no Azure import: libcst could not resolve it to one of ours anyway.
+    return any(m in data for m in _OURS) or data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _read_text(listing: Listing, relpath: str) -> str | None:
+    data, _ = read_safely(listing.root, listing.root / relpath, relpath)
+    try:
+        return data.decode("utf-8-sig") if data is not None else None
+    except UnicodeDecodeError:
+        return None
+
+
+def _azurerm_versions(kind: K.Kind, names: set[str], pins: Pins, settings) -> VersionRange:
+    """The azurerm versions a bridged program runs: --azurerm-version, cdktf.json for `cdktf get`
+    bindings, else the bindings package's version."""
+    if kind.put:
+        return UNKNOWN
+    if settings.azurerm_version is not None:
+        return settings.azurerm_version
+    if kind is K.CDKTF_KIND and any(".azurerm" in n and not n.startswith("cdktf_cdktf_provider_azurerm") for n in names):
+        return pins.cdktf_azurerm or UNKNOWN
+    pin = pins.get(kind.package)
+    if pin is None:
+        return UNKNOWN
+    return packages.azurerm_of(kind.package, pin.versions, f"bundled by {pin.describe()}")
+
+
+def _separate_windows_pools(files, relpath: str, variable: str | None, found) -> tuple[str, ...]:
+    """Windows pools declared as their own resources: those in the same file that mention the
+    cluster's variable, or mention no cluster of the file; and those in other files of the
+    program's folder (they cannot be tied to one cluster, so they count for every one)."""
+    own_variables = {v for _, _, v in found.clusters if v}
+    pools = []
+    for pool in found.pools:
+        if pool.windows and (variable in pool.mentions or not (pool.mentions & own_variables)):
+            pools.append(pool.address)
+    folder = posixpath.dirname(relpath)
+    for other, (_, _, other_found) in files.items():
+        if other != relpath and posixpath.dirname(other) == folder:
+            pools += [f"{p.address} ({p.file})" for p in other_found.pools if p.windows]
+    return tuple(pools)
+
+
+def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: VersionRange, settings, pins: Pins) -> Fix | None:
+    """Python-specific limits on a planned fix."""
+    if fix is None or not fix.changes:
+        return fix
+    unknown = [c for c in fix.changes if c.attribute not in kind.fields]
+    if unknown:
+        needs = ", ".join(f"{c.attribute} {c.value}" for c in unknown if c.attribute != "apiVersion")
+        api_change = next((c for c in unknown if c.attribute == "apiVersion"), None)
+        if api_change is not None:
+            pin = pins.get(kind.package)
+            return planner.manual_fix(
+                f"{kind.package} sends API {cluster.api_version}, which does not know {needs or 'the new values'}",
+                f"Upgrade {kind.package} (>= 2.0 sends API 2023-04-01, which knows cilium and networkDataplane) or use a "
+                f"versioned module (containerservice.v{api_change.value.replace('-', '')}).",
+                *(f"package: {pin.describe()}" for pin in [pin] if pin),
+            )
+        return planner.manual_fix(f"akfix cannot write {needs} in {kind.name}", "Set it by hand.")
+    if kind is K.AZURE_NATIVE_KIND and fix.add_block and (not package_versions.known or package_versions.low < (3, 0, 0)):
+        fix = _with_plugin(cluster, fix, settings, package_versions)
+    return _in_python_terms(kind, fix)
+
+
+def _in_python_terms(kind: K.Kind, fix: Fix) -> Fix:
+    """Say it the way the program does: its keywords (network_dataplane, not networkDataplane),
+    and how to pin a bridged provider version (akfix knows few package -> azurerm points exactly)."""
+    advice = f"pass --azurerm-version with the azurerm version your {kind.package} release bundles"
+
+    def python(text: str | None) -> str | None:
+        if text is None:
+            return None
+        text = text.replace("pin the azurerm version (commit .terraform.lock.hcl or pass --azurerm-version)", advice)
+        text = text.replace("commit .terraform.lock.hcl or pass --azurerm-version", advice)
+        return text.replace("Commit .terraform.lock.hcl or pass --azurerm-version", advice[0].upper() + advice[1:])
+
+    fix = replace(fix, hint=python(fix.hint), reasons=tuple(python(r) for r in fix.reasons))
+    summary = fix.summary
+    if ": set " in summary and " (" in summary.split(": set ", 1)[1]:
+        head, rest = summary.split(": set ", 1)
+        sets = ", ".join(f'{kind.fields.get(c.attribute, c.attribute)} = "{c.value}"' for c in fix.changes)
+        summary = f"{head}: set {sets}{rest[rest.index(' ('):]}"
+    return replace(fix, summary=summary)
+
+
+def _with_plugin(cluster: Cluster, fix: Fix, settings, package_versions: VersionRange) -> Fix:
+    """azure-native < 3.0 sends network_plugin = kubenet when a new network_profile leaves it out,
+    which AKS would take as a plugin change: write the live plugin, or leave it to a person."""
+    network = settings.assume_network
+    if network is None:
+        known = "pulumi-azure-native < 3.0" if package_versions.known else "pulumi-azure-native (version unknown, maybe < 3.0)"
+        return planner.manual_fix(
+            "a new network_profile needs the live network plugin",
+            f"{known} fills in network_plugin = kubenet when network_profile leaves it out. Check the live plugin with "
+            "`az aks show --query networkProfile`, then re-run with --assume-network azure|azure-overlay|kubenet.",
+        )
+    plugin = "azure" if network.startswith("azure") else network
+    if plugin == "kubenet" and fix.engine in ("cilium", "azure"):
+        return planner.manual_fix(f"kubenet cannot run {fix.engine}", "Use --engine calico, or migrate the plugin first.")
+    extra = [Change("networkPlugin", plugin)] + ([Change("networkPluginMode", "overlay")] if network == "azure-overlay" else [])
+    return replace(fix, changes=tuple(extra) + fix.changes,
+                   reasons=fix.reasons + ("network_plugin is written too: azure-native < 3.0 would otherwise send kubenet.",))
+
+
+def _edit(files, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
+    from fixer.formats.python.transform import Write, rewrite
+
+    by_file: dict[str, list[Planned]] = {}
+    for item in writable:
+        by_file.setdefault(item.cluster.file, []).append(item)
+    changes, failed, lines = [], set(), {}
+    for relpath, items in sorted(by_file.items()):
+        text, parsed, found = files[relpath]
+        plans = [(i.cluster.anchor, [Write(i.cluster.anchor.kind.field(c.attribute), c.value) for c in i.fix.changes]) for i in items]
+        code, refused = rewrite(parsed, plans)
+        for item in items:
+            if item.cluster.anchor.index in refused:
+                problems.append(Problem(relpath, item.cluster.line, f"not edited: {refused[item.cluster.anchor.index]}"))
+                failed.add(item.key)
+        done = [i for i in items if i.cluster.anchor.index not in refused]
+        if not done:
+            continue
+        after = text.bom + code.encode("utf-8")
+        why = _verify(text, after, relpath, done, files) if verify else None
+        if why:
+            problems.append(Problem(relpath, 1, f"not written, verification failed: {why}"))
+            failed.update(i.key for i in done)
+            continue
+        lines.update(_edit_lines(text.body, code.encode("utf-8"), done))
+        changes.append(FileChange(listing.root / relpath, relpath, text.data, after, done[0].cluster.format))
+    return changes, failed, lines
+
+
+def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], files) -> str | None:
+    from fixer.formats.python import locate
+
+    try:
+        new = load_text(after)
+        ast.parse(new.body.decode("utf-8"), filename=relpath)
+    except (UnreadableText, SyntaxError, ValueError) as exc:
+        return f"the result does not parse ({exc})"
+    if new.bom != before.bom or not newline_consistent(before.data, after, before.newline):
+        return "newline style or byte-order mark would change"
+    reparsed = locate.parse(relpath, new.body)
+    again = locate.find(reparsed).clusters
+    if len(again) != len(files[relpath][2].clusters):
+        return "the number of clusters in the file would change"
+    for item in done:
+        kind, call, _ = again[item.cluster.anchor.index]
+        cluster = locate.cluster_of(reparsed, kind, call, item.cluster.anchor.index, item.cluster.address,
+                                    fills_kubenet=item.cluster.anchor.fills_kubenet,
+                                    api=item.cluster.api_version)
+        site = cluster.anchor.site
+        for change in item.fix.changes:
+            entry = site.entries.get(kind.field(change.attribute))
+            if entry is None or (entry[1].value.literal or "").lower() != change.value.lower():
+                return f"{cluster.address}: {kind.field(change.attribute)} does not read back as {change.value!r}"
+        cluster = replace(cluster, windows_pools=item.cluster.windows_pools, live=item.cluster.live)
+        second = planner.plan(cluster, item.context)
+        if second is not None and second.changes:
+            return f"not idempotent: a second run would change {cluster.address} again"
+    return None
+
+
+def _edit_lines(old: bytes, new: bytes, done: list[Planned]) -> dict:
+    """(file, line) of each changed or inserted line of the old file, per cluster: lines inside a
+    cluster's call belong to it; lines outside (imports, assignments) to every cluster edited."""
+    changed = set()
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            changed.update(range(i1 + 1, max(i2, i1 + 1) + 1) if tag != "insert" else [i1])
+    out = {}
+    spans = {i.key: _span(i) for i in done}
+    for item in done:
+        low, high = spans[item.key]
+        own = [n for n in changed if low <= n <= high]
+        outside = [n for n in changed if not any(a <= n <= b for a, b in spans.values())]
+        out[item.key] = tuple((item.cluster.file, n) for n in sorted(set(own + outside)))
+    return out
+
+
+def _span(item: Planned) -> tuple[int, int]:
+    from libcst.metadata import PositionProvider
+
+    anchor = item.cluster.anchor
+    position = anchor.parsed.reader.metadata(PositionProvider, anchor.call)
+    return (position.start.line, position.end.line) if position else (item.cluster.line, item.cluster.line)
+
