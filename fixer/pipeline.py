@@ -124,7 +124,7 @@ def run(root: Path, options: Options, *, verify: bool) -> RunResult:
         lines.update(put_lines)
     from fixer.formats.python import adapter as python
 
-    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement)
+    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement, held)
     put_planned.extend(found)
     changes.extend(py_changes)
     problems.extend(py_problems)

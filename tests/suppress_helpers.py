@@ -59,6 +59,24 @@ def bicep_cluster(name: str, policy: str | None = None, *, header: str = "", pro
 '''
 
 
+PULUMI_PRELUDE = "from pulumi_azure_native.containerservice import ContainerServiceNetworkProfileArgs, ManagedCluster\n\n"
+PULUMI_REQUIREMENTS = "pulumi>=3.0.0,<4.0.0\npulumi-azure-native==3.5.1\n"
+
+
+def python_cluster(name: str, policy: str | None = None, *, header: str = "", profile: str = "", value: str = "") -> str:
+    """A Pulumi azure-native cluster (needs PULUMI_PRELUDE above it in the file)."""
+    policy_line = f'        network_policy="{policy}",{value}\n' if policy is not None else ""
+    return f'''{name} = ManagedCluster({header}
+    "{name}",
+    resource_group_name="rg",
+    network_profile=ContainerServiceNetworkProfileArgs({profile}
+        network_plugin="azure",
+        network_plugin_mode="overlay",
+{policy_line}    ),
+)
+'''
+
+
 def arm_template(*names: str) -> str:
     resources = [{
         "type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-05-01", "name": name,

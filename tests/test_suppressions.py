@@ -11,7 +11,8 @@ import pytest
 from fixer import cli_config
 from fixer.suppress.comments import comments
 from fixer.suppress.inline import parse_directive
-from suppress_helpers import LOCK, arm_template, bicep_cluster, findings, make_repo, run, suppressed, tf_cluster
+from suppress_helpers import (LOCK, PULUMI_PRELUDE, PULUMI_REQUIREMENTS, arm_template, bicep_cluster, findings, make_repo,
+                              python_cluster, run, suppressed, tf_cluster)
 
 REASON = "legacy cluster, retired with the old VNet"
 
@@ -32,19 +33,32 @@ def scan(capsys, repo, *flags):
 
 # ---- where a comment may sit, in each format ----
 
-# format -> (cluster builder, file, address prefix); place: the builder's keyword for where the comment goes
-FORMATS = {"terraform": (tf_cluster, "main.tf", "azurerm_kubernetes_cluster."), "bicep": (bicep_cluster, "main.bicep", "resource ")}
+# format -> (cluster builder, file, address prefix, text before the clusters); place: the builder's keyword
+# for where the comment goes
+FORMATS = {
+    "terraform": (tf_cluster, "main.tf", "azurerm_kubernetes_cluster.", ""),
+    "bicep": (bicep_cluster, "main.bicep", "resource ", ""),
+    "python": (python_cluster, "__main__.py", "ManagedCluster.", PULUMI_PRELUDE),
+}
+
+
+def two_clusters(tmp_path, fmt: str, **comment):
+    """A repository with cluster `kept` (policy "") and, after it, `quiet` (policy none) carrying `comment`."""
+    build, name, _, prelude = FORMATS[fmt]
+    text = prelude + build("kept", "") + "\n" + build("quiet", "none", **comment)
+    return make_repo(tmp_path / "repo", {name: text, ".terraform.lock.hcl": LOCK, "requirements.txt": PULUMI_REQUIREMENTS})
 
 
 @pytest.mark.parametrize("fmt, marker, place", [
     ("terraform", "#", "header"), ("terraform", "//", "header"), ("terraform", "/* */", "header"),
     ("terraform", "#", "profile"), ("terraform", "#", "value"),
     ("bicep", "//", "header"), ("bicep", "/* */", "header"), ("bicep", "//", "profile"), ("bicep", "//", "value"),
+    ("python", "#", "header"), ("python", "#", "profile"), ("python", "#", "value"),
 ])
 def test_comment_places_suppress(tmp_path, capsys, fmt, marker, place):
-    build, name, prefix = FORMATS[fmt]
+    _, name, prefix, _ = FORMATS[fmt]
     comment = f" /* akfix:ignore {REASON} */" if marker == "/* */" else f" {marker} akfix:ignore {REASON}"
-    repo = make_repo(tmp_path / "repo", {name: build("kept", "") + "\n" + build("quiet", "none", **{place: comment}), ".terraform.lock.hcl": LOCK})
+    repo = two_clusters(tmp_path, fmt, **{place: comment})
     code, document, _ = scan(capsys, repo)
     assert findings(document) == [prefix + "kept"]
     assert suppressed(document) == [prefix + "quiet"]
@@ -224,13 +238,25 @@ def test_apply_fixes_one_cluster_and_leaves_the_suppressed_one_in_the_same_file(
     assert code == 0  # the fixed one is fixed, the suppressed one does not count
 
 
-def test_apply_bicep_leaves_the_suppressed_cluster(tmp_path, capsys):
-    quiet = bicep_cluster("quiet", "none", header=f" // akfix:ignore {REASON}")
-    repo = make_repo(tmp_path / "repo", {"main.bicep": bicep_cluster("fixed", "none") + "\n" + quiet})
+@pytest.mark.parametrize("fmt, marker, fixed", [("bicep", "//", "networkPolicy: 'cilium'"), ("python", "#", 'network_policy="cilium"')])
+def test_apply_leaves_the_suppressed_cluster_of_a_put_or_python_file(tmp_path, capsys, fmt, marker, fixed):
+    build, name, _, _ = FORMATS[fmt]
+    quiet = build("quiet", "none", header=f" {marker} akfix:ignore {REASON}")
+    repo = two_clusters(tmp_path, fmt, header=f" {marker} akfix:ignore {REASON}")
     code, _, err = run(capsys, "apply", repo, "--no-bases")
-    text = (repo / "main.bicep").read_text()
-    assert text.endswith(quiet) and "networkPolicy: 'cilium'" in text.split(quiet)[0]
+    text = (repo / name).read_text()
+    assert text.endswith(quiet) and fixed in text[:-len(quiet)]
     assert "1 suppressed (1 inline)" in err and code == 0
+
+
+def test_marker_inside_a_python_string_does_not_suppress(tmp_path, capsys):
+    # the resource name, on the header line: a `#` inside a string is not a comment
+    text = PULUMI_PRELUDE + python_cluster("s", "none").replace('s = ManagedCluster(\n    "s",', f's = ManagedCluster("s # akfix:ignore {REASON}",')
+    assert f'ManagedCluster("s # akfix:ignore {REASON}",' in text
+    repo = make_repo(tmp_path / "repo", {"__main__.py": text, "requirements.txt": PULUMI_REQUIREMENTS})
+    code, document, _ = scan(capsys, repo)
+    assert findings(document) == [f"ManagedCluster.s # akfix:ignore {REASON}"]  # the address is the resource name
+    assert suppressed(document) == []
 
 
 def test_apply_dry_run_diff_has_no_suppressed_edit(tmp_path, capsys):

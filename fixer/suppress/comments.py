@@ -2,8 +2,9 @@
 
 "akfix:ignore" inside a string, a heredoc or a multi-line string is data, not a directive. Each
 format is read by a tokenizer that already knows its strings: tree-sitter for HCL, akfix's own
-Bicep tokenizer (whatever lies between its tokens is whitespace or comments), and a small YAML
-scanner (quoted and block scalars). JSON has no comments: JSON files use the ignore list.
+Bicep tokenizer (whatever lies between its tokens is whitespace or comments), Python's own
+`tokenize` (Pulumi, CDKTF), and a small YAML scanner (quoted and block scalars). JSON has no
+comments: JSON files use the ignore list.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ MARKER = b"akfix:ignore"
 HCL_SUFFIXES = (".tf", ".tfvars", ".hcl")
 BICEP_SUFFIXES = (".bicep", ".bicepparam")
 YAML_SUFFIXES = (".yaml", ".yml")
+PYTHON_SUFFIXES = (".py",)
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,15 @@ def comments(data: bytes, relpath: str) -> list[Comment] | None:
         reader = _bicep
     elif relpath.endswith(YAML_SUFFIXES):
         reader = _yaml
+    elif relpath.endswith(PYTHON_SUFFIXES):
+        reader = _python
     else:
         return None
     if MARKER not in data:
         return []
     try:
         return reader(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, SyntaxError):  # SyntaxError: tokenize on a bad dedent
         return None
 
 
@@ -86,6 +90,30 @@ def _gap_comments(data: bytes, start: int, end: int) -> list[Comment]:
         out.append(Comment(i, stop))
         i = stop
     return out
+
+
+def python_tokens(data: bytes) -> list:
+    """Python's tokens; a file tokenize rejects gives ValueError (nothing in it suppresses)."""
+    import io
+    import tokenize
+
+    try:
+        return list(tokenize.generate_tokens(io.StringIO(data.decode("utf-8")).readline))
+    except tokenize.TokenError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def byte_offset(lines: list[bytes], row: int, column: int) -> int:
+    """tokenize counts columns in characters; edits and comments here are byte offsets."""
+    return sum(len(line) for line in lines[:row - 1]) + len(lines[row - 1].decode("utf-8")[:column].encode("utf-8"))
+
+
+def _python(data: bytes) -> list[Comment]:
+    import tokenize
+
+    lines = data.splitlines(keepends=True)
+    return [Comment(byte_offset(lines, *t.start), byte_offset(lines, *t.end))
+            for t in python_tokens(data) if t.type == tokenize.COMMENT]
 
 
 _BLOCK_SCALAR = re.compile(r"(?:^|[:\-?]\s+|^\s*)(?:![^\s]*\s+)?(?:&[^\s]+\s+)?[|>][0-9+-]*\s*(?:#.*)?$")

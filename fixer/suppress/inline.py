@@ -111,6 +111,8 @@ def profile_lines(data: bytes, relpath: str, headers: tuple[int, ...]) -> dict[i
             return _hcl_profile_lines(data, headers)
         if relpath.endswith(".bicep"):
             return _bicep_profile_lines(data, headers)
+        if relpath.endswith(".py"):
+            return _python_profile_lines(data, headers)
     except (ValueError, UnicodeDecodeError):
         return {}
     return {}
@@ -163,3 +165,26 @@ def _offset_of_line(data: bytes, line: int) -> int:
         if offset == 0:
             return len(data)
     return offset
+
+
+def _python_profile_lines(data: bytes, headers: tuple[int, ...]) -> dict[int, int]:
+    """`network_profile=...` (or a `"network_profile": ...` dict key) inside the call that starts on
+    the header line (`aks = ManagedCluster(`)."""
+    import tokenize
+
+    from fixer.suppress.comments import python_tokens
+
+    tokens = [t for t in python_tokens(data) if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)]
+    found = {}
+    for header in headers:
+        start = next((i for i, t in enumerate(tokens) if t.start[0] >= header and t.string == "("), None)
+        depth = 0
+        for i in range(start if start is not None else len(tokens), len(tokens) - 1):
+            depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(tokens[i].string, 0) if tokens[i].type == tokenize.OP else 0
+            if depth == 0:
+                break
+            name = tokens[i].string.strip("'\"") if tokens[i].type in (tokenize.NAME, tokenize.STRING) else None
+            if name in _PROFILE_NAMES and tokens[i + 1].string in ("=", ":"):
+                found[header] = tokens[i].start[0]
+                break
+    return found
