@@ -25,6 +25,7 @@ _FROM_CONFIG = {
     "assume_network": "assume_network",
     "azurerm_version": "azurerm_version",
     "baseline": "baseline",
+    "allowed_engines": "allowed_engines",  # `akfix check --allowed-engines` (issue 8, part A)
 }
 
 

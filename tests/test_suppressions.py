@@ -276,3 +276,20 @@ def test_a_fully_suppressed_run_does_not_claim_it_found_nothing(tmp_path, capsys
     repo = tf_repo(tmp_path, tf_cluster("a", "none", header=f" # akfix:ignore {REASON}"))
     code, out, _ = run(capsys, "scan", repo, "-q")
     assert out.splitlines()[0] == "No AKS clusters besides 1 suppressed." and code == 0
+
+
+def test_the_filter_is_pure_and_takes_the_gates_notion_of_a_finding(tmp_path):
+    """What `akfix check` plugs in: a compliant cluster on an engine the gate does not allow is a
+    finding there, so a comment may cover it when the caller says so."""
+    from fixer.pipeline import Options, run as pipeline_run
+    from fixer.suppress import Rules, filter_results
+    from fixer.suppress.screen import inline_files
+
+    repo = tf_repo(tmp_path, tf_cluster("calico", "calico", header=f" # akfix:ignore[compliant] {REASON}"))
+    results = [("", pipeline_run(repo, Options(), verify=False))]
+    rules = Rules(date(2030, 1, 1))
+    assert filter_results(results, rules, inline_files(results)).suppressed == ()  # compliant: nothing to suppress
+    gate = lambda report: report.policy != "cilium"  # noqa: E731 - a gate allowing only cilium
+    screened = filter_results(results, rules, inline_files(results, gate), gate)
+    assert [s.report.cluster.address for s in screened.suppressed] == ["azurerm_kubernetes_cluster.calico"]
+    assert screened.results[0][1].clusters == () and results[0][1].clusters != ()  # new values; the input is untouched

@@ -15,7 +15,7 @@ from fixer.model import Problem, Status
 from fixer.suppress import baseline
 from fixer.suppress.render import add_to_json, print_warnings, summary_text
 from fixer.suppress.rules import Rules
-from fixer.suppress.screen import Holder, Screened, screen
+from fixer.suppress.screen import Holder, Screened, is_finding, screen
 
 __all__ = ["add_to_json", "create_baseline", "print_summary", "print_warnings", "screen_run", "table", "with_rules"]
 
@@ -33,8 +33,9 @@ def with_rules(args, options):
     return replace(options, skip=getattr(args, "skip", None), hold=Holder(rules) if rules.enabled else None)
 
 
-def screen_run(args, results) -> Screened:
-    return screen(results, _rules(args))
+def screen_run(args, results, findable=is_finding) -> Screened:
+    """`results`: [(prefix, RunResult)]; `findable`: see screen.filter_results."""
+    return screen(results, _rules(args), findable)
 
 
 def table(reports, screened: Screened, **options) -> str:

@@ -106,15 +106,17 @@ def is_finding(report) -> bool:
     return report.status is not Status.COMPLIANT or bool(report.fix is not None and report.fix.changes)
 
 
-def filter_results(results, rules: Rules, inline: Inline) -> Screened:
-    """The pure step: `results` is [(prefix, RunResult)] as commands._run_all returns it."""
+def filter_results(results, rules: Rules, inline: Inline, findable=is_finding) -> Screened:
+    """The pure step: `results` is [(prefix, RunResult)] as commands._run_all returns it.
+    `findable(report)`: which clusters a suppression may cover (a gate with allowed engines also
+    counts compliant clusters on another engine)."""
     if not rules.enabled or not results:
         return Screened(tuple(results))
     out, suppressed, used = [], [], set()
     for prefix, result in results:
         kept, problems = [], list(result.problems)
         for report in result.clusters:
-            decision = decide(result.root, report.cluster, report.status.value, rules, inline) if is_finding(report) else Decision()
+            decision = decide(result.root, report.cluster, report.status.value, rules, inline) if findable(report) else Decision()
             problems.extend(p for p in decision.problems if p not in problems)
             if decision.suppression is None:
                 kept.append(report)
@@ -132,12 +134,12 @@ def filter_results(results, rules: Rules, inline: Inline) -> Screened:
     return Screened(tuple(out), tuple(suppressed), tuple(unused))
 
 
-def inline_files(results) -> dict[Path, InlineFile]:
+def inline_files(results, findable=is_finding) -> dict[Path, InlineFile]:
     """Read the comments of every file a finding's suppression could sit in (I/O)."""
     headers: dict[tuple[Path, str], set[int]] = {}
     for _, result in results:
         for report in result.clusters:
-            if is_finding(report):
+            if findable(report):
                 headers.setdefault((result.root, report.cluster.file), set()).add(report.cluster.line)
                 if value_file(report.cluster):
                     headers.setdefault((result.root, value_file(report.cluster)), set())
@@ -149,11 +151,11 @@ def _read(root: Path, relpath: str, headers: tuple[int, ...]) -> InlineFile:
     return read_inline(data, relpath, headers) if data else NOTHING
 
 
-def screen(results, rules: Rules) -> Screened:
+def screen(results, rules: Rules, findable=is_finding) -> Screened:
     """Read the comments, then filter: what commands call between the pipeline and rendering."""
     if not rules.enabled:
         return Screened(tuple(results))
-    return filter_results(results, rules, inline_files(results))
+    return filter_results(results, rules, inline_files(results, findable), findable)
 
 
 class Holder:
