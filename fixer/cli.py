@@ -15,6 +15,7 @@ from pathlib import Path
 from fixer import __version__
 from fixer.bot_command import add_bot_parser, run_bot_command
 from fixer.cli_branch import add_branch_options, branch_options
+from fixer.cli_config import add_baseline_options, add_config_options, add_suppression_options, settle
 from fixer.model import ENGINES
 from fixer.plan import ASSUMABLE_NETWORKS
 
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     common = _Parser(add_help=False)
-    common.add_argument("--engine", choices=ENGINES, default="cilium", help="the engine to move clusters to (default: cilium)")
+    common.add_argument("--engine", choices=ENGINES, help="the engine to move clusters to (default: cilium)")
     common.add_argument(
         "--assume-network",
         choices=ASSUMABLE_NETWORKS,
@@ -50,11 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
     common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors (and no progress bar)")
     _color_option(common)
+    add_suppression_options(common)
+    add_config_options(common)
 
     scan = commands.add_parser("scan", parents=[common], help="report clusters, their status and the fix akfix would make")
     _paths(scan)
     _report_options(scan)
     scan.add_argument("--allow-replacement", action="store_true", help=argparse.SUPPRESS)
+    add_baseline_options(scan)
 
     check = commands.add_parser("check", parents=[common], help="the CI gate: exit 1 when a cluster runs no allowed engine, 2 on unreadable input")
     _paths(check)
@@ -62,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"engines that count as compliant (default: any of {', '.join(ENGINES)}); the --engine value is always allowed")
     _report_options(check)
     check.add_argument("--allow-replacement", action="store_true", help="SARIF fixes include replacements (as apply would write them)")
+    add_baseline_options(check)
 
     explain = commands.add_parser("explain", parents=[common], help="why a cluster got its status and fix, with the facts behind them")
     explain.add_argument("target", metavar="ADDRESS|FILE:LINE", help="e.g. azurerm_kubernetes_cluster.main or infra/aks.tf:12")
@@ -81,11 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bases = commands.add_parser("bases", help="only generate the per-namespace default-deny + DNS-allow Kustomize bases")
     bases.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="repository roots (default: .)")
-    bases.add_argument("--engine", choices=ENGINES, default="cilium", help="the engine the policies will run on (LocalDNS form)")
+    bases.add_argument("--engine", choices=ENGINES, help="the engine the policies will run on (LocalDNS form)")
     bases.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
     bases.add_argument("--format", choices=("text", "json"), default="text")
     bases.add_argument("--quiet", "-q", action="store_true")
     _color_option(bases)
+    add_config_options(bases)
     _bases_options(bases)
     add_bot_parser(commands, _Parser, _bases_options)
     return parser
@@ -121,7 +127,7 @@ def _engine_list(text: str) -> tuple[str, ...]:
 def _bases_options(parser: argparse.ArgumentParser) -> None:
     from fixer.kustomize import DEFAULT_BASES_DIR
 
-    parser.add_argument("--bases-dir", default=DEFAULT_BASES_DIR, metavar="DIR",
+    parser.add_argument("--bases-dir", metavar="DIR",
                         help=f"where the bases go, inside the repository (default: {DEFAULT_BASES_DIR})")
     parser.add_argument("--namespace", action="append", default=[], metavar="NS", help="a namespace to cover besides the ones found (repeatable)")
     parser.add_argument("--exclude-namespace", action="append", default=[], metavar="NS", help="treat as a system namespace: no policies (repeatable)")
@@ -133,15 +139,16 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "bot":
-        return run_bot_command(args)
     if args.command == "explain":
         args.paths = [args.path] if args.path else []
     try:
-        options = _options(args)
+        settle(args)  # options not given: from the configuration file, then akfix's defaults
+        options = None if args.command == "bot" else _options(args)
     except ValueError as exc:
         print(f"akfix: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if args.command == "bot":
+        return run_bot_command(args)
     from fixer.commands import run_apply, run_bases, run_check, run_explain, run_scan
 
     try:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
 
 from fixer import report
 from fixer.deliver import write_changes
-from fixer.findings import Assessment, Root, allowed_engines, assess
+from fixer.findings import Assessment, Root, allowed_engines, assess, cluster_finding
 from fixer.model import Problem
 from fixer.pipeline import Options, RunResult, run
 from fixer.style import PLAIN, style_for
+from fixer.suppress import command as suppression
 
 EXIT_OK, EXIT_REMAINING, EXIT_ERROR = 0, 1, 2
 
@@ -26,6 +28,8 @@ def _roots(paths: list[Path]) -> list[tuple[str, Path]]:
 
 def _run_all(args, options: Options, verify: bool) -> list[Root]:
     from fixer.progress import for_terminal
+
+    options = suppression.with_rules(args, options)  # skip globs; suppressed clusters' fixes held back
 
     progress = for_terminal(getattr(args, "quiet", False), style_for(args, sys.stderr).enabled)
     try:
@@ -53,12 +57,23 @@ def _run_one(prefix: str, path: Path, options: Options, verify: bool, progress) 
 
 
 def gather(args, options: Options) -> Assessment:
-    """Run every PATH and judge its clusters: the one place where findings are made. A filter
-    (suppressions, a baseline) slots in here, between assess() and the renderers: it takes the
-    Assessment and returns one whose set-aside findings moved to `suppressed`; exit codes and every
-    renderer (text, JSON, SARIF, JUnit) then follow the filtered value."""
-    roots = _run_all(args, options, verify=False)
-    return assess(options.engine, allowed_engines(options.engine, getattr(args, "allowed_engines", None)), roots)
+    """Run every PATH and judge its clusters: the one place where findings are made. Suppressions
+    and the baseline are applied here, between the pipeline and assess(): a suppressed cluster
+    leaves the results and its finding moves to `suppressed`; exit codes and every renderer (text,
+    JSON, SARIF, JUnit) then follow the filtered value."""
+    allowed = allowed_engines(options.engine, getattr(args, "allowed_engines", None))
+    roots, screened = _screen(args, _run_all(args, options, verify=False),
+                              findable=lambda report: cluster_finding("", report, allowed) is not None)
+    assessment = assess(options.engine, allowed, roots)
+    aside = tuple(replace(finding, suppression=item.suppression) for item in screened.suppressed
+                  if (finding := cluster_finding(item.prefix, item.report, allowed)) is not None)
+    return replace(assessment, suppressed=aside, screened=screened)
+
+
+def _screen(args, roots: list[Root], findable=None):
+    """(roots without their suppressed clusters, the Screened record of what was set aside)."""
+    screened = suppression.screen_run(args, [(root.prefix, root.result) for root in roots], **({"findable": findable} if findable else {}))
+    return [replace(root, result=result) for root, (_, result) in zip(roots, screened.results)], screened
 
 
 def _flatten(results: list[Root]):
@@ -94,15 +109,26 @@ def run_check(args, options: Options) -> int:
     return _report(args, gather(args, options))
 
 
+def _create_baseline(args, assessment: Assessment) -> int:
+    """--create-baseline: record today's findings instead of reporting them."""
+    problems = assessment.problems + suppression.create_baseline(args.create_baseline, assessment.screened)
+    _print_problems(problems)
+    return _exit_code(problems, remaining=False)
+
+
 def _report(args, assessment: Assessment) -> int:
     """Render the format asked for on stdout and every --output file; the exit code."""
     from fixer.outputs import write_output
 
+    if getattr(args, "create_baseline", None) is not None:
+        return _create_baseline(args, assessment)
     sys.stdout.write(_render(args.format, assessment, args, style_for(args, sys.stdout)))
     sys.stdout.flush()
     failed = [reason for output in args.output if (reason := write_output(output, _render(output.format, assessment, args, PLAIN)))]
     if not (args.command == "check" and args.format == "text"):  # check's text lists them with the findings
         _print_problems(assessment.problems)
+    if assessment.screened is not None:
+        suppression.print_warnings(assessment.screened)
     for reason in failed:
         print(f"akfix: error: {reason}", file=sys.stderr)
     return EXIT_ERROR if failed else assessment.exit_code
@@ -124,23 +150,29 @@ def _render(fmt: str, assessment: Assessment, args, style) -> str:
         document = report.json_document(assessment.engine, assessment.clusters, assessment.problems, not_inspected=unknown, written=False)
         index = {id(r): i for i, (_, r) in enumerate(assessment.clusters)}
         document["findings"] = [f.to_json(index.get(id(f.report))) for f in assessment.findings]
-        if assessment.suppressed:
-            document["suppressed"] = [f.to_json(index.get(id(f.report))) for f in assessment.suppressed]
         if args.command == "check":
             document["allowed_engines"] = list(assessment.allowed)
             document["passed"] = not assessment.findings
+        if assessment.screened is not None:  # suppressed clusters with reason, expiry and source; warnings
+            return suppression.add_to_json(json.dumps(document), assessment.screened) + "\n"
+        if assessment.suppressed:
+            document["suppressed"] = [f.to_json(index.get(id(f.report))) for f in assessment.suppressed]
         return json.dumps(document, indent=2) + "\n"
     parts = []
     if args.command == "check":
         from fixer.gate import check_text
 
         parts.append(check_text(assessment, style))
+    elif assessment.screened is not None:
+        parts.append(suppression.table(assessment.clusters, assessment.screened, verbose=not args.quiet, style=style))
     else:
         parts.append(report.table(assessment.clusters, verbose=not args.quiet, style=style))
     if unknown:
         parts.append(report.not_inspected_text(unknown))
     if args.command != "check" and not args.quiet:
         parts += ["", report.summary([r for _, r in assessment.clusters], len(assessment.problems), None, False, style=style)]
+        if assessment.screened is not None and (told := suppression.summary_text(assessment.screened, verbose=True)):
+            parts.append(told)
     return "\n".join(parts) + "\n"
 
 
@@ -186,7 +218,7 @@ def _plan_bases(root: Path, args, listing=None):
     from fixer.discover import list_files
     from fixer.kustomize import plan_bases
 
-    return plan_bases(listing or list_files(root), _bases_options(args))
+    return plan_bases(listing or list_files(root, getattr(args, "skip", None)), _bases_options(args))
 
 
 def _deliver(prefix_changes, dry_run: bool, problems, together=()) -> str:
@@ -261,7 +293,7 @@ def _locked(args, work) -> int:
 
 
 def _apply(args, options: Options) -> int:
-    results = _run_all(args, options, verify=True)
+    results, screened = _screen(args, _run_all(args, options, verify=True))
     reports, problems, changes = _flatten(results)
     bases = []
     if not args.no_bases:
@@ -289,14 +321,15 @@ def _apply(args, options: Options) -> int:
             document["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
         if delivery:
             document["delivery"] = delivery.to_json()
-        print(json.dumps(document, indent=2))
+        print(suppression.add_to_json(json.dumps(document, indent=2), screened))
     elif not args.quiet:
         committed = delivery.branch if delivery and delivery.status in ("created", "updated", "unchanged") else None
-        print(report.table(reports, dry_run=args.dry_run, branch=committed, style=style), file=info)
+        print(suppression.table(reports, screened, dry_run=args.dry_run, branch=committed, style=style), file=info)
         if _not_inspected(results):
             print(report.not_inspected_text(_not_inspected(results)), file=info)
         print(file=info)
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement, committed, style=style), file=info)
+        suppression.print_summary(screened, verbose=True, file=info)
         for prefix, planned in bases:
             print(report.bases_text(prefix, planned, args.bases_dir, args.dry_run, committed), file=info)
         if delivery:
@@ -305,6 +338,7 @@ def _apply(args, options: Options) -> int:
             for prefix, change in changes:
                 print(f"wrote {report.display_path(prefix, change.relpath)}", file=info)
     _print_problems(problems)
+    suppression.print_warnings(screened)
     remaining = any(r.remains for _, r in reports) or (args.dry_run and bool(changes))
     return _exit_code(problems, remaining)
 

@@ -51,11 +51,12 @@ class Listing:
         return self.by_folder.get(relpath.rpartition("/")[0], ())
 
 
-def list_files(root: Path) -> Listing:
+def list_files(root: Path, skip=None) -> Listing:
+    """`skip` (globs.Globs, from the configuration): files never listed, so no stage reads them."""
     root = root.resolve()
     listed = _git_files(root)
     if listed is not None:
-        return Listing(root, tuple(sorted(listed)), True)
+        return Listing(root, tuple(sorted(_kept(root, listed, skip))), True)
     found: list[str] = []
     pending = [(str(root), "")]
     while pending:  # scandir directly: os.walk's relpath per folder costs more than the walk itself
@@ -76,7 +77,13 @@ def list_files(root: Path) -> Listing:
                 continue  # like os.walk: a link to a folder is neither entered nor a file
             else:
                 found.append(prefix + entry.name)
-    return Listing(root, tuple(sorted(found)), False)
+    return Listing(root, tuple(sorted(_kept(root, found, skip))), False)
+
+
+def _kept(root: Path, relpaths: list[str], skip) -> list[str]:
+    if not skip:
+        return relpaths
+    return [relpath for relpath in relpaths if not skip.matches(root / relpath)]
 
 
 def _git_files(root: Path) -> list[str] | None:

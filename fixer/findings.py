@@ -123,6 +123,7 @@ class Finding:
     message: str  # one line: why this is a finding
     report: ClusterReport | None = None  # the cluster, or None for an input error
     problem: Problem | None = None
+    suppression: object = None  # why a filter set it aside (fixer.suppress.rules.Suppression), if it did
 
     @property
     def fingerprint(self) -> str:
@@ -165,6 +166,7 @@ class Assessment:
     roots: tuple[Root, ...]
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...] = ()  # findings a filter (suppressions, baseline) set aside
+    screened: object = None  # the filter's record (fixer.suppress.screen.Screened): sources, reasons, warnings
 
     @property
     def clusters(self) -> list[tuple[str, ClusterReport]]:

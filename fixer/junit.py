@@ -29,7 +29,10 @@ def to_junit(assessment: Assessment, name: str = "akfix") -> str:
         ET.SubElement(properties, "property", name="engine", value=assessment.engine)
         ET.SubElement(properties, "property", name="allowed-engines", value=",".join(assessment.allowed))
         counts = dict.fromkeys(totals, 0)
-        for report in root.result.clusters:
+        listed = {id(report) for report in root.result.clusters}
+        # A filter may have taken a suppressed cluster out of the results: it is still a test, skipped.
+        aside = [f.report for f in assessment.suppressed if f.prefix == root.prefix and f.report is not None and id(f.report) not in listed]
+        for report in list(root.result.clusters) + aside:
             cluster = report.cluster
             where = display_path(root.prefix, cluster.file)
             view = f" [{display_path(root.prefix, cluster.environment)}]" if cluster.environment else ""
@@ -43,7 +46,8 @@ def to_junit(assessment: Assessment, name: str = "akfix") -> str:
                 counts["failures"] += 1
             elif assessment.suppressed_of(report):
                 skipped = assessment.suppressed_of(report)[0]
-                ET.SubElement(case, "skipped", message=f"suppressed {skipped.kind.value}: {skipped.message}")
+                why = f" ({skipped.suppression.reason})" if getattr(skipped.suppression, "reason", None) else ""
+                ET.SubElement(case, "skipped", message=f"suppressed {skipped.kind.value}: {skipped.message}{why}")
                 counts["skipped"] += 1
         for finding in assessment.findings:
             if finding.kind is Kind.INPUT_ERROR and finding.prefix == root.prefix:

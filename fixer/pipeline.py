@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Callable
 
 from fixer import plan as planner
 from fixer.discover import Listing, list_files, read_candidates
@@ -23,6 +24,10 @@ class Options:
     allow_replacement: bool = False
     azurerm_version: VersionRange | None = None
     plans: tuple[PlanFacts, ...] = ()
+    skip: object = None  # globs.Globs: files discovery never lists (configuration `skip`)
+    # Suppressed clusters (fixer/suppress): planned and reported, but their fixes are never edited,
+    # so the other clusters of the same file are still fixed and verified on their own.
+    hold: Callable[[Path, Cluster], bool] | None = field(default=None, compare=False)
 
 
 class Outcome(str, Enum):
@@ -31,6 +36,7 @@ class Outcome(str, Enum):
     HELD = "held"  # a replacement fix, held back without --allow-replacement
     MANUAL = "manual"  # needs a person
     FAILED = "failed"  # the edit failed verification or could not be made
+    SUPPRESSED = "suppressed"  # a suppression covers it: the fix is not written
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class RunResult:
 def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResult:
     """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here.
     `progress(stage, done, total)`: optional, told how far each stage is (fixer/progress.py)."""
-    listing: Listing = list_files(root)
+    listing: Listing = list_files(root, options.skip)
     from fixer.kustomize.namespaces import TF_MARKER
 
     scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL,
@@ -78,7 +84,8 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
     located, located_problems = terraform.locate_and_plan(listing, candidates, settings, scan.noted, progress=progress)
     problems.extend(located_problems)
 
-    writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement)]
+    held = _held(options, listing.root)
+    writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement) and not held(i.cluster)]
     changes: list[FileChange] = []
     lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}
     failed: set[tuple[str, str, str | None]] = set()
@@ -110,7 +117,8 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
 
     put_planned = []
     for fmt in put_adapter.FORMATS:
-        found, put_changes, put_problems, put_failed, put_lines = put_adapter.run(fmt, listing, settings, verify, options.allow_replacement, progress)
+        found, put_changes, put_problems, put_failed, put_lines = put_adapter.run(fmt, listing, settings, verify, options.allow_replacement,
+                                                                                  progress, held)
         put_planned.extend(found)
         changes.extend(put_changes)
         problems.extend(put_problems)
@@ -118,7 +126,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
         lines.update(put_lines)
     from fixer.formats.python import adapter as python
 
-    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement, progress)
+    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement, progress, held)
     put_planned.extend(found)
     changes.extend(py_changes)
     problems.extend(py_problems)
@@ -134,7 +142,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
                 policy=planner.effective_policy(item.cluster),
                 versions=item.versions,
                 fix=item.fix,
-                outcome=_outcome(item.fix, options.allow_replacement, item.key in failed),
+                outcome=_outcome(item.fix, options.allow_replacement, item.key in failed, held(item.cluster)),
                 edit_lines=lines.get(item.key, ()) if item.fix else (),
             )
         )
@@ -142,11 +150,17 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
     return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown, listing)
 
 
-def _outcome(fix: Fix | None, allow_replacement: bool, failed: bool) -> Outcome:
+def _held(options: Options, root: Path) -> Callable[[Cluster], bool]:
+    return (lambda cluster: options.hold(root, cluster)) if options.hold else (lambda cluster: False)
+
+
+def _outcome(fix: Fix | None, allow_replacement: bool, failed: bool, held: bool = False) -> Outcome:
     if fix is None:
         return Outcome.OK
     if fix.risk is Risk.MANUAL:
         return Outcome.MANUAL
     if not fix.writable(allow_replacement):
         return Outcome.HELD
+    if held:
+        return Outcome.SUPPRESSED
     return Outcome.FAILED if failed else Outcome.FIXED

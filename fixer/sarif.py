@@ -108,7 +108,10 @@ def _result(finding: Finding, files: _Files, fixes: dict, suppressed: bool = Fal
             if value is not None
         }
     if suppressed:
-        result["suppressions"] = [{"kind": "external", "status": "accepted"}]
+        # An akfix:ignore comment is in the source; an ignore entry or the baseline is not.
+        found = finding.suppression
+        kind = "inSource" if getattr(found, "source", None) == "inline" else "external"
+        result["suppressions"] = [{"kind": kind, "status": "accepted", **({"justification": found.reason} if getattr(found, "reason", None) else {})}]
     return result
 
 

@@ -159,3 +159,20 @@ def atomic_write(path: Path, data: bytes, expect_digest: str | None = None) -> N
     except BaseException:
         discard(tmp)
         raise
+
+
+class UnreadableFile(ValueError):
+    """A small file akfix reads whole (configuration, baseline) is absent or unreadable."""
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
+
+
+def read_utf8(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UnreadableFile("no such file", missing=True) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableFile(f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None

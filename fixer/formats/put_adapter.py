@@ -72,8 +72,9 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
     return distinct
 
 
-def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None):
-    """(planned, changes, problems, failed keys, edit lines) for every template of one format."""
+def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
+    """(planned, changes, problems, failed keys, edit lines) for every template of one format.
+    `held(cluster)`: a suppressed cluster, whose fix is not edited."""
     scan = read_candidates(listing, fmt.suffixes, fmt.markers, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
     texts, planned = {}, []
@@ -104,7 +105,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                                           switch_engines=settings.switch_engines)
             planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
     planned = guard_shared_edits(planned)
-    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement)]
+    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
     changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems)
     return planned, changes, problems, failed, lines
 

@@ -30,8 +30,9 @@ SUFFIXES = (".py",)
 _OURS = (b"pulumi_azure", b"cdktf_cdktf_provider_azurerm", b"azurerm")
 
 
-def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None):
-    """(planned, changes, problems, failed keys, edit lines) for every Python program."""
+def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
+    """(planned, changes, problems, failed keys, edit lines) for every Python program.
+    `held(cluster)`: a suppressed cluster, whose fix is not edited."""
     scan = read_candidates(listing, SUFFIXES, K.MARKERS, progress=progress, stage="Python: reading")
     problems: list[Problem] = list(scan.problems)
     worth = [c for c in scan.candidates if _worth_parsing(c.data)]
@@ -76,7 +77,7 @@ def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progr
                                           switch_engines=settings.switch_engines)
             fix = _checked(kind, cluster, planner.plan(cluster, context), package_versions, settings, pins)
             planned.append(Planned(cluster, versions, context, fix))
-    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement)]
+    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
     changes, failed, lines = _edit(files, writable, listing, verify, problems)
     return planned, changes, problems, failed, lines
 
