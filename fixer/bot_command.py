@@ -82,6 +82,9 @@ def run_bot_command(args: argparse.Namespace) -> int:
         left = sum(1 for t in tasks if not state.done(t))
         print(f"akfix: interrupted; {len(tasks) - left} of {len(tasks)} repositories are recorded in {args.state}; "
               "run the same command again to continue", file=sys.stderr)
+        from fixer.interrupts import forget_interrupt
+
+        forget_interrupt()
         return EXIT_INTERRUPTED
     everything = [state.entries[t.key] for t in tasks if t.key in state.entries]
     if args.format == "json":

@@ -138,6 +138,22 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Files are replaced in whole fixes with interrupts held back, so each is old or new.
+        print("akfix: interrupted; every file is either as it was or completely fixed", file=sys.stderr)
+        from fixer.interrupts import forget_interrupt
+
+        forget_interrupt()
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `akfix scan | head`: the reader left; say nothing more (Python would print a traceback).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_REMAINING
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "explain":
         args.paths = [args.path] if args.path else []
@@ -151,24 +167,15 @@ def main(argv: list[str] | None = None) -> int:
         return run_bot_command(args)
     from fixer.commands import run_apply, run_bases, run_check, run_explain, run_scan
 
-    try:
-        if args.command == "bases":
-            return run_bases(args)
-        if args.command == "scan":
-            return run_scan(args, options)
-        if args.command == "check":
-            return run_check(args, options)
-        if args.command == "explain":
-            return run_explain(args, options)
-        return run_apply(args, options)
-    except KeyboardInterrupt:
-        # Files are replaced in whole fixes with interrupts held back, so each is old or new.
-        print("akfix: interrupted; every file is either as it was or completely fixed", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # `akfix scan | head`: the reader left; say nothing more (Python would print a traceback).
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_REMAINING
+    if args.command == "bases":
+        return run_bases(args)
+    if args.command == "scan":
+        return run_scan(args, options)
+    if args.command == "check":
+        return run_check(args, options)
+    if args.command == "explain":
+        return run_explain(args, options)
+    return run_apply(args, options)
 
 
 def _options(args):

@@ -26,3 +26,11 @@ def deferred_interrupts():
             signal.signal(sig, handler)
     if received:
         raise KeyboardInterrupt
+
+
+def forget_interrupt() -> None:
+    """CPython 3.11 remembers a KeyboardInterrupt that escaped code run by exec() of a string
+    (dataclasses build their methods that way while a module is imported) and, at exit, kills the
+    process with SIGINT even though the interrupt was handled: exit -2 instead of 130. Running
+    exec() of a string once more resets that flag."""
+    exec("")  # noqa: S102 - an empty string, on purpose (see above)

@@ -256,3 +256,18 @@ def test_an_unreadable_file_is_named_and_the_rest_done(tmp_path, monkeypatch, ca
     assert apply(repo) == 2
     assert "a/main.tf:1: cannot read: Permission denied" in capsys.readouterr().err
     assert (repo / "b" / "main.tf").read_bytes() == expected(ONE_FILE_FIX, "main.tf")
+
+
+def test_a_handled_interrupt_from_exec_code_still_exits_130(tmp_path):
+    """Ctrl-C that lands while a dataclass is built (exec of a string) is handled by akfix, yet
+    CPython 3.11 run with -m (as `python -m fixer`) would still kill the process with SIGINT at exit
+    (-2); forget_interrupt() stops that."""
+    script = ("import sys\nfrom fixer.interrupts import forget_interrupt\ntry:\n    exec('raise KeyboardInterrupt')\n"
+              "except KeyboardInterrupt:\n    {}\nsys.exit(130)\n")
+    (tmp_path / "quirk.py").write_text(script.format("pass"))
+    (tmp_path / "fixed.py").write_text(script.format("forget_interrupt()"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1])])}
+    quirk = subprocess.run([sys.executable, "-m", "quirk"], capture_output=True, env=env)
+    fixed = subprocess.run([sys.executable, "-m", "fixed"], capture_output=True, env=env)
+    assert fixed.returncode == 130, fixed.stderr
+    assert quirk.returncode in (-signal.SIGINT, 130)  # -2 where the interpreter has the quirk
