@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import pytest
 
 from fixer.cli import main
+from suppress_helpers import LOCK, tf_cluster
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -22,42 +23,13 @@ def examples(tmp_path_factory):
     shutil.copytree(EXAMPLES, target)
     return target
 
-CLUSTER = """resource "azurerm_kubernetes_cluster" "{name}" {{
-  name                = "aks-{name}"
-  location            = "westeurope"
-  resource_group_name = "rg"
-  dns_prefix          = "{name}"
-
-  default_node_pool {{
-    name       = "system"
-    node_count = 2
-    vm_size    = "Standard_D4s_v5"
-  }}
-
-  identity {{
-    type = "SystemAssigned"
-  }}
-
-  network_profile {{
-    network_plugin      = "azure"
-    network_plugin_mode = "overlay"
-{policy}  }}
-}}
-"""
-
-LOCK = '''provider "registry.terraform.io/hashicorp/azurerm" {
-  version     = "4.59.0"
-  constraints = "~> 4.0"
-}
-'''
-
-
 def cluster_tf(name: str, policy: str | None) -> str:
-    """A cluster whose network_policy is `policy` (None: the attribute is absent)."""
-    line = "" if policy is None else f'    network_policy      = "{policy}"\n'
+    """A cluster whose network_policy is `policy` (None: the attribute is absent); cilium comes
+    with its data plane, as a compliant cluster must."""
+    text = tf_cluster(name, policy)
     if policy == "cilium":
-        line += '    network_data_plane  = "cilium"\n'
-    return CLUSTER.format(name=name, policy=line)
+        text = text.replace('"cilium"\n', '"cilium"\n    network_data_plane  = "cilium"\n', 1)
+    return text
 
 
 def make_tree(root: Path, clusters: dict[str, str | None], lock: bool = True) -> Path:
