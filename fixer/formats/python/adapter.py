@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+import os
 import posixpath
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
@@ -30,6 +31,10 @@ SUFFIXES = (".py",)
 _OURS = (b"pulumi_azure", b"cdktf_cdktf_provider_azurerm", b"azurerm")
 
 
+# With this many programs, parsing is spread over forked processes (libcst takes ~10 ms a file).
+POOL_THRESHOLD = 24
+
+
 def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
     """(planned, changes, problems, failed keys, edit lines) for every Python program.
     `held(cluster)`: a suppressed cluster, whose fix is not edited."""
@@ -38,48 +43,111 @@ def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progr
     worth = [c for c in scan.candidates if _worth_parsing(c.data)]
     if not worth:
         return [], [], problems, set(), {}  # libcst is never imported for trees without programs
-    from fixer.formats.python import locate
+    from fixer.formats.python import locate  # noqa: F401  (imported before any fork: workers inherit it)
 
-    files: dict = {}  # relpath -> (TextFile, ParsedFile, Found)
-    for index, candidate in enumerate(worth):
-        if progress is not None:
-            progress("Python: parsing", index + 1, len(worth))
-        try:
-            text = load_text(candidate.data)
-            parsed = locate.parse(candidate.relpath, text.body)
-        except (UnreadableText, locate.PythonSyntaxError) as exc:
-            problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
-            continue
-        found = locate.find(parsed)
-        if found.clusters or found.pools:
-            files[candidate.relpath] = (text, parsed, found)
-
-    pins_cache: dict[str, Pins] = {}
-    planned: list[Planned] = []
-    extras: dict = {}  # key -> why the fix may need the plugin written (azure-native < 3)
-    for relpath, (text, parsed, found) in sorted(files.items()):
-        folder = posixpath.dirname(relpath)
-        if folder not in pins_cache:
-            pins_cache[folder] = pins_for(folder, lambda r: _read_text(listing, r), lambda f: listing.by_folder.get(f, ()))
-        pins = pins_cache[folder]
-        addresses = locate.addresses(parsed, found.clusters)
-        for index, (kind, call, variable) in enumerate(found.clusters):
-            names = locate.qualified_names(parsed, call)
-            package_versions = pins.get(kind.package).versions if pins.get(kind.package) else UNKNOWN
-            api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
-            cluster = locate.cluster_of(parsed, kind, call, index, addresses[index],
-                                        fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
-            cluster = replace(cluster, windows_pools=cluster.windows_pools + _separate_windows_pools(files, relpath, variable, found))
-            versions = _azurerm_versions(kind, names, pins, settings)
-            if kind.put and pins.get(kind.package):
-                versions = replace(package_versions, source=pins.get(kind.package).describe())
-            context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
-                                          switch_engines=settings.switch_engines)
-            fix = _checked(kind, cluster, planner.plan(cluster, context), package_versions, settings, pins)
-            planned.append(Planned(cluster, versions, context, fix))
-    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
-    changes, failed, lines = _edit(files, writable, listing, verify, problems)
+    # A program is a folder: its files share package versions and node pools. Folders are independent.
+    folders: dict[str, list] = {}
+    for candidate in worth:
+        folders.setdefault(posixpath.dirname(candidate.relpath), []).append(candidate)
+    job = _Job(listing, settings, verify, allow_replacement, held)
+    outcomes = _in_pool(job, list(folders.values())) if len(worth) >= POOL_THRESHOLD else None
+    if outcomes is None:
+        outcomes = []
+        for index, group in enumerate(folders.values()):
+            if progress is not None:
+                progress("Python: parsing", index + 1, len(folders))
+            outcomes.append(job.folder(group))
+    planned, changes, failed, lines = [], [], set(), {}
+    for folder_planned, folder_changes, folder_problems, folder_failed, folder_lines in outcomes:
+        planned += folder_planned
+        changes += folder_changes
+        problems += folder_problems
+        failed |= folder_failed
+        lines.update(folder_lines)
     return planned, changes, problems, failed, lines
+
+
+@dataclass(frozen=True)
+class _Job:
+    listing: Listing
+    settings: object
+    verify: bool
+    allow_replacement: bool
+    held: object
+
+    def folder(self, candidates) -> tuple:
+        """Find, plan, edit and verify the programs of one folder."""
+        from fixer.formats.python import locate
+
+        problems: list[Problem] = []
+        files: dict = {}  # relpath -> (TextFile, ParsedFile, Found)
+        for candidate in candidates:
+            try:
+                text = load_text(candidate.data)
+                parsed = locate.parse(candidate.relpath, text.body)
+            except (UnreadableText, locate.PythonSyntaxError) as exc:
+                problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
+                continue
+            found = locate.find(parsed)
+            if found.clusters or found.pools:
+                files[candidate.relpath] = (text, parsed, found)
+        if not files:
+            return [], [], problems, set(), {}
+        listing, settings = self.listing, self.settings
+        folder = posixpath.dirname(candidates[0].relpath)
+        pins = pins_for(folder, lambda r: _read_text(listing, r), lambda f: listing.by_folder.get(f, ()))
+        planned: list[Planned] = []
+        for relpath, (text, parsed, found) in sorted(files.items()):
+            addresses = locate.addresses(parsed, found.clusters)
+            for index, (kind, call, variable) in enumerate(found.clusters):
+                names = locate.qualified_names(parsed, call)
+                package_versions = pins.get(kind.package).versions if pins.get(kind.package) else UNKNOWN
+                api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
+                cluster = locate.cluster_of(parsed, kind, call, index, addresses[index],
+                                            fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
+                cluster = replace(cluster, windows_pools=cluster.windows_pools + _separate_windows_pools(files, relpath, variable, found))
+                versions = _azurerm_versions(kind, names, pins, settings)
+                if kind.put and pins.get(kind.package):
+                    versions = replace(package_versions, source=pins.get(kind.package).describe())
+                context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
+                                              switch_engines=settings.switch_engines)
+                fix = _checked(kind, cluster, planner.plan(cluster, context), package_versions, settings, pins)
+                planned.append(Planned(cluster, versions, context, fix))
+        writable = [p for p in planned if p.fix is not None and p.fix.writable(self.allow_replacement) and not self.held(p.cluster)]
+        changes, failed, lines = _edit(files, writable, listing, self.verify, problems)
+        return planned, changes, problems, failed, lines
+
+
+_POOL_JOB: _Job | None = None  # set before forking: workers inherit it instead of unpickling it
+
+
+def _folder_in_worker(candidates) -> tuple:
+    planned, changes, problems, failed, lines = _POOL_JOB.folder(candidates)
+    # CST nodes stay in the worker: nothing after planning and editing reads a Python anchor.
+    return [replace(p, cluster=replace(p.cluster, anchor=None)) for p in planned], changes, problems, failed, lines
+
+
+def _in_pool(job: _Job, groups: list) -> list | None:
+    """Folders spread over forked workers; None when processes are not available here."""
+    global _POOL_JOB
+    workers = min(os.cpu_count() or 1, 8, len(groups))
+    if workers < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    _POOL_JOB = job
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(_folder_in_worker, groups, chunksize=max(1, len(groups) // (workers * 4))))
+    except (OSError, RuntimeError):
+        return None  # no processes here (a sandbox, a limit): the caller runs them in this process
+    finally:
+        _POOL_JOB = None
 
 
 def _worth_parsing(data: bytes) -> bool:
