@@ -239,8 +239,13 @@ def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], n
     if not obj.members:
         rendered = [json.dumps(key) + ": " + json.dumps(value) for key, value in members]
         inner = line_indent(data, obj.start) + b"  "
-        text = b"{" + newline + (b"," + newline).join(inner + r.encode() for r in rendered) + newline + line_indent(data, obj.start) + b"}"
-        return obj.start, obj.end, text
+        lines = (b"," + newline).join(inner + r.encode() for r in rendered) + newline + line_indent(data, obj.start) + b"}"
+        interior = data[obj.start + 1:obj.end - 1]
+        if not interior.strip():
+            return obj.start, obj.end, b"{" + newline + lines
+        # Comments inside the empty object stay where they are, the members go after them (the
+        # whole object used to be replaced, dropping them: found by fuzzing).
+        return obj.start + 1 + len(interior.rstrip()), obj.end, newline + lines
     last = obj.members[-1][2]
     first_key = obj.members[0][1]
     multiline = data.count(b"\n", obj.start, first_key.start) > 0

@@ -4,7 +4,7 @@ crashes, rebuild the seed corpora. Not part of the test suite (.ci/run never cal
     python -m fuzz list
     python -m fuzz run [--seconds 60] [--jobs 2] [--max-len 8192] [TARGET ...]
     python -m fuzz repro TARGET FILE ...           (no atheris needed: prints the traceback)
-    python -m fuzz minimize TARGET FILE [--seconds 60]
+    python -m fuzz minimize TARGET FILE [--seconds 60]  (no atheris needed: writes FILE.min)
     python -m fuzz seed                            (rebuild fuzz/corpus/ from the fixtures)
 
 `run` keeps the inputs that found new coverage in fuzz/work/TARGET/ and the crashes in
@@ -166,16 +166,15 @@ def cmd_repro(args) -> int:
 
 
 def cmd_minimize(args) -> int:
-    _, _, crashes = _dirs(args.target)
-    out = crashes / (Path(args.file).name + ".min")
-    command = [sys.executable, "-m", "fuzz.worker", args.target, "-minimize_crash=1", f"-max_total_time={args.seconds}",
-               f"-exact_artifact_path={out}", args.file]
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    subprocess.run(command, cwd=ROOT, env=env)
-    if out.exists():
-        print(f"minimised: {out} ({out.stat().st_size} bytes)\n{out.read_bytes()!r}")
-        return 0
-    return 1
+    from fuzz.minimize import minimize
+    from fuzz.targets import load
+
+    source = Path(args.file)
+    small, wanted = minimize(load(args.target), source.read_bytes(), args.seconds)
+    out = source.with_name(source.name + ".min")
+    out.write_bytes(small)
+    print(f"{wanted}\nminimised to {len(small)} bytes: {out}\n{small!r}")
+    return 0
 
 
 def cmd_seed(args) -> int:
@@ -199,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     repro = sub.add_parser("repro", help="run a target on files, without atheris")
     repro.add_argument("target")
     repro.add_argument("files", nargs="+")
-    minimize = sub.add_parser("minimize", help="shrink a crashing input")
+    minimize = sub.add_parser("minimize", help="shrink a failing input (same failure), without atheris")
     minimize.add_argument("target")
     minimize.add_argument("file")
     minimize.add_argument("--seconds", type=int, default=60)

@@ -8,6 +8,7 @@ different ones instead of finding the same bug again."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 
@@ -15,13 +16,17 @@ from fuzz import harness
 
 
 def signature(exc: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/fixer/" in f.filename or "/fuzz/" in f.filename]
-    where = frames[-1] if frames else traceback.extract_tb(exc.__traceback__)[-1]
+    """What tells one failure from another: the exception type, where akfix raised it (or, for a
+    broken invariant, the target's line that checked it), and its message without numbers."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/fixer/" in f.filename] or [f for f in frames if "/fuzz/targets/" in f.filename] or frames
+    where = ours[-1]
     path = where.filename
     for part in ("/fixer/", "/fuzz/"):
         if part in path:
             path = part.strip("/") + "/" + path.split(part, 1)[1]
-    return f"{type(exc).__name__} at {path}:{where.lineno}"
+    message = re.sub(r"\d+", "N", (str(exc).splitlines() or [""])[0])[:80]
+    return f"{type(exc).__name__} at {path}:{where.lineno}: {message}"
 
 
 def main() -> None:

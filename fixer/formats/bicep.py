@@ -136,7 +136,7 @@ def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, byt
         body_open = _body_open(tokens, j)
         if body_open is None:
             continue
-        body = read_object(tokens, body_open)
+        body = read_object(tokens, body_open, data)
         lowered = resource_type.lower()
         if lowered == CLUSTER_TYPE:
             clusters.append(_cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
@@ -167,7 +167,7 @@ def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter
         body_open = _body_open(tokens, index + 3)
         if body_open is None:
             continue
-        body = read_object(tokens, body_open)
+        body = read_object(tokens, body_open, data)
         module_params = body.get("params")
         fields: dict[str, Value] = {}
         if module_params is not None and module_params.object is not None:
@@ -289,7 +289,7 @@ def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
         if token.text == keyword and index + 1 < len(tokens) and tokens[index + 1].text == name:
             body_open = _body_open(tokens, index + 3)
             if body_open is not None:
-                target = read_object(tokens, body_open)
+                target = read_object(tokens, body_open, data)
                 break
     if target is None:
         raise ValueError(f"{keyword} {name} not found again")

@@ -116,6 +116,7 @@ def locate(body: bytes, relpath: str) -> FileDecls:
             last = body.rstrip().count(b"\n") + 1
             raise ParseFailure(f"HCL syntax error: unexpected end of file (a block opened at line {line} is not closed)", last)
         raise ParseFailure("HCL syntax error (tree-sitter could not parse this region)", line)
+    _refuse_duplicates(root, relpath)
     clusters: list[ClusterDecl] = []
     pools: list[NodePoolDecl] = []
     for block in hcl.blocks(hcl.body_of(root)):
@@ -142,6 +143,27 @@ def locate(body: bytes, relpath: str) -> FileDecls:
             if not source.startswith(("./", "../")) and ("aks" in lowered or "kubernetes" in lowered):
                 unknown.append(ModuleCall(relpath, block.node.start_point[0] + 1, block.labels[0], source))
     return FileDecls(tuple(clusters), tuple(pools), tuple(unknown))
+
+
+def _refuse_duplicates(root, relpath: str) -> None:
+    """Terraform rejects a block declared twice, and the editor finds a block by its labels: akfix
+    could read one declaration of a cluster and edit the other (found by fuzzing). Only the kinds
+    akfix reads are checked; override files are merged into other files' blocks, so they are left
+    to that merge."""
+    from fixer.formats.terraform.module import is_override_file
+
+    if is_override_file(relpath):
+        return
+    first: dict[tuple[str, tuple[str, ...]], int] = {}
+    for block in hcl.blocks(hcl.body_of(root)):
+        if block.type != "module" and not (block.type == "resource" and block.labels[:1] in ((CLUSTER_TYPE,), (NODE_POOL_TYPE,), (AZAPI_TYPE,))):
+            continue
+        line = block.node.start_point[0] + 1
+        key = (block.type, block.labels)
+        if key in first:
+            name = ".".join(block.labels) if block.type == "resource" else f"module.{block.labels[0] if block.labels else ''}"
+            raise ParseFailure(f"{name} is declared twice (first at line {first[key]}); Terraform rejects duplicate blocks", line)
+        first[key] = line
 
 
 def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:

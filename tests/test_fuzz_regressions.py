@@ -1,0 +1,112 @@
+"""Inputs the fuzz targets found (`python -m fuzz run`), minimised, kept as literals.
+
+Each test names the target that found the input, checks akfix's behaviour directly, and runs the
+target's own invariants over the literal again. None of them needs atheris."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # fuzz/ is a folder of the repository, not an installed package
+
+from fixer import jsonspan  # noqa: E402
+from fixer.formats import bicep  # noqa: E402
+from fixer.formats.bicep_syntax import BicepSyntaxError  # noqa: E402
+from fixer.formats.terraform.locate import ParseFailure, locate  # noqa: E402
+from fixer.pipeline import Options, run  # noqa: E402
+from fixer.versions import exactly  # noqa: E402
+from fuzz.targets import load  # noqa: E402
+from fuzz.targets.pipeline import check_pipeline  # noqa: E402
+
+SCHEMA = b'"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"'
+
+
+def run_file(tmp_path: Path, name: str, data: bytes, **options):
+    (tmp_path / name).write_bytes(data)
+    return run(tmp_path, Options(**options), verify=True)
+
+
+# --- edit: jsonspan.insert_members replaced a whole empty object, comments and all -------------
+
+ARM_EMPTY_PROPERTIES = (
+    b'{\n  ' + SCHEMA + b',\n  "resources": [\n    {\n'
+    b'      "type": "Microsoft.ContainerService/managedClusters",\n      "apiVersion": "2024-05-01",\n'
+    b'      "name": "aks",\n      "properties": { /* the platform team fills this in */ }\n    }\n  ]\n}\n'
+)
+
+
+def test_insert_into_an_empty_object_keeps_its_comments():
+    data = b'{"a": { // keep\n }}'
+    start, end, text = jsonspan.insert_members(data, jsonspan.parse(data).get("a"), [("b", 1)], b"\n")
+    after = data[:start] + text + data[end:]
+    assert after == b'{"a": { // keep\n  "b": 1\n}}'
+    assert jsonspan.parse(after, lazy=False).get("a").get("b").value == 1
+    load("edit")(data)
+
+
+def test_arm_networkprofile_added_after_a_comment_in_empty_properties(tmp_path):
+    result = run_file(tmp_path, "azuredeploy.json", ARM_EMPTY_PROPERTIES, assume_network="azure")
+    assert not result.problems
+    (change,) = result.changes
+    assert b"/* the platform team fills this in */" in change.after
+    assert jsonspan.parse(change.after, lazy=False).get("resources").items[0].get("properties").get("networkProfile") is not None
+    check_pipeline(ARM_EMPTY_PROPERTIES, "arm", Options(assume_network="azure"))
+
+
+# --- bicep-locate: `key:` with no value gave its edit a span running backwards ------------------
+
+BICEP_EMPTY_VALUE = (
+    b"resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n"
+    b"  properties: {\n    networkProfile: {\n      networkPlugin: 'azure'\n"
+    b"      networkPolicy: 'none'\n      networkDataplane: // to do\n    }\n  }\n}\n"
+)
+
+
+def test_bicep_property_without_a_value_is_a_syntax_error_with_its_line(tmp_path):
+    with pytest.raises(BicepSyntaxError) as info:
+        bicep.locate_bicep(BICEP_EMPTY_VALUE, "main.bicep", [])
+    assert info.value.line == 6
+    result = run_file(tmp_path, "main.bicep", BICEP_EMPTY_VALUE)
+    assert not result.changes and not result.clusters
+    assert [str(p) for p in result.problems] == ["main.bicep:6: property 'networkDataplane' has no value on its line; left untouched"]
+    load("bicep-locate")(BICEP_EMPTY_VALUE)
+    # the minimised input as found (a one-line object with an empty entry)
+    load("bicep-locate")(b"resource aks''={properties:{networkProfile:{networkPlugin://\n"
+                         b"resource aks'Microsoft.ContainerService/managedClusters'={{{}}}}}}")
+
+
+# --- terraform-locate: a cluster (or azapi resource) declared twice: read one, edit the other ----
+
+TF_DUPLICATE_AZAPI = (
+    b'resource "azapi_resource" "a" {\n  body = { properties = {} }\n}\n'
+    b'resource "azapi_resource" "a" {\n  type = "Microsoft.ContainerService/managedClusters@2023-01-01"\n}\n'
+)
+TF_DUPLICATE_CLUSTER = (
+    b'resource "azurerm_kubernetes_cluster" "main" {\n  network_profile {\n    network_plugin = "azure"\n'
+    b'    network_policy = "azure"\n  }\n}\n\n'
+    b'resource "azurerm_kubernetes_cluster" "main" {\n  network_profile {\n    network_plugin = "azure"\n  }\n}\n'
+)
+
+
+@pytest.mark.parametrize("data, line, name", [
+    (TF_DUPLICATE_AZAPI, 4, "azapi_resource.a"),
+    (TF_DUPLICATE_CLUSTER, 8, "azurerm_kubernetes_cluster.main"),
+])
+def test_terraform_block_declared_twice_is_refused_with_its_line(tmp_path, data, line, name):
+    with pytest.raises(ParseFailure) as info:
+        locate(data, "main.tf")
+    assert info.value.line == line
+    result = run_file(tmp_path, "main.tf", data, engine="calico", azurerm_version=exactly((4, 59, 0), "test"))
+    assert not result.changes and not result.clusters  # the second cluster was reported compliant
+    assert [str(p) for p in result.problems] == [
+        f"main.tf:{line}: {name} is declared twice (first at line 1); Terraform rejects duplicate blocks; left untouched"]
+    load("terraform-locate")(data)
+
+
+def test_override_files_may_repeat_a_cluster(tmp_path):
+    assert locate(TF_DUPLICATE_CLUSTER, "main_override.tf").clusters
