@@ -110,3 +110,43 @@ def test_terraform_block_declared_twice_is_refused_with_its_line(tmp_path, data,
 
 def test_override_files_may_repeat_a_cluster(tmp_path):
     assert locate(TF_DUPLICATE_CLUSTER, "main_override.tf").clusters
+
+
+# --- arm-jsonspan: a key written twice was looked up as its first value, json.loads keeps the last -
+
+ARM_DUPLICATE_POLICY = (
+    b'{\n  ' + SCHEMA + b',\n  "resources": [\n    {\n'
+    b'      "type": "Microsoft.ContainerService/managedClusters",\n      "apiVersion": "2024-05-01",\n'
+    b'      "name": "aks",\n      "properties": {\n        "networkProfile": {\n'
+    b'          "networkPlugin": "azure",\n          "networkPolicy": "none",\n          "networkPolicy": "calico"\n'
+    b'        }\n      }\n    }\n  ]\n}\n'
+)
+
+
+def test_duplicate_json_keys_are_refused_with_their_line(tmp_path):
+    found = b'{"":{},"r":[{"name":"","name":"a","":{},"":{"":[{}],"":{}}}]}'  # minimised, as found
+    with pytest.raises(jsonspan.JsonSpanError, match="duplicate key 'name'"):
+        jsonspan.parse(found, lazy=False)
+    load("arm-jsonspan")(found)
+    result = run_file(tmp_path, "azuredeploy.json", ARM_DUPLICATE_POLICY)
+    assert not result.changes and not result.clusters
+    assert [str(p) for p in result.problems] == ["azuredeploy.json:12: duplicate key 'networkPolicy'; left untouched"]
+
+
+# --- edit: JSON nested a few hundred levels deep overflowed the reader's recursion ---------------
+
+def test_json_nested_too_deeply_is_refused_not_a_traceback(tmp_path):
+    with pytest.raises(jsonspan.JsonSpanError, match="nested more than 200 levels deep"):
+        jsonspan.parse(b"[" * 400 + b"]" * 400, lazy=False)
+    lazy = jsonspan.parse(b'{"a": ' + b"[" * 400 + b"]" * 400 + b"}")  # read level by level, still counted
+    with pytest.raises(jsonspan.JsonSpanError, match="nested more than"):
+        node = lazy.get("a")
+        while node.items:
+            node = node.items[0]
+    load("edit")(b'{"": {},\n\t"": ' + b"[" * 400 + b"]" * 400 + b"}")
+    # a template whose unrelated variable nests deeper than json's C reader goes: a clean refusal
+    deep = ARM_EMPTY_PROPERTIES.replace(b'"resources"', b'"variables": {"v": ' + b"[" * 1200 + b"]" * 1200 + b'},\n  "resources"')
+    result = run_file(tmp_path, "azuredeploy.json", deep, assume_network="azure")
+    assert not result.changes
+    assert [str(p) for p in result.problems] == [
+        "azuredeploy.json:1: not written, verification failed: the result does not parse (nested more than 200 levels deep)"]

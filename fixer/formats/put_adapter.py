@@ -126,7 +126,8 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
     bad = {}
     if verify:
         bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, writable))}
-        bad.update(_second_run(fmt, texts, results, writable, bad))
+        for relpath, why in _second_run(fmt, texts, results, writable, bad).items():
+            bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []
     for relpath, after in results.items():
         if relpath in bad:
@@ -168,14 +169,14 @@ def check_json_file(before, after: bytes) -> str | None:
     try:
         json.loads(before.body.decode("utf-8"))
         strict = True
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply for json's C reader
         strict = False
     try:
         if strict:  # a strict-JSON file stays strict JSON, read by an independent (and fast) parser
             json.loads(new.body.decode("utf-8"))
         else:  # JSON with comments: every byte read by the span parser
             jsonspan.parse(new.body, lazy=False)
-    except (ValueError, jsonspan.JsonSpanError) as exc:
+    except (ValueError, RecursionError, jsonspan.JsonSpanError) as exc:
         return f"the result does not parse ({exc})"
     return None
 

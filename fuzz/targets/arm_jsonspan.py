@@ -28,12 +28,37 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+def _no_duplicates(pairs):
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) < len(keys):
+        raise _Refused("duplicate key")
+    return dict(pairs)
+
+
+class _Refused(ValueError):
+    """Valid JSON that jsonspan refuses on purpose: duplicate keys, nesting past MAX_DEPTH."""
+
+
+def _depth(value) -> int:
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def strict_json(body: bytes):
-    """(True, value) for a valid JSON text, else (False, None)."""
+    """("valid", value) for a valid JSON text jsonspan must read; ("refused", None) for valid JSON it
+    must refuse with JsonSpanError (duplicate keys, too deep); ("invalid", None) otherwise."""
     try:
-        return True, json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except _Refused:
+        return "refused", None
     except (ValueError, RecursionError):
-        return False, None
+        return "invalid", None
+    return ("valid", value) if _depth(value) <= jsonspan.MAX_DEPTH else ("refused", None)
 
 
 def _walk(node, body: bytes, expected, spans: list) -> None:
@@ -77,7 +102,8 @@ def check(data: bytes) -> None:
         check_line(exc.line, data, "UnreadableText")
         return
     body = text.body
-    valid, expected = strict_json(body)
+    verdict, expected = strict_json(body)
+    valid = verdict == "valid"
     trees = {}
     for lazy in (False, True):
         jsonspan.parse.cache_clear()
@@ -92,6 +118,8 @@ def check(data: bytes) -> None:
             _walk(node, body, expected, [])
     if len(trees) == 2:
         assert trees[False] == trees[True], "lazy and eager reading disagree on spans"
+    if verdict == "refused":
+        assert False not in trees, "duplicate keys or too deep nesting read instead of refused"
     _arm(body, text.newline, valid)
 
 
@@ -107,8 +135,8 @@ def _arm(body: bytes, newline: bytes, valid: bool) -> None:
         spot = cluster.api_origin
         if spot is not None:
             check_span(spot.start, spot.end, body, f"{cluster.address} api version")
-            raw = b'"' + body[spot.start:spot.end] + b'"'
-            assert json.loads(raw) == cluster.api_version, f"{cluster.address}: api span holds {raw!r}"
+            raw = b'"' + body[spot.start:spot.end] + b'"'  # strict=False: jsonspan allows raw control characters
+            assert json.loads(raw, strict=False) == cluster.api_version, f"{cluster.address}: api span holds {raw!r}"
         try:
             edits = arm.edits_for(body, cluster.anchor, CHANGES, newline)
         except ValueError:
@@ -116,7 +144,6 @@ def _arm(body: bytes, newline: bytes, valid: bool) -> None:
         check_edits(edits, body, cluster.address)
         after = apply_edits(body, edits)
         if valid:
-            ok, _ = strict_json(after)
-            assert ok, f"{cluster.address}: valid JSON edited into invalid JSON"
+            assert strict_json(after)[0] == "valid", f"{cluster.address}: valid JSON edited into invalid JSON"
             again = [c for c in arm.locate_arm(after, "azuredeploy.json", []) if c.anchor == cluster.anchor]
             assert again and again[0].profile.policy.literal == "cilium", f"{cluster.address}: the new policy is not read back"

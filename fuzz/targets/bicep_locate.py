@@ -12,7 +12,7 @@ from fuzz.invariants import check_edits, check_line, check_profile, check_span
 
 with instrumented():
     from fixer.formats import bicep
-    from fixer.formats.bicep_syntax import BicepSyntaxError, tokenize
+    from fixer.formats.bicep_syntax import BicepSyntaxError, Token, string_value, tokenize
     from fixer.model import Change
     from fixer.textfile import UnreadableText, load_text
 
@@ -49,8 +49,9 @@ def check(data: bytes) -> None:
         spot = cluster.api_origin
         if spot is not None:
             check_span(spot.start, spot.end, body, f"{cluster.address} api version")
-            assert body[spot.start:spot.end].decode("utf-8") == cluster.api_version, (
-                f"{cluster.address}: api span holds {body[spot.start:spot.end]!r}, version is {cluster.api_version!r}")
+            raw = "'" + body[spot.start:spot.end].decode("utf-8") + "'"  # the bytes inside the quotes, escapes and all
+            assert string_value(Token("string", 0, 0, raw)) == cluster.api_version, (
+                f"{cluster.address}: api span holds {raw!r}, version is {cluster.api_version!r}")
     for cluster in clusters:
         for changes in CHANGES:
             try:
