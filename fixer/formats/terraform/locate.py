@@ -148,7 +148,7 @@ def locate(body: bytes, relpath: str) -> FileDecls:
 def _refuse_duplicates(root, relpath: str) -> None:
     """Terraform rejects a block declared twice, and the editor finds a block by its labels: akfix
     could read one declaration of a cluster and edit the other (found by fuzzing). Only the kinds
-    akfix reads are checked; override files are merged into other files' blocks, so they are left
+    akfix edits are checked; override files are merged into other files' blocks, so they are left
     to that merge."""
     from fixer.formats.terraform.module import is_override_file
 
@@ -156,7 +156,7 @@ def _refuse_duplicates(root, relpath: str) -> None:
         return
     first: dict[tuple[str, tuple[str, ...]], int] = {}
     for block in hcl.blocks(hcl.body_of(root)):
-        if block.type != "module" and not (block.type == "resource" and block.labels[:1] in ((CLUSTER_TYPE,), (NODE_POOL_TYPE,), (AZAPI_TYPE,))):
+        if block.type != "module" and not (block.type == "resource" and block.labels[:1] in ((CLUSTER_TYPE,), (AZAPI_TYPE,))):
             continue
         line = block.node.start_point[0] + 1
         key = (block.type, block.labels)
