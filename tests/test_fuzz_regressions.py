@@ -150,3 +150,40 @@ def test_json_nested_too_deeply_is_refused_not_a_traceback(tmp_path):
     assert not result.changes
     assert [str(p) for p in result.problems] == [
         "azuredeploy.json:1: not written, verification failed: the result does not parse (nested more than 200 levels deep)"]
+
+
+# --- pipeline-terraform: two network_profile blocks: read from the last, edited in the first ------
+
+TF_TWO_PROFILES = (
+    b'resource "azurerm_kubernetes_cluster" "main" {\n\tnetwork_profile {\n\t\tnetwork_plugin = "azure"\n\t}\n'
+    b'\tnetwork_profile {\n\t\tnetwork_plugin = "azure"\n\t}\n}\n'
+)
+
+
+def test_second_network_profile_block_is_refused_with_its_line(tmp_path):
+    result = run_file(tmp_path, "main.tf", TF_TWO_PROFILES, engine="azure", azurerm_version=exactly((4, 59, 0), "test"))
+    assert not result.changes and not result.clusters  # was: "not written ... not idempotent"
+    assert [str(p) for p in result.problems] == [
+        "main.tf:5: azurerm_kubernetes_cluster.main has a second network_profile block (the first at line 2); "
+        "Terraform allows one; left untouched"]
+    load("pipeline-terraform")(TF_TWO_PROFILES)
+
+
+# --- pipeline-arm: a cluster akfix cannot edit made the fix of its neighbour "not idempotent" -----
+
+ARM_ONE_EDITABLE = (
+    b'{\n  ' + SCHEMA + b',\n  "resources": [\n'
+    b'    {"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-05-01", "name": "bare"},\n'
+    b'    {\n      "type": "Microsoft.ContainerService/managedClusters",\n      "apiVersion": "2024-05-01",\n'
+    b'      "name": "aks",\n      "properties": {\n        "networkProfile": {\n          "networkPlugin": "azure"\n'
+    b'        }\n      }\n    }\n  ]\n}\n'
+)
+
+
+def test_a_cluster_that_cannot_be_edited_does_not_block_its_neighbour(tmp_path):
+    result = run_file(tmp_path, "azuredeploy.json", ARM_ONE_EDITABLE, engine="calico")
+    assert [str(p) for p in result.problems] == ["azuredeploy.json:4: not edited: the managed cluster has no properties object"]
+    (change,) = result.changes
+    assert b'"networkPolicy": "calico"' in change.after
+    assert {r.cluster.address.rsplit("/", 1)[1]: r.outcome.value for r in result.clusters} == {"bare": "failed", "aks": "fixed"}
+    check_pipeline(ARM_ONE_EDITABLE, "arm", Options(engine="calico"))

@@ -107,26 +107,31 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
     lines: dict = {}
     failed: set = set()
     for item in writable:
+        mine: dict[tuple[str, int, int], bytes] = {}  # one fix's edits, kept only if all of them can be made
         try:
-            found = []
             for relpath, edit in _edits_of(fmt, texts, item):
-                spans = per_file.setdefault(relpath, {})
-                if spans.get((edit.start, edit.end), edit.text) != edit.text:
+                spot = (relpath, edit.start, edit.end)
+                if per_file.get(relpath, {}).get(spot[1:], edit.text) != edit.text or mine.get(spot, edit.text) != edit.text:
                     raise ValueError(f"two fixes want different values at the same place ({relpath})")
-                spans[(edit.start, edit.end)] = edit.text
-                found.append((relpath, line_of(texts[relpath].body, edit.start)))
-            lines[item.key] = tuple(sorted(set(found)))
+                mine[spot] = edit.text
         except ValueError as exc:
             problems.append(Problem(item.cluster.file, item.cluster.line, f"not edited: {exc}"))
             failed.add(item.key)
+            continue
+        for (relpath, start, end), text in mine.items():
+            per_file.setdefault(relpath, {})[(start, end)] = text
+        lines[item.key] = tuple(sorted({(relpath, line_of(texts[relpath].body, start)) for relpath, start, _ in mine}))
     results = {}
     for relpath, spans in sorted(per_file.items()):
         text = texts[relpath]
         results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
     bad = {}
     if verify:
-        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, writable))}
-        for relpath, why in _second_run(fmt, texts, results, writable, bad).items():
+        # Only the fixes that were edited are checked: one cluster akfix cannot edit must not make
+        # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
+        edited = [item for item in writable if item.key not in failed]
+        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, edited))}
+        for relpath, why in _second_run(fmt, texts, results, edited, bad).items():
             bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []
     for relpath, after in results.items():

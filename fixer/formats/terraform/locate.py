@@ -175,6 +175,10 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     auto = False
     for child in hcl.blocks(body):
         if child.type == "network_profile":
+            if profile_block is not None:
+                # Terraform allows one; akfix would read the last and edit the first (found by fuzzing)
+                raise ParseFailure(f"{CLUSTER_TYPE}.{name} has a second network_profile block (the first at line "
+                                   f"{profile_block.node.start_point[0] + 1}); Terraform allows one", child.node.start_point[0] + 1)
             profile_block = child
         elif child.type == "dynamic" and child.labels[:1] == ("network_profile",):
             dynamic = True
