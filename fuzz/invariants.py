@@ -43,3 +43,27 @@ def check_value(value, body: bytes, relpath: str, what: str) -> None:
 def check_profile(profile, body: bytes, relpath: str, what: str) -> None:
     for name in ("plugin", "plugin_mode", "policy", "data_plane", "pod_subnet", "outbound_type", "kubernetes_version"):
         check_value(getattr(profile, name), body, relpath, f"{what} {name}")
+
+
+def check_put_cluster(cluster, body: bytes, relpath: str, unquote) -> None:
+    """An ARM or Bicep cluster: its lines and spans are in the file, and its API version span holds
+    the version (`unquote`: the format's reading of the bytes between the quotes)."""
+    check_line(cluster.line, body, cluster.address)
+    check_profile(cluster.profile, body, relpath, cluster.address)
+    spot = cluster.api_origin
+    if spot is not None:
+        check_span(spot.start, spot.end, body, f"{cluster.address} api version")
+        raw = body[spot.start:spot.end]
+        assert unquote(raw) == cluster.api_version, f"{cluster.address}: api span holds {raw!r}, version is {cluster.api_version!r}"
+
+
+def text_of(data: bytes):
+    """The TextFile of the fuzzed bytes, or None when they are not UTF-8 text (refused with a line
+    of the file, which is all that is asked of such input)."""
+    from fixer.textfile import UnreadableText, load_text  # imported here: the targets instrument it first
+
+    try:
+        return load_text(data)
+    except UnreadableText as exc:
+        check_line(exc.line, data, "UnreadableText")
+        return None

@@ -8,13 +8,13 @@ that never overlap."""
 from __future__ import annotations
 
 from fuzz.harness import instrumented
-from fuzz.invariants import check_edits, check_line, check_profile, check_span
+from fuzz.invariants import check_edits, check_line, check_put_cluster, check_span, text_of
 
 with instrumented():
     from fixer.formats import bicep
     from fixer.formats.bicep_syntax import BicepSyntaxError, Token, string_value, tokenize
     from fixer.model import Change
-    from fixer.textfile import UnreadableText, load_text
+    import fixer.textfile  # noqa: F401  (instrumented before fuzz.invariants imports it)
 
 CHANGES = [
     [Change("networkPolicy", "cilium"), Change("networkDataplane", "cilium")],
@@ -23,10 +23,8 @@ CHANGES = [
 
 
 def check(data: bytes) -> None:
-    try:
-        text = load_text(data)
-    except UnreadableText as exc:
-        check_line(exc.line, data, "UnreadableText")
+    text = text_of(data)
+    if text is None:
         return
     body = text.body
     try:
@@ -44,14 +42,7 @@ def check(data: bytes) -> None:
         check_line(exc.line, body, "BicepSyntaxError")
         return
     for cluster in clusters:
-        check_line(cluster.line, body, cluster.address)
-        check_profile(cluster.profile, body, "main.bicep", cluster.address)
-        spot = cluster.api_origin
-        if spot is not None:
-            check_span(spot.start, spot.end, body, f"{cluster.address} api version")
-            raw = "'" + body[spot.start:spot.end].decode("utf-8") + "'"  # the bytes inside the quotes, escapes and all
-            assert string_value(Token("string", 0, 0, raw)) == cluster.api_version, (
-                f"{cluster.address}: api span holds {raw!r}, version is {cluster.api_version!r}")
+        check_put_cluster(cluster, body, "main.bicep", lambda raw: string_value(Token("string", 0, 0, "'" + raw.decode("utf-8") + "'")))
     for cluster in clusters:
         for changes in CHANGES:
             try:

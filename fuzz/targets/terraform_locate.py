@@ -7,13 +7,13 @@ returns edits inside the file that never overlap."""
 from __future__ import annotations
 
 from fuzz.harness import instrumented
-from fuzz.invariants import check_edits, check_line, check_profile
+from fuzz.invariants import check_edits, check_line, check_profile, text_of
 
 with instrumented():
     from fixer.formats.terraform.editor import EditFailure, edits_for
     from fixer.formats.terraform.locate import ParseFailure, locate
     from fixer.model import Change, Fix, Risk
-    from fixer.textfile import UnreadableText, load_text
+    import fixer.textfile  # noqa: F401  (instrumented before fuzz.invariants imports it)
 
 
 def _fixes(address: str, api_version: str | None) -> list[Fix]:
@@ -30,10 +30,8 @@ def _fixes(address: str, api_version: str | None) -> list[Fix]:
 
 
 def check(data: bytes) -> None:
-    try:
-        text = load_text(data)
-    except UnreadableText as exc:
-        check_line(exc.line, data, "UnreadableText")
+    text = text_of(data)
+    if text is None:
         return
     body = text.body
     try:
