@@ -149,7 +149,7 @@ def test_json_nested_too_deeply_is_refused_not_a_traceback(tmp_path):
     result = run_file(tmp_path, "azuredeploy.json", deep, assume_network="azure")
     assert not result.changes
     assert [str(p) for p in result.problems] == [
-        "azuredeploy.json:1: not written, verification failed: the result does not parse (nested more than 200 levels deep)"]
+        "azuredeploy.json:1: not written, verification failed: the file does not parse as a whole (line 3: nested more than 200 levels deep)"]
 
 
 # --- pipeline-terraform: two network_profile blocks: read from the last, edited in the first ------
@@ -187,3 +187,15 @@ def test_a_cluster_that_cannot_be_edited_does_not_block_its_neighbour(tmp_path):
     assert b'"networkPolicy": "calico"' in change.after
     assert {r.cluster.address.rsplit("/", 1)[1]: r.outcome.value for r in result.clusters} == {"bare": "failed", "aks": "fixed"}
     check_pipeline(ARM_ONE_EDITABLE, "arm", Options(engine="calico"))
+
+
+# --- pipeline-arm: a template broken where akfix does not read was refused as "the result does not
+# parse", as if the edit had broken it ---------------------------------------------------------
+
+def test_a_template_broken_outside_the_cluster_is_named_as_broken_with_its_line(tmp_path):
+    broken = ARM_ONE_EDITABLE.replace(b'  "resources"', b'  "variables": {"a": 1 "b": 2},\n  "resources"')
+    result = run_file(tmp_path, "azuredeploy.json", broken, engine="calico")
+    assert not result.changes
+    assert "azuredeploy.json:1: not written, verification failed: the file does not parse as a whole " \
+           "(line 3: expected ',' or '}')" in [str(p) for p in result.problems]
+    check_pipeline(broken, "arm", Options(engine="calico"))

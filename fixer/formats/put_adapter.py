@@ -182,7 +182,14 @@ def check_json_file(before, after: bytes) -> str | None:
         else:  # JSON with comments: every byte read by the span parser
             jsonspan.parse(new.body, lazy=False)
     except (ValueError, RecursionError, jsonspan.JsonSpanError) as exc:
-        return f"the result does not parse ({exc})"
+        where = f"line {exc.line}: " if isinstance(exc, jsonspan.JsonSpanError) else ""
+        if not strict:
+            try:
+                jsonspan.parse(before.body, lazy=False)
+            except jsonspan.JsonSpanError as original:
+                # akfix reads only the parts it needs: say that the file was broken before the edit
+                return f"the file does not parse as a whole (line {original.line}: {original})"
+        return f"the result does not parse ({where}{exc})"
     return None
 
 
