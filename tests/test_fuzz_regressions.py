@@ -199,3 +199,20 @@ def test_a_template_broken_outside_the_cluster_is_named_as_broken_with_its_line(
     assert "azuredeploy.json:1: not written, verification failed: the file does not parse as a whole " \
            "(line 3: expected ',' or '}')" in [str(p) for p in result.problems]
     check_pipeline(broken, "arm", Options(engine="calico"))
+
+
+# --- pipeline-terraform: HCL that tree-sitter reads and python-hcl2 does not (a bare word in a
+# block) was refused as if the edit had broken it --------------------------------------------
+
+TF_BARE_WORD = b'resource "azurerm_kubernetes_cluster" "main" {\n  name\n  default_node_pool {}\n}\n'
+
+
+def test_hcl_beyond_python_hcl2_before_the_edit_is_named_so(tmp_path):
+    minimised = b'resource"azurerm_kubernetes_cluster"""{n\ne{}}'
+    options = dict(engine="calico", assume_network="azure", switch_engines=True, allow_replacement=True)
+    for data in (TF_BARE_WORD, minimised):
+        result = run_file(tmp_path, "main.tf", data, **options)
+        assert not result.changes
+        (problem,) = result.problems
+        assert problem.message.startswith("not written, verification failed: python-hcl2 cannot parse this file even before the edit (")
+        check_pipeline(data, "terraform", Options(**options))

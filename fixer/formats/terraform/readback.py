@@ -107,6 +107,12 @@ def _load(text: str) -> dict | str:
         return f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}"
 
 
+def parse_error(text: str) -> str | None:
+    """Why python-hcl2 cannot read a text (its first line), or None when it can."""
+    document = _load(text)
+    return document.split(": ", 1)[1] if isinstance(document, str) else None
+
+
 def prefetch(texts: list[str]) -> None:
     """Parse many results at once: python-hcl2 (lark) takes ~10 ms a file, which adds up on a
     monorepo's hundreds of fixes; with enough of them the work is spread over the CPUs."""
