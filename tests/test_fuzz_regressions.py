@@ -216,3 +216,24 @@ def test_hcl_beyond_python_hcl2_before_the_edit_is_named_so(tmp_path):
         (problem,) = result.problems
         assert problem.message.startswith("not written, verification failed: python-hcl2 cannot parse this file even before the edit (")
         check_pipeline(data, "terraform", Options(**options))
+
+
+# --- pipeline-terraform: `network_profile = {...}` (an argument, not a block) got a block added
+# beside it, and the read-back died on python-hcl2's dict with a KeyError traceback ------------
+
+TF_PROFILE_ARGUMENT = (
+    b'resource "azurerm_kubernetes_cluster" "main" {\n  default_node_pool {\n    name = "system"\n  }\n'
+    b'  network_profile = {\n    network_plugin = "azure"\n  }\n}\n'
+)
+
+
+def test_network_profile_written_as_an_argument_is_refused_with_its_line(tmp_path):
+    minimised = b'c""{o{s{}}}resource"azurerm_kubernetes_cluster"""{default_node_pool{y{e=""}}e""""""{a=""\n}network_profile={n="a"\t}}'
+    load("pipeline-terraform")(minimised)  # options from its checksum, as when it was found
+    options = dict(assume_network="azure", azurerm_version=exactly((4, 59, 0), "test"))
+    result = run_file(tmp_path, "main.tf", TF_PROFILE_ARGUMENT, **options)
+    assert not result.changes and not result.clusters
+    assert [str(p) for p in result.problems] == [
+        "main.tf:5: azurerm_kubernetes_cluster.main: network_profile is written as an argument (`= {...}`); "
+        "Terraform expects a block; left untouched"]
+    check_pipeline(TF_PROFILE_ARGUMENT, "terraform", Options(**options))

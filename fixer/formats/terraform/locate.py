@@ -189,6 +189,12 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         elif child.type == "node_provisioning_profile":
             mode = hcl.attribute(child.body, "mode")
             auto = mode is not None and (value_of(mode).literal or "").lower() == "auto"
+    attribute = hcl.attribute(body, "network_profile")
+    if attribute is not None:
+        # `network_profile = {...}` is no block: Terraform refuses it, and akfix would add a block
+        # beside it that python-hcl2 cannot tell apart (found by fuzzing)
+        raise ParseFailure(f"{CLUSTER_TYPE}.{name}: network_profile is written as an argument (`= {{...}}`); "
+                           "Terraform expects a block", attribute.start_point[0] + 1)
     fields: dict[str, Value] = {}
     data_plane_attribute = None
     names: set[str] = set()

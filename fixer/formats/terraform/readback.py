@@ -88,6 +88,8 @@ def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]
         profiles = body.get("network_profile") or []
         if not profiles:
             return {}
+        if not isinstance(profiles, list):  # an argument `network_profile = {...}`, not a block
+            raise ReadbackFailure(f"python-hcl2 reads network_profile of {resource_type}.{name} as an argument, not a block")
         return {k: _unquote(v) for k, v in _unwrap(profiles[0]).items() if not k.startswith("__")}
     raise ReadbackFailure(f"python-hcl2 does not see resource {resource_type}.{name}")
 
