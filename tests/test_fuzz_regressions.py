@@ -237,3 +237,20 @@ def test_network_profile_written_as_an_argument_is_refused_with_its_line(tmp_pat
         "main.tf:5: azurerm_kubernetes_cluster.main: network_profile is written as an argument (`= {...}`); "
         "Terraform expects a block; left untouched"]
     check_pipeline(TF_PROFILE_ARGUMENT, "terraform", Options(**options))
+
+
+# --- pipeline-bicep: a cluster's symbolic name declared twice: read one, edited the other --------
+
+BICEP_DUPLICATE_SYMBOL = (
+    b"resource aks 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'st'\n}\n"
+    b"resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n  properties: {\n"
+    b"    networkProfile: {\n      networkPlugin: 'azure'\n    }\n  }\n}\n"
+)
+
+
+def test_bicep_cluster_symbol_declared_twice_is_refused_with_its_line(tmp_path):
+    result = run_file(tmp_path, "main.bicep", BICEP_DUPLICATE_SYMBOL, engine="calico")
+    assert not result.changes and not result.clusters  # was: "not written ... not idempotent"
+    assert [str(p) for p in result.problems] == [
+        "main.bicep:4: resource aks is declared twice (first at line 1); akfix cannot tell which one to edit; left untouched"]
+    load("pipeline-bicep")(BICEP_DUPLICATE_SYMBOL)

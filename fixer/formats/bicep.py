@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 
-from fixer.formats.bicep_syntax import BicepObject, Token, quote, read_object, string_value, tokenize
+from fixer.formats.bicep_syntax import BicepObject, BicepSyntaxError, Token, quote, read_object, string_value, tokenize
 from fixer.formats.arm_names import FIELDS, profile_from
 from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
 from fixer.textfile import line_end, line_indent, line_start
@@ -146,9 +146,22 @@ def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, byt
             symbol = tokens[parent.value_start].text if parent and parent.value_end - parent.value_start == 1 else None
             pools.append((symbol, token.start, f"resource {name.text}"))
     clusters.extend(_avm_modules(tokens, data, relpath, params, variables, parameter_file))
+    _refuse_duplicates(tokens, clusters, data)
     if pools:
         clusters = [_with_pools(c, pools, spans) for c in clusters]
     return clusters
+
+
+def _refuse_duplicates(tokens: list[Token], clusters: list[Cluster], data: bytes) -> None:
+    """A cluster's symbolic name declared twice: Bicep refuses it, and edits_for finds a cluster by
+    its name, so akfix could read one declaration and edit the other (found by fuzzing)."""
+    for cluster in clusters:
+        keyword, _, name = cluster.address.rpartition(" ")
+        found = [t for i, t in enumerate(tokens[:-1]) if t.text == keyword and tokens[i + 1].text == name]
+        if len(found) > 1:
+            first = data.count(b"\n", 0, found[0].start) + 1
+            raise BicepSyntaxError(f"{keyword} {name} is declared twice (first at line {first}); akfix cannot tell which one to edit",
+                                   found[1].start, data)
 
 
 AVM_MODULE = "avm/res/container-service/managed-cluster"
