@@ -90,6 +90,7 @@ def parse(data: bytes, lazy: bool = True) -> JNode:
     return node
 
 
+_COMMENT = re.compile(rb"//[^\r\n]*|/\*.*?\*/", re.S)  # a line comment ends before its CR
 _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/|[\[\]{}]', re.S)
 
 
@@ -250,16 +251,18 @@ class _Parser:
 def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], newline: bytes) -> tuple[int, int, bytes]:
     """(start, end, text) that adds members at the end of an object, in the object's own layout:
     one per line at the siblings' indentation, or inline for an object written on one line."""
+    if obj.kind != "object":
+        raise ValueError(f"members can only be added to an object, not to an {obj.kind}")
     if not obj.members:
         rendered = [json.dumps(key) + ": " + json.dumps(value) for key, value in members]
         inner = line_indent(data, obj.start) + b"  "
         lines = (b"," + newline).join(inner + r.encode() for r in rendered) + newline + line_indent(data, obj.start) + b"}"
-        interior = data[obj.start + 1:obj.end - 1]
-        if not interior.strip():
+        comments = [m.end() for m in _COMMENT.finditer(data, obj.start + 1, obj.end - 1)]
+        if not comments:
             return obj.start, obj.end, b"{" + newline + lines
-        # Comments inside the empty object stay where they are, the members go after them (the
-        # whole object used to be replaced, dropping them: found by fuzzing).
-        return obj.start + 1 + len(interior.rstrip()), obj.end, newline + lines
+        # Comments inside the empty object stay as they are, the members go after them (the whole
+        # object used to be replaced, dropping them: found by fuzzing).
+        return comments[-1], obj.end, newline + lines
     last = obj.members[-1][2]
     first_key = obj.members[0][1]
     multiline = data.count(b"\n", obj.start, first_key.start) > 0

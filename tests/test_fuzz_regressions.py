@@ -15,9 +15,10 @@ if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # fuzz/ is a folder of the repository, not an installed package
 
 from fixer import jsonspan  # noqa: E402
-from fixer.formats import bicep  # noqa: E402
+from fixer.formats import arm, bicep  # noqa: E402
 from fixer.formats.bicep_syntax import BicepSyntaxError  # noqa: E402
 from fixer.formats.terraform.locate import ParseFailure, locate  # noqa: E402
+from fixer.model import Change  # noqa: E402
 from fixer.pipeline import Options, run  # noqa: E402
 from fixer.versions import exactly  # noqa: E402
 from fuzz.targets import load  # noqa: E402
@@ -254,3 +255,39 @@ def test_bicep_cluster_symbol_declared_twice_is_refused_with_its_line(tmp_path):
     assert [str(p) for p in result.problems] == [
         "main.bicep:4: resource aks is declared twice (first at line 1); akfix cannot tell which one to edit; left untouched"]
     load("pipeline-bicep")(BICEP_DUPLICATE_SYMBOL)
+
+
+# --- round 3 -------------------------------------------------------------------------------------
+# edit: a line comment in an empty object lost its trailing space (the kept part was rstripped)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_insert_into_an_empty_object_keeps_its_comments_byte_for_byte(newline):
+    data = b"{// " + newline + b"}//"  # minimised, as found
+    load("edit")(data)
+    start, end, text = jsonspan.insert_members(data, jsonspan.parse(data), [("a", 1)], newline)
+    assert data[:start] + text + data[end:] == b"{// " + newline + b'  "a": 1' + newline + b"}//"
+
+
+# arm-jsonspan: a networkProfile that is an array was edited as if it were an object
+
+def test_arm_network_profile_that_is_not_an_object_is_not_edited():
+    found = (b'{"$schema":"deploymentTemplate","resources":[{"type":"Microsoft.ContainerSeRvice/managedClusters",'
+             b'"properties":{"networkProfile":[0],"":{}}}]}')  # minimised, as found
+    load("arm-jsonspan")(found)
+    with pytest.raises(ValueError, match="networkProfile is not an object"):
+        arm.edits_for(found, ("0",), [Change("networkPolicy", "cilium")], b"\n")
+    with pytest.raises(ValueError, match="not to an array"):
+        jsonspan.insert_members(b"[0]", jsonspan.parse(b"[0]"), [("a", 1)], b"\n")
+
+
+# bicep-locate: a new entry anchored after a multi-line value that ends on the object's closing
+# line was inserted inside that value (the two edits of one fix overlapped)
+
+def test_bicep_entry_is_not_inserted_inside_a_multi_line_value():
+    found = b"''{''{}resource aks'Microsoft.ContainerService/managedClusters'=if(()){properties:{[{}]networkProfile:{networkPolicy:''{\n}}}}}"
+    load("bicep-locate")(found)
+    data = (b"resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n  properties: {\n"
+            b"    networkProfile: {\n      networkPlugin: toLower(\n        'azure') }\n  }\n}\n")
+    with pytest.raises(ValueError, match="networkPlugin ends on the line that closes the object"):
+        bicep.edits_for(data, "aks", [Change("networkPolicy", "calico")], b"\n")

@@ -372,6 +372,9 @@ def _insert_entries(data: bytes, tokens, obj: BicepObject, entries: list[tuple[s
     closing_line = line_start(data, tokens[obj.close].start)
     # after the anchor's line (a trailing comment stays on it), never past the closing brace's line
     at = min(line_end(data, tokens[anchor.value_end - 1].end), closing_line) if anchor is not None else closing_line
+    if anchor is not None and tokens[anchor.value_start].start < at < tokens[anchor.value_end - 1].end:
+        # a multi-line value ending on the closing brace's line: `at` would split it (found by fuzzing)
+        raise ValueError(f"{anchor.key} ends on the line that closes the object: add the entry by hand")
     text = b"".join(indent + f"{key}: {quote(value)}".encode() + newline for key, value in entries)
     return Edit(at, at, text)
 

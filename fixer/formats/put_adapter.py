@@ -10,7 +10,7 @@ from typing import Callable
 from fixer import jsonspan
 from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
-from fixer.edit import apply_edits, newline_consistent, origin_edits
+from fixer.edit import OverlappingEdits, apply_edits, newline_consistent, origin_edits
 from fixer.formats import arm, bicep, bicep_readback, bicep_syntax
 from fixer.model import Cluster, Edit, FileChange, Problem
 from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
@@ -124,7 +124,11 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
     results = {}
     for relpath, spans in sorted(per_file.items()):
         text = texts[relpath]
-        results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
+        try:
+            results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
+        except OverlappingEdits as exc:  # as the Terraform adapter does: a Problem, never a traceback
+            problems.append(Problem(relpath, line_of(text.body, min(s for s, _ in spans)), f"not edited: {exc}"))
+            failed.update(key for key, found in lines.items() if relpath in {f for f, _ in found})
     bad = {}
     if verify:
         # Only the fixes that were edited are checked: one cluster akfix cannot edit must not make
