@@ -18,6 +18,10 @@ from fixer.textfile import line_indent
 _SKIP = re.compile(rb"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.S)
 _STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
 _NUMBER = re.compile(rb"[-+0-9.eE]*")
+# Deeper nesting is refused rather than read: the reader recurses once per level, and Python's
+# stack would overflow (a RecursionError traceback instead of a Problem; found by fuzzing).
+# Real templates nest a few dozen levels.
+MAX_DEPTH = 200
 
 
 class JsonSpanError(ValueError):
@@ -35,6 +39,7 @@ class JNode:
     _members: list | None = field(default=None, repr=False)  # object: (key, key node, value)
     _items: list | None = field(default=None, repr=False)  # array
     _data: bytes | None = field(default=None, repr=False, compare=False)  # set while not yet read
+    _depth: int = field(default=0, repr=False, compare=False)  # containers around this one
 
     # Objects and arrays are read on first access: locating a cluster in a multi-megabyte compiled
     # template touches a few paths, and skipping the rest by bracket matching is many times faster.
@@ -55,7 +60,7 @@ class JNode:
             self._members, self._items = self._members or [], self._items or []
             return
         parser = _Parser(self._data, lazy=True)
-        parser.pos = self.start
+        parser.pos, parser.depth = self.start, self._depth
         node = parser.object() if self.kind == "object" else parser.array()
         self._members, self._items, self._data = node._members, node._items, None
 
@@ -85,6 +90,7 @@ def parse(data: bytes, lazy: bool = True) -> JNode:
     return node
 
 
+_COMMENT = re.compile(rb"//[^\r\n]*|/\*.*?\*/", re.S)  # a line comment ends before its CR
 _TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/|[\[\]{}]', re.S)
 
 
@@ -118,7 +124,7 @@ class _Parser:
             self.fail("unterminated object or array")
         self.pos = end
         kind = "object" if self.data[start] == 0x7B else "array"
-        return JNode(kind, start, end, _data=self.data)
+        return JNode(kind, start, end, _data=self.data, _depth=self.depth)
 
     def fail(self, message: str):
         raise JsonSpanError(message, self.pos, self.data)
@@ -177,10 +183,17 @@ class _Parser:
     def object(self) -> JNode:
         node = JNode("object", self.pos, self.pos, _members=[])
         more = self._open(b"}")
+        names = set()
         while more:
             if self.data[self.pos:self.pos + 1] != b'"':
                 self.fail("expected a member name")
             key = self.string()
+            if key.value in names:
+                # json.loads keeps the last value, lookups here the first, and ARM or Terraform may
+                # do either or refuse: akfix cannot tell which one applies (found by fuzzing).
+                self.pos = key.start
+                self.fail(f"duplicate key {key.value!r}")
+            names.add(key.value)
             self.skip()
             if self.data[self.pos:self.pos + 1] != b":":
                 self.fail("expected ':'")
@@ -201,6 +214,8 @@ class _Parser:
     def _open(self, closing: bytes) -> bool:
         """Past an opening bracket: True when an item follows, False for an empty container."""
         self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"nested more than {MAX_DEPTH} levels deep")
         self.pos += 1
         self.skip()
         if self.data[self.pos:self.pos + 1] == closing:
@@ -236,11 +251,18 @@ class _Parser:
 def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], newline: bytes) -> tuple[int, int, bytes]:
     """(start, end, text) that adds members at the end of an object, in the object's own layout:
     one per line at the siblings' indentation, or inline for an object written on one line."""
+    if obj.kind != "object":
+        raise ValueError(f"members can only be added to an object, not to an {obj.kind}")
     if not obj.members:
         rendered = [json.dumps(key) + ": " + json.dumps(value) for key, value in members]
         inner = line_indent(data, obj.start) + b"  "
-        text = b"{" + newline + (b"," + newline).join(inner + r.encode() for r in rendered) + newline + line_indent(data, obj.start) + b"}"
-        return obj.start, obj.end, text
+        lines = (b"," + newline).join(inner + r.encode() for r in rendered) + newline + line_indent(data, obj.start) + b"}"
+        comments = [m.end() for m in _COMMENT.finditer(data, obj.start + 1, obj.end - 1)]
+        if not comments:
+            return obj.start, obj.end, b"{" + newline + lines
+        # Comments inside the empty object stay as they are, the members go after them (the whole
+        # object used to be replaced, dropping them: found by fuzzing).
+        return comments[-1], obj.end, newline + lines
     last = obj.members[-1][2]
     first_key = obj.members[0][1]
     multiline = data.count(b"\n", obj.start, first_key.start) > 0

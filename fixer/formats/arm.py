@@ -230,6 +230,8 @@ def edits_for(data: bytes, path: tuple[str, ...], changes, newline: bytes) -> li
     if properties is None or properties.kind != "object":
         raise ValueError("the managed cluster has no properties object")
     profile = properties.get("networkProfile")
+    if profile is not None and profile.kind != "object":  # found by fuzzing: an array was edited as an object
+        raise ValueError("networkProfile is not an object")
     if profile is None:
         start, end, text = jsonspan.insert_members(data, properties, [("networkProfile", {c.attribute: c.value for c in changes})], newline)
         return [Edit(start, end, text)]

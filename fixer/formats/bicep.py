@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 
-from fixer.formats.bicep_syntax import BicepObject, Token, quote, read_object, string_value, tokenize
+from fixer.formats.bicep_syntax import BicepObject, BicepSyntaxError, Token, quote, read_object, string_value, tokenize
 from fixer.formats.arm_names import FIELDS, profile_from
 from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
 from fixer.textfile import line_end, line_indent, line_start
@@ -136,7 +136,7 @@ def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, byt
         body_open = _body_open(tokens, j)
         if body_open is None:
             continue
-        body = read_object(tokens, body_open)
+        body = read_object(tokens, body_open, data)
         lowered = resource_type.lower()
         if lowered == CLUSTER_TYPE:
             clusters.append(_cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
@@ -146,9 +146,22 @@ def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, byt
             symbol = tokens[parent.value_start].text if parent and parent.value_end - parent.value_start == 1 else None
             pools.append((symbol, token.start, f"resource {name.text}"))
     clusters.extend(_avm_modules(tokens, data, relpath, params, variables, parameter_file))
+    _refuse_duplicates(tokens, clusters, data)
     if pools:
         clusters = [_with_pools(c, pools, spans) for c in clusters]
     return clusters
+
+
+def _refuse_duplicates(tokens: list[Token], clusters: list[Cluster], data: bytes) -> None:
+    """A cluster's symbolic name declared twice: Bicep refuses it, and edits_for finds a cluster by
+    its name, so akfix could read one declaration and edit the other (found by fuzzing)."""
+    for cluster in clusters:
+        keyword, _, name = cluster.address.rpartition(" ")
+        found = [t for i, t in enumerate(tokens[:-1]) if t.text == keyword and tokens[i + 1].text == name]
+        if len(found) > 1:
+            first = data.count(b"\n", 0, found[0].start) + 1
+            raise BicepSyntaxError(f"{keyword} {name} is declared twice (first at line {first}); akfix cannot tell which one to edit",
+                                   found[1].start, data)
 
 
 AVM_MODULE = "avm/res/container-service/managed-cluster"
@@ -167,7 +180,7 @@ def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter
         body_open = _body_open(tokens, index + 3)
         if body_open is None:
             continue
-        body = read_object(tokens, body_open)
+        body = read_object(tokens, body_open, data)
         module_params = body.get("params")
         fields: dict[str, Value] = {}
         if module_params is not None and module_params.object is not None:
@@ -289,7 +302,7 @@ def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
         if token.text == keyword and index + 1 < len(tokens) and tokens[index + 1].text == name:
             body_open = _body_open(tokens, index + 3)
             if body_open is not None:
-                target = read_object(tokens, body_open)
+                target = read_object(tokens, body_open, data)
                 break
     if target is None:
         raise ValueError(f"{keyword} {name} not found again")
@@ -359,6 +372,9 @@ def _insert_entries(data: bytes, tokens, obj: BicepObject, entries: list[tuple[s
     closing_line = line_start(data, tokens[obj.close].start)
     # after the anchor's line (a trailing comment stays on it), never past the closing brace's line
     at = min(line_end(data, tokens[anchor.value_end - 1].end), closing_line) if anchor is not None else closing_line
+    if anchor is not None and tokens[anchor.value_start].start < at < tokens[anchor.value_end - 1].end:
+        # a multi-line value ending on the closing brace's line: `at` would split it (found by fuzzing)
+        raise ValueError(f"{anchor.key} ends on the line that closes the object: add the entry by hand")
     text = b"".join(indent + f"{key}: {quote(value)}".encode() + newline for key, value in entries)
     return Edit(at, at, text)
 

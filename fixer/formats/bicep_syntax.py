@@ -187,8 +187,9 @@ class BicepObject:
         return self.entries.get(key)
 
 
-def read_object(tokens: list[Token], open_index: int) -> BicepObject:
-    """The `key: value` entries of the object whose "{" is tokens[open_index]."""
+def read_object(tokens: list[Token], open_index: int, data: bytes = b"") -> BicepObject:
+    """The `key: value` entries of the object whose "{" is tokens[open_index] (`data`: the file,
+    for the line of a syntax error)."""
     close = matching(tokens, open_index)
     obj = BicepObject(open_index, close, one_line=not any(t.kind == "newline" for t in tokens[open_index:close]))
     i = open_index + 1
@@ -207,9 +208,13 @@ def read_object(tokens: list[Token], open_index: int) -> BicepObject:
             end = start
             while end < close and tokens[end].kind != "newline" and tokens[end].text != ",":
                 end = matching(tokens, end) + 1 if tokens[end].text in _PAIRS else end + 1
+            if end == start:
+                # `key:` with nothing after it is not Bicep, and an entry without value tokens
+                # would give its edit a span running backwards (found by fuzzing).
+                raise BicepSyntaxError(f"property {key!r} has no value on its line", token.start, data)
             entry = Entry(key, i, start, end)
             if start < close and tokens[start].text == "{" and matching(tokens, start) == end - 1:
-                entry.object = read_object(tokens, start)
+                entry.object = read_object(tokens, start, data)
             obj.entries[key] = entry
             i = end
             continue

@@ -10,7 +10,7 @@ from typing import Callable
 from fixer import jsonspan
 from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
-from fixer.edit import apply_edits, newline_consistent, origin_edits
+from fixer.edit import OverlappingEdits, apply_edits, newline_consistent, origin_edits
 from fixer.formats import arm, bicep, bicep_readback, bicep_syntax
 from fixer.model import Cluster, Edit, FileChange, Problem
 from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
@@ -115,26 +115,36 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
     lines: dict = {}
     failed: set = set()
     for item in writable:
+        mine: dict[tuple[str, int, int], bytes] = {}  # one fix's edits, kept only if all of them can be made
         try:
-            found = []
             for relpath, edit in _edits_of(fmt, texts, item):
-                spans = per_file.setdefault(relpath, {})
-                if spans.get((edit.start, edit.end), edit.text) != edit.text:
+                spot = (relpath, edit.start, edit.end)
+                if per_file.get(relpath, {}).get(spot[1:], edit.text) != edit.text or mine.get(spot, edit.text) != edit.text:
                     raise ValueError(f"two fixes want different values at the same place ({relpath})")
-                spans[(edit.start, edit.end)] = edit.text
-                found.append((relpath, line_of(texts[relpath].body, edit.start)))
-            lines[item.key] = tuple(sorted(set(found)))
+                mine[spot] = edit.text
         except ValueError as exc:
             problems.append(Problem(item.cluster.file, item.cluster.line, f"not edited: {exc}"))
             failed.add(item.key)
+            continue
+        for (relpath, start, end), text in mine.items():
+            per_file.setdefault(relpath, {})[(start, end)] = text
+        lines[item.key] = tuple(sorted({(relpath, line_of(texts[relpath].body, start)) for relpath, start, _ in mine}))
     results = {}
     for relpath, spans in sorted(per_file.items()):
         text = texts[relpath]
-        results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
+        try:
+            results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
+        except OverlappingEdits as exc:  # as the Terraform adapter does: a Problem, never a traceback
+            problems.append(Problem(relpath, line_of(text.body, min(s for s, _ in spans)), f"not edited: {exc}"))
+            failed.update(key for key, found in lines.items() if relpath in {f for f, _ in found})
     bad = {}
     if verify:
-        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, writable))}
-        bad.update(_second_run(fmt, texts, results, writable, bad))
+        # Only the fixes that were edited are checked: one cluster akfix cannot edit must not make
+        # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
+        edited = [item for item in writable if item.key not in failed]
+        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, edited))}
+        for relpath, why in _second_run(fmt, texts, results, edited, bad).items():
+            bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []
     for relpath, after in results.items():
         if relpath in bad:
@@ -176,15 +186,22 @@ def check_json_file(before, after: bytes) -> str | None:
     try:
         json.loads(before.body.decode("utf-8"))
         strict = True
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply for json's C reader
         strict = False
     try:
         if strict:  # a strict-JSON file stays strict JSON, read by an independent (and fast) parser
             json.loads(new.body.decode("utf-8"))
         else:  # JSON with comments: every byte read by the span parser
             jsonspan.parse(new.body, lazy=False)
-    except (ValueError, jsonspan.JsonSpanError) as exc:
-        return f"the result does not parse ({exc})"
+    except (ValueError, RecursionError, jsonspan.JsonSpanError) as exc:
+        where = f"line {exc.line}: " if isinstance(exc, jsonspan.JsonSpanError) else ""
+        if not strict:
+            try:
+                jsonspan.parse(before.body, lazy=False)
+            except jsonspan.JsonSpanError as original:
+                # akfix reads only the parts it needs: say that the file was broken before the edit
+                return f"the file does not parse as a whole (line {original.line}: {original})"
+        return f"the result does not parse ({where}{exc})"
     return None
 
 

@@ -17,7 +17,7 @@ from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform import tfjson
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
-from fixer.formats.terraform.readback import ReadbackFailure, check_readback, prefetch
+from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope
 from fixer.views import guard_shared_edits
@@ -285,7 +285,9 @@ def _verify(located: Located, results: dict[str, bytes], planned: list[Planned])
         try:
             check_readback(new.body.decode("utf-8"), _readback_checks(relpath, planned))
         except ReadbackFailure as exc:
-            return relpath, 1, str(exc)
+            # a file beyond python-hcl2 before the edit: say so, not that the edit broke it
+            original = parse_error(before.body.decode("utf-8")) if str(exc).startswith("python-hcl2 cannot parse") else None
+            return relpath, 1, f"python-hcl2 cannot parse this file even before the edit ({original})" if original else str(exc)
     # 3. idempotence: a second run over the new text plans nothing for these clusters.
     for module_dir in sorted({item.cluster.module_dir for item in planned}):
         failure = _second_run_is_quiet(located, module_dir, bodies, [i for i in planned if i.cluster.module_dir == module_dir])

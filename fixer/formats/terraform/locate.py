@@ -116,6 +116,7 @@ def locate(body: bytes, relpath: str) -> FileDecls:
             last = body.rstrip().count(b"\n") + 1
             raise ParseFailure(f"HCL syntax error: unexpected end of file (a block opened at line {line} is not closed)", last)
         raise ParseFailure("HCL syntax error (tree-sitter could not parse this region)", line)
+    _refuse_duplicates(root, relpath)
     clusters: list[ClusterDecl] = []
     pools: list[NodePoolDecl] = []
     for block in hcl.blocks(hcl.body_of(root)):
@@ -144,6 +145,27 @@ def locate(body: bytes, relpath: str) -> FileDecls:
     return FileDecls(tuple(clusters), tuple(pools), tuple(unknown))
 
 
+def _refuse_duplicates(root, relpath: str) -> None:
+    """Terraform rejects a block declared twice, and the editor finds a block by its labels: akfix
+    could read one declaration of a cluster and edit the other (found by fuzzing). Only the kinds
+    akfix edits are checked; override files are merged into other files' blocks, so they are left
+    to that merge."""
+    from fixer.formats.terraform.module import is_override_file
+
+    if is_override_file(relpath):
+        return
+    first: dict[tuple[str, tuple[str, ...]], int] = {}
+    for block in hcl.blocks(hcl.body_of(root)):
+        if block.type != "module" and not (block.type == "resource" and block.labels[:1] in ((CLUSTER_TYPE,), (AZAPI_TYPE,))):
+            continue
+        line = block.node.start_point[0] + 1
+        key = (block.type, block.labels)
+        if key in first:
+            name = ".".join(block.labels) if block.type == "resource" else f"module.{block.labels[0] if block.labels else ''}"
+            raise ParseFailure(f"{name} is declared twice (first at line {first[key]}); Terraform rejects duplicate blocks", line)
+        first[key] = line
+
+
 def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     body = block.body
     profile_block = None
@@ -153,6 +175,10 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     auto = False
     for child in hcl.blocks(body):
         if child.type == "network_profile":
+            if profile_block is not None:
+                # Terraform allows one; akfix would read the last and edit the first (found by fuzzing)
+                raise ParseFailure(f"{CLUSTER_TYPE}.{name} has a second network_profile block (the first at line "
+                                   f"{profile_block.node.start_point[0] + 1}); Terraform allows one", child.node.start_point[0] + 1)
             profile_block = child
         elif child.type == "dynamic" and child.labels[:1] == ("network_profile",):
             dynamic = True
@@ -163,6 +189,12 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         elif child.type == "node_provisioning_profile":
             mode = hcl.attribute(child.body, "mode")
             auto = mode is not None and (value_of(mode).literal or "").lower() == "auto"
+    attribute = hcl.attribute(body, "network_profile")
+    if attribute is not None:
+        # `network_profile = {...}` is no block: Terraform refuses it, and akfix would add a block
+        # beside it that python-hcl2 cannot tell apart (found by fuzzing)
+        raise ParseFailure(f"{CLUSTER_TYPE}.{name}: network_profile is written as an argument (`= {{...}}`); "
+                           "Terraform expects a block", attribute.start_point[0] + 1)
     fields: dict[str, Value] = {}
     data_plane_attribute = None
     names: set[str] = set()

@@ -88,6 +88,8 @@ def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]
         profiles = body.get("network_profile") or []
         if not profiles:
             return {}
+        if not isinstance(profiles, list):  # an argument `network_profile = {...}`, not a block
+            raise ReadbackFailure(f"python-hcl2 reads network_profile of {resource_type}.{name} as an argument, not a block")
         return {k: _unquote(v) for k, v in _unwrap(profiles[0]).items() if not k.startswith("__")}
     raise ReadbackFailure(f"python-hcl2 does not see resource {resource_type}.{name}")
 
@@ -105,6 +107,12 @@ def _load(text: str) -> dict | str:
         return hcl2.loads(text)
     except Exception as exc:  # python-hcl2 raises lark errors of several types
         return f"python-hcl2 cannot parse the result: {str(exc).splitlines()[0][:200]}"
+
+
+def parse_error(text: str) -> str | None:
+    """Why python-hcl2 cannot read a text (its first line), or None when it can."""
+    document = _load(text)
+    return document.split(": ", 1)[1] if isinstance(document, str) else None
 
 
 def prefetch(texts: list[str]) -> None:

@@ -1,0 +1,7 @@
+resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {
+  name: 'aks'
+  location: 'westeurope'
+  properties: {
+    dnsPrefix: 'x'
+  }
+}

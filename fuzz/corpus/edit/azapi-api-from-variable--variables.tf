@@ -1,0 +1,4 @@
+variable "aks_api_version" {
+  type    = string
+  default = "2022-11-01"
+}

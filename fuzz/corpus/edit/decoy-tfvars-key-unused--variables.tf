@@ -1,0 +1,4 @@
+variable "network_policy" {
+  type    = string
+  default = null
+}

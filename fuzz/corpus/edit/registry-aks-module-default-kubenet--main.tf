@@ -1,0 +1,8 @@
+module "aks" {
+  source  = "Azure/aks/azurerm"
+  version = "11.5.0"
+
+  resource_group_name = azurerm_resource_group.main.name
+  prefix              = "platform"
+  rbac_aad            = false
+}

@@ -1,0 +1,11 @@
+resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {
+  name: 'aks'
+  location: 'westeurope'
+  properties: {
+    dnsPrefix: 'aks
+    networkProfile: {
+      networkPlugin: 'azure'
+      networkPluginMode: 'overlay'
+    }
+  }
+}

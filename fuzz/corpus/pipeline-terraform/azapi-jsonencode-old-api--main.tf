@@ -1,0 +1,21 @@
+resource "azapi_resource" "aks" {
+  type      = "Microsoft.ContainerService/managedClusters@2022-09-01"
+  name      = "aks-azapi"
+  location  = "westeurope"
+  parent_id = azurerm_resource_group.main.id
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  body = jsonencode({
+    properties = {
+      dnsPrefix         = "azapi"
+      kubernetesVersion = "1.31"
+      networkProfile = {
+        networkPlugin     = "azure"
+        networkPluginMode = "Overlay"
+      }
+    }
+  })
+}

@@ -1,0 +1,48 @@
+"""Pieces of each format the structure-aware mutator splices in: the constructs the locators and
+editors special-case (comments, heredocs, one-line blocks, interpolation, CRLF, escapes)."""
+
+HCL = [
+    b'resource "azurerm_kubernetes_cluster" "x" {',
+    b'resource "azurerm_kubernetes_cluster" "x" {\n  name = "x"\n}',
+    b'resource "azurerm_kubernetes_cluster_node_pool" "w" {\n  kubernetes_cluster_id = azurerm_kubernetes_cluster.x.id\n  os_type = "Windows"\n}',
+    b'resource "azapi_resource" "a" {\n  type = "Microsoft.ContainerService/managedClusters@2023-01-01"\n  body = {\n    properties = {\n    }\n  }\n}',
+    b'module "aks" {\n  source = "Azure/aks/azurerm"\n  version = "9.1.0"\n}',
+    b"network_profile {", b"network_profile { network_plugin = \"azure\" }", b"network_profile {\n}",
+    b'dynamic "network_profile" {', b"default_node_pool {", b"lifecycle {\n  ignore_changes = [network_profile]\n}",
+    b'network_policy = "none"', b'network_policy = ""', b"network_policy = var.p", b'network_plugin = "azure"',
+    b'network_plugin_mode = "overlay"', b'network_data_plane = "azure"', b'ebpf_data_plane = "cilium"',
+    b'outbound_type = "userDefinedRouting"', b'kubernetes_version = "1.29"',
+    b'variable "p" {\n  default = "none"\n}', b'locals {\n  p = "none"\n}',
+    b"{", b"}", b"[", b"]", b"(", b")", b'"', b"=", b",", b"# c", b"// c", b"/* c */", b"/*", b"*/",
+    b"<<EOT\nx\nEOT", b"<<-EOT\n  y\n  EOT", b"${var.x}", b"%{ if true }a%{ endif }", b"jsonencode({})",
+    b"\t", b"  ", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9", b"\\", b'\\"',
+]
+
+BICEP = [
+    b"resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {",
+    b"resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n  name: 'aks'\n  properties: {\n  }\n}",
+    b"resource p 'Microsoft.ContainerService/managedClusters/agentPools@2024-05-01' = {\n  parent: aks\n  properties: {\n    osType: 'Windows'\n  }\n}",
+    b"module m 'br/public:avm/res/container-service/managed-cluster:0.1.0' = {\n  params: {\n  }\n}",
+    b"properties: {", b"networkProfile: {", b"networkProfile: {}", b"networkProfile: { networkPlugin: 'azure' }",
+    b"networkPolicy: 'none'", b"networkPolicy: ''", b"networkPolicy: p", b"networkPlugin: 'azure'",
+    b"networkPluginMode: 'overlay'", b"networkDataplane: 'azure'", b"agentPoolProfiles: [\n  {\n    osType: 'Windows'\n  }\n]",
+    b"param p string = 'none'", b"var v = 'none'", b"@allowed([\n  'none'\n])", b"existing", b"= if (cond) {",
+    b"[for i in range(0, 2): {", b"{", b"}", b"[", b"]", b"(", b")", b"'", b":", b",", b"@", b"// c", b"/* c */",
+    b"/*", b"*/", b"'''\nmulti\n'''", b"'${x}'", b"'a\\'b'", b"?.", b"!", b"??", b"...", b"=>", b"#disable-next-line x",
+    b"\t", b"  ", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9", b"\\",
+]
+
+JSON = [
+    b'{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2023-01-01", "name": "aks", "properties": {}}',
+    b'"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",',
+    b'"resources": [', b'"resources": {', b'"properties": {', b'"networkProfile": {', b'"networkProfile": {},',
+    b'"networkPolicy": "none",', b'"networkPolicy": "",', b'"networkPolicy": "[parameters(\'p\')]",',
+    b'"networkPlugin": "azure",', b'"networkPluginMode": "overlay",', b'"networkDataplane": "azure",',
+    b'"parameters": {"p": {"type": "string", "defaultValue": "none", "allowedValues": ["none"]}},',
+    b'"variables": {"v": "none"},', b'"existing": true,', b'"type": "Microsoft.Resources/deployments",',
+    b'"template": {', b'"expressionEvaluationOptions": {"scope": "inner"},', b'"osType": "Windows"',
+    b"{", b"}", b"[", b"]", b'"', b":", b",", b"null", b"true", b"1e5", b"-0", b"// c", b"/* c */", b"/*", b"*/",
+    b'"\\u00e9"', b'"\\"', b'"\\ud800"', b"\t", b"  ", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9",
+]
+
+ALL = HCL + BICEP + JSON
