@@ -40,7 +40,10 @@ def corpora() -> dict[str, list[Path]]:
     bicep = _files("tests/fixtures/bicep/*/input/*.bicep", "examples/*/*.bicep")
     templates = _files("tests/fixtures/arm/*/input/*.json", "examples/*/*.json", marker=(b"deploymentTemplate",))
     json_files = templates + _files("tests/fixtures/arm/*/input/*.parameters*.json", "tests/fixtures/terraform/*/input/*.json")
+    python = _files("tests/fixtures/python/*/input/*.py", "tests/fixtures/python/*/input/*/*.py", "examples/*/*.py",
+                    marker=(b"ManagedCluster", b"KubernetesCluster"))
     return {
+        "pipeline-python": python,
         "terraform-locate": terraform,
         "pipeline-terraform": terraform,
         "bicep-locate": bicep,

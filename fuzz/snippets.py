@@ -45,4 +45,19 @@ JSON = [
     b'"\\u00e9"', b'"\\"', b'"\\ud800"', b"\t", b"  ", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9",
 ]
 
+PYTHON = [
+    b"from pulumi_azure_native import containerservice\n", b"import pulumi_azure_native as azure_native\n",
+    b"from pulumi_azure_native.containerservice import ManagedCluster, ContainerServiceNetworkProfileArgs, NetworkPolicy\n",
+    b"from pulumi_azure_native.containerservice import *\n", b"import pulumi_azure as azure\n",
+    b"from cdktf_cdktf_provider_azurerm.kubernetes_cluster import KubernetesCluster, KubernetesClusterNetworkProfile\n",
+    b'containerservice.ManagedCluster("aks", network_profile=containerservice.ContainerServiceNetworkProfileArgs(',
+    b'ManagedCluster("aks", network_profile={', b'azure.containerservice.KubernetesCluster("k", network_profile={',
+    b'KubernetesCluster(self, "aks", network_profile=KubernetesClusterNetworkProfile(',
+    b'containerservice.AgentPool("w", os_type="Windows")', b"**kwargs", b"profile = ", b"network_profile=profile",
+    b'network_policy="none"', b"network_policy=''", b"network_policy=NetworkPolicy.NONE", b'"network_policy": "none"',
+    b'"networkPolicy": "none"', b'network_plugin="azure"', b'network_plugin_mode="overlay"', b'network_dataplane="azure"',
+    b"network_policy=p", b"def make(name, policy):\n    return ", b"for env in envs:\n    ", b"(", b")", b"{", b"}", b"[", b"]",
+    b",", b":", b"=", b"# c", b'"""doc"""', b"'", b'"', b"\\\n", b"\n    ", b"\t", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9",
+]
+
 ALL = HCL + BICEP + JSON

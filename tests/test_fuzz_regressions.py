@@ -291,3 +291,16 @@ def test_bicep_entry_is_not_inserted_inside_a_multi_line_value():
             b"    networkProfile: {\n      networkPlugin: toLower(\n        'azure') }\n  }\n}\n")
     with pytest.raises(ValueError, match="networkPlugin ends on the line that closes the object"):
         bicep.edits_for(data, "aks", [Change("networkPolicy", "calico")], b"\n")
+
+
+# --- pipeline-python: a syntax error after a lone CR was reported past the file's last line ------
+
+PYTHON_LONE_CR = b"from pulumi_azure_native import containerservice as cs\ncs.ManagedCluster('a')\r`"
+
+
+def test_a_python_syntax_error_after_a_lone_cr_names_a_line_of_the_file(tmp_path):
+    result = run_file(tmp_path, "__main__.py", PYTHON_LONE_CR)
+    (problem,) = result.problems
+    assert problem.file == "__main__.py" and problem.line == 2  # Python counts the CR as a line end; akfix counts LFs
+    assert problem.message.startswith("Python syntax error") and not result.changes
+    load("pipeline-python")(PYTHON_LONE_CR)

@@ -14,6 +14,7 @@ TARGETS = {
     "pipeline-terraform": ("fuzz.targets.pipeline", "check_terraform", "hcl"),
     "pipeline-bicep": ("fuzz.targets.pipeline", "check_bicep", "bicep"),
     "pipeline-arm": ("fuzz.targets.pipeline", "check_arm", "json"),
+    "pipeline-python": ("fuzz.targets.pipeline", "check_python", "python"),
 }
 
 

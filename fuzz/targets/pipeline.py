@@ -1,4 +1,5 @@
-"""The whole pipeline on one file: main.tf, main.bicep or azuredeploy.json in a fresh folder.
+"""The whole pipeline on one file: main.tf, main.bicep, azuredeploy.json or a Pulumi/CDKTF
+__main__.py in a fresh folder.
 
 `fixer.pipeline.run(root, options, verify=True)` must never raise and never write; every Problem
 names the file and a line of it; every FileChange is for that file, starts from its bytes,
@@ -31,7 +32,7 @@ with instrumented():
     from fixer.textfile import load_text
     from fixer.versions import exactly
 
-FILES = {"terraform": "main.tf", "bicep": "main.bicep", "arm": "azuredeploy.json"}
+FILES = {"terraform": "main.tf", "bicep": "main.bicep", "arm": "azuredeploy.json", "python": "__main__.py"}
 
 
 def options_for(data: bytes) -> Options:
@@ -57,9 +58,20 @@ def check_arm(data: bytes) -> None:
     check_pipeline(data, "arm", options_for(data))
 
 
+def check_python(data: bytes) -> None:
+    check_pipeline(data, "python", options_for(data))
+
+
 def _reparses(fmt: str, before: bytes, after: bytes) -> None:
     body = load_text(after).body
-    if fmt == "terraform":
+    if fmt == "python":
+        import ast
+
+        import libcst
+
+        ast.parse(body)  # Python's own parser
+        assert libcst.parse_module(body.decode("utf-8")).code == body.decode("utf-8"), "libcst does not round-trip the result"
+    elif fmt == "terraform":
         import hcl2
 
         assert not hcl.parse(body).root_node.has_error, "the result has an HCL syntax error"

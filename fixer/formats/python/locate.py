@@ -141,13 +141,14 @@ def _syntax_error(body: bytes, exc: cst.ParserSyntaxError) -> PythonSyntaxError:
     """Python's own message when it has one (libcst lists every token it expected)."""
     import ast
 
+    last = body.count(b"\n") + 1  # Python also ends lines at a lone CR; akfix counts LFs, as editors do
     try:
         ast.parse(body)
     except SyntaxError as error:
-        return PythonSyntaxError(f"Python syntax error: {error.msg}", error.lineno or exc.raw_line)
+        return PythonSyntaxError(f"Python syntax error: {error.msg}", min(error.lineno or exc.raw_line, last))
     except ValueError:
         pass
-    return PythonSyntaxError("libcst cannot parse this file (syntax newer than libcst knows?)", exc.raw_line)
+    return PythonSyntaxError("libcst cannot parse this file (syntax newer than libcst knows?)", min(exc.raw_line, last))
 
 
 def qualified_names(parsed: ParsedFile, call: cst.Call) -> set[str]:

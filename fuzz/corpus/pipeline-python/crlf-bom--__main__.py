@@ -1,0 +1,11 @@
+﻿from pulumi_azure_native import containerservice
+
+containerservice.ManagedCluster(
+    "aks",
+    resource_group_name="rg",
+    network_profile=containerservice.ContainerServiceNetworkProfileArgs(
+        network_plugin="azure",
+        network_plugin_mode="overlay",
+        network_policy="none",
+    ),
+)

@@ -1,0 +1,3 @@
+from pulumi_azure_native import containerservice
+
+containerservice.ManagedCluster("broken", network_profile={"network_policy": "none"}
