@@ -69,11 +69,6 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
     """Find, plan and (in memory) fix every cluster under `root`. Nothing is written here.
     `progress(stage, done, total)`: optional, told how far each stage is (fixer/progress.py)."""
     listing: Listing = list_files(root, options.skip)
-    from fixer.kustomize.namespaces import TF_MARKER
-
-    scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL,
-                           remember=(TF_MARKER,), progress=progress, stage="Terraform: reading")
-    candidates, problems = scan.candidates, scan.problems
     settings = terraform.Settings(
         engine=options.engine,
         assume_network=options.assume_network,
@@ -81,10 +76,51 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
         azurerm_version=options.azurerm_version,
         plans=options.plans,
     )
+    held = _held(options, listing.root)
+    from fixer.formats.python import adapter as python
+
+    # Python programs start first: with many of them, forked workers parse them (libcst is slow to
+    # import and to run) while this process does the other formats.
+    pending = python.start(listing, settings, verify, options.allow_replacement, progress, held)
+    try:
+        located, planned, changes, problems, failed, lines = _other_formats(listing, settings, options, verify, progress, held)
+        found, py_changes, py_problems, py_failed, py_lines = pending.finish()
+    finally:
+        pending.close()
+    planned.extend(found)
+    changes.extend(py_changes)
+    problems.extend(py_problems)
+    failed |= py_failed
+    lines.update(py_lines)
+
+    reports = []
+    for item in list(located.planned) + planned:
+        reports.append(
+            ClusterReport(
+                cluster=item.cluster,
+                status=planner.status_of(item.cluster),
+                policy=planner.effective_policy(item.cluster),
+                versions=item.versions,
+                fix=item.fix,
+                outcome=_outcome(item.fix, options.allow_replacement, item.key in failed, held(item.cluster)),
+                edit_lines=lines.get(item.key, ()) if item.fix else (),
+            )
+        )
+    unknown = tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules)
+    return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown, listing)
+
+
+def _other_formats(listing: Listing, settings, options: Options, verify: bool, progress, held):
+    """Terraform, then the formats deployed by a PUT (ARM, Bicep): (Terraform's located modules,
+    the PUT formats' planned clusters, changes, problems, failed keys, edit lines)."""
+    from fixer.kustomize.namespaces import TF_MARKER
+
+    scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL,
+                           remember=(TF_MARKER,), progress=progress, stage="Terraform: reading")
+    candidates, problems = scan.candidates, scan.problems
     located, located_problems = terraform.locate_and_plan(listing, candidates, settings, scan.noted, progress=progress)
     problems.extend(located_problems)
 
-    held = _held(options, listing.root)
     writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement) and not held(i.cluster)]
     changes: list[FileChange] = []
     lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}
@@ -124,30 +160,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
         problems.extend(put_problems)
         failed |= put_failed
         lines.update(put_lines)
-    from fixer.formats.python import adapter as python
-
-    found, py_changes, py_problems, py_failed, py_lines = python.run(listing, settings, verify, options.allow_replacement, progress, held)
-    put_planned.extend(found)
-    changes.extend(py_changes)
-    problems.extend(py_problems)
-    failed |= py_failed
-    lines.update(py_lines)
-
-    reports = []
-    for item in list(located.planned) + put_planned:
-        reports.append(
-            ClusterReport(
-                cluster=item.cluster,
-                status=planner.status_of(item.cluster),
-                policy=planner.effective_policy(item.cluster),
-                versions=item.versions,
-                fix=item.fix,
-                outcome=_outcome(item.fix, options.allow_replacement, item.key in failed, held(item.cluster)),
-                edit_lines=lines.get(item.key, ()) if item.fix else (),
-            )
-        )
-    unknown = tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules)
-    return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown, listing)
+    return located, put_planned, changes, problems, failed, lines
 
 
 def _held(options: Options, root: Path) -> Callable[[Cluster], bool]:

@@ -175,7 +175,10 @@ def test_sigint_at_random_moments_never_leaves_a_partial_file(tmp_path):
         time.sleep(rng.uniform(0.3, 2.0))
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=120)
-        assert process.returncode in (0, 130), err
+        # On a loaded machine the signal can land while Python itself starts, before akfix's code
+        # runs: Python then dies of it (-2) having touched nothing. Any later moment is akfix's to handle.
+        before_akfix = process.returncode == -signal.SIGINT and b"/fixer/" not in err
+        assert process.returncode in (0, 130) or before_akfix, err
         interrupted += process.returncode == 130
         states = {(repo / f"c{i:03}" / "main.tf").read_bytes() for i in range(count)}
         assert states <= {original(ONE_FILE_FIX, "main.tf"), expected(ONE_FILE_FIX, "main.tf")}

@@ -31,40 +31,89 @@ SUFFIXES = (".py",)
 _OURS = (b"pulumi_azure", b"cdktf_cdktf_provider_azurerm", b"azurerm")
 
 
-# With this many programs, parsing is spread over forked processes (libcst takes ~10 ms a file).
+# With this many programs, parsing is spread over forked processes (libcst takes ~10 ms a file and
+# ~0.15 s to import), which run while the main process reads the other formats.
 POOL_THRESHOLD = 24
 
 
 def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
     """(planned, changes, problems, failed keys, edit lines) for every Python program.
     `held(cluster)`: a suppressed cluster, whose fix is not edited."""
-    scan = read_candidates(listing, SUFFIXES, K.MARKERS, progress=progress, stage="Python: reading")
-    problems: list[Problem] = list(scan.problems)
-    worth = [c for c in scan.candidates if _worth_parsing(c.data)]
-    if not worth:
-        return [], [], problems, set(), {}  # libcst is never imported for trees without programs
-    from fixer.formats.python import locate  # noqa: F401  (imported before any fork: workers inherit it)
+    return start(listing, settings, verify, allow_replacement, progress, held).finish()
 
+
+def start(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False) -> "Pending":
+    """Begin the Python programs: with many of them, forked workers parse them (and import libcst)
+    while this process goes on with the other formats; `finish()` collects the results."""
+    scan = read_candidates(listing, SUFFIXES, K.MARKERS, progress=progress, stage="Python: reading")
+    worth = [c for c in scan.candidates if _worth_parsing(c.data)]
     # A program is a folder: its files share package versions and node pools. Folders are independent.
     folders: dict[str, list] = {}
     for candidate in worth:
         folders.setdefault(posixpath.dirname(candidate.relpath), []).append(candidate)
     job = _Job(listing, settings, verify, allow_replacement, held)
-    outcomes = _in_pool(job, list(folders.values())) if len(worth) >= POOL_THRESHOLD else None
-    if outcomes is None:
-        outcomes = []
-        for index, group in enumerate(folders.values()):
-            if progress is not None:
-                progress("Python: parsing", index + 1, len(folders))
-            outcomes.append(job.folder(group))
-    planned, changes, failed, lines = [], [], set(), {}
-    for folder_planned, folder_changes, folder_problems, folder_failed, folder_lines in outcomes:
-        planned += folder_planned
-        changes += folder_changes
-        problems += folder_problems
-        failed |= folder_failed
-        lines.update(folder_lines)
-    return planned, changes, problems, failed, lines
+    pending = Pending(job, list(folders.values()), list(scan.problems), progress)
+    if len(worth) >= POOL_THRESHOLD:
+        pending.submit()
+    return pending
+
+
+class Pending:
+    """Python programs being processed (in workers) or still to process (here, on finish())."""
+
+    def __init__(self, job: "_Job", groups: list, problems: list[Problem], progress):
+        self.job, self.groups, self.problems, self.progress = job, groups, problems, progress
+        self.pool = self.results = None
+
+    def submit(self) -> None:
+        global _POOL_JOB
+        workers = min(os.cpu_count() or 1, 8, len(self.groups))
+        if workers < 2:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            context = multiprocessing.get_context("fork")
+            _POOL_JOB = self.job  # forked workers inherit it instead of unpickling it
+            self.pool = ProcessPoolExecutor(workers, mp_context=context)
+            self.results = self.pool.map(_folder_in_worker, self.groups, chunksize=max(1, len(self.groups) // (workers * 4)))
+        except (OSError, RuntimeError, ValueError):
+            self._close()  # no processes here (a sandbox, a limit): finish() runs them in this process
+
+    def finish(self) -> tuple:
+        outcomes = None
+        if self.results is not None:
+            try:
+                outcomes = list(self.results)
+            except (OSError, RuntimeError):
+                outcomes = None  # a worker died (BrokenProcessPool is a RuntimeError): redo them here
+            finally:
+                self._close()
+        if outcomes is None:
+            outcomes = []
+            for index, group in enumerate(self.groups):
+                if self.progress is not None:
+                    self.progress("Python: parsing", index + 1, len(self.groups))
+                outcomes.append(self.job.folder(group))
+        planned, changes, problems, failed, lines = [], [], list(self.problems), set(), {}
+        for folder_planned, folder_changes, folder_problems, folder_failed, folder_lines in outcomes:
+            planned += folder_planned
+            changes += folder_changes
+            problems += folder_problems
+            failed |= folder_failed
+            lines.update(folder_lines)
+        return planned, changes, problems, failed, lines
+
+    def close(self) -> None:
+        """Stop the workers if finish() was never reached (an interrupt, an error elsewhere)."""
+        self._close()
+
+    def _close(self) -> None:
+        global _POOL_JOB
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool, self.results, _POOL_JOB = None, None, None
 
 
 @dataclass(frozen=True)
@@ -125,29 +174,6 @@ def _folder_in_worker(candidates) -> tuple:
     planned, changes, problems, failed, lines = _POOL_JOB.folder(candidates)
     # CST nodes stay in the worker: nothing after planning and editing reads a Python anchor.
     return [replace(p, cluster=replace(p.cluster, anchor=None)) for p in planned], changes, problems, failed, lines
-
-
-def _in_pool(job: _Job, groups: list) -> list | None:
-    """Folders spread over forked workers; None when processes are not available here."""
-    global _POOL_JOB
-    workers = min(os.cpu_count() or 1, 8, len(groups))
-    if workers < 2:
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        return None
-    _POOL_JOB = job
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(_folder_in_worker, groups, chunksize=max(1, len(groups) // (workers * 4))))
-    except (OSError, RuntimeError):
-        return None  # no processes here (a sandbox, a limit): the caller runs them in this process
-    finally:
-        _POOL_JOB = None
 
 
 def _worth_parsing(data: bytes) -> bool:
