@@ -8,6 +8,8 @@ lifecycle flags, and the planner's decision with its reasons and hint.
 
 from __future__ import annotations
 
+import re
+
 import difflib
 from dataclasses import dataclass
 
@@ -188,7 +190,7 @@ def _fix_lines(prefix: str, report: ClusterReport, style: Style) -> list[str]:
         for change in fix.changes:
             where = f" in {display_path(prefix, change.origin.file)} ({change.origin.kind})" if change.origin else ""
             extra = f", extending {len(change.validations)} allowed-values list(s)" if change.validations else ""
-            out.append(f'      {change.attribute} = "{change.value}"{where}{extra}')
+            out.append(f'      {_as_written(report.cluster, change.attribute)} = "{change.value}"{where}{extra}')
     if fix.add_block:
         out.append("    adds the network_profile block")
     if fix.reasons:
@@ -207,3 +209,11 @@ def _fix_lines(prefix: str, report: ClusterReport, style: Style) -> list[str]:
     if fix.hint:
         out.append(f"    next: {fix.hint}")
     return out
+
+
+def _as_written(cluster, attribute: str) -> str:
+    """The attribute as the cluster's own code spells it: Python programs use snake_case keywords
+    (network_dataplane) where the PUT rules name the ARM property (networkDataplane)."""
+    if cluster.format in ("pulumi", "cdktf") and attribute[:1].islower() and any(c.isupper() for c in attribute):
+        return re.sub(r"(?<=[a-z])([A-Z])", r"_\1", attribute).lower()
+    return attribute

@@ -81,3 +81,12 @@ def test_a_compliant_cluster_needs_no_fix(tmp_path):
     assert code == 0
     assert "status       compliant: the policy is \"calico\"" in out
     assert "fix          none needed (pass --switch to move a cluster that runs another engine)" in out
+
+
+def test_a_pulumi_cluster_is_explained_in_the_program_s_own_keywords(examples):
+    code, out, err = run("explain", "pulumi-aks/__main__.py:27", str(examples))
+    assert code == 0, err
+    assert out.startswith("ManagedCluster.aks-data\n")
+    assert 'policy               "none"                       at pulumi-aks/__main__.py:27 via enum containerservice.NetworkPolicy.NONE' in out
+    assert "API version  2024-10-01" in out
+    assert '      network_policy = "cilium"\n      network_dataplane = "cilium"\n' in out  # not networkDataplane
