@@ -27,6 +27,9 @@ class PlanContext:
     versions: VersionRange = UNKNOWN
     assume_network: str | None = None  # what the user says the live cluster runs, when code cannot
     switch_engines: bool = False  # also move clusters that run another engine to `engine`
+    # How to make the azurerm version exact where the cluster is declared (a Python program pins
+    # its bridge package instead of committing a Terraform lock file).
+    pin_advice: str = "commit .terraform.lock.hcl or pass --azurerm-version"
 
 
 def status_of(cluster: Cluster) -> Status:
@@ -113,9 +116,9 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     worst_version, worst = max(outcomes, key=lambda item: item[1].risk.rank)
     reasons = list(newest.reasons)
     if not context.versions.exact:
-        reasons.insert(0, _range_note(context.versions, worst_version, worst, newest))
+        reasons.insert(0, _range_note(context.versions, worst_version, worst, newest, context.pin_advice))
     if worst.risk is not newest.risk:
-        pin = "pin the azurerm version (commit .terraform.lock.hcl or pass --azurerm-version)"
+        pin = f"pin the azurerm version ({context.pin_advice})"
         fix = replace(
             worst,
             summary=f"{newest.summary} -- but the azurerm version is not pinned, and at {format_version(worst_version)}: {worst.summary}",
@@ -134,14 +137,14 @@ def _versions_to_check(versions: VersionRange) -> list[Version]:
     return points
 
 
-def _range_note(versions: VersionRange, worst_version: Version, worst: Fix, newest: Fix) -> str:
+def _range_note(versions: VersionRange, worst_version: Version, worst: Fix, newest: Fix, pin_advice: str) -> str:
     where = versions.describe()
     if worst.risk is newest.risk:
         return f"{where}: the same outcome ({newest.risk.value}) holds for every version in the range."
     return (
         f"{where}: treated as the riskiest plausible version, azurerm {format_version(worst_version)}, "
         f"where this fix is {worst.risk.value}; with the newest version in range it is {newest.risk.value}. "
-        "Commit .terraform.lock.hcl or pass --azurerm-version to be exact."
+        f"{pin_advice[0].upper()}{pin_advice[1:]} to be exact."
     )
 
 

@@ -36,12 +36,6 @@ _OURS = (b"pulumi_azure", b"cdktf_cdktf_provider_azurerm", b"azurerm")
 POOL_THRESHOLD = 24
 
 
-def run(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
-    """(planned, changes, problems, failed keys, edit lines) for every Python program.
-    `held(cluster)`: a suppressed cluster, whose fix is not edited."""
-    return start(listing, settings, verify, allow_replacement, progress, held).finish()
-
-
 def start(listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False) -> "Pending":
     """Begin the Python programs: with many of them, forked workers parse them (and import libcst)
     while this process goes on with the other formats; `finish()` collects the results."""
@@ -79,7 +73,7 @@ class Pending:
             self.pool = ProcessPoolExecutor(workers, mp_context=context)
             self.results = self.pool.map(_folder_in_worker, self.groups, chunksize=max(1, len(self.groups) // (workers * 4)))
         except (OSError, RuntimeError, ValueError):
-            self._close()  # no processes here (a sandbox, a limit): finish() runs them in this process
+            self.close()  # no processes here (a sandbox, a limit): finish() runs them in this process
 
     def finish(self) -> tuple:
         outcomes = None
@@ -89,7 +83,7 @@ class Pending:
             except (OSError, RuntimeError):
                 outcomes = None  # a worker died (BrokenProcessPool is a RuntimeError): redo them here
             finally:
-                self._close()
+                self.close()
         if outcomes is None:
             outcomes = []
             for index, group in enumerate(self.groups):
@@ -106,10 +100,7 @@ class Pending:
         return planned, changes, problems, failed, lines
 
     def close(self) -> None:
-        """Stop the workers if finish() was never reached (an interrupt, an error elsewhere)."""
-        self._close()
-
-    def _close(self) -> None:
+        """Stop the workers (at once if finish() was never reached: an interrupt, an error elsewhere)."""
         global _POOL_JOB
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
@@ -150,16 +141,18 @@ class _Job:
             addresses = locate.addresses(parsed, found.clusters)
             for index, (kind, call, variable) in enumerate(found.clusters):
                 names = locate.qualified_names(parsed, call)
-                package_versions = pins.get(kind.package).versions if pins.get(kind.package) else UNKNOWN
+                pin = pins.get(kind.package)
+                package_versions = pin.versions if pin else UNKNOWN
                 api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
                 cluster = locate.cluster_of(parsed, kind, call, index, addresses[index],
                                             fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
                 cluster = replace(cluster, windows_pools=cluster.windows_pools + _separate_windows_pools(files, relpath, variable, found))
                 versions = _azurerm_versions(kind, names, pins, settings)
-                if kind.put and pins.get(kind.package):
-                    versions = replace(package_versions, source=pins.get(kind.package).describe())
+                if kind.put and pin:
+                    versions = replace(package_versions, source=pin.describe())
                 context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
-                                              switch_engines=settings.switch_engines)
+                                              switch_engines=settings.switch_engines,
+                                              pin_advice=f"pass --azurerm-version with the azurerm version your {kind.package} release bundles")
                 fix = _checked(kind, cluster, planner.plan(cluster, context), package_versions, settings, pins)
                 planned.append(Planned(cluster, versions, context, fix))
         writable = [p for p in planned if p.fix is not None and p.fix.writable(self.allow_replacement) and not self.held(p.cluster)]
@@ -208,16 +201,15 @@ def _azurerm_versions(kind: K.Kind, names: set[str], pins: Pins, settings) -> Ve
 
 def _separate_windows_pools(files, relpath: str, variable: str | None, found) -> tuple[str, ...]:
     """Windows pools declared as their own resources: those in the same file that mention the
-    cluster's variable, or mention no cluster of the file; and those in other files of the
-    program's folder (they cannot be tied to one cluster, so they count for every one)."""
+    cluster's variable, or mention no cluster of the file; and those in the program's other files
+    (`files` holds one folder; they cannot be tied to one cluster, so they count for every one)."""
     own_variables = {v for _, _, v in found.clusters if v}
     pools = []
     for pool in found.pools:
         if pool.windows and (variable in pool.mentions or not (pool.mentions & own_variables)):
             pools.append(pool.address)
-    folder = posixpath.dirname(relpath)
     for other, (_, _, other_found) in files.items():
-        if other != relpath and posixpath.dirname(other) == folder:
+        if other != relpath:
             pools += [f"{p.address} ({p.file})" for p in other_found.pools if p.windows]
     return tuple(pools)
 
@@ -245,18 +237,7 @@ def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: 
 
 
 def _in_python_terms(kind: K.Kind, fix: Fix) -> Fix:
-    """Say it the way the program does: its keywords (network_dataplane, not networkDataplane),
-    and how to pin a bridged provider version (akfix knows few package -> azurerm points exactly)."""
-    advice = f"pass --azurerm-version with the azurerm version your {kind.package} release bundles"
-
-    def python(text: str | None) -> str | None:
-        if text is None:
-            return None
-        text = text.replace("pin the azurerm version (commit .terraform.lock.hcl or pass --azurerm-version)", advice)
-        text = text.replace("commit .terraform.lock.hcl or pass --azurerm-version", advice)
-        return text.replace("Commit .terraform.lock.hcl or pass --azurerm-version", advice[0].upper() + advice[1:])
-
-    fix = replace(fix, hint=python(fix.hint), reasons=tuple(python(r) for r in fix.reasons))
+    """The summary names the keywords the program uses (network_dataplane, not networkDataplane)."""
     summary = fix.summary
     if ": set " in summary and " (" in summary.split(": set ", 1)[1]:
         head, rest = summary.split(": set ", 1)
