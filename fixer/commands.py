@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from fixer import report
@@ -72,7 +72,7 @@ def gather(args, options: Options) -> Assessment:
 
 def _screen(args, roots: list[Root], findable=None):
     """(roots without their suppressed clusters, the Screened record of what was set aside)."""
-    screened = suppression.screen_run(args, [(root.prefix, root.result) for root in roots], **({"findable": findable} if findable else {}))
+    screened = suppression.screen_run(args, [(root.prefix, root.result) for root in roots], findable)
     return [replace(root, result=result) for root, (_, result) in zip(roots, screened.results)], screened
 
 

@@ -33,9 +33,9 @@ def with_rules(args, options):
     return replace(options, skip=getattr(args, "skip", None), hold=Holder(rules) if rules.enabled else None)
 
 
-def screen_run(args, results, findable=is_finding) -> Screened:
-    """`results`: [(prefix, RunResult)]; `findable`: see screen.filter_results."""
-    return screen(results, _rules(args), findable)
+def screen_run(args, results, findable=None) -> Screened:
+    """`results`: [(prefix, RunResult)]; `findable`: see screen.filter_results (None: is_finding)."""
+    return screen(results, _rules(args), findable or is_finding)
 
 
 def table(reports, screened: Screened, **options) -> str:
