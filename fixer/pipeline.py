@@ -8,11 +8,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable
 
-from fixer import plan as planner
 from fixer.discover import Listing, list_files, read_candidates
+from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import adapter as terraform
-from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.model import Cluster, FileChange, Fix, Problem, Risk, Status
+from fixer.plan import planner
 from fixer.versions import VersionRange
 
 
@@ -149,12 +149,14 @@ def _other_formats(listing: Listing, settings, options: Options, verify: bool, p
                                     "not written, verification failed: the file was terraform-fmt clean and the edit would break that"))
             failed.update(item.key for item in owners[change.relpath])
 
-    from fixer.formats import put_adapter
+    from fixer.formats import put
+    from fixer.formats.arm.adapter import ARM
+    from fixer.formats.bicep.adapter import BICEP
 
     put_planned = []
-    for fmt in put_adapter.FORMATS:
-        found, put_changes, put_problems, put_failed, put_lines = put_adapter.run(fmt, listing, settings, verify, options.allow_replacement,
-                                                                                  progress, held)
+    for fmt in (ARM, BICEP):
+        found, put_changes, put_problems, put_failed, put_lines = put.run(fmt, listing, settings, verify, options.allow_replacement,
+                                                                          progress, held)
         put_planned.extend(found)
         changes.extend(put_changes)
         problems.extend(put_problems)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from suppress_helpers import LOCK, findings, make_repo, run, tf_cluster
 
 from fixer.cli import build_parser
-from fixer.cli_config import settle
-from fixer.config import ConfigError, load_config
+from fixer.cli.config import ConfigError, load_config
+from fixer.cli.options import settle
 from fixer.globs import Glob
-from suppress_helpers import LOCK, findings, make_repo, run, tf_cluster
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ def test_golden_second_run_changes_nothing(name, tmp_path):
 
 @pytest.mark.parametrize("name", _case_names())
 def test_golden_fmt_clean_inputs_stay_clean(name, tmp_path, terraform_bin):
-    from fixer.edit import terraform_fmt
+    from fixer.edit.edits import terraform_fmt
 
     case = FIXTURES / name
     work, _ = run_case(case, tmp_path)

@@ -14,14 +14,14 @@ import os
 import posixpath
 from dataclasses import dataclass, replace
 
-from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
-from fixer.edit import newline_consistent
-from fixer.formats.put_adapter import Planned
+from fixer.edit.edits import newline_consistent
+from fixer.formats.put import Planned
 from fixer.formats.python import kinds as K
 from fixer.formats.python.packages import Pins, pins_for
 from fixer.model import Change, Cluster, FileChange, Fix, Problem
-from fixer.rules import python_packages as packages
+from fixer.plan import planner
+from fixer.plan.rules import python_packages as packages
 from fixer.textfile import TextFile, UnreadableText, load_text
 from fixer.versions import UNKNOWN, VersionRange
 
