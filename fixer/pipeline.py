@@ -121,6 +121,7 @@ def _other_formats(listing: Listing, settings, options: Options, verify: bool, p
     located, located_problems = terraform.locate_and_plan(listing, candidates, settings, scan.noted, progress=progress)
     problems.extend(located_problems)
 
+    located.planned = terraform.guard_suppressed_links(located, held)
     writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement) and not held(i.cluster)]
     changes: list[FileChange] = []
     lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}

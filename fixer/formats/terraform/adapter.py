@@ -96,6 +96,14 @@ def locate_and_plan(
     return located, problems
 
 
+def guard_suppressed_links(located: Located, held) -> list[Planned]:
+    """A suppressed cluster is never edited, so it plans no change: no other folder's fix may reach
+    it through a file both read (a symlink)."""
+    if not located.links.targets:
+        return located.planned
+    return guard_linked_files(located.links, located.planned, lambda item: [] if held(item.cluster) else _edits(located, item))
+
+
 def locate_any(body: bytes, relpath: str) -> FileDecls:
     """Declarations of a .tf or a .tf.json file."""
     return locate_json(body, relpath) if relpath.endswith(tfjson.SUFFIX) else locate(body, relpath)
