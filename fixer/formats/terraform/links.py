@@ -88,11 +88,19 @@ def guard_linked_files(links: Links, planned: list, edits_of) -> list:
 
 
 def _reason(real: str, readers: tuple[str, ...], by_folder: dict[str, set]) -> str:
-    names = " and ".join(_show(f) for f in readers)
-    without = [_show(f) for f in readers if not by_folder.get(f)]
-    differs = "plans no change there" if without and len(without) == 1 else "plan different changes there"
-    who = without[0] if len(without) == 1 else "the folders"
-    return f"{real} is read by {names} (through a symlink); {who} {differs}"
+    parts = []
+    idle = [f for f in readers if not by_folder.get(f)]
+    if idle:
+        parts.append(f"{_join(idle)} {'plans' if len(idle) == 1 else 'plan'} no change there")
+    busy = [f for f in readers if by_folder.get(f)]
+    if len({frozenset(by_folder[f]) for f in busy}) > 1:
+        parts.append(f"{_join(busy)} plan different changes there")
+    return f"{real} is read by {_join(readers)} (through a symlink); {'; '.join(parts)}"
+
+
+def _join(folders) -> str:
+    names = [_show(f) for f in folders]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def linked_conflict(fix, reasons: list[str]):
