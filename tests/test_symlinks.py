@@ -35,6 +35,16 @@ def v4_tree(tmp_path: Path, case: Path = CASE_SAME) -> Path:
     return repo
 
 
+def policy_from_a_linked_variable(repo: Path) -> None:
+    """main.tf takes its policy from var.network_policy (default null); v4/variables.tf links the root's."""
+    main = (repo / "main.tf").read_text().replace(
+        '    network_plugin_mode = "overlay"\n', '    network_plugin_mode = "overlay"\n    network_policy      = var.network_policy\n'
+    )
+    (repo / "main.tf").write_text(main)
+    (repo / "variables.tf").write_text('variable "network_policy" {\n  type    = string\n  default = null\n}\n')
+    (repo / "v4" / "variables.tf").symlink_to("../variables.tf")
+
+
 def scan_json(repo: Path) -> dict:
     result = akfix("scan", str(repo), "--format", "json")
     assert result.returncode in (0, 1), result.stderr
@@ -112,12 +122,7 @@ def test_different_versions_per_folder_make_the_shared_edit_manual(tmp_path):
 
 def test_value_followed_into_a_linked_variables_file_is_written_once(tmp_path):
     repo = v4_tree(tmp_path)
-    main = (repo / "main.tf").read_text().replace(
-        '    network_plugin_mode = "overlay"\n', '    network_plugin_mode = "overlay"\n    network_policy      = var.network_policy\n'
-    )
-    (repo / "main.tf").write_text(main)
-    (repo / "variables.tf").write_text('variable "network_policy" {\n  type    = string\n  default = null\n}\n')
-    (repo / "v4" / "variables.tf").symlink_to("../variables.tf")
+    policy_from_a_linked_variable(repo)
     result = akfix("apply", str(repo), "--no-bases")
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("wrote variables.tf") == 1
@@ -144,12 +149,7 @@ def test_example_folder_made_of_links_calls_the_module_its_override_names(tmp_pa
     """examples/app_v4/main.tf -> ../app/main.tf calls `../..`, but main_override.tf beside it sets
     `source = "../../v4"`: Terraform merges the two, so app_v4 calls v4 with app's arguments."""
     repo = v4_tree(tmp_path)
-    main = (repo / "main.tf").read_text().replace(
-        '    network_plugin_mode = "overlay"\n', '    network_plugin_mode = "overlay"\n    network_policy      = var.network_policy\n'
-    )
-    (repo / "main.tf").write_text(main)
-    (repo / "variables.tf").write_text('variable "network_policy" {\n  type    = string\n  default = null\n}\n')
-    (repo / "v4" / "variables.tf").symlink_to("../variables.tf")
+    policy_from_a_linked_variable(repo)
     app = repo / "examples" / "app"
     app.mkdir(parents=True)
     (app / "main.tf").write_text('module "aks" {\n  source         = "../.."\n  network_policy = "azure"\n}\n')
