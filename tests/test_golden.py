@@ -71,6 +71,9 @@ def run_case(case: Path, tmp_path: Path):
                 "status": c["status"],
                 "risk": c["fix"]["risk"] if c["fix"] else None,
                 "outcome": c["outcome"],
+                # an --engine preference list: the engine chosen and the ones skipped before it
+                **({"engine": c["fix"]["engine"], "skipped": [s["engine"] for s in c["fix"]["skipped"]]}
+                   if c["fix"] and c["fix"].get("skipped") else {}),
             }
             for c in document["clusters"]
         ],

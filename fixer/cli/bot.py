@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from fixer.model import ENGINES
+from fixer.cli.options import engine_list
 from fixer.plan.planner import ASSUMABLE_NETWORKS
 
 EXIT_OK, EXIT_REMAINING, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -27,7 +27,8 @@ def add_bot_parser(commands, parser_class, bases_options) -> None:
     bot.add_argument("--shard", metavar="I/N", help="process only shard I of N (0-based, e.g. $JOB_COMPLETION_INDEX/4)")
     bot.add_argument("--workdir", type=Path, metavar="DIR", help="where clones go (default: the system's temporary directory)")
     bot.add_argument("--format", choices=("text", "json"), default="text")
-    bot.add_argument("--engine", choices=ENGINES, default="cilium")
+    bot.add_argument("--engine", type=engine_list, default=("cilium",), metavar="E[,E...]",
+                     help="the engine, or a preference per cluster such as cilium,calico (default: cilium)")
     bot.add_argument("--assume-network", choices=ASSUMABLE_NETWORKS)
     bot.add_argument("--azurerm-version", metavar="X.Y.Z")
     bot.add_argument("--switch", action="store_true")
@@ -64,7 +65,7 @@ def run_bot_command(args: argparse.Namespace) -> int:
         state = State(args.state)
         if args.rerun:
             state.entries = {}
-        options = Options(engine=args.engine, assume_network=args.assume_network, switch_engines=args.switch,
+        options = Options(engine=args.engine[0], fallback_engines=tuple(args.engine[1:]), assume_network=args.assume_network, switch_engines=args.switch,
                           allow_replacement=args.allow_replacement, azurerm_version=version)
         job = BotJob(options, None if args.no_bases else _bases_options(args), branch_options(args, bot=True),
                      str(args.workdir) if args.workdir else None)

@@ -11,7 +11,7 @@ from pathlib import Path
 from fixer.cli import suppressions as suppression
 from fixer.edit.write import write_changes
 from fixer.model import Problem
-from fixer.pipeline import Options, RunResult, run
+from fixer.pipeline import Options, RunResult, engines_written, run
 from fixer.report import text as report
 from fixer.report.findings import Assessment, Root, allowed_engines, assess, cluster_finding
 from fixer.report.style import PLAIN, style_for
@@ -61,7 +61,7 @@ def gather(args, options: Options) -> Assessment:
     and the baseline are applied here, between the pipeline and assess(): a suppressed cluster
     leaves the results and its finding moves to `suppressed`; exit codes and every renderer (text,
     JSON, SARIF, JUnit) then follow the filtered value."""
-    allowed = allowed_engines(options.engine, getattr(args, "allowed_engines", None))
+    allowed = allowed_engines(options.engines, getattr(args, "allowed_engines", None))
     roots, screened = _screen(args, _run_all(args, options, verify=False),
                               findable=lambda report: cluster_finding("", report, allowed) is not None)
     assessment = assess(options.engine, allowed, roots)
@@ -199,12 +199,13 @@ def run_explain(args, options: Options) -> int:
     return EXIT_OK
 
 
-def _bases_options(args):
+def _bases_options(args, engine: str | None = None):
+    """`engine`: the engine the fixes of this repository actually wrote, when that is one engine."""
     from fixer.kustomize import BasesOptions
 
     return BasesOptions(
         bases_dir=args.bases_dir,
-        engine=args.engine,
+        engine=engine or tuple(args.engine)[0],
         namespaces=tuple(args.namespace),
         exclude=tuple(args.exclude_namespace),
         allow=tuple(args.allow_namespace),
@@ -214,11 +215,11 @@ def _bases_options(args):
     )
 
 
-def _plan_bases(root: Path, args, listing=None):
+def _plan_bases(root: Path, args, listing=None, engine: str | None = None):
     from fixer.discover import list_files
     from fixer.kustomize import plan_bases
 
-    return plan_bases(listing or list_files(root, getattr(args, "skip", None)), _bases_options(args))
+    return plan_bases(listing or list_files(root, getattr(args, "skip", None)), _bases_options(args, engine))
 
 
 def _deliver(prefix_changes, dry_run: bool, problems, together=()) -> str:
@@ -299,7 +300,9 @@ def _apply(args, options: Options) -> int:
     if not args.no_bases:
         for root in results:
             if root.result.clusters:  # only repositories that hold clusters get policies
-                prefix, planned = root.prefix, _plan_bases(root.result.root, args, root.result.listing)
+                written = engines_written(root.result.clusters)
+                engine = written[0] if len(written) == 1 else None  # several: the preferred engine's form
+                prefix, planned = root.prefix, _plan_bases(root.result.root, args, root.result.listing, engine)
                 bases.append((prefix, planned))
                 changes.extend((prefix, c) for c in planned.changes)
                 problems.extend((prefix, p) for p in planned.problems)

@@ -33,7 +33,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Config:
     source: Path | None = None
-    engine: str | None = None
+    engine: tuple[str, ...] | None = None  # an ordered preference: ("cilium", "calico")
     allowed_engines: tuple[str, ...] | None = None  # for `akfix check` (part A of issue 8)
     bases_dir: str | None = None
     exclude_namespaces: tuple[str, ...] | None = None
@@ -94,6 +94,20 @@ def _some_of(choices: tuple[str, ...]) -> Callable:
     return check
 
 
+def _engine_preference(value, where: str) -> tuple[str, ...]:
+    """`engine = "cilium"`, `engine = "cilium,calico"` or `engine = ["cilium", "calico"]`: an
+    ordered preference, each engine once."""
+    from fixer.model import ENGINES
+
+    items = value.split(",") if isinstance(value, str) else _strings(value, where)
+    engines = tuple(item.strip().lower() for item in items if item.strip())
+    if not engines or len(set(engines)) != len(engines):
+        raise ConfigError(f"{where}: expected engines from {', '.join(ENGINES)}, each once, in order of preference; got {value!r}")
+    for engine in engines:
+        _one_of(ENGINES)(engine, where)
+    return engines
+
+
 def _version(value, where: str):
     from fixer.versions import parse_version
 
@@ -126,7 +140,7 @@ def _schema() -> dict[str, Callable]:
     from fixer.plan.planner import ASSUMABLE_NETWORKS
 
     return {
-        "engine": _one_of(ENGINES),
+        "engine": _engine_preference,
         "allowed-engines": _some_of(ENGINES),
         "bases-dir": _string,
         "exclude-namespaces": _strings,

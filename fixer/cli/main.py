@@ -15,7 +15,7 @@ from pathlib import Path
 from fixer import __version__
 from fixer.cli.bot import add_bot_parser, run_bot_command
 from fixer.cli.branch import add_branch_options, branch_options
-from fixer.cli.options import add_baseline_options, add_config_options, add_suppression_options, settle
+from fixer.cli.options import add_baseline_options, add_config_options, add_suppression_options, engine_list, settle
 from fixer.model import ENGINES
 from fixer.plan.planner import ASSUMABLE_NETWORKS
 
@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     common = _Parser(add_help=False)
-    common.add_argument("--engine", choices=ENGINES, help="the engine to move clusters to (default: cilium)")
+    common.add_argument("--engine", type=engine_list, metavar="E[,E...]",
+                        help="the engine to move clusters to (default: cilium); a list is a preference per cluster: "
+                        "`cilium,calico` = cilium where it can be written, else calico")
     common.add_argument(
         "--assume-network",
         choices=ASSUMABLE_NETWORKS,
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", parents=[common], help="the CI gate: exit 1 when a cluster runs no allowed engine, 2 on unreadable input")
     _paths(check)
-    check.add_argument("--allowed-engines", type=_engine_list, metavar="E[,E...]",
+    check.add_argument("--allowed-engines", type=engine_list, metavar="E[,E...]",
                        help=f"engines that count as compliant (default: any of {', '.join(ENGINES)}); the --engine value is always allowed")
     _report_options(check)
     check.add_argument("--allow-replacement", action="store_true", help="SARIF fixes include replacements (as apply would write them)")
@@ -86,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bases = commands.add_parser("bases", help="only generate the per-namespace default-deny + DNS-allow Kustomize bases")
     bases.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="repository roots (default: .)")
-    bases.add_argument("--engine", choices=ENGINES, help="the engine the policies will run on (LocalDNS form)")
+    bases.add_argument("--engine", type=engine_list, metavar="E", help="the engine the policies will run on (LocalDNS form; of a list, the first)")
     bases.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
     bases.add_argument("--format", choices=("text", "json"), default="text")
     bases.add_argument("--quiet", "-q", action="store_true")
@@ -114,14 +116,6 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
                         help="also write a report to FILE, atomically (repeatable: --output sarif=akfix.sarif --output junit=junit.xml)")
     parser.add_argument("--sarif-tool-name", default="akfix", metavar="NAME",
                         help="runs[].tool.driver.name in SARIF (default: akfix); code scanning groups alerts by it")
-
-
-def _engine_list(text: str) -> tuple[str, ...]:
-    engines = tuple(dict.fromkeys(e.strip().lower() for e in text.split(",") if e.strip()))
-    unknown = [e for e in engines if e not in ENGINES]
-    if unknown or not engines:
-        raise argparse.ArgumentTypeError(f"expected engines from {', '.join(ENGINES)}, comma-separated; got {text!r}")
-    return engines
 
 
 def _bases_options(parser: argparse.ArgumentParser) -> None:
@@ -202,8 +196,10 @@ def _options(args):
         args.branch_options = branch_options(args)
         if args.branch_options and len(args.paths) > 1:
             raise ValueError("--branch/--push/--open-pr take one PATH: the repository (or a folder in it)")
+    engines = tuple(args.engine)
     return Options(
-        engine=args.engine,
+        engine=engines[0],
+        fallback_engines=engines[1:],
         assume_network=getattr(args, "assume_network", None),
         switch_engines=getattr(args, "switch", False),
         allow_replacement=getattr(args, "allow_replacement", False),

@@ -32,7 +32,18 @@ _FROM_CONFIG = {
 def _built_in() -> dict:
     from fixer.kustomize import DEFAULT_BASES_DIR
 
-    return {"engine": "cilium", "bases_dir": DEFAULT_BASES_DIR}
+    return {"engine": ("cilium",), "bases_dir": DEFAULT_BASES_DIR}
+
+
+def engine_list(text: str) -> tuple[str, ...]:
+    """`--engine` and `--allowed-engines`: engines, comma-separated, each once, in the order given."""
+    from fixer.model import ENGINES
+
+    engines = tuple(dict.fromkeys(e.strip().lower() for e in text.split(",") if e.strip()))
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        raise argparse.ArgumentTypeError(f"expected engines from {', '.join(ENGINES)}, comma-separated; got {text!r}")
+    return engines
 
 
 def today() -> date:

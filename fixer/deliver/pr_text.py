@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from fixer import __version__
 from fixer.model import FileChange
-from fixer.pipeline import ClusterReport, Outcome
+from fixer.pipeline import ClusterReport, Outcome, engines_written
 
 CONTINUED = "\n\n_(continued in the first comment: {sections})_\n"
 MAX_POLICY_FILES = 12  # the body shows at most this many generated files in full
@@ -45,6 +45,8 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
             "summary": fix.summary if fix else "",
         }
 
+    # The engines actually written (a preference list may write several), else the one asked for.
+    engine = " and ".join(engines_written(reports)) or engine
     fixed = tuple(entry(r) for r in reports if r.outcome is Outcome.FIXED)
     held = tuple(entry(r) for r in reports if r.outcome in (Outcome.HELD, Outcome.MANUAL, Outcome.FAILED))
     files = tuple(

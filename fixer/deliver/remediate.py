@@ -20,8 +20,9 @@ from fixer.model import FileChange
 DEFAULT_IDENTITY = Identity("akfix", "akfix@users.noreply.github.com")
 
 
-def default_branch(engine: str) -> str:
-    return f"akfix/network-policy-{engine}"
+def default_branch(engines: tuple[str, ...]) -> str:
+    """akfix/network-policy-cilium, or akfix/network-policy-cilium-calico for a preference list."""
+    return "akfix/network-policy-" + "-".join(engines)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         if clusters:
             texts[candidate.relpath] = text
         for cluster in clusters:
-            context = planner.PlanContext(engine=settings.engine, versions=UNKNOWN, assume_network=settings.assume_network,
+            context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN, assume_network=settings.assume_network,
                                           switch_engines=settings.switch_engines)
             planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
     planned = guard_shared_edits(planned)

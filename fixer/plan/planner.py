@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, ValueKind, riskiest
 from fixer.plan.changes import change_for, manual_fix
+from fixer.plan.preference import choose_engine
 from fixer.plan.put import plan_put
 from fixer.plan.rules import azurerm as rules
 from fixer.versions import UNKNOWN, Version, VersionRange, format_version
@@ -26,6 +27,7 @@ _LB_OUTBOUND = ("", "loadBalancer")
 @dataclass(frozen=True)
 class PlanContext:
     engine: str = "cilium"
+    fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: tried in order where `engine` cannot be written
     versions: VersionRange = UNKNOWN
     assume_network: str | None = None  # what the user says the live cluster runs, when code cannot
     switch_engines: bool = False  # also move clusters that run another engine to `engine`
@@ -70,7 +72,11 @@ class _Live:
 
 
 def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
-    """The fix for one cluster, or None when there is nothing to do."""
+    """The fix for one cluster, or None when there is nothing to do; with fallback engines, the fix
+    of the first engine that can be written (plan/preference.py)."""
+    if context.fallback_engines:
+        engines = (context.engine, *context.fallback_engines)
+        return choose_engine(engines, lambda engine: plan(cluster, replace(context, engine=engine, fallback_engines=())))
     fix = _plan(cluster, context)
     if fix is not None and fix.changes and not cluster.editable:
         wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)

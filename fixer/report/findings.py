@@ -190,9 +190,9 @@ class Assessment:
         return [f for f in self.suppressed if f.report is report]
 
 
-def allowed_engines(engine: str, listed: tuple[str, ...] | None) -> tuple[str, ...]:
-    """Every real engine unless a list narrows it; the engine akfix moves clusters to is always allowed."""
-    chosen = set(listed or ENGINES) | {engine}
+def allowed_engines(engines: tuple[str, ...], listed: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Every real engine unless a list narrows it; the engines akfix moves clusters to are always allowed."""
+    chosen = set(listed or ENGINES) | set(engines)
     return tuple(e for e in ENGINES if e in chosen)
 
 

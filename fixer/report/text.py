@@ -59,6 +59,7 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
                 "changes": [{"attribute": c.attribute, "value": c.value} for c in fix.changes],
                 "reasons": list(fix.reasons),
                 "hint": fix.hint,
+                "skipped": [{"engine": engine, "why": why} for engine, why in fix.skipped],
             }
         clusters.append(entry)
     errors = [{"file": display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]
@@ -169,6 +170,9 @@ def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, a
             fixable = outcomes[Outcome.FIXED]
             if fixable:
                 lines.append(f"{fixable} fix{'es' if fixable != 1 else ''} can be applied with `akfix apply` (preview with --dry-run)")
+        engines = Counter(r.fix.engine for r in fixes if r.outcome is Outcome.FIXED and r.fix.engine)
+        if len(engines) > 1:
+            lines.append("engines: " + ", ".join(f"{count} {engine}" for engine, count in engines.most_common()))
         disruptive = sum(1 for r in fixes if r.fix.risk is Risk.DISRUPTIVE and r.outcome is Outcome.FIXED)
         if disruptive:
             lines.append(style.paint(f"!! {disruptive} of them reimage every node pool of their cluster: plan a maintenance window", "warn"))

@@ -50,6 +50,7 @@ class Settings:
     switch_engines: bool
     azurerm_version: VersionRange | None  # given by the user: wins over everything found
     plans: tuple[PlanFacts, ...]
+    fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: the engines after the first
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Setting
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
     context = planner.PlanContext(
         engine=settings.engine,
+        fallback_engines=settings.fallback_engines,
         versions=versions,
         assume_network=settings.assume_network,
         switch_engines=settings.switch_engines,
