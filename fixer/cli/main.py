@@ -50,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
+    common.add_argument("--greenfield", action="store_true",
+                        help="the clusters are not deployed (templates, examples, new environments): write the complete recommended "
+                        "profile (Azure CNI Overlay + the engine), move kubenet to overlay, raise the provider floor it needs; "
+                        "`greenfield = [globs]` in .akfix.toml marks paths instead")
+    common.add_argument("--migrate-kubenet", action="store_true",
+                        help="kubenet clusters whose engine needs Azure CNI: write phase 1 (the move to Azure CNI Overlay) alone; "
+                        "a later run writes the engine once the code says overlay")
     common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
     common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors (and no progress bar)")
     _color_option(common)
@@ -174,6 +181,7 @@ def _main(argv: list[str] | None) -> int:
 
 def _options(args):
     from fixer.facts.plan_json import PlanFileError, load_plan
+    from fixer.globs import EVERYTHING, Globs
     from fixer.pipeline import Options
     from fixer.versions import exactly, parse_version
 
@@ -200,6 +208,8 @@ def _options(args):
     return Options(
         engine=engines[0],
         fallback_engines=engines[1:],
+        greenfield=EVERYTHING if getattr(args, "greenfield", False) else getattr(args, "greenfield_paths", Globs()),
+        migrate_kubenet=getattr(args, "migrate_kubenet", False),
         assume_network=getattr(args, "assume_network", None),
         switch_engines=getattr(args, "switch", False),
         allow_replacement=getattr(args, "allow_replacement", False),

@@ -8,6 +8,7 @@ from collections import Counter
 
 from fixer.model import FileChange, Problem, Risk, Status
 from fixer.pipeline import ClusterReport, Outcome
+from fixer.report.remaining import remaining_groups, remaining_text
 from fixer.report.style import PLAIN, Style
 
 JSON_VERSION = 1
@@ -60,10 +61,13 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
                 "reasons": list(fix.reasons),
                 "hint": fix.hint,
                 "skipped": [{"engine": engine, "why": why} for engine, why in fix.skipped],
+                "blocker": fix.blocker or None,
             }
         clusters.append(entry)
     errors = [{"file": display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]
     document = {"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}
+    document["remaining"] = [{"blocker": g.blocker, "count": g.count, "reason": g.reason, "unlock": g.unlock}
+                             for g in remaining_groups([r for _, r in reports])]
     document["not_inspected"] = [
         {"file": display_path(prefix, m.file), "line": m.line, "module": f"module.{m.name}", "source": m.source}
         for prefix, m in not_inspected
@@ -187,6 +191,9 @@ def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, a
             lines.append(style.paint(f"{outcomes[Outcome.FAILED]} could not be edited safely (see the errors)", "red"))
     if problems:
         lines.append(style.paint(f"{problems} file{'s' if problems != 1 else ''} could not be read or written (see the errors)", "input-error"))
+    left = remaining_text(remaining_groups(reports))
+    if left:
+        lines.append(left)
     return "\n".join(lines)
 
 
