@@ -211,6 +211,8 @@ def _bases_options(args):
         localdns=args.localdns,
         same_namespace=args.allow_same_namespace,
         force=args.force,
+        kyverno=args.kyverno,
+        connectivity_test=args.connectivity_test,
     )
 
 

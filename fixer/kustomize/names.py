@@ -31,6 +31,10 @@ SYSTEM_NAMESPACES = frozenset(
     }
 )
 
+# Where akfix's connectivity tests run their target (kustomize/connectivity.py). It must stay free
+# of the policies it is there to be refused by, so the Kyverno policy excludes it.
+PROBE_NAMESPACE = "akfix-connectivity"
+
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _TEMPLATED = re.compile(r"\$\{|\{\{|\$\(|<%|%\{")
 
