@@ -50,6 +50,7 @@ class BasesResult:
     skipped: tuple[SkippedNamespace, ...]
     kept: tuple[str, ...]  # generated files a person edited: kept, reported
     problems: tuple[Problem, ...]
+    existing_policies: tuple = ()  # namespaces.ExistingPolicy of covered namespaces: reported
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +165,9 @@ def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
                 kept.append(relpath)
                 continue
         changes.append(FileChange(path, relpath, before, content, "network-policy bases"))
-    return BasesResult(tuple(changes), discovery.found, discovery.skipped, tuple(kept), tuple(problems))
+    covered = set(names)
+    existing = tuple(p for p in discovery.policies if p.namespace in covered)
+    return BasesResult(tuple(changes), discovery.found, discovery.skipped, tuple(kept), tuple(problems), existing)
 
 
 def _guardrails(options: BasesOptions, names: list[str], system: frozenset[str], relbases: str) -> dict[str, bytes]:

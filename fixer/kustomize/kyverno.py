@@ -31,7 +31,7 @@ from fixer.kustomize.names import PROBE_NAMESPACE
 KYVERNO_DIR = "kyverno"
 POLICY_NAME = "akfix-network-policy-bases"
 # Kyverno itself: its admission webhook is called by the API server; a default-deny there turns
-# every admission into a timeout. Not a name of names.SYSTEM_NAMESPACES only when a person allows it.
+# every admission into a timeout. Excluded even when a person takes it off the system list.
 KYVERNO_NAMESPACE = "kyverno"
 
 
