@@ -144,9 +144,14 @@ def _aligned(attributes: list[tuple[str, str]]) -> list[str]:
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+_BICEP_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def bicep_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return f"'{escaped}'"
+    """A Bicep string literal that reads back as `value`: quotes, backslashes and `${` escaped,
+    any other unprintable character as `\\u{hex}`."""
+    escaped = "".join(_BICEP_ESCAPES.get(c) or (c if c.isprintable() else f"\\u{{{ord(c):X}}}") for c in value)
+    return "'" + escaped.replace("${", "\\${") + "'"
 
 
 def _bicep_key(key: str) -> str:
