@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 
-from fixer.kustomize.generate import BasesOptions, with_header
+from fixer.kustomize.generate import BasesOptions, comment_text, with_header
 from fixer.kustomize.generate import _environment as environment
 from fixer.kustomize.names import PROBE_NAMESPACE
 
@@ -145,10 +145,11 @@ _POLICY_COMMENT = """\
 
 def kyverno_files(options: BasesOptions, system: frozenset[str], bases_dir: str) -> dict[str, bytes]:
     """Relative path under the bases dir -> content, header included."""
-    comment = _POLICY_COMMENT.format(bases_dir="".join(c if c.isprintable() else "?" for c in bases_dir))
+    shown = comment_text(bases_dir)
+    comment = _POLICY_COMMENT.format(bases_dir=shown)
     rbac = "# Lets Kyverno's background controller create the generated policies (aggregated ClusterRole).\n"
     kustomization = (
-        f"# Apply after Kyverno is installed: `kubectl apply -k {KYVERNO_DIR}`. Not part of the namespace overlays.\n"
+        f"# Apply after Kyverno is installed: `kubectl apply -k {shown}/{KYVERNO_DIR}`. Not part of the namespace overlays.\n"
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - rbac.yaml\n  - clusterpolicy.yaml\n"
     )
     return {
