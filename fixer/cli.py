@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bot_parser(commands, _Parser, _bases_options)
     from fixer.azure_policy.command import add_azure_policy_parser
 
-    add_azure_policy_parser(commands, _engine_list)
+    add_config_options(add_azure_policy_parser(commands, _engine_list))
     return parser
 
 

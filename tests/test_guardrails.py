@@ -17,27 +17,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fixer.deliver import write_changes
-from fixer.discover import list_files
-from fixer.kustomize import SYSTEM_NAMESPACES, BasesOptions, plan_bases
+from fixer.kustomize import SYSTEM_NAMESPACES, BasesOptions
 from fixer.kustomize.connectivity import PROBE_IMAGE
 from fixer.kustomize.kyverno import cluster_policy
 from fixer.kustomize.names import PROBE_NAMESPACE
+from test_bases import plan, write
 
 SCHEMAS = Path(__file__).parent / "schemas"
 BASES = "k8s/network-policies"
 REPO = Path(__file__).resolve().parents[1]
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def plan(root: Path, **options):
-    return plan_bases(list_files(root), BasesOptions(**options))
 
 
 def generated(result) -> dict[str, bytes]:

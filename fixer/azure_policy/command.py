@@ -29,7 +29,7 @@ COMMENT = {"terraform": "#", "bicep": "//"}
 _CLUSTER_MARKERS = {"terraform": b"azurerm_kubernetes_cluster", "bicep": b"Microsoft.ContainerService/managedClusters"}
 
 
-def add_azure_policy_parser(commands, engine_list) -> None:
+def add_azure_policy_parser(commands, engine_list):
     parser = commands.add_parser("azure-policy",
                                  help="write a custom Azure Policy definition + assignment that flags AKS clusters without an allowed engine")
     parser.add_argument("path", nargs="?", type=Path, metavar="PATH", help="the repository (default: .)")
@@ -43,9 +43,7 @@ def add_azure_policy_parser(commands, engine_list) -> None:
     parser.add_argument("--dry-run", action="store_true", help="print a unified diff and write nothing")
     parser.add_argument("--force", action="store_true", help="replace the file even when a person edited it or akfix did not write it")
     parser.add_argument("--quiet", "-q", action="store_true")
-    group = parser.add_argument_group("configuration").add_mutually_exclusive_group()
-    group.add_argument("--config", dest="config_file", type=Path, metavar="FILE", help="read this configuration file")
-    group.add_argument("--no-config", action="store_true", help="read no configuration file")
+    return parser  # the CLI adds the configuration options it gives every command
 
 
 @dataclass(frozen=True)
