@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixer.deliver import write_changes
+from fixer.edit.write import write_changes
 from fixer.kustomize import SYSTEM_NAMESPACES, BasesOptions
 from fixer.kustomize.connectivity import PROBE_IMAGE
 from fixer.kustomize.kyverno import cluster_policy
@@ -319,10 +319,10 @@ def test_apply_includes_guardrails_when_the_configuration_asks(tmp_path):
 
 def test_the_bot_takes_the_guardrail_flags():
     from fixer.cli import build_parser
-    from fixer.commands import _bases_options
+    from fixer.cli.commands import _bases_options
 
     args = build_parser().parse_args(["bot", "https://example.invalid/r.git", "--kyverno", "--connectivity-test"])
-    args.bases_dir, args.engine = BASES, "cilium"
+    args.bases_dir, args.engine = BASES, ("cilium",)
     options = _bases_options(args)
     assert options.kyverno and options.connectivity_test
 

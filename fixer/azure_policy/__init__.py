@@ -7,7 +7,8 @@ network-policy engine, for clusters that never pass through a pipeline (the port
 - iac.py:        the definition and an assignment as Terraform (azurerm) or Bicep text.
 - command.py:    where the file goes, safe writes (a person's edits kept), the report.
 
-May import: fixer.model, fixer.discover, fixer.deliver, fixer.kustomize.paths (paths inside the
-repository), fixer.kustomize.generate (the generated-file header), fixer.edit (terraform fmt) and the
-parsers used for read-back (fixer.formats.terraform.hcl, tree-sitter-bicep). Nothing imports it but the CLI.
+May import: fixer.model, fixer.discover, fixer.edit (atomic writes, terraform fmt), fixer.report.text
+(the diff), fixer.kustomize.paths (paths inside the repository), fixer.kustomize.generate (the
+generated-file header) and the read-back parsers (fixer.formats.terraform.hcl, fixer.formats.bicep.readback).
+Nothing imports it but the CLI (fixer.cli.main).
 """

@@ -75,7 +75,7 @@ def reparse_problem(form: str, text: bytes) -> str | None:
     if form == "terraform":
         import hcl2
 
-        from fixer.edit import terraform_fmt
+        from fixer.edit.edits import terraform_fmt
         from fixer.formats.terraform import hcl
 
         if hcl.parse(text).root_node.has_error:
@@ -88,7 +88,7 @@ def reparse_problem(form: str, text: bytes) -> str | None:
         if formatted is not None and formatted != text:
             return "the generated Terraform is not `terraform fmt` clean"
         return None
-    from fixer.formats.bicep_readback import _parser
+    from fixer.formats.bicep.readback import _parser
 
     parser = _parser()
     if parser is not None and parser.parse(text).root_node.has_error:
@@ -150,11 +150,11 @@ def run_azure_policy(args) -> int:
     problems = [planned.problem] if planned.problem else []
     if planned.change is not None:
         if args.dry_run:
-            from fixer import report
+            from fixer.report import text as report
 
             sys.stdout.write(report.unified_diff([("", planned.change)]))
         else:
-            from fixer.deliver import write_changes
+            from fixer.edit.write import write_changes
 
             problems += write_changes([planned.change])
     if not args.quiet and not problems:
