@@ -8,7 +8,7 @@ network-policy engine, for clusters that never pass through a pipeline (the port
 - command.py:    where the file goes, safe writes (a person's edits kept), the report.
 
 May import: fixer.model, fixer.discover, fixer.edit (atomic writes, terraform fmt), fixer.report.text
-(the diff), fixer.kustomize.paths (paths inside the repository), fixer.kustomize.generate (the
+(the diff), fixer.kustomize.paths (paths inside the repository), fixer.kustomize.render (the
 generated-file header) and the read-back parsers (fixer.formats.terraform.hcl, fixer.formats.bicep.readback).
 Nothing imports it but the CLI (fixer.cli.main).
 """

@@ -97,7 +97,7 @@ def reparse_problem(form: str, text: bytes) -> str | None:
 
 
 def plan(root: Path, form: str, effect: str, engines: tuple[str, ...], scope: Scope, output_dir: str, force: bool) -> Planned:
-    from fixer.kustomize.generate import edited_by_person, with_header
+    from fixer.kustomize.render import edited_by_person, with_header
     from fixer.kustomize.paths import UnsafePath, inside
 
     relpath = f"{output_dir.strip('/')}/{DEFINITION_NAME}{SUFFIX[form]}"

@@ -11,14 +11,14 @@ Each check fails its Job (backoffLimit 0) unless: a cluster name resolves throug
 ready target pod in another namespace is refused or times out, and an outside address is
 refused or times out. Bounded, non-root, read-only, no service-account token, pinned image.
 
-Imports: kustomize.generate (filters, header) and kustomize.names.
+Imports: kustomize.render (filters, header) and kustomize.names.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from fixer.kustomize.generate import comment_text, templates_dir, with_header, yaml_scalar
+from fixer.kustomize.render import comment_text, templates_dir, with_header, yaml_scalar
 from fixer.kustomize.names import PROBE_NAMESPACE
 
 CONNECTIVITY_DIR = "connectivity"

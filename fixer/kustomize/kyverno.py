@@ -17,15 +17,15 @@ one. The rule-level `generate.generateExisting` is Kyverno >= 1.13; the policy-l
 `spec.generateExisting` (1.10-1.12) and `generateExistingOnPolicyUpdate` (<= 1.9) default to false
 and are not written, since both are deprecated.
 
-Imports: kustomize.generate (its templates and header) and kustomize.names.
+Imports: kustomize.render (the bases' templates, the header) and kustomize.names. The options are
+generate.BasesOptions, read by attribute: importing generate here would make a cycle.
 """
 
 from __future__ import annotations
 
 import io
 
-from fixer.kustomize.generate import BasesOptions, comment_text, with_header
-from fixer.kustomize.generate import _environment as environment
+from fixer.kustomize.render import comment_text, environment, with_header
 from fixer.kustomize.names import PROBE_NAMESPACE
 
 KYVERNO_DIR = "kyverno"
@@ -35,7 +35,7 @@ POLICY_NAME = "akfix-network-policy-bases"
 KYVERNO_NAMESPACE = "kyverno"
 
 
-def base_policies(options: BasesOptions) -> list[tuple[str, dict]]:
+def base_policies(options) -> list[tuple[str, dict]]:
     """(template, the object it renders) for every policy a namespace overlay gets."""
     import yaml
 
@@ -67,7 +67,7 @@ def generate_rule(policy: dict, excluded: list[str]) -> dict:
     }
 
 
-def cluster_policy(options: BasesOptions, system: frozenset[str]) -> dict:
+def cluster_policy(options, system: frozenset[str]) -> dict:
     """The ClusterPolicy as data (pure)."""
     excluded = sorted(system | {PROBE_NAMESPACE, KYVERNO_NAMESPACE})
     policies = base_policies(options)
@@ -94,7 +94,7 @@ def cluster_policy(options: BasesOptions, system: frozenset[str]) -> dict:
     }
 
 
-def background_rbac(options: BasesOptions) -> list[dict]:
+def background_rbac(options) -> list[dict]:
     """A ClusterRole aggregated into Kyverno's background controller (and admission controller,
     which checks the permission when the policy is admitted): Kyverno's Helm chart grants
     networkpolicies by default, but not CiliumNetworkPolicies, and a trimmed chart may grant
@@ -143,7 +143,7 @@ _POLICY_COMMENT = """\
 """
 
 
-def kyverno_files(options: BasesOptions, system: frozenset[str], bases_dir: str) -> dict[str, bytes]:
+def kyverno_files(options, system: frozenset[str], bases_dir: str) -> dict[str, bytes]:
     """Relative path under the bases dir -> content, header included."""
     shown = comment_text(bases_dir)
     comment = _POLICY_COMMENT.format(bases_dir=shown)
