@@ -50,6 +50,8 @@ class Config:
     assume_network: str | None = None
     azurerm_version: str | None = None
     ignore: tuple[IgnoreEntry, ...] = ()
+    kyverno: bool | None = None  # `akfix bases --kyverno`, also in apply and the bot
+    connectivity_test: bool | None = None  # `--connectivity-test`
 
 
 def shown(path: Path) -> str:
@@ -158,6 +160,8 @@ def _schema() -> dict[str, Callable]:
         "base": _string,
         "assume-network": _one_of(ASSUMABLE_NETWORKS),
         "azurerm-version": _version,
+        "kyverno": _boolean,
+        "connectivity-test": _boolean,
         "ignore": None,  # a list of tables, read by _entries
     }
 

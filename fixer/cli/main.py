@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(bases)
     _bases_options(bases)
     add_bot_parser(commands, _Parser, _bases_options)
+    from fixer.azure_policy.command import add_azure_policy_parser
+
+    add_config_options(add_azure_policy_parser(commands, engine_list))
     return parser
 
 
@@ -136,6 +139,10 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--localdns", action="store_true", help="also allow egress to AKS LocalDNS / node-local DNS (169.254.10.0/24)")
     parser.add_argument("--allow-same-namespace", action="store_true", help="also allow traffic between pods of the same namespace")
     parser.add_argument("--force", action="store_true", help="overwrite generated files a person has edited")
+    parser.add_argument("--kyverno", action="store_true",
+                        help="also write <bases>/kyverno/: a Kyverno ClusterPolicy giving namespaces created later the same policies")
+    parser.add_argument("--connectivity-test", action="store_true",
+                        help="also write <bases>/connectivity/: a Job per namespace that proves the policies on a running cluster")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,16 +163,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "explain":
+    if args.command in ("explain", "azure-policy"):
         args.paths = [args.path] if args.path else []
     try:
         settle(args)  # options not given: from the configuration file, then akfix's defaults
-        options = None if args.command == "bot" else _options(args)
+        options = None if args.command in ("bot", "azure-policy") else _options(args)
     except ValueError as exc:
         print(f"akfix: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.command == "bot":
         return run_bot_command(args)
+    if args.command == "azure-policy":
+        from fixer.azure_policy.command import run_azure_policy
+
+        return run_azure_policy(args)
     from fixer.cli.commands import run_apply, run_bases, run_check, run_explain, run_scan
 
     if args.command == "bases":

@@ -27,6 +27,8 @@ _FROM_CONFIG = {
     "baseline": "baseline",
     "allowed_engines": "allowed_engines",  # `akfix check --allowed-engines` (issue 8, part A)
     "migrate_kubenet": "migrate_kubenet",
+    "kyverno": "kyverno",  # bases, apply and the bot write the Kyverno policy (issue 18)
+    "connectivity_test": "connectivity_test",  # ... and the connectivity Jobs
 }
 
 

@@ -204,6 +204,8 @@ def bases_json(prefix: str, result, bases_dir: str) -> dict:
         "skipped": [{"name": n.name, "file": display_path(prefix, n.file), "line": n.line, "reason": n.reason} for n in result.skipped],
         "files": [display_path(prefix, c.relpath) for c in result.changes],
         "kept": [display_path(prefix, k) for k in result.kept],
+        "existing_policies": [{"namespace": p.namespace, "kind": p.kind, "name": p.name, "file": display_path(prefix, p.file), "line": p.line}
+                              for p in getattr(result, "existing_policies", ())],
     }
 
 
@@ -226,6 +228,9 @@ def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str |
         lines.append("    up to date")
     for kept in result.kept:
         lines.append(f"    kept {display_path(prefix, kept)}: edited by a person since akfix wrote it (--force overwrites)")
+    for policy in getattr(result, "existing_policies", ()):
+        lines.append(f"    {policy.namespace} already has {policy.kind} {policy.name} ({display_path(prefix, policy.file)}:{policy.line}): "
+                     "with default-deny, only what such policies allow gets through; review them together")
     lines.append("    roll out: staging first; DNS allow before default-deny egress; then `kubectl apply -k` one namespace at a time")
     return "\n".join(lines)
 
