@@ -219,3 +219,14 @@ def test_a_suppressed_folder_is_not_changed_through_the_link(tmp_path):
     (root,) = document["clusters"]
     assert root["fix"]["risk"] == "manual" and "v4/ plans no change there" in root["fix"]["summary"]
     assert (repo / "main.tf").read_bytes() == before
+
+
+def test_a_provider_floor_in_a_linked_versions_file_is_raised_once(tmp_path):
+    repo = v4_tree(tmp_path)
+    (repo / "versions.tf").write_text((repo / "versions.tf").read_text().replace(">= 4.60.0, < 5.0", ">= 4.0, < 5.0"))
+    result = akfix("apply", str(repo), "--no-bases")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("wrote versions.tf") == 1 and result.stderr.count("wrote main.tf") == 1
+    assert 'version = ">= 4.58.0, < 5.0"' in (repo / "versions.tf").read_text()
+    assert (repo / "v4" / "versions.tf").is_symlink()
+    assert [c["status"] for c in scan_json(repo)["clusters"]] == ["compliant", "compliant"]

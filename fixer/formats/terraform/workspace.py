@@ -31,11 +31,12 @@ class Located:
     decls: dict[str, FileDecls]
     planned: list = field(default_factory=list)  # adapter.Planned, in file order
     module_files: dict[str, list[str]] = field(default_factory=dict)  # module dir -> value files read
-    callers: dict[str, list[tuple[str, str]]] | None = None  # module dir -> (caller file, module name)
+    callers: dict[str, list[tuple[tuple[str, ...], str]]] | None = None  # module dir -> (caller file + its overrides, module name)
     caller_files: frozenset[str] | None = None  # files known to call a local module (None: unknown)
     _value_files_by_dir: dict[str, list[str]] | None = None
     edit_cache: dict = field(default_factory=dict)  # (planned key, fix id) -> edits, see adapter._edits
     links: Links = field(default_factory=lambda: Links({}))  # in-tree symlinks: edits go to their targets
+    floor_sites: dict = field(default_factory=dict)  # module dir -> constraints.ConstraintSite of a provider floor
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
@@ -72,6 +73,11 @@ def _module_block(scope: ModuleScope, relpath: str, name: str):
     if source is None or source.root is None:
         return None
     return next((b.node for b in hcl.blocks(hcl.body_of(source.root)) if b.type == "module" and b.labels == (name,)), None)
+
+
+def read_module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
+    """The module's .tf / .tfvars files, read into `located.texts` once."""
+    return _module_files(located, module_dir, problems)
 
 
 def _module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
