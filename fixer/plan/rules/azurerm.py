@@ -143,3 +143,7 @@ MAJOR_HINTS = frozenset(RENAMED_IN_4_0) | frozenset(RENAMED_IN_4_0.values())
 # resource without one was written for a provider before 5.0.
 NO_NODE_PROVISIONING_PROFILE = "absent:node_provisioning_profile"
 ATTRIBUTE_MAX_VERSION[NO_NODE_PROVISIONING_PROFILE] = (5, 0, 0)
+# ... and the block exists from 4.57.0 (CHANGELOG-v4.md 4.57.0, #30517): where it is written, the
+# code runs 4.57 or later.
+NODE_PROVISIONING_PROFILE = "node_provisioning_profile"
+ATTRIBUTE_MIN_VERSION[NODE_PROVISIONING_PROFILE] = (4, 57, 0)
