@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_cli import akfix
 
 from fixer.formats.terraform.links import Links, guard_linked_files
-from fixer.model import Change, Edit, Fix, Risk
+from fixer.model import Change, Cluster, Edit, Fix, Profile, Risk
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
 CASE_SAME = FIXTURES / "symlinked-module-same-fix" / "input"
@@ -170,6 +170,8 @@ def test_example_folder_made_of_links_calls_the_module_its_override_names(tmp_pa
 class _Item:
     fix: Fix
     edits: tuple[tuple[str, Edit], ...]
+    # a cluster whose values come from nowhere else: no caller can take a fix (plan/views.at_caller)
+    cluster: Cluster = Cluster(file="main.tf", line=1, format="terraform", address="azurerm_kubernetes_cluster.main", profile=Profile())
 
 
 _LINKS = Links({"v4/main.tf": "main.tf", "v4/variables.tf": "variables.tf"})

@@ -31,9 +31,9 @@ def guard_shared_edits(planned: list) -> list:
         for view in views:
             clashes = _clashes(view, views)
             if clashes:
-                at_caller = _at_caller(view)
-                if at_caller is not None and not _clashes(at_caller, views, itself=view):
-                    view = at_caller
+                moved = at_caller(view)
+                if moved is not None and not _clashes(moved, views, itself=view):
+                    view = moved
                 else:
                     view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes)))))
             out.append(view)
@@ -53,7 +53,7 @@ def _clashes(view, views, itself=None) -> list[str]:
     return clashes
 
 
-def _at_caller(view):
+def at_caller(view):
     """The view with every change to a module default its caller reaches moved to the caller's
     argument; None when some shared change has no caller to go to."""
     profile = view.cluster.profile
@@ -68,8 +68,8 @@ def _at_caller(view):
         elif change.origin is None:
             return None  # the resource block itself: shared by every view, no caller can take it
         moved.append(change)
-    if all(c.origin is None or not c.origin.kind.startswith("argument:") for c in moved):
-        return None
+    if moved == list(view.fix.changes):
+        return None  # nothing to move (or moved already)
     note = ("Written as arguments of the module call in the caller's file: other callers read the module's defaults "
             "and plan otherwise, so the defaults stay as they are.")
     return replace(view, fix=replace(view.fix, changes=tuple(moved), summary=summary, reasons=(*view.fix.reasons, note)))

@@ -14,6 +14,7 @@ import posixpath
 from dataclasses import dataclass, replace
 
 from fixer.plan.changes import manual_fix
+from fixer.plan.views import at_caller
 
 # What Terraform reads as part of a module folder (and akfix may edit): .tf, .tf.json, tfvars.
 SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
@@ -81,10 +82,15 @@ def guard_linked_files(links: Links, planned: list, edits_of) -> list:
                 conflicts.setdefault(index, []).append(reason)
         if not conflicts:
             return planned
-        planned = [
-            replace(item, fix=linked_conflict(item.fix, conflicts[index])) if index in conflicts else item
-            for index, item in enumerate(planned)
-        ]
+        planned = [_elsewhere(item, conflicts[index]) if index in conflicts else item for index, item in enumerate(planned)]
+
+
+def _elsewhere(item, reasons: list[str]):
+    """The fix passed from the caller's module block instead (plan/views.at_caller), where it has a
+    caller to go to: the next round checks that move like any edit. Else demoted to a person; a fix
+    already moved has no caller left, so every fix moves at most once and the rounds end."""
+    moved = at_caller(item)
+    return moved if moved is not None else replace(item, fix=linked_conflict(item.fix, reasons))
 
 
 def _reason(real: str, readers: tuple[str, ...], by_folder: dict[str, set]) -> str:
@@ -111,4 +117,5 @@ def linked_conflict(fix, reasons: list[str]):
         "Editing the shared file would change the other folder too. Fix it by hand: set the value in a file "
         "only this folder reads (an *_override.tf beside the link), or make both folders agree.",
         *fix.reasons,
+        blocker="shared-value",
     )
