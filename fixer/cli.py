@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
+    _facts_options(common)
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
     common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
     common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors (and no progress bar)")
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"engines that count as compliant (default: any of {', '.join(ENGINES)}); the --engine value is always allowed")
     _report_options(check)
     check.add_argument("--allow-replacement", action="store_true", help="SARIF fixes include replacements (as apply would write them)")
+    check.add_argument("--fail-on-live-only", action="store_true",
+                       help="also exit 1 when a live cluster no code declares (--inventory/--from-azure) runs no engine")
     add_baseline_options(check)
 
     explain = commands.add_parser("explain", parents=[common], help="why a cluster got its status and fix, with the facts behind them")
@@ -95,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     _bases_options(bases)
     add_bot_parser(commands, _Parser, _bases_options)
     return parser
+
+
+def _facts_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("live facts (README: Facts from Azure)")
+    group.add_argument("--inventory", action="append", type=Path, default=[], metavar="FILE",
+                       help="live clusters: the JSON of `az aks list -o json`, `az aks show -o json` or `az graph query -o json` "
+                       "(repeatable; configuration: inventory = [...])")
+    group.add_argument("--from-azure", action="store_true",
+                       help="read the live clusters from Azure Resource Graph with your Azure login (needs pip install 'akfix[azure]')")
+    group.add_argument("--subscription", action="append", default=[], metavar="ID",
+                       help="with --from-azure: only this subscription (repeatable; default: every one the login can read)")
 
 
 def _paths(parser: argparse.ArgumentParser) -> None:
@@ -202,7 +216,9 @@ def _options(args):
         args.branch_options = branch_options(args)
         if args.branch_options and len(args.paths) > 1:
             raise ValueError("--branch/--push/--open-pr take one PATH: the repository (or a folder in it)")
+    facts = _live_facts(args)
     return Options(
+        facts=facts,
         engine=args.engine,
         assume_network=getattr(args, "assume_network", None),
         switch_engines=getattr(args, "switch", False),
@@ -210,6 +226,38 @@ def _options(args):
         azurerm_version=version,
         plans=tuple(plans),
     )
+
+
+def _live_facts(args):
+    """LiveFacts from --inventory files and --from-azure, or None when neither is given."""
+    if getattr(args, "subscription", None) and not getattr(args, "from_azure", False):
+        raise ValueError("--subscription needs --from-azure")
+    if not getattr(args, "inventory", None) and not getattr(args, "from_azure", False):
+        return None
+    from fixer.facts.inventory import InventoryError, load_inventory
+    from fixer.facts.match import LiveFacts
+
+    clusters, warnings = [], []
+    for path in args.inventory:
+        try:
+            inventory = load_inventory(Path(path))
+        except InventoryError as exc:
+            raise ValueError(f"--inventory {exc}") from None
+        clusters.extend(inventory.clusters)
+        warnings.extend(inventory.warnings)
+    if args.from_azure:
+        from fixer.facts import resource_graph
+
+        try:
+            inventory = resource_graph.fetch(tuple(args.subscription), endpoint=resource_graph.ENDPOINT)
+        except resource_graph.ResourceGraphError as exc:
+            raise ValueError(str(exc)) from None
+        clusters.extend(inventory.clusters)
+        warnings.extend(inventory.warnings)
+    for warning in warnings:
+        print(f"akfix: warning: {warning}", file=sys.stderr)
+    mappings = getattr(getattr(args, "akfix_config", None), "clusters", ())
+    return LiveFacts.of(clusters, mappings)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ class Config:
     assume_network: str | None = None
     azurerm_version: str | None = None
     ignore: tuple[IgnoreEntry, ...] = ()
+    inventory: tuple[Path, ...] | None = None  # absolute: live clusters (fixer/facts/inventory.py)
+    clusters: tuple = ()  # [[clusters]]: fixer.facts.match.ClusterMapping, code cluster -> live id
 
 
 def shown(path: Path) -> str:
@@ -141,6 +143,8 @@ def _schema() -> dict[str, Callable]:
         "assume-network": _one_of(ASSUMABLE_NETWORKS),
         "azurerm-version": _version,
         "ignore": None,  # a list of tables, read by _entries
+        "inventory": _strings,
+        "clusters": None,  # a list of tables, read by _mappings
     }
 
 
@@ -193,8 +197,40 @@ def load_config(path: Path) -> Config:
         values["skip"] = Globs(tuple(Glob(pattern, folder) for pattern in values["skip"]))
     if "baseline" in values:
         values["baseline"] = folder / values["baseline"]
+    if "inventory" in values:
+        values["inventory"] = tuple(folder / p for p in values["inventory"])
     entries = _entries(table.get("ignore", []), path, text, where)
-    return Config(source=path, ignore=entries, **values)
+    return Config(source=path, ignore=entries, clusters=_mappings(table.get("clusters", []), path, text, where), **values)
+
+
+MAPPING_KEYS = ("id", "address", "file")
+_MAPPING_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool[ \t]*\.[ \t]*akfix[ \t]*\.[ \t]*)?clusters[ \t]*\]\]", re.M)
+
+
+def _mappings(tables, path: Path, text: str, where: str) -> tuple:
+    """`[[clusters]]`: a code cluster (by `address`, `file` or both) is the live cluster `id`."""
+    from fixer.facts.match import ClusterMapping
+
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{where}: clusters: expected [[clusters]] tables")
+    headers = [text.count("\n", 0, m.start()) + 1 for m in _MAPPING_HEADER.finditer(text)]
+    lines = headers if len(headers) == len(tables) else [1] * len(tables)
+    mappings = []
+    for number, (table, line) in enumerate(zip(tables, lines), start=1):
+        at = f"{where}: clusters #{number} (line {line})"
+        _check_keys(table, MAPPING_KEYS, at)
+        if "id" not in table or not ("address" in table or "file" in table):
+            raise ConfigError(f"{at}: needs `id` (the live cluster's resource id) and `address` or `file`")
+        resource_id = _string(table["id"], f"{at}: id")
+        if "/managedclusters/" not in resource_id.lower():
+            raise ConfigError(f"{at}: id: not an AKS resource id: {resource_id!r}")
+        mappings.append(ClusterMapping(
+            id=resource_id,
+            address=_string(table["address"], f"{at}: address") if "address" in table else None,
+            file=(path.parent / _string(table["file"], f"{at}: file")).resolve() if "file" in table else None,
+            line=line,
+        ))
+    return tuple(mappings)
 
 
 def load_ignore_file(path: Path) -> tuple[IgnoreEntry, ...]:

@@ -157,7 +157,8 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
         policy = text if text in ENGINES else ""
     elif live is not None and live.policy is not None:
         policy = live.policy if live.policy in ENGINES else ""
-        pinned_only = policy_value.is_missing and policy != ""
+        # Drift: the code says nothing, the cluster runs an engine. Pin it, unless --switch asks to move it.
+        pinned_only = policy_value.is_missing and policy != "" and not (context.switch_engines and policy != context.engine)
     elif policy_value.is_missing:
         # Never set in code: the cluster was created without an engine (the API default is none).
         policy = ""

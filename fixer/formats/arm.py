@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from fixer import jsonspan
 from fixer.formats.arm_names import FIELDS, profile_from
-from fixer.model import Cluster, Edit, Spot, Validation, Value, ValueKind
+from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 DEPLOYMENTS = "microsoft.resources/deployments"
@@ -126,6 +126,7 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
         windows_pools=tuple(windows),
         api_version=api_text if not api_text.startswith("[") else f"expression: {api_text}",
         api_origin=api_spot,
+        name=_value(name, scope, data, relpath) if name is not None else MISSING,  # "[parameters('clusterName')]" followed
         anchor=path,
     )
 

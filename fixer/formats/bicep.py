@@ -275,6 +275,8 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         windows_pools=tuple(windows),
         api_version=api if not interpolated else f"expression: {type_token.text}",
         api_origin=api_spot,
+        name=_value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+        if (entry := body.get("name")) is not None else MISSING,  # its param followed to a .bicepparam or default
         anchor=name,
     )
 

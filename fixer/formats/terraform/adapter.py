@@ -14,6 +14,7 @@ from fixer.formats.terraform import hcl
 from fixer.formats.terraform.editor import EditFailure, edits_for, quote
 from fixer.formats.terraform.locate import FileDecls, ParseFailure, locate
 from fixer.formats.terraform.module import clusters_of_module
+from fixer.formats.terraform.names import name_views
 from fixer.formats.terraform import tfjson
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
@@ -49,6 +50,7 @@ class Settings:
     switch_engines: bool
     azurerm_version: VersionRange | None  # given by the user: wins over everything found
     plans: tuple[PlanFacts, ...]
+    facts: object = None  # fixer.facts.match.LiveFacts: inventories matched to clusters by id, mapping or name
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def locate_and_plan(
     located = Located(listing, texts, decls, caller_files=caller_files)
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files)
     for module_dir, clusters in _clusters_by_module(decls).items():
-        views = _resolved_views(located, module_dir, clusters, problems)
+        views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None)
         located.planned.extend(_plan_cluster(c, resolver, settings) for c in views)
     located.planned = guard_shared_edits(located.planned)
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
@@ -106,14 +108,16 @@ def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]
     return {m: clusters_of_module(m, by_module[m]) for m in sorted(by_module)}
 
 
-def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem]) -> list[Cluster]:
-    """Clusters with their expressions followed to literals; one view per tfvars environment."""
-    if not any(needs_values(c) for c in clusters):
+def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem], names: bool = False) -> list[Cluster]:
+    """Clusters with their expressions followed to literals; one view per tfvars environment.
+    `names`: also follow each cluster's Azure name (live facts are matched by it)."""
+    if not any(needs_values(c) for c in clusters) and not names:
         return clusters
     scope = module_scope(located, module_dir, problems)
     views: list[Cluster] = []
     for cluster in clusters:
-        views.extend(resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster])
+        resolved = resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster]
+        views.extend(name_views(cluster, resolved, scope) if names else resolved)
     return views
 
 
@@ -122,6 +126,8 @@ def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Setting
     live = next((found for facts in settings.plans if (found := facts.for_address(cluster.address))), None)
     if live is not None:
         cluster = replace(cluster, live=live)
+    if settings.facts is not None:
+        cluster = settings.facts.attach(cluster)
     versions = settings.azurerm_version or resolver.for_module(cluster.module_dir)
     if not versions.exact and not settings.azurerm_version:
         for facts in settings.plans:
