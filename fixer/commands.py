@@ -367,11 +367,14 @@ def _apply(args, options: Options) -> int:
         sys.stdout.write(style_for(args, sys.stdout).diff(diff))
     info = sys.stderr if args.format == "text" else None
     style = style_for(args, sys.stderr)
+    live_only = _live_only(options, reports)  # listed, never written
     if args.format == "json":
         document = report.json_document(options.engine, reports, problems, diff=diff if args.dry_run else None,
                                         not_inspected=_not_inspected(results), written=not args.dry_run)
         if bases:
             document["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
+        if live_only:
+            document["live_only"] = [item.to_json() for item in live_only]
         if delivery:
             document["delivery"] = delivery.to_json()
         print(suppression.add_to_json(json.dumps(document, indent=2), screened))
@@ -380,6 +383,8 @@ def _apply(args, options: Options) -> int:
         print(suppression.table(reports, screened, dry_run=args.dry_run, branch=committed, style=style), file=info)
         if _not_inspected(results):
             print(report.not_inspected_text(_not_inspected(results)), file=info)
+        if (facts := report.live_facts_text(reports, live_only)):
+            print(facts, file=info)
         print(file=info)
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement, committed, style=style), file=info)
         suppression.print_summary(screened, verbose=True, file=info)

@@ -1,7 +1,8 @@
 """Golden fixtures, Fixit style: every folder under fixtures/terraform is one case.
 
     <case>/input/     the tree akfix runs on
-    <case>/args       extra `akfix apply` arguments ({root} = the copy of input)
+    <case>/args       extra `akfix apply` arguments ({root} = the copy of input, {case} = the case folder,
+                      where inventories and plans live: outside the scanned tree)
     <case>/expected/  every file that must differ after the run (others must stay byte-identical)
     <case>/expected.json  exit code and, per cluster, status / risk / outcome
 
@@ -35,10 +36,14 @@ def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def _args(case: Path, work: Path) -> list[str]:
+    return shlex.split((case / "args").read_text().replace("{root}", str(work)).replace("{case}", str(case)))
+
+
 def run_case(case: Path, tmp_path: Path):
     work = tmp_path / "repo"
     shutil.copytree(case / "input", work)
-    args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
+    args = _args(case, work)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["apply", str(work), "--format", "json", "--no-bases", *args])
@@ -53,11 +58,26 @@ def run_case(case: Path, tmp_path: Path):
                 "risk": c["fix"]["risk"] if c["fix"] else None,
                 "outcome": c["outcome"],
             }
+            | _live_summary(c)
             for c in document["clusters"]
         ],
         "errors": document["errors"],
     }
+    if "live_only" in document:  # live clusters no code declares (fixer/facts)
+        summary["live_only"] = [{k: entry[k] for k in ("name", "policy", "command")} for entry in document["live_only"]]
     return work, summary
+
+
+def _live_summary(cluster: dict) -> dict:
+    """How live facts from an inventory were matched (or why not), and any drift: only when there are some."""
+    out = {}
+    if "matched_by" in cluster.get("live", {}):
+        out["live"] = {"id": cluster["live"]["id"], "plugin": cluster["live"]["plugin"], "policy": cluster["live"]["policy"],
+                       "matched_by": cluster["live"]["matched_by"]}
+    for key in ("live_note", "drift", "environment"):
+        if key in cluster and (key != "environment" or out):
+            out[key] = cluster[key]
+    return out
 
 
 @pytest.mark.parametrize("name", _case_names())
@@ -88,7 +108,7 @@ def test_golden_second_run_changes_nothing(name, tmp_path):
     case = FIXTURES / name
     work, first = run_case(case, tmp_path)
     snapshot = _tree(work)
-    args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
+    args = _args(case, work)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(["apply", str(work), "--no-bases", *args])
     assert _tree(work) == snapshot

@@ -79,14 +79,15 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
             return Value(ValueKind.LITERAL, literal, line)
         if token.kind == "ident" and token.text == "null":
             return MISSING
-        if token.kind == "ident" and token.text in params:
+        # a param without a default (`param name string`) still gets its value from a .bicepparam
+        if token.kind == "ident" and (token.text in params or (parameter_file is not None and token.text in parameter_file[3])):
             name = token.text
             allowed = _allowed(tokens, name, data, relpath)
             if parameter_file is not None and name in parameter_file[3]:
                 file, body, ptokens, pdecl = parameter_file
                 found = _spot_value(ptokens, *pdecl[name], body, file, f"{posixpath.basename(file)} param {name}")
                 return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
-            first, last = params[name]
+            first, last = params.get(name, (0, 0))
             if first == last:
                 return Value(ValueKind.EXPRESSION, name, line, note=f"param {name} has no default")
             found = _spot_value(tokens, first, last, data, relpath, f"param {name} default")

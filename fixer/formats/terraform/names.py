@@ -43,7 +43,10 @@ def name_views(cluster: Cluster, views: list[Cluster], scope: ModuleScope) -> li
     for view in views:
         if view.environment is None and environments and len(views) == 1:
             tfvars_only = all(e.endswith((".tfvars", ".tfvars.json")) for e in environments)
-            for environment in environments + ([None] if tfvars_only else []):
+            # A run without -var-file exists only if the name has a value there (a required variable
+            # without one makes Terraform refuse the run).
+            plain_run = tfvars_only and all(c.value.kind is not ValueKind.EXPRESSION for c in names + groups if c.environment is None)
+            for environment in environments + ([None] if plain_run else []):
                 out.append(_named(replace(view, environment=environment), names, groups))
         else:
             out.append(_named(view, names, groups))
