@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
-    _facts_options(common)
+    add_facts_options(common)
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
     common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
     common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors (and no progress bar)")
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _facts_options(parser: argparse.ArgumentParser) -> None:
+def add_facts_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("live facts (README: Facts from Azure)")
     group.add_argument("--inventory", action="append", type=Path, default=[], metavar="FILE",
                        help="live clusters: the JSON of `az aks list -o json`, `az aks show -o json` or `az graph query -o json` "
@@ -216,7 +216,7 @@ def _options(args):
         args.branch_options = branch_options(args)
         if args.branch_options and len(args.paths) > 1:
             raise ValueError("--branch/--push/--open-pr take one PATH: the repository (or a folder in it)")
-    facts = _live_facts(args)
+    facts = live_facts_of(args)
     return Options(
         facts=facts,
         engine=args.engine,
@@ -228,7 +228,7 @@ def _options(args):
     )
 
 
-def _live_facts(args):
+def live_facts_of(args):
     """LiveFacts from --inventory files and --from-azure, or None when neither is given."""
     if getattr(args, "subscription", None) and not getattr(args, "from_azure", False):
         raise ValueError("--subscription needs --from-azure")

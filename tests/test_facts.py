@@ -409,3 +409,18 @@ def test_broken_plan_exits_2_naming_the_file(tmp_path):
     plan.write_text('{"resource_changes": [}')
     result = akfix("check", str(FIXTURES / "terraform/compliant-cilium/input"), "--plan", str(plan))
     assert result.returncode == 2 and "plan.json" in result.stderr
+
+
+def test_explain_says_how_the_live_cluster_was_matched():
+    case = FIXTURES / "bicep/facts-bicepparam"
+    result = akfix("explain", "main.bicep", str(case / "input"), "--inventory", str(case / "aks-list.json"))
+    assert result.returncode == 0, result.stderr
+    assert "live values  from " in result.stdout and "matched by name 'aks-prod' (prod.bicepparam param clusterName)" in result.stdout
+
+
+def test_bot_refuses_a_broken_inventory_before_cloning(tmp_path):
+    broken = tmp_path / "inv.json"
+    broken.write_text('{"data": [}')
+    result = akfix("bot", "https://example.invalid/a.git", "--inventory", str(broken), "--state", str(tmp_path / "state.json"))
+    assert result.returncode == 2 and "inv.json:1:11: not JSON" in result.stderr
+    assert not (tmp_path / "state.json").exists()

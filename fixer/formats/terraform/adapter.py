@@ -14,7 +14,7 @@ from fixer.formats.terraform import hcl
 from fixer.formats.terraform.editor import EditFailure, edits_for, quote
 from fixer.formats.terraform.locate import FileDecls, ParseFailure, locate
 from fixer.formats.terraform.module import clusters_of_module
-from fixer.formats.terraform.names import name_views
+from fixer.formats.terraform.names import literal_named, name_views
 from fixer.formats.terraform import tfjson
 from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
@@ -111,8 +111,12 @@ def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]
 def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem], names: bool = False) -> list[Cluster]:
     """Clusters with their expressions followed to literals; one view per tfvars environment.
     `names`: also follow each cluster's Azure name (live facts are matched by it)."""
-    if not any(needs_values(c) for c in clusters) and not names:
-        return clusters
+    if not any(needs_values(c) for c in clusters):
+        if not names:
+            return clusters
+        quick = [literal_named(c, located.texts[c.file].body) for c in clusters]
+        if all(q is not None for q in quick):
+            return quick  # literal names: no module scope to build
     scope = module_scope(located, module_dir, problems)
     views: list[Cluster] = []
     for cluster in clusters:

@@ -53,6 +53,33 @@ def name_views(cluster: Cluster, views: list[Cluster], scope: ModuleScope) -> li
     return out
 
 
+def literal_named(cluster: Cluster, body: bytes) -> Cluster | None:
+    """The cluster with its name and group when both are plain string literals (or absent) in its
+    own block -- most clusters -- without building the module's scope; None when values must be
+    followed."""
+    kind, labels = block_key(cluster.address)
+    if kind == "module":
+        return None
+    resource = next((b for b in hcl.blocks(hcl.body_of(hcl.parse(body).root_node)) if b.type == kind and b.labels == labels), None)
+    if resource is None:
+        return None
+    found = []
+    for arguments in (NAME_ARGUMENTS, GROUP_ARGUMENTS):
+        node = next((n for a in arguments if (n := hcl.attribute(resource.body, a)) is not None), None)
+        expression = hcl.expression_of(node) if node is not None else None
+        if expression is None:
+            found.append(MISSING)
+            continue
+        inner = expression
+        while inner.type in ("expression", "literal_value") and inner.named_child_count == 1:
+            inner = inner.named_children[0]
+        text = hcl.string_content(inner) if inner.type == "string_lit" else None
+        if text is None:
+            return None
+        found.append(Value(ValueKind.LITERAL, text, inner.start_point[0] + 1, file=cluster.file))
+    return replace(cluster, name=found[0], resource_group=found[1])
+
+
 def _named(view: Cluster, names: list[Candidate], groups: list[Candidate]) -> Cluster:
     return replace(view, name=_choose(names, view.environment), resource_group=_choose(groups, view.environment))
 
