@@ -424,3 +424,59 @@ def test_bot_refuses_a_broken_inventory_before_cloning(tmp_path):
     result = akfix("bot", "https://example.invalid/a.git", "--inventory", str(broken), "--state", str(tmp_path / "state.json"))
     assert result.returncode == 2 and "inv.json:1:11: not JSON" in result.stderr
     assert not (tmp_path / "state.json").exists()
+
+
+# ---- the examples with an inventory written for them -----------------------------------------
+
+NETWORKS = [("azure", None, "azure"), ("azure", "overlay", "azure"), ("kubenet", None, None), ("azure", None, "cilium")]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_examples_with_an_inventory_match_every_named_cluster_and_write_only_live_plugins(seed):
+    """Every cluster of examples/ whose name resolves gets a live twin with a network chosen by `seed`:
+    each is matched, every network_plugin written equals the live one, and no kubenet cluster gets
+    cilium or azure."""
+    import random
+
+    from fixer.pipeline import Options, run
+
+    root = Path(__file__).parent.parent / "examples"
+    first = run(root, Options(facts=LiveFacts.of([])), verify=False)
+    named = {r.cluster.name.literal for r in first.clusters if r.cluster.name.literal}
+    assert len(named) >= 5
+    rng = random.Random(seed)
+    twins = {}
+    for index, name in enumerate(sorted(named)):
+        plugin, mode, data_plane = rng.choice(NETWORKS)
+        twins[name] = LiveCluster(aks_id(f"rg-{index}", name), name, f"rg-{index}", SUB, plugin, mode, "", data_plane, "1.31.5",
+                                  ("Linux",), False, "", "examples-inventory.json")
+    result = run(root, Options(engine="cilium", facts=LiveFacts.of(list(twins.values()))), verify=True)
+    for report in result.clusters:
+        cluster, fix = report.cluster, report.fix
+        name = cluster.name.literal
+        if name is None or not any(c.resource_group.lower() == (cluster.resource_group.literal or c.resource_group).lower()
+                                   for c in [twins[name]]):
+            continue  # the code pins another resource group than the one invented here: refused, rightly
+        assert cluster.live is not None and cluster.live.id == twins[name].id, (cluster.address, cluster.live_note)
+        if fix is None or not fix.writable(True):
+            continue
+        for change in fix.changes:
+            if change.attribute in ("network_plugin", "networkPlugin"):
+                assert change.value == twins[name].plugin, (cluster.address, fix.summary)
+        if twins[name].plugin == "kubenet":
+            assert fix.engine not in ("cilium", "azure"), (cluster.address, fix.summary)
+
+
+def test_code_and_live_plugins_that_differ_are_never_fixed(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "main.tf").write_text('resource "azurerm_kubernetes_cluster" "main" {\n  name                = "moved"\n'
+                                  '  resource_group_name = "rg"\n  network_profile {\n    network_plugin = "azure"\n  }\n}\n')
+    inventory = tmp_path / "inv.json"
+    inventory.write_text(json.dumps([{"id": aks_id("rg", "moved"), "name": "moved", "resourceGroup": "rg",
+                                      "networkProfile": {"networkPlugin": "kubenet", "networkPolicy": "none"}}]))
+    result = akfix("scan", str(repo), "--inventory", str(inventory), "--azurerm-version", "4.60.0", "--format", "json")
+    (cluster,) = json.loads(result.stdout)["clusters"]
+    assert cluster["fix"]["risk"] == "manual" and cluster["fix"]["changes"] == []
+    assert cluster["fix"]["summary"] == "the code says network_plugin azure, the live cluster runs kubenet"
+    assert cluster["drift"].startswith("the code says network_plugin azure, the live cluster runs kubenet")

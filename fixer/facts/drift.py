@@ -16,6 +16,9 @@ def drift_of(cluster: Cluster) -> str | None:
     live = cluster.live
     if live is None or live.policy is None:
         return None
+    plugin = (cluster.profile.plugin.literal or "").lower()
+    if plugin and live.plugin and plugin != live.plugin:
+        return f"the code says network_plugin {plugin}, the live cluster runs {live.plugin}: not fixed until they agree"
     said = (cluster.profile.policy.literal or "").lower()
     running = live.policy or "none"
     if said in ENGINES and said != live.policy:
