@@ -10,6 +10,7 @@ indentation; the PUT rules of plan_arm decide the risk.
 from __future__ import annotations
 
 import posixpath
+import re
 
 from fixer.formats.bicep_syntax import BicepObject, BicepSyntaxError, Token, quote, read_object, string_value, tokenize
 from fixer.formats.arm_names import FIELDS, profile_from
@@ -276,10 +277,39 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         windows_pools=tuple(windows),
         api_version=api if not interpolated else f"expression: {type_token.text}",
         api_origin=api_spot,
-        name=_value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
-        if (entry := body.get("name")) is not None else MISSING,  # its param followed to a .bicepparam or default
+        name=_name(tokens, body.get("name"), data, relpath, params, variables, parameter_file),
         anchor=name,
     )
+
+
+_INTERPOLATION = re.compile(r"\$\{\s*([A-Za-z_]\w*)\s*\}")
+
+
+def _name(tokens, entry, data: bytes, relpath: str, params, variables, parameter_file) -> Value:
+    """The cluster's Azure name (matched against inventories): a literal, a param followed to a
+    .bicepparam or its default, or a template such as 'aks-${env}' whose every part is one."""
+    if entry is None:
+        return MISSING
+    token = tokens[entry.value_start]
+    if entry.value_end - entry.value_start != 1 or token.kind != "string" or not token.interpolated:
+        return _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+    parts = _INTERPOLATION.split(token.text[1:-1])
+    texts, vias, files = [], [], []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            if "${" in part or "\\" in part:
+                return Value(ValueKind.EXPRESSION, token.text, note="a template akfix cannot follow")
+            texts.append(part)
+            continue
+        spot = next((i for i in range(entry.value_start) if tokens[i].kind == "ident" and tokens[i].text == part), None)
+        found = _value(tokens, spot, spot + 1, data, relpath, params, variables, parameter_file) if spot is not None else None
+        if found is None or found.literal is None:
+            return Value(ValueKind.EXPRESSION, token.text, note=f"{part} has no literal value")
+        texts.append(found.literal)
+        vias.append(found.via or part)
+        files += [found.file] if found.file and found.file != relpath else []
+    # `file`: the parameters file a part came from, so that file keeps a view of its own (put_adapter._views)
+    return Value(ValueKind.LITERAL, "".join(texts), file=files[0] if files else None, via=f"template {token.text} with {', '.join(vias)}")
 
 
 def _windows(tokens, properties) -> list[str]:
