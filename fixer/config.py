@@ -204,20 +204,14 @@ def load_config(path: Path) -> Config:
 
 
 MAPPING_KEYS = ("id", "address", "file")
-_MAPPING_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool[ \t]*\.[ \t]*akfix[ \t]*\.[ \t]*)?clusters[ \t]*\]\]", re.M)
 
 
 def _mappings(tables, path: Path, text: str, where: str) -> tuple:
     """`[[clusters]]`: a code cluster (by `address`, `file` or both) is the live cluster `id`."""
     from fixer.facts.match import ClusterMapping
 
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"{where}: clusters: expected [[clusters]] tables")
-    headers = [text.count("\n", 0, m.start()) + 1 for m in _MAPPING_HEADER.finditer(text)]
-    lines = headers if len(headers) == len(tables) else [1] * len(tables)
     mappings = []
-    for number, (table, line) in enumerate(zip(tables, lines), start=1):
-        at = f"{where}: clusters #{number} (line {line})"
+    for table, line, at in _numbered(tables, "clusters", text, where):
         _check_keys(table, MAPPING_KEYS, at)
         if "id" not in table or not ("address" in table or "file" in table):
             raise ConfigError(f"{at}: needs `id` (the live cluster's resource id) and `address` or `file`")
@@ -241,18 +235,21 @@ def load_ignore_file(path: Path) -> tuple[IgnoreEntry, ...]:
     return _entries(data.get("ignore", []), path, text, shown(path))
 
 
-_ENTRY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool[ \t]*\.[ \t]*akfix[ \t]*\.[ \t]*)?ignore[ \t]*\]\]", re.M)
+def _numbered(tables, name: str, text: str, where: str):
+    """(table, line, "where: name #n (line l)") per `[[name]]` table (in `[tool.akfix]` too)."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{where}: {name}: expected [[{name}]] tables")
+    # tomllib gives no positions: the n-th [[name]] header is the n-th table (else the file's top).
+    header = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool[ \t]*\.[ \t]*akfix[ \t]*\.[ \t]*)?" + name + r"[ \t]*\]\]", re.M)
+    headers = [text.count("\n", 0, m.start()) + 1 for m in header.finditer(text)]
+    lines = headers if len(headers) == len(tables) else [1] * len(tables)
+    for number, (table, line) in enumerate(zip(tables, lines), start=1):
+        yield table, line, f"{where}: {name} #{number} (line {line})"
 
 
 def _entries(tables, path: Path, text: str, where: str) -> tuple[IgnoreEntry, ...]:
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"{where}: ignore: expected [[ignore]] tables")
-    # tomllib gives no positions: the n-th [[ignore]] header is the n-th entry (else the file's top).
-    headers = [text.count("\n", 0, m.start()) + 1 for m in _ENTRY_HEADER.finditer(text)]
-    lines = headers if len(headers) == len(tables) else [1] * len(tables)
     entries = []
-    for number, (table, line) in enumerate(zip(tables, lines), start=1):
-        at = f"{where}: ignore #{number} (line {line})"
+    for table, line, at in _numbered(tables, "ignore", text, where):
         _check_keys(table, ENTRY_KEYS, at)
         if "path" not in table:
             raise ConfigError(f"{at}: 'path' is required (a glob such as \"infra/**/*.json\")")
