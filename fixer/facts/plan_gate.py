@@ -47,6 +47,8 @@ def planned_clusters(path: Path, shown: str) -> list[Cluster]:
         policy = _policy(change.get("type"), after)
         if policy is None:
             continue  # not an AKS cluster
+        if policy is MISSING and _unknown(change):
+            policy = Value(ValueKind.EXPRESSION, "(known after apply)", note="the plan cannot say it before the apply")
         clusters.append(Cluster(
             file=shown,
             line=_line_of(text, address),
@@ -74,6 +76,18 @@ def _policy(kind, after: dict) -> Value | None:
         profile = ((body or {}).get("properties") or {}).get("networkProfile") if isinstance(body, dict) else None
         return _value((profile or {}).get("networkPolicy") if isinstance(profile, dict) else None, "body.properties.networkProfile.networkPolicy")
     return None
+
+
+def _unknown(change: dict) -> bool:
+    """`after_unknown` marks the policy (or the whole profile or body) as computed at apply time."""
+    unknown = (change.get("change") or {}).get("after_unknown") or {}
+    if not isinstance(unknown, dict):
+        return False
+    profiles = unknown.get("network_profile")
+    if profiles is True or unknown.get("body") is True:
+        return True
+    first = profiles[0] if isinstance(profiles, list) and profiles else None
+    return first is True or (isinstance(first, dict) and first.get("network_policy") is True)
 
 
 def _value(raw, via: str) -> Value:
