@@ -265,6 +265,8 @@ def _bases_options(args, engine: str | None = None):
         localdns=args.localdns,
         same_namespace=args.allow_same_namespace,
         force=args.force,
+        kyverno=args.kyverno,
+        connectivity_test=args.connectivity_test,
     )
 
 
@@ -415,7 +417,8 @@ def _deliver_branch(results, reports, changes, bases, engine: str, branch, args,
     root = results[0].result.root
     bases_changes = [c for _, planned in bases for c in planned.changes]
     namespaces = [n.name for _, planned in bases for n in planned.namespaces]
-    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir)
+    existing = [p for _, planned in bases for p in planned.existing_policies]
+    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir, existing)
     try:
         delivery = deliver(root, [c for _, c in changes], remediation, branch)
     except (Refused, GitError, ForgeError, ForgeSetupError) as exc:

@@ -3,7 +3,7 @@
 Found by walking up from the scanned path to the repository root (a folder holding `.git`) or the
 filesystem root; the nearest folder with either file wins, and in one folder `.akfix.toml` wins over
 `pyproject.toml`. `.akfix-ignore.toml` (ignore entries only) is found the same way, on its own.
-Relative paths in a file (`baseline`, `skip`, `ignore.path`) are relative to that file's folder.
+Relative paths in a file (`baseline`, `skip`, `greenfield`, `ignore.path`) are relative to that file's folder.
 Unknown keys and wrong types are errors that name the key and the file: a typo must not silently
 turn a setting off.
 """
@@ -39,6 +39,8 @@ class Config:
     exclude_namespaces: tuple[str, ...] | None = None
     namespaces: tuple[str, ...] | None = None
     skip: Globs = Globs()
+    greenfield: Globs = Globs()  # paths whose clusters are not deployed (issue 16)
+    migrate_kubenet: bool | None = None
     baseline: Path | None = None  # absolute
     branch: str | None = None
     labels: tuple[str, ...] | None = None
@@ -50,6 +52,8 @@ class Config:
     ignore: tuple[IgnoreEntry, ...] = ()
     inventory: tuple[Path, ...] | None = None  # absolute: live clusters (fixer/facts/inventory.py)
     clusters: tuple = ()  # [[clusters]]: fixer.facts.match.ClusterMapping, code cluster -> live id
+    kyverno: bool | None = None  # `akfix bases --kyverno`, also in apply and the bot
+    connectivity_test: bool | None = None  # `--connectivity-test`
 
 
 def shown(path: Path) -> str:
@@ -148,6 +152,8 @@ def _schema() -> dict[str, Callable]:
         "exclude-namespaces": _strings,
         "namespaces": _strings,
         "skip": _strings,
+        "greenfield": _strings,
+        "migrate-kubenet": _boolean,
         "baseline": _string,
         "branch": _branch,
         "labels": _strings,
@@ -156,6 +162,8 @@ def _schema() -> dict[str, Callable]:
         "base": _string,
         "assume-network": _one_of(ASSUMABLE_NETWORKS),
         "azurerm-version": _version,
+        "kyverno": _boolean,
+        "connectivity-test": _boolean,
         "ignore": None,  # a list of tables, read by _entries
         "inventory": _strings,
         "clusters": None,  # a list of tables, read by _mappings
@@ -207,8 +215,9 @@ def load_config(path: Path) -> Config:
     _check_keys(table, schema, where)
     values = {key.replace("-", "_"): check(table[key], f"{where}: {key}") for key, check in schema.items() if check and key in table}
     folder = path.parent
-    if "skip" in values:
-        values["skip"] = Globs(tuple(Glob(pattern, folder) for pattern in values["skip"]))
+    for key in ("skip", "greenfield"):
+        if key in values:
+            values[key] = Globs(tuple(Glob(pattern, folder) for pattern in values[key]))
     if "baseline" in values:
         values["baseline"] = folder / values["baseline"]
     if "inventory" in values:

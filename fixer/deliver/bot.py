@@ -174,7 +174,8 @@ def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
         message = "no cluster needs a fix" if not remaining else f"{remaining} cluster(s) need a person (see akfix scan)"
         return RepoOutcome(task.key, "nothing", fixed=0, remaining=remaining, message="; ".join(filter(None, [message, notes])))
     remediation = pr_text.describe(job.options.engine, list(result.clusters), list(planned.changes) if planned else [],
-                                   [n.name for n in planned.namespaces] if planned else [], job.bases.bases_dir if job.bases else "")
+                                   [n.name for n in planned.namespaces] if planned else [], job.bases.bases_dir if job.bases else "",
+                                   planned.existing_policies if planned else ())
     branch = replace(job.branch, base=task.base) if task.base else job.branch
     try:
         delivery = deliver(root, changes, remediation, branch, env)
