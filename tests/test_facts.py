@@ -483,4 +483,4 @@ def test_code_and_live_plugins_that_differ_are_never_fixed(tmp_path):
     (cluster,) = json.loads(result.stdout)["clusters"]
     assert cluster["fix"]["risk"] == "manual" and cluster["fix"]["changes"] == []
     assert cluster["fix"]["summary"] == "the code says network_plugin azure, the live cluster runs kubenet"
-    assert cluster["drift"].startswith("the code says network_plugin azure, the live cluster runs kubenet")
+    assert cluster["drift"].startswith("the code says network_plugin azure, the live cluster runs kubenet: an apply is pending")

@@ -18,7 +18,8 @@ def drift_of(cluster: Cluster) -> str | None:
         return None
     plugin = (cluster.profile.plugin.literal or "").lower()
     if plugin and live.plugin and plugin != live.plugin:
-        return f"the code says network_plugin {plugin}, the live cluster runs {live.plugin}: not fixed until they agree"
+        return (f"the code says network_plugin {plugin}, the live cluster runs {live.plugin}: an apply is pending or the plugin "
+                "was changed outside the code")
     said = (cluster.profile.policy.literal or "").lower()
     running = live.policy or "none"
     if said in ENGINES and said != live.policy:

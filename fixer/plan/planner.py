@@ -113,15 +113,6 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             blocker="expression",
         )
     live = _live_state(cluster, context)
-    said, running = (profile.plugin.literal or "").lower(), ((cluster.live.plugin or "") if cluster.live else "").lower()
-    if said and running and said != running:
-        # Any fix would be planned for a plugin the cluster does not run; applying the code changes it.
-        return manual_fix(
-            f"the code says network_plugin {said}, the live cluster runs {running}",
-            "Changing the plugin recreates the cluster (or migrates IPAM one way). Reconcile the code with the live "
-            "cluster first, then re-run akfix.",
-            f"live values from {cluster.live.source}",
-        )
     if profile.policy.kind is ValueKind.EXPRESSION or profile.data_plane.kind is ValueKind.EXPRESSION:
         # Overwriting an expression with a literal would cut the value off from where it lives.
         value = profile.policy if profile.policy.kind is ValueKind.EXPRESSION else profile.data_plane
@@ -143,6 +134,15 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     pending = migration_pending(cluster, target)
     if pending is not None:
         return pending
+    said, running = (profile.plugin.literal or "").lower(), ((cluster.live.plugin or "") if cluster.live else "").lower()
+    if said and running and said != running:
+        # Any fix would be planned for a plugin the cluster does not run; applying the code changes it.
+        return manual_fix(
+            f"the code says network_plugin {said}, the live cluster runs {running}",
+            "Changing the plugin recreates the cluster (or migrates IPAM one way). Reconcile the code with the live "
+            "cluster first, then re-run akfix.",
+            f"live values from {cluster.live.source}",
+        )
     blocked = _blocked(cluster, live, target, context.migrate_kubenet)
     if blocked:
         return blocked
