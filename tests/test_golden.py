@@ -5,6 +5,8 @@
                       where inventories and plans live: outside the scanned tree)
     <case>/expected/  every file that must differ after the run (others must stay byte-identical)
     <case>/expected.json  exit code and, per cluster, status / risk / outcome
+    <case>/links      optional: `path -> target` symlinks made in the copy (git may check a
+                      committed link out as a plain file: core.symlinks=false); a link must stay a link
 
 Regenerate after a deliberate change with AKFIX_REGEN=1, then review the diff by hand.
 """
@@ -33,7 +35,22 @@ def _case_names():
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """relpath -> bytes; a symlink as `-> target`, so writing through it never counts as changing it."""
+    return {
+        p.relative_to(root).as_posix(): b"-> " + os.readlink(p).encode() if p.is_symlink() else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
+
+
+def _links(case: Path) -> dict[str, str]:
+    listed = case / "links"
+    lines = listed.read_text().splitlines() if listed.is_file() else []
+    return dict(tuple(part.strip() for part in line.split("->")) for line in lines if line.strip())
+
+
+def _input_tree(case: Path) -> dict[str, bytes]:
+    return _tree(case / "input") | {path: b"-> " + target.encode() for path, target in _links(case).items()}
 
 
 def _args(case: Path, work: Path) -> list[str]:
@@ -43,6 +60,8 @@ def _args(case: Path, work: Path) -> list[str]:
 def run_case(case: Path, tmp_path: Path):
     work = tmp_path / "repo"
     shutil.copytree(case / "input", work)
+    for path, target in _links(case).items():
+        (work / path).symlink_to(target)
     args = _args(case, work)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
@@ -87,7 +106,7 @@ def _live_summary(cluster: dict) -> dict:
 def test_golden(name, tmp_path):
     case = FIXTURES / name
     work, summary = run_case(case, tmp_path)
-    before = _tree(case / "input")
+    before = _input_tree(case)
     after = _tree(work)
     changed = {rel: data for rel, data in after.items() if before.get(rel) != data}
     if REGEN:
