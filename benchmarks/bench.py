@@ -11,11 +11,13 @@ text files. Each command runs as a cold process, as a user would run it.
 
     python3 benchmarks/bench.py --checkov            # also time Checkov (CKV_AZURE_7) when installed
     python3 benchmarks/bench.py --bot 20             # bot throughput over 20 local repositories
+    python3 benchmarks/bench.py --inventory 10000    # what an inventory of 10,000 live clusters adds to a scan
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -245,6 +247,53 @@ def bot_throughput(work: Path, repos: int, akfix: list[str]) -> None:
               f"{(seconds - clone / workers) / repos * 1000:.0f} ms")
 
 
+def write_inventory(path: Path, clusters: int, code_clusters: int, seed: int = 11) -> None:
+    """`az aks list -o json` for `clusters` live clusters: the code's clusters (aks-0 ... aks-N, found by
+    name) among clusters no code declares, in every network setting."""
+    rng = random.Random(seed)
+    profiles = [{"networkPlugin": "azure", "networkPluginMode": "overlay", "networkPolicy": "none"},
+                {"networkPlugin": "azure", "networkPolicy": "calico"}, {"networkPlugin": "kubenet", "networkPolicy": "none"},
+                {"networkPlugin": "azure", "networkPolicy": "cilium", "networkDataplane": "cilium"}]
+    rows = []
+    for index in range(clusters):
+        name = f"aks-{index}" if index < code_clusters else f"live-{index}"
+        group = "rg" if index < code_clusters else f"rg-{index % 97}"
+        rows.append({
+            "id": f"/subscriptions/{index % 13:08d}-0000-0000-0000-000000000000/resourcegroups/{group}/providers/"
+                  f"Microsoft.ContainerService/managedClusters/{name}",
+            "name": name, "resourceGroup": group, "currentKubernetesVersion": "1.31.5", "provisioningState": "Succeeded",
+            "networkProfile": rng.choice(profiles),
+            "agentPoolProfiles": [{"name": "system", "osType": "Linux", "mode": "System", "count": 3}],
+        })
+    path.write_text(json.dumps(rows, indent=2))
+
+
+def cpu_timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child): CPU time barely moves when other processes load the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, _, _ = timed(cmd, cwd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def inventory_cost(root: Path, clusters: int, akfix: list[str], code_clusters: int, runs: int = 5) -> None:
+    """Scans with and without the inventory, interleaved so that load on the machine hits both alike:
+    the fastest wall and CPU time of each."""
+    inventory = root.with_name(root.name + "-inventory.json")
+    write_inventory(inventory, clusters, code_clusters)
+    plain_cmd = akfix + ["scan", ".", "--format", "json"]
+    live_cmd = plain_cmd + ["--inventory", str(inventory)]
+    timed(plain_cmd, root)
+    timed(live_cmd, root)
+    pairs = [(cpu_timed(plain_cmd, root), cpu_timed(live_cmd, root)) for _ in range(runs)]
+    wall = [min(pair[i][0] for pair in pairs) for i in (0, 1)]
+    cpu = [min(pair[i][1] for pair in pairs) for i in (0, 1)]
+    size = inventory.stat().st_size / 1e6
+    print(f"{'live clusters':>13} {'MB':>6} {'scan s':>7} {'+inventory s':>12} {'added s':>8} {'scan CPU s':>10} {'+inventory CPU s':>16} {'added CPU s':>11}")
+    print(f"{clusters:>13} {size:>6.1f} {wall[0]:>7.2f} {wall[1]:>12.2f} {wall[1] - wall[0]:>8.2f} {cpu[0]:>10.2f} {cpu[1]:>16.2f} "
+          f"{cpu[1] - cpu[0]:>11.2f}   (fastest of {runs} interleaved pairs)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=20000)
@@ -254,6 +303,7 @@ def main() -> int:
     parser.add_argument("--checkov", action="store_true", help="also time Checkov's CKV_AZURE_7 on the same tree (when installed)")
     parser.add_argument("--bot", type=int, metavar="N", help="measure bot throughput over N local repositories instead")
     parser.add_argument("--path", type=Path, help="measure an existing tree (e.g. a fetched monorepo) instead of generating one")
+    parser.add_argument("--inventory", type=int, metavar="N", help="time a scan with and without an inventory of N live clusters instead")
     args = parser.parse_args()
     akfix = [sys.executable, "-m", "fixer"]
     subprocess.run(akfix + ["scan", str(HERE / "warmup-does-not-exist")], env=ENV, capture_output=True)  # writes the bytecode once
@@ -261,6 +311,11 @@ def main() -> int:
                    env=ENV, capture_output=True)
     if args.bot:
         bot_throughput(args.dir.with_name(args.dir.name + "-bot"), args.bot, akfix)
+        return 0
+    if args.inventory:
+        if not args.path:
+            generate(args.dir, args.files, args.clusters)
+        inventory_cost(args.path or args.dir, args.inventory, akfix, args.clusters)
         return 0
     sizes = [int(n) for n in args.curve.split(",")] if args.curve else [args.files]
     print(f"{'files':>7} {'MB':>6} {'grep s':>7} {'scan s':>7} {'x grep':>7} {'dry s':>7} {'dry/scan':>8} {'files/s':>8} {'MB/s':>6} {'peak MB':>8}"

@@ -122,13 +122,16 @@ class Profile:
 
 @dataclass(frozen=True)
 class LiveState:
-    """Values read from `terraform show -json` (plan or state): what the cluster really runs."""
+    """What the cluster really runs: read from `terraform show -json` (plan or state), an inventory
+    (`az aks list`) or Azure Resource Graph."""
 
     plugin: str | None = None
     plugin_mode: str | None = None
     policy: str | None = None
     data_plane: str | None = None
     source: str = ""  # the file the values came from
+    id: str | None = None  # the Azure resource id, when the source says it
+    matched_by: str = ""  # how an inventory's cluster was matched to this code cluster (fixer/facts/match.py)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,9 @@ class Cluster:
     api_version: str | None = None  # set for clusters deployed by a PUT (ARM, Bicep, azapi): ARM rules apply
     api_origin: Spot | None = None  # where the API version's bytes are, when it comes from elsewhere
     ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile
+    name: Value = MISSING  # the Azure resource name as the code states it (matched against inventories)
+    resource_group: Value = MISSING  # its resource group, where the code fixes it
+    live_note: str = ""  # why no live cluster was matched to it (ambiguous or unknown name)
     prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.
     anchor: Any = field(default=None, compare=False, repr=False)

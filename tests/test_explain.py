@@ -47,7 +47,7 @@ def test_a_line_inside_the_block_and_an_arm_template(examples):
     code, out, _ = run("explain", "arm-legacy/azuredeploy.json:11", str(examples))
     assert code == 0
     assert "API version  2022-09-01 (from arm-legacy/azuredeploy.json): the AKS PUT rules apply" in out
-    assert "live values  not read (akfix reads them from Terraform plans only)" in out
+    assert "live values  unknown (pass --inventory with `az aks list -o json` output to use them)" in out
     assert 'apiVersion = "2023-02-01"' in out
 
 

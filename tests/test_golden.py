@@ -1,7 +1,8 @@
 """Golden fixtures, Fixit style: every folder under fixtures/terraform is one case.
 
     <case>/input/     the tree akfix runs on
-    <case>/args       extra `akfix apply` arguments ({root} = the copy of input)
+    <case>/args       extra `akfix apply` arguments ({root} = the copy of input, {case} = the case folder,
+                      where inventories and plans live: outside the scanned tree)
     <case>/expected/  every file that must differ after the run (others must stay byte-identical)
     <case>/expected.json  exit code and, per cluster, status / risk / outcome
     <case>/links      optional: `path -> target` symlinks made in the copy (git may check a
@@ -52,12 +53,16 @@ def _input_tree(case: Path) -> dict[str, bytes]:
     return _tree(case / "input") | {path: b"-> " + target.encode() for path, target in _links(case).items()}
 
 
+def _args(case: Path, work: Path) -> list[str]:
+    return shlex.split((case / "args").read_text().replace("{root}", str(work)).replace("{case}", str(case)))
+
+
 def run_case(case: Path, tmp_path: Path):
     work = tmp_path / "repo"
     shutil.copytree(case / "input", work)
     for path, target in _links(case).items():
         (work / path).symlink_to(target)
-    args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
+    args = _args(case, work)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["apply", str(work), "--format", "json", "--no-bases", *args])
@@ -75,11 +80,26 @@ def run_case(case: Path, tmp_path: Path):
                 **({"engine": c["fix"]["engine"], "skipped": [s["engine"] for s in c["fix"]["skipped"]]}
                    if c["fix"] and c["fix"].get("skipped") else {}),
             }
+            | _live_summary(c)
             for c in document["clusters"]
         ],
         "errors": document["errors"],
     }
+    if "live_only" in document:  # live clusters no code declares (fixer/facts)
+        summary["live_only"] = [{k: entry[k] for k in ("name", "policy", "command")} for entry in document["live_only"]]
     return work, summary
+
+
+def _live_summary(cluster: dict) -> dict:
+    """How live facts from an inventory were matched (or why not), and any drift: only when there are some."""
+    out = {}
+    if "matched_by" in cluster.get("live", {}):
+        out["live"] = {"id": cluster["live"]["id"], "plugin": cluster["live"]["plugin"], "policy": cluster["live"]["policy"],
+                       "matched_by": cluster["live"]["matched_by"]}
+    for key in ("live_note", "drift", "environment"):
+        if key in cluster and (key != "environment" or out):
+            out[key] = cluster[key]
+    return out
 
 
 @pytest.mark.parametrize("name", _case_names())
@@ -110,7 +130,7 @@ def test_golden_second_run_changes_nothing(name, tmp_path):
     case = FIXTURES / name
     work, first = run_case(case, tmp_path)
     snapshot = _tree(work)
-    args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
+    args = _args(case, work)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(["apply", str(work), "--no-bases", *args])
     assert _tree(work) == snapshot

@@ -203,7 +203,7 @@ def _golden_cases():
 
 # Fixes of clusters that are no finding (a cluster whose live engine, the target one, gets pinned
 # in code) are not in SARIF: SARIF carries results, and a compliant cluster has none.
-NOT_FINDINGS = {"terraform/plan-json-pins-live-engine"}
+NOT_FINDINGS = {"terraform/plan-json-pins-live-engine", "terraform/facts-drift-pinned"}
 
 
 @pytest.mark.parametrize("name", [c for c in _golden_cases() if c not in NOT_FINDINGS])
@@ -211,5 +211,5 @@ def test_fixes_reproduce_apply_on_every_golden_case(tmp_path, name):
     case = FIXTURES / name
     work = tmp_path / "repo"
     shutil.copytree(case / "input", work)
-    args = shlex.split((case / "args").read_text().replace("{root}", str(work))) if (case / "args").exists() else []
+    args = shlex.split((case / "args").read_text().replace("{root}", str(work)).replace("{case}", str(case))) if (case / "args").exists() else []
     assert _check_fixes_reproduce_apply(work, args) >= 1

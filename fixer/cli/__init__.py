@@ -1,6 +1,7 @@
 """The command line: parse options and configuration, run one command, choose the exit code.
 
-main.py builds the parser and dispatches; commands.py runs scan/check/explain/apply/bases;
+main.py builds the parser and dispatches; commands.py runs scan/check/explain/apply/bases; facts.py
+the live-facts options (--inventory, --from-azure);
 bot.py the bot; branch.py the branch/PR options; options.py and config.py the configuration
 file and suppression options; suppressions.py what scan and apply do with suppressions.
 

@@ -39,6 +39,9 @@ def add_bot_parser(commands, parser_class, bases_options) -> None:
     bot.add_argument("--quiet", "-q", action="store_true")
     bases_options(bot)
     add_branch_options(bot, bot=True)
+    from fixer.cli.facts import add_facts_options
+
+    add_facts_options(bot)  # one fleet-wide inventory: each repository's clusters matched by id or name
 
 
 def run_bot_command(args: argparse.Namespace) -> int:
@@ -67,9 +70,11 @@ def run_bot_command(args: argparse.Namespace) -> int:
         state = State(args.state)
         if args.rerun:
             state.entries = {}
+        from fixer.cli.facts import live_facts_of
+
         options = Options(engine=args.engine[0], fallback_engines=tuple(args.engine[1:]), migrate_kubenet=args.migrate_kubenet,
                           assume_network=args.assume_network, switch_engines=args.switch,
-                          allow_replacement=args.allow_replacement, azurerm_version=version)
+                          allow_replacement=args.allow_replacement, azurerm_version=version, facts=live_facts_of(args))
         job = BotJob(options, None if args.no_bases else _bases_options(args), branch_options(args, bot=True),
                      str(args.workdir) if args.workdir else None)
     except (OSError, ValueError) as exc:

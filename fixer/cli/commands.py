@@ -64,10 +64,55 @@ def gather(args, options: Options) -> Assessment:
     allowed = allowed_engines(options.engines, getattr(args, "allowed_engines", None))
     roots, screened = _screen(args, _run_all(args, options, verify=False),
                               findable=lambda report: cluster_finding("", report, allowed) is not None)
+    if args.command == "check" and getattr(args, "plan", None):
+        roots = _with_planned_clusters(roots, args.plan)
     assessment = assess(options.engine, allowed, roots)
     aside = tuple(replace(finding, suppression=item.suppression) for item in screened.suppressed
                   if (finding := cluster_finding(item.prefix, item.report, allowed)) is not None)
-    return replace(assessment, suppressed=aside, screened=screened)
+    return replace(assessment, suppressed=aside, screened=screened, live_only=_live_only(options, assessment.clusters))
+
+
+def _live_only(options: Options, clusters) -> tuple:
+    """Live clusters (--inventory, --from-azure) that no cluster of any PATH was matched to."""
+    if options.facts is None:
+        return ()
+    from fixer.facts.live_only import live_only
+    from fixer.facts.match import matched_ids
+
+    return tuple(live_only(options.facts.clusters, matched_ids(r.cluster for _, r in clusters), options.engine))
+
+
+def _with_planned_clusters(roots: list[Root], plans: list[Path]) -> list[Root]:
+    """`check --plan`: the plan's planned clusters join the first root as clusters of their own
+    (fixer/facts/plan_gate.py), except those the code of that root declares at the same address."""
+    from fixer.plan import planner
+    from fixer.cli.config import shown
+    from fixer.facts.plan_gate import PlanGateError, planned_clusters
+    from fixer.model import Status
+    from fixer.pipeline import ClusterReport, Outcome
+    from fixer.versions import UNKNOWN
+
+    first = roots[0]
+    declared = {r.cluster.address for r in first.result.clusters if r.cluster.format == "terraform"}
+    added, problems = [], []
+    for path in plans:
+        try:
+            clusters = planned_clusters(path, shown(path.absolute()))
+        except PlanGateError as exc:
+            problems.append(Problem(exc.file, exc.line, exc.message))
+            continue
+        for cluster in clusters:
+            if cluster.address in declared:
+                continue
+            status = planner.status_of(cluster)
+            fix = None if status is Status.COMPLIANT else planner.manual_fix(
+                "the plan leaves this cluster without a network-policy engine",
+                "Set network_policy (cilium, calico or azure) in the code that builds it -- for a registry module, in its "
+                "network-profile input -- then plan again.")
+            added.append(ClusterReport(cluster, status, planner.effective_policy(cluster), UNKNOWN, fix,
+                                       Outcome.OK if fix is None else Outcome.MANUAL))
+    result = replace(first.result, clusters=first.result.clusters + tuple(added), problems=first.result.problems + tuple(problems))
+    return [replace(first, result=result)] + list(roots[1:])
 
 
 def _screen(args, roots: list[Root], findable=None):
@@ -131,7 +176,11 @@ def _report(args, assessment: Assessment) -> int:
         suppression.print_warnings(assessment.screened)
     for reason in failed:
         print(f"akfix: error: {reason}", file=sys.stderr)
-    return EXIT_ERROR if failed else assessment.exit_code
+    if failed:
+        return EXIT_ERROR
+    if getattr(args, "fail_on_live_only", False) and assessment.exit_code == EXIT_OK and any(not i.compliant for i in assessment.live_only):
+        return EXIT_REMAINING  # asked for: a live cluster no code declares runs no engine
+    return assessment.exit_code
 
 
 def _render(fmt: str, assessment: Assessment, args, style) -> str:
@@ -150,6 +199,8 @@ def _render(fmt: str, assessment: Assessment, args, style) -> str:
         document = report.json_document(assessment.engine, assessment.clusters, assessment.problems, not_inspected=unknown, written=False)
         index = {id(r): i for i, (_, r) in enumerate(assessment.clusters)}
         document["findings"] = [f.to_json(index.get(id(f.report))) for f in assessment.findings]
+        if assessment.live_only:
+            document["live_only"] = [item.to_json() for item in assessment.live_only]
         if args.command == "check":
             document["allowed_engines"] = list(assessment.allowed)
             document["passed"] = not assessment.findings
@@ -169,6 +220,8 @@ def _render(fmt: str, assessment: Assessment, args, style) -> str:
         parts.append(report.table(assessment.clusters, verbose=not args.quiet, style=style))
     if unknown:
         parts.append(report.not_inspected_text(unknown))
+    if (facts := report.live_facts_text(assessment.clusters, assessment.live_only, verbose=not args.quiet)):
+        parts.append(facts)
     if args.command != "check" and not args.quiet:
         parts += ["", report.summary([r for _, r in assessment.clusters], len(assessment.problems), None, False, style=style)]
         if assessment.screened is not None and (told := suppression.summary_text(assessment.screened, verbose=True)):
@@ -319,11 +372,14 @@ def _apply(args, options: Options) -> int:
         sys.stdout.write(style_for(args, sys.stdout).diff(diff))
     info = sys.stderr if args.format == "text" else None
     style = style_for(args, sys.stderr)
+    live_only = _live_only(options, reports)  # listed, never written
     if args.format == "json":
         document = report.json_document(options.engine, reports, problems, diff=diff if args.dry_run else None,
                                         not_inspected=_not_inspected(results), written=not args.dry_run)
         if bases:
             document["bases"] = [report.bases_json(prefix, planned, args.bases_dir) for prefix, planned in bases]
+        if live_only:
+            document["live_only"] = [item.to_json() for item in live_only]
         if delivery:
             document["delivery"] = delivery.to_json()
         print(suppression.add_to_json(json.dumps(document, indent=2), screened))
@@ -332,6 +388,8 @@ def _apply(args, options: Options) -> int:
         print(suppression.table(reports, screened, dry_run=args.dry_run, branch=committed, style=style), file=info)
         if _not_inspected(results):
             print(report.not_inspected_text(_not_inspected(results)), file=info)
+        if (facts := report.live_facts_text(reports, live_only)):
+            print(facts, file=info)
         print(file=info)
         print(report.summary([r for _, r in reports], len(problems), args.dry_run, options.allow_replacement, committed, style=style), file=info)
         suppression.print_summary(screened, verbose=True, file=info)

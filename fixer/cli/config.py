@@ -50,6 +50,8 @@ class Config:
     assume_network: str | None = None
     azurerm_version: str | None = None
     ignore: tuple[IgnoreEntry, ...] = ()
+    inventory: tuple[Path, ...] | None = None  # absolute: live clusters (fixer/facts/inventory.py)
+    clusters: tuple = ()  # [[clusters]]: fixer.facts.match.ClusterMapping, code cluster -> live id
     kyverno: bool | None = None  # `akfix bases --kyverno`, also in apply and the bot
     connectivity_test: bool | None = None  # `--connectivity-test`
 
@@ -163,6 +165,8 @@ def _schema() -> dict[str, Callable]:
         "kyverno": _boolean,
         "connectivity-test": _boolean,
         "ignore": None,  # a list of tables, read by _entries
+        "inventory": _strings,
+        "clusters": None,  # a list of tables, read by _mappings
     }
 
 
@@ -216,8 +220,34 @@ def load_config(path: Path) -> Config:
             values[key] = Globs(tuple(Glob(pattern, folder) for pattern in values[key]))
     if "baseline" in values:
         values["baseline"] = folder / values["baseline"]
+    if "inventory" in values:
+        values["inventory"] = tuple(folder / p for p in values["inventory"])
     entries = _entries(table.get("ignore", []), path, text, where)
-    return Config(source=path, ignore=entries, **values)
+    return Config(source=path, ignore=entries, clusters=_mappings(table.get("clusters", []), path, text, where), **values)
+
+
+MAPPING_KEYS = ("id", "address", "file")
+
+
+def _mappings(tables, path: Path, text: str, where: str) -> tuple:
+    """`[[clusters]]`: a code cluster (by `address`, `file` or both) is the live cluster `id`."""
+    from fixer.facts.match import ClusterMapping
+
+    mappings = []
+    for table, line, at in _numbered(tables, "clusters", text, where):
+        _check_keys(table, MAPPING_KEYS, at)
+        if "id" not in table or not ("address" in table or "file" in table):
+            raise ConfigError(f"{at}: needs `id` (the live cluster's resource id) and `address` or `file`")
+        resource_id = _string(table["id"], f"{at}: id")
+        if "/managedclusters/" not in resource_id.lower():
+            raise ConfigError(f"{at}: id: not an AKS resource id: {resource_id!r}")
+        mappings.append(ClusterMapping(
+            id=resource_id,
+            address=_string(table["address"], f"{at}: address") if "address" in table else None,
+            file=(path.parent / _string(table["file"], f"{at}: file")).resolve() if "file" in table else None,
+            line=line,
+        ))
+    return tuple(mappings)
 
 
 def load_ignore_file(path: Path) -> tuple[IgnoreEntry, ...]:
@@ -228,18 +258,21 @@ def load_ignore_file(path: Path) -> tuple[IgnoreEntry, ...]:
     return _entries(data.get("ignore", []), path, text, shown(path))
 
 
-_ENTRY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool[ \t]*\.[ \t]*akfix[ \t]*\.[ \t]*)?ignore[ \t]*\]\]", re.M)
+def _numbered(tables, name: str, text: str, where: str):
+    """(table, line, "where: name #n (line l)") per `[[name]]` table (in `[tool.akfix]` too)."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{where}: {name}: expected [[{name}]] tables")
+    # tomllib gives no positions: the n-th [[name]] header is the n-th table (else the file's top).
+    header = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool[ \t]*\.[ \t]*akfix[ \t]*\.[ \t]*)?" + name + r"[ \t]*\]\]", re.M)
+    headers = [text.count("\n", 0, m.start()) + 1 for m in header.finditer(text)]
+    lines = headers if len(headers) == len(tables) else [1] * len(tables)
+    for number, (table, line) in enumerate(zip(tables, lines), start=1):
+        yield table, line, f"{where}: {name} #{number} (line {line})"
 
 
 def _entries(tables, path: Path, text: str, where: str) -> tuple[IgnoreEntry, ...]:
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"{where}: ignore: expected [[ignore]] tables")
-    # tomllib gives no positions: the n-th [[ignore]] header is the n-th entry (else the file's top).
-    headers = [text.count("\n", 0, m.start()) + 1 for m in _ENTRY_HEADER.finditer(text)]
-    lines = headers if len(headers) == len(tables) else [1] * len(tables)
     entries = []
-    for number, (table, line) in enumerate(zip(tables, lines), start=1):
-        at = f"{where}: ignore #{number} (line {line})"
+    for table, line, at in _numbered(tables, "ignore", text, where):
         _check_keys(table, ENTRY_KEYS, at)
         if "path" not in table:
             raise ConfigError(f"{at}: 'path' is required (a glob such as \"infra/**/*.json\")")

@@ -15,6 +15,7 @@ from pathlib import Path
 from fixer import __version__
 from fixer.cli.bot import add_bot_parser, run_bot_command
 from fixer.cli.branch import add_branch_options, branch_options
+from fixer.cli.facts import add_facts_options, live_facts_of
 from fixer.cli.options import add_baseline_options, add_config_options, add_suppression_options, engine_list, settle
 from fixer.model import ENGINES
 from fixer.plan.planner import ASSUMABLE_NETWORKS
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
+    add_facts_options(common)
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
     common.add_argument("--greenfield", action="store_true",
                         help="the clusters are not deployed (templates, examples, new environments): write the complete recommended "
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"engines that count as compliant (default: any of {', '.join(ENGINES)}); the --engine value is always allowed")
     _report_options(check)
     check.add_argument("--allow-replacement", action="store_true", help="SARIF fixes include replacements (as apply would write them)")
+    check.add_argument("--fail-on-live-only", action="store_true",
+                       help="also exit 1 when a live cluster no code declares (--inventory/--from-azure) runs no engine")
     add_baseline_options(check)
 
     explain = commands.add_parser("explain", parents=[common], help="why a cluster got its status and fix, with the facts behind them")
@@ -217,6 +221,7 @@ def _options(args):
             raise ValueError("--branch/--push/--open-pr take one PATH: the repository (or a folder in it)")
     engines = tuple(args.engine)
     return Options(
+        facts=live_facts_of(args),
         engine=engines[0],
         fallback_engines=engines[1:],
         greenfield=EVERYTHING if getattr(args, "greenfield", False) else getattr(args, "greenfield_paths", Globs()),

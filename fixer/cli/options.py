@@ -26,6 +26,7 @@ _FROM_CONFIG = {
     "azurerm_version": "azurerm_version",
     "baseline": "baseline",
     "allowed_engines": "allowed_engines",  # `akfix check --allowed-engines` (issue 8, part A)
+    "inventory": "inventory",  # live facts (issue 17), paths relative to the configuration file
     "migrate_kubenet": "migrate_kubenet",
     "kyverno": "kyverno",  # bases, apply and the bot write the Kyverno policy (issue 18)
     "connectivity_test": "connectivity_test",  # ... and the connectivity Jobs

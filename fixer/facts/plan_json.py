@@ -78,4 +78,5 @@ def _live(values: dict, source: str) -> LiveState:
         policy=profile.get("network_policy") or "",
         data_plane=data_plane,
         source=source,
+        id=values.get("id") if isinstance(values.get("id"), str) else None,  # matches inventories exactly
     )

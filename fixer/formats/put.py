@@ -51,8 +51,9 @@ class Planned:
         return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
 
 
-def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, bytes]) -> list[Cluster]:
-    """One view per parameters file beside the template (or one view when there is none)."""
+def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, bytes], names: bool = False) -> list[Cluster]:
+    """One view per parameters file beside the template (or one view when there is none).
+    `names`: a file that sets the cluster's name is a view of its own too (live facts match by name)."""
     if not parameters:
         return fmt.locate(data, relpath, [])
     views = []
@@ -61,7 +62,7 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
     # A parameters file that sets nothing the network profile reads adds no view of its own.
     def reads_file(cluster: Cluster) -> bool:
         p = cluster.profile
-        return any(v.file == cluster.environment for v in (p.policy, p.plugin, p.plugin_mode, p.data_plane))
+        return any(v.file == cluster.environment for v in (p.policy, p.plugin, p.plugin_mode, p.data_plane) + ((cluster.name,) if names else ()))
 
     distinct = [v for v in views if reads_file(v)]
     if len(distinct) < len(views):
@@ -91,7 +92,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                 if body and fmt.parameters_apply(body, candidate.relpath):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
-            clusters = _views(fmt, text.body, candidate.relpath, parameters)
+            clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)
         except (UnreadableText, *fmt.syntax_errors) as exc:
             if fmt.worth_reporting(candidate.data):
                 problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
@@ -99,6 +100,8 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         if clusters:
             texts[candidate.relpath] = text
         for cluster in clusters:
+            if getattr(settings, "facts", None) is not None:
+                cluster = settings.facts.attach(cluster)
             context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN,
                                           greenfield=settings.is_greenfield(listing.root, cluster.file), assume_network=settings.assume_network,
                                           migrate_kubenet=settings.migrate_kubenet,
@@ -106,11 +109,11 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
     planned = guard_shared_edits(planned)
     writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
-    changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems)
+    changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems, names=getattr(settings, "facts", None) is not None)
     return planned, changes, problems, failed, lines
 
 
-def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
+def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], names: bool = False):
     per_file: dict[str, dict[tuple[int, int], bytes]] = {}
     lines: dict = {}
     failed: set = set()
@@ -143,7 +146,7 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
         # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
         edited = [item for item in writable if item.key not in failed]
         bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, edited))}
-        for relpath, why in _second_run(fmt, texts, results, edited, bad).items():
+        for relpath, why in _second_run(fmt, texts, results, edited, bad, names).items():
             bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []
     for relpath, after in results.items():
@@ -176,14 +179,14 @@ def _readback(fmt: PutFormat, before: TextFile, after: bytes, relpath: str, writ
     return fmt.readback(before.body, load_text(after).body, [c for c in checks if c[1]])
 
 
-def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict) -> dict[str, str]:
+def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict, names: bool = False) -> dict[str, str]:
     """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more."""
     bodies = {n: (load_text(results[n]).body if n in results and n not in bad else t.body) for n, t in texts.items()}
     failures = {}
     for item in writable:
         relpath = item.cluster.file
         parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies))}
-        again = [c for c in _views(fmt, bodies[relpath], relpath, parameters) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
+        again = [c for c in _views(fmt, bodies[relpath], relpath, parameters, names) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
         if not again or not planner.settled(item.fix, second):
             failures[relpath] = f"not idempotent: a second run would change {item.cluster.address} again"

@@ -134,6 +134,15 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     pending = migration_pending(cluster, target)
     if pending is not None:
         return pending
+    said, running = (profile.plugin.literal or "").lower(), ((cluster.live.plugin or "") if cluster.live else "").lower()
+    if said and running and said != running:
+        # Any fix would be planned for a plugin the cluster does not run; applying the code changes it.
+        return manual_fix(
+            f"the code says network_plugin {said}, the live cluster runs {running}",
+            "Changing the plugin recreates the cluster (or migrates IPAM one way). Reconcile the code with the live "
+            "cluster first, then re-run akfix.",
+            f"live values from {cluster.live.source}",
+        )
     blocked = _blocked(cluster, live, target, context.migrate_kubenet)
     if blocked:
         return blocked
@@ -194,7 +203,8 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
         policy = text if text in ENGINES else ""
     elif live is not None and live.policy is not None:
         policy = live.policy if live.policy in ENGINES else ""
-        pinned_only = policy_value.is_missing and policy != ""
+        # Drift: the code says nothing, the cluster runs an engine. Pin it, unless --switch asks to move it.
+        pinned_only = policy_value.is_missing and policy != "" and not (context.switch_engines and policy != context.engine)
     elif policy_value.is_missing:
         # Never set in code: the cluster was created without an engine (the API default is none).
         policy = ""

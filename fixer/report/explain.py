@@ -130,10 +130,14 @@ def explain(prefix: str, report: ClusterReport, engine: str, style: Style = PLAI
         live = cluster.live
         out.append(f"  live values  from {live.source}: plugin {live.plugin or '-'}, mode {live.plugin_mode or '-'}, "
                    f"policy {live.policy or 'none'}, data plane {live.data_plane or '-'}")
+        if live.matched_by:
+            out.append(f"               {live.id}, matched by {live.matched_by}")
+    elif cluster.live_note:
+        out.append(f"  live values  none matched: {cluster.live_note}")
     elif cluster.format == "terraform":
-        out.append("  live values  unknown (pass --plan with `terraform show -json` output to use them)")
+        out.append("  live values  unknown (pass --plan with `terraform show -json` output, or --inventory, to use them)")
     else:
-        out.append("  live values  not read (akfix reads them from Terraform plans only)")
+        out.append("  live values  unknown (pass --inventory with `az aks list -o json` output to use them)")
     out.append(f"  Windows node pools: {', '.join(cluster.windows_pools) if cluster.windows_pools else 'none'}")
     flags = [text for on, text in ((cluster.ignores_profile, "lifecycle.ignore_changes covers network_profile"),
                                    (cluster.prevent_destroy, "lifecycle.prevent_destroy = true"),

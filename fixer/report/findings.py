@@ -166,6 +166,7 @@ class Assessment:
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...] = ()  # findings a filter (suppressions, baseline) set aside
     screened: object = None  # the filter's record (fixer.suppress.screen.Screened): sources, reasons, warnings
+    live_only: tuple = ()  # fixer.facts.live_only.LiveOnly: live clusters no code declares (never findings)
 
     @property
     def clusters(self) -> list[tuple[str, ClusterReport]]:

@@ -6,6 +6,7 @@ import difflib
 import json
 from collections import Counter
 
+from fixer.facts.drift import drift_of
 from fixer.model import FileChange, Problem, Risk, Status
 from fixer.pipeline import ClusterReport, Outcome
 from fixer.report.remaining import remaining_groups, remaining_text
@@ -42,6 +43,12 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
         }
         if cluster.live is not None:
             entry["live"] = {"plugin": cluster.live.plugin, "plugin_mode": cluster.live.plugin_mode, "policy": cluster.live.policy, "data_plane": cluster.live.data_plane, "source": cluster.live.source}
+            if cluster.live.matched_by:  # facts from an inventory or Azure Resource Graph (fixer/facts)
+                entry["live"].update(id=cluster.live.id, matched_by=cluster.live.matched_by)
+        if cluster.live_note:
+            entry["live_note"] = cluster.live_note
+        if (drift := drift_of(cluster)) is not None:
+            entry["drift"] = drift
         if cluster.api_version:
             entry["api_version"] = cluster.api_version
         if cluster.windows_pools:
@@ -85,6 +92,30 @@ def not_inspected_text(modules) -> str:
     lines = [f"not inspected: {len(modules)} call{'s' if len(modules) != 1 else ''} of modules akfix does not know (they may build AKS clusters):"]
     lines += [f"    {display_path(prefix, m.file)}:{m.line}  module.{m.name}  source = {m.source}" for prefix, m in modules]
     return "\n".join(lines)
+
+
+def live_facts_text(reports: list[tuple[str, ClusterReport]], live_only, verbose: bool = True) -> str:
+    """How code clusters were matched to live ones (or why not), drift, and the live clusters no
+    code declares with the `az aks update` that fixes each (fixer/facts)."""
+    lines = []
+    for prefix, report in reports:
+        cluster = report.cluster
+        where = f"{display_path(prefix, cluster.file)}:{cluster.line} {cluster.address}" + (f" [{display_path(prefix, cluster.environment)}]" if cluster.environment else "")
+        if cluster.live is not None and cluster.live.matched_by and verbose:
+            lines.append(f"  {where}: live {cluster.live.id} (matched by {cluster.live.matched_by})")
+        elif cluster.live_note:
+            lines.append(f"  {where}: no live facts: {cluster.live_note}")
+        if (drift := drift_of(cluster)) is not None:
+            lines.append(f"  {where}: drift: {drift}")
+    parts = ["Live facts:", *lines] if lines else []
+    if live_only:
+        parts.append(f"Clusters no code declares ({len(live_only)}):")
+        for item in live_only:
+            c = item.cluster
+            state = f"plugin {c.plugin}{'/' + c.plugin_mode if c.plugin_mode else ''}, policy {c.policy or 'none'}" + (f", {c.status}" if c.status else "")
+            parts.append(f"  {c.name} (resource group {c.resource_group}, subscription {c.subscription}): {state}")
+            parts.append(f"    {item.command}" if item.command else f"    {item.why}" if item.compliant else f"    no command: {item.why}")
+    return "\n".join(parts)
 
 
 def policy_source(cluster) -> dict | None:

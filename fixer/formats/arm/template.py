@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from fixer.formats import jsonspan
 from fixer.formats.put_names import FIELDS, profile_from
-from fixer.model import Cluster, Edit, Spot, Validation, Value, ValueKind
+from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 DEPLOYMENTS = "microsoft.resources/deployments"
@@ -126,6 +126,7 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
         windows_pools=tuple(windows),
         api_version=api_text if not api_text.startswith("[") else f"expression: {api_text}",
         api_origin=api_spot,
+        name=_name(name, scope, data, relpath) if name is not None else MISSING,  # matched against inventories
         anchor=path,
     )
 
@@ -186,6 +187,48 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Va
             found = _literal(declared, relpath, data)
             return Value(found.kind, found.text, found.line, file=relpath, origin=found.origin, via=f"variable {name}")
     return Value(ValueKind.EXPRESSION, text, line)
+
+
+# [format('aks-{0}', parameters('env'))] and [concat('aks-', parameters('env'))]: names, mostly
+_NAME_CALL = re.compile(r"^\[\s*(format|concat)\((.*)\)\s*\]$", re.I | re.S)
+_NAME_ARGUMENT = re.compile(r"\s*(?:'((?:[^']|'')*)'|((?:parameters|variables)\(\s*'[^']+'\s*\)))\s*(?:,|$)", re.I)
+
+
+def _name(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Value:
+    """The cluster's Azure name: what _value gives, plus format() and concat() over string literals,
+    parameters and variables (each followed as _value follows it)."""
+    found = _value(node, scope, data, relpath)
+    call = _NAME_CALL.match(str(node.value)) if found.kind is ValueKind.EXPRESSION and node.kind == "string" else None
+    if call is None:
+        return found
+    parts, vias, files, at = [], [], [], 0
+    body = call.group(2)
+    while at < len(body):
+        argument = _NAME_ARGUMENT.match(body, at)
+        if argument is None or argument.end() == at:
+            return found
+        at = argument.end()
+        if argument.group(1) is not None:
+            parts.append(argument.group(1).replace("''", "'"))
+            continue
+        value = _value(jsonspan.JNode("string", node.start, node.end, f"[{argument.group(2)}]"), scope, data, relpath)
+        if value.literal is None:
+            return Value(ValueKind.EXPRESSION, found.text, found.line, note=f"{argument.group(2)} has no literal value")
+        parts.append(value.literal)
+        vias.append(value.via or argument.group(2))
+        files += [value.file] if value.file and value.file != relpath else []
+    if call.group(1).lower() == "format":
+        if not parts:
+            return found
+        arguments = parts[1:]
+        if any(int(i) >= len(arguments) for i in re.findall(r"\{(\d+)\}", parts[0])) or re.search(r"\{(?!\d+\})", parts[0]):
+            return found  # a placeholder akfix does not know ({0:D}, a brace of its own)
+        text = re.sub(r"\{(\d+)\}", lambda m: arguments[int(m.group(1))], parts[0])
+    else:
+        text = "".join(parts)
+    # `file`: the parameters file a part came from, so that file keeps a view of its own (put._views)
+    return Value(ValueKind.LITERAL, text, found.line, file=files[0] if files else None,
+                 via=f"{call.group(1).lower()}() with {', '.join(vias)}" if vias else f"{call.group(1).lower()}()")
 
 
 def _allowed_values(declared, relpath: str, data: bytes) -> tuple[Validation, ...]:

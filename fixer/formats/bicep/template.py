@@ -10,6 +10,7 @@ indentation; the PUT rules of plan/put.py decide the risk.
 from __future__ import annotations
 
 import posixpath
+import re
 
 from fixer.formats.bicep.syntax import (
     BicepObject,
@@ -87,14 +88,15 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
             return Value(ValueKind.LITERAL, literal, line)
         if token.kind == "ident" and token.text == "null":
             return MISSING
-        if token.kind == "ident" and token.text in params:
+        # a param without a default (`param name string`) still gets its value from a .bicepparam
+        if token.kind == "ident" and (token.text in params or (parameter_file is not None and token.text in parameter_file[3])):
             name = token.text
             allowed = _allowed(tokens, name, data, relpath)
             if parameter_file is not None and name in parameter_file[3]:
                 file, body, ptokens, pdecl = parameter_file
                 found = _spot_value(ptokens, *pdecl[name], body, file, f"{posixpath.basename(file)} param {name}")
                 return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
-            first, last = params[name]
+            first, last = params.get(name, (0, 0))
             if first == last:
                 return Value(ValueKind.EXPRESSION, name, line, note=f"param {name} has no default")
             found = _spot_value(tokens, first, last, data, relpath, f"param {name} default")
@@ -283,8 +285,39 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         windows_pools=tuple(windows),
         api_version=api if not interpolated else f"expression: {type_token.text}",
         api_origin=api_spot,
+        name=_name(tokens, body.get("name"), data, relpath, params, variables, parameter_file),
         anchor=name,
     )
+
+
+_INTERPOLATION = re.compile(r"\$\{\s*([A-Za-z_]\w*)\s*\}")
+
+
+def _name(tokens, entry, data: bytes, relpath: str, params, variables, parameter_file) -> Value:
+    """The cluster's Azure name (matched against inventories): a literal, a param followed to a
+    .bicepparam or its default, or a template such as 'aks-${env}' whose every part is one."""
+    if entry is None:
+        return MISSING
+    token = tokens[entry.value_start]
+    if entry.value_end - entry.value_start != 1 or token.kind != "string" or not token.interpolated:
+        return _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+    parts = _INTERPOLATION.split(token.text[1:-1])
+    texts, vias, files = [], [], []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            if "${" in part or "\\" in part:
+                return Value(ValueKind.EXPRESSION, token.text, note="a template akfix cannot follow")
+            texts.append(part)
+            continue
+        spot = next((i for i in range(entry.value_start) if tokens[i].kind == "ident" and tokens[i].text == part), None)
+        found = _value(tokens, spot, spot + 1, data, relpath, params, variables, parameter_file) if spot is not None else None
+        if found is None or found.literal is None:
+            return Value(ValueKind.EXPRESSION, token.text, note=f"{part} has no literal value")
+        texts.append(found.literal)
+        vias.append(found.via or part)
+        files += [found.file] if found.file and found.file != relpath else []
+    # `file`: the parameters file a part came from, so that file keeps a view of its own (put_adapter._views)
+    return Value(ValueKind.LITERAL, "".join(texts), file=files[0] if files else None, via=f"template {token.text} with {', '.join(vias)}")
 
 
 def _windows(tokens, properties) -> list[str]:

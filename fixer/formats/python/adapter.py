@@ -148,6 +148,8 @@ class _Job:
                 cluster = locate.cluster_of(parsed, kind, call, index, addresses[index],
                                             fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
                 cluster = replace(cluster, windows_pools=cluster.windows_pools + _separate_windows_pools(files, relpath, variable, found))
+                if getattr(settings, "facts", None) is not None:
+                    cluster = settings.facts.attach(cluster)
                 versions = _azurerm_versions(kind, names, pins, settings)
                 if kind.put and pin:
                     versions = replace(package_versions, source=pin.describe())
@@ -253,10 +255,18 @@ def _in_python_terms(kind: K.Kind, fix: Fix) -> Fix:
     return replace(fix, summary=summary)
 
 
+def _live_network(cluster: Cluster) -> str | None:
+    """The live plugin in --assume-network's words, when an inventory or plan says it."""
+    live = cluster.live
+    if live is None or not live.plugin:
+        return None
+    return "azure-overlay" if live.plugin == "azure" and live.plugin_mode == "overlay" else live.plugin
+
+
 def _with_plugin(cluster: Cluster, fix: Fix, settings, package_versions: VersionRange) -> Fix:
     """azure-native < 3.0 sends network_plugin = kubenet when a new network_profile leaves it out,
     which AKS would take as a plugin change: write the live plugin, or leave it to a person."""
-    network = settings.assume_network
+    network = _live_network(cluster) or settings.assume_network
     if network is None:
         known = "pulumi-azure-native < 3.0" if package_versions.known else "pulumi-azure-native (version unknown, maybe < 3.0)"
         return planner.manual_fix(

@@ -340,5 +340,7 @@ def cluster_of(parsed: ParsedFile, kind: K.Kind, call: cst.Call, index: int, add
         profile_file=parsed.relpath,
         windows_pools=tuple(windows),
         api_version=api if kind.put else None,
+        # the Azure name: azure-native's resource_name (without it Pulumi adds a random suffix), else `name`
+        name=parsed.reader.read(_keyword(call, "resource_name" if kind is K.AZURE_NATIVE_KIND else "name")).value,
         anchor=PyAnchor(kind, parsed, call, site, index, fills_kubenet),
     )

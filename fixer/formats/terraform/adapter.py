@@ -19,6 +19,7 @@ from fixer.formats.terraform.editor import EditFailure, edits_for, migration_mar
 from fixer.formats.terraform.links import Links, guard_linked_files
 from fixer.formats.terraform.locate import locate
 from fixer.formats.terraform.module import clusters_of_module
+from fixer.formats.terraform.names import literal_named, name_views
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
@@ -53,6 +54,7 @@ class Settings:
     switch_engines: bool
     azurerm_version: VersionRange | None  # given by the user: wins over everything found
     plans: tuple[PlanFacts, ...]
+    facts: object = None  # fixer.facts.match.LiveFacts: inventories matched to clusters by id, mapping or name
     fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: the engines after the first
     greenfield: Globs = Globs()  # paths of clusters that are not deployed
     migrate_kubenet: bool = False
@@ -97,7 +99,7 @@ def locate_and_plan(
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files,
                                local_callers=lambda: local_callers(located))
     for module_dir, clusters in _clusters_by_module(decls).items():
-        views = _resolved_views(located, module_dir, clusters, problems)
+        views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None)
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
     located.planned = _with_floors(located, guard_shared_edits(located.planned), problems)
     located.planned = guard_linked_files(located.links, located.planned, lambda item: _edits(located, item))
@@ -126,14 +128,20 @@ def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]
     return {m: clusters_of_module(m, by_module[m]) for m in sorted(by_module)}
 
 
-def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem]) -> list[Cluster]:
-    """Clusters with their expressions followed to literals; one view per tfvars environment."""
+def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem], names: bool = False) -> list[Cluster]:
+    """Clusters with their expressions followed to literals; one view per tfvars environment.
+    `names`: also follow each cluster's Azure name (live facts are matched by it)."""
     if not any(needs_values(c) for c in clusters):
-        return clusters
+        if not names:
+            return clusters
+        quick = [literal_named(c, located.texts[c.file].body) for c in clusters]
+        if all(q is not None for q in quick):
+            return quick  # literal names: no module scope to build
     scope = module_scope(located, module_dir, problems)
     views: list[Cluster] = []
     for cluster in clusters:
-        views.extend(resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster])
+        resolved = resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster]
+        views.extend(name_views(cluster, resolved, scope) if names else resolved)
     return views
 
 
@@ -142,6 +150,8 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
     live = next((found for facts in settings.plans if (found := facts.for_address(cluster.address))), None)
     if live is not None:
         cluster = replace(cluster, live=live)
+    if settings.facts is not None:
+        cluster = settings.facts.attach(cluster)
     versions = settings.azurerm_version or resolver.for_module(cluster.module_dir)
     if not versions.exact and not settings.azurerm_version:
         for facts in settings.plans:
