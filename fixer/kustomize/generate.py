@@ -39,6 +39,8 @@ class BasesOptions:
     localdns: bool = False
     same_namespace: bool = False
     force: bool = False
+    flows: tuple[str, ...] = ()  # Hubble flow exports: allow what already flows (kustomize/flows/)
+    min_flows: int = 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class BasesResult:
     skipped: tuple[SkippedNamespace, ...]
     kept: tuple[str, ...]  # generated files a person edited: kept, reported
     problems: tuple[Problem, ...]
+    flows: object | None = None  # flows.plan.Learned, when flows were given
 
 
 @lru_cache(maxsize=1)
@@ -126,13 +129,21 @@ def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
     }
     if options.localdns:
         wanted["base/allow-localdns-egress.yaml"] = render("allow-localdns-egress.yaml.j2", engine=options.engine)
+    learned = None
+    if options.flows:
+        from fixer.kustomize.flows.plan import learn
+
+        learned = learn(options.flows, names, system, options.engine, options.min_flows, render)
     for name in names:
         where = ", ".join(sources[name][:3]) + (f" and {len(sources[name]) - 3} more" if len(sources[name]) > 3 else "")
         wanted[f"namespaces/{name}/kustomization.yaml"] = render(
-            "namespace-kustomization.yaml.j2", namespace=name, sources=where, same_namespace=options.same_namespace
+            "namespace-kustomization.yaml.j2", namespace=name, sources=where, same_namespace=options.same_namespace,
+            observed=learned is not None and name in learned.namespaces,
         )
         if options.same_namespace:
             wanted[f"namespaces/{name}/allow-same-namespace.yaml"] = render("allow-same-namespace.yaml.j2")
+    if learned is not None:
+        wanted.update(learned.files)
     wanted["kustomization.yaml"] = render("kustomization.yaml.j2", namespaces=names, bases_dir=relbases)
 
     changes: list[FileChange] = []
@@ -161,7 +172,12 @@ def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
                 kept.append(relpath)
                 continue
         changes.append(FileChange(path, relpath, before, content, "network-policy bases"))
-    return BasesResult(tuple(changes), discovery.found, discovery.skipped, tuple(kept), tuple(problems))
+    if learned is not None:  # replay against the files as they will be: kept edits included
+        from fixer.kustomize.flows.plan import prove
+
+        learned = prove(learned, names, wanted, kept, root, relbases, options.min_flows)
+        problems.extend(learned.problems)
+    return BasesResult(tuple(changes), discovery.found, discovery.skipped, tuple(kept), tuple(problems), learned)
 
 
 def _extend_aggregate(data: bytes, names: list[str]) -> bytes | None:

@@ -1,0 +1,13 @@
+"""Allow what already flows: NetworkPolicies learned from Hubble flow exports, proven by replay.
+
+    read       streamed Hubble JSON lines (plain or gzip) -> flow objects, `file:line: reason`
+    workloads  an endpoint of a flow -> a stable workload identity (selector labels) or a kind
+    aggregate  flows -> observed requests per workload pair, port and protocol; drops; counts
+    allows     observations -> `allow-observed.yaml` per covered namespace (NetworkPolicy, and
+               CiliumNetworkPolicy toFQDNs for cilium)
+    replay     generated policies + the base, evaluated by fixer.kustomize.netpol
+    plan       the hook kustomize.generate calls; summary for text, JSON and the PR body
+
+May import: the standard library, fixer.model, fixer.kustomize.names / netpol / generate's
+rendering helpers, Jinja2 and PyYAML (lazily), orjson when installed.
+"""

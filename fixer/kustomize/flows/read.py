@@ -1,0 +1,107 @@
+"""Hubble flow exports, streamed: one JSON object a line as `hubble observe -o jsonpb` (or `-o json`)
+writes them, `{"flow": {...}, "node_name": ..., "time": ...}` or a bare flow object, optionally
+gzip-compressed (recognised by its magic bytes, not its name). A file is never held in memory.
+
+A line that is not JSON, or JSON that is not a flow, becomes `file:line: reason` and the rest is
+read. Other Hubble events in the same stream (`node_status`, `lost_events`, agent and debug events)
+are counted, not reported. A file that holds no flow at all says what was expected.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+try:  # several times faster than the standard library on Hubble's long lines
+    from orjson import JSONDecodeError, loads
+except ImportError:  # pragma: no cover - orjson is a dependency; keep working without it
+    from json import JSONDecodeError, loads
+
+from fixer.model import Problem
+
+GZIP_MAGIC = b"\x1f\x8b"
+EXPECTED = ('expected Hubble flows as JSON lines, as `hubble observe -o jsonpb` writes them '
+            '({"flow": {...}} or a bare flow object per line, optionally gzip-compressed)')
+OTHER_EVENTS = ("node_status", "lost_events", "agent_event", "debug_event")
+FLOW_KEYS = ("verdict", "source", "destination", "IP", "l4", "Type")
+MAX_REPORTED = 20  # bad lines reported one by one per file; the rest are counted
+FOREIGN_AFTER = 20  # this many bad lines before the first flow: the file is not a flow export
+
+
+@dataclass
+class ReadStats:
+    """What reading saw, per run (mutable while reading; read-only afterwards)."""
+
+    lines: int = 0
+    flows: int = 0
+    other_events: int = 0
+    bad_lines: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+def _open(path: Path):
+    handle = path.open("rb")
+    if handle.read(2) == GZIP_MAGIC:
+        handle.seek(0)
+        return gzip.GzipFile(fileobj=handle, mode="rb")
+    handle.seek(0)
+    return handle
+
+
+def read_flows(path: Path, shown: str, problems: list[Problem], stats: ReadStats) -> Iterator[dict]:
+    """Every flow object of one file, in file order. Problems (bad lines, unreadable or foreign
+    file) are appended to `problems` with `shown` as the file name."""
+    stats.files.append(shown)
+    flows_here = bad_here = 0
+    number = 0
+
+    def bad(line: int, reason: str) -> None:
+        nonlocal bad_here
+        bad_here += 1
+        stats.bad_lines += 1
+        if bad_here <= MAX_REPORTED:
+            problems.append(Problem(shown, line, reason))
+
+    try:
+        handle = _open(path)
+    except OSError as exc:
+        problems.append(Problem(shown, 0, f"cannot be read: {exc.strerror or exc}"))
+        return
+    with handle:
+        try:
+            for number, line in enumerate(handle, 1):
+                stats.lines += 1
+                if not line.strip():
+                    continue
+                try:
+                    value = loads(line)
+                except (JSONDecodeError, ValueError, UnicodeDecodeError) as exc:
+                    bad(number, f"not valid JSON ({str(exc).splitlines()[0][:80]})")
+                    if not flows_here and bad_here >= FOREIGN_AFTER:
+                        break
+                    continue
+                flow = value.get("flow") if isinstance(value, dict) else None
+                if not isinstance(flow, dict):
+                    if isinstance(value, dict) and any(k in value for k in OTHER_EVENTS):
+                        stats.other_events += 1
+                        continue
+                    if isinstance(value, dict) and any(k in value for k in FLOW_KEYS):
+                        flow = value  # a bare flow object
+                    else:
+                        bad(number, "JSON but not a Hubble flow (no `flow` object, no verdict/source/destination)")
+                        if not flows_here and bad_here >= FOREIGN_AFTER:
+                            break
+                        continue
+                flows_here += 1
+                stats.flows += 1
+                yield flow
+        except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt gzip stream
+            problems.append(Problem(shown, number + 1, f"stops being readable here ({exc}); flows after line {number} not read"))
+    if bad_here > MAX_REPORTED:
+        problems.append(Problem(shown, 0, f"{bad_here - MAX_REPORTED} more bad lines not listed ({bad_here} in all)"))
+    if not flows_here:
+        what = "is empty" if number == 0 else "holds no flow" if not bad_here or bad_here < FOREIGN_AFTER else f"is not a flow export (the first {bad_here} lines are not flows)"
+        problems.append(Problem(shown, 0, f"{what}: {EXPECTED}"))
