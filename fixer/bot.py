@@ -160,6 +160,7 @@ def _clone_and_fix(task: RepoTask, job: BotJob, env, access) -> RepoOutcome:
 
 def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
     from fixer import pr_text
+    from fixer.commands import _flows_sections
     from fixer.kustomize import plan_bases
     from fixer.pipeline import Outcome, run
     from fixer.remediate import Refused, deliver
@@ -174,7 +175,8 @@ def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
         message = "no cluster needs a fix" if not remaining else f"{remaining} cluster(s) need a person (see akfix scan)"
         return RepoOutcome(task.key, "nothing", fixed=0, remaining=remaining, message="; ".join(filter(None, [message, notes])))
     remediation = pr_text.describe(job.options.engine, list(result.clusters), list(planned.changes) if planned else [],
-                                   [n.name for n in planned.namespaces] if planned else [], job.bases.bases_dir if job.bases else "")
+                                   [n.name for n in planned.namespaces] if planned else [], job.bases.bases_dir if job.bases else "",
+                                   _flows_sections([planned] if planned else []))
     branch = replace(job.branch, base=task.base) if task.base else job.branch
     try:
         delivery = deliver(root, changes, remediation, branch, env)

@@ -135,6 +135,15 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--localdns", action="store_true", help="also allow egress to AKS LocalDNS / node-local DNS (169.254.10.0/24)")
     parser.add_argument("--allow-same-namespace", action="store_true", help="also allow traffic between pods of the same namespace")
     parser.add_argument("--force", action="store_true", help="overwrite generated files a person has edited")
+    parser.add_argument("--flows", action="append", default=[], metavar="FILE",
+                        help="a Hubble flow export (`hubble observe -o jsonpb`, gzip too): also write allow-observed.yaml per namespace, proven by replay (repeatable)")
+    parser.add_argument("--min-flows", type=_positive_int, metavar="N", help="with --flows: allow only pairs seen at least N times (default: 1)")
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,8 @@ _FROM_CONFIG = {
     "azurerm_version": "azurerm_version",
     "baseline": "baseline",
     "allowed_engines": "allowed_engines",  # `akfix check --allowed-engines` (issue 8, part A)
+    "flows": "flows",  # Hubble flow exports (issue 19)
+    "min_flows": "min_flows",
 }
 
 

@@ -211,6 +211,8 @@ def _bases_options(args):
         localdns=args.localdns,
         same_namespace=args.allow_same_namespace,
         force=args.force,
+        flows=tuple(str(name) for name in getattr(args, "flows", None) or ()),
+        min_flows=getattr(args, "min_flows", None) or 1,
     )
 
 
@@ -219,6 +221,13 @@ def _plan_bases(root: Path, args, listing=None):
     from fixer.kustomize import plan_bases
 
     return plan_bases(listing or list_files(root, getattr(args, "skip", None)), _bases_options(args))
+
+
+def _flows_sections(results) -> tuple[dict, ...]:
+    """The pull request's section on allows learned from flows, one per set of bases that has them."""
+    from fixer.kustomize.flows.plan import pr_section
+
+    return tuple(pr_section(r.flows) for r in results if getattr(r, "flows", None) is not None)
 
 
 def _deliver(prefix_changes, dry_run: bool, problems, together=()) -> str:
@@ -354,7 +363,8 @@ def _deliver_branch(results, reports, changes, bases, engine: str, branch, args,
     root = results[0].result.root
     bases_changes = [c for _, planned in bases for c in planned.changes]
     namespaces = [n.name for _, planned in bases for n in planned.namespaces]
-    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir)
+    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir,
+                                   _flows_sections(planned for _, planned in bases))
     try:
         delivery = deliver(root, [c for _, c in changes], remediation, branch)
     except (Refused, GitError, ForgeError, ForgeSetupError) as exc:

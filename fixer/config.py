@@ -3,7 +3,7 @@
 Found by walking up from the scanned path to the repository root (a folder holding `.git`) or the
 filesystem root; the nearest folder with either file wins, and in one folder `.akfix.toml` wins over
 `pyproject.toml`. `.akfix-ignore.toml` (ignore entries only) is found the same way, on its own.
-Relative paths in a file (`baseline`, `skip`, `ignore.path`) are relative to that file's folder.
+Relative paths in a file (`baseline`, `skip`, `flows`, `ignore.path`) are relative to that file's folder.
 Unknown keys and wrong types are errors that name the key and the file: a typo must not silently
 turn a setting off.
 """
@@ -48,6 +48,8 @@ class Config:
     assume_network: str | None = None
     azurerm_version: str | None = None
     ignore: tuple[IgnoreEntry, ...] = ()
+    flows: tuple[str, ...] | None = None  # Hubble flow exports, absolute
+    min_flows: int | None = None
 
 
 def shown(path: Path) -> str:
@@ -102,6 +104,12 @@ def _version(value, where: str):
     return value
 
 
+def _positive(value, where: str):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: expected a whole number of at least 1, got {value!r}")
+    return value
+
+
 def _branch(value, where: str):
     from fixer.cli_branch import _BRANCH
 
@@ -140,6 +148,8 @@ def _schema() -> dict[str, Callable]:
         "base": _string,
         "assume-network": _one_of(ASSUMABLE_NETWORKS),
         "azurerm-version": _version,
+        "flows": _strings,
+        "min-flows": _positive,
         "ignore": None,  # a list of tables, read by _entries
     }
 
@@ -193,6 +203,8 @@ def load_config(path: Path) -> Config:
         values["skip"] = Globs(tuple(Glob(pattern, folder) for pattern in values["skip"]))
     if "baseline" in values:
         values["baseline"] = folder / values["baseline"]
+    if "flows" in values:
+        values["flows"] = tuple(str(folder / name) for name in values["flows"])
     entries = _entries(table.get("ignore", []), path, text, where)
     return Config(source=path, ignore=entries, **values)
 

@@ -25,6 +25,7 @@ class Remediation:
     namespaces: tuple[str, ...]
     bases_dir: str
     policy_count: int = 0  # every generated file, shown or not
+    flows: tuple[dict, ...] = ()  # allows learned from Hubble flows (kustomize.flows.plan.pr_section)
 
     @property
     def context(self) -> dict:
@@ -32,10 +33,12 @@ class Remediation:
         return {
             "engine": self.engine, "fixed": self.fixed, "held": self.held, "policy_files": self.policy_files,
             "policy_count": self.policy_count, "namespaces": self.namespaces, "bases_dir": self.bases_dir, "risks": risks, "version": __version__,
+            "flows": self.flows,
         }
 
 
-def describe(engine: str, reports: list[ClusterReport], bases_changes: list[FileChange], namespaces: list[str], bases_dir: str) -> Remediation:
+def describe(engine: str, reports: list[ClusterReport], bases_changes: list[FileChange], namespaces: list[str], bases_dir: str,
+             flows: tuple[dict, ...] = ()) -> Remediation:
     def entry(report: ClusterReport) -> dict:
         cluster, fix = report.cluster, report.fix
         return {
@@ -51,7 +54,7 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
         {"path": c.relpath, "text": c.after.decode("utf-8", "replace").rstrip("\n")}
         for c in sorted(bases_changes, key=lambda c: c.relpath)[:MAX_POLICY_FILES]
     )
-    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir, len(bases_changes))
+    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir, len(bases_changes), tuple(flows))
 
 
 @lru_cache(maxsize=1)

@@ -193,7 +193,14 @@ def bases_json(prefix: str, result, bases_dir: str) -> dict:
         "skipped": [{"name": n.name, "file": display_path(prefix, n.file), "line": n.line, "reason": n.reason} for n in result.skipped],
         "files": [display_path(prefix, c.relpath) for c in result.changes],
         "kept": [display_path(prefix, k) for k in result.kept],
+        **({"flows": _flows().to_json(result.flows)} if getattr(result, "flows", None) is not None else {}),
     }
+
+
+def _flows():
+    from fixer.kustomize.flows import plan
+
+    return plan
 
 
 def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str | None = None) -> str:
@@ -215,6 +222,8 @@ def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str |
         lines.append("    up to date")
     for kept in result.kept:
         lines.append(f"    kept {display_path(prefix, kept)}: edited by a person since akfix wrote it (--force overwrites)")
+    if getattr(result, "flows", None) is not None:
+        lines += _flows().summary_lines(result.flows)
     lines.append("    roll out: staging first; DNS allow before default-deny egress; then `kubectl apply -k` one namespace at a time")
     return "\n".join(lines)
 

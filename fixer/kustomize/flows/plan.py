@@ -109,10 +109,10 @@ def summary_lines(learned: Learned) -> list[str]:
     if allows.uncovered:
         out.append(f"    seen in flows, no base: {', '.join(allows.uncovered)} (add --namespace NAME to cover them)")
     if allows.below_threshold:
-        out.append(f"    below --min-flows, left denied: {len(allows.below_threshold)} pair{"s" if len(allows.below_threshold) != 1 else ""}")
+        out.append(f"    below --min-flows, left denied: {len(allows.below_threshold)} pair{'s' if len(allows.below_threshold) != 1 else ''}")
         out += [f"        {line(o)}" for o in allows.below_threshold[:MAX_LISTED]]
     if observed.drops:
-        out.append(f"    DROPPED flows seen: {len(observed.drops)} pair{"s" if len(observed.drops) != 1 else ""} (would these need an allow?)")
+        out.append(f"    DROPPED flows seen: {len(observed.drops)} pair{'s' if len(observed.drops) != 1 else ''} (would these need an allow?)")
         out += [f"        {line(o)}" for o in observed.drops[:MAX_LISTED]]
     if allows.for_person:
         out.append(f"    for a person (not allowed by akfix): {len(allows.for_person)}")
