@@ -97,7 +97,7 @@ def summary_lines(learned: Learned) -> list[str]:
     out = [f"    flows: {stats.flows} read from {len(stats.files)} file{'s' if len(stats.files) != 1 else ''}"
            + (f" ({stats.bad_lines} bad lines)" if stats.bad_lines else "")
            + f"; {observed.request_flows} requests in {len(observed.requests)} pairs"]
-    ignored = [f"{count} {why}" for why, count in observed.ignored]
+    ignored = [f"{count} {why}" for why, count in _ignored(learned)]
     if allows.dns:
         ignored.append(f"{allows.dns} DNS (the base allows it)")
     if ignored:
@@ -125,11 +125,19 @@ def summary_lines(learned: Learned) -> list[str]:
     return out
 
 
+def _ignored(learned: Learned) -> list[tuple[str, int]]:
+    """What was not used, with replies counted whether they were parsed or not."""
+    counts = dict(learned.observed.ignored)
+    if learned.stats.replies:
+        counts["replies"] = counts.get("replies", 0) + learned.stats.replies
+    return sorted(counts.items())
+
+
 def to_json(learned: Learned) -> dict:
     stats, allows, observed, result = learned.stats, learned.allows, learned.observed, learned.replay
     return {
         "files": list(stats.files), "lines": stats.lines, "flows": stats.flows, "bad_lines": stats.bad_lines,
-        "requests": observed.request_flows, "ignored": dict(observed.ignored), "dns": allows.dns,
+        "requests": observed.request_flows, "ignored": dict(_ignored(learned)), "dns": allows.dns,
         "namespaces": [{"name": n.namespace, "allows": n.rules, "flows": n.flows, "first": n.first, "last": n.last,
                         "drops": [line(o) for o in n.drops]} for n in allows.namespaces],
         "drops": [line(o) for o in observed.drops], "for_person": list(allows.for_person),

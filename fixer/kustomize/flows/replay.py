@@ -53,7 +53,7 @@ def load_policies(namespaces: list[str], read: Reader) -> tuple[dict[str, list[N
         for relative in _resources(f"namespaces/{namespace}", read, problems, depth=0):
             data = read(relative)
             try:
-                documents = list(yaml.safe_load_all(data or b""))
+                documents = list(yaml.load_all(data or b"", Loader=_loader()))
             except yaml.YAMLError as exc:
                 problems.append(f"{relative}: not readable YAML ({str(exc).splitlines()[0]})")
                 continue
@@ -76,7 +76,7 @@ def _resources(folder: str, read: Reader, problems: list[str], depth: int) -> li
     if data is None:
         return []
     try:
-        document = yaml.safe_load(data) or {}
+        document = yaml.load(data, Loader=_loader()) or {}
     except yaml.YAMLError:
         problems.append(f"{folder}/kustomization.yaml: not readable YAML")
         return []
@@ -92,6 +92,13 @@ def _resources(folder: str, read: Reader, problems: list[str], depth: int) -> li
         else:
             files.extend(_resources(target, read, problems, depth + 1))
     return files
+
+
+def _loader():
+    """libyaml's safe loader when PyYAML has it: many times faster on thousands of rules."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def pod(workload: Workload) -> Pod:
