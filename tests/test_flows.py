@@ -155,6 +155,14 @@ def test_rerun_changes_nothing_and_a_persons_edit_is_kept_and_replayed(tmp_path)
     assert any("shop/storefront -> shop/product TCP/3030" in m and "would be dropped" in m for m in messages)
 
 
+def test_a_run_without_flows_keeps_the_allows_in_the_overlay(tmp_path):
+    root = repo(tmp_path)
+    assert write_changes(list(plan(root).changes)) == []
+    without = plan_bases(list_files(root), BasesOptions())
+    assert without.changes == () and without.flows is None
+    assert "allow-observed.yaml" in (root / "k8s/network-policies/namespaces/shop/kustomization.yaml").read_text()
+
+
 def test_output_does_not_depend_on_flow_order(tmp_path):
     lines = []
     for name in FLOWS:

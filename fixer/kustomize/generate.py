@@ -138,7 +138,7 @@ def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
         where = ", ".join(sources[name][:3]) + (f" and {len(sources[name]) - 3} more" if len(sources[name]) > 3 else "")
         wanted[f"namespaces/{name}/kustomization.yaml"] = render(
             "namespace-kustomization.yaml.j2", namespace=name, sources=where, same_namespace=options.same_namespace,
-            observed=learned is not None and name in learned.namespaces,
+            observed=(learned is not None and name in learned.namespaces) or _has_observed(bases, name),
         )
         if options.same_namespace:
             wanted[f"namespaces/{name}/allow-same-namespace.yaml"] = render("allow-same-namespace.yaml.j2")
@@ -178,6 +178,12 @@ def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
         learned = prove(learned, names, wanted, kept, root, relbases, options.min_flows)
         problems.extend(learned.problems)
     return BasesResult(tuple(changes), discovery.found, discovery.skipped, tuple(kept), tuple(problems), learned)
+
+
+def _has_observed(bases: Path, namespace: str) -> bool:
+    """An allow-observed.yaml from an earlier `--flows` run stays in the overlay: a run without
+    flows must not silently drop the allows a running application depends on."""
+    return (bases / "namespaces" / namespace / "allow-observed.yaml").is_file()
 
 
 def _extend_aggregate(data: bytes, names: list[str]) -> bytes | None:
