@@ -200,6 +200,14 @@ def test_gzip_is_recognised_by_content_not_name(tmp_path):
     assert {c.relpath: c.after for c in plain.changes} == {c.relpath: c.after for c in zipped.changes}
 
 
+def test_concatenated_gzip_members_are_all_read(tmp_path):
+    joined = tmp_path / "both.gz"
+    joined.write_bytes(gzip.compress(Path(FLOWS[0]).read_bytes()) + gzip.compress(Path(FLOWS[1]).read_bytes()))
+    _, problems, stats = read_all(joined)
+    expected = sum(len(Path(f).read_text().splitlines()) for f in FLOWS) - 1  # less day 1's node_status event
+    assert not problems and stats.flows == expected and stats.other_events == 1
+
+
 def read_all(path: Path):
     problems, stats = [], ReadStats()
     flows = list(read_flows(path, path.name, problems, stats))
