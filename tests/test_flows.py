@@ -155,6 +155,18 @@ def test_rerun_changes_nothing_and_a_persons_edit_is_kept_and_replayed(tmp_path)
     assert any("shop/storefront -> shop/product TCP/3030" in m and "would be dropped" in m for m in messages)
 
 
+def test_replay_checks_the_cilium_fqdn_rules_it_wrote(tmp_path):
+    root = repo(tmp_path)
+    first = plan(root)
+    assert first.flows.replay.observed_pairs == len([o for o in first.flows.observed.requests if o.source.kind == o.destination.kind == "pod"
+                                                      and {o.source.namespace, o.destination.namespace} & set(COVERED)]) + 1  # + order -> api.stripe.com
+    assert write_changes(list(first.changes)) == []
+    orders = root / "k8s/network-policies/namespaces/orders/allow-observed.yaml"
+    orders.write_text(orders.read_text().replace('matchName: "api.stripe.com"', 'matchName: "api.example.com"'))
+    messages = [p.message for p in plan(root).problems]
+    assert any("orders/order -> world api.stripe.com TCP/443" in m and "no CiliumNetworkPolicy egress rule" in m for m in messages)
+
+
 def test_a_run_without_flows_keeps_the_allows_in_the_overlay(tmp_path):
     root = repo(tmp_path)
     assert write_changes(list(plan(root).changes)) == []

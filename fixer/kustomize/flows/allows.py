@@ -78,6 +78,7 @@ class Allows:
     below_threshold: tuple[Observation, ...]
     dns: int  # DNS flows the base already allows
     uncovered: tuple[str, ...]  # non-system namespaces seen in flows that have no base
+    outside: tuple[Observation, ...] = ()  # written as CiliumNetworkPolicy rules: the replay checks them
 
 
 def is_dns(o: Observation) -> bool:
@@ -112,6 +113,7 @@ def plan_allows(observed: Observed, covered: frozenset[str], system: frozenset[s
     person: list[str] = []
     below: list[Observation] = []
     uncovered: set[str] = set()
+    outside: list[Observation] = []
     dns = 0
     for o in observed.requests:
         s, d = o.source, o.destination
@@ -146,6 +148,7 @@ def plan_allows(observed: Observed, covered: frozenset[str], system: frozenset[s
             if engine == "cilium" and names and all(_DNS_NAME.match(n) for n in names):
                 fqdns.setdefault(s.workload, {}).setdefault(names, []).append(use)
                 spans.setdefault(s.namespace, []).append(o)
+                outside.append(o)
             else:
                 why = "no DNS name in the flows" if not names else "a DNS name that is not valid" if engine == "cilium" else f"{engine} cannot allow DNS names"
                 person.append(f"{line(o)} (outside the cluster, {why}: allow the addresses you trust with an ipBlock; akfix writes no 0.0.0.0/0)")
@@ -154,6 +157,7 @@ def plan_allows(observed: Observed, covered: frozenset[str], system: frozenset[s
             if engine == "cilium":
                 apiserver.setdefault(s.workload, []).append(use)
                 spans.setdefault(s.namespace, []).append(o)
+                outside.append(o)
             else:
                 person.append(f"{line(o)} (the API server: a NetworkPolicy reaches it only by an ipBlock of its addresses)")
             continue
@@ -182,7 +186,7 @@ def plan_allows(observed: Observed, covered: frozenset[str], system: frozenset[s
         drops = tuple(o for o in observed.drops if name in (o.source.namespace, o.destination.namespace))
         namespaces.append(NamespaceAllows(name, policies, sum(o.count for o in seen), min(firsts, default=""),
                                           max((o.last for o in seen), default=""), drops))
-    return Allows(tuple(namespaces), tuple(person), tuple(below), dns, tuple(sorted(uncovered)))
+    return Allows(tuple(namespaces), tuple(person), tuple(below), dns, tuple(sorted(uncovered)), tuple(outside))
 
 
 def _workload_key(w: Workload) -> tuple:

@@ -84,7 +84,7 @@ def prove(learned: Learned, covered: list[str], wanted: dict[str, bytes], kept, 
             return None
         return path.read_bytes() if path.is_file() else None
 
-    result = replay(learned.observed, frozenset(covered), read, min_flows)
+    result = replay(learned.observed, frozenset(covered), read, min_flows, learned.allows.outside)
     problems = list(learned.problems)
     problems += [Problem(f"{relbases}/namespaces", 0, f"replay: {message}") for message in result.problems]
     problems += [Problem(f"{relbases}/namespaces", 0, f"replay: {message}") for message in result.denied]

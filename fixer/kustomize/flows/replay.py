@@ -9,6 +9,7 @@ overlay's namespace applied.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import posixpath
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ class Replay:
         return f"{first}; {second}"
 
 
-def load_policies(namespaces: list[str], read: Reader) -> tuple[dict[str, list[NetworkPolicy]], list[str]]:
-    """NetworkPolicies per covered namespace, as each overlay builds them."""
+def load_policies(namespaces: list[str], read: Reader, cilium: dict | None = None) -> tuple[dict[str, list[NetworkPolicy]], list[str]]:
+    """NetworkPolicies per covered namespace, as each overlay builds them; CiliumNetworkPolicy
+    documents go to `cilium` (namespace -> documents) when given."""
     import yaml
 
     out: dict[str, list[NetworkPolicy]] = {}
@@ -58,6 +60,8 @@ def load_policies(namespaces: list[str], read: Reader) -> tuple[dict[str, list[N
                 problems.append(f"{relative}: not readable YAML ({str(exc).splitlines()[0]})")
                 continue
             for document in documents:
+                if cilium is not None and isinstance(document, dict) and document.get("kind") == "CiliumNetworkPolicy":
+                    cilium.setdefault(namespace, []).append(document)
                 if isinstance(document, dict) and document.get("kind") == "NetworkPolicy":
                     try:
                         policies.append(parse_policy(document, namespace))
@@ -105,8 +109,32 @@ def pod(workload: Workload) -> Pod:
     return Pod(workload.namespace, dict(workload.labels), name=workload.shown)
 
 
-def replay(observed: Observed, covered: frozenset[str], read: Reader, min_flows: int = 1) -> Replay:
-    policies_by_namespace, problems = load_policies(sorted(covered), read)
+def cilium_allows_outside(documents: list, workload: Workload, names: tuple[str, ...], entity: str, port: int, protocol: str) -> bool:
+    """The subset of CiliumNetworkPolicy egress that akfix writes: endpointSelector.matchLabels,
+    toFQDNs matchName/matchPattern or toEntities, toPorts. Cilium unions these allows with the
+    NetworkPolicies' (a pod isolated by either is allowed by any rule of both)."""
+    labels = dict(workload.labels)
+    for document in documents:
+        spec = document.get("spec") if isinstance(document, dict) else None
+        selector = ((spec or {}).get("endpointSelector") or {}).get("matchLabels") or {}
+        if not isinstance(spec, dict) or any(labels.get(str(k).removeprefix("k8s:")) != str(v) for k, v in selector.items()):
+            continue
+        for rule in spec.get("egress") or ():
+            if entity == "world":
+                patterns = [f.get("matchName") or f.get("matchPattern") or "" for f in rule.get("toFQDNs") or ()]
+                target = any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in patterns)
+            else:
+                target = entity in (rule.get("toEntities") or ()) or "all" in (rule.get("toEntities") or ())
+            ports = [p for group in rule.get("toPorts") or () for p in group.get("ports") or ()]
+            if target and (not ports or any(str(p.get("port")) in (str(port), "0") and p.get("protocol", "ANY") in (protocol, "ANY") for p in ports)):
+                return True
+    return False
+
+
+def replay(observed: Observed, covered: frozenset[str], read: Reader, min_flows: int = 1, outside: tuple = ()) -> Replay:
+    """`outside`: the observations to the outside world written as Cilium rules (allows.outside)."""
+    cilium: dict[str, list] = {}
+    policies_by_namespace, problems = load_policies(sorted(covered), read, cilium)
     policies = [p for ps in policies_by_namespace.values() for p in ps]
     pairs = [o for o in observed.requests if o.source.kind == "pod" and o.destination.kind == "pod"
              and (o.source.namespace in covered or o.destination.namespace in covered) and o.count >= min_flows]
@@ -116,13 +144,17 @@ def replay(observed: Observed, covered: frozenset[str], read: Reader, min_flows:
         if not verdict.allowed:
             denied.append(f"{o.source.workload.shown} -> {o.destination.workload.shown} {o.protocol}/{o.port} "
                           f"({o.count} flows) would be dropped: {verdict.reason()}")
+    for o in outside:
+        if not cilium_allows_outside(cilium.get(o.source.namespace, []), o.source.workload, o.names, o.destination.kind, o.port, o.protocol):
+            denied.append(f"{o.source.workload.shown} -> {o.destination.kind} {', '.join(o.names)} {o.protocol}/{o.port} "
+                          f"({o.count} flows) would be dropped: no CiliumNetworkPolicy egress rule allows it")
     sample = unobserved_pairs(observed, covered)
     allowed = []
     for source, destination, protocol, port in sample:
         verdict = evaluate(policies, Connection(pod(source), pod(destination), port, protocol))
         if verdict.allowed:
             allowed.append(f"{source.shown} -> {destination.shown} {protocol}/{port}: {verdict.reason()}")
-    return Replay(sum(o.count for o in pairs), len(pairs), tuple(denied), len(sample), tuple(allowed), tuple(problems))
+    return Replay(sum(o.count for o in pairs + list(outside)), len(pairs) + len(outside), tuple(denied), len(sample), tuple(allowed), tuple(problems))
 
 
 def unobserved_pairs(observed: Observed, covered: frozenset[str]) -> list[tuple[Workload, Workload, str, int]]:
