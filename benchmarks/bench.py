@@ -257,7 +257,7 @@ def main() -> int:
     args = parser.parse_args()
     akfix = [sys.executable, "-m", "fixer"]
     subprocess.run(akfix + ["scan", str(HERE / "warmup-does-not-exist")], env=ENV, capture_output=True)  # writes the bytecode once
-    subprocess.run([sys.executable, "-c", "import fixer.pipeline, fixer.formats.put_adapter, fixer.kustomize, fixer.remediate, fixer.bot"],
+    subprocess.run([sys.executable, "-c", "import fixer.pipeline, fixer.formats.put, fixer.kustomize, fixer.deliver.remediate, fixer.deliver.bot"],
                    env=ENV, capture_output=True)
     if args.bot:
         bot_throughput(args.dir.with_name(args.dir.name + "-bot"), args.bot, akfix)

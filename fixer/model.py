@@ -169,6 +169,8 @@ class Fix:
     add_block: bool = False  # the network_profile block does not exist yet
     reasons: tuple[str, ...] = ()  # the facts behind the decision, for people
     hint: str | None = None  # the flag or step that would let akfix apply it
+    # Engines of an --engine preference list that were considered and not written: (engine, why).
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def writable(self, allow_replacement: bool) -> bool:
         if not self.changes:

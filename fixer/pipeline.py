@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
-from fixer import plan as planner
 from fixer.discover import Listing, list_files, read_candidates
+from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import adapter as terraform
-from fixer.formats.terraform.plan_json import PlanFacts
 from fixer.model import Cluster, FileChange, Fix, Problem, Risk, Status
+from fixer.plan import planner
 from fixer.versions import VersionRange
 
 
 @dataclass(frozen=True)
 class Options:
     engine: str = "cilium"
+    fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: where the first cannot be written, the next
     assume_network: str | None = None
     switch_engines: bool = False
     allow_replacement: bool = False
     azurerm_version: VersionRange | None = None
     plans: tuple[PlanFacts, ...] = ()
     skip: object = None  # globs.Globs: files discovery never lists (configuration `skip`)
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """The --engine preference, in order."""
+        return (self.engine, *self.fallback_engines)
+
     # Suppressed clusters (fixer/suppress): planned and reported, but their fixes are never edited,
     # so the other clusters of the same file are still fixed and verified on their own.
     hold: Callable[[Path, Cluster], bool] | None = field(default=None, compare=False)
@@ -55,6 +61,12 @@ class ClusterReport:
         return self.status is not Status.COMPLIANT and self.outcome is not Outcome.FIXED
 
 
+def engines_written(reports: Iterable[ClusterReport]) -> tuple[str, ...]:
+    """The engines the fixes of a run write (or would write), most clusters first."""
+    counts = Counter(r.fix.engine for r in reports if r.outcome is Outcome.FIXED and r.fix is not None and r.fix.engine)
+    return tuple(engine for engine, _ in counts.most_common())
+
+
 @dataclass(frozen=True)
 class RunResult:
     root: Path
@@ -71,6 +83,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
     listing: Listing = list_files(root, options.skip)
     settings = terraform.Settings(
         engine=options.engine,
+        fallback_engines=options.fallback_engines,
         assume_network=options.assume_network,
         switch_engines=options.switch_engines,
         azurerm_version=options.azurerm_version,
@@ -149,12 +162,14 @@ def _other_formats(listing: Listing, settings, options: Options, verify: bool, p
                                     "not written, verification failed: the file was terraform-fmt clean and the edit would break that"))
             failed.update(item.key for item in owners[change.relpath])
 
-    from fixer.formats import put_adapter
+    from fixer.formats import put
+    from fixer.formats.arm.adapter import ARM
+    from fixer.formats.bicep.adapter import BICEP
 
     put_planned = []
-    for fmt in put_adapter.FORMATS:
-        found, put_changes, put_problems, put_failed, put_lines = put_adapter.run(fmt, listing, settings, verify, options.allow_replacement,
-                                                                                  progress, held)
+    for fmt in (ARM, BICEP):
+        found, put_changes, put_problems, put_failed, put_lines = put.run(fmt, listing, settings, verify, options.allow_replacement,
+                                                                          progress, held)
         put_planned.extend(found)
         changes.extend(put_changes)
         problems.extend(put_problems)

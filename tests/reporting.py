@@ -9,9 +9,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from suppress_helpers import LOCK, tf_cluster
 
 from fixer.cli import main
-from suppress_helpers import LOCK, tf_cluster
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from suppress_helpers import LOCK, findings, make_repo, run, suppressed, tf_cluster
 
 from fixer.suppress.baseline import fingerprint
-from suppress_helpers import LOCK, findings, make_repo, run, suppressed, tf_cluster
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fixer.deliver import write_changes
 from fixer.discover import list_files
+from fixer.edit.write import write_changes
 from fixer.kustomize import BasesOptions, plan_bases
 from fixer.kustomize.generate import edited_by_person
 

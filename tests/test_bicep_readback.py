@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixer.formats.bicep_readback import readback
+from fixer.formats.bicep.readback import readback
 
 CASE = Path(__file__).parent / "fixtures" / "bicep" / "no-profile-calico"
 

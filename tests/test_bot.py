@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fake_forges import GitHub
 from gitrepos import commit_message, git, seed_remote
-from fixer import bot as bot_module
-from fixer.bot import RepoTask, in_shard, parse_shard, read_repos
+
 from fixer.cli import main
+from fixer.deliver import bot as bot_module
+from fixer.deliver.bot import RepoTask, in_shard, parse_shard, read_repos
 
 BRANCH = "akfix/network-policy-cilium"
 

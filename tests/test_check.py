@@ -7,7 +7,6 @@ import os
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from reporting import cluster_tf, make_tree, run
 
 
@@ -225,9 +224,9 @@ def test_a_filter_between_gather_and_the_renderers_sets_findings_aside(tmp_path)
     from dataclasses import replace
     from types import SimpleNamespace
 
-    from fixer.commands import _render, gather
+    from fixer.cli.commands import _render, gather
     from fixer.pipeline import Options
-    from fixer.style import PLAIN
+    from fixer.report.style import PLAIN
 
     repo = make_tree(tmp_path / "r", {"a": "none", "b": None})
     args = SimpleNamespace(paths=[repo], quiet=True, allowed_engines=None, command="check", sarif_tool_name="akfix", color="never")

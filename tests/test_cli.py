@@ -10,10 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from fixer import discover
 from fixer.cli import main
-from fixer.deliver import write_changes
+from fixer.edit.write import write_changes
 from fixer.model import FileChange
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"

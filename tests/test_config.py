@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from suppress_helpers import LOCK, findings, make_repo, run, tf_cluster
 
 from fixer.cli import build_parser
-from fixer.cli_config import settle
-from fixer.config import ConfigError, load_config
+from fixer.cli.config import ConfigError, load_config
+from fixer.cli.options import settle
 from fixer.globs import Glob
-from suppress_helpers import LOCK, findings, make_repo, run, tf_cluster
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_every_key_reaches_its_option(repo, monkeypatch):
     (repo / "b.json").write_text('{"version": 1, "findings": []}')
     monkeypatch.chdir(repo)
     args = settled(["apply", "--push"])
-    assert (args.engine, args.bases_dir, args.namespace, args.exclude_namespace) == ("calico", "np", ["a"], ["b"])
+    assert (tuple(args.engine), args.bases_dir, args.namespace, args.exclude_namespace) == (("calico",), "np", ["a"], ["b"])
     assert (args.branch, args.label, args.reviewer, args.draft, args.base) == ("sec/np", ["security"], ["org/platform"], True, "develop")
     assert (args.assume_network, args.azurerm_version) == ("azure-overlay", "4.20.0")
     assert args.akfix_config.allowed_engines == ("cilium", "calico")
@@ -147,15 +147,15 @@ def test_every_key_reaches_its_option(repo, monkeypatch):
     assert settled(["apply"]).branch is None  # the configuration names the branch, never turns delivery on
     assert settled(["apply", "--branch"]).branch == "sec/np"
     flags = settled(["apply", "--branch", "mine", "--label", "x", "--engine", "azure", "--bases-dir", "d"])
-    assert (flags.branch, flags.label, flags.engine, flags.bases_dir) == ("mine", ["x"], "azure", "d")
+    assert (flags.branch, flags.label, flags.engine, flags.bases_dir) == ("mine", ["x"], ("azure",), "d")
 
 
 def test_built_in_defaults_without_configuration(repo, monkeypatch):
     monkeypatch.chdir(repo)
     args = settled(["apply"])
-    assert (args.engine, args.bases_dir, args.namespace, args.label, args.draft) == ("cilium", "k8s/network-policies", [], [], False)
+    assert (args.engine, args.bases_dir, args.namespace, args.label, args.draft) == (("cilium",), "k8s/network-policies", [], [], False)
     bot = settled(["bot", "https://example.invalid/r.git"])
-    assert (bot.engine, bot.bases_dir) == ("cilium", "k8s/network-policies")
+    assert (bot.engine, bot.bases_dir) == (("cilium",), "k8s/network-policies")
 
 
 def test_configured_azurerm_version_changes_the_plan(repo, capsys):
@@ -194,3 +194,19 @@ def test_load_config_keeps_paths_relative_to_its_folder(tmp_path):
 def test_globs(pattern, path, expected):
     base = Path("/r")
     assert Glob(pattern, base).matches(base / path) is expected
+
+
+@pytest.mark.parametrize("written", ['engine = ["cilium", "calico"]', 'engine = "cilium,calico"'])
+def test_engine_preference_from_configuration(repo, monkeypatch, written):
+    (repo / ".akfix.toml").write_text(written + "\n")
+    monkeypatch.chdir(repo)
+    assert tuple(settled(["apply"]).engine) == ("cilium", "calico")
+    assert tuple(settled(["apply", "--engine", "calico"]).engine) == ("calico",)  # the flag wins
+
+
+@pytest.mark.parametrize("written", ['engine = ["cilium", "cilium"]', 'engine = []', 'engine = "cilium,weave"'])
+def test_engine_preference_refused(repo, monkeypatch, written):
+    (repo / ".akfix.toml").write_text(written + "\n")
+    monkeypatch.chdir(repo)
+    with pytest.raises(ValueError, match="engine"):
+        settled(["apply"])

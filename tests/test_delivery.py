@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from fake_forges import AzureDevOps, GitHub, GitLab
 from gitrepos import EXAMPLES, commit_message, git, person_push, remote_log, seed_remote
+
 from fixer.cli import main
 
 BRANCH = "akfix/network-policy-cilium"
@@ -360,7 +360,7 @@ def test_outside_a_git_repository_branch_mode_is_refused(tmp_path, capsys):
 
 
 def test_a_push_racing_ours_is_never_overwritten(github, capsys, tmp_path, monkeypatch):
-    from fixer.git import Repository
+    from fixer.deliver.git import Repository
 
     forge, bare, work = github
     assert open_pr(forge, work) == 0

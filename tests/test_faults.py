@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from fixer import commands, deliver, discover
-from fixer.cli import main
-from fixer.lock import repository_lock
+from fixer import discover
+from fixer.cli import commands, main
+from fixer.edit import write as deliver
+from fixer.edit.lock import repository_lock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
 TWO_FILE_FIX = "var-default-validation-extended"  # main.tf and variables.tf change together

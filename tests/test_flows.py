@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixer.deliver import write_changes
+from fixer.edit.write import write_changes
 from fixer.discover import list_files
 from fixer.kustomize import BasesOptions, plan_bases
 from fixer.kustomize.flows.aggregate import Aggregator, is_reply, time_key
@@ -401,7 +401,7 @@ def test_bot_and_apply_accept_the_flow_options():
 
 
 def test_pr_body_has_the_flows_section(tmp_path):
-    from fixer import pr_text
+    from fixer.deliver import pr_text
     from fixer.kustomize.flows.plan import pr_section
 
     result = plan(repo(tmp_path))

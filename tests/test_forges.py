@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from fake_forges import GitHub
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fake_forges import GitHub
-from fixer import forges
-from fixer.forges import ForgeError, ForgeSetupError, Token, detect, git_auth_header, token_for
-from fixer.forges.http import HttpClient
-from fixer.redact import redact
-from fixer.pr_text import split_body
+from fixer.deliver import forges
+from fixer.deliver.forges import ForgeError, ForgeSetupError, Token, detect, git_auth_header, token_for
+from fixer.deliver.forges.http import HttpClient
+from fixer.deliver.pr_text import split_body
+from fixer.deliver.redact import redact
 
 
 @pytest.mark.parametrize("url, kind, api, project", [
@@ -64,7 +64,7 @@ def server():
 
 
 def client(forge, sleeps):
-    from fixer.forges import github
+    from fixer.deliver.forges import github
 
     return HttpClient(f"http://127.0.0.1:{forge.port}", github.auth_headers(Token(forge.token, "GITHUB_TOKEN")),
                       secrets=(forge.token,), sleep=sleeps.append)

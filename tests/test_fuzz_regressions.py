@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # fuzz/ is a folder of the repository, not an installed package
 
-from fixer import jsonspan  # noqa: E402
-from fixer.formats import arm, bicep  # noqa: E402
-from fixer.formats.bicep_syntax import BicepSyntaxError  # noqa: E402
+from fixer.formats import jsonspan  # noqa: E402
+from fixer.formats.arm import template as arm
+from fixer.formats.bicep import template as bicep  # noqa: E402
+from fixer.formats.bicep.syntax import BicepSyntaxError  # noqa: E402
 from fixer.formats.terraform.locate import ParseFailure, locate  # noqa: E402
 from fixer.model import Change  # noqa: E402
 from fixer.pipeline import Options, run  # noqa: E402

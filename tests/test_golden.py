@@ -52,6 +52,9 @@ def run_case(case: Path, tmp_path: Path):
                 "status": c["status"],
                 "risk": c["fix"]["risk"] if c["fix"] else None,
                 "outcome": c["outcome"],
+                # an --engine preference list: the engine chosen and the ones skipped before it
+                **({"engine": c["fix"]["engine"], "skipped": [s["engine"] for s in c["fix"]["skipped"]]}
+                   if c["fix"] and c["fix"].get("skipped") else {}),
             }
             for c in document["clusters"]
         ],
@@ -96,7 +99,7 @@ def test_golden_second_run_changes_nothing(name, tmp_path):
 
 @pytest.mark.parametrize("name", _case_names())
 def test_golden_fmt_clean_inputs_stay_clean(name, tmp_path, terraform_bin):
-    from fixer.edit import terraform_fmt
+    from fixer.edit.edits import terraform_fmt
 
     case = FIXTURES / name
     work, _ = run_case(case, tmp_path)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fixer.model import MISSING, Cluster, LiveState, Profile, Risk, Status, Value, ValueKind
-from fixer.plan import PlanContext, effective_policy, plan, status_of
-from fixer.rules import azurerm as rules
+from fixer.plan.planner import PlanContext, effective_policy, plan, status_of
+from fixer.plan.rules import azurerm as rules
 from fixer.versions import UNKNOWN, exactly, parse_constraint
 
 

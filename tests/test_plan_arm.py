@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fixer.model import MISSING, Cluster, Profile, Risk, Value, ValueKind
-from fixer.plan import PlanContext, plan
-from fixer.rules import arm
+from fixer.plan.planner import PlanContext, plan
+from fixer.plan.rules import arm
 
 
 def lit(text):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fixer import pr_text
+from fixer.deliver import pr_text
 
 
 def remediation(policies: int = 2, held: bool = True) -> pr_text.Remediation:

@@ -10,9 +10,11 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fixer import jsonspan
-from fixer.formats import arm, bicep, bicep_readback
-from fixer.formats.bicep_syntax import read_object, tokenize
+from fixer.formats import jsonspan
+from fixer.formats.arm import template as arm
+from fixer.formats.bicep import readback as bicep_readback
+from fixer.formats.bicep import template as bicep
+from fixer.formats.bicep.syntax import read_object, tokenize
 from fixer.pipeline import Options, run
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fixer.formats.python import transform
 from fixer.formats.python.packages import parse_spec, pins_for
 from fixer.pipeline import Options, run
-from fixer.rules import python_packages as rules
+from fixer.plan.rules import python_packages as rules
 from fixer.versions import VersionRange, exactly
 
 NATIVE3 = "pulumi-azure-native>=3.0.0,<4.0.0\n"

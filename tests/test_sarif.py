@@ -12,7 +12,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from reporting import EXAMPLES, apply_by_bytes, apply_by_lines, make_tree, run, sarif_file, sarif_replacements
 
 HERE = Path(__file__).parent
@@ -98,7 +97,7 @@ def test_what_github_code_scanning_reads(tmp_path):
 
 def test_help_links_point_at_readme_sections():
     """Every rule's helpUri anchor is a heading of the README (GitHub's anchor rules)."""
-    from fixer.findings import RULES, Kind, help_uri
+    from fixer.report.findings import RULES, Kind, help_uri
 
     readme = (HERE.parent / "README.md").read_text()
     anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", readme, re.M)}

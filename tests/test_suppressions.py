@@ -7,12 +7,23 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from suppress_helpers import (
+    LOCK,
+    PULUMI_PRELUDE,
+    PULUMI_REQUIREMENTS,
+    arm_template,
+    bicep_cluster,
+    findings,
+    make_repo,
+    python_cluster,
+    run,
+    suppressed,
+    tf_cluster,
+)
 
-from fixer import cli_config
+from fixer.cli import options as cli_config
 from fixer.suppress.comments import comments
 from fixer.suppress.inline import parse_directive
-from suppress_helpers import (LOCK, PULUMI_PRELUDE, PULUMI_REQUIREMENTS, arm_template, bicep_cluster, findings, make_repo,
-                              python_cluster, run, suppressed, tf_cluster)
 
 REASON = "legacy cluster, retired with the old VNet"
 
@@ -281,7 +292,8 @@ def test_a_fully_suppressed_run_does_not_claim_it_found_nothing(tmp_path, capsys
 def test_the_filter_is_pure_and_takes_the_gates_notion_of_a_finding(tmp_path):
     """What `akfix check` plugs in: a compliant cluster on an engine the gate does not allow is a
     finding there, so a comment may cover it when the caller says so."""
-    from fixer.pipeline import Options, run as pipeline_run
+    from fixer.pipeline import Options
+    from fixer.pipeline import run as pipeline_run
     from fixer.suppress import Rules, filter_results
     from fixer.suppress.screen import inline_files
 

@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
-
-from fixer.progress import SHOW_FILES, _Lazy, for_terminal
-from fixer.style import Style, wants_color
 from reporting import examples, make_tree  # noqa: F401 (examples: a fixture)
+
+from fixer.report.progress import SHOW_FILES, _Lazy, for_terminal
+from fixer.report.style import Style, wants_color
 
 ESC = "\x1b["
 
@@ -147,5 +147,5 @@ def test_help_imports_no_rich_and_no_report_renderers():
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "fixer", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
-    for heavy in ("rich", "jsonschema", "fixer.sarif", "fixer.junit", "fixer.pipeline", "git"):
+    for heavy in ("rich", "jsonschema", "fixer.report.sarif", "fixer.report.junit", "fixer.pipeline", "git"):
         assert heavy not in imported, heavy

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixer.edit import OverlappingEdits, apply_edits, newline_consistent
+import pytest
+
+from fixer.edit.edits import OverlappingEdits, apply_edits, newline_consistent
 from fixer.formats.terraform.adapter import fmt_regressions
 from fixer.model import Edit, FileChange
-
-import pytest
 
 CLEAN = b'resource "x" "y" {\n  a  = 1\n  bb = 2\n}\n'
 

@@ -1,4 +1,9 @@
-"""Namespace discovery and per-namespace default-deny + DNS-allow Kustomize bases."""
+"""Kustomize: namespace discovery and per-namespace default-deny + DNS-allow bases, rendered
+from templates/bases/.
+
+May import fixer.discover, fixer.model and formats/terraform's hcl (namespaces declared in
+Terraform); the pipeline, deliver and cli import kustomize.
+"""
 
 from fixer.kustomize.generate import DEFAULT_BASES_DIR, BasesOptions, BasesResult, plan_bases
 from fixer.kustomize.names import SYSTEM_NAMESPACES

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from fixer.discover import Listing
 from fixer.kustomize.names import SYSTEM_NAMESPACES
 from fixer.kustomize.namespaces import Discovery, FoundNamespace, SkippedNamespace, discover_namespaces
 from fixer.kustomize.paths import UnsafePath, inside
-from fixer.discover import Listing
 from fixer.model import FileChange, Problem
 
 DEFAULT_BASES_DIR = "k8s/network-policies"

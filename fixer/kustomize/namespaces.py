@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+
 from fixer.discover import Listing, read_safely
 from fixer.kustomize.names import SYSTEM_NAMESPACES, why_skipped
 from fixer.model import Problem

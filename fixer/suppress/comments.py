@@ -64,7 +64,7 @@ def _comment_query():
 
 
 def _bicep(data: bytes) -> list[Comment]:
-    from fixer.formats import bicep_syntax
+    from fixer.formats.bicep import syntax as bicep_syntax
 
     tokens = bicep_syntax.tokenize(data)  # raises BicepSyntaxError (a ValueError) on broken input
     found, previous = [], 0

@@ -142,7 +142,7 @@ def _hcl_profile_lines(data: bytes, headers: tuple[int, ...]) -> dict[int, int]:
 
 
 def _bicep_profile_lines(data: bytes, headers: tuple[int, ...]) -> dict[int, int]:
-    from fixer.formats import bicep_syntax
+    from fixer.formats.bicep import syntax as bicep_syntax
 
     tokens = bicep_syntax.tokenize(data)
     found = {}

@@ -6,7 +6,7 @@ import json
 import sys
 from collections import Counter
 
-from fixer.report import display_path
+from fixer.report.text import display_path
 
 
 def suppressed_json(screened) -> list[dict]:

@@ -169,7 +169,7 @@ class Holder:
     def __call__(self, root: Path, cluster: Cluster) -> bool:
         if not self.rules.enabled:
             return False
-        from fixer.plan import status_of
+        from fixer.plan.planner import status_of
 
         inline = {root / cluster.file: self._file(root, cluster.file, (cluster.line,))}
         if value_file(cluster) and root / value_file(cluster) not in inline:

@@ -15,9 +15,9 @@ from fuzz.harness import instrumented
 from fuzz.invariants import check_edits, check_line, check_put_cluster, check_span, text_of
 
 with instrumented():
-    from fixer import jsonspan
-    from fixer.edit import apply_edits
-    from fixer.formats import arm
+    from fixer.formats import jsonspan
+    from fixer.edit.edits import apply_edits
+    from fixer.formats.arm import template as arm
     from fixer.model import Change
     import fixer.textfile  # noqa: F401  (instrumented before fuzz.invariants imports it)
 
@@ -133,7 +133,7 @@ def _arm(body: bytes, newline: bytes, valid: bool) -> None:
         try:
             edits = arm.edits_for(body, cluster.anchor, CHANGES, newline)
         except ValueError:
-            continue  # put_adapter reports it as "not edited: ..." with the cluster's line
+            continue  # formats/put.py reports it as "not edited: ..." with the cluster's line
         check_edits(edits, body, cluster.address)
         after = apply_edits(body, edits)
         if valid:

@@ -11,8 +11,8 @@ from fuzz.harness import instrumented
 from fuzz.invariants import check_edits, check_line, check_put_cluster, check_span, text_of
 
 with instrumented():
-    from fixer.formats import bicep
-    from fixer.formats.bicep_syntax import BicepSyntaxError, Token, string_value, tokenize
+    from fixer.formats.bicep import template as bicep
+    from fixer.formats.bicep.syntax import BicepSyntaxError, Token, string_value, tokenize
     from fixer.model import Change
     import fixer.textfile  # noqa: F401  (instrumented before fuzz.invariants imports it)
 
@@ -48,5 +48,5 @@ def check(data: bytes) -> None:
             try:
                 edits = bicep.edits_for(body, cluster.anchor, changes, text.newline)
             except ValueError:
-                continue  # put_adapter reports these as "not edited: ..." with the cluster's line
+                continue  # formats/put.py reports these as "not edited: ..." with the cluster's line
             check_edits(edits, body, cluster.address)

@@ -19,8 +19,8 @@ from fuzz.harness import BOM, instrumented
 from fuzz.invariants import text_of
 
 with instrumented():
-    from fixer import jsonspan
-    from fixer.edit import OverlappingEdits, apply_edits, newline_consistent
+    from fixer.formats import jsonspan
+    from fixer.edit.edits import OverlappingEdits, apply_edits, newline_consistent
     from fixer.model import Edit
     from fixer.textfile import line_end, line_indent, line_of, line_start, load_text
 

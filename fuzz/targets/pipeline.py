@@ -24,9 +24,11 @@ from fuzz.invariants import check_line
 
 with instrumented():
     import fixer.kustomize.namespaces  # noqa: F401  (imported by run(); instrumented here)
-    from fixer import jsonspan
-    from fixer.edit import newline_consistent
-    from fixer.formats import bicep_syntax, put_adapter  # noqa: F401
+    from fixer.formats import jsonspan
+    from fixer.edit.edits import newline_consistent
+    from fixer.formats.bicep import syntax as bicep_syntax
+    from fixer.formats.arm import adapter as arm_adapter  # noqa: F401
+    from fixer.formats.bicep import adapter as bicep_adapter  # noqa: F401
     from fixer.formats.terraform import hcl
     from fixer.pipeline import Options, run
     from fixer.textfile import load_text

@@ -14,14 +14,15 @@ import os
 import posixpath
 from dataclasses import dataclass, replace
 
-from fixer import plan as planner
 from fixer.discover import Listing, read_candidates, read_safely
-from fixer.edit import newline_consistent
-from fixer.formats.put_adapter import Planned
+from fixer.edit.edits import newline_consistent
+from fixer.formats.put import Planned
 from fixer.formats.python import kinds as K
 from fixer.formats.python.packages import Pins, pins_for
 from fixer.model import Change, Cluster, FileChange, Fix, Problem
-from fixer.rules import python_packages as packages
+from fixer.plan import planner
+from fixer.plan.preference import choose_engine
+from fixer.plan.rules import python_packages as packages
 from fixer.textfile import TextFile, UnreadableText, load_text
 from fixer.versions import UNKNOWN, VersionRange
 
@@ -153,7 +154,10 @@ class _Job:
                 context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
                                               switch_engines=settings.switch_engines,
                                               pin_advice=f"pass --azurerm-version with the azurerm version your {kind.package} release bundles")
-                fix = _checked(kind, cluster, planner.plan(cluster, context), package_versions, settings, pins)
+                fix = choose_engine(  # called right here, so the lambda sees this iteration's values
+                    (settings.engine, *settings.fallback_engines),
+                    lambda engine: _checked(kind, cluster, planner.plan(cluster, replace(context, engine=engine)), package_versions, settings, pins),
+                )
                 planned.append(Planned(cluster, versions, context, fix))
         writable = [p for p in planned if p.fix is not None and p.fix.writable(self.allow_replacement) and not self.held(p.cluster)]
         changes, failed, lines = _edit(files, writable, listing, self.verify, problems)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fixer.rules.python_packages import AZURE_NATIVE, CDKTF_AZURERM, PULUMI_AZURE
+from fixer.plan.rules.python_packages import AZURE_NATIVE, CDKTF_AZURERM, PULUMI_AZURE
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from fixer.rules.python_packages import AZURE_NATIVE, CDKTF_AZURERM, PULUMI_AZURE
+from fixer.plan.rules.python_packages import AZURE_NATIVE, CDKTF_AZURERM, PULUMI_AZURE
 from fixer.versions import NEWEST, VersionRange, exactly, parse_constraint, parse_version
 
 OLDEST = (0, 0, 0)  # package versions start at 0 (azurerm's floor of 2.0 does not apply)

@@ -7,22 +7,22 @@ import posixpath
 import re
 from dataclasses import dataclass, replace
 
-from fixer import plan as planner
 from fixer.discover import Candidate, Listing
-from fixer.edit import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt
-from fixer.formats.terraform import hcl
+from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt
+from fixer.facts.plan_json import PlanFacts
+from fixer.formats.terraform import hcl, tfjson
+from fixer.formats.terraform.decls import FileDecls, ParseFailure
 from fixer.formats.terraform.editor import EditFailure, edits_for, quote
-from fixer.formats.terraform.locate import FileDecls, ParseFailure, locate
+from fixer.formats.terraform.locate import locate
 from fixer.formats.terraform.module import clusters_of_module
-from fixer.formats.terraform import tfjson
-from fixer.formats.terraform.plan_json import PlanFacts
-from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
-from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope
-from fixer.views import guard_shared_edits
+from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
+from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope
 from fixer.model import Cluster, Edit, FileChange, Fix, Problem
+from fixer.plan import planner
+from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import VersionRange
 
@@ -49,6 +49,7 @@ class Settings:
     switch_engines: bool
     azurerm_version: VersionRange | None  # given by the user: wins over everything found
     plans: tuple[PlanFacts, ...]
+    fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: the engines after the first
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Setting
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
     context = planner.PlanContext(
         engine=settings.engine,
+        fallback_engines=settings.fallback_engines,
         versions=versions,
         assume_network=settings.assume_network,
         switch_engines=settings.switch_engines,

@@ -7,8 +7,9 @@ compare case-insensitively.
 
 from __future__ import annotations
 
+from fixer.formats.put_names import FIELDS, profile_from
 from fixer.formats.terraform import hcl
-from fixer.formats.arm_names import FIELDS, profile_from
+from fixer.formats.terraform.decls import ClusterDecl, value_of_expression
 from fixer.model import Value, ValueKind
 
 AZAPI_TYPE = "azapi_resource"
@@ -49,8 +50,6 @@ def network_profile(block: hcl.Block):
 
 def azapi_cluster(block: hcl.Block, relpath: str):
     """A ClusterDecl for an azapi managed cluster, else None."""
-    from fixer.formats.terraform.locate import ClusterDecl, value_of_expression
-
     kind, api = arm_type(block) or ("", "")
     if kind != CLUSTER_ARM_TYPE:
         return None

@@ -7,102 +7,23 @@ code are not: they are either other block types or comments in the syntax tree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.azapi import AZAPI_TYPE, azapi_cluster
+from fixer.formats.terraform.decls import (
+    CLUSTER_TYPE,
+    DATA_PLANE_ATTRIBUTES,
+    NODE_POOL_TYPE,
+    ClusterDecl,
+    FileDecls,
+    ModuleCall,
+    NodePoolDecl,
+    ParseFailure,
+    is_override_file,
+    value_of,
+    value_of_expression,
+)
 from fixer.formats.terraform.modules import known_module, module_source
 from fixer.model import MISSING, Profile, Value, ValueKind
-
-CLUSTER_TYPE = "azurerm_kubernetes_cluster"
-NODE_POOL_TYPE = "azurerm_kubernetes_cluster_node_pool"
-DATA_PLANE_ATTRIBUTES = ("network_data_plane", "ebpf_data_plane")
-
-
-class ParseFailure(ValueError):
-    def __init__(self, message: str, line: int):
-        super().__init__(message)
-        self.line = line
-
-
-@dataclass(frozen=True)
-class ClusterDecl:
-    """One cluster resource block in one file, before `*_override.tf` files are merged in."""
-
-    address: str
-    name: str
-    file: str
-    line: int
-    profile: Profile  # from this block alone
-    sets_profile: bool  # the block has a network_profile (static or dynamic)
-    sets_node_pool: bool  # the block has a default_node_pool
-    kubernetes_version: Value
-    attribute_names: frozenset[str]  # every network_profile attribute written, for version hints
-    ignores_profile: bool = False
-    prevent_destroy: bool = False
-    module: str | None = None  # registry module that builds the cluster, e.g. "Azure/aks/azurerm 9.1.0"
-    editable: bool = True  # False: akfix reports it but cannot write its fix yet
-    api_version: str | None = None  # azapi: the API version in `type` (ARM rules apply)
-    windows_inline: bool = False  # a Windows pool declared inside the cluster (azapi agentPoolProfiles)
-    input_names: tuple[tuple[str, str], ...] | None = None  # provider attribute -> module input (None: by module)
-
-    @classmethod
-    def of_block(cls, block: hcl.Block, address: str, relpath: str, profile: Profile, **details) -> "ClusterDecl":
-        """A declaration whose network settings live in the block itself (module calls, azapi)."""
-        return cls(
-            address=address,
-            name=address.rsplit(".", 1)[1],
-            file=relpath,
-            line=block.node.start_point[0] + 1,
-            profile=profile,
-            sets_profile=details.pop("sets_profile", True),
-            sets_node_pool=False,
-            kubernetes_version=profile.kubernetes_version,
-            attribute_names=frozenset(),
-            **details,
-        )
-
-
-@dataclass(frozen=True)
-class NodePoolDecl:
-    address: str
-    file: str
-    line: int
-    windows: bool
-    cluster_name: str | None  # the azurerm_kubernetes_cluster it references, when visible
-
-
-@dataclass(frozen=True)
-class ModuleCall:
-    """A call of a module akfix does not know, whose source suggests it builds AKS clusters."""
-
-    file: str
-    line: int
-    name: str
-    source: str
-
-
-@dataclass(frozen=True)
-class FileDecls:
-    clusters: tuple[ClusterDecl, ...]
-    node_pools: tuple[NodePoolDecl, ...]
-    unknown_modules: tuple[ModuleCall, ...] = ()
-
-
-def value_of(attribute_node) -> Value:
-    return value_of_expression(hcl.expression_of(attribute_node))
-
-
-def value_of_expression(expression) -> Value:
-    if expression is None:
-        return MISSING
-    line = expression.start_point[0] + 1
-    literal = hcl.string_content(expression)
-    if literal is not None:
-        return Value(ValueKind.LITERAL, literal, line)
-    if hcl.is_null(expression):
-        return MISSING
-    return Value(ValueKind.EXPRESSION, hcl.text(expression).strip(), line)
 
 
 def locate(body: bytes, relpath: str) -> FileDecls:
@@ -150,7 +71,6 @@ def _refuse_duplicates(root, relpath: str) -> None:
     could read one declaration of a cluster and edit the other (found by fuzzing). Only the kinds
     akfix edits are checked; override files are merged into other files' blocks, so they are left
     to that merge."""
-    from fixer.formats.terraform.module import is_override_file
 
     if is_override_file(relpath):
         return

@@ -11,15 +11,9 @@ from __future__ import annotations
 import posixpath
 from dataclasses import replace
 
-from fixer.formats.terraform.locate import ClusterDecl, FileDecls
+from fixer.formats.terraform.decls import ClusterDecl, FileDecls, is_override_file
 from fixer.formats.terraform.modules import module_inputs
 from fixer.model import Cluster, Profile
-
-
-def is_override_file(relpath: str) -> bool:
-    name = posixpath.basename(relpath)
-    stem = name[: -len(".tf.json")] if name.endswith(".tf.json") else name[: -len(".tf")]
-    return stem == "override" or stem.endswith("_override")
 
 
 def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Cluster]:

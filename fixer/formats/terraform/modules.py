@@ -7,6 +7,7 @@ the module's own defaults where the call is silent.
 from __future__ import annotations
 
 from fixer.formats.terraform import hcl
+from fixer.formats.terraform.decls import ClusterDecl, value_of, value_of_expression
 from fixer.model import MISSING, Profile, Value, ValueKind
 
 AZURE_AKS = "Azure/aks/azurerm"
@@ -35,8 +36,6 @@ def module_source(block: hcl.Block) -> str | None:
 
 
 def _literal(block: hcl.Block, name: str) -> Value:
-    from fixer.formats.terraform.locate import value_of
-
     node = hcl.attribute(block.body, name)
     return value_of(node) if node is not None else MISSING
 
@@ -54,8 +53,6 @@ def known_module(block: hcl.Block, relpath: str):
 
 
 def _azure_aks(block: hcl.Block, relpath: str):
-    from fixer.formats.terraform.locate import ClusterDecl
-
     version = _literal(block, "version").literal or "unknown version"
     plugin = _literal(block, "network_plugin")
     if plugin.is_missing:
@@ -112,7 +109,6 @@ AVM_API_VERSION = "2026-03-01"
 
 
 def _avm(block: hcl.Block, relpath: str):
-    from fixer.formats.terraform.locate import ClusterDecl
     from fixer.versions import parse_version
 
     raw_version = _literal(block, "version").literal
@@ -160,8 +156,6 @@ def _avm(block: hcl.Block, relpath: str):
 
 def _object_elements(expression):
     """(key, Value) of an object literal's elements."""
-    from fixer.formats.terraform.locate import value_of_expression
-
     if expression is None:
         return
     node = expression

@@ -10,7 +10,6 @@ import os
 import re
 
 
-
 class ReadbackFailure(ValueError):
     pass
 

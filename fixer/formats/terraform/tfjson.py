@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from fixer import jsonspan
-from fixer.formats.terraform.locate import CLUSTER_TYPE, NODE_POOL_TYPE, ClusterDecl, FileDecls, NodePoolDecl, ParseFailure
+from fixer.formats import jsonspan
+from fixer.formats.terraform.decls import CLUSTER_TYPE, NODE_POOL_TYPE, ClusterDecl, FileDecls, NodePoolDecl, ParseFailure
 from fixer.model import MISSING, Edit, Fix, Profile, Value, ValueKind
 
 SUFFIX = ".tf.json"

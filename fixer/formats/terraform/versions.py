@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixer.model import Profile
-from fixer.rules import azurerm as rules
+from fixer.plan.rules import azurerm as rules
 from fixer.versions import UNKNOWN, VersionRange, exactly, parse_constraint, parse_version
 
 LOCK_FILE = ".terraform.lock.hcl"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.terraform import hcl
-from fixer.formats.terraform.locate import FileDecls
+from fixer.formats.terraform.decls import FileDecls
 from fixer.formats.terraform.values import CallerRef, ModuleScope
 from fixer.model import Problem
 from fixer.textfile import TextFile, UnreadableText, load_text

@@ -148,6 +148,11 @@ def to_json(learned: Learned) -> dict:
     }
 
 
+def pr_sections(results) -> tuple[dict, ...]:
+    """The pull request's flows sections: one per BasesResult that learned from flows."""
+    return tuple(pr_section(r.flows) for r in results if getattr(r, "flows", None) is not None)
+
+
 def pr_section(learned: Learned) -> dict:
     """What the pull request says about the allows: per namespace, and the drops."""
     return {

@@ -1,0 +1,253 @@
+"""ARM JSON deployment templates: `Microsoft.ContainerService/managedClusters` at any depth.
+
+Resources are found in `resources` arrays, in `languageVersion: 2.0` symbolic-name objects, as
+child resources, and inside nested `Microsoft.Resources/deployments` templates. Values written as
+`[parameters('x')]` or `[variables('x')]` are followed to the parameter default, a parameters file
+beside the template (each one an environment), or the variable. Edits keep the file's layout
+(jsonspan); comments are accepted. The PUT rules of plan/put.py decide the risk.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field, replace
+
+from fixer.formats import jsonspan
+from fixer.formats.put_names import FIELDS, profile_from
+from fixer.model import Cluster, Edit, Spot, Validation, Value, ValueKind
+
+CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
+DEPLOYMENTS = "microsoft.resources/deployments"
+MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters")
+_PARAMETER = re.compile(r"^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.I)
+_VARIABLE = re.compile(r"^\[\s*variables\(\s*'([^']+)'\s*\)\s*\]$", re.I)
+
+
+def is_template(root: jsonspan.JNode) -> bool:
+    schema = root.get("$schema") if root.kind == "object" else None
+    return schema is not None and schema.kind == "string" and "deploymenttemplate" in str(schema.value).lower()
+
+
+@dataclass
+class _Scope:
+    """Parameters and variables of one template (a nested deployment may have its own)."""
+
+    template: jsonspan.JNode
+    parameter_files: list[tuple[str, jsonspan.JNode]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArmCluster:
+    cluster: Cluster
+    resource_path: tuple[str, ...]  # how to find the resource again after an edit
+
+
+def locate_arm(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes]]) -> list[Cluster]:
+    root = jsonspan.parse(data)
+    if not is_template(root):
+        return []
+    parsed = []
+    for name, body in parameter_files:
+        try:
+            parsed.append((name, jsonspan.parse(body)))
+        except jsonspan.JsonSpanError:
+            continue
+    clusters: list[Cluster] = []
+    _walk(root, _Scope(root, parsed), data, relpath, clusters, ())
+    return clusters
+
+
+def _resources(template: jsonspan.JNode):
+    resources = template.get("resources")
+    if resources is None:
+        return
+    if resources.kind == "array":
+        for index, item in enumerate(resources.items):
+            if item.kind == "object":
+                yield str(index), item
+    elif resources.kind == "object":  # languageVersion 2.0: symbolic names
+        for name, _, item in resources.members:
+            if item.kind == "object":
+                yield name, item
+
+
+def _walk(template, scope: _Scope, data: bytes, relpath: str, out: list[Cluster], path: tuple[str, ...]) -> None:
+    for key, resource in _resources(template):
+        kind = str((resource.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower()
+        here = path + (key,)
+        existing = resource.get("existing")
+        if kind == CLUSTER_TYPE and not (existing is not None and existing.value is True):
+            # `"existing": true` (languageVersion 2.0) only references a cluster deployed elsewhere
+            out.append(_cluster(resource, scope, data, relpath, here, template))
+        elif kind == DEPLOYMENTS:
+            properties = resource.get("properties")
+            inner = properties.get("template") if properties is not None and properties.kind == "object" else None
+            if inner is not None and inner.kind == "object":
+                evaluation = properties.get("expressionEvaluationOptions")
+                inner_scope = evaluation is not None and str((evaluation.get("scope") or jsonspan.JNode("null", 0, 0)).value).lower() == "inner"
+                _walk(inner, _Scope(inner) if inner_scope else scope, data, relpath, out, here + ("template",))
+        _walk(resource, scope, data, relpath, out, here)  # child resources
+
+
+def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str, ...], template) -> Cluster:
+    properties = resource.get("properties")
+    profile_node = properties.get("networkProfile") if properties is not None and properties.kind == "object" else None
+    fields: dict[str, Value] = {}
+    if profile_node is not None and profile_node.kind == "object":
+        for key, _, node in profile_node.members:
+            if key in FIELDS:
+                fields[FIELDS[key]] = _value(node, scope, data, relpath)
+    elif properties is not None and properties.kind != "object":
+        # properties built by an ARM expression (union(), createObject()...): nothing to read
+        fields["policy"] = Value(ValueKind.EXPRESSION, str(properties.value)[:120] + "...", data.count(b"\n", 0, properties.start) + 1,
+                                 note="the cluster's properties are built by an ARM expression")
+    elif profile_node is not None:
+        fields["policy"] = _value(profile_node, scope, data, relpath)
+        if fields["policy"].kind is not ValueKind.EXPRESSION:
+            fields["policy"] = Value(ValueKind.EXPRESSION, data[profile_node.start:profile_node.end].decode(), fields["policy"].line,
+                                     note="networkProfile is built by an expression")
+    windows = _windows(properties, resource)
+    api = resource.get("apiVersion")
+    name = resource.get("name")
+    name_text = str(name.value) if name is not None and name.kind == "string" else path[-1]
+    address = f"Microsoft.ContainerService/managedClusters/{name_text}"
+    profile = profile_from(fields, profile_node is not None)
+    api_text = str(api.value) if api is not None and api.kind == "string" else ""
+    api_spot = Spot(relpath, api.start + 1, api.end - 1, "raw") if api is not None and api.kind == "string" else None
+    return Cluster(
+        file=relpath,
+        line=data.count(b"\n", 0, resource.start) + 1,
+        format="arm",
+        address=address,
+        profile=profile,
+        module_dir=posixpath.dirname(relpath),
+        profile_file=relpath,
+        windows_pools=tuple(windows),
+        api_version=api_text if not api_text.startswith("[") else f"expression: {api_text}",
+        api_origin=api_spot,
+        anchor=path,
+    )
+
+
+def _windows(properties, resource) -> list[str]:
+    found = []
+    pools = properties.get("agentPoolProfiles") if properties is not None and properties.kind == "object" else None
+    for pool in pools.items if pools is not None and pools.kind == "array" else []:
+        os_type = pool.get_ci("osType") if pool.kind == "object" else None
+        if os_type is not None and str(os_type.value).lower() == "windows":
+            name = pool.get("name")
+            found.append(f"agentPoolProfiles/{name.value if name is not None else '?'}")
+    for _, child in _resources(resource):
+        kind = str((child.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower()
+        child_properties = child.get("properties")
+        os_type = child_properties.get_ci("osType") if child_properties is not None and child_properties.kind == "object" else None
+        if kind.endswith("agentpools") and os_type is not None and str(os_type.value).lower() == "windows":
+            found.append(f"agentPools/{(child.get('name') or jsonspan.JNode('string', 0, 0, '?')).value}")
+    return found
+
+
+def _literal(node: jsonspan.JNode, relpath: str, data: bytes, kind: str = "literal") -> Value:
+    line = data.count(b"\n", 0, node.start) + 1
+    if node.kind == "null":
+        return Value(ValueKind.MISSING, None, line, file=relpath, origin=Spot(relpath, node.start, node.end, "null"))
+    return Value(ValueKind.LITERAL, node.value, line, file=relpath, origin=Spot(relpath, node.start, node.end, kind))
+
+
+def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Value:
+    """The literal behind a property: itself, a parameter default, a parameters file, a variable."""
+    line = data.count(b"\n", 0, node.start) + 1
+    if node.kind != "string":
+        return _literal(node, relpath, data) if node.kind == "null" else Value(ValueKind.EXPRESSION, data[node.start:node.end].decode(), line)
+    text = str(node.value)
+    if not text.startswith("[") or text.startswith("[["):
+        return Value(ValueKind.LITERAL, text, line)  # written in place: no origin, edited in the block
+    parameter = _PARAMETER.match(text)
+    if parameter:
+        name = parameter.group(1)
+        declared = (scope.template.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
+        allowed = _allowed_values(declared, relpath, data)
+        for file, document in scope.parameter_files:
+            entry = (document.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
+            value = entry.get("value") if entry is not None and entry.kind == "object" else None
+            if value is not None and value.kind in ("string", "null"):
+                return replace(_param_value(value, file), validations=allowed)
+        default = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
+        if default is not None and default.kind in ("string", "null") and not str(default.value or "").startswith("["):
+            found = _literal(default, relpath, data)
+            return Value(found.kind, found.text, found.line, file=relpath, origin=found.origin, via=f"parameter {name} default",
+                         validations=allowed)
+        return Value(ValueKind.EXPRESSION, text, line, note=f"parameter {name} has no literal default")
+    variable = _VARIABLE.match(text)
+    if variable:
+        name = variable.group(1)
+        declared = (scope.template.get("variables") or jsonspan.JNode("object", 0, 0)).get_ci(name)
+        if declared is not None and declared.kind in ("string", "null") and not str(declared.value or "").startswith("["):
+            found = _literal(declared, relpath, data)
+            return Value(found.kind, found.text, found.line, file=relpath, origin=found.origin, via=f"variable {name}")
+    return Value(ValueKind.EXPRESSION, text, line)
+
+
+def _allowed_values(declared, relpath: str, data: bytes) -> tuple[Validation, ...]:
+    """A parameter's `allowedValues` list: a fix extends it so the deployment still validates."""
+    allowed = declared.get_ci("allowedValues") if declared is not None and declared.kind == "object" else None
+    if allowed is None or allowed.kind != "array" or not allowed.items:
+        return ()
+    last = allowed.items[-1]
+    values = tuple(str(i.value) for i in allowed.items if i.kind == "string")
+    return (Validation(relpath, last.end, values, data.count(b"\n", 0, last.end) + 1),)
+
+
+def _param_value(node: jsonspan.JNode, file: str) -> Value:
+    kind = ValueKind.MISSING if node.kind == "null" else ValueKind.LITERAL
+    return Value(kind, node.value if kind is ValueKind.LITERAL else None, None, file=file,
+                 origin=Spot(file, node.start, node.end, "parameters"), via=f"parameters file {posixpath.basename(file)}")
+
+
+# --- editing ----------------------------------------------------------------------------------
+
+
+def find_resource(root: jsonspan.JNode, path: tuple[str, ...]) -> jsonspan.JNode | None:
+    node = root
+    for step in path:
+        if step == "template":
+            properties = node.get("properties")
+            node = properties.get("template") if properties is not None else None
+        else:
+            node = dict(_resources(node)).get(step)
+        if node is None:
+            return None
+    return node
+
+
+def edits_for(data: bytes, path: tuple[str, ...], changes, newline: bytes) -> list[Edit]:
+    """In-template edits (values that live in the resource itself) for one cluster."""
+    root = jsonspan.parse(data)
+    resource = find_resource(root, path)
+    if resource is None:
+        raise ValueError("managed cluster resource not found again")
+    properties = resource.get("properties")
+    if properties is None or properties.kind != "object":
+        raise ValueError("the managed cluster has no properties object")
+    profile = properties.get("networkProfile")
+    if profile is not None and profile.kind != "object":  # found by fuzzing: an array was edited as an object
+        raise ValueError("networkProfile is not an object")
+    if profile is None:
+        start, end, text = jsonspan.insert_members(data, properties, [("networkProfile", {c.attribute: c.value for c in changes})], newline)
+        return [Edit(start, end, text)]
+    return [Edit(*edit) for edit in jsonspan.set_members(data, profile, [(c.attribute, c.value) for c in changes], newline)]
+
+
+def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
+    """`x.parameters.json` and `x.parameters.*.json` beside template `x.json` (or a lone
+    `parameters.json`): another template's parameters file must not feed this one."""
+    folder = posixpath.dirname(relpath)
+    stem = posixpath.basename(relpath)[: -len(".json")]
+    found = []
+    for other in files:
+        if posixpath.dirname(other) != folder or other == relpath:
+            continue
+        name = posixpath.basename(other)
+        if name.startswith(stem + ".parameters.") or name == "parameters.json":
+            found.append(other)
+    return sorted(found)

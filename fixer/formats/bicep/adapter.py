@@ -1,0 +1,48 @@
+"""Bicep as a PUT format: its parts for the shared loop in formats/put.py, the check every edited
+file passes (it still tokenises, newlines and BOM kept) and which .bicepparam files feed a template."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from fixer.edit.edits import newline_consistent
+from fixer.formats.bicep import readback as bicep_readback
+from fixer.formats.bicep import syntax as bicep_syntax
+from fixer.formats.bicep import template as bicep
+from fixer.formats.put import PutFormat
+from fixer.textfile import UnreadableText, load_text
+
+
+def check_bicep_file(before, after: bytes) -> str | None:
+    try:
+        new = load_text(after)
+        bicep_syntax.tokenize(new.body)
+    except (UnreadableText, bicep_syntax.BicepSyntaxError) as exc:
+        return f"the result does not tokenise ({exc})"
+    if new.bom != before.bom or not newline_consistent(before.data, after, before.newline):
+        return "newline style or byte-order mark would change"
+    return None
+
+
+def _bicepparam_uses(body: bytes, template: str) -> bool:
+    """A .bicepparam file feeds the template its `using` statement names."""
+    match = re.search(rb"^\s*using\s+'([^']+)'", body, re.M)
+    return bool(match) and posixpath.basename(match.group(1).decode()) == posixpath.basename(template)
+
+
+BICEP = PutFormat(
+    name="bicep",
+    suffixes=(".bicep",),
+    markers=bicep.MARKERS,
+    is_parameters_file=lambda relpath: relpath.endswith(".bicepparam"),
+    parameter_files_for=bicep.parameter_files_for,
+    locate=bicep.locate_bicep,
+    syntax_errors=(bicep_syntax.BicepSyntaxError, UnicodeDecodeError),
+    worth_reporting=lambda data: True,
+    in_block_edits=bicep.edits_for,
+    literal=lambda value, file: bicep_syntax.quote(value).encode(),
+    check_file=check_bicep_file,
+    parameters_apply=_bicepparam_uses,
+    readback=bicep_readback.readback,
+)

@@ -1,0 +1,402 @@
+"""Bicep: `resource <name> 'Microsoft.ContainerService/managedClusters@<api>' = ...` clusters.
+
+Found at top level and nested in other resources, with `= if (...) {` conditions and `[for ...: {`
+loops; never `existing` references or type-only mentions (`resourceInput<'...'>`). Values from a
+`param` default, a `var`, or a `.bicepparam` file beside the template (`using` + `param x = ...`,
+each file an environment) are followed to their literal. Edits are token-exact and keep the file's
+indentation; the PUT rules of plan/put.py decide the risk.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from fixer.formats.bicep.syntax import (
+    BicepObject,
+    BicepSyntaxError,
+    Token,
+    quote,
+    read_object,
+    string_value,
+    tokenize,
+)
+from fixer.formats.put_names import FIELDS, profile_from
+from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
+from fixer.textfile import line_end, line_indent, line_start
+
+CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
+MARKERS = (b"managedClusters", b"managedclusters", b"ManagedClusters", b"container-service/managed-cluster")
+
+
+def _declarations(tokens: list[Token], keyword: str) -> dict[str, tuple[int, int]]:
+    """name -> (first, end) token indexes of the value of `param name type = value` / `var name = value`."""
+    found = {}
+    for i, token in enumerate(tokens):
+        if token.kind != "ident" or token.text != keyword or (i and tokens[i - 1].kind != "newline"):
+            continue
+        if i + 1 >= len(tokens) or tokens[i + 1].kind != "ident":
+            continue
+        j = i + 2
+        while j < len(tokens) and tokens[j].kind != "newline" and tokens[j].text != "=":
+            j += 1
+        if j < len(tokens) and tokens[j].text == "=":
+            end = j + 1
+            while end < len(tokens) and tokens[end].kind != "newline":
+                end += 1
+            found[tokens[i + 1].text] = (j + 1, end)
+    return found
+
+
+def _allowed(tokens: list[Token], name: str, data: bytes, relpath: str) -> tuple[Validation, ...]:
+    """`@allowed([...])` above `param name`: extended by a fix so the template still validates."""
+    for i, token in enumerate(tokens):
+        if token.text == "param" and i + 1 < len(tokens) and tokens[i + 1].text == name:
+            j = i - 1
+            while j > 0 and tokens[j].kind == "newline":
+                j -= 1
+            # walk back over decorators (each on its own line) looking for @allowed([ ... ])
+            k = j
+            while k >= 0 and not (tokens[k].text == "allowed" and k and tokens[k - 1].text == "@"):
+                if tokens[k].text == "param" or tokens[k].text == "resource":
+                    return ()
+                k -= 1
+            if k < 0:
+                return ()
+            bracket = next((m for m in range(k, i) if tokens[m].text == "["), None)
+            if bracket is None:
+                return ()
+            from fixer.formats.bicep.syntax import matching
+
+            close = matching(tokens, bracket)
+            items = [t for t in tokens[bracket + 1:close] if t.kind == "string"]
+            if not items:
+                return ()
+            last = items[-1]
+            return (Validation(relpath, last.end, tuple(string_value(t) or "" for t in items), data.count(b"\n", 0, last.end) + 1),)
+    return ()
+
+
+def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str, params: dict, variables: dict,
+           parameter_file: tuple[str, bytes, list[Token], dict] | None) -> Value:
+    value_tokens = tokens[start:end]
+    line = data.count(b"\n", 0, tokens[start].start) + 1 if value_tokens else None
+    if len(value_tokens) == 1:
+        token = value_tokens[0]
+        literal = string_value(token)
+        if literal is not None:
+            return Value(ValueKind.LITERAL, literal, line)
+        if token.kind == "ident" and token.text == "null":
+            return MISSING
+        if token.kind == "ident" and token.text in params:
+            name = token.text
+            allowed = _allowed(tokens, name, data, relpath)
+            if parameter_file is not None and name in parameter_file[3]:
+                file, body, ptokens, pdecl = parameter_file
+                found = _spot_value(ptokens, *pdecl[name], body, file, f"{posixpath.basename(file)} param {name}")
+                return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
+            first, last = params[name]
+            if first == last:
+                return Value(ValueKind.EXPRESSION, name, line, note=f"param {name} has no default")
+            found = _spot_value(tokens, first, last, data, relpath, f"param {name} default")
+            return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
+        if token.kind == "ident" and token.text in variables:
+            return _spot_value(tokens, *variables[token.text], data, relpath, f"var {token.text}")
+    text = data[tokens[start].start:tokens[end - 1].end].decode("utf-8", "replace") if value_tokens else ""
+    return Value(ValueKind.EXPRESSION, text, line)
+
+
+def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: str, via: str) -> Value:
+    value_tokens = tokens[start:end]
+    if len(value_tokens) != 1:
+        text = data[tokens[start].start:tokens[end - 1].end].decode() if value_tokens else ""
+        return Value(ValueKind.EXPRESSION, text, None, note=f"{via} is an expression")
+    token = value_tokens[0]
+    line = data.count(b"\n", 0, token.start) + 1
+    if token.kind == "ident" and token.text == "null":
+        return Value(ValueKind.MISSING, None, line, file=file, origin=Spot(file, token.start, token.end, "null"), via=via)
+    literal = string_value(token)
+    if literal is None:
+        return Value(ValueKind.EXPRESSION, token.text, line, note=f"{via} is an expression")
+    return Value(ValueKind.LITERAL, literal, line, file=file, origin=Spot(file, token.start, token.end, "literal"), via=via)
+
+
+def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes]]) -> list[Cluster]:
+    tokens = tokenize(data)
+    params = _declarations(tokens, "param")
+    variables = _declarations(tokens, "var")
+    parameter_file = None
+    if parameter_files:
+        file, body = parameter_files[0]
+        ptokens = tokenize(body)
+        parameter_file = (file, body, ptokens, _declarations(ptokens, "param"))
+    clusters = []
+    pools: list[tuple[str | None, int, str]] = []  # (parent symbol, token offset, pool) of Windows pools
+    spans: dict[str, tuple[int, int]] = {}
+    for index, token in enumerate(tokens):
+        if token.kind != "ident" or token.text != "resource" or index + 2 >= len(tokens):
+            continue
+        name, kind = tokens[index + 1], tokens[index + 2]
+        type_text = string_value(kind) or (kind.text[1:-1] if kind.kind == "string" else "")
+        resource_type, _, api = type_text.partition("@")
+        j = index + 3
+        if name.kind != "ident" or (j < len(tokens) and tokens[j].text == "existing"):
+            continue  # `existing`: a reference to a resource deployed elsewhere
+        body_open = _body_open(tokens, j)
+        if body_open is None:
+            continue
+        body = read_object(tokens, body_open, data)
+        lowered = resource_type.lower()
+        if lowered == CLUSTER_TYPE:
+            clusters.append(_cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
+            spans[name.text] = (tokens[body.open].start, tokens[body.close].end)
+        elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body):
+            parent = body.get("parent")
+            symbol = tokens[parent.value_start].text if parent and parent.value_end - parent.value_start == 1 else None
+            pools.append((symbol, token.start, f"resource {name.text}"))
+    clusters.extend(_avm_modules(tokens, data, relpath, params, variables, parameter_file))
+    _refuse_duplicates(tokens, clusters, data)
+    if pools:
+        clusters = [_with_pools(c, pools, spans) for c in clusters]
+    return clusters
+
+
+def _refuse_duplicates(tokens: list[Token], clusters: list[Cluster], data: bytes) -> None:
+    """A cluster's symbolic name declared twice: Bicep refuses it, and edits_for finds a cluster by
+    its name, so akfix could read one declaration and edit the other (found by fuzzing)."""
+    for cluster in clusters:
+        keyword, _, name = cluster.address.rpartition(" ")
+        found = [t for i, t in enumerate(tokens[:-1]) if t.text == keyword and tokens[i + 1].text == name]
+        if len(found) > 1:
+            first = data.count(b"\n", 0, found[0].start) + 1
+            raise BicepSyntaxError(f"{keyword} {name} is declared twice (first at line {first}); akfix cannot tell which one to edit",
+                                   found[1].start, data)
+
+
+AVM_MODULE = "avm/res/container-service/managed-cluster"
+AVM_API_VERSION = "2025-10-01"  # the module is typed from this API version (facts 6.4)
+
+
+def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter_file) -> list[Cluster]:
+    """`module x 'br/public:avm/res/container-service/managed-cluster:<v>' = { params: {...} }`."""
+    found = []
+    for index, token in enumerate(tokens):
+        if token.text != "module" or index + 2 >= len(tokens) or tokens[index + 1].kind != "ident":
+            continue
+        source = string_value(tokens[index + 2]) or ""
+        if AVM_MODULE not in source:
+            continue
+        body_open = _body_open(tokens, index + 3)
+        if body_open is None:
+            continue
+        body = read_object(tokens, body_open, data)
+        module_params = body.get("params")
+        fields: dict[str, Value] = {}
+        if module_params is not None and module_params.object is not None:
+            for key, entry in module_params.object.entries.items():
+                if key in FIELDS:
+                    fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+        name = tokens[index + 1].text
+        found.append(
+            Cluster(
+                file=relpath,
+                line=data.count(b"\n", 0, token.start) + 1,
+                format="bicep",
+                address=f"module {name}",
+                profile=profile_from(fields, True),
+                module_dir=posixpath.dirname(relpath),
+                profile_file=relpath,
+                module=f"{source} (forces networkPolicy cilium and overlay when networkDataplane is cilium)",
+                api_version=AVM_API_VERSION,
+                anchor=f"module {name}",
+            )
+        )
+    return found
+
+
+def _is_windows_pool(tokens: list[Token], body: BicepObject) -> bool:
+    properties = body.get("properties")
+    os_type = properties.object.get("osType") if properties and properties.object else None
+    return os_type is not None and (string_value(tokens[os_type.value_start]) or "").lower() == "windows"
+
+
+def _with_pools(cluster: Cluster, pools, spans) -> Cluster:
+    """Windows agent pools of this cluster: `parent: <cluster>`, nested in its body, or no parent seen."""
+    from dataclasses import replace
+
+    start, end = spans.get(cluster.anchor, (0, 0))
+    mine = [p for symbol, offset, p in pools if symbol == cluster.anchor or start <= offset < end or symbol is None]
+    return replace(cluster, windows_pools=cluster.windows_pools + tuple(mine)) if mine else cluster
+
+
+def _body_open(tokens: list[Token], j: int) -> int | None:
+    """The "{" of a resource body after `=`, past `if (...)` or `[for x in y:`."""
+    if j >= len(tokens) or tokens[j].text != "=":
+        return None
+    j += 1
+    while j < len(tokens) and tokens[j].kind == "newline":
+        j += 1
+    if j < len(tokens) and tokens[j].text == "[":  # [for ...: {
+        while j < len(tokens) and tokens[j].text != ":":
+            j += 1
+        j += 1
+    elif j < len(tokens) and tokens[j].text == "if":
+        from fixer.formats.bicep.syntax import matching
+
+        j = matching(tokens, j + 1) + 1
+    while j < len(tokens) and tokens[j].kind == "newline":
+        j += 1
+    return j if j < len(tokens) and tokens[j].text == "{" else None
+
+
+def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, data: bytes, relpath: str, params, variables, parameter_file) -> Cluster:
+    properties = body.get("properties")
+    profile_entry = properties.object.get("networkProfile") if properties and properties.object else None
+    fields: dict[str, Value] = {}
+    if profile_entry is not None and profile_entry.object is not None:
+        for key, entry in profile_entry.object.entries.items():
+            if key in FIELDS:
+                fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+    elif properties is not None and properties.object is None or profile_entry is not None:
+        opaque = profile_entry or properties
+        text = data[tokens[opaque.value_start].start:tokens[opaque.value_end - 1].end].decode()[:120]
+        fields["policy"] = Value(ValueKind.EXPRESSION, text, data.count(b"\n", 0, tokens[opaque.value_start].start) + 1,
+                                 note="built by an expression, not an object literal")
+    windows = _windows(tokens, properties)
+    interpolated = type_token.interpolated
+    profile = profile_from(fields, profile_entry is not None)
+    at = type_token.text.find("@")
+    api_spot = Spot(relpath, type_token.start + at + 1, type_token.end - 1, "raw") if at > 0 and not interpolated else None
+    if interpolated and api.startswith("${") and api.endswith("}") and api[2:-1].strip() in params:
+        # '...managedClusters@${apiVersion}': the version is the param's literal default
+        found = _spot_value(tokens, *params[api[2:-1].strip()], data, relpath, "param default")
+        if found.literal and found.origin:
+            api, interpolated = found.literal, False
+            api_spot = Spot(relpath, found.origin.start + 1, found.origin.end - 1, "raw")
+    return Cluster(
+        file=relpath,
+        line=data.count(b"\n", 0, type_token.start) + 1,
+        format="bicep",
+        address=f"resource {name}",
+        profile=profile,
+        module_dir=posixpath.dirname(relpath),
+        profile_file=relpath,
+        windows_pools=tuple(windows),
+        api_version=api if not interpolated else f"expression: {type_token.text}",
+        api_origin=api_spot,
+        anchor=name,
+    )
+
+
+def _windows(tokens, properties) -> list[str]:
+    pools = properties.object.get("agentPoolProfiles") if properties and properties.object else None
+    if pools is None:
+        return []
+    found = []
+    for i in range(pools.value_start, pools.value_end):
+        if tokens[i].text == "osType" and i + 2 < pools.value_end and (string_value(tokens[i + 2]) or "").lower() == "windows":
+            found.append(f"agentPoolProfiles (line {tokens[i].start})")
+    return found
+
+
+# --- editing ----------------------------------------------------------------------------------
+
+
+def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
+    tokens = tokenize(data)
+    keyword, _, name = name.rpartition(" ")
+    keyword = keyword or "resource"
+    target = None
+    for index, token in enumerate(tokens):
+        if token.text == keyword and index + 1 < len(tokens) and tokens[index + 1].text == name:
+            body_open = _body_open(tokens, index + 3)
+            if body_open is not None:
+                target = read_object(tokens, body_open, data)
+                break
+    if target is None:
+        raise ValueError(f"{keyword} {name} not found again")
+    if keyword == "module":  # the AVM module's params play the networkProfile's part
+        module_params = target.get("params")
+        if module_params is None or module_params.object is None or module_params.object.one_line:
+            raise ValueError("the module call has no multi-line params object to edit")
+        return _set_entries(data, tokens, module_params.object, changes, newline)
+    properties = target.get("properties")
+    if properties is None or properties.object is None or properties.object.one_line:
+        raise ValueError("the cluster has no multi-line properties object to edit")
+    profile = properties.object.get("networkProfile")
+    if profile is None:
+        return [_insert_object(data, tokens, properties.object, "networkProfile", [(c.attribute, c.value) for c in changes], newline)]
+    if profile.object is None:
+        raise ValueError("networkProfile is not an object literal")
+    if profile.object.one_line:
+        return [_expand_one_line(data, tokens, profile.object, changes, newline)]
+    return _set_entries(data, tokens, profile.object, changes, newline)
+
+
+def _expand_one_line(data: bytes, tokens, obj: BicepObject, changes, newline: bytes) -> Edit:
+    """`{ a: 'x', b: 'y' }` rewritten one entry per line, with the changes applied and added."""
+    if any(b"/*" in data[tokens[i].end:tokens[i + 1].start] or b"//" in data[tokens[i].end:tokens[i + 1].start]
+           for i in range(obj.open, obj.close)):
+        raise ValueError("comment inside a one-line networkProfile object")
+    indent = line_indent(data, tokens[obj.open].start)
+    unit = b"\t" if indent.startswith(b"\t") else b"  "
+    wanted = {c.attribute: c.value for c in changes}
+    lines = []
+    for key, entry in obj.entries.items():
+        value = quote(wanted.pop(key)).encode() if key in wanted else data[tokens[entry.value_start].start:tokens[entry.value_end - 1].end]
+        lines.append(data[tokens[entry.key_token].start:tokens[entry.key_token].end] + b": " + value)
+    lines += [f"{key}: {quote(value)}".encode() for key, value in wanted.items()]
+    text = b"{" + newline + b"".join(indent + unit + line + newline for line in lines) + indent + b"}"
+    return Edit(tokens[obj.open].start, tokens[obj.close].end, text)
+
+
+def _set_entries(data: bytes, tokens, obj: BicepObject, changes, newline: bytes) -> list[Edit]:
+    edits, additions = [], []
+    for change in changes:
+        entry = obj.get(change.attribute)
+        if entry is None:
+            additions.append((change.attribute, change.value))
+        elif entry.value_end - entry.value_start != 1 or string_value(tokens[entry.value_start]) != change.value:
+            first, last = tokens[entry.value_start], tokens[entry.value_end - 1]
+            edits.append(Edit(first.start, last.end, quote(change.value).encode()))
+    if additions:
+        edits.append(_insert_entries(data, tokens, obj, additions, newline))
+    return edits
+
+
+def _entry_indent(data: bytes, tokens, obj: BicepObject) -> bytes:
+    first = next(iter(obj.entries.values()), None)
+    if first is not None:
+        return line_indent(data, tokens[first.key_token].start)
+    return line_indent(data, tokens[obj.open].start) + b"  "
+
+
+_ANCHORS = ("networkDataplane", "networkPolicy", "networkPluginMode", "networkPlugin")
+
+
+def _insert_entries(data: bytes, tokens, obj: BicepObject, entries: list[tuple[str, str]], newline: bytes) -> Edit:
+    """New entries after the related one (networkPolicy, networkPluginMode...) or at the end."""
+    indent = _entry_indent(data, tokens, obj)
+    anchor = next((obj.entries[k] for k in _ANCHORS if k in obj.entries), None)
+    closing_line = line_start(data, tokens[obj.close].start)
+    # after the anchor's line (a trailing comment stays on it), never past the closing brace's line
+    at = min(line_end(data, tokens[anchor.value_end - 1].end), closing_line) if anchor is not None else closing_line
+    if anchor is not None and tokens[anchor.value_start].start < at < tokens[anchor.value_end - 1].end:
+        # a multi-line value ending on the closing brace's line: `at` would split it (found by fuzzing)
+        raise ValueError(f"{anchor.key} ends on the line that closes the object: add the entry by hand")
+    text = b"".join(indent + f"{key}: {quote(value)}".encode() + newline for key, value in entries)
+    return Edit(at, at, text)
+
+
+def _insert_object(data: bytes, tokens, obj: BicepObject, key: str, entries: list[tuple[str, str]], newline: bytes) -> Edit:
+    indent = _entry_indent(data, tokens, obj)
+    unit = indent[len(line_indent(data, tokens[obj.open].start)):] or b"  "
+    close = tokens[obj.close]
+    at = line_start(data, close.start)
+    inner = b"".join(indent + unit + f"{k}: {quote(v)}".encode() + newline for k, v in entries)
+    return Edit(at, at, indent + key.encode() + b": {" + newline + inner + indent + b"}" + newline)
+
+
+def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
+    """`.bicepparam` files beside the template whose `using` names it (read lazily by the caller)."""
+    folder = posixpath.dirname(relpath)
+    return sorted(f for f in files if f.endswith(".bicepparam") and posixpath.dirname(f) == folder)

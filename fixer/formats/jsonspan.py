@@ -1,0 +1,298 @@
+"""A JSON reader that keeps byte spans, for editing JSON files without re-serialising them.
+
+`json.loads` gives values but not where they are; a fix must replace exactly one value's bytes or
+insert one member, keeping the rest of the file (indentation, key order, spacing) as it was. ARM
+templates may carry // and /* */ comments, so those are skipped like whitespace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from fixer.textfile import line_indent
+
+_SKIP = re.compile(rb"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.S)
+_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+_NUMBER = re.compile(rb"[-+0-9.eE]*")
+# Deeper nesting is refused rather than read: the reader recurses once per level, and Python's
+# stack would overflow (a RecursionError traceback instead of a Problem; found by fuzzing).
+# Real templates nest a few dozen levels.
+MAX_DEPTH = 200
+
+
+class JsonSpanError(ValueError):
+    def __init__(self, message: str, offset: int, data: bytes):
+        super().__init__(message)
+        self.line = data.count(b"\n", 0, offset) + 1
+
+
+@dataclass
+class JNode:
+    kind: str  # object | array | string | number | true | false | null
+    start: int
+    end: int
+    value: object = None  # the Python value of a scalar
+    _members: list | None = field(default=None, repr=False)  # object: (key, key node, value)
+    _items: list | None = field(default=None, repr=False)  # array
+    _data: bytes | None = field(default=None, repr=False, compare=False)  # set while not yet read
+    _depth: int = field(default=0, repr=False, compare=False)  # containers around this one
+
+    # Objects and arrays are read on first access: locating a cluster in a multi-megabyte compiled
+    # template touches a few paths, and skipping the rest by bracket matching is many times faster.
+    @property
+    def members(self) -> list:
+        if self._members is None:
+            self._materialize()
+        return self._members if self._members is not None else []
+
+    @property
+    def items(self) -> list:
+        if self._items is None:
+            self._materialize()
+        return self._items if self._items is not None else []
+
+    def _materialize(self) -> None:
+        if self._data is None:
+            self._members, self._items = self._members or [], self._items or []
+            return
+        parser = _Parser(self._data, lazy=True)
+        parser.pos, parser.depth = self.start, self._depth
+        node = parser.object() if self.kind == "object" else parser.array()
+        self._members, self._items, self._data = node._members, node._items, None
+
+    def get(self, key: str) -> JNode | None:
+        return next((value for name, _, value in self.members if name == key), None)
+
+    def get_ci(self, key: str) -> JNode | None:
+        """Member lookup ignoring case: ARM property names are case-insensitive."""
+        lowered = key.lower()
+        return next((value for name, _, value in self.members if name.lower() == lowered), None)
+
+    def key_ci(self, key: str) -> str | None:
+        lowered = key.lower()
+        return next((name for name, _, _ in self.members if name.lower() == lowered), None)
+
+
+@lru_cache(maxsize=8)
+def parse(data: bytes, lazy: bool = True) -> JNode:
+    """The span tree of a JSON text. Cached: locating and editing read the same bytes, and the
+    trees are never modified. `lazy=False` reads (and so validates) every byte."""
+    parser = _Parser(data, lazy)
+    parser.skip()
+    node = parser.value()
+    parser.skip()
+    if parser.pos != len(data):
+        raise JsonSpanError("unexpected text after the JSON value", parser.pos, data)
+    return node
+
+
+_COMMENT = re.compile(rb"//[^\r\n]*|/\*.*?\*/", re.S)  # a line comment ends before its CR
+_TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/|[\[\]{}]', re.S)
+
+
+@lru_cache(maxsize=8)
+def _container_ends(data: bytes) -> dict[int, int]:
+    """Start offset -> end offset of every object and array, in one pass over the document.
+    Skipping each container by its own scan made reading nested templates cost size x depth."""
+    ends: dict[int, int] = {}
+    stack: list[int] = []
+    for match in _TOKEN.finditer(data):
+        first = data[match.start()]
+        if first in (0x7B, 0x5B):  # { [
+            stack.append(match.start())
+        elif first in (0x7D, 0x5D) and stack:  # } ]
+            ends[stack.pop()] = match.end()
+    return ends
+
+
+class _Parser:
+    def __init__(self, data: bytes, lazy: bool = False):
+        self.data = data
+        self.pos = 0
+        self.lazy = lazy
+        self.depth = 0
+
+    def skip_container(self) -> JNode:
+        """A not-yet-read object or array: its end from the document's bracket map."""
+        start = self.pos
+        end = _container_ends(self.data).get(start)
+        if end is None:
+            self.fail("unterminated object or array")
+        self.pos = end
+        kind = "object" if self.data[start] == 0x7B else "array"
+        return JNode(kind, start, end, _data=self.data, _depth=self.depth)
+
+    def fail(self, message: str):
+        raise JsonSpanError(message, self.pos, self.data)
+
+    def skip(self) -> None:
+        self.pos = _SKIP.match(self.data, self.pos).end()
+        if self.data.startswith(b"/*", self.pos):
+            self.fail("unterminated comment")
+
+    def value(self) -> JNode:
+        if self.pos >= len(self.data):
+            self.fail("unexpected end of JSON")
+        char = self.data[self.pos:self.pos + 1]
+        if char in (b"{", b"[") and self.lazy and self.depth > 0:
+            return self.skip_container()
+        if char == b"{":
+            return self.object()
+        if char == b"[":
+            return self.array()
+        if char == b'"':
+            return self.string()
+        for word, value in ((b"true", True), (b"false", False), (b"null", None)):
+            if self.data.startswith(word, self.pos):
+                start = self.pos
+                self.pos += len(word)
+                return JNode(word.decode(), start, self.pos, value)
+        return self.number()
+
+    def string(self) -> JNode:
+        start = self.pos
+        match = _STRING.match(self.data, start)
+        if match is None:
+            self.fail("unterminated or invalid string")
+        self.pos = match.end()
+        raw = self.data[start + 1:self.pos - 1]
+        try:
+            # Most strings have no escapes: decoding them directly is much cheaper than json.loads.
+            value = raw.decode("utf-8") if b"\\" not in raw else json.loads(self.data[start:self.pos].decode("utf-8"))
+        except ValueError:
+            self.pos = start
+            self.fail("invalid string")
+        return JNode("string", start, self.pos, value)
+
+    def number(self) -> JNode:
+        start = self.pos
+        self.pos = _NUMBER.match(self.data, start).end()
+        if start == self.pos:
+            self.fail("unexpected character")
+        try:
+            value = json.loads(self.data[start:self.pos])
+        except ValueError:
+            self.pos = start
+            self.fail("invalid number")
+        return JNode("number", start, self.pos, value)
+
+    def object(self) -> JNode:
+        node = JNode("object", self.pos, self.pos, _members=[])
+        more = self._open(b"}")
+        names = set()
+        while more:
+            if self.data[self.pos:self.pos + 1] != b'"':
+                self.fail("expected a member name")
+            key = self.string()
+            if key.value in names:
+                # json.loads keeps the last value, lookups here the first, and ARM or Terraform may
+                # do either or refuse: akfix cannot tell which one applies (found by fuzzing).
+                self.pos = key.start
+                self.fail(f"duplicate key {key.value!r}")
+            names.add(key.value)
+            self.skip()
+            if self.data[self.pos:self.pos + 1] != b":":
+                self.fail("expected ':'")
+            self.pos += 1
+            self.skip()
+            node._members.append((key.value, key, self.value()))
+            more = self._next(b"}")
+        return self._close(node)
+
+    def array(self) -> JNode:
+        node = JNode("array", self.pos, self.pos, _items=[])
+        more = self._open(b"]")
+        while more:
+            node._items.append(self.value())
+            more = self._next(b"]")
+        return self._close(node)
+
+    def _open(self, closing: bytes) -> bool:
+        """Past an opening bracket: True when an item follows, False for an empty container."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"nested more than {MAX_DEPTH} levels deep")
+        self.pos += 1
+        self.skip()
+        if self.data[self.pos:self.pos + 1] == closing:
+            self.pos += 1
+            return False
+        return True
+
+    def _next(self, closing: bytes) -> bool:
+        """After an item: True when another follows, False past the closing bracket. A trailing
+        comma before the bracket is accepted (JSONC)."""
+        self.skip()
+        char = self.data[self.pos:self.pos + 1]
+        if char == b",":
+            self.pos += 1
+            self.skip()
+            if self.data[self.pos:self.pos + 1] != closing:
+                return True
+            char = closing
+        if char == closing:
+            self.pos += 1
+            return False
+        self.fail(f"expected ',' or '{closing.decode()}'")
+
+    def _close(self, node: JNode) -> JNode:
+        node.end = self.pos
+        self.depth -= 1
+        return node
+
+
+# --- edits -------------------------------------------------------------------------------------
+
+
+def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], newline: bytes) -> tuple[int, int, bytes]:
+    """(start, end, text) that adds members at the end of an object, in the object's own layout:
+    one per line at the siblings' indentation, or inline for an object written on one line."""
+    if obj.kind != "object":
+        raise ValueError(f"members can only be added to an object, not to an {obj.kind}")
+    if not obj.members:
+        rendered = [json.dumps(key) + ": " + json.dumps(value) for key, value in members]
+        inner = line_indent(data, obj.start) + b"  "
+        lines = (b"," + newline).join(inner + r.encode() for r in rendered) + newline + line_indent(data, obj.start) + b"}"
+        comments = [m.end() for m in _COMMENT.finditer(data, obj.start + 1, obj.end - 1)]
+        if not comments:
+            return obj.start, obj.end, b"{" + newline + lines
+        # Comments inside the empty object stay as they are, the members go after them (the whole
+        # object used to be replaced, dropping them: found by fuzzing).
+        return comments[-1], obj.end, newline + lines
+    last = obj.members[-1][2]
+    first_key = obj.members[0][1]
+    multiline = data.count(b"\n", obj.start, first_key.start) > 0
+    if multiline:
+        indent = line_indent(data, first_key.start)
+        unit = indent[len(line_indent(data, obj.start)):] or b"  "
+        text = b"".join(b"," + newline + indent + _render(key, value, indent, unit, newline) for key, value in members)
+    else:
+        text = b"".join(b", " + (json.dumps(key) + ": " + json.dumps(value)).encode() for key, value in members)
+    return last.end, last.end, text
+
+
+def _render(key: str, value: object, indent: bytes, unit: bytes, newline: bytes) -> bytes:
+    """`"key": value`, a nested object laid out one member per line like its new siblings."""
+    width = len(unit) if b"\t" not in unit else None
+    body = json.dumps(value, indent=width if width else "\t")
+    lines = body.split("\n")
+    shifted = [lines[0]] + [indent.decode() + line for line in lines[1:]]
+    return (json.dumps(key) + ": " + "\n".join(shifted)).encode().replace(b"\n", newline)
+
+
+def set_members(data: bytes, obj: JNode, values: list[tuple[str, object]], newline: bytes) -> list[tuple[int, int, bytes]]:
+    """(start, end, text) edits that give an object these member values: existing values replaced
+    in place, missing members added in the object's own layout."""
+    edits, additions = [], []
+    for key, value in values:
+        current = obj.get(key)
+        if current is None:
+            additions.append((key, value))
+        elif current.value != value:
+            edits.append((current.start, current.end, json.dumps(value).encode()))
+    if additions:
+        edits.append(insert_members(data, obj, additions, newline))
+    return edits

@@ -1,0 +1,199 @@
+"""Templates deployed by a PUT (ARM JSON, Bicep) end to end: find clusters, one view per parameters
+file, plan with the PUT rules, edit, verify. Each format supplies its parts as a PutFormat
+(formats/arm/adapter.py, formats/bicep/adapter.py); this loop is theirs in common."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from fixer.discover import Listing, read_candidates, read_safely
+from fixer.edit.edits import OverlappingEdits, apply_edits, newline_consistent, origin_edits
+from fixer.model import Cluster, Edit, FileChange, Problem
+from fixer.plan import planner
+from fixer.plan.views import guard_shared_edits
+from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
+from fixer.versions import UNKNOWN
+
+
+@dataclass(frozen=True)
+class PutFormat:
+    name: str
+    suffixes: tuple[str, ...]
+    markers: tuple[bytes, ...]
+    is_parameters_file: Callable[[str], bool]
+    parameter_files_for: Callable[[str, list[str]], list[str]]
+    locate: Callable[[bytes, str, list[tuple[str, bytes]]], list[Cluster]]
+    syntax_errors: tuple[type[Exception], ...]
+    worth_reporting: Callable[[bytes], bool]  # a file that fails to parse: is it one of ours?
+    in_block_edits: Callable[[bytes, object, list, bytes], list[Edit]]
+    literal: Callable[[str, str], bytes]  # (value, file) -> the value written as a literal
+    check_file: Callable[[TextFile, bytes], str | None]
+    parameters_apply: Callable[[bytes, str], bool] = lambda body, template: True  # does this file feed that template?
+    # independent read-back: (before, after, [(anchor, {key: value})]) -> failure reason or None
+    readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
+
+    @property
+    def title(self) -> str:
+        """The format's name for people (progress stages)."""
+        return {"arm": "ARM", "bicep": "Bicep"}.get(self.name, self.name)
+
+
+@dataclass(frozen=True)
+class Planned:
+    cluster: Cluster
+    versions: object
+    context: planner.PlanContext
+    fix: object
+
+    @property
+    def key(self):
+        return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
+
+
+def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, bytes]) -> list[Cluster]:
+    """One view per parameters file beside the template (or one view when there is none)."""
+    if not parameters:
+        return fmt.locate(data, relpath, [])
+    views = []
+    for name, body in sorted(parameters.items()):
+        views.extend(replace(c, environment=name) for c in fmt.locate(data, relpath, [(name, body)]))
+    # A parameters file that sets nothing the network profile reads adds no view of its own.
+    def reads_file(cluster: Cluster) -> bool:
+        p = cluster.profile
+        return any(v.file == cluster.environment for v in (p.policy, p.plugin, p.plugin_mode, p.data_plane))
+
+    distinct = [v for v in views if reads_file(v)]
+    if len(distinct) < len(views):
+        plain = {c.address: c for c in fmt.locate(data, relpath, [])}
+        distinct += [plain[v.address] for v in views if not reads_file(v) and v.address in plain and plain[v.address] not in distinct]
+    return distinct
+
+
+def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
+    """(planned, changes, problems, failed keys, edit lines) for every template of one format.
+    `held(cluster)`: a suppressed cluster, whose fix is not edited."""
+    scan = read_candidates(listing, fmt.suffixes, fmt.markers, progress=progress, stage=f"{fmt.title}: reading")
+    problems: list[Problem] = list(scan.problems)
+    texts, planned = {}, []
+    for index, candidate in enumerate(scan.candidates):
+        if progress is not None:
+            progress(f"{fmt.title}: parsing", index + 1, len(scan.candidates))
+        if fmt.is_parameters_file(candidate.relpath):
+            continue
+        try:
+            text = load_text(candidate.data)
+            parameters = {}
+            for name in fmt.parameter_files_for(candidate.relpath, list(listing.siblings(candidate.relpath))):
+                body, problem = read_safely(listing.root, listing.root / name, name)
+                if problem:
+                    problems.append(problem)
+                if body and fmt.parameters_apply(body, candidate.relpath):
+                    texts[name] = load_text(body)
+                    parameters[name] = texts[name].body
+            clusters = _views(fmt, text.body, candidate.relpath, parameters)
+        except (UnreadableText, *fmt.syntax_errors) as exc:
+            if fmt.worth_reporting(candidate.data):
+                problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
+            continue
+        if clusters:
+            texts[candidate.relpath] = text
+        for cluster in clusters:
+            context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN, assume_network=settings.assume_network,
+                                          switch_engines=settings.switch_engines)
+            planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
+    planned = guard_shared_edits(planned)
+    writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
+    changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems)
+    return planned, changes, problems, failed, lines
+
+
+def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
+    per_file: dict[str, dict[tuple[int, int], bytes]] = {}
+    lines: dict = {}
+    failed: set = set()
+    for item in writable:
+        mine: dict[tuple[str, int, int], bytes] = {}  # one fix's edits, kept only if all of them can be made
+        try:
+            for relpath, edit in _edits_of(fmt, texts, item):
+                spot = (relpath, edit.start, edit.end)
+                if per_file.get(relpath, {}).get(spot[1:], edit.text) != edit.text or mine.get(spot, edit.text) != edit.text:
+                    raise ValueError(f"two fixes want different values at the same place ({relpath})")
+                mine[spot] = edit.text
+        except ValueError as exc:
+            problems.append(Problem(item.cluster.file, item.cluster.line, f"not edited: {exc}"))
+            failed.add(item.key)
+            continue
+        for (relpath, start, end), text in mine.items():
+            per_file.setdefault(relpath, {})[(start, end)] = text
+        lines[item.key] = tuple(sorted({(relpath, line_of(texts[relpath].body, start)) for relpath, start, _ in mine}))
+    results = {}
+    for relpath, spans in sorted(per_file.items()):
+        text = texts[relpath]
+        try:
+            results[relpath] = apply_edits(text.data, [Edit(s, e, t) for (s, e), t in spans.items()], offset=len(text.bom))
+        except OverlappingEdits as exc:  # as the Terraform adapter does: a Problem, never a traceback
+            problems.append(Problem(relpath, line_of(text.body, min(s for s, _ in spans)), f"not edited: {exc}"))
+            failed.update(key for key, found in lines.items() if relpath in {f for f, _ in found})
+    bad = {}
+    if verify:
+        # Only the fixes that were edited are checked: one cluster akfix cannot edit must not make
+        # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
+        edited = [item for item in writable if item.key not in failed]
+        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, edited))}
+        for relpath, why in _second_run(fmt, texts, results, edited, bad).items():
+            bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
+    changes = []
+    for relpath, after in results.items():
+        if relpath in bad:
+            problems.append(Problem(relpath, 1, f"not written, verification failed: {bad[relpath]}"))
+            failed.update(i.key for i in writable if relpath in {f for f, _ in lines.get(i.key, ())})
+        elif after != texts[relpath].data:
+            changes.append(FileChange(listing.root / relpath, relpath, texts[relpath].data, after, fmt.name))
+    return changes, failed, lines
+
+
+def _list_item(fmt: PutFormat, body: bytes, at: int, value: str, newline: bytes, file: str) -> bytes:
+    """A new last item of an allowed-values list: on a line of its own when the items are one per
+    line, else after a comma (JSON) or a space (Bicep arrays on one line)."""
+    line = body[line_start(body, at):at]
+    indent = line_indent(body, at)
+    literal = fmt.literal(value, file)
+    own_line = line.strip()[:1] in (b'"', b"'") and line.strip().count(line.strip()[:1]) == 2
+    if own_line:  # JSON separates items with commas; multi-line Bicep arrays with newlines only
+        return (b"," if fmt.name == "arm" else b"") + newline + indent + literal
+    return b", " + literal
+
+
+def _readback(fmt: PutFormat, before: TextFile, after: bytes, relpath: str, writable: list[Planned]) -> str | None:
+    checks = [
+        (item.cluster.anchor, {c.attribute: c.value for c in item.fix.changes if c.origin is None})
+        for item in writable
+        if item.cluster.file == relpath
+    ]
+    return fmt.readback(before.body, load_text(after).body, [c for c in checks if c[1]])
+
+
+def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict) -> dict[str, str]:
+    """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more."""
+    bodies = {n: (load_text(results[n]).body if n in results and n not in bad else t.body) for n, t in texts.items()}
+    failures = {}
+    for item in writable:
+        relpath = item.cluster.file
+        parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies))}
+        again = [c for c in _views(fmt, bodies[relpath], relpath, parameters) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
+        second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
+        if not again or (second is not None and second.changes):
+            failures[relpath] = f"not idempotent: a second run would change {item.cluster.address} again"
+    return failures
+
+
+def _edits_of(fmt: PutFormat, texts, item: Planned) -> list[tuple[str, Edit]]:
+    text = texts[item.cluster.file]
+    in_template = [c for c in item.fix.changes if c.origin is None]
+    out = [(item.cluster.file, e) for e in fmt.in_block_edits(text.body, item.cluster.anchor, in_template, text.newline)] if in_template else []
+    def list_item(validation, value: str) -> bytes:
+        text = texts[validation.file]
+        return _list_item(fmt, text.body, validation.insert_at, value, text.newline, validation.file)
+
+    return out + origin_edits(item.fix.changes, fmt.literal, list_item)

@@ -1,0 +1,36 @@
+"""The two constructors every planner shares: a change written where its value really lives, and a
+fix left to a person. Below both planners (azurerm and PUT), so neither imports the other's peer."""
+
+from __future__ import annotations
+
+from fixer.model import Change, Cluster, Fix, Risk
+
+_FIELD_OF = {
+    "networkPolicy": "policy",
+    "networkPlugin": "plugin",
+    "networkPluginMode": "plugin_mode",
+    "networkDataplane": "data_plane",
+    "network_policy": "policy",
+    "network_plugin": "plugin",
+    "network_plugin_mode": "plugin_mode",
+    "network_data_plane": "data_plane",
+    "ebpf_data_plane": "data_plane",
+}
+
+
+def change_for(cluster: Cluster, attribute: str, value: str) -> Change:
+    """A change that writes where the current value really lives (a variable default, a tfvars
+    file...) when it was followed there; else in the network_profile block."""
+    field = _FIELD_OF.get(attribute)
+    profile = cluster.profile
+    if field == "data_plane" and profile.data_plane_attribute != attribute:
+        field = None
+    current = getattr(profile, field) if field else None
+    attribute = dict(cluster.input_names).get(attribute, attribute)
+    if current is not None and current.origin is not None:
+        return Change(attribute, value, origin=current.origin, validations=current.validations)
+    return Change(attribute, value)
+
+
+def manual_fix(summary: str, guidance: str, *reasons: str) -> Fix:
+    return Fix(risk=Risk.MANUAL, summary=summary, reasons=reasons, hint=guidance)

@@ -1,0 +1,451 @@
+"""The planner: a pure function from a cluster (and what is known around it) to a Fix.
+
+It encodes the compatibility rules and the transition table of aks-network-facts.md:
+- status_of() says what the code declares (compliant / missing / none / unresolved);
+- plan() decides what to change and how risky the change is for the live cluster.
+
+Nothing here reads files or prints; every input is a value, every output is a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, ValueKind, riskiest
+from fixer.plan.changes import change_for, manual_fix
+from fixer.plan.preference import choose_engine
+from fixer.plan.put import plan_put
+from fixer.plan.rules import azurerm as rules
+from fixer.versions import UNKNOWN, Version, VersionRange, format_version
+
+ASSUMABLE_NETWORKS = ("azure", "azure-overlay", "kubenet")
+
+# Outbound types with a load-balancer profile; others may lose a policy-only update (rule 13).
+_LB_OUTBOUND = ("", "loadBalancer")
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    engine: str = "cilium"
+    fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: tried in order where `engine` cannot be written
+    versions: VersionRange = UNKNOWN
+    assume_network: str | None = None  # what the user says the live cluster runs, when code cannot
+    switch_engines: bool = False  # also move clusters that run another engine to `engine`
+    # How to make the azurerm version exact where the cluster is declared (a Python program pins
+    # its bridge package instead of committing a Terraform lock file).
+    pin_advice: str = "commit .terraform.lock.hcl or pass --azurerm-version"
+
+
+def status_of(cluster: Cluster) -> Status:
+    """What the code says. `none` and "" are not compliant, unlike Checkov and Trivy."""
+    profile = cluster.profile
+    if profile.block_dynamic:
+        return Status.UNRESOLVED
+    policy = profile.policy
+    if policy.kind is ValueKind.EXPRESSION:
+        return Status.UNRESOLVED
+    if policy.kind is ValueKind.MISSING:
+        live = cluster.live.policy if cluster.live else None
+        return Status.COMPLIANT if live in ENGINES else Status.MISSING
+    return Status.COMPLIANT if (policy.text or "").lower() in ENGINES else Status.NONE
+
+
+def effective_policy(cluster: Cluster) -> str | None:
+    """The engine the cluster runs as far as akfix can tell; None when there is none or it is unknown."""
+    literal = cluster.profile.policy.literal
+    if literal is not None:
+        return literal.lower() if literal.lower() in ENGINES else None
+    if cluster.live and cluster.live.policy in ENGINES:
+        return cluster.live.policy
+    return None
+
+
+@dataclass(frozen=True)
+class _Live:
+    """The live cluster's network settings as far as code, plan JSON and the user tell."""
+
+    policy: str | None  # "" = no engine; None = unknown
+    plugin: str | None
+    overlay: bool
+    data_plane: str  # "azure" unless known to be cilium
+    pinned_only: bool  # the live engine is real and the code just does not state it
+
+
+def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
+    """The fix for one cluster, or None when there is nothing to do; with fallback engines, the fix
+    of the first engine that can be written (plan/preference.py)."""
+    if context.fallback_engines:
+        engines = (context.engine, *context.fallback_engines)
+        return choose_engine(engines, lambda engine: plan(cluster, replace(context, engine=engine, fallback_engines=())))
+    fix = _plan(cluster, context)
+    if fix is not None and fix.changes and not cluster.editable:
+        wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)
+        return manual_fix(
+            f"set {wanted} in the network_profile argument of {cluster.module}",
+            "akfix does not edit this module's object input yet. The module builds the cluster with azapi from v0.4.0: "
+            "AKS applies the change as a PUT, in place, reimaging every node pool.",
+        )
+    return fix
+
+
+def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
+    engine = context.engine
+    profile = cluster.profile
+    if profile.block_dynamic:
+        return manual_fix(
+            "network_profile is a dynamic block",
+            "akfix cannot edit a dynamic block safely; set network_policy in the for_each value it iterates over.",
+        )
+    live = _live_state(cluster, context)
+    if profile.policy.kind is ValueKind.EXPRESSION or profile.data_plane.kind is ValueKind.EXPRESSION:
+        # Overwriting an expression with a literal would cut the value off from where it lives.
+        value = profile.policy if profile.policy.kind is ValueKind.EXPRESSION else profile.data_plane
+        known = f" (live: {cluster.live.policy or 'none'})" if cluster.live else ""
+        why = f": {value.note}" if value.note else ""
+        return manual_fix(
+            f"set by an expression akfix cannot resolve: {value.text}{known}",
+            f"akfix follows variables, tfvars and parameters files, locals, try/coalesce/lookup and decidable ternaries{why}. "
+            "Set a literal where the value comes from (Terraform: or pass --plan with `terraform show -json` output).",
+        )
+    target = live.policy if live.pinned_only else engine
+    if live.policy == target and not live.pinned_only:
+        return None  # already runs the requested engine
+    if live.policy and not live.pinned_only and not context.switch_engines:
+        return None  # compliant with another engine: moving it is opt-in
+    blocked = _blocked(cluster, live, target)
+    if blocked:
+        return blocked
+    if cluster.api_version is not None:
+        return plan_put(cluster, live.policy or "", live.plugin, target, context)
+    outcomes = [(v, _plan_at(cluster, live, target, v)) for v in _versions_to_check(context.versions)]
+    newest = outcomes[-1][1]
+    worst_version, worst = max(outcomes, key=lambda item: item[1].risk.rank)
+    reasons = list(newest.reasons)
+    if not context.versions.exact:
+        reasons.insert(0, _range_note(context.versions, worst_version, worst, newest, context.pin_advice))
+    if worst.risk is not newest.risk:
+        pin = f"pin the azurerm version ({context.pin_advice})"
+        fix = replace(
+            worst,
+            summary=f"{newest.summary} -- but the azurerm version is not pinned, and at {format_version(worst_version)}: {worst.summary}",
+            changes=newest.changes,
+            add_block=newest.add_block,
+            reasons=tuple(reasons),
+            hint=f"{pin}; else: {worst.hint}" if worst.hint else pin,
+        )
+    else:
+        fix = replace(newest, reasons=tuple(reasons))
+    return fix
+
+
+def _versions_to_check(versions: VersionRange) -> list[Version]:
+    points = [versions.low] + [b for b in rules.BOUNDARIES if versions.low < b < versions.high]
+    return points
+
+
+def _range_note(versions: VersionRange, worst_version: Version, worst: Fix, newest: Fix, pin_advice: str) -> str:
+    where = versions.describe()
+    if worst.risk is newest.risk:
+        return f"{where}: the same outcome ({newest.risk.value}) holds for every version in the range."
+    return (
+        f"{where}: treated as the riskiest plausible version, azurerm {format_version(worst_version)}, "
+        f"where this fix is {worst.risk.value}; with the newest version in range it is {newest.risk.value}. "
+        f"{pin_advice[0].upper()}{pin_advice[1:]} to be exact."
+    )
+
+
+def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
+    profile, live = cluster.profile, cluster.live
+    policy_value = profile.policy
+    pinned_only = False
+    if policy_value.kind is ValueKind.LITERAL:
+        text = (policy_value.text or "").lower()
+        policy = text if text in ENGINES else ""
+    elif live is not None and live.policy is not None:
+        policy = live.policy if live.policy in ENGINES else ""
+        pinned_only = policy_value.is_missing and policy != ""
+    elif policy_value.is_missing:
+        # Never set in code: the cluster was created without an engine (the API default is none).
+        policy = ""
+    else:
+        policy = None  # an expression akfix cannot evaluate
+
+    plugin = profile.plugin.literal
+    mode = profile.plugin_mode.literal
+    if plugin is None and live is not None and live.plugin:
+        plugin, mode = live.plugin, live.plugin_mode
+    if plugin is None and not profile.block_present and context.assume_network:
+        plugin = "azure" if context.assume_network.startswith("azure") else context.assume_network
+        mode = "overlay" if context.assume_network == "azure-overlay" else None
+    data_plane = (profile.data_plane.literal or (live.data_plane if live and live.data_plane else "azure")).lower()
+    return _Live(
+        policy=policy,
+        plugin=plugin.lower() if plugin else None,
+        overlay=(mode or "").lower() == "overlay",
+        data_plane=data_plane,
+        pinned_only=pinned_only,
+    )
+
+
+def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
+    """Rules that no provider version lifts: these always need a person."""
+    profile = cluster.profile
+    if cluster.ignores_profile:
+        return manual_fix(
+            "lifecycle.ignore_changes covers network_profile",
+            "Terraform would never apply the change. Remove network_profile from ignore_changes (or make the change outside "
+            "Terraform with `az aks update`), then re-run akfix.",
+        )
+    if live.pinned_only:
+        return None  # pinning the live value changes nothing in Azure
+    if cluster.windows_pools and target == "cilium":
+        return manual_fix(
+            "Windows node pools rule out cilium",
+            "Cilium on AKS is Linux-only; use --engine calico for this cluster (Calico supports Windows Server 2019/2022 on Azure CNI).",
+            f"Windows node pools: {', '.join(cluster.windows_pools)}",
+        )
+    if cluster.windows_pools and target == "azure":
+        return manual_fix(
+            "Windows node pools rule out azure (NPM)",
+            "Azure NPM on Windows is unsupported since 2026-09-30; use --engine calico for this cluster.",
+            f"Windows node pools: {', '.join(cluster.windows_pools)}",
+        )
+    if target == "cilium" and profile.auto_provisioning:
+        return manual_fix(
+            "node auto-provisioning is on",
+            "AKS refuses the Cilium data-plane switch while node auto-provisioning is enabled; set "
+            "node_provisioning_profile mode = \"Manual\" in its own apply first.",
+        )
+    if live.policy == "cilium":
+        return manual_fix(
+            f"cilium -> {target} is not offered",
+            "AKS documents no way back from Cilium; keep cilium or rebuild the cluster deliberately.",
+        )
+    if {live.policy, target} == {"azure", "calico"}:
+        return manual_fix(
+            f"{live.policy} -> {target} needs two steps",
+            f"AKS refuses a direct azure <-> calico change; it goes through policy none (az aks update --network-policy none, "
+            f"then --network-policy {target}), and azurerm cannot write none. Do it with the CLI, then set network_policy = \"{target}\".",
+        )
+    if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None:
+        return manual_fix(
+            f"network_plugin is set by an expression: {profile.plugin.text}",
+            "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
+        )
+    if live.plugin is None and cluster.api_version is not None:
+        pass  # a PUT keeps the live plugin: plan_put decides whether the engine needs to know it
+    elif live.plugin is None and profile.block_present:
+        return manual_fix(
+            "network_profile has no network_plugin",
+            "network_plugin is required by azurerm and must equal the live plugin; set it, or pass --plan.",
+        )
+    elif live.plugin is None:
+        return manual_fix(
+            "no network_profile block and the live network plugin is unknown",
+            "The block's network_plugin is required and changing it recreates the cluster, so it must equal the live plugin. "
+            "The AKS default depends on the Kubernetes version (kubenet before 1.30, Azure CNI Overlay from 1.30). "
+            "Check with `az aks show --query networkProfile`, then re-run with --assume-network azure|azure-overlay|kubenet, "
+            "or pass --plan with `terraform show -json` output.",
+        )
+    if live.plugin == "none":
+        return manual_fix(
+            "network_plugin is none (bring your own CNI)",
+            "AKS installs and manages no policy engine with BYO CNI; enforce policies with the CNI you installed.",
+        )
+    if live.plugin == "kubenet" and target in ("cilium", "azure"):
+        return manual_fix(
+            f"kubenet cannot run {target}",
+            "Two steps, each its own apply: (1) migrate IPAM kubenet -> Azure CNI Overlay with network_plugin = \"azure\" and "
+            "network_plugin_mode = \"overlay\" while network policy is none (in place only on azurerm >= 4.66; needs a "
+            f"user-assigned identity); (2) then enable {target}. Or use --engine calico, which kubenet supports in place.",
+        )
+    if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing:
+        return manual_fix(
+            f"{cluster.module.split(' ')[0]} refuses the Cilium data plane without overlay or a pod subnet",
+            "Set network_plugin_mode = \"overlay\" (a one-way IPAM migration, its own apply) or pod_subnet_id first.",
+        )
+    kubernetes = _minor_version(profile.kubernetes_version.literal)
+    if target in ("azure", "calico") and kubernetes is not None and kubernetes < (1, 30):
+        return manual_fix(
+            f"Kubernetes {profile.kubernetes_version.literal} is too old for {target}",
+            "Since the 2026-05-29 release AKS refuses to install NPM or Calico on Kubernetes < 1.30; upgrade the cluster first.",
+        )
+    return None
+
+
+def _minor_version(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    parts = text.strip().split(".")
+    try:
+        return (int(parts[0]), int(parts[1]))
+    except (ValueError, IndexError):
+        return None
+
+
+def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fix:
+    """The fix if the module ran exactly azurerm `version`."""
+    profile = cluster.profile
+    at = f"azurerm {format_version(version)}"
+    reasons: list[str] = []
+    risks: list[Risk] = []
+    changes: list[Change] = []
+    add_block = not profile.block_present
+
+    if add_block:
+        changes.append(Change("network_plugin", live.plugin or "azure"))
+        if live.overlay:
+            casing = rules.band(rules.PLUGIN_MODE_OVERLAY, version)
+            if casing is None:
+                return manual_fix(f"{at} has no network_plugin_mode", "Raise the azurerm version; the live cluster runs overlay.")
+            changes.append(Change("network_plugin_mode", casing))
+        reasons.append(
+            "Adds a network_profile block that must match the live cluster (plugin"
+            + (", overlay mode" if live.overlay else "")
+            + "): a mismatch on network_plugin, network_plugin_mode or load_balancer_sku recreates the cluster. Review `terraform plan`."
+        )
+
+    if target not in rules.band(rules.POLICY_VALUES, version):
+        return manual_fix(
+            f"{at} does not accept network_policy = \"{target}\"",
+            f"Raise azurerm to >= {format_version(rules.first_in_place_version('', target) or (3, 75, 0))}.",
+        )
+    changes.append(change_for(cluster, "network_policy", target))
+    if "default" in profile.policy.via:
+        reasons.append(
+            f"The fix changes the default of {profile.policy.via.split(' -> ')[-1].replace(' default', '')}: "
+            "every caller of this module that does not set it gets the new engine."
+        )
+
+    if live.pinned_only:
+        if target == "cilium" and live.data_plane == "cilium" and profile.data_plane.is_missing and version >= (3, 108, 0):
+            changes.append(change_for(cluster, "network_data_plane", "cilium"))
+        return Fix(
+            risk=Risk.IN_PLACE,
+            summary=f"pin the live engine: network_policy = \"{target}\" (no change in Azure)",
+            engine=target,
+            changes=tuple(changes),
+            add_block=add_block,
+            reasons=tuple(reasons + ["The live cluster already runs this engine; the code now says so."]),
+        )
+
+    old = live.policy or ""
+    if (old, target) in rules.band(rules.POLICY_IN_PLACE, version):
+        # A cluster already on the Cilium data plane enforces with Cilium: naming the policy
+        # changes nothing on the nodes. Every other engine change reimages them (rule 11).
+        quiet = target == "cilium" and live.data_plane == "cilium"
+        risks.append(Risk.IN_PLACE if quiet else Risk.DISRUPTIVE)
+    else:
+        first = rules.first_in_place_version(old, target)
+        risks.append(Risk.REPLACEMENT)
+        reasons.append(
+            f"On {at} changing network_policy from {old or 'none'} to {target} destroys and recreates the cluster"
+            + (f"; from azurerm {format_version(first)} it is in place." if first else ".")
+        )
+
+    if target == "cilium":
+        data_plane_fix = _cilium_data_plane(cluster, live, version)
+        if isinstance(data_plane_fix, Fix):
+            return data_plane_fix
+        change, risk, note = data_plane_fix
+        if change:
+            changes.append(change)
+        risks.append(risk)
+        if note:
+            reasons.append(note)
+        if live.plugin != "azure":
+            return manual_fix(f"cilium needs network_plugin azure, not {live.plugin}", "Migrate the plugin first.")
+        if not live.overlay and profile.pod_subnet.is_missing:
+            reasons.append(
+                "Neither overlay nor a pod subnet: Cilium on the node subnet needs AKS >= 2025-03 (Azure CLI >= 2.69); "
+                "the azurerm docs still ask for overlay or default_node_pool.pod_subnet_id."
+            )
+        reasons.append("Node auto-provisioning must be off for the Cilium data-plane switch; Cilium enforces only after every node is reimaged.")
+    elif target == "azure" and live.plugin != "azure":
+        return manual_fix("policy azure (NPM) needs network_plugin azure", "Use --engine calico on kubenet clusters.")
+
+    if target in ("azure", "calico"):
+        reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
+        outbound = (profile.outbound_type.literal or "")
+        if rules.band(rules.POLICY_ONLY_UPDATE_NEEDS_LB, version) and outbound not in _LB_OUTBOUND:
+            reasons.append(
+                f"outbound_type = {outbound}: this azurerm version may not send a policy-only change to Azure; "
+                "verify the engine after apply with `az aks show --query networkProfile.networkPolicy`."
+            )
+
+    risk = riskiest(risks)
+    if risk is Risk.DISRUPTIVE:
+        reasons.append("Every node pool is reimaged at once: schedule a maintenance window.")
+    summary = _summary(changes, risk, at, old, target)
+    hint = None
+    if risk is Risk.REPLACEMENT:
+        hint = "--allow-replacement (or raise the azurerm version so the change is in place)"
+        if cluster.prevent_destroy:
+            reasons.append("lifecycle.prevent_destroy = true: Terraform will refuse this replacement at plan time.")
+    return Fix(
+        risk=risk,
+        summary=summary,
+        engine=target,
+        changes=tuple(changes),
+        add_block=add_block,
+        reasons=tuple(reasons),
+        hint=hint,
+    )
+
+
+def _cilium_data_plane(cluster: Cluster, live: _Live, version: Version) -> Fix | tuple[Change | None, Risk, str | None]:
+    """The data-plane part of a cilium fix: policy cilium is invalid without data plane cilium."""
+    profile = cluster.profile
+    at = f"azurerm {format_version(version)}"
+    if live.data_plane == "cilium":
+        existing = profile.data_plane_attribute
+        if existing and profile.data_plane.literal == "cilium":
+            return (None, Risk.IN_PLACE, None)
+        attribute = existing or rules.band(rules.DATA_PLANE_ENABLE, version)[0]
+        if attribute is None:
+            return manual_fix(f"{at} cannot express the Cilium data plane", "Raise azurerm to >= 4.58.")
+        return (change_for(cluster, attribute, "cilium"), Risk.IN_PLACE, None)
+    attribute, in_place = rules.band(rules.DATA_PLANE_ENABLE, version)
+    if attribute is None:
+        return manual_fix(
+            f"{at} cannot express the Cilium data plane",
+            f"Raise azurerm to >= {format_version(rules.first_version_enabling_cilium_in_place())} (in place there).",
+        )
+    if profile.data_plane_attribute == "network_data_plane":
+        # The code already states network_data_plane (azure): changing that attribute is what counts.
+        nd_in_place = rules.band(rules.NETWORK_DATA_PLANE_IN_PLACE, version)
+        if nd_in_place is None:
+            return manual_fix(f"{at} does not know network_data_plane", "Raise the azurerm version.")
+        attribute, in_place = "network_data_plane", nd_in_place
+    if profile.data_plane_attribute == "ebpf_data_plane" and attribute != "ebpf_data_plane":
+        return manual_fix(f"{at} removed ebpf_data_plane", "Rename ebpf_data_plane to network_data_plane first (azurerm 4.0 upgrade guide).")
+    if in_place:
+        return (change_for(cluster, attribute, "cilium"), Risk.DISRUPTIVE, None)
+    first = rules.first_version_enabling_cilium_in_place()
+    return (
+        change_for(cluster, attribute, "cilium"),
+        Risk.REPLACEMENT,
+        f"On {at} switching the data plane azure -> cilium ({attribute}) recreates the cluster; "
+        f"from azurerm {format_version(first)} it is in place.",
+    )
+
+
+def _summary(changes: list[Change], risk: Risk, at: str, old: str, target: str) -> str:
+    sets = ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if c.origin else "") for c in changes)
+    meaning = {
+        Risk.IN_PLACE: "in place",
+        Risk.DISRUPTIVE: "in place, reimages every node",
+        Risk.REPLACEMENT: "would destroy and recreate the cluster",
+        Risk.MANUAL: "needs a person",
+    }[risk]
+    return f"{old or 'none'} -> {target}: set {sets} ({at}: {meaning})"
+
+
+def shared_conflict(fix: Fix, others: str) -> Fix:
+    """Demote a fix whose edit would also change other environments of the same cluster."""
+    return manual_fix(
+        f"{fix.summary} -- but part of it lands where other environments read too ({others})",
+        "Those environments plan differently; route the shared setting (e.g. network_data_plane) through a variable "
+        "set in each tfvars file, or fix the environments one by one with the CLI.",
+        *fix.reasons,
+    )

@@ -1,0 +1,47 @@
+"""Engine preference: `--engine cilium,calico` means "cilium where it can be written, else calico",
+decided per cluster.
+
+An engine "can be written" when its fix is in place or disruptive: a replacement is held back and a
+manual fix is left to a person, so either makes the next engine worth asking. A cluster that needs
+nothing under the first engine (it runs it already, or runs another and moving it is opt-in) needs
+nothing at all. When no engine can be written the first engine's answer stands, with what each
+later engine would have needed, so the report still says what would unlock the preferred one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from fixer.model import Fix, Risk
+
+_WRITABLE = (Risk.IN_PLACE, Risk.DISRUPTIVE)
+
+
+def choose_engine(engines: tuple[str, ...], plan_for: Callable[[str], Fix | None]) -> Fix | None:
+    """The fix of the first engine in `engines` that can be written; `plan_for(engine)` plans one."""
+    first = plan_for(engines[0])
+    if first is None or len(engines) == 1 or _can_write(first):
+        return first
+    skipped = [(engines[0], first)]
+    for engine in engines[1:]:
+        fix = plan_for(engine)
+        if fix is None:
+            return None
+        if _can_write(fix):
+            return _chosen(fix, skipped)
+        skipped.append((engine, fix))
+    return replace(first, skipped=tuple((engine, _why(fix)) for engine, fix in skipped[1:]))
+
+
+def _can_write(fix: Fix) -> bool:
+    return fix.risk in _WRITABLE and bool(fix.changes)
+
+
+def _why(fix: Fix) -> str:
+    return f"{fix.risk.value}: {fix.summary}"
+
+
+def _chosen(fix: Fix, skipped: list[tuple[str, Fix]]) -> Fix:
+    notes = tuple(f"{engine} skipped ({_why(earlier)})" for engine, earlier in skipped)
+    return replace(fix, reasons=notes + fix.reasons, skipped=tuple((engine, _why(earlier)) for engine, earlier in skipped))

@@ -1,0 +1,63 @@
+"""Planning for clusters deployed by a PUT of the AKS resource (ARM, Bicep, azapi).
+
+A PUT never recreates a cluster: AKS accepts a transition in place or refuses it (§3.3), and fills
+omitted fields from the live cluster (so adding a networkProfile needs no plugin). What can go
+wrong is the API version: a value it does not know is rejected, so akfix bumps it, and says so.
+"""
+
+from __future__ import annotations
+
+from fixer.model import Change, Cluster, Fix, Risk
+from fixer.plan.changes import change_for, manual_fix
+from fixer.plan.rules import arm
+
+
+def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, context) -> Fix:
+    api = arm.parse_api_version(cluster.api_version or "")
+    if api is None:
+        return manual_fix(
+            f"the API version is not a literal: {cluster.api_version}",
+            "akfix needs the API version to know which values it accepts; write it as a literal.",
+        )
+    if (old, target) not in arm.IN_PLACE:
+        return manual_fix(f"{old or 'none'} -> {target} is not offered by AKS", "See the transition table (facts §3.3).")
+    if target in ("cilium", "azure") and plugin not in (None, "azure"):
+        return manual_fix(f"{target} needs network plugin azure, not {plugin}", "Use --engine calico, or migrate the plugin first.")
+    if target in ("cilium", "azure") and plugin is None:
+        return manual_fix(
+            "the live network plugin is unknown",
+            f"{target} needs Azure CNI (Calico also runs on kubenet); check with `az aks show --query networkProfile.networkPlugin`, "
+            "then re-run with --assume-network azure|azure-overlay, or use --engine calico.",
+        )
+    changes = [change_for(cluster, "networkPolicy", target)]
+    if target == "cilium":
+        changes.append(change_for(cluster, "networkDataplane", "cilium"))
+    reasons = [
+        "Deployed by a PUT: AKS changes the engine in place, but every node pool is reimaged at once; schedule a maintenance window."
+    ]
+    needs = [c for c in changes if not arm.accepts(api, c.attribute, c.value)]
+    if needs:
+        bump = arm.format_api_version(arm.BUMP_TO)
+        changes.append(Change("apiVersion", bump, origin=cluster.api_origin))
+        api = arm.BUMP_TO
+        reasons.append(
+            f"API version {cluster.api_version} does not know {', '.join(f'{c.attribute} {c.value}' for c in needs)}: "
+            f"bumped to {bump}. A newer API version can change other defaults; review the what-if or plan."
+        )
+    if cluster.profile.plugin_mode.literal == "Overlay" and not api[3] and api[:3] >= arm.FIRST_STABLE[("networkPluginMode", "overlay")][:3]:
+        # Rule 14: stable API versions from 2023-02-01 know only the lowercase value.
+        changes.append(change_for(cluster, "networkPluginMode", "overlay"))
+        reasons.append("networkPluginMode Overlay (preview casing) is written overlay, as API versions from 2023-02-01 require.")
+    if target == "cilium":
+        reasons.append("Cilium is Linux-only and enforces only after every node is reimaged; node auto-provisioning must be off.")
+    else:
+        reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
+    sets = ", ".join(f'{c.attribute} = "{c.value}"' for c in changes)
+    return Fix(
+        risk=Risk.DISRUPTIVE,
+        summary=f"{old or 'none'} -> {target}: set {sets} (PUT: in place, reimages every node)",
+        engine=target,
+        changes=tuple(changes),
+        add_block=not cluster.profile.block_present,
+        reasons=tuple(reasons),
+    )

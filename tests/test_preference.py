@@ -1,0 +1,52 @@
+"""--engine cilium,calico: per cluster, the first engine whose fix can be written (plan/preference.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from fixer.model import Change, Fix, Risk
+from fixer.plan.preference import choose_engine
+
+
+def _fix(risk: Risk, engine: str, summary: str = "") -> Fix:
+    return Fix(risk=risk, summary=summary or f"{engine} {risk.value}", engine=engine, changes=(Change("network_policy", engine),))
+
+
+def test_first_engine_wins_when_it_can_be_written():
+    asked = []
+    fix = choose_engine(("cilium", "calico"), lambda e: asked.append(e) or _fix(Risk.DISRUPTIVE, e))
+    assert (fix.engine, fix.skipped, asked) == ("cilium", (), ["cilium"])  # the next engine is never planned
+
+
+@pytest.mark.parametrize("first_risk", [Risk.MANUAL, Risk.REPLACEMENT])
+def test_next_engine_where_the_first_cannot_be_written(first_risk):
+    plans = {"cilium": _fix(first_risk, "cilium", "Windows node pools rule out cilium"), "calico": _fix(Risk.DISRUPTIVE, "calico")}
+    fix = choose_engine(("cilium", "calico"), plans.get)
+    assert fix.engine == "calico"
+    assert fix.skipped == (("cilium", f"{first_risk.value}: Windows node pools rule out cilium"),)
+    assert fix.reasons[0].startswith("cilium skipped")
+
+
+def test_no_engine_writable_keeps_the_first_answer_and_says_what_the_others_needed():
+    plans = {"cilium": _fix(Risk.MANUAL, "cilium", "kubenet cannot run cilium"), "azure": _fix(Risk.MANUAL, "azure", "kubenet cannot run azure")}
+    fix = choose_engine(("cilium", "azure"), plans.get)
+    assert (fix.engine, fix.summary) == ("cilium", "kubenet cannot run cilium")
+    assert fix.skipped == (("azure", "manual: kubenet cannot run azure"),)
+
+
+def test_nothing_to_do_under_the_first_engine_means_nothing_to_do():
+    assert choose_engine(("cilium", "calico"), lambda e: None) is None
+
+
+def test_a_later_engine_with_nothing_to_do_ends_the_search():
+    plans = {"cilium": _fix(Risk.MANUAL, "cilium"), "calico": None}
+    assert choose_engine(("cilium", "calico"), plans.get) is None
+
+
+@pytest.mark.parametrize("value", ["cilium,weave", "", "none"])
+def test_cli_refuses_unknown_engines(tmp_path, value):
+    result = subprocess.run([sys.executable, "-m", "fixer", "scan", str(tmp_path), "--engine", value], capture_output=True, text=True)
+    assert result.returncode == 2 and "--engine" in result.stderr
