@@ -8,6 +8,6 @@
     replay     generated policies + the base, evaluated by fixer.kustomize.netpol
     plan       the hook kustomize.generate calls; summary for text, JSON and the PR body
 
-May import: the standard library, fixer.model, fixer.kustomize.names / netpol / generate's
-rendering helpers, Jinja2 and PyYAML (lazily), orjson when installed.
+May import: the standard library, fixer.model, fixer.kustomize.names, paths and netpol, PyYAML
+(lazily) and orjson (json when it is missing). Rendering is passed in by kustomize.generate.
 """
