@@ -391,6 +391,16 @@ def test_cli_config_keys_and_min_flows_validation(tmp_path):
     assert akfix("bases", str(root), "--no-config", "--min-flows", "x").returncode == 2
 
 
+def test_apply_writes_the_allows_beside_the_fix(tmp_path):
+    root = repo(tmp_path)
+    shutil.copytree(Path(__file__).parent / "fixtures" / "terraform" / "block-without-policy-4x" / "input", root / "infra")
+    result = akfix("apply", str(root), "--flows", FLOWS[0], "--flows", FLOWS[1])
+    assert result.returncode == 0, result.stderr
+    assert "observed flows: all allowed" in result.stderr
+    assert (root / "k8s/network-policies/namespaces/orders/allow-observed.yaml").read_text() == (FIXTURES / "expected" / "orders-allow-observed.yaml").read_text()
+    assert 'network_policy' in (root / "infra" / "main.tf").read_text()
+
+
 def test_bot_and_apply_accept_the_flow_options():
     from fixer.cli import build_parser
 
