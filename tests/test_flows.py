@@ -203,6 +203,29 @@ def test_other_engines_get_no_cilium_policy_and_list_fqdn_traffic(tmp_path):
     assert any("api.stripe.com" in line and "calico cannot allow DNS names" in line for line in result.flows.allows.for_person)
 
 
+def test_large_files_read_in_parallel_give_the_same_result_and_line_numbers(tmp_path, monkeypatch):
+    from fixer.kustomize.flows import plan as flows_plan
+
+    lines = Path(FLOWS[0]).read_text().splitlines()
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("\n".join(lines[:100] + ["{broken"] + lines[100:300] + ["[1, 2]"] + lines[300:]) + "\n")
+    sequential = plan(repo(tmp_path / "a"), flows=(str(mixed),))
+    flows_plan._observe.cache_clear()
+    monkeypatch.setattr(flows_plan, "PARALLEL_FROM", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    spans = []
+    split = flows_plan._spans
+    monkeypatch.setattr(flows_plan, "_spans", lambda *a: spans.extend(split(*a)) or spans)
+    parallel = plan(repo(tmp_path / "b"), flows=(str(mixed),))
+    assert len(spans) == 3 and spans[0][0] == 0 and spans[-1][1] == mixed.stat().st_size
+    flows_plan._observe.cache_clear()
+    assert {c.relpath: c.after for c in sequential.changes} == {c.relpath: c.after for c in parallel.changes}
+    assert [(p.line, p.message) for p in parallel.problems] == [(p.line, p.message) for p in sequential.problems]
+    assert [p.line for p in parallel.problems] == [101, 302]
+    assert parallel.flows.stats.lines == sequential.flows.stats.lines == len(lines) + 2
+    assert parallel.flows.stats.flows == sequential.flows.stats.flows
+
+
 def test_gzip_is_recognised_by_content_not_name(tmp_path):
     packed = tmp_path / "flows.export"  # no .gz suffix
     packed.write_bytes(gzip.compress(Path(FLOWS[0]).read_bytes()))

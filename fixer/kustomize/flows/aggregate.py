@@ -169,6 +169,41 @@ class Aggregator:
         if dropped and not entry.reason:
             entry.reason = str(flow.get("drop_reason_desc") or "")
 
+    def export(self) -> tuple:
+        """This aggregator's tables keyed by parties instead of local indexes (to merge)."""
+        def rows(table):
+            return [(self._party_list[s], self._party_list[d], protocol, port, names, e) for (s, d, protocol, port, names), e in table.items()]
+
+        return rows(self._requests), rows(self._drops), self.ignored, list(self._why)
+
+    def merge(self, exported: tuple) -> None:
+        """Add another aggregator's export (a part of a file read in another process)."""
+        requests, drops, ignored, why = exported
+        indexes = {party: i for i, party in enumerate(self._party_list)}
+
+        def index(party: Party) -> int:
+            if party not in indexes:
+                indexes[party] = len(self._party_list)
+                self._party_list.append(party)
+            return indexes[party]
+
+        for table, rows in ((self._requests, requests), (self._drops, drops)):
+            for source, destination, protocol, port, names, other in rows:
+                key = (index(source), index(destination), protocol, port, names)
+                entry = table.get(key)
+                if entry is None:
+                    table[key] = other
+                    continue
+                entry.count += other.count
+                entry.first = min(filter(None, (entry.first, other.first)), default="")
+                entry.last = max(entry.last, other.last)
+                entry.addresses = sorted(set(entry.addresses) | set(other.addresses))[:MAX_EXAMPLES]
+                entry.reason = entry.reason or other.reason
+        self.ignored.update(ignored)
+        for item in why:
+            if len(self._why) < 20:
+                self._why[item] = None
+
     def result(self) -> Observed:
         def observations(table: dict[tuple, _Entry]) -> tuple[Observation, ...]:
             items = [

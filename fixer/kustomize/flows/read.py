@@ -90,14 +90,34 @@ class _Lines:
 REPLY_MARKS = (b'"is_reply":true', b'"is_reply": true')  # protojson varies the spacing
 
 
-def read_flows(path: Path, shown: str, problems: list[Problem], stats: ReadStats, skip_replies: bool = True) -> Iterator[dict]:
+def _bounded(lines, size: int):
+    """The lines that start within the next `size` bytes."""
+    for line in lines:
+        if size <= 0:
+            return
+        size -= len(line)
+        yield line
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def read_flows(path: Path, shown: str, problems: list[Problem], stats: ReadStats, skip_replies: bool = True,
+               span: tuple[int, int] | None = None) -> Iterator[dict]:
     """Every flow object of one file, in file order. Problems (bad lines, unreadable or foreign
     file) are appended to `problems` with `shown` as the file name.
 
     `skip_replies`: a complete-looking line (it ends with `}`) that says `"is_reply": true` is a
     reply, which allows nothing; it is counted in `stats.replies` without being parsed (about
-    half the lines of an export, and most of the time spent)."""
-    stats.files.append(shown)
+    half the lines of an export, and most of the time spent).
+
+    `span`: (start, end) byte offsets of a plain file, starting at a line: read only the lines
+    that start there, with line numbers counted from the span's start; the caller merges the
+    stats and calls `finish_file` (kustomize.flows.plan reads large files in parallel)."""
+    if span is None:
+        stats.files.append(shown)
     flows_here = bad_here = replies = 0  # counted in locals on the hot path, added to stats at the end
     number = 0
     mark, spaced = REPLY_MARKS
@@ -115,8 +135,12 @@ def read_flows(path: Path, shown: str, problems: list[Problem], stats: ReadStats
         problems.append(Problem(shown, 0, f"cannot be read: {exc.strerror or exc}"))
         return
     with handle:
+        lines = iter(handle)
+        if span is not None:
+            handle.handle.seek(span[0])
+            lines = _bounded(handle.handle, span[1] - span[0])
         try:
-            for number, line in enumerate(handle, 1):
+            for number, line in enumerate(lines, 1):
                 if len(line) < 8 and not line.strip():
                     continue
                 if skip_replies and (mark in line or spaced in line) and line.endswith((b"}\n", b"}", b"}\r\n")):
@@ -148,9 +172,14 @@ def read_flows(path: Path, shown: str, problems: list[Problem], stats: ReadStats
     stats.lines += number
     stats.flows += flows_here + replies
     stats.replies += replies
-    flows_here += replies
-    if bad_here > MAX_REPORTED:
-        problems.append(Problem(shown, 0, f"{bad_here - MAX_REPORTED} more bad lines not listed ({bad_here} in all)"))
-    if not flows_here:
-        what = "is empty" if number == 0 else "holds no flow" if not bad_here or bad_here < FOREIGN_AFTER else f"is not a flow export (the first {bad_here} lines are not flows)"
+    if span is None:
+        finish_file(shown, problems, number, flows_here + replies, bad_here)
+
+
+def finish_file(shown: str, problems: list[Problem], lines: int, flows: int, bad: int) -> None:
+    """What a whole file's counts say: bad lines beyond those listed; no flow at all."""
+    if bad > MAX_REPORTED:
+        problems.append(Problem(shown, 0, f"{bad - MAX_REPORTED} more bad lines not listed ({bad} in all)"))
+    if not flows:
+        what = "is empty" if lines == 0 else "holds no flow" if bad < FOREIGN_AFTER else f"is not a flow export (the first {bad} lines are not flows)"
         problems.append(Problem(shown, 0, f"{what}: {EXPECTED}"))
