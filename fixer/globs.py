@@ -69,3 +69,7 @@ class Globs:
 
     def __bool__(self) -> bool:
         return bool(self.globs)
+
+
+# Every absolute path (`--greenfield` without globs: the whole run).
+EVERYTHING = Globs((Glob("**", Path("/")),))

@@ -110,6 +110,10 @@ class Profile:
     outbound_type: Value = MISSING
     kubernetes_version: Value = MISSING  # the cluster's kubernetes_version, when the code sets it
     auto_provisioning: bool = False  # node auto-provisioning on (node_provisioning_profile mode = "Auto")
+    identity_type: Value = MISSING  # the cluster's identity type (SystemAssigned, UserAssigned), where the code says
+    # akfix wrote phase 1 of the kubenet migration here (an `akfix:phase-1` comment in the profile):
+    # the engine waits until that change is known to be applied.
+    migration_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,13 @@ class Fix:
     hint: str | None = None  # the flag or step that would let akfix apply it
     # Engines of an --engine preference list that were considered and not written: (engine, why).
     skipped: tuple[tuple[str, str], ...] = ()
+    # A provider floor: the fix holds only from this azurerm version on, so the module's constraint
+    # is raised to it in the same change (Terraform; the adapter writes the constraint).
+    floor: tuple[int, int, int] | None = None
+    blocker: str = ""  # what keeps a manual fix from being written, e.g. live-plugin-unknown (report/remaining.py)
+    # The kubenet migration (plan/migration.py): 1 = the move to overlay alone, with akfix's marker;
+    # 2 = the engine once the move is known applied, the marker removed; 0 = not a migration.
+    phase: int = 0
 
     def writable(self, allow_replacement: bool) -> bool:
         if not self.changes:

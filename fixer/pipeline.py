@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 
 from fixer.discover import Listing, list_files, read_candidates
 from fixer.facts.plan_json import PlanFacts
+from fixer.globs import Globs
 from fixer.formats.terraform import adapter as terraform
 from fixer.model import Cluster, FileChange, Fix, Problem, Risk, Status
 from fixer.plan import planner
@@ -20,6 +21,8 @@ from fixer.versions import VersionRange
 class Options:
     engine: str = "cilium"
     fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: where the first cannot be written, the next
+    greenfield: Globs = Globs()  # paths of clusters that are not deployed (--greenfield: every path)
+    migrate_kubenet: bool = False  # kubenet -> overlay as phase 1 where the engine needs Azure CNI
     assume_network: str | None = None
     switch_engines: bool = False
     allow_replacement: bool = False
@@ -58,7 +61,9 @@ class ClusterReport:
     @property
     def remains(self) -> bool:
         """Still without a working engine after this run (what exit code 1 counts)."""
-        return self.status is not Status.COMPLIANT and self.outcome is not Outcome.FIXED
+        if self.status is Status.COMPLIANT:
+            return False
+        return self.outcome is not Outcome.FIXED or (self.fix is not None and self.fix.phase == 1)  # phase 1 writes no engine
 
 
 def engines_written(reports: Iterable[ClusterReport]) -> tuple[str, ...]:
@@ -84,6 +89,8 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
     settings = terraform.Settings(
         engine=options.engine,
         fallback_engines=options.fallback_engines,
+        greenfield=options.greenfield,
+        migrate_kubenet=options.migrate_kubenet,
         assume_network=options.assume_network,
         switch_engines=options.switch_engines,
         azurerm_version=options.azurerm_version,

@@ -32,6 +32,8 @@ def add_bot_parser(commands, parser_class, bases_options) -> None:
     bot.add_argument("--assume-network", choices=ASSUMABLE_NETWORKS)
     bot.add_argument("--azurerm-version", metavar="X.Y.Z")
     bot.add_argument("--switch", action="store_true")
+    bot.add_argument("--migrate-kubenet", action="store_true",
+                     help="kubenet clusters: phase 1 (to Azure CNI Overlay) first; the engine's pull request follows once it is merged")
     bot.add_argument("--allow-replacement", action="store_true")
     bot.add_argument("--no-bases", action="store_true")
     bot.add_argument("--quiet", "-q", action="store_true")
@@ -65,7 +67,8 @@ def run_bot_command(args: argparse.Namespace) -> int:
         state = State(args.state)
         if args.rerun:
             state.entries = {}
-        options = Options(engine=args.engine[0], fallback_engines=tuple(args.engine[1:]), assume_network=args.assume_network, switch_engines=args.switch,
+        options = Options(engine=args.engine[0], fallback_engines=tuple(args.engine[1:]), migrate_kubenet=args.migrate_kubenet,
+                          assume_network=args.assume_network, switch_engines=args.switch,
                           allow_replacement=args.allow_replacement, azurerm_version=version)
         job = BotJob(options, None if args.no_bases else _bases_options(args), branch_options(args, bot=True),
                      str(args.workdir) if args.workdir else None)

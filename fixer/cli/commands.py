@@ -212,6 +212,8 @@ def _bases_options(args, engine: str | None = None):
         localdns=args.localdns,
         same_namespace=args.allow_same_namespace,
         force=args.force,
+        kyverno=args.kyverno,
+        connectivity_test=args.connectivity_test,
         flows=tuple(str(name) for name in getattr(args, "flows", None) or ()),
         min_flows=getattr(args, "min_flows", None) or 1,
     )
@@ -360,7 +362,8 @@ def _deliver_branch(results, reports, changes, bases, engine: str, branch, args,
     root = results[0].result.root
     bases_changes = [c for _, planned in bases for c in planned.changes]
     namespaces = [n.name for _, planned in bases for n in planned.namespaces]
-    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir,
+    existing = [p for _, planned in bases for p in planned.existing_policies]
+    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir, existing,
                                    pr_sections(planned for _, planned in bases))
     try:
         delivery = deliver(root, [c for _, c in changes], remediation, branch)

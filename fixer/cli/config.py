@@ -3,7 +3,7 @@
 Found by walking up from the scanned path to the repository root (a folder holding `.git`) or the
 filesystem root; the nearest folder with either file wins, and in one folder `.akfix.toml` wins over
 `pyproject.toml`. `.akfix-ignore.toml` (ignore entries only) is found the same way, on its own.
-Relative paths in a file (`baseline`, `skip`, `flows`, `ignore.path`) are relative to that file's folder.
+Relative paths in a file (`baseline`, `skip`, `greenfield`, `flows`, `ignore.path`) are relative to that file's folder.
 Unknown keys and wrong types are errors that name the key and the file: a typo must not silently
 turn a setting off.
 """
@@ -39,6 +39,8 @@ class Config:
     exclude_namespaces: tuple[str, ...] | None = None
     namespaces: tuple[str, ...] | None = None
     skip: Globs = Globs()
+    greenfield: Globs = Globs()  # paths whose clusters are not deployed (issue 16)
+    migrate_kubenet: bool | None = None
     baseline: Path | None = None  # absolute
     branch: str | None = None
     labels: tuple[str, ...] | None = None
@@ -48,6 +50,8 @@ class Config:
     assume_network: str | None = None
     azurerm_version: str | None = None
     ignore: tuple[IgnoreEntry, ...] = ()
+    kyverno: bool | None = None  # `akfix bases --kyverno`, also in apply and the bot
+    connectivity_test: bool | None = None  # `--connectivity-test`
     flows: tuple[str, ...] | None = None  # Hubble flow exports, absolute
     min_flows: int | None = None
 
@@ -154,6 +158,8 @@ def _schema() -> dict[str, Callable]:
         "exclude-namespaces": _strings,
         "namespaces": _strings,
         "skip": _strings,
+        "greenfield": _strings,
+        "migrate-kubenet": _boolean,
         "baseline": _string,
         "branch": _branch,
         "labels": _strings,
@@ -162,6 +168,8 @@ def _schema() -> dict[str, Callable]:
         "base": _string,
         "assume-network": _one_of(ASSUMABLE_NETWORKS),
         "azurerm-version": _version,
+        "kyverno": _boolean,
+        "connectivity-test": _boolean,
         "flows": _strings,
         "min-flows": _positive,
         "ignore": None,  # a list of tables, read by _entries
@@ -213,8 +221,9 @@ def load_config(path: Path) -> Config:
     _check_keys(table, schema, where)
     values = {key.replace("-", "_"): check(table[key], f"{where}: {key}") for key, check in schema.items() if check and key in table}
     folder = path.parent
-    if "skip" in values:
-        values["skip"] = Globs(tuple(Glob(pattern, folder) for pattern in values["skip"]))
+    for key in ("skip", "greenfield"):
+        if key in values:
+            values[key] = Globs(tuple(Glob(pattern, folder) for pattern in values[key]))
     if "baseline" in values:
         values["baseline"] = folder / values["baseline"]
     if "flows" in values:

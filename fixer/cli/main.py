@@ -50,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
+    common.add_argument("--greenfield", action="store_true",
+                        help="the clusters are not deployed (templates, examples, new environments): write the complete recommended "
+                        "profile (Azure CNI Overlay + the engine), move kubenet to overlay, raise the provider floor it needs; "
+                        "`greenfield = [globs]` in .akfix.toml marks paths instead")
+    common.add_argument("--migrate-kubenet", action="store_true",
+                        help="kubenet clusters whose engine needs Azure CNI: write phase 1 (the move to Azure CNI Overlay) alone; "
+                        "a later run writes the engine once the code says overlay")
     common.add_argument("--switch", action="store_true", help="also move clusters that run another engine to --engine, where the transition table allows")
     common.add_argument("--quiet", "-q", action="store_true", help="print only the table or diff and errors (and no progress bar)")
     _color_option(common)
@@ -96,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_options(bases)
     _bases_options(bases)
     add_bot_parser(commands, _Parser, _bases_options)
+    from fixer.azure_policy.command import add_azure_policy_parser
+
+    add_config_options(add_azure_policy_parser(commands, engine_list))
     return parser
 
 
@@ -129,6 +139,10 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--localdns", action="store_true", help="also allow egress to AKS LocalDNS / node-local DNS (169.254.10.0/24)")
     parser.add_argument("--allow-same-namespace", action="store_true", help="also allow traffic between pods of the same namespace")
     parser.add_argument("--force", action="store_true", help="overwrite generated files a person has edited")
+    parser.add_argument("--kyverno", action="store_true",
+                        help="also write <bases>/kyverno/: a Kyverno ClusterPolicy giving namespaces created later the same policies")
+    parser.add_argument("--connectivity-test", action="store_true",
+                        help="also write <bases>/connectivity/: a Job per namespace that proves the policies on a running cluster")
     parser.add_argument("--flows", action="append", default=[], metavar="FILE",
                         help="a Hubble flow export (`hubble observe -o jsonpb`, gzip too): also write allow-observed.yaml per namespace, proven by replay (repeatable)")
     parser.add_argument("--min-flows", type=_positive_int, metavar="N", help="with --flows: allow only pairs seen at least N times (default: 1)")
@@ -158,16 +172,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "explain":
+    if args.command in ("explain", "azure-policy"):
         args.paths = [args.path] if args.path else []
     try:
         settle(args)  # options not given: from the configuration file, then akfix's defaults
-        options = None if args.command == "bot" else _options(args)
+        options = None if args.command in ("bot", "azure-policy") else _options(args)
     except ValueError as exc:
         print(f"akfix: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.command == "bot":
         return run_bot_command(args)
+    if args.command == "azure-policy":
+        from fixer.azure_policy.command import run_azure_policy
+
+        return run_azure_policy(args)
     from fixer.cli.commands import run_apply, run_bases, run_check, run_explain, run_scan
 
     if args.command == "bases":
@@ -183,6 +201,7 @@ def _main(argv: list[str] | None) -> int:
 
 def _options(args):
     from fixer.facts.plan_json import PlanFileError, load_plan
+    from fixer.globs import EVERYTHING, Globs
     from fixer.pipeline import Options
     from fixer.versions import exactly, parse_version
 
@@ -209,6 +228,8 @@ def _options(args):
     return Options(
         engine=engines[0],
         fallback_engines=engines[1:],
+        greenfield=EVERYTHING if getattr(args, "greenfield", False) else getattr(args, "greenfield_paths", Globs()),
+        migrate_kubenet=getattr(args, "migrate_kubenet", False),
         assume_network=getattr(args, "assume_network", None),
         switch_engines=getattr(args, "switch", False),
         allow_replacement=getattr(args, "allow_replacement", False),

@@ -26,6 +26,9 @@ _FROM_CONFIG = {
     "azurerm_version": "azurerm_version",
     "baseline": "baseline",
     "allowed_engines": "allowed_engines",  # `akfix check --allowed-engines` (issue 8, part A)
+    "migrate_kubenet": "migrate_kubenet",
+    "kyverno": "kyverno",  # bases, apply and the bot write the Kyverno policy (issue 18)
+    "connectivity_test": "connectivity_test",  # ... and the connectivity Jobs
     "flows": "flows",  # Hubble flow exports (issue 19)
     "min_flows": "min_flows",
 }
@@ -86,6 +89,7 @@ def settle(args: argparse.Namespace) -> None:
     if config.branch and hasattr(args, "open_pr") and (args.branch == "" or (args.branch is None and (args.push or args.open_pr))):
         args.branch = config.branch  # only the name: the configuration never turns branch delivery on
     args.skip = config.skip
+    args.greenfield_paths = config.greenfield
     if hasattr(args, "no_suppressions"):
         args.suppression_rules = _rules(args, config, ignore_file)
 

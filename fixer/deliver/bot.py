@@ -176,6 +176,7 @@ def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
         return RepoOutcome(task.key, "nothing", fixed=0, remaining=remaining, message="; ".join(filter(None, [message, notes])))
     remediation = pr_text.describe(job.options.engine, list(result.clusters), list(planned.changes) if planned else [],
                                    [n.name for n in planned.namespaces] if planned else [], job.bases.bases_dir if job.bases else "",
+                                   planned.existing_policies if planned else (),
                                    pr_sections([planned] if planned else []))
     branch = replace(job.branch, base=task.base) if task.base else job.branch
     try:

@@ -25,20 +25,25 @@ class Remediation:
     namespaces: tuple[str, ...]
     bases_dir: str
     policy_count: int = 0  # every generated file, shown or not
+    files: tuple[dict, ...] = ()  # every generated file with its purpose in one line
+    existing_policies: tuple[dict, ...] = ()  # policies the repository already has in covered namespaces
     flows: tuple[dict, ...] = ()  # allows learned from Hubble flows (kustomize.flows.plan.pr_section)
 
     @property
     def context(self) -> dict:
         risks = {c["risk"] for c in self.fixed + self.held}
+        paths = [f["path"] for f in self.files]
         return {
             "engine": self.engine, "fixed": self.fixed, "held": self.held, "policy_files": self.policy_files,
             "policy_count": self.policy_count, "namespaces": self.namespaces, "bases_dir": self.bases_dir, "risks": risks, "version": __version__,
+            "files": self.files, "existing_policies": self.existing_policies,
+            "kyverno": any("/kyverno/" in p for p in paths), "connectivity": any("/connectivity/" in p for p in paths),
             "flows": self.flows,
         }
 
 
 def describe(engine: str, reports: list[ClusterReport], bases_changes: list[FileChange], namespaces: list[str], bases_dir: str,
-             flows: tuple[dict, ...] = ()) -> Remediation:
+             existing_policies=(), flows: tuple[dict, ...] = ()) -> Remediation:
     def entry(report: ClusterReport) -> dict:
         cluster, fix = report.cluster, report.fix
         return {
@@ -56,7 +61,12 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
         {"path": c.relpath, "text": c.after.decode("utf-8", "replace").rstrip("\n")}
         for c in sorted(bases_changes, key=lambda c: c.relpath)[:MAX_POLICY_FILES]
     )
-    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir, len(bases_changes), tuple(flows))
+    from fixer.kustomize.purposes import purpose
+
+    prefix = bases_dir.strip("/") + "/"
+    explained = tuple({"path": c.relpath, "purpose": purpose(c.relpath.removeprefix(prefix))} for c in sorted(bases_changes, key=lambda c: c.relpath))
+    existing = tuple({"namespace": p.namespace, "kind": p.kind, "name": p.name, "file": p.file, "line": p.line} for p in existing_policies)
+    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir, len(bases_changes), explained, existing, tuple(flows))
 
 
 @lru_cache(maxsize=1)

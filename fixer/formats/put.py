@@ -99,7 +99,9 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         if clusters:
             texts[candidate.relpath] = text
         for cluster in clusters:
-            context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN, assume_network=settings.assume_network,
+            context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN,
+                                          greenfield=settings.is_greenfield(listing.root, cluster.file), assume_network=settings.assume_network,
+                                          migrate_kubenet=settings.migrate_kubenet,
                                           switch_engines=settings.switch_engines)
             planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
     planned = guard_shared_edits(planned)
@@ -183,7 +185,7 @@ def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list
         parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies))}
         again = [c for c in _views(fmt, bodies[relpath], relpath, parameters) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
-        if not again or (second is not None and second.changes):
+        if not again or not planner.settled(item.fix, second):
             failures[relpath] = f"not idempotent: a second run would change {item.cluster.address} again"
     return failures
 

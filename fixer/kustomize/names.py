@@ -28,8 +28,25 @@ SYSTEM_NAMESPACES = frozenset(
         "azure-extensions-usage-system",
         "flux-system",
         "dataprotection-microsoft",
+        # Control planes of meshes and operators people install themselves. Each is called by the
+        # API server (admission webhooks, aggregated APIs) or by pods of every other namespace, and
+        # reaches the API server itself: a default-deny there breaks the cluster, not one team.
+        "istio-system",  # upstream Istio: istiod serves xDS and certificates to every sidecar and the injection webhook
+        "istio-ingress",  # upstream Istio's documented gateway namespace: takes traffic from outside the cluster
+        "linkerd",  # Linkerd's control plane: identity, destination and the proxy-injector webhook for every meshed pod
+        "kyverno",  # Kyverno's admission webhooks (and the generate policy akfix writes must not lock in its own engine)
+        "cert-manager",  # its webhook validates every Certificate/Issuer write; issuers need egress to ACME/Vault
+        "argocd",  # Argo CD: egress to Git and the API server, the repo-server and UI ingress
+        "ingress-nginx",  # the community ingress controller: traffic from outside plus an admission webhook
+        "keda",  # self-installed KEDA: the API server calls its metrics adapter for every scaled object (the add-on lives in kube-system)
+        "dapr-system",  # the AKS Dapr extension's namespace: sidecar injector webhook and placement service for every Dapr app
+        "azure-workload-identity-system",  # the self-installed workload-identity mutating webhook (the add-on lives in kube-system)
     }
 )
+
+# Where akfix's connectivity tests run their target (kustomize/connectivity.py). It must stay free
+# of the policies it is there to be refused by, so the Kyverno policy excludes it.
+PROBE_NAMESPACE = "akfix-connectivity"
 
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _TEMPLATED = re.compile(r"\$\{|\{\{|\$\(|<%|%\{")

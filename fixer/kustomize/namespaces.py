@@ -16,7 +16,7 @@ from fixer.kustomize.names import SYSTEM_NAMESPACES, why_skipped
 from fixer.model import Problem
 
 YAML_SUFFIXES = (".yaml", ".yml")
-_YAML_MARKERS = (b"namespace", b"Namespace")
+_YAML_MARKERS = (b"namespace", b"Namespace", b"NetworkPolicy")  # the last: policies whose folder names the namespace
 TF_MARKER = b"kubernetes_namespace"
 _KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -38,10 +38,28 @@ class SkippedNamespace:
 
 
 @dataclass(frozen=True)
+class ExistingPolicy:
+    """A network policy the repository already holds for a covered namespace: default-deny
+    changes what it means (an allow that was redundant becomes the only way in)."""
+
+    namespace: str
+    kind: str  # NetworkPolicy | CiliumNetworkPolicy
+    name: str
+    file: str
+    line: int
+
+
+# Namespaced policy kinds whose meaning a default-deny changes (Calico's projectcalico.org
+# NetworkPolicy has the same kind name and counts too).
+POLICY_KINDS = ("NetworkPolicy", "CiliumNetworkPolicy")
+
+
+@dataclass(frozen=True)
 class Discovery:
     found: tuple[FoundNamespace, ...]
     skipped: tuple[SkippedNamespace, ...]
     problems: tuple[Problem, ...]
+    policies: tuple[ExistingPolicy, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -60,6 +78,8 @@ def discover_namespaces(
     found: list[FoundNamespace] = []
     skipped: list[SkippedNamespace] = []
     problems: list[Problem] = []
+    policies: list[tuple[str | None, str, str, str, int]] = []  # (namespace or None, kind, name, file, line)
+    folder_namespace: dict[str, str] = {}  # a kustomization's `namespace:` sets it for its folder
 
     def note(name: object, line: int, file: str, source: str) -> None:
         if not isinstance(name, str) or not name:
@@ -87,13 +107,25 @@ def discover_namespaces(
         if not data:
             continue
         if is_yaml and any(m in data for m in _YAML_MARKERS):
-            _from_yaml(data, relpath, note, problems)
+            _from_yaml(data, relpath, note, problems, policies.append, folder_namespace)
         elif relpath.endswith(".tf") and TF_MARKER in data:
             _from_terraform(data, relpath, note)
     for name in extra:
         note(name, 0, "--namespace", "cli")
     key = lambda item: (item.name, item.file, item.line)  # noqa: E731
-    return Discovery(tuple(sorted(set(found), key=key)), tuple(sorted(set(skipped), key=key)), tuple(problems))
+    return Discovery(tuple(sorted(set(found), key=key)), tuple(sorted(set(skipped), key=key)), tuple(problems),
+                     _policies_of(policies, folder_namespace))
+
+
+def _policies_of(policies, folder_namespace: dict[str, str]) -> tuple[ExistingPolicy, ...]:
+    """Policies with their namespace: their own, else their folder's kustomization's; unknown ones
+    (set only when applied) are left out rather than guessed."""
+    known = []
+    for namespace, kind, name, file, line in policies:
+        namespace = namespace or folder_namespace.get(posixpath.dirname(file))
+        if namespace:
+            known.append(ExistingPolicy(namespace, kind, name, file, line))
+    return tuple(sorted(set(known), key=lambda p: (p.namespace, p.file, p.line)))
 
 
 def _in_chart_templates(relpath: str, charts: set[str]) -> bool:
@@ -104,7 +136,7 @@ def _in_chart_templates(relpath: str, charts: set[str]) -> bool:
     return False
 
 
-def _from_yaml(data: bytes, relpath: str, note, problems: list[Problem]) -> None:
+def _from_yaml(data: bytes, relpath: str, note, problems: list[Problem], policy=None, folder_namespace=None) -> None:
     """Read with PyYAML's libyaml composer: node trees carry line numbers and it is many times
     faster than a pure-Python round-trip load (discovery reads every manifest of a monorepo)."""
     import yaml
@@ -126,7 +158,12 @@ def _from_yaml(data: bytes, relpath: str, note, problems: list[Problem]) -> None
         metadata, spec = document.mapping("metadata"), document.mapping("spec")
         if kustomization or kind == "Kustomization" and api.startswith("kustomize.config.k8s.io"):
             note(*document.located("namespace"), relpath, "kustomization")
+            if folder_namespace is not None and document.text("namespace"):
+                folder_namespace[posixpath.dirname(relpath)] = document.text("namespace")
             continue
+        if policy is not None and kind in POLICY_KINDS:
+            name, line = metadata.located("name")
+            policy((metadata.text("namespace"), kind, name or "", relpath, line))
         if kind == "Namespace":
             note(*metadata.located("name"), relpath, "Namespace")
         # Argo CD and Flux objects live in their controller's namespace, which is not a workload's.

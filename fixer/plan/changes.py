@@ -1,5 +1,6 @@
-"""The two constructors every planner shares: a change written where its value really lives, and a
-fix left to a person. Below both planners (azurerm and PUT), so neither imports the other's peer."""
+"""What every planner builds fixes from: a change written where its value really lives, a fix left
+to a person, and the one-line summary of a fix. Below the planners (azurerm, PUT, greenfield), so
+none imports another's peer."""
 
 from __future__ import annotations
 
@@ -32,5 +33,17 @@ def change_for(cluster: Cluster, attribute: str, value: str) -> Change:
     return Change(attribute, value)
 
 
-def manual_fix(summary: str, guidance: str, *reasons: str) -> Fix:
-    return Fix(risk=Risk.MANUAL, summary=summary, reasons=reasons, hint=guidance)
+def manual_fix(summary: str, guidance: str, *reasons: str, blocker: str = "") -> Fix:
+    """A fix left to a person; `blocker` names what stands in the way (report/remaining.py groups by it)."""
+    return Fix(risk=Risk.MANUAL, summary=summary, reasons=reasons, hint=guidance, blocker=blocker)
+
+
+def summary_of(changes: list[Change], risk: Risk, at: str, old: str, target: str) -> str:
+    sets = ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if c.origin else "") for c in changes)
+    meaning = {
+        Risk.IN_PLACE: "in place",
+        Risk.DISRUPTIVE: "in place, reimages every node",
+        Risk.REPLACEMENT: "would destroy and recreate the cluster",
+        Risk.MANUAL: "needs a person",
+    }[risk]
+    return f"{old or 'none'} -> {target}: set {sets} ({at}: {meaning})"

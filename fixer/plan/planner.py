@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, ValueKind, riskiest
-from fixer.plan.changes import change_for, manual_fix
+from fixer.plan.changes import change_for, manual_fix, summary_of
+from fixer.plan.floors import floor_of, floor_refused, floored
+from fixer.plan.greenfield import plan_greenfield
+from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
+from fixer.plan.migration import migration_pending, phase_two, plan_phase_one
 from fixer.plan.preference import choose_engine
 from fixer.plan.put import plan_put
 from fixer.plan.rules import azurerm as rules
@@ -34,6 +38,16 @@ class PlanContext:
     # How to make the azurerm version exact where the cluster is declared (a Python program pins
     # its bridge package instead of committing a Terraform lock file).
     pin_advice: str = "commit .terraform.lock.hcl or pass --azurerm-version"
+    # Provider floors (Terraform): "raise" when the module states an azurerm constraint whose lower
+    # bound the adapter can raise, "add" when it would add one (then only where the range already
+    # lies in one major: an added floor pins the major the code is written for); None: no floors.
+    floors: str | None = None
+    # The cluster is not deployed (--greenfield, or a `greenfield` glob): no live fact applies and the
+    # complete recommended profile is written (greenfield.py).
+    greenfield: bool = False
+    # --migrate-kubenet: a kubenet cluster whose engine needs Azure CNI gets phase 1 (the move to
+    # Azure CNI Overlay) alone; the engine follows in a later run (migration.py).
+    migrate_kubenet: bool = False
 
 
 def status_of(cluster: Cluster) -> Status:
@@ -84,6 +98,7 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             f"set {wanted} in the network_profile argument of {cluster.module}",
             "akfix does not edit this module's object input yet. The module builds the cluster with azapi from v0.4.0: "
             "AKS applies the change as a PUT, in place, reimaging every node pool.",
+            blocker="module-input",
         )
     return fix
 
@@ -95,6 +110,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         return manual_fix(
             "network_profile is a dynamic block",
             "akfix cannot edit a dynamic block safely; set network_policy in the for_each value it iterates over.",
+            blocker="expression",
         )
     live = _live_state(cluster, context)
     if profile.policy.kind is ValueKind.EXPRESSION or profile.data_plane.kind is ValueKind.EXPRESSION:
@@ -106,21 +122,35 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             f"set by an expression akfix cannot resolve: {value.text}{known}",
             f"akfix follows variables, tfvars and parameters files, locals, try/coalesce/lookup and decidable ternaries{why}. "
             "Set a literal where the value comes from (Terraform: or pass --plan with `terraform show -json` output).",
+            blocker="expression",
         )
+    if context.greenfield and cluster.module is None:
+        return plan_greenfield(cluster, engine, context)  # registry modules take their own inputs: planned as live
     target = live.policy if live.pinned_only else engine
     if live.policy == target and not live.pinned_only:
         return None  # already runs the requested engine
     if live.policy and not live.pinned_only and not context.switch_engines:
         return None  # compliant with another engine: moving it is opt-in
-    blocked = _blocked(cluster, live, target)
+    pending = migration_pending(cluster, target)
+    if pending is not None:
+        return pending
+    blocked = _blocked(cluster, live, target, context.migrate_kubenet)
     if blocked:
         return blocked
+    if live.plugin == "kubenet" and target in ("cilium", "azure"):
+        return plan_phase_one(cluster, live.policy or "", target, context)  # only reached with --migrate-kubenet
+    if profile.migration_pending:  # confirmed applied (migration_pending() let it through): the engine, the mark removed
+        return phase_two(plan(replace(cluster, profile=replace(profile, migration_pending=False)), context))
     if cluster.api_version is not None:
         return plan_put(cluster, live.policy or "", live.plugin, target, context)
     outcomes = [(v, _plan_at(cluster, live, target, v)) for v in _versions_to_check(context.versions)]
     newest = outcomes[-1][1]
     worst_version, worst = max(outcomes, key=lambda item: item[1].risk.rank)
-    reasons = list(newest.reasons)
+    floor = floor_of(outcomes) if context.floors and worst.risk is not newest.risk else None
+    refused = floor_refused(floor, context.versions, context.floors) if floor else None
+    if floor is not None and refused is None:
+        return floored(outcomes, floor, context.versions, live.policy or "", target)
+    reasons = list(newest.reasons) + ([refused] if refused else [])
     if not context.versions.exact:
         reasons.insert(0, _range_note(context.versions, worst_version, worst, newest, context.pin_advice))
     if worst.risk is not newest.risk:
@@ -132,6 +162,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             add_block=newest.add_block,
             reasons=tuple(reasons),
             hint=f"{pin}; else: {worst.hint}" if worst.hint else pin,
+            blocker="version-range",
         )
     else:
         fix = replace(newest, reasons=tuple(reasons))
@@ -187,7 +218,7 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
     )
 
 
-def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
+def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool = False) -> Fix | None:
     """Rules that no provider version lifts: these always need a person."""
     profile = cluster.profile
     if cluster.ignores_profile:
@@ -195,42 +226,38 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
             "lifecycle.ignore_changes covers network_profile",
             "Terraform would never apply the change. Remove network_profile from ignore_changes (or make the change outside "
             "Terraform with `az aks update`), then re-run akfix.",
+            blocker="lifecycle",
         )
     if live.pinned_only:
         return None  # pinning the live value changes nothing in Azure
-    if cluster.windows_pools and target == "cilium":
-        return manual_fix(
-            "Windows node pools rule out cilium",
-            "Cilium on AKS is Linux-only; use --engine calico for this cluster (Calico supports Windows Server 2019/2022 on Azure CNI).",
-            f"Windows node pools: {', '.join(cluster.windows_pools)}",
-        )
-    if cluster.windows_pools and target == "azure":
-        return manual_fix(
-            "Windows node pools rule out azure (NPM)",
-            "Azure NPM on Windows is unsupported since 2026-09-30; use --engine calico for this cluster.",
-            f"Windows node pools: {', '.join(cluster.windows_pools)}",
-        )
+    limit = windows_limit(cluster, target)
+    if limit:
+        return limit
     if target == "cilium" and profile.auto_provisioning:
         return manual_fix(
             "node auto-provisioning is on",
             "AKS refuses the Cilium data-plane switch while node auto-provisioning is enabled; set "
             "node_provisioning_profile mode = \"Manual\" in its own apply first.",
+            blocker="auto-provisioning",
         )
     if live.policy == "cilium":
         return manual_fix(
             f"cilium -> {target} is not offered",
             "AKS documents no way back from Cilium; keep cilium or rebuild the cluster deliberately.",
+            blocker="no-way-back",
         )
     if {live.policy, target} == {"azure", "calico"}:
         return manual_fix(
             f"{live.policy} -> {target} needs two steps",
             f"AKS refuses a direct azure <-> calico change; it goes through policy none (az aks update --network-policy none, "
             f"then --network-policy {target}), and azurerm cannot write none. Do it with the CLI, then set network_policy = \"{target}\".",
+            blocker="two-steps",
         )
     if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None:
         return manual_fix(
             f"network_plugin is set by an expression: {profile.plugin.text}",
             "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
+            blocker="expression",
         )
     if live.plugin is None and cluster.api_version is not None:
         pass  # a PUT keeps the live plugin: plan_put decides whether the engine needs to know it
@@ -238,6 +265,7 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
         return manual_fix(
             "network_profile has no network_plugin",
             "network_plugin is required by azurerm and must equal the live plugin; set it, or pass --plan.",
+            blocker="live-plugin-unknown",
         )
     elif live.plugin is None:
         return manual_fix(
@@ -246,41 +274,25 @@ def _blocked(cluster: Cluster, live: _Live, target: str) -> Fix | None:
             "The AKS default depends on the Kubernetes version (kubenet before 1.30, Azure CNI Overlay from 1.30). "
             "Check with `az aks show --query networkProfile`, then re-run with --assume-network azure|azure-overlay|kubenet, "
             "or pass --plan with `terraform show -json` output.",
+            blocker="live-plugin-unknown",
         )
     if live.plugin == "none":
-        return manual_fix(
-            "network_plugin is none (bring your own CNI)",
-            "AKS installs and manages no policy engine with BYO CNI; enforce policies with the CNI you installed.",
-        )
-    if live.plugin == "kubenet" and target in ("cilium", "azure"):
+        return byo_limit()
+    if live.plugin == "kubenet" and target in ("cilium", "azure") and not migrate_kubenet:
         return manual_fix(
             f"kubenet cannot run {target}",
             "Two steps, each its own apply: (1) migrate IPAM kubenet -> Azure CNI Overlay with network_plugin = \"azure\" and "
             "network_plugin_mode = \"overlay\" while network policy is none (in place only on azurerm >= 4.66; needs a "
-            f"user-assigned identity); (2) then enable {target}. Or use --engine calico, which kubenet supports in place.",
+            f"user-assigned identity); (2) then enable {target}. --migrate-kubenet writes step 1 and, once it is applied, a later "
+            "run writes step 2. Or use --engine calico, which kubenet supports in place.",
+            blocker="kubenet",
         )
     if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing:
         return manual_fix(
             f"{cluster.module.split(' ')[0]} refuses the Cilium data plane without overlay or a pod subnet",
             "Set network_plugin_mode = \"overlay\" (a one-way IPAM migration, its own apply) or pod_subnet_id first.",
         )
-    kubernetes = _minor_version(profile.kubernetes_version.literal)
-    if target in ("azure", "calico") and kubernetes is not None and kubernetes < (1, 30):
-        return manual_fix(
-            f"Kubernetes {profile.kubernetes_version.literal} is too old for {target}",
-            "Since the 2026-05-29 release AKS refuses to install NPM or Calico on Kubernetes < 1.30; upgrade the cluster first.",
-        )
-    return None
-
-
-def _minor_version(text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    parts = text.strip().split(".")
-    try:
-        return (int(parts[0]), int(parts[1]))
-    except (ValueError, IndexError):
-        return None
+    return kubernetes_limit(cluster, target)
 
 
 def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fix:
@@ -309,6 +321,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         return manual_fix(
             f"{at} does not accept network_policy = \"{target}\"",
             f"Raise azurerm to >= {format_version(rules.first_in_place_version('', target) or (3, 75, 0))}.",
+            blocker="version-range",
         )
     changes.append(change_for(cluster, "network_policy", target))
     if "default" in profile.policy.via:
@@ -354,7 +367,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         if note:
             reasons.append(note)
         if live.plugin != "azure":
-            return manual_fix(f"cilium needs network_plugin azure, not {live.plugin}", "Migrate the plugin first.")
+            return manual_fix(f"cilium needs network_plugin azure, not {live.plugin}", "Migrate the plugin first.", blocker="kubenet")
         if not live.overlay and profile.pod_subnet.is_missing:
             reasons.append(
                 "Neither overlay nor a pod subnet: Cilium on the node subnet needs AKS >= 2025-03 (Azure CLI >= 2.69); "
@@ -362,7 +375,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
             )
         reasons.append("Node auto-provisioning must be off for the Cilium data-plane switch; Cilium enforces only after every node is reimaged.")
     elif target == "azure" and live.plugin != "azure":
-        return manual_fix("policy azure (NPM) needs network_plugin azure", "Use --engine calico on kubenet clusters.")
+        return manual_fix("policy azure (NPM) needs network_plugin azure", "Use --engine calico on kubenet clusters.", blocker="kubenet")
 
     if target in ("azure", "calico"):
         reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
@@ -376,7 +389,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
     risk = riskiest(risks)
     if risk is Risk.DISRUPTIVE:
         reasons.append("Every node pool is reimaged at once: schedule a maintenance window.")
-    summary = _summary(changes, risk, at, old, target)
+    summary = summary_of(changes, risk, at, old, target)
     hint = None
     if risk is Risk.REPLACEMENT:
         hint = "--allow-replacement (or raise the azurerm version so the change is in place)"
@@ -430,15 +443,10 @@ def _cilium_data_plane(cluster: Cluster, live: _Live, version: Version) -> Fix |
     )
 
 
-def _summary(changes: list[Change], risk: Risk, at: str, old: str, target: str) -> str:
-    sets = ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if c.origin else "") for c in changes)
-    meaning = {
-        Risk.IN_PLACE: "in place",
-        Risk.DISRUPTIVE: "in place, reimages every node",
-        Risk.REPLACEMENT: "would destroy and recreate the cluster",
-        Risk.MANUAL: "needs a person",
-    }[risk]
-    return f"{old or 'none'} -> {target}: set {sets} ({at}: {meaning})"
+def settled(first: Fix, second: Fix | None) -> bool:
+    """Idempotence: after `first` is written, a second run leaves the cluster alone (after phase 1 of
+    the kubenet migration too: its mark keeps the engine waiting, see migration.py)."""
+    return second is None or not second.changes
 
 
 def shared_conflict(fix: Fix, others: str) -> Fix:
@@ -448,4 +456,5 @@ def shared_conflict(fix: Fix, others: str) -> Fix:
         "Those environments plan differently; route the shared setting (e.g. network_data_plane) through a variable "
         "set in each tfvars file, or fix the environments one by one with the CLI.",
         *fix.reasons,
+        blocker="shared-value",
     )

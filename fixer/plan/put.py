@@ -18,16 +18,18 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
         return manual_fix(
             f"the API version is not a literal: {cluster.api_version}",
             "akfix needs the API version to know which values it accepts; write it as a literal.",
+            blocker="expression",
         )
     if (old, target) not in arm.IN_PLACE:
-        return manual_fix(f"{old or 'none'} -> {target} is not offered by AKS", "See the transition table (facts §3.3).")
+        return manual_fix(f"{old or 'none'} -> {target} is not offered by AKS", "See the transition table (facts §3.3).", blocker="no-way-back")
     if target in ("cilium", "azure") and plugin not in (None, "azure"):
-        return manual_fix(f"{target} needs network plugin azure, not {plugin}", "Use --engine calico, or migrate the plugin first.")
+        return manual_fix(f"{target} needs network plugin azure, not {plugin}", "Use --engine calico, or migrate the plugin first.", blocker="kubenet")
     if target in ("cilium", "azure") and plugin is None:
         return manual_fix(
             "the live network plugin is unknown",
             f"{target} needs Azure CNI (Calico also runs on kubenet); check with `az aks show --query networkProfile.networkPlugin`, "
             "then re-run with --assume-network azure|azure-overlay, or use --engine calico.",
+            blocker="live-plugin-unknown",
         )
     changes = [change_for(cluster, "networkPolicy", target)]
     if target == "cilium":
@@ -35,19 +37,7 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
     reasons = [
         "Deployed by a PUT: AKS changes the engine in place, but every node pool is reimaged at once; schedule a maintenance window."
     ]
-    needs = [c for c in changes if not arm.accepts(api, c.attribute, c.value)]
-    if needs:
-        bump = arm.format_api_version(arm.BUMP_TO)
-        changes.append(Change("apiVersion", bump, origin=cluster.api_origin))
-        api = arm.BUMP_TO
-        reasons.append(
-            f"API version {cluster.api_version} does not know {', '.join(f'{c.attribute} {c.value}' for c in needs)}: "
-            f"bumped to {bump}. A newer API version can change other defaults; review the what-if or plan."
-        )
-    if cluster.profile.plugin_mode.literal == "Overlay" and not api[3] and api[:3] >= arm.FIRST_STABLE[("networkPluginMode", "overlay")][:3]:
-        # Rule 14: stable API versions from 2023-02-01 know only the lowercase value.
-        changes.append(change_for(cluster, "networkPluginMode", "overlay"))
-        reasons.append("networkPluginMode Overlay (preview casing) is written overlay, as API versions from 2023-02-01 require.")
+    changes, reasons = with_api_version(cluster, api, changes, reasons)
     if target == "cilium":
         reasons.append("Cilium is Linux-only and enforces only after every node is reimaged; node auto-provisioning must be off.")
     else:
@@ -61,3 +51,25 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
         add_block=not cluster.profile.block_present,
         reasons=tuple(reasons),
     )
+
+
+def with_api_version(cluster: Cluster, api, changes: list[Change], reasons: list[str]) -> tuple[list[Change], list[str]]:
+    """The changes plus an API version bump where the cluster's API version does not know a value
+    they write (rule 8), and the lowercase overlay that stable versions from 2023-02-01 require."""
+    changes, reasons = list(changes), list(reasons)
+    needs = [c for c in changes if not arm.accepts(api, c.attribute, c.value)]
+    if needs:
+        bump = arm.format_api_version(arm.BUMP_TO)
+        changes.append(Change("apiVersion", bump, origin=cluster.api_origin))
+        api = arm.BUMP_TO
+        reasons.append(
+            f"API version {cluster.api_version} does not know {', '.join(f'{c.attribute} {c.value}' for c in needs)}: "
+            f"bumped to {bump}. A newer API version can change other defaults; review the what-if or plan."
+        )
+    written = {c.attribute for c in changes}
+    if (cluster.profile.plugin_mode.literal == "Overlay" and "networkPluginMode" not in written and not api[3]
+            and api[:3] >= arm.FIRST_STABLE[("networkPluginMode", "overlay")][:3]):
+        # Rule 14: stable API versions from 2023-02-01 know only the lowercase value.
+        changes.append(change_for(cluster, "networkPluginMode", "overlay"))
+        reasons.append("networkPluginMode Overlay (preview casing) is written overlay, as API versions from 2023-02-01 require.")
+    return changes, reasons

@@ -8,6 +8,7 @@ from collections import Counter
 
 from fixer.model import FileChange, Problem, Risk, Status
 from fixer.pipeline import ClusterReport, Outcome
+from fixer.report.remaining import remaining_groups, remaining_text
 from fixer.report.style import PLAIN, Style
 
 JSON_VERSION = 1
@@ -60,10 +61,13 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
                 "reasons": list(fix.reasons),
                 "hint": fix.hint,
                 "skipped": [{"engine": engine, "why": why} for engine, why in fix.skipped],
+                "blocker": fix.blocker or None,
             }
         clusters.append(entry)
     errors = [{"file": display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]
     document = {"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}
+    document["remaining"] = [{"blocker": g.blocker, "count": g.count, "reason": g.reason, "unlock": g.unlock}
+                             for g in remaining_groups([r for _, r in reports])]
     document["not_inspected"] = [
         {"file": display_path(prefix, m.file), "line": m.line, "module": f"module.{m.name}", "source": m.source}
         for prefix, m in not_inspected
@@ -187,6 +191,9 @@ def summary(reports: list[ClusterReport], problems: int, dry_run: bool | None, a
             lines.append(style.paint(f"{outcomes[Outcome.FAILED]} could not be edited safely (see the errors)", "red"))
     if problems:
         lines.append(style.paint(f"{problems} file{'s' if problems != 1 else ''} could not be read or written (see the errors)", "input-error"))
+    left = remaining_text(remaining_groups(reports))
+    if left:
+        lines.append(left)
     return "\n".join(lines)
 
 
@@ -197,6 +204,8 @@ def bases_json(prefix: str, result, bases_dir: str) -> dict:
         "skipped": [{"name": n.name, "file": display_path(prefix, n.file), "line": n.line, "reason": n.reason} for n in result.skipped],
         "files": [display_path(prefix, c.relpath) for c in result.changes],
         "kept": [display_path(prefix, k) for k in result.kept],
+        "existing_policies": [{"namespace": p.namespace, "kind": p.kind, "name": p.name, "file": display_path(prefix, p.file), "line": p.line}
+                              for p in getattr(result, "existing_policies", ())],
         **({"flows": _flows().to_json(result.flows)} if getattr(result, "flows", None) is not None else {}),
     }
 
@@ -226,6 +235,9 @@ def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str |
         lines.append("    up to date")
     for kept in result.kept:
         lines.append(f"    kept {display_path(prefix, kept)}: edited by a person since akfix wrote it (--force overwrites)")
+    for policy in getattr(result, "existing_policies", ()):
+        lines.append(f"    {policy.namespace} already has {policy.kind} {policy.name} ({display_path(prefix, policy.file)}:{policy.line}): "
+                     "with default-deny, only what such policies allow gets through; review them together")
     if getattr(result, "flows", None) is not None:
         lines += _flows().summary_lines(result.flows)
     lines.append("    roll out: staging first; DNS allow before default-deny egress; then `kubectl apply -k` one namespace at a time")

@@ -152,6 +152,7 @@ class _Job:
                 if kind.put and pin:
                     versions = replace(package_versions, source=pin.describe())
                 context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
+                                              greenfield=settings.is_greenfield(listing.root, relpath), migrate_kubenet=settings.migrate_kubenet,
                                               switch_engines=settings.switch_engines,
                                               pin_advice=f"pass --azurerm-version with the azurerm version your {kind.package} release bundles")
                 fix = choose_engine(  # called right here, so the lambda sees this iteration's values
@@ -233,9 +234,11 @@ def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: 
                 f"Upgrade {kind.package} (>= 2.0 sends API 2023-04-01, which knows cilium and networkDataplane) or use a "
                 f"versioned module (containerservice.v{api_change.value.replace('-', '')}).",
                 *(f"package: {pin.describe()}" for pin in [pin] if pin),
+                blocker="package-too-old",
             )
         return planner.manual_fix(f"akfix cannot write {needs} in {kind.name}", "Set it by hand.")
-    if kind is K.AZURE_NATIVE_KIND and fix.add_block and (not package_versions.known or package_versions.low < (3, 0, 0)):
+    writes_plugin = any(c.attribute == "networkPlugin" for c in fix.changes)  # greenfield writes the whole profile
+    if kind is K.AZURE_NATIVE_KIND and fix.add_block and not writes_plugin and (not package_versions.known or package_versions.low < (3, 0, 0)):
         fix = _with_plugin(cluster, fix, settings, package_versions)
     return _in_python_terms(kind, fix)
 
@@ -260,10 +263,11 @@ def _with_plugin(cluster: Cluster, fix: Fix, settings, package_versions: Version
             "a new network_profile needs the live network plugin",
             f"{known} fills in network_plugin = kubenet when network_profile leaves it out. Check the live plugin with "
             "`az aks show --query networkProfile`, then re-run with --assume-network azure|azure-overlay|kubenet.",
+            blocker="live-plugin-unknown",
         )
     plugin = "azure" if network.startswith("azure") else network
     if plugin == "kubenet" and fix.engine in ("cilium", "azure"):
-        return planner.manual_fix(f"kubenet cannot run {fix.engine}", "Use --engine calico, or migrate the plugin first.")
+        return planner.manual_fix(f"kubenet cannot run {fix.engine}", "Use --engine calico, or migrate the plugin first.", blocker="kubenet")
     extra = [Change("networkPlugin", plugin)] + ([Change("networkPluginMode", "overlay")] if network == "azure-overlay" else [])
     return replace(fix, changes=tuple(extra) + fix.changes,
                    reasons=fix.reasons + ("network_plugin is written too: azure-native < 3.0 would otherwise send kubenet.",))
@@ -324,7 +328,7 @@ def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], f
                 return f"{cluster.address}: {kind.field(change.attribute)} does not read back as {change.value!r}"
         cluster = replace(cluster, windows_pools=item.cluster.windows_pools, live=item.cluster.live)
         second = planner.plan(cluster, item.context)
-        if second is not None and second.changes:
+        if not planner.settled(item.fix, second):
             return f"not idempotent: a second run would change {cluster.address} again"
     return None
 

@@ -6,25 +6,28 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from fixer.discover import Candidate, Listing
+from fixer.globs import Globs
 from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt
 from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import hcl, tfjson
+from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
 from fixer.formats.terraform.decls import FileDecls, ParseFailure
-from fixer.formats.terraform.editor import EditFailure, edits_for, quote
+from fixer.formats.terraform.editor import EditFailure, edits_for, migration_marker_edits, quote
 from fixer.formats.terraform.locate import locate
 from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
-from fixer.formats.terraform.versions import VersionResolver, narrow_by_code
-from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope
-from fixer.model import Cluster, Edit, FileChange, Fix, Problem
+from fixer.formats.terraform.versions import VersionResolver, narrow_by_code, required_azurerm
+from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope, read_module_files
+from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
 from fixer.plan import planner
 from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
-from fixer.versions import VersionRange
+from fixer.versions import VersionRange, format_version
 
 NAME = "terraform"
 SUFFIXES = (".tf", ".tf.json")
@@ -50,6 +53,11 @@ class Settings:
     azurerm_version: VersionRange | None  # given by the user: wins over everything found
     plans: tuple[PlanFacts, ...]
     fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: the engines after the first
+    greenfield: Globs = Globs()  # paths of clusters that are not deployed
+    migrate_kubenet: bool = False
+
+    def is_greenfield(self, root: Path, relpath: str) -> bool:
+        return bool(self.greenfield) and self.greenfield.matches(root / relpath)
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,8 @@ def locate_and_plan(
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files)
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems)
-        located.planned.extend(_plan_cluster(c, resolver, settings) for c in views)
-    located.planned = guard_shared_edits(located.planned)
+        located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
+    located.planned = _with_floors(located, guard_shared_edits(located.planned), problems)
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
     return located, problems
 
@@ -119,7 +127,7 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 
 
-def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Settings) -> Planned:
+def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
     live = next((found for facts in settings.plans if (found := facts.for_address(cluster.address))), None)
     if live is not None:
         cluster = replace(cluster, live=live)
@@ -129,9 +137,13 @@ def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Setting
             if facts.azurerm is not None:
                 versions = versions.intersect(facts.azurerm) if versions.known else facts.azurerm
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
+    site = None if versions.exact else _floor_site(located, cluster, problems)
     context = planner.PlanContext(
+        floors=None if site is None else ("raise" if site.kind == "value" else "add"),
         engine=settings.engine,
         fallback_engines=settings.fallback_engines,
+        greenfield=settings.is_greenfield(located.listing.root, cluster.file),
+        migrate_kubenet=settings.migrate_kubenet,
         versions=versions,
         assume_network=settings.assume_network,
         switch_engines=settings.switch_engines,
@@ -139,6 +151,55 @@ def _plan_cluster(cluster: Cluster, resolver: VersionResolver, settings: Setting
     return Planned(cluster, versions, context, planner.plan(cluster, context))
 
 
+
+
+def _with_floors(located: Located, planned: list[Planned], problems: list[Problem]) -> list[Planned]:
+    """Fixes that need a provider floor get the constraint change: one floor per module (the
+    highest any of its fixes needs: a fix that holds from 3.75 holds from 3.108 too), written
+    where the module states its azurerm constraint or where one goes."""
+    floors: dict[str, tuple[int, int, int]] = {}
+    for item in planned:
+        if item.fix is not None and item.fix.floor:
+            floors[item.cluster.module_dir] = max(floors.get(item.cluster.module_dir, item.fix.floor), item.fix.floor)
+    out = []
+    for item in planned:
+        fix = item.fix
+        if fix is not None and fix.floor:
+            fix = _floor_change(located, item.cluster, fix, floors[item.cluster.module_dir], problems)
+        out.append(replace(item, fix=fix))
+    return out
+
+
+def _floor_site(located: Located, cluster: Cluster, problems: list[Problem]) -> ConstraintSite | None:
+    """Where the module's azurerm constraint is or would go (read once per module); None where no
+    floor can be written: the constraint is not a literal, or lives in a .tf.json file (a second
+    required_providers would be an error), or the cluster's own file is JSON."""
+    module_dir = cluster.module_dir
+    if module_dir not in located.floor_sites:
+        files = read_module_files(located, module_dir, problems)
+        site = None
+        if not any(p.endswith(tfjson.SUFFIX) and b"required_providers" in located.texts[p].body for p in files):
+            site = find_site({p: located.texts[p].body for p in files if p.endswith(".tf")}, cluster.profile_file)
+            if site.kind == "unreadable" or not site.file.endswith(".tf"):
+                site = None
+        located.floor_sites[module_dir] = site
+    return located.floor_sites[module_dir]
+
+
+def _floor_change(located: Located, cluster: Cluster, fix: Fix, floor, problems: list[Problem]) -> Fix:
+    module_dir = cluster.module_dir
+    site = _floor_site(located, cluster, problems)
+    constraint = new_constraint(site, floor) if site is not None else None
+    wanted = f"azurerm >= {format_version(floor)}"
+    if constraint is None:
+        return planner.manual_fix(
+            f"{fix.summary} -- but the module's azurerm constraint cannot be raised to {wanted} here",
+            f"Raise the azurerm constraint of {module_dir or '.'} to {wanted} (or commit .terraform.lock.hcl), then re-run akfix.",
+            *fix.reasons,
+            blocker="version-range",
+        )
+    spot = Spot(site.file, max(site.start, 0), max(site.end, 0), "floor")
+    return replace(fix, floor=floor, changes=fix.changes + (Change(FLOOR_ATTRIBUTE, constraint, origin=spot),))
 
 
 # --- edit + verify ----------------------------------------------------------------------------
@@ -251,7 +312,20 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         editor = json_edits_for if relpath.endswith(tfjson.SUFFIX) else edits_for
         for edit in editor(text.body, item.cluster.address, replace(fix, changes=in_block), text.newline):
             out.append((relpath, edit))
-    return out + origin_edits(fix.changes, _literal, lambda validation, value: b", " + _literal(value, validation.file))
+    if fix.phase and not relpath_is_json(item.cluster.profile_file):
+        text = located.texts[item.cluster.profile_file]
+        out += [(item.cluster.profile_file, edit)
+                for edit in migration_marker_edits(text.body, item.cluster.address, text.newline, remove=fix.phase == 2)]
+    for change in (c for c in fix.changes if c.attribute == FLOOR_ATTRIBUTE):
+        site = located.floor_sites[item.cluster.module_dir]
+        text = located.texts[site.file]
+        out += [(site.file, edit) for edit in floor_edits(text.body, site, change.value, text.newline)]
+    others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE]
+    return out + origin_edits(others, _literal, lambda validation, value: b", " + _literal(value, validation.file))
+
+
+def relpath_is_json(relpath: str) -> bool:
+    return relpath.endswith(tfjson.SUFFIX)
 
 
 def _literal(value: str, file: str) -> bytes:
@@ -290,7 +364,15 @@ def _verify(located: Located, results: dict[str, bytes], planned: list[Planned])
             # a file beyond python-hcl2 before the edit: say so, not that the edit broke it
             original = parse_error(before.body.decode("utf-8")) if str(exc).startswith("python-hcl2 cannot parse") else None
             return relpath, 1, f"python-hcl2 cannot parse this file even before the edit ({original})" if original else str(exc)
-    # 3. idempotence: a second run over the new text plans nothing for these clusters.
+    # 3. a provider floor reads back from the edited constraint (versions.py's own reader).
+    for item in planned:
+        floor = item.fix.floor if item.fix is not None else None
+        site = located.floor_sites.get(item.cluster.module_dir) if floor else None
+        if site is not None:
+            constraint = required_azurerm(bodies.get(site.file, located.texts[site.file].body), site.file)
+            if constraint is None or constraint.low < floor:
+                return site.file, site.line, f"the azurerm constraint does not read back as >= {format_version(floor)}"
+    # 4. idempotence: a second run over the new text plans nothing for these clusters.
     for module_dir in sorted({item.cluster.module_dir for item in planned}):
         failure = _second_run_is_quiet(located, module_dir, bodies, [i for i in planned if i.cluster.module_dir == module_dir])
         if failure:
@@ -324,7 +406,7 @@ def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, by
         if cluster is None:
             return item.cluster.profile_file, item.cluster.line, f"{item.cluster.address} disappeared after the edit"
         second = planner.plan(replace(cluster, live=item.cluster.live), item.context)
-        if second is not None and second.changes:
+        if not planner.settled(item.fix, second):
             return item.cluster.profile_file, item.cluster.line, f"not idempotent: a second run would change {item.cluster.address} again"
     return None
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from fixer.formats.terraform import hcl
 from fixer.model import MISSING, Profile, Value, ValueKind
 
+# The comment akfix's phase 1 of the kubenet migration leaves in the profile (editor writes it,
+# locate reads it, plan/migration.py decides by it).
+MIGRATION_MARKER = b"akfix:phase-1"
 CLUSTER_TYPE = "azurerm_kubernetes_cluster"
 NODE_POOL_TYPE = "azurerm_kubernetes_cluster_node_pool"
 DATA_PLANE_ATTRIBUTES = ("network_data_plane", "ebpf_data_plane")
@@ -33,7 +36,7 @@ class ClusterDecl:
     sets_profile: bool  # the block has a network_profile (static or dynamic)
     sets_node_pool: bool  # the block has a default_node_pool
     kubernetes_version: Value
-    attribute_names: frozenset[str]  # every network_profile attribute written, for version hints
+    attribute_names: frozenset[str]  # network_profile attributes written, and major hints (rules.MAJOR_HINTS)
     ignores_profile: bool = False
     prevent_destroy: bool = False
     module: str | None = None  # registry module that builds the cluster, e.g. "Azure/aks/azurerm 9.1.0"

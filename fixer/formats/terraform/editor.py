@@ -17,6 +17,7 @@ from tree_sitter import Node
 
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.azapi import AZAPI_TYPE
+from fixer.formats.terraform.decls import MIGRATION_MARKER
 from fixer.model import Change, Edit, Fix
 from fixer.textfile import line_end, line_indent, line_start
 
@@ -103,6 +104,39 @@ def _add_element(body: bytes, container: _Container, key: str, changes: tuple[Ch
     rows = [(_printed(c.attribute, quoted), quote(c.value)) for c in changes]
     text = indent + _printed(key, quoted).encode() + b" = {" + newline + _aligned(rows, indent + unit, newline) + indent + b"}" + newline
     return Edit(at, at, text)
+
+
+_MARKER_LINE = (b"# " + MIGRATION_MARKER + b" kubenet -> Azure CNI Overlay. Delete this line once `terraform apply` has run; "
+                b"akfix then writes the engine.")
+
+
+def migration_marker_edits(body: bytes, address: str, newline: bytes, remove: bool) -> list[Edit]:
+    """Phase 1 of the kubenet migration marks the profile (a comment line as its first line); phase 2
+    removes the mark. The mark is what keeps a second run from writing the engine before the move
+    to overlay is applied (plan/migration.py)."""
+    root = hcl.parse(body).root_node
+    kind, labels = block_key(address)
+    resource = next((b for b in hcl.blocks(hcl.body_of(root)) if b.type == kind and b.labels == labels), None)
+    profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None) if resource else None
+    if profile is None or profile.one_line:
+        raise EditFailure("the kubenet migration needs a multi-line network_profile block", (resource.node.start_point[0] + 1) if resource else 1)
+    if remove:
+        marks = [c for c in hcl.descend(profile.node, "comment") if MIGRATION_MARKER in (c.text or b"")]
+        return [Edit(line_start(body, c.start_byte), line_end(body, c.end_byte), b"") for c in marks]
+    at = profile.open_brace.end_byte
+    at = line_end(body, at)
+    indent = line_indent(body, profile.node.start_byte) + _indent_unit_at(body, profile.node)
+    return [Edit(at, at, indent + _MARKER_LINE + newline)]
+
+
+def set_object_entries(body: bytes, obj: Node, values: dict[str, str], newline: bytes) -> list[Edit]:
+    """Set string entries of an HCL object, in its own layout (provider floors use it)."""
+    return _set_entries(body, _object_container(obj), tuple(Change(k, v) for k, v in values.items()), newline)
+
+
+def add_object_entry(body: bytes, block: hcl.Block, key: str, values: dict[str, str], newline: bytes) -> Edit:
+    """Add `key = { ... }` with string entries to a block (a required_providers block)."""
+    return _add_element(body, _block_container(body, block), key, tuple(Change(k, v) for k, v in values.items()), newline)
 
 
 # --- layout helpers -------------------------------------------------------------------------

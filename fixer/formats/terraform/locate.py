@@ -13,6 +13,7 @@ from fixer.formats.terraform.decls import (
     CLUSTER_TYPE,
     DATA_PLANE_ATTRIBUTES,
     NODE_POOL_TYPE,
+    MIGRATION_MARKER,
     ClusterDecl,
     FileDecls,
     ModuleCall,
@@ -24,6 +25,7 @@ from fixer.formats.terraform.decls import (
 )
 from fixer.formats.terraform.modules import known_module, module_source
 from fixer.model import MISSING, Profile, Value, ValueKind
+from fixer.plan.rules import azurerm as rules
 
 
 def locate(body: bytes, relpath: str) -> FileDecls:
@@ -93,6 +95,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     node_pool_block = None
     lifecycle = None
     auto = False
+    identity = MISSING
     for child in hcl.blocks(body):
         if child.type == "network_profile":
             if profile_block is not None:
@@ -106,6 +109,9 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
             node_pool_block = child
         elif child.type == "lifecycle":
             lifecycle = child
+        elif child.type == "identity":
+            node = hcl.attribute(child.body, "type")
+            identity = value_of(node) if node is not None else MISSING
         elif child.type == "node_provisioning_profile":
             mode = hcl.attribute(child.body, "mode")
             auto = mode is not None and (value_of(mode).literal or "").lower() == "auto"
@@ -125,6 +131,15 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
             if key in DATA_PLANE_ATTRIBUTES:
                 data_plane_attribute = key
         names.update(b.type for b in hcl.blocks(profile_block.body))
+    # Cluster and default_node_pool attributes only one azurerm major accepts (rules.ATTRIBUTE_*).
+    names.update(key for key, _ in hcl.attributes(body) if key in rules.MAJOR_HINTS)
+    has_provisioning = any(b.type == "node_provisioning_profile" for b in hcl.blocks(body))
+    names.add(rules.NODE_PROVISIONING_PROFILE if has_provisioning else rules.NO_NODE_PROVISIONING_PROFILE)
+    pools = [node_pool_block] if node_pool_block is not None else []
+    pools += [content for b in hcl.blocks(body) if b.type == "dynamic" and b.labels[:1] == ("default_node_pool",)
+              for content in hcl.blocks(b.body) if content.type == "content"]
+    for pool in pools:
+        names.update(f"default_node_pool.{key}" for key, _ in hcl.attributes(pool.body) if f"default_node_pool.{key}" in rules.MAJOR_HINTS)
     pod_subnet = MISSING
     if node_pool_block is not None:
         node = hcl.attribute(node_pool_block.body, "pod_subnet_id")
@@ -142,6 +157,9 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         outbound_type=fields.get("outbound_type", MISSING),
         kubernetes_version=value_of(version_node) if version_node is not None else MISSING,
         auto_provisioning=auto,
+        identity_type=identity,
+        migration_pending=profile_block is not None and any(
+            MIGRATION_MARKER in (c.text or b"") for c in hcl.descend(profile_block.node, "comment")),
     )
     return ClusterDecl(
         address=f"{CLUSTER_TYPE}.{name}",

@@ -34,6 +34,7 @@ class Located:
     caller_files: frozenset[str] | None = None  # files known to call a local module (None: unknown)
     _value_files_by_dir: dict[str, list[str]] | None = None
     edit_cache: dict = field(default_factory=dict)  # (planned key, fix id) -> edits, see adapter._edits
+    floor_sites: dict = field(default_factory=dict)  # module dir -> constraints.ConstraintSite of a provider floor
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
@@ -67,6 +68,11 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
                 label = f"{posixpath.dirname(relpath) or '.'}: module.{name}"
                 scope.callers.append(CallerRef(label, caller, relpath, block.node))
     return scope
+
+
+def read_module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
+    """The module's .tf / .tfvars files, read into `located.texts` once."""
+    return _module_files(located, module_dir, problems)
 
 
 def _module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:

@@ -122,3 +122,28 @@ ATTRIBUTE_MIN_VERSION: dict[str, Version] = {
 ATTRIBUTE_MAX_VERSION: dict[str, Version] = {
     "ebpf_data_plane": (4, 0, 0),  # removed in 4.0
 }
+
+# Attributes of the cluster (and of its default_node_pool) that 4.0 renamed: the old name exists
+# only before 4.0, the new one only from 4.0 (4.0 upgrade guide; Azure/terraform-azurerm-aks 10.x
+# keeps a v4/main_override.tf that makes exactly these renames). 3.114-3.115 offered the new names
+# only behind the 4.0 beta opt-in (ARM_FOURPOINTZERO_BETA), which akfix does not assume. They tell
+# the major the code is written for, which a provider floor needs when it adds a constraint.
+RENAMED_IN_4_0: dict[str, str] = {
+    "automatic_channel_upgrade": "automatic_upgrade_channel",
+    "node_os_channel_upgrade": "node_os_upgrade_channel",
+    "default_node_pool.enable_auto_scaling": "default_node_pool.auto_scaling_enabled",
+    "default_node_pool.enable_host_encryption": "default_node_pool.host_encryption_enabled",
+    "default_node_pool.enable_node_public_ip": "default_node_pool.node_public_ip_enabled",
+}
+ATTRIBUTE_MAX_VERSION.update({old: (4, 0, 0) for old in RENAMED_IN_4_0})
+ATTRIBUTE_MIN_VERSION.update({new: (4, 0, 0) for new in RENAMED_IN_4_0.values()})
+MAJOR_HINTS = frozenset(RENAMED_IN_4_0) | frozenset(RENAMED_IN_4_0.values())
+
+# 5.0 makes the node_provisioning_profile block required (facts §1.1, 5.0 upgrade guide): a cluster
+# resource without one was written for a provider before 5.0.
+NO_NODE_PROVISIONING_PROFILE = "absent:node_provisioning_profile"
+ATTRIBUTE_MAX_VERSION[NO_NODE_PROVISIONING_PROFILE] = (5, 0, 0)
+# ... and the block exists from 4.57.0 (CHANGELOG-v4.md 4.57.0, #30517): where it is written, the
+# code runs 4.57 or later.
+NODE_PROVISIONING_PROFILE = "node_provisioning_profile"
+ATTRIBUTE_MIN_VERSION[NODE_PROVISIONING_PROFILE] = (4, 57, 0)

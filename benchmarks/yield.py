@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Yield on real repositories: how many clusters that run no engine akfix fixes by itself, per mode,
+and the safety checks every written fix must pass (not a test: run it by hand on trees you fetch).
+
+    python3 benchmarks/yield.py DIR [DIR ...]          # one row per DIR and mode, then the totals
+
+Modes: default (cilium), --engine cilium,calico, --greenfield, and both. For every mode each tree is
+copied, fixed with `akfix apply`, and checked:
+- no cilium without the Cilium data plane, no cilium/azure on kubenet, no cilium beside Windows pools;
+- no azurerm constraint whose upper bound grew, and every floor's lower bound reads back;
+- every written file parses (python-hcl2 / JSON / tree-sitter-bicep / ast) and a terraform-fmt-clean
+  .tf file stays clean;
+- a second run changes nothing.
+A violation is printed with its file and counted; the script exits 1 when there is any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from fixer.formats.terraform.versions import required_azurerm  # noqa: E402
+from fixer.pipeline import Options, Outcome, run  # noqa: E402
+from fixer.edit.write import write_changes  # noqa: E402
+from fixer.globs import EVERYTHING  # noqa: E402
+from fixer.model import Status  # noqa: E402
+
+MODES = {
+    "default": Options(),
+    "cilium,calico": Options(fallback_engines=("calico",)),
+    "greenfield": Options(greenfield=EVERYTHING),
+    "greenfield + cilium,calico": Options(fallback_engines=("calico",), greenfield=EVERYTHING),
+}
+DATA_PLANE = {"network_data_plane", "ebpf_data_plane", "networkDataplane", "network_dataplane"}
+PLUGIN = {"network_plugin", "networkPlugin"}
+
+
+def measure(tree: Path, options: Options) -> tuple[int, int, Counter, list[str]]:
+    with tempfile.TemporaryDirectory(prefix="akfix-yield-") as tmp:
+        work = Path(tmp) / tree.name
+        shutil.copytree(tree, work, symlinks=True)
+        result = run(work, options, verify=True)
+        wanting = [r for r in result.clusters if r.status is not Status.COMPLIANT]
+        fixed = [r for r in wanting if r.outcome is Outcome.FIXED]
+        left = Counter((r.fix.blocker if r.fix else "") or r.outcome.value for r in wanting if r.outcome is not Outcome.FIXED)
+        violations = [v for r in fixed for v in _fix_violations(r)]
+        before = {c.relpath: c.before for c in result.changes}
+        problems = write_changes(list(result.changes))
+        violations += [f"write: {p}" for p in problems]
+        violations += [v for c in result.changes for v in _file_violations(work, c.relpath, before[c.relpath])]
+        again = run(work, options, verify=True)
+        violations += [f"{c.relpath}: a second run changes it again" for c in again.changes]
+        return len(wanting), len(fixed), left, violations
+
+
+def _fix_violations(report) -> list[str]:
+    fix, cluster = report.fix, report.cluster
+    where = f"{cluster.file}:{cluster.line} {cluster.address}"
+    written = {c.attribute: c.value for c in fix.changes}
+    out = []
+    if fix.engine == "cilium":
+        plane = next((v for k, v in written.items() if k in DATA_PLANE), None) or cluster.profile.data_plane.literal
+        if (plane or "").lower() != "cilium" and not (cluster.live and cluster.live.data_plane == "cilium"):
+            out.append(f"{where}: cilium without the Cilium data plane")
+        if cluster.windows_pools:
+            out.append(f"{where}: cilium beside Windows pools")
+    if fix.engine in ("cilium", "azure"):
+        plugin = next((v for k, v in written.items() if k in PLUGIN), None) or cluster.profile.plugin.literal
+        if (plugin or "").lower() == "kubenet":
+            out.append(f"{where}: {fix.engine} on kubenet")
+    return out
+
+
+def _file_violations(root: Path, relpath: str, before: bytes | None) -> list[str]:
+    after = (root / relpath).read_bytes()
+    text = after.decode("utf-8-sig", "replace")
+    out = []
+    try:
+        if relpath.endswith((".tf", ".tfvars")):
+            import hcl2
+
+            hcl2.loads(text)
+            if before is not None:
+                old, new = required_azurerm(before, relpath), required_azurerm(after, relpath)
+                if old is not None and (new is None or new.high > old.high):
+                    out.append(f"{relpath}: the azurerm constraint's upper bound grew")
+                if _fmt_clean(before) and not _fmt_clean(after):
+                    out.append(f"{relpath}: was terraform fmt clean and is not any more")
+        elif relpath.endswith(".json"):
+            json.loads(text)
+        elif relpath.endswith(".py"):
+            ast.parse(text)
+        elif relpath.endswith(".bicep"):
+            from fixer.formats.bicep.syntax import tokenize
+
+            tokenize(text.encode())
+    except Exception as exc:  # noqa: BLE001 - any parser's complaint is a violation
+        out.append(f"{relpath}: does not parse after the fix ({exc})")
+    return out
+
+
+def _fmt_clean(data: bytes) -> bool:
+    binary = shutil.which("terraform")
+    if binary is None:
+        return True
+    lf = data.lstrip(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+    done = subprocess.run([binary, "fmt", "-"], input=lf, capture_output=True, env={"TF_CLI_CONFIG_FILE": "/dev/null"})
+    return done.returncode == 0 and done.stdout == lf
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("trees", nargs="+", type=Path)
+    parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    args = parser.parse_args()
+    totals = {mode: [0, 0, Counter()] for mode in MODES}
+    all_violations = []
+    rows = []
+    for tree in args.trees:
+        for mode, options in MODES.items():
+            wanting, fixed, left, violations = measure(tree, options)
+            totals[mode][0] += wanting
+            totals[mode][1] += fixed
+            totals[mode][2] += left
+            all_violations += [f"[{tree.name}, {mode}] {v}" for v in violations]
+            rows.append({"tree": tree.name, "mode": mode, "no_engine": wanting, "fixed": fixed, "left": dict(left)})
+            print(f"{tree.name:28} {mode:28} {fixed:4}/{wanting:<4} {_pct(fixed, wanting):>5}  left: {dict(left)}")
+    print()
+    for mode, (wanting, fixed, left) in totals.items():
+        print(f"{'TOTAL':28} {mode:28} {fixed:4}/{wanting:<4} {_pct(fixed, wanting):>5}  left: {dict(left)}")
+    print(f"\nsafety violations: {len(all_violations)}")
+    for violation in all_violations:
+        print("  " + violation)
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "violations": all_violations}, indent=2) + "\n")
+    return 1 if all_violations else 0
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

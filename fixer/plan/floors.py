@@ -1,0 +1,63 @@
+"""Provider floors, as the planner decides them: when a fix holds only from some azurerm version in
+the range on, the fix is written together with a constraint that admits only those versions, which
+makes it safe by construction (formats/terraform/constraints.py writes the constraint).
+
+Pure: outcomes per version in, a floor (or why not) out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fixer.model import Fix, Risk, riskiest
+from fixer.plan.changes import summary_of
+from fixer.versions import Version, VersionRange, format_version
+
+
+def floor_of(outcomes: list[tuple[Version, Fix]]) -> Version | None:
+    """The lowest version from which every version in the range gets the newest version's fix,
+    when that fix can be written. None: no floor helps."""
+    newest = outcomes[-1][1]
+    if newest.risk not in (Risk.IN_PLACE, Risk.DISRUPTIVE) or not newest.changes:
+        return None
+    start = len(outcomes) - 1
+    while start > 0 and _same_fix(outcomes[start - 1][1], newest):
+        start -= 1
+    return outcomes[start][0] if start > 0 else None
+
+
+def floor_refused(floor: Version, versions: VersionRange, how: str) -> str | None:
+    """Why akfix may not write this floor, or None. A floor stays in the lowest major the range
+    admits (one in a later major could force an upgrade the code was never written for); an added
+    constraint also needs the range to lie in one major, the major it pins."""
+    wanted = f"azurerm >= {format_version(floor)}"
+    if how == "add" and versions.high > (versions.low[0] + 1, 0, 0):
+        return (f"A provider floor would add {wanted}, but the module states no azurerm constraint and the code does not "
+                f"show which major it is written for: add the major you run to its required_providers (`version = \"~> {floor[0]}.0\"` "
+                "if that is it); akfix then raises the floor itself.")
+    if floor[0] != versions.low[0]:
+        return (f"A provider floor would need {wanted}, another major than the {versions.low[0]}.x this range admits: "
+                f"akfix does not move code across a major. Narrow the constraint to one major (~> {floor[0]}.0) if the code "
+                "is written for it; akfix then raises the floor itself.")
+    return None
+
+
+def _same_fix(fix: Fix, newest: Fix) -> bool:
+    return fix.risk in (Risk.IN_PLACE, Risk.DISRUPTIVE) and fix.changes == newest.changes and fix.add_block == newest.add_block
+
+
+def floored(outcomes: list[tuple[Version, Fix]], floor: Version, versions: VersionRange, old: str, target: str) -> Fix:
+    """The fix, written together with `azurerm >= floor`: safe by construction for every version
+    the raised constraint admits."""
+    held = [fix for version, fix in outcomes if version >= floor]
+    newest = held[-1]
+    risk = riskiest([fix.risk for fix in held])
+    at = f"azurerm >= {format_version(floor)}"
+    note = (
+        f"{versions.describe()}: below azurerm {format_version(floor)} this fix would "
+        f"{'destroy and recreate the cluster or be refused' if any(f.risk is Risk.REPLACEMENT for v, f in outcomes if v < floor) else 'not be possible'}; "
+        f"akfix raises the module's azurerm constraint to >= {format_version(floor)} in the same change "
+        "(run `terraform init -upgrade` before the plan)."
+    )
+    return replace(newest, risk=risk, summary=summary_of(list(newest.changes), risk, at, old, target), reasons=(note, *newest.reasons),
+                   floor=floor, hint=None)

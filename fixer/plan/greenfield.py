@@ -1,0 +1,120 @@
+"""Greenfield: clusters that are not deployed (templates, examples, quickstarts, new environments).
+
+Nothing live can be recreated or reimaged, so none of the live-cluster transition rules apply and no
+live fact is needed: a missing network profile gets the complete recommended one (Azure CNI
+Overlay, the engine, and the Cilium data plane where the engine is cilium), and kubenet, which
+retires on 2028-03-31, moves to Azure CNI Overlay in the same change. What still applies is what
+AKS refuses at creation (limits.py: Windows pools, BYO CNI, Kubernetes < 1.30 for NPM/Calico) and
+what the provider or API version accepts: a Terraform fix needs the azurerm versions that know the
+values it writes (a provider floor where the range starts lower), a PUT fix the API version that
+knows them (bumped as for any PUT).
+
+Pure: a cluster and what is known of its versions in, a Fix out.
+"""
+
+from __future__ import annotations
+
+from fixer.model import ENGINES, Change, Cluster, Fix, Risk, ValueKind
+from fixer.plan.changes import change_for, manual_fix
+from fixer.plan.floors import floor_refused
+from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
+from fixer.plan.put import with_api_version
+from fixer.plan.rules import arm
+from fixer.versions import OLDEST, Version, format_version
+
+# The first azurerm version that accepts each value the greenfield profile writes (facts §1.1):
+# lowercase overlay from 3.62, policy cilium from 3.75, network_data_plane from 3.108.
+_AZURERM_FIRST: dict[tuple[str, str], Version] = {
+    ("network_plugin_mode", "overlay"): (3, 62, 0),
+    ("network_policy", "cilium"): (3, 75, 0),
+    ("network_data_plane", "cilium"): (3, 108, 0),
+    ("ebpf_data_plane", "cilium"): (3, 35, 0),
+}
+_TERRAFORM = ("network_plugin", "network_plugin_mode", "network_policy", "network_data_plane")
+_PUT = ("networkPlugin", "networkPluginMode", "networkPolicy", "networkDataplane")
+
+ASSUMPTION = (
+    "Greenfield: akfix assumes no live cluster here (a template, example or new environment), so the complete "
+    "recommended profile is written: Azure CNI Overlay and the engine{dataplane}. If this code is deployed, "
+    "do not take this fix: run akfix without --greenfield for this path."
+)
+
+
+def plan_greenfield(cluster: Cluster, target: str, context) -> Fix | None:
+    """The fix that gives a not-yet-deployed cluster the recommended profile with `target`."""
+    profile = cluster.profile
+    policy = (profile.policy.literal or "").lower()
+    if policy in ENGINES and (policy == target or not context.switch_engines):
+        return None
+    limit = windows_limit(cluster, target) or kubernetes_limit(cluster, target)
+    if limit:
+        return limit
+    if profile.plugin.kind is ValueKind.EXPRESSION:
+        return manual_fix(
+            f"network_plugin is set by an expression: {profile.plugin.text}",
+            "akfix needs the plugin to know which engines are allowed; resolve it.",
+            blocker="expression",
+        )
+    plugin = (profile.plugin.literal or "").lower() or None
+    if plugin == "none":
+        return byo_limit()
+    put = cluster.api_version is not None
+    plugin_name, mode_name, policy_name, plane_name = _PUT if put else _TERRAFORM
+    changes: list[Change] = []
+    reasons: list[str] = []
+    if plugin in (None, "kubenet"):
+        changes += [change_for(cluster, plugin_name, "azure"), change_for(cluster, mode_name, "overlay")]
+        if plugin == "kubenet":
+            reasons.append("kubenet retires on 2028-03-31 and runs neither cilium nor azure: moved to Azure CNI Overlay (pod CIDR kept).")
+    changes.append(change_for(cluster, policy_name, target))
+    if target == "cilium" and (profile.data_plane.literal or "").lower() != "cilium":
+        attribute = profile.data_plane_attribute or plane_name
+        changes.append(change_for(cluster, attribute, "cilium"))
+    reasons.insert(0, ASSUMPTION.format(dataplane=" with the Cilium data plane" if target == "cilium" else ""))
+    if put:
+        return _put_fix(cluster, policy, target, changes, reasons)
+    return _terraform_fix(cluster, policy, target, changes, reasons, context)
+
+
+def _put_fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str]) -> Fix:
+    api = arm.parse_api_version(cluster.api_version or "")
+    if api is None:
+        return manual_fix(
+            f"the API version is not a literal: {cluster.api_version}",
+            "akfix needs the API version to know which values it accepts; write it as a literal.",
+            blocker="expression",
+        )
+    changes, reasons = with_api_version(cluster, api, changes, reasons)
+    return _fix(cluster, old, target, changes, reasons, None)
+
+
+def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str], context) -> Fix:
+    need = max([OLDEST] + [_AZURERM_FIRST.get((c.attribute, c.value), OLDEST) for c in changes])
+    versions = context.versions
+    floor = None
+    if versions.low < need:
+        wanted = f"azurerm >= {format_version(need)}"
+        if need >= versions.high:
+            return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}",
+                              "Raise the module's azurerm constraint, then re-run akfix.", blocker="version-range")
+        refused = floor_refused(need, versions, context.floors) if context.floors else (
+            f"The profile needs {wanted}; akfix cannot raise the provider version where this cluster is declared: pin it.")
+        if refused:
+            return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")
+        floor = need
+        reasons.append(f"{versions.describe()}: the profile needs {wanted}; akfix raises the module's azurerm constraint "
+                       "in the same change (run `terraform init -upgrade`).")
+    return _fix(cluster, old, target, changes, reasons, floor)
+
+
+def _fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str], floor: Version | None) -> Fix:
+    sets = ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if c.origin else "") for c in changes)
+    return Fix(
+        risk=Risk.IN_PLACE,
+        summary=f"{old or 'none'} -> {target}: set {sets} (greenfield: no live cluster)",
+        engine=target,
+        changes=tuple(changes),
+        add_block=not cluster.profile.block_present,
+        reasons=tuple(reasons),
+        floor=floor,
+    )

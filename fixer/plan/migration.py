@@ -1,0 +1,136 @@
+"""Kubenet migration in two changes (`--migrate-kubenet`, issue 16).
+
+A kubenet cluster cannot run cilium or azure (NPM). AKS moves it to Azure CNI Overlay in place, one
+way, but only as its own operation and with network policy off during the move (facts §3.3); the
+engine is a second operation. So akfix writes phase 1 alone: `network_plugin = "azure"` and
+`network_plugin_mode = "overlay"`, pod CIDR kept. Once the code says overlay (and live facts, where
+given, agree), the ordinary planner writes phase 2, the engine: never both in one change.
+
+Preconditions the code can show are checked; the others are stated with the fix:
+- Kubernetes >= 1.27 (checked where the version is a literal);
+- no engine on the cluster during the move: kubenet + calico must drop calico first, which azurerm
+  cannot write (it rejects `none`), so that is left to a person;
+- a user-assigned managed identity (to detach the route table): a SystemAssigned identity in code is
+  refused, one akfix cannot read is stated;
+- azurerm >= 4.66 (before it, changing network_plugin recreates the cluster): reached by a floor.
+
+Pure: a cluster and its live state in, a Fix out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fixer.model import Cluster, Fix, Risk
+from fixer.plan.changes import change_for, manual_fix
+from fixer.plan.floors import floor_refused
+from fixer.plan.limits import minor_version
+from fixer.plan.put import with_api_version
+from fixer.plan.rules import arm
+from fixer.plan.rules import azurerm as rules
+from fixer.versions import format_version
+
+PHASE_1 = "phase 1 of 2"
+PRECONDITIONS = (
+    "Phase 1 of 2: kubenet -> Azure CNI Overlay (network_plugin azure, overlay mode, pod CIDR kept), one way and in place; "
+    "every node pool is reimaged. Preconditions: Kubernetes >= 1.27, no network policy during the move, and a user-assigned "
+    "managed identity (AKS detaches the kubenet route table). The engine ({target}) is phase 2: a later akfix run writes it "
+    "once this change is applied; the bot opens that pull request after this one is merged."
+)
+
+
+def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> Fix:
+    """Phase 1 for a kubenet cluster whose wanted engine needs Azure CNI."""
+    profile = cluster.profile
+    if cluster.format != "terraform" or cluster.api_version is not None or not profile.block_present:
+        return manual_fix(
+            f"kubenet cannot run {target}",
+            "--migrate-kubenet writes phase 1 for azurerm network_profile blocks only (it marks the block so that the engine "
+            "waits until the move is applied). Elsewhere: migrate with `az aks update --network-plugin azure --network-plugin-mode "
+            "overlay` first, or use --engine calico.",
+            blocker="kubenet",
+        )
+    kubernetes = minor_version(profile.kubernetes_version.literal)
+    if kubernetes is not None and kubernetes < (1, 27):
+        return manual_fix(f"Kubernetes {profile.kubernetes_version.literal} is too old for the kubenet -> overlay migration",
+                          "AKS migrates kubenet to Azure CNI Overlay from Kubernetes 1.27; upgrade first.", blocker="kubernetes-version")
+    if live_policy:
+        return manual_fix(
+            f"kubenet + {live_policy}: the engine must be off before the move to overlay",
+            f"AKS refuses kubenet + {live_policy} -> overlay; remove the engine with `az aks update --network-policy none` "
+            "(azurerm cannot write none), then re-run akfix with --migrate-kubenet.",
+            blocker="kubenet",
+        )
+    identity = (profile.identity_type.literal or "").lower()
+    if identity == "systemassigned":
+        return manual_fix(
+            "the kubenet -> overlay migration needs a user-assigned managed identity",
+            "The cluster uses a system-assigned identity; switch it to a user-assigned one (its own change), then re-run akfix.",
+            blocker="identity",
+        )
+    put = cluster.api_version is not None
+    plugin, mode = ("networkPlugin", "networkPluginMode") if put else ("network_plugin", "network_plugin_mode")
+    changes = [change_for(cluster, plugin, "azure"), change_for(cluster, mode, "overlay")]
+    reasons = [PRECONDITIONS.format(target=target)]
+    if identity != "userassigned":
+        reasons.append("The identity type is not visible in the code: make sure it is user-assigned before you apply.")
+    floor = None
+    if put:
+        api = arm.parse_api_version(cluster.api_version or "")
+        if api is None:
+            return manual_fix(f"the API version is not a literal: {cluster.api_version}",
+                              "akfix needs the API version to know which values it accepts; write it as a literal.", blocker="expression")
+        changes, reasons = with_api_version(cluster, api, changes, reasons)
+    else:
+        first = next(start for start, in_place in rules.KUBENET_TO_OVERLAY_IN_PLACE if in_place)
+        versions = context.versions
+        if versions.high <= first:
+            return Fix(risk=Risk.REPLACEMENT, summary=f"kubenet -> overlay: on {versions.describe()} changing network_plugin recreates the cluster",
+                       changes=tuple(changes), reasons=tuple(reasons), phase=1,
+                       hint=f"raise azurerm to >= {format_version(first)}, where kubenet -> overlay is in place")
+        if versions.low < first:
+            refused = floor_refused(first, versions, context.floors) if context.floors else "akfix cannot raise the provider version here."
+            if refused:
+                return manual_fix(f"kubenet -> overlay is in place only from azurerm {format_version(first)}", refused, blocker="version-range")
+            floor = first
+            reasons.append(f"{versions.describe()}: below azurerm {format_version(first)} changing network_plugin recreates the cluster; "
+                           f"akfix raises the module's azurerm constraint to >= {format_version(first)} in the same change.")
+    sets = ", ".join(f'{c.attribute} = "{c.value}"' for c in changes)
+    return Fix(
+        risk=Risk.DISRUPTIVE,
+        summary=f"kubenet -> Azure CNI Overlay ({PHASE_1}; {target} follows in phase 2): set {sets}",
+        engine=None,
+        changes=tuple(changes),
+        reasons=tuple(reasons),
+        floor=floor,
+        phase=1,
+    )
+
+
+def migration_pending(cluster: Cluster, target: str) -> Fix | None:
+    """Phase 2 waits while the move to overlay is not known to be applied: akfix's phase-1 mark is in
+    the code and no live fact says overlay, or a live fact still says kubenet."""
+    live = cluster.live
+    live_plugin = (live.plugin or "").lower() if live else ""
+    code_plugin = (cluster.profile.plugin.literal or "").lower()
+    confirmed = live_plugin == "azure" and (live.plugin_mode or "").lower() == "overlay"
+    if live_plugin == "kubenet" and code_plugin == "azure":
+        why = f"the live cluster still runs kubenet (live: {live.source})"
+    elif cluster.profile.migration_pending and not confirmed:
+        why = "akfix's phase-1 mark (akfix:phase-1) is still in the network_profile and no live fact says the cluster runs overlay"
+    else:
+        return None
+    return manual_fix(
+        f"kubenet -> overlay written, not known to be applied: {target} (phase 2) waits",
+        "After `terraform apply` of phase 1: delete the akfix:phase-1 comment line, or pass --plan with `terraform show -json` "
+        "of the state, and re-run akfix to write the engine.",
+        why,
+        blocker="migration-pending",
+    )
+
+
+def phase_two(fix: Fix | None) -> Fix | None:
+    """The engine, once the move is confirmed: the same fix as for any overlay cluster, and the mark goes."""
+    if fix is None or not fix.changes or fix.risk is Risk.MANUAL:
+        return fix
+    return replace(fix, phase=2, reasons=(*fix.reasons, "Phase 2 of 2: the move to overlay is applied; akfix removes its akfix:phase-1 mark."))

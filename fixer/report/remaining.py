@@ -1,0 +1,73 @@
+"""What is left for a person, grouped by what stands in the way, each group with the one flag or
+fact that would let akfix write those fixes itself (issue 16): a run ends with the shortest path to
+more fixes, not with a list to work through."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from fixer.pipeline import ClusterReport, Outcome
+
+# blocker -> (what stands in the way, what unlocks it). Blockers are set where a fix is refused
+# (plan/, the formats' adapters); one without an entry here is shown by its own summary.
+BLOCKERS: dict[str, tuple[str, str]] = {
+    "live-plugin-unknown": (
+        "live network plugin unknown",
+        "--assume-network azure|azure-overlay|kubenet, --plan (terraform show -json), or --greenfield for code not "
+        "deployed; PUT clusters: --engine cilium,calico",
+    ),
+    "version-range": (
+        "provider version only a range",
+        "commit .terraform.lock.hcl or pass --azurerm-version, or narrow the constraint to one major (akfix then raises the floor)",
+    ),
+    "kubenet": ("kubenet cannot run the engine", "--engine cilium,calico (calico runs on kubenet), or --greenfield for code not deployed"),
+    "windows": ("Windows node pools", "--engine cilium,calico (calico runs beside Windows pools)"),
+    "expression": ("value set by an expression akfix cannot resolve", "a literal where the value comes from, or --plan"),
+    "kubernetes-version": ("Kubernetes older than 1.30", "upgrade the cluster's Kubernetes version first"),
+    "replacement": ("the change would recreate the cluster", "--allow-replacement, or raise the azurerm version so it is in place"),
+    "two-steps": ("azure <-> calico needs two steps", "the CLI through policy none, then akfix"),
+    "no-way-back": ("no way back from the engine it runs", "keep the engine"),
+    "auto-provisioning": ("node auto-provisioning is on", "turn node auto-provisioning off in its own apply first"),
+    "lifecycle": ("lifecycle.ignore_changes covers network_profile", "remove network_profile from ignore_changes"),
+    "byo-cni": ("bring-your-own CNI", "enforce policies with the CNI you installed"),
+    "module-input": ("a module input akfix does not edit yet", "set the module input by hand"),
+    "shared-value": ("a value other environments read too", "route the shared setting through a per-environment variable"),
+    "package-too-old": ("the IaC package's API is too old", "upgrade the package"),
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    blocker: str
+    count: int
+    reason: str
+    unlock: str | None
+
+
+def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
+    """Clusters whose fix was held back or left to a person, by blocker, largest group first."""
+    counts: Counter[str] = Counter()
+    fallback: dict[str, str] = {}
+    for report in reports:
+        if report.fix is None or report.outcome not in (Outcome.MANUAL, Outcome.HELD):
+            continue
+        blocker = report.fix.blocker or ("replacement" if report.outcome is Outcome.HELD else "")
+        key = blocker if blocker in BLOCKERS else f"other:{report.fix.summary}"
+        fallback.setdefault(key, report.fix.summary)
+        counts[key] += 1
+    groups = []
+    for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        reason, unlock = BLOCKERS.get(key, (fallback[key], None))
+        groups.append(Group(key if key in BLOCKERS else "other", count, reason, unlock))
+    return groups
+
+
+def remaining_text(groups: list[Group]) -> str:
+    if not groups:
+        return ""
+    lines = ["still needing a person, by what stands in the way:"]
+    for group in groups:
+        noun = "cluster" if group.count == 1 else "clusters"
+        lines.append(f"  {group.count} {noun}: {group.reason}" + (f" -> {group.unlock}" if group.unlock else ""))
+    return "\n".join(lines)

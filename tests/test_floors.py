@@ -1,0 +1,84 @@
+"""Provider floors (issue 16): raising an azurerm constraint's lower bound so a fix holds for every
+version it still admits. The rules: only versions below the floor go; an upper bound is never
+raised, removed or crossed; an added constraint pins the major the code is written for."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fixer.edit.edits import apply_edits
+from fixer.formats.terraform.constraints import find_site, floor_edits, new_constraint, raise_floor
+from fixer.formats.terraform.readback import check_readback
+from fixer.formats.terraform.versions import required_azurerm
+from fixer.versions import parse_constraint
+
+versions = st.tuples(st.integers(2, 5), st.integers(0, 120), st.integers(0, 3))
+
+
+def _written(version, parts: int) -> str:
+    return ".".join(str(p) for p in version[:parts])
+
+
+clauses = st.one_of(
+    st.tuples(st.sampled_from([">=", ">", "<", "<=", "!="]), versions, st.integers(1, 3)).map(lambda t: f"{t[0]} {_written(t[1], t[2])}"),
+    st.tuples(versions, st.integers(2, 3)).map(lambda t: f"~> {_written(t[0], t[1])}"),
+)
+constraints = st.lists(clauses, min_size=1, max_size=3).map(", ".join)
+floors = st.tuples(st.integers(2, 5), st.integers(0, 120), st.just(0))
+
+
+@given(constraints, floors)
+def test_a_raised_constraint_admits_exactly_the_old_range_from_the_floor_on(constraint, floor):
+    old = parse_constraint(constraint, "")
+    raised = raise_floor(constraint, floor)
+    if raised is None:
+        assert old is None or old.empty or floor >= old.high  # refused only where no floor fits
+        return
+    new = parse_constraint(raised, "")
+    assert (new.low, new.high) == (max(old.low, floor), old.high)  # the upper bound never moves
+    assert raise_floor(raised, floor) == raised  # a second run changes nothing
+
+
+@pytest.mark.parametrize("constraint, floor, expected", [
+    ("~> 3.0", (3, 75, 0), "~> 3.75"),  # pessimistic stays pessimistic
+    ("~> 4.0", (4, 58, 0), "~> 4.58"),
+    (">= 3.0", (3, 108, 0), ">= 3.108.0"),
+    (">= 3.0, < 4.0", (3, 75, 0), ">= 3.75.0, < 4.0"),
+    ("< 4.0", (3, 75, 0), ">= 3.75.0, < 4.0"),
+    (">= 2.0, != 3.5.0, != 3.80.0, < 4.0", (3, 75, 0), ">= 3.75.0, != 3.80.0, < 4.0"),
+    ("~> 3.90", (3, 75, 0), "~> 3.90"),  # already above the floor
+    ("~> 3.1.2", (3, 75, 0), None),  # the floor lies past the upper bound: never crossed
+    (">= 3.0, < 4.0", (4, 58, 0), None),
+    ("3.50.0", (3, 75, 0), None),  # exact versions are never raised
+])
+def test_raise_floor_examples(constraint, floor, expected):
+    assert raise_floor(constraint, floor) == expected
+
+
+FILES = {
+    "value": b'terraform {\n  required_providers {\n    azurerm = {\n      source  = "hashicorp/azurerm"\n      version = "~> 3.0"\n    }\n  }\n}\n',
+    "object": b'terraform {\n  required_providers {\n    azurerm = {\n      source = "hashicorp/azurerm"\n    }\n  }\n}\n',
+    "entry": b'terraform {\n  required_version = ">= 1.3"\n  required_providers {\n    azapi = {\n      source  = "azure/azapi"\n      version = "~> 2.0"\n    }\n  }\n}\n',
+    "block": b'resource "azurerm_resource_group" "rg" {\n  name     = "rg"\n  location = "westeurope"\n}\n',
+    "string": b'terraform {\n  required_providers {\n    azurerm = "~> 3.0"\n  }\n}\n',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FILES))
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_every_kind_of_site_gets_a_floor_that_reads_back(kind, newline, terraform_bin):
+    body = FILES[kind].replace(b"\n", newline)
+    site = find_site({"versions.tf": body}, "versions.tf")
+    constraint = new_constraint(site, (3, 75, 0))
+    after = apply_edits(body, floor_edits(body, site, constraint, newline))
+    assert required_azurerm(after, "versions.tf").low == (3, 75, 0)
+    assert required_azurerm(after, "versions.tf").high == (4, 0, 0)  # ~> 3.0 kept, or ~> 3.75 added
+    check_readback(after.decode(), [])  # python-hcl2 reads the whole file
+    assert after.count(b"\r\n") == (after.count(b"\n") if newline == b"\r\n" else 0)  # one newline style
+    lf = after.replace(b"\r\n", b"\n")
+    formatted = subprocess.run([terraform_bin, "fmt", "-"], input=lf, capture_output=True, env={"TF_CLI_CONFIG_FILE": "/dev/null"}).stdout
+    assert formatted == lf  # terraform fmt clean
