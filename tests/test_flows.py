@@ -30,7 +30,7 @@ from fixer.kustomize.netpol import Connection, Pod, evaluate, parse_policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "flows"
 FLOWS = (str(FIXTURES / "day1.jsonl"), str(FIXTURES / "day2.jsonl"))
-COVERED = ("ingress-nginx", "orders", "shop")
+COVERED = ("orders", "shop")  # ingress-nginx is a system namespace (names.py): no policies there
 
 
 def repo(tmp_path: Path) -> Path:
@@ -134,7 +134,7 @@ def test_never_selects_unstable_or_cilium_labels(tmp_path):
         assert forbidden not in text
     summary = "\n".join(__import__("fixer.kustomize.flows.plan", fromlist=["x"]).summary_lines(result.flows))
     assert "shop/product -> world (52.1.2.3) TCP/443" in summary  # listed for a person instead
-    assert "world (203.0.113.9) -> ingress-nginx/ingress-nginx TCP/443" in summary
+    assert "203.0.113.9" not in summary  # to the ingress controller: a system namespace, not akfix's to police
     assert "shop/loadgen -> orders/mongodb TCP/27017: 6 flows" in summary and "POLICY_DENIED" in summary
     assert "seen in flows, no base: monitoring" in summary
 
@@ -320,6 +320,22 @@ def test_workload_identity(endpoint, kind, selector):
     assert (party.workload.selector if party.workload else ()) == selector
 
 
+def test_traffic_from_outside_to_a_covered_pod_is_listed_never_allowed():
+    aggregator = Aggregator()
+    aggregator.add({"verdict": "FORWARDED", "l4": {"TCP": {"destination_port": 8443}}, "IP": {"source": "198.51.100.7"},
+                    "source": {"identity": 2, "labels": ["reserved:world"]},
+                    "destination": {"namespace": "a", "labels": ["k8s:app=web"]}})
+    aggregator.add({"verdict": "FORWARDED", "l4": {"TCP": {"destination_port": 443}}, "IP": {"destination": "10.0.0.1"},
+                    "source": {"namespace": "a", "labels": ["k8s:app=web"]},
+                    "destination": {"identity": 7, "labels": ["reserved:kube-apiserver"]}})
+    allows = plan_allows(aggregator.result(), frozenset({"a"}), frozenset(), "calico")
+    assert allows.namespaces == ()
+    assert [line.split(" (")[0] for line in allows.for_person] == ["a/web -> kube-apiserver TCP/443: 1 flow", "world"]
+    assert "198.51.100.7" in allows.for_person[1] and "from outside the cluster" in allows.for_person[1]
+    cilium = plan_allows(aggregator.result(), frozenset({"a"}), frozenset(), "cilium")
+    assert cilium.namespaces[0].policies[0].apiserver and len(cilium.for_person) == 1
+
+
 def test_label_values_yaml_would_misread_are_quoted():
     aggregator = Aggregator()
     for value in ("on", "123", "null"):
@@ -438,11 +454,12 @@ def test_pr_body_has_the_flows_section(tmp_path):
     from fixer.kustomize.flows.plan import pr_section
 
     result = plan(repo(tmp_path))
-    remediation = pr_text.describe("cilium", [], list(result.changes), list(COVERED), "k8s/network-policies", (pr_section(result.flows),))
+    remediation = pr_text.describe("cilium", [], list(result.changes), list(COVERED), "k8s/network-policies", (), (pr_section(result.flows),))
     body = pr_text.body(remediation)
     assert "## Allowed from observed traffic" in body
     assert "| `orders` | 9 (with CiliumNetworkPolicy `toFQDNs`: needs ACNS on AKS) | 98 | 2026-11-29T00:43:47Z .. 2026-11-30T01:47:08Z |" in body
     assert "- shop/loadgen -> orders/mongodb TCP/27017: 6 flows" in body
+    assert "| `k8s/network-policies/namespaces/shop/allow-observed.yaml` | allows what Hubble saw flowing in shop" in body
     assert "observed flows: all allowed" in body
     assert "## Allowed from observed traffic" not in pr_text.body(pr_text.describe("cilium", [], [], [], "k8s"))
 
