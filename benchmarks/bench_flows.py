@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAMESPACES = ["shop", "orders", "payments", "catalog", "search", "users", "ingress-nginx", "batch"]
+NAMESPACES = ["shop", "orders", "payments", "catalog", "search", "users", "frontend", "batch"]
 
 
 def endpoint(namespace: str, app: str, identity: int) -> str:
