@@ -467,3 +467,26 @@ def test_pr_body_has_the_flows_section(tmp_path):
 def test_replay_pod_uses_every_real_label():
     party = identify({"namespace": "a", "labels": ["k8s:app=web", "k8s:pod-template-hash=1", "k8s:io.cilium.k8s.policy.cluster=x"]})
     assert dict(pod(party.workload).labels) == {"app": "web", "pod-template-hash": "1"}
+
+
+def test_the_bot_learns_from_flows_and_says_so_in_the_pull_request(tmp_path, monkeypatch, capsys):
+    from fake_forges import GitHub
+    from gitrepos import seed_remote
+
+    from fixer.cli import main
+
+    forge = GitHub(projects={}).start()
+    try:
+        forge.projects["acme/infra"] = seed_remote(tmp_path / "remotes", "acme/infra", ("platform-aks",))[0]
+        monkeypatch.setenv("GITHUB_TOKEN", forge.token)
+        monkeypatch.delenv("GH_TOKEN", raising=False)
+        code = main(["bot", str(forge.projects["acme/infra"]), "--forge", "github", "--api-url", f"http://127.0.0.1:{forge.port}",
+                     "--state", str(tmp_path / "state.json"), "--workers", "1", "--workdir", str(tmp_path),
+                     "--namespace", "shop", "--namespace", "orders", "--flows", FLOWS[0], "--flows", FLOWS[1]])
+        assert code == 0, capsys.readouterr()
+        (pull,) = forge.pulls
+        body = pull["body"] + "".join(pull.get("comments", []))
+        assert "## Allowed from observed traffic" in body and "observed flows: all allowed" in body
+        assert "- shop/loadgen -> orders/mongodb TCP/27017: 6 flows" in body
+    finally:
+        forge.stop()
