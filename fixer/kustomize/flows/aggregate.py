@@ -33,10 +33,6 @@ class Observation:
     addresses: tuple[str, ...] = ()  # example addresses outside the cluster
     reason: str = ""  # drop reason, for drops
 
-    @property
-    def pair(self) -> tuple:
-        return (self.source, self.destination)
-
 
 @dataclass(frozen=True)
 class Observed:

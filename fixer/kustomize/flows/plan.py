@@ -170,6 +170,8 @@ def summary_lines(learned: Learned) -> list[str]:
     ignored = [f"{count} {why}" for why, count in _ignored(learned)]
     if allows.dns:
         ignored.append(f"{allows.dns} DNS (the base allows it)")
+    if stats.other_events:
+        ignored.append(f"{stats.other_events} other Hubble events")
     if ignored:
         out.append("    ignored: " + ", ".join(ignored))
     for n in allows.namespaces:
@@ -207,6 +209,7 @@ def to_json(learned: Learned) -> dict:
     stats, allows, observed, result = learned.stats, learned.allows, learned.observed, learned.replay
     return {
         "files": list(stats.files), "lines": stats.lines, "flows": stats.flows, "bad_lines": stats.bad_lines,
+        "other_events": stats.other_events,
         "requests": observed.request_flows, "ignored": dict(_ignored(learned)), "dns": allows.dns,
         "namespaces": [{"name": n.namespace, "allows": n.rules, "flows": n.flows, "first": n.first, "last": n.last,
                         "drops": [line(o) for o in n.drops]} for n in allows.namespaces],
