@@ -113,6 +113,11 @@ def test_kubectl_kustomize_output_allows_observed_and_denies_unobserved(tmp_path
     for source, destination, protocol, port in UNOBSERVED:
         verdict = evaluate(policies, Connection(source, destination, port, protocol))
         assert not verdict.allowed, (source, destination, port, verdict.reason())
+    import kubernetes_validate
+
+    for document in documents:
+        if document["kind"] == "NetworkPolicy":
+            kubernetes_validate.validate(document, "1.30", strict=True)
     cilium = next(d for d in documents if d["kind"] == "CiliumNetworkPolicy")
     assert cilium["metadata"]["namespace"] == "orders"
     assert cilium["spec"]["egress"][1]["toFQDNs"] == [{"matchName": "api.stripe.com"}]
