@@ -81,6 +81,10 @@ class Value:
     origin: Spot | None = None  # where a new literal goes when the value comes from elsewhere
     validations: tuple[Validation, ...] = ()
     via: str = ""  # how the value was reached, e.g. "var.network_policy default"
+    # A module's default reached through a caller that does not pass the input: where the caller's
+    # argument would go (kind "argument:<input>", the span of its module block). Used instead of the
+    # shared default when other callers read that default but plan otherwise (plan/views.py).
+    caller_origin: Spot | None = None
     note: str = ""  # why an expression stays unresolved
 
     @property

@@ -82,3 +82,44 @@ def test_every_kind_of_site_gets_a_floor_that_reads_back(kind, newline, terrafor
     lf = after.replace(b"\r\n", b"\n")
     formatted = subprocess.run([terraform_bin, "fmt", "-"], input=lf, capture_output=True, env={"TF_CLI_CONFIG_FILE": "/dev/null"}).stdout
     assert formatted == lf  # terraform fmt clean
+
+
+_ENTRIES = {
+    "azapi": '    azapi = {\n      source  = "azure/azapi"\n      version = "~> 2.0"\n    }\n',
+    "random": '    random = {\n      source = "hashicorp/random"\n    }\n',
+}
+_AZURERM = {
+    "object-version": '    azurerm = {\n      source  = "hashicorp/azurerm"\n      version = "{c}"\n    }\n',
+    "object-version-comment": '    azurerm = {\n      source  = "hashicorp/azurerm" # pinned by platform\n      version = "{c}" # see ADR-7\n    }\n',
+    "object-no-version": '    azurerm = {\n      source = "hashicorp/azurerm"\n    }\n',
+    "string": '    azurerm = "{c}"\n',
+    "absent": "",
+}
+
+
+@given(
+    st.sampled_from(sorted(_AZURERM)),
+    st.lists(st.sampled_from(sorted(_ENTRIES)), unique=True),
+    st.sampled_from(["~> 3.0", ">= 3.0, < 4.0", "< 4.0", ">= 3.10"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_floor_edit_keeps_every_other_byte_and_reads_back(azurerm, others, constraint, crlf, lead_comment):
+    block = "".join([_AZURERM[azurerm].replace("{c}", constraint)] + [_ENTRIES[o] for o in others])
+    if not block:
+        return
+    text = ("# providers\n" if lead_comment else "") + 'terraform {\n  required_version = ">= 1.5"\n  required_providers {\n' + block + "  }\n}\n"
+    newline = b"\r\n" if crlf else b"\n"
+    body = text.encode().replace(b"\n", newline)
+    site = find_site({"versions.tf": body}, "versions.tf")
+    constraint_after = new_constraint(site, (3, 75, 0))
+    after = apply_edits(body, floor_edits(body, site, constraint_after, newline))
+    check_readback(after.decode(), [])  # python-hcl2 reads it
+    read = required_azurerm(after, "versions.tf")
+    raised = azurerm in ("object-version", "object-version-comment", "string")
+    expected_high = parse_constraint(constraint, "").high if raised else (4, 0, 0)  # a raised bound keeps its upper end; an added one pins 3.x
+    assert read is not None and (read.low, read.high) == ((3, 75, 0), expected_high)
+    assert (b"\r\n" in after) == crlf and after.count(b"\n") - after.count(b"\r\n") == (0 if crlf else after.count(b"\n"))
+    for other in others:  # the other providers are untouched
+        assert _ENTRIES[other].replace("\n", newline.decode()).encode() in after
+    assert b"# see ADR-7" in after or azurerm != "object-version-comment"  # comments survive

@@ -35,3 +35,21 @@ def test_commit_message_carries_the_trailers_a_later_run_recognises():
     assert "- azurerm_kubernetes_cluster.main (infra/aks.tf, prod.tfvars): none -> cilium, disruptive" in message
     assert "Not changed here (1): module.legacy (replacement)" in message
     assert message.rstrip().endswith(f"Akfix-Engine: cilium\nAkfix-Base: {'a' * 40}\nAkfix-Tree: {'b' * 40}")
+
+
+def test_floors_and_phase_one_get_their_own_checklist_lines(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from fixer.pipeline import Options, run
+
+    fixtures = Path(__file__).parent / "fixtures" / "terraform"
+    for case in ("floor-raised-in-constraint", "kubenet-migrate-phase1"):
+        shutil.copytree(fixtures / case / "input", tmp_path / case)
+    floored = run(tmp_path / "floor-raised-in-constraint", Options(), verify=True)
+    migrated = run(tmp_path / "kubenet-migrate-phase1", Options(migrate_kubenet=True), verify=True)
+    body = pr_text.body(pr_text.describe("cilium", [*floored.clusters, *migrated.clusters], [], [], "k8s/network-policies"))
+    assert "**azurerm >= 4.58.0 required**" in body and "**azurerm >= 4.66.0 required**" in body
+    assert "`terraform init -upgrade`" in body
+    assert "phase 1 of 2" in body.lower() and "akfix:phase-1" in body
+    assert "→ **Azure CNI Overlay (phase 1 of 2)**" in body  # phase 1 writes no engine

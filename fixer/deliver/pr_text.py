@@ -33,9 +33,12 @@ class Remediation:
     def context(self) -> dict:
         risks = {c["risk"] for c in self.fixed + self.held}
         paths = [f["path"] for f in self.files]
+        floors = sorted({c["floor"] for c in self.fixed if c.get("floor")}, key=lambda v: tuple(map(int, v.split("."))))
+        phase_one = any(c.get("phase") == 1 for c in self.fixed)
         return {
             "engine": self.engine, "fixed": self.fixed, "held": self.held, "policy_files": self.policy_files,
             "policy_count": self.policy_count, "namespaces": self.namespaces, "bases_dir": self.bases_dir, "risks": risks, "version": __version__,
+            "floors": floors, "phase_one": phase_one,
             "files": self.files, "existing_policies": self.existing_policies,
             "kyverno": any("/kyverno/" in p for p in paths), "connectivity": any("/connectivity/" in p for p in paths),
             "flows": self.flows,
@@ -49,8 +52,10 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
         return {
             "address": cluster.address, "file": cluster.file, "environment": cluster.environment,
             "old": report.policy or ("none" if report.status.value == "none" else "not set"),
-            "new": (fix.engine if fix and fix.engine else engine), "risk": fix.risk.value if fix else "",
+            "new": "Azure CNI Overlay (phase 1 of 2)" if fix and fix.phase == 1 else (fix.engine if fix and fix.engine else engine), "risk": fix.risk.value if fix else "",
             "summary": fix.summary if fix else "",
+            "floor": ".".join(map(str, fix.floor)) if fix and fix.floor else None,
+            "phase": fix.phase if fix else 0,
         }
 
     # The engines actually written (a preference list may write several), else the one asked for.

@@ -38,11 +38,13 @@ def origin_edits(changes, literal, list_item) -> list[tuple[str, Edit]]:
             continue
         value = change.value.encode() if spot.kind == "raw" else literal(change.value, spot.file)
         out.append((spot.file, Edit(spot.start, spot.end, value)))
-        for validation in change.validations:
-            if change.value not in validation.values:
-                at = validation.insert_at
-                out.append((validation.file, Edit(at, at, list_item(validation, change.value))))
+        out += validation_edits(change, list_item)
     return out
+
+
+def validation_edits(change, list_item) -> list[tuple[str, Edit]]:
+    """The value added to each allowed-value list (a variable's validation) that lacks it."""
+    return [(v.file, Edit(v.insert_at, v.insert_at, list_item(v, change.value))) for v in change.validations if change.value not in v.values]
 
 
 def newline_consistent(before: bytes, after: bytes, newline: bytes) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from fixer.discover import Listing, read_candidates, read_safely
-from fixer.edit.edits import OverlappingEdits, apply_edits, newline_consistent, origin_edits
+from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits
 from fixer.model import Cluster, Edit, FileChange, Problem
 from fixer.plan import planner
 from fixer.plan.views import guard_shared_edits

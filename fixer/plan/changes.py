@@ -38,8 +38,13 @@ def manual_fix(summary: str, guidance: str, *reasons: str, blocker: str = "") ->
     return Fix(risk=Risk.MANUAL, summary=summary, reasons=reasons, hint=guidance, blocker=blocker)
 
 
+def settings_text(changes, where: bool = True) -> str:
+    """`a = "x", b = "y" (in variables.tf)`: what a fix sets, and where when not in the block."""
+    return ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if where and c.origin else "") for c in changes)
+
+
 def summary_of(changes: list[Change], risk: Risk, at: str, old: str, target: str) -> str:
-    sets = ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if c.origin else "") for c in changes)
+    sets = settings_text(changes)
     meaning = {
         Risk.IN_PLACE: "in place",
         Risk.DISRUPTIVE: "in place, reimages every node",

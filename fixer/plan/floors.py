@@ -61,3 +61,15 @@ def floored(outcomes: list[tuple[Version, Fix]], floor: Version, versions: Versi
     )
     return replace(newest, risk=risk, summary=summary_of(list(newest.changes), risk, at, old, target), reasons=(note, *newest.reasons),
                    floor=floor, hint=None)
+
+
+def required_floor(need: Version, versions: VersionRange, how: str | None) -> tuple[Version | None, str | None]:
+    """A fix that holds only from azurerm `need` on: (floor, None) where a floor makes it hold for
+    the whole range, (None, None) where the range starts there anyway, (None, why) where akfix may not
+    write the floor. The range must reach `need` (the callers check `need < versions.high`)."""
+    if versions.low >= need:
+        return None, None
+    if not how:
+        return None, f"It needs azurerm >= {format_version(need)}; akfix cannot raise the provider version where this cluster is declared: pin it."
+    refused = floor_refused(need, versions, how)
+    return (None, refused) if refused else (need, None)

@@ -15,8 +15,8 @@ Pure: a cluster and what is known of its versions in, a Fix out.
 from __future__ import annotations
 
 from fixer.model import ENGINES, Change, Cluster, Fix, Risk, ValueKind
-from fixer.plan.changes import change_for, manual_fix
-from fixer.plan.floors import floor_refused
+from fixer.plan.changes import change_for, manual_fix, settings_text
+from fixer.plan.floors import required_floor
 from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
 from fixer.plan.put import with_api_version
 from fixer.plan.rules import arm
@@ -90,25 +90,21 @@ def _put_fix(cluster: Cluster, old: str, target: str, changes: list[Change], rea
 
 def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str], context) -> Fix:
     need = max([OLDEST] + [_AZURERM_FIRST.get((c.attribute, c.value), OLDEST) for c in changes])
-    versions = context.versions
-    floor = None
-    if versions.low < need:
-        wanted = f"azurerm >= {format_version(need)}"
-        if need >= versions.high:
-            return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}",
-                              "Raise the module's azurerm constraint, then re-run akfix.", blocker="version-range")
-        refused = floor_refused(need, versions, context.floors) if context.floors else (
-            f"The profile needs {wanted}; akfix cannot raise the provider version where this cluster is declared: pin it.")
-        if refused:
-            return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")
-        floor = need
+    versions, wanted = context.versions, f"azurerm >= {format_version(need)}"
+    if need >= versions.high:
+        return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}",
+                          "Raise the module's azurerm constraint, then re-run akfix.", blocker="version-range")
+    floor, refused = required_floor(need, versions, context.floors)
+    if refused:
+        return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")
+    if floor:
         reasons.append(f"{versions.describe()}: the profile needs {wanted}; akfix raises the module's azurerm constraint "
                        "in the same change (run `terraform init -upgrade`).")
     return _fix(cluster, old, target, changes, reasons, floor)
 
 
 def _fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str], floor: Version | None) -> Fix:
-    sets = ", ".join(f'{c.attribute} = "{c.value}"' + (f" (in {c.origin.file})" if c.origin else "") for c in changes)
+    sets = settings_text(changes)
     return Fix(
         risk=Risk.IN_PLACE,
         summary=f"{old or 'none'} -> {target}: set {sets} (greenfield: no live cluster)",

@@ -22,11 +22,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fixer.model import Cluster, Fix, Risk
-from fixer.plan.changes import change_for, manual_fix
-from fixer.plan.floors import floor_refused
+from fixer.plan.changes import change_for, manual_fix, settings_text
+from fixer.plan.floors import required_floor
 from fixer.plan.limits import minor_version
-from fixer.plan.put import with_api_version
-from fixer.plan.rules import arm
 from fixer.plan.rules import azurerm as rules
 from fixer.versions import format_version
 
@@ -68,34 +66,23 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
             "The cluster uses a system-assigned identity; switch it to a user-assigned one (its own change), then re-run akfix.",
             blocker="identity",
         )
-    put = cluster.api_version is not None
-    plugin, mode = ("networkPlugin", "networkPluginMode") if put else ("network_plugin", "network_plugin_mode")
-    changes = [change_for(cluster, plugin, "azure"), change_for(cluster, mode, "overlay")]
+    changes = [change_for(cluster, "network_plugin", "azure"), change_for(cluster, "network_plugin_mode", "overlay")]
     reasons = [PRECONDITIONS.format(target=target)]
     if identity != "userassigned":
         reasons.append("The identity type is not visible in the code: make sure it is user-assigned before you apply.")
-    floor = None
-    if put:
-        api = arm.parse_api_version(cluster.api_version or "")
-        if api is None:
-            return manual_fix(f"the API version is not a literal: {cluster.api_version}",
-                              "akfix needs the API version to know which values it accepts; write it as a literal.", blocker="expression")
-        changes, reasons = with_api_version(cluster, api, changes, reasons)
-    else:
-        first = next(start for start, in_place in rules.KUBENET_TO_OVERLAY_IN_PLACE if in_place)
-        versions = context.versions
-        if versions.high <= first:
-            return Fix(risk=Risk.REPLACEMENT, summary=f"kubenet -> overlay: on {versions.describe()} changing network_plugin recreates the cluster",
-                       changes=tuple(changes), reasons=tuple(reasons), phase=1,
-                       hint=f"raise azurerm to >= {format_version(first)}, where kubenet -> overlay is in place")
-        if versions.low < first:
-            refused = floor_refused(first, versions, context.floors) if context.floors else "akfix cannot raise the provider version here."
-            if refused:
-                return manual_fix(f"kubenet -> overlay is in place only from azurerm {format_version(first)}", refused, blocker="version-range")
-            floor = first
-            reasons.append(f"{versions.describe()}: below azurerm {format_version(first)} changing network_plugin recreates the cluster; "
-                           f"akfix raises the module's azurerm constraint to >= {format_version(first)} in the same change.")
-    sets = ", ".join(f'{c.attribute} = "{c.value}"' for c in changes)
+    first = next(start for start, in_place in rules.KUBENET_TO_OVERLAY_IN_PLACE if in_place)
+    versions = context.versions
+    if versions.high <= first:
+        return Fix(risk=Risk.REPLACEMENT, summary=f"kubenet -> overlay: on {versions.describe()} changing network_plugin recreates the cluster",
+                   changes=tuple(changes), reasons=tuple(reasons), phase=1,
+                   hint=f"raise azurerm to >= {format_version(first)}, where kubenet -> overlay is in place")
+    floor, refused = required_floor(first, versions, context.floors)
+    if refused:
+        return manual_fix(f"kubenet -> overlay is in place only from azurerm {format_version(first)}", refused, blocker="version-range")
+    if floor:
+        reasons.append(f"{versions.describe()}: below azurerm {format_version(first)} changing network_plugin recreates the cluster; "
+                       f"akfix raises the module's azurerm constraint to >= {format_version(first)} in the same change.")
+    sets = settings_text(changes, where=False)
     return Fix(
         risk=Risk.DISRUPTIVE,
         summary=f"kubenet -> Azure CNI Overlay ({PHASE_1}; {target} follows in phase 2): set {sets}",

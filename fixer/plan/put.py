@@ -8,7 +8,7 @@ wrong is the API version: a value it does not know is rejected, so akfix bumps i
 from __future__ import annotations
 
 from fixer.model import Change, Cluster, Fix, Risk
-from fixer.plan.changes import change_for, manual_fix
+from fixer.plan.changes import change_for, manual_fix, settings_text
 from fixer.plan.rules import arm
 
 
@@ -42,7 +42,7 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
         reasons.append("Cilium is Linux-only and enforces only after every node is reimaged; node auto-provisioning must be off.")
     else:
         reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
-    sets = ", ".join(f'{c.attribute} = "{c.value}"' for c in changes)
+    sets = settings_text(changes, where=False)
     return Fix(
         risk=Risk.DISRUPTIVE,
         summary=f"{old or 'none'} -> {target}: set {sets} (PUT: in place, reimages every node)",

@@ -14,30 +14,62 @@ from fixer.plan import planner
 def _reads(item) -> set:
     """The places (Spots) this view of a cluster takes its network settings from."""
     profile = item.cluster.profile
-    return {v.origin for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane) if v.origin}
+    values = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)
+    return {v.origin for v in values if v.origin} | {v.caller_origin for v in values if v.caller_origin}
 
 
 def guard_shared_edits(planned: list) -> list:
     """Views of one cluster (tfvars environments, callers of a module) share the resource block and
     whatever place several of them read. A fix may write to a shared place only when every other
-    view reading it plans the very same change."""
+    view reading it plans the very same change. A module default that a caller reaches by not
+    passing the input is written as that caller's argument instead, where that avoids the clash."""
     by_cluster: dict[tuple[str, str], list] = {}
     for item in planned:
         by_cluster.setdefault((item.cluster.module_dir, item.cluster.address), []).append(item)
     out = []
     for views in by_cluster.values():
         for view in views:
-            changes = view.fix.changes if view.fix and view.fix.writable(True) else ()
-            clashes = []
-            for change in changes:
-                for other in views:
-                    if other is view or not (change.origin is None or change.origin in _reads(other)):
-                        continue
-                    if not (other.fix and change in other.fix.changes):
-                        clashes.append(other.cluster.environment or "runs without a -var-file")
+            clashes = _clashes(view, views)
             if clashes:
-                view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes)))))
+                at_caller = _at_caller(view)
+                if at_caller is not None and not _clashes(at_caller, views, itself=view):
+                    view = at_caller
+                else:
+                    view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes)))))
             out.append(view)
     return out
 
 
+def _clashes(view, views, itself=None) -> list[str]:
+    """The other views that read a place this view's fix writes and plan something else there."""
+    changes = view.fix.changes if view.fix and view.fix.writable(True) else ()
+    clashes = []
+    for change in changes:
+        for other in views:
+            if other is view or other is itself or not (change.origin is None or change.origin in _reads(other)):
+                continue
+            if not (other.fix and change in other.fix.changes):
+                clashes.append(other.cluster.environment or "runs without a -var-file")
+    return clashes
+
+
+def _at_caller(view):
+    """The view with every change to a module default its caller reaches moved to the caller's
+    argument; None when some shared change has no caller to go to."""
+    profile = view.cluster.profile
+    by_origin = {v.origin: v.caller_origin for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane) if v.origin}
+    moved, summary = [], view.fix.summary
+    for change in view.fix.changes:
+        if change.origin is not None and by_origin.get(change.origin) is not None:
+            target = by_origin[change.origin]
+            summary = summary.replace(f'{change.attribute} = "{change.value}" (in {change.origin.file})',
+                                      f'{change.attribute} = "{change.value}" (in {target.file})', 1)
+            change = replace(change, origin=target)  # the variable's validation list is still extended
+        elif change.origin is None:
+            return None  # the resource block itself: shared by every view, no caller can take it
+        moved.append(change)
+    if all(c.origin is None or not c.origin.kind.startswith("argument:") for c in moved):
+        return None
+    note = ("Written as arguments of the module call in the caller's file: other callers read the module's defaults "
+            "and plan otherwise, so the defaults stay as they are.")
+    return replace(view, fix=replace(view.fix, changes=tuple(moved), summary=summary, reasons=(*view.fix.reasons, note)))

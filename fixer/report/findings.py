@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
 from fixer.model import ENGINES, Problem, Status
 from fixer.pipeline import ClusterReport, Outcome, RunResult

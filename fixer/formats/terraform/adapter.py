@@ -10,12 +10,12 @@ from pathlib import Path
 
 from fixer.discover import Candidate, Listing
 from fixer.globs import Globs
-from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt
+from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt, validation_edits
 from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import hcl, tfjson
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
 from fixer.formats.terraform.decls import FileDecls, ParseFailure
-from fixer.formats.terraform.editor import EditFailure, edits_for, migration_marker_edits, quote
+from fixer.formats.terraform.editor import EditFailure, edits_for, migration_marker_edits, module_argument_edits, quote
 from fixer.formats.terraform.locate import locate
 from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
@@ -320,8 +320,21 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         site = located.floor_sites[item.cluster.module_dir]
         text = located.texts[site.file]
         out += [(site.file, edit) for edit in floor_edits(text.body, site, change.value, text.newline)]
-    others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE]
-    return out + origin_edits(others, _literal, lambda validation, value: b", " + _literal(value, validation.file))
+    arguments: dict[tuple[str, int], dict[str, str]] = {}  # caller module block -> inputs to pass
+    for change in fix.changes:
+        if change.origin is not None and change.origin.kind.startswith("argument:"):
+            arguments.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
+    for (relpath, start), values in arguments.items():
+        text = located.texts[relpath]
+        out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
+    def list_item(validation, value: str) -> bytes:
+        return b", " + _literal(value, validation.file)
+
+    moved = [c for c in fix.changes if c.origin is not None and c.origin.kind.startswith("argument:")]
+    for change in moved:  # an input passed by a caller still has to pass the module's validation
+        out += validation_edits(change, list_item)
+    others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved]
+    return out + origin_edits(others, _literal, list_item)
 
 
 def relpath_is_json(relpath: str) -> bool:

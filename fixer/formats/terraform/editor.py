@@ -129,6 +129,17 @@ def migration_marker_edits(body: bytes, address: str, newline: bytes, remove: bo
     return [Edit(at, at, indent + _MARKER_LINE + newline)]
 
 
+def module_argument_edits(body: bytes, block_start: int, values: dict[str, str], newline: bytes) -> list[Edit]:
+    """Set string arguments of the module block that starts at `block_start`, in its layout."""
+    node = hcl.parse(body).root_node.descendant_for_byte_range(block_start, block_start)
+    while node is not None and not (node.type == "block" and node.start_byte == block_start):
+        node = node.parent
+    if node is None:
+        raise EditFailure("module call not found", body.count(b"\n", 0, block_start) + 1)
+    block = hcl.Block(node, "module", ())
+    return _set_attributes(body, block, tuple(Change(k, v) for k, v in values.items()), newline)
+
+
 def set_object_entries(body: bytes, obj: Node, values: dict[str, str], newline: bytes) -> list[Edit]:
     """Set string entries of an HCL object, in its own layout (provider floors use it)."""
     return _set_entries(body, _object_container(obj), tuple(Change(k, v) for k, v in values.items()), newline)

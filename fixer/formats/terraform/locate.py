@@ -21,10 +21,9 @@ from fixer.formats.terraform.decls import (
     ParseFailure,
     is_override_file,
     value_of,
-    value_of_expression,
 )
 from fixer.formats.terraform.modules import known_module, module_source
-from fixer.model import MISSING, Profile, Value, ValueKind
+from fixer.model import MISSING, Profile, Value
 from fixer.plan.rules import azurerm as rules
 
 

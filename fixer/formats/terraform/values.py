@@ -172,7 +172,9 @@ class ModuleScope:
             if expression is not None:
                 candidates = [_via(c, f"{caller.label} argument {name}") for c in caller.scope.evaluate(expression, caller.relpath, depth + 1)]
             else:
-                candidates = self._default(name, file, block_node, depth)
+                argument_at = Spot(caller.relpath, caller.block.start_byte, caller.block.end_byte, f"argument:{name}")
+                candidates = [replace(c, value=replace(c.value, caller_origin=argument_at)) if c.value.origin else c
+                              for c in self._default(name, file, block_node, depth)]
             for candidate in candidates:
                 label = caller.label + (f" ({candidate.environment})" if candidate.environment else "")
                 found.append(Candidate(candidate.value, label))
