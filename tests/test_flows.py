@@ -25,6 +25,7 @@ from fixer.kustomize.flows.aggregate import Aggregator, is_reply, time_key
 from fixer.kustomize.flows.allows import describe, plan_allows
 from fixer.kustomize.flows.read import ReadStats, read_flows
 from fixer.kustomize.flows.replay import pod
+from fixer.kustomize.flows.summary import summary_lines
 from fixer.kustomize.flows.workloads import identify
 from fixer.kustomize.netpol import Connection, Pod, evaluate, parse_policy
 
@@ -137,7 +138,7 @@ def test_never_selects_unstable_or_cilium_labels(tmp_path):
     for forbidden in ("pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io", "io.cilium.k8s", "k8s:io.kubernetes.pod.namespace=",
                       "0.0.0.0", "ipBlock", "52.1.2.3", "203.0.113.9"):
         assert forbidden not in text
-    summary = "\n".join(__import__("fixer.kustomize.flows.plan", fromlist=["x"]).summary_lines(result.flows))
+    summary = "\n".join(summary_lines(result.flows))
     assert "shop/product -> world (52.1.2.3) TCP/443" in summary  # listed for a person instead
     assert "203.0.113.9" not in summary  # to the ingress controller: a system namespace, not akfix's to police
     assert "shop/loadgen -> orders/mongodb TCP/27017: 6 flows" in summary and "POLICY_DENIED" in summary
@@ -209,21 +210,21 @@ def test_other_engines_get_no_cilium_policy_and_list_fqdn_traffic(tmp_path):
 
 
 def test_large_files_read_in_parallel_give_the_same_result_and_line_numbers(tmp_path, monkeypatch):
-    from fixer.kustomize.flows import plan as flows_plan
+    from fixer.kustomize.flows import observe as flows_observe
 
     lines = Path(FLOWS[0]).read_text().splitlines()
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_text("\n".join(lines[:100] + ["{broken"] + lines[100:300] + ["[1, 2]"] + lines[300:]) + "\n")
     sequential = plan(repo(tmp_path / "a"), flows=(str(mixed),))
-    flows_plan._observe.cache_clear()
-    monkeypatch.setattr(flows_plan, "PARALLEL_FROM", 1)
+    flows_observe._observe.cache_clear()
+    monkeypatch.setattr(flows_observe, "PARALLEL_FROM", 1)
     monkeypatch.setattr("os.cpu_count", lambda: 3)
     spans = []
-    split = flows_plan._spans
-    monkeypatch.setattr(flows_plan, "_spans", lambda *a: spans.extend(split(*a)) or spans)
+    split = flows_observe._spans
+    monkeypatch.setattr(flows_observe, "_spans", lambda *a: spans.extend(split(*a)) or spans)
     parallel = plan(repo(tmp_path / "b"), flows=(str(mixed),))
     assert len(spans) == 3 and spans[0][0] == 0 and spans[-1][1] == mixed.stat().st_size
-    flows_plan._observe.cache_clear()
+    flows_observe._observe.cache_clear()
     assert {c.relpath: c.after for c in sequential.changes} == {c.relpath: c.after for c in parallel.changes}
     assert [(p.line, p.message) for p in parallel.problems] == [(p.line, p.message) for p in sequential.problems]
     assert [p.line for p in parallel.problems] == [101, 302]
@@ -456,7 +457,7 @@ def test_bot_and_apply_accept_the_flow_options():
 
 def test_pr_body_has_the_flows_section(tmp_path):
     from fixer.deliver import pr_text
-    from fixer.kustomize.flows.plan import pr_section
+    from fixer.kustomize.flows.summary import pr_section
 
     result = plan(repo(tmp_path))
     remediation = pr_text.describe("cilium", [], list(result.changes), list(COVERED), "k8s/network-policies", (), (pr_section(result.flows),))

@@ -357,7 +357,7 @@ def _deliver_branch(results, reports, changes, bases, engine: str, branch, args,
     from fixer.deliver.forges import ForgeError, ForgeSetupError
     from fixer.deliver.git import GitError
     from fixer.deliver.remediate import Refused, deliver
-    from fixer.kustomize.flows.plan import pr_sections
+    from fixer.kustomize.flows.summary import pr_sections
 
     root = results[0].result.root
     bases_changes = [c for _, planned in bases for c in planned.changes]

@@ -161,7 +161,7 @@ def _clone_and_fix(task: RepoTask, job: BotJob, env, access) -> RepoOutcome:
 def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
     from fixer.deliver import pr_text
     from fixer.deliver.remediate import Refused, deliver
-    from fixer.kustomize.flows.plan import pr_sections
+    from fixer.kustomize.flows.summary import pr_sections
     from fixer.kustomize import plan_bases
     from fixer.pipeline import Outcome, run
 

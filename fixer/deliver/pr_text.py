@@ -27,7 +27,7 @@ class Remediation:
     policy_count: int = 0  # every generated file, shown or not
     files: tuple[dict, ...] = ()  # every generated file with its purpose in one line
     existing_policies: tuple[dict, ...] = ()  # policies the repository already has in covered namespaces
-    flows: tuple[dict, ...] = ()  # allows learned from Hubble flows (kustomize.flows.plan.pr_section)
+    flows: tuple[dict, ...] = ()  # allows learned from Hubble flows (kustomize.flows.summary.pr_section)
 
     @property
     def context(self) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from fixer.discover import Listing
 from fixer.kustomize.names import SYSTEM_NAMESPACES

@@ -211,9 +211,9 @@ def bases_json(prefix: str, result, bases_dir: str) -> dict:
 
 
 def _flows():
-    from fixer.kustomize.flows import plan
+    from fixer.kustomize.flows import summary
 
-    return plan
+    return summary
 
 
 def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str | None = None) -> str:

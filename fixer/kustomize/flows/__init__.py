@@ -5,8 +5,10 @@
     aggregate  flows -> observed requests per workload pair, port and protocol; drops; counts
     allows     observations -> `allow-observed.yaml` per covered namespace (NetworkPolicy, and
                CiliumNetworkPolicy toFQDNs for cilium)
+    observe    every file once per run; large plain files read by one process per core
     replay     generated policies + the base, evaluated by fixer.kustomize.netpol
-    plan       the hook kustomize.generate calls; summary for text, JSON and the PR body
+    plan       the hook kustomize.generate calls: learn (files to write), prove (the replay)
+    summary    the words for people: text under `akfix bases`, JSON, the pull request's section
 
 May import: the standard library, fixer.model, fixer.kustomize.names, paths and netpol, PyYAML
 (lazily) and orjson (json when it is missing). Rendering is passed in by kustomize.generate.

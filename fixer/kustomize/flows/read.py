@@ -115,7 +115,7 @@ def read_flows(path: Path, shown: str, problems: list[Problem], stats: ReadStats
 
     `span`: (start, end) byte offsets of a plain file, starting at a line: read only the lines
     that start there, with line numbers counted from the span's start; the caller merges the
-    stats and calls `finish_file` (kustomize.flows.plan reads large files in parallel)."""
+    stats and calls `finish_file` (kustomize.flows.observe reads large files in parallel)."""
     if span is None:
         stats.files.append(shown)
     flows_here = bad_here = replies = 0  # counted in locals on the hot path, added to stats at the end
