@@ -37,6 +37,7 @@ class Listing:
     # marker -> (suffixes read, files holding the marker): what one stage saw while reading, so a
     # later stage (namespace discovery) need not read every file of the tree again.
     remembered: dict = field(default_factory=dict, compare=False, repr=False)
+    _links: dict = field(default_factory=dict, compare=False, repr=False)  # suffixes -> links()
 
     @cached_property
     def by_folder(self) -> dict[str, tuple[str, ...]]:
@@ -49,6 +50,21 @@ class Listing:
 
     def siblings(self, relpath: str) -> tuple[str, ...]:
         return self.by_folder.get(relpath.rpartition("/")[0], ())
+
+    def links(self, suffixes: tuple[str, ...]) -> dict[str, str]:
+        """Listed files with these suffixes that are symlinks to another listed file: link relpath
+        -> target relpath. A link out of the tree, dangling or looping is not here (read_safely
+        reports it). One lstat per file of these suffixes, remembered per suffix set."""
+        if suffixes not in self._links:
+            listed = set(self.files)
+            found = {}
+            for relpath in self.files:
+                if relpath.endswith(suffixes) and os.path.islink(os.path.join(self.root, relpath)):
+                    target = _linked_relpath(self.root, self.root / relpath)
+                    if target in listed and target != relpath:
+                        found[relpath] = target
+            self._links[suffixes] = found
+        return self._links[suffixes]
 
 
 def list_files(root: Path, skip=None) -> Listing:
@@ -136,9 +152,12 @@ def read_candidates(
     remember: tuple[bytes, ...] = (),
     progress=None,
     stage: str = "reading files",
+    read_links: bool = False,
 ) -> Scan:
     """Files with one of the suffixes that contain one of the markers (or match `pattern`).
     Files matching `note` are remembered by name, so a later stage need not read every file again.
+    A symlink to another listed file is skipped (its target is read under its own name) unless
+    `read_links`: Terraform reads a linked `.tf` as a file of the folder the link sits in.
     `progress(stage, done, total)` is told every PROGRESS_EVERY files (a person's bar)."""
     candidates: list[Candidate] = []
     problems: list[Problem] = []
@@ -151,7 +170,7 @@ def read_candidates(
         if progress is not None and index % PROGRESS_EVERY == 0:
             progress(stage, index, len(wanted))
         path = os.path.join(root, relpath)
-        if os.path.islink(path) and _linked_relpath(listing.root, Path(path)) in listed:
+        if not read_links and os.path.islink(path) and _linked_relpath(listing.root, Path(path)) in listed:
             continue  # the file it points to is read under its own name
         data, problem = read_safely(listing.root, path, relpath)
         if problem:

@@ -136,11 +136,12 @@ def _other_formats(listing: Listing, settings, options: Options, verify: bool, p
     from fixer.kustomize.namespaces import TF_MARKER
 
     scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL,
-                           remember=(TF_MARKER,), progress=progress, stage="Terraform: reading")
+                           remember=(TF_MARKER,), progress=progress, stage="Terraform: reading", read_links=True)
     candidates, problems = scan.candidates, scan.problems
     located, located_problems = terraform.locate_and_plan(listing, candidates, settings, scan.noted, progress=progress)
     problems.extend(located_problems)
 
+    located.planned = terraform.guard_suppressed_links(located, held)
     writable = [i for i in located.planned if i.fix is not None and i.fix.writable(options.allow_replacement) and not held(i.cluster)]
     changes: list[FileChange] = []
     lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}

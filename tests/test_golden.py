@@ -4,6 +4,8 @@
     <case>/args       extra `akfix apply` arguments ({root} = the copy of input)
     <case>/expected/  every file that must differ after the run (others must stay byte-identical)
     <case>/expected.json  exit code and, per cluster, status / risk / outcome
+    <case>/links      optional: `path -> target` symlinks made in the copy (git may check a
+                      committed link out as a plain file: core.symlinks=false); a link must stay a link
 
 Regenerate after a deliberate change with AKFIX_REGEN=1, then review the diff by hand.
 """
@@ -32,12 +34,29 @@ def _case_names():
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """relpath -> bytes; a symlink as `-> target`, so writing through it never counts as changing it."""
+    return {
+        p.relative_to(root).as_posix(): b"-> " + os.readlink(p).encode() if p.is_symlink() else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
+
+
+def _links(case: Path) -> dict[str, str]:
+    listed = case / "links"
+    lines = listed.read_text().splitlines() if listed.is_file() else []
+    return dict(tuple(part.strip() for part in line.split("->")) for line in lines if line.strip())
+
+
+def _input_tree(case: Path) -> dict[str, bytes]:
+    return _tree(case / "input") | {path: b"-> " + target.encode() for path, target in _links(case).items()}
 
 
 def run_case(case: Path, tmp_path: Path):
     work = tmp_path / "repo"
     shutil.copytree(case / "input", work)
+    for path, target in _links(case).items():
+        (work / path).symlink_to(target)
     args = shlex.split((case / "args").read_text().replace("{root}", str(work)))
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
@@ -67,7 +86,7 @@ def run_case(case: Path, tmp_path: Path):
 def test_golden(name, tmp_path):
     case = FIXTURES / name
     work, summary = run_case(case, tmp_path)
-    before = _tree(case / "input")
+    before = _input_tree(case)
     after = _tree(work)
     changed = {rel: data for rel, data in after.items() if before.get(rel) != data}
     if REGEN:

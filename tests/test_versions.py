@@ -66,3 +66,14 @@ def test_resolver_prefers_lock_then_caller(tmp_path):
     found = resolver.for_module("modules/aks")
     assert found.exact and found.low == (4, 61, 0) and "live/.terraform.lock.hcl" in found.source
     assert not resolver.for_module("elsewhere").known
+
+
+def test_override_file_constraint_replaces_the_original(tmp_path):
+    """Terraform: an override's constraint for a provider replaces the original's (the v4/ folder
+    of terraform-azurerm-aks: versions.tf says < 4.0, versions_override.tf says >= 4.16, < 5.0)."""
+    (tmp_path / "versions.tf").write_text('terraform {\n  required_providers {\n    azurerm = {\n      version = ">= 3.107.0, < 4.0"\n    }\n  }\n}\n')
+    (tmp_path / "versions_override.tf").write_text('terraform {\n  required_providers {\n    azurerm = {\n      version = ">= 4.16.0, < 5.0"\n    }\n  }\n}\n')
+    found = VersionResolver(tmp_path, ["versions.tf", "versions_override.tf"]).for_module("")
+    assert (found.low, found.high) == ((4, 16, 0), (5, 0, 0)) and found.source == "versions_override.tf"
+    alone = VersionResolver(tmp_path, ["versions.tf"]).for_module("")
+    assert (alone.low, alone.high) == ((3, 107, 0), (4, 0, 0))

@@ -16,13 +16,14 @@ from fixer.formats.terraform import hcl, tfjson
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
 from fixer.formats.terraform.decls import FileDecls, ParseFailure
 from fixer.formats.terraform.editor import EditFailure, edits_for, migration_marker_edits, module_argument_edits, quote
+from fixer.formats.terraform.links import Links, guard_linked_files
 from fixer.formats.terraform.locate import locate
 from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code, required_azurerm
-from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, module_scope, read_module_files
+from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files
 from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
 from fixer.plan import planner
 from fixer.plan.views import guard_shared_edits
@@ -92,14 +93,24 @@ def locate_and_plan(
         decls[candidate.relpath] = found
     if progress is not None:
         progress("Terraform: parsing", len(candidates), len(candidates))
-    located = Located(listing, texts, decls, caller_files=caller_files)
-    resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files)
+    located = Located(listing, texts, decls, caller_files=caller_files, links=Links.of(listing))
+    resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files,
+                               local_callers=lambda: local_callers(located))
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems)
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
     located.planned = _with_floors(located, guard_shared_edits(located.planned), problems)
+    located.planned = guard_linked_files(located.links, located.planned, lambda item: _edits(located, item))
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
     return located, problems
+
+
+def guard_suppressed_links(located: Located, held) -> list[Planned]:
+    """A suppressed cluster is never edited, so it plans no change: no other folder's fix may reach
+    it through a file both read (a symlink)."""
+    if not located.links.targets:
+        return located.planned
+    return guard_linked_files(located.links, located.planned, lambda item: [] if held(item.cluster) else _edits(located, item))
 
 
 def locate_any(body: bytes, relpath: str) -> FileDecls:
@@ -229,6 +240,7 @@ def groups_of(located: Located, planned: list[Planned]) -> list[list[Planned]]:
             files = {relpath for relpath, _ in _edits(located, item)} | {item.cluster.profile_file}
         except (EditFailure, ValueError):
             files = {item.cluster.profile_file}
+        files = {located.links.real(relpath) for relpath in files}  # a link and its target are one file
         for relpath in files:
             if relpath in owner:
                 parent[find(index)] = find(owner[relpath])
@@ -243,37 +255,42 @@ def groups_of(located: Located, planned: list[Planned]) -> list[list[Planned]]:
 def edit_group(located: Located, planned: list[Planned], verify: bool = True) -> ModuleOutcome:
     """Edit every file a group of fixes touches, verify the results, and return them (unwritten).
 
-    `verify=False` only locates the edits (for `scan`, which reports where fixes would go)."""
+    `verify=False` only locates the edits (for `scan`, which reports where fixes would go).
+    An edit through a symlink is made in the file it points to (keyed by that file's relpath), so
+    folders reading one file through links write it once (guard_linked_files made them agree)."""
     per_file: dict[str, dict[tuple[int, int], bytes]] = {}
+    texts: dict[str, TextFile] = {}  # edited file (a link's target) -> what was read of it
     lines: dict[tuple[str, str, str | None], tuple[tuple[str, int], ...]] = {}
     try:
         for item in planned:
             found: list[tuple[str, int]] = []
             for relpath, edit in _edits(located, item):
-                spans = per_file.setdefault(relpath, {})
+                real = located.links.real(relpath)
+                text = texts.setdefault(real, located.texts[relpath])
+                spans = per_file.setdefault(real, {})
                 previous = spans.get((edit.start, edit.end))
                 if previous is not None and previous != edit.text:
-                    raise EditFailure(f"two fixes want different values at the same place ({relpath})", line_of(located.texts[relpath].body, edit.start))
+                    raise EditFailure(f"two fixes want different values at the same place ({real})", line_of(text.body, edit.start))
                 spans[(edit.start, edit.end)] = edit.text
-                found.append((relpath, line_of(located.texts[relpath].body, edit.start)))
+                found.append((real, line_of(text.body, edit.start)))
             lines[item.key] = tuple(sorted(set(found)))
         results = {}
         for relpath, spans in per_file.items():
-            text = located.texts[relpath]
+            text = texts[relpath]
             edits = [Edit(start, end, data) for (start, end), data in spans.items()]
             results[relpath] = apply_edits(text.data, edits, offset=len(text.bom))
     except (EditFailure, ValueError) as exc:
         relpath = planned[0].cluster.profile_file
         return ModuleOutcome((), lines, Problem(relpath, getattr(exc, "line", 1), f"not edited: {exc}"))
     if verify:
-        failure = _verify(located, results, planned)
+        failure = _verify(located, texts, results, planned)
         if failure:
             relpath, line, reason = failure
             return ModuleOutcome((), lines, Problem(relpath, line, f"not written, verification failed: {reason}"))
     changes = tuple(
-        FileChange(located.listing.root / relpath, relpath, located.texts[relpath].data, after, "")
+        FileChange(located.listing.root / relpath, relpath, texts[relpath].data, after, "")
         for relpath, after in sorted(results.items())
-        if after != located.texts[relpath].data
+        if after != texts[relpath].data
     )
     return ModuleOutcome(changes, lines, None)
 
@@ -346,11 +363,11 @@ def _literal(value: str, file: str) -> bytes:
     return json.dumps(value).encode() if file.endswith(".json") else quote(value)
 
 
-def _verify(located: Located, results: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:
+def _verify(located: Located, texts: dict[str, TextFile], results: dict[str, bytes], planned: list[Planned]) -> tuple[str, int, str] | None:
     """(file, line, reason) of the first failed check, or None when every edited file is safe."""
     bodies: dict[str, bytes] = {}
     for relpath, after in sorted(results.items()):
-        before = located.texts[relpath]
+        before = texts[relpath]
         try:
             new = load_text(after)
         except UnreadableText as exc:
@@ -363,7 +380,7 @@ def _verify(located: Located, results: dict[str, bytes], planned: list[Planned])
         # 1. re-parse: no error node at all (the original had none).
         if relpath.endswith(".json"):
             try:
-                json_readback(new.body, _readback_checks(relpath, planned))
+                json_readback(new.body, _readback_checks(located.links, relpath, planned))
             except ReadbackFailure as exc:
                 return relpath, 1, str(exc)
             continue
@@ -372,11 +389,13 @@ def _verify(located: Located, results: dict[str, bytes], planned: list[Planned])
             return relpath, hcl.first_error_line(tree.root_node) or 1, "tree-sitter finds a syntax error in the result"
         # 2. python-hcl2 (an independent parser) reads the file and the new values back.
         try:
-            check_readback(new.body.decode("utf-8"), _readback_checks(relpath, planned))
+            check_readback(new.body.decode("utf-8"), _readback_checks(located.links, relpath, planned))
         except ReadbackFailure as exc:
             # a file beyond python-hcl2 before the edit: say so, not that the edit broke it
             original = parse_error(before.body.decode("utf-8")) if str(exc).startswith("python-hcl2 cannot parse") else None
             return relpath, 1, f"python-hcl2 cannot parse this file even before the edit ({original})" if original else str(exc)
+    # A folder reading an edited file through a symlink reads the new text too (checks 3 and 4).
+    bodies = {reader: body for relpath, body in bodies.items() for reader in located.links.readers(relpath)}
     # 3. a provider floor reads back from the edited constraint (versions.py's own reader).
     for item in planned:
         floor = item.fix.floor if item.fix is not None else None
@@ -393,10 +412,10 @@ def _verify(located: Located, results: dict[str, bytes], planned: list[Planned])
     return None
 
 
-def _readback_checks(relpath: str, planned: list[Planned]):
+def _readback_checks(links: Links, relpath: str, planned: list[Planned]):
     """(resource name, changes) written into the network_profile block of this file."""
     for item in planned:
-        if item.cluster.profile_file == relpath and item.fix is not None:
+        if links.real(item.cluster.profile_file) == relpath and item.fix is not None:
             in_block = tuple(c for c in item.fix.changes if c.origin is None)
             yield item.cluster.address, in_block
 

@@ -15,10 +15,12 @@ floor_edits() makes the bytes.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
+from fixer.formats.terraform.decls import is_override_file
 from fixer.model import Edit
 from fixer.versions import Version, format_version, parse_constraint
 
@@ -99,9 +101,20 @@ class ConstraintSite:
 
 
 def find_site(files: dict[str, bytes], cluster_file: str) -> ConstraintSite:
-    """Where the azurerm constraint of a module lives; `files`: its .tf files (relpath -> body)."""
-    for relpath, body in sorted(files.items()):
+    """Where the azurerm constraint of a module lives; `files`: its .tf files (relpath -> body).
+    An override file's azurerm constraint replaces the original's (Terraform's merge), so the last
+    override that states one is the place; else the first file with `required_providers`."""
+    overrides = [(r, b) for r, b in sorted(files.items(), key=lambda f: posixpath.basename(f[0]), reverse=True) if is_override_file(r)]
+    for relpath, body in overrides:
         if b"required_providers" not in body or not relpath.endswith(".tf"):
+            continue
+        root = hcl.body_of(hcl.parse(body).root_node)
+        for terraform in (b for b in hcl.blocks(root) if b.type == "terraform"):
+            for providers in (b for b in hcl.blocks(terraform.body) if b.type == "required_providers"):
+                if hcl.attribute(providers.body, "azurerm") is not None:
+                    return _site_in(relpath, providers)
+    for relpath, body in sorted(files.items()):
+        if b"required_providers" not in body or not relpath.endswith(".tf") or is_override_file(relpath):
             continue
         root = hcl.body_of(hcl.parse(body).root_node)
         for terraform in (b for b in hcl.blocks(root) if b.type == "terraform"):

@@ -7,6 +7,8 @@ code are not: they are either other block types or comments in the syntax tree.
 
 from __future__ import annotations
 
+import re
+
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.azapi import AZAPI_TYPE, azapi_cluster
 from fixer.formats.terraform.decls import (
@@ -175,13 +177,28 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     )
 
 
+# The network_profile attributes a fix writes: ignore_changes on any of them (or on the whole block)
+# keeps Terraform from ever applying the fix; ignoring another part of the block does not.
+_WRITTEN = {"network_policy", "network_plugin", "network_plugin_mode", "network_data_plane", "ebpf_data_plane"}
+
+
 def _ignores_profile(lifecycle: hcl.Block | None) -> bool:
-    """`ignore_changes = all` or a list naming network_profile (or one of its attributes)."""
+    """`ignore_changes = all`, or a list naming network_profile or an attribute of it a fix writes
+    (`network_profile[0].load_balancer_profile` alone does not count). Anything akfix cannot read as
+    such a list counts as covering the profile: the safe side."""
     node = hcl.attribute(lifecycle.body, "ignore_changes") if lifecycle else None
     if node is None:
         return False
-    expression = hcl.text(hcl.expression_of(node) or node)
-    return expression.strip() == "all" or "network_profile" in expression
+    expression = hcl.text(hcl.expression_of(node) or node).strip()
+    if expression == "all":
+        return True
+    if not (expression.startswith("[") and expression.endswith("]")):
+        return "network_profile" in expression
+    for element in expression[1:-1].split(","):
+        path = re.sub(r"\[[^\]]*\]", "", re.sub(r"#.*|//.*", "", element)).strip().strip('"').split(".")
+        if path[0] == "network_profile" and (len(path) == 1 or path[1] in _WRITTEN):
+            return True
+    return False
 
 
 def _prevents_destroy(lifecycle: hcl.Block | None) -> bool:

@@ -45,6 +45,16 @@ class CallerRef:
     scope: "ModuleScope"
     relpath: str  # the caller's file
     block: Node  # the module block
+    overrides: tuple[tuple[str, Node], ...] = ()  # (file, block) of *_override.tf blocks merged into it, in order
+
+    def argument(self, name: str) -> tuple[str, Node] | None:
+        """(file, expression) of an argument: the last override setting it wins (Terraform's merge)."""
+        for relpath, block in reversed(((self.relpath, self.block), *self.overrides)):
+            argument = hcl.attribute(hcl._block(block).body, name)
+            expression = hcl.expression_of(argument) if argument is not None else None
+            if expression is not None:
+                return relpath, expression
+        return None
 
 
 @dataclass
@@ -167,10 +177,10 @@ class ModuleScope:
     def _from_callers(self, name: str, file: str, block_node: Node, depth: int) -> list[Candidate]:
         found: list[Candidate] = []
         for caller in self.callers:
-            argument = hcl.attribute(hcl._block(caller.block).body, name)
-            expression = hcl.expression_of(argument) if argument is not None else None
-            if expression is not None:
-                candidates = [_via(c, f"{caller.label} argument {name}") for c in caller.scope.evaluate(expression, caller.relpath, depth + 1)]
+            found_argument = caller.argument(name)
+            if found_argument is not None:
+                relpath, expression = found_argument
+                candidates = [_via(c, f"{caller.label} argument {name}") for c in caller.scope.evaluate(expression, relpath, depth + 1)]
             else:
                 argument_at = Spot(caller.relpath, caller.block.start_byte, caller.block.end_byte, f"argument:{name}")
                 candidates = [replace(c, value=replace(c.value, caller_origin=argument_at)) if c.value.origin else c

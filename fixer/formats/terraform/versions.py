@@ -12,7 +12,9 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from fixer.formats.terraform.decls import is_override_file
 from fixer.model import Profile
 from fixer.plan.rules import azurerm as rules
 from fixer.versions import UNKNOWN, VersionRange, exactly, parse_constraint, parse_version
@@ -62,6 +64,9 @@ class VersionResolver:
     tf_files: list[str]  # every .tf file in the tree (relative, forward slashes)
     # files known to call a local module (discovery noted them while reading); None: read them all
     caller_files: frozenset[str] | None = None
+    # module dir -> (caller files, name) of its calls, override-merged (workspace.local_callers);
+    # None: found here by a plain look at `source` lines
+    local_callers: Callable[[], dict[str, list[tuple[tuple[str, ...], str]]]] | None = None
     _per_dir: dict[str, VersionRange | None] = field(default_factory=dict)
     _callers: dict[str, set[str]] | None = None
     _by_dir: dict[str, list[str]] | None = None
@@ -108,17 +113,27 @@ class VersionResolver:
             self._by_dir = {}
             for relpath in self.tf_files:
                 self._by_dir.setdefault(posixpath.dirname(relpath), []).append(relpath)
-        for relpath in self._by_dir.get(module_dir, ()):
+        override = None
+        for relpath in sorted(self._by_dir.get(module_dir, ()), key=posixpath.basename):
             data = _read(self.root / relpath)
             if b"required_providers" not in data:
                 continue
             constraint = required_azurerm(data, relpath)
-            if constraint is not None:
+            if constraint is None:
+                continue
+            if is_override_file(relpath):
+                # Terraform: an override's constraint for a provider replaces the original's.
+                override = constraint
+            else:
                 result = constraint if result is None else result.intersect(constraint)
-        return result
+        return override if override is not None else result
 
     def _caller_index(self) -> dict[str, set[str]]:
         """module directory -> directories that call it with a local `source`. Built on first need."""
+        if self._callers is None and self.local_callers is not None:
+            self._callers = {
+                module_dir: {posixpath.dirname(files[0]) for files, _ in calls} for module_dir, calls in self.local_callers().items()
+            }
         if self._callers is None:
             self._callers = {}
             candidates = self.tf_files if self.caller_files is None else sorted(f for f in self.caller_files if f.endswith(".tf"))

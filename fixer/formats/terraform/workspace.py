@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.terraform import hcl
-from fixer.formats.terraform.decls import FileDecls
+from fixer.formats.terraform.decls import FileDecls, is_override_file
+from fixer.formats.terraform.links import Links
 from fixer.formats.terraform.values import CallerRef, ModuleScope
 from fixer.model import Problem
 from fixer.textfile import TextFile, UnreadableText, load_text
@@ -30,10 +31,11 @@ class Located:
     decls: dict[str, FileDecls]
     planned: list = field(default_factory=list)  # adapter.Planned, in file order
     module_files: dict[str, list[str]] = field(default_factory=dict)  # module dir -> value files read
-    callers: dict[str, list[tuple[str, str]]] | None = None  # module dir -> (caller file, module name)
+    callers: dict[str, list[tuple[tuple[str, ...], str]]] | None = None  # module dir -> (caller file + its overrides, module name)
     caller_files: frozenset[str] | None = None  # files known to call a local module (None: unknown)
     _value_files_by_dir: dict[str, list[str]] | None = None
     edit_cache: dict = field(default_factory=dict)  # (planned key, fix id) -> edits, see adapter._edits
+    links: Links = field(default_factory=lambda: Links({}))  # in-tree symlinks: edits go to their targets
     floor_sites: dict = field(default_factory=dict)  # module dir -> constraints.ConstraintSite of a provider floor
 
     def value_files(self, module_dir: str) -> list[str]:
@@ -57,17 +59,20 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
     files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
     scope = ModuleScope.build(module_dir, files)
     if depth < MAX_CALLER_DEPTH:
-        for relpath, name in _callers(located, problems).get(module_dir, []):
-            caller = module_scope(located, posixpath.dirname(relpath), problems, bodies, depth + 1)
-            source = caller.sources.get(relpath)
-            block = next(
-                (b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == "module" and b.labels == (name,)),
-                None,
-            ) if source is not None and source.root is not None else None
-            if block is not None:
-                label = f"{posixpath.dirname(relpath) or '.'}: module.{name}"
-                scope.callers.append(CallerRef(label, caller, relpath, block.node))
+        for files, name in local_callers(located).get(module_dir, []):
+            caller = module_scope(located, posixpath.dirname(files[0]), problems, bodies, depth + 1)
+            blocks = [(relpath, node) for relpath in files if (node := _module_block(caller, relpath, name)) is not None]
+            if blocks and blocks[0][0] == files[0]:
+                label = f"{posixpath.dirname(files[0]) or '.'}: module.{name}"
+                scope.callers.append(CallerRef(label, caller, files[0], blocks[0][1], tuple(blocks[1:])))
     return scope
+
+
+def _module_block(scope: ModuleScope, relpath: str, name: str):
+    source = scope.sources.get(relpath)
+    if source is None or source.root is None:
+        return None
+    return next((b.node for b in hcl.blocks(hcl.body_of(source.root)) if b.type == "module" and b.labels == (name,)), None)
 
 
 def read_module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
@@ -98,28 +103,46 @@ def _load(located: Located, relpath: str, problems: list[Problem] | None) -> boo
     return True
 
 
-def _callers(located: Located, problems: list[Problem] | None) -> dict[str, list[tuple[str, str]]]:
-    """module dir -> the module blocks (file, name) that call it with a local source."""
+def local_callers(located: Located) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """module dir -> the module blocks that call it with a local source: (files, name), files being
+    the block's own file then the override files that merge into it (`*_override.tf`, lexically).
+    An override's `source` replaces the original's, so `v4_example/main.tf -> ../example/main.tf`
+    beside a `main_override.tf` setting `source = "../../v4"` calls v4, not the root."""
     if located.callers is None:
         located.callers = {}
-        files = located.caller_files if located.caller_files is not None else located.listing.files
-        for relpath in sorted(files):
-            if not relpath.endswith(".tf"):
-                continue
-            data, _ = read_safely(located.listing.root, located.listing.root / relpath, relpath)
-            if not data or b"module" not in data or not LOCAL_SOURCE.search(data):
-                continue
-            root = hcl.parse(data.removeprefix(b"\xef\xbb\xbf")).root_node
-            for block in hcl.blocks(hcl.body_of(root)):
-                if block.type != "module" or len(block.labels) != 1:
-                    continue
-                source = hcl.attribute(block.body, "source")
-                target = hcl.string_content(hcl.expression_of(source)) if source is not None and hcl.expression_of(source) else None
+        for folder, found in sorted(_module_calls(located).items()):
+            for name, blocks in sorted(found.items()):
+                base = [b for b in blocks if not is_override_file(b[0])]
+                overrides = sorted((b for b in blocks if is_override_file(b[0])), key=lambda b: posixpath.basename(b[0]))
+                if not base:
+                    continue  # an override of nothing: Terraform refuses it
+                target = next((source for _, source in reversed(base[:1] + overrides) if source is not None), None)
                 if not target or not target.startswith(("./", "../")):
                     continue
-                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(relpath), target))
+                resolved = posixpath.normpath(posixpath.join(folder, target))
                 if not resolved.startswith(".."):
-                    located.callers.setdefault("" if resolved == "." else resolved, []).append((relpath, block.labels[0]))
+                    files = (base[0][0], *(relpath for relpath, _ in overrides))
+                    located.callers.setdefault("" if resolved == "." else resolved, []).append((files, name))
     return located.callers
 
 
+def _module_calls(located: Located) -> dict[str, dict[str, list[tuple[str, str | None]]]]:
+    """folder -> module name -> (file, source or None) of each `module` block, in the files that
+    call a local module and the override files beside them."""
+    files = set(located.caller_files if located.caller_files is not None else located.listing.files)
+    files = {f for f in files if f.endswith(".tf")}
+    for folder in {posixpath.dirname(f) for f in files}:
+        files.update(f for f in located.listing.by_folder.get(folder, ()) if f.endswith(".tf") and is_override_file(f))
+    calls: dict[str, dict[str, list[tuple[str, str | None]]]] = {}
+    for relpath in sorted(files):
+        data, _ = read_safely(located.listing.root, located.listing.root / relpath, relpath)
+        if not data or b"module" not in data or not (is_override_file(relpath) or LOCAL_SOURCE.search(data)):
+            continue
+        root = hcl.parse(data.removeprefix(b"\xef\xbb\xbf")).root_node
+        for block in hcl.blocks(hcl.body_of(root)):
+            if block.type != "module" or len(block.labels) != 1:
+                continue
+            source = hcl.attribute(block.body, "source")
+            target = hcl.string_content(hcl.expression_of(source)) if source is not None and hcl.expression_of(source) else None
+            calls.setdefault(posixpath.dirname(relpath), {}).setdefault(block.labels[0], []).append((relpath, target))
+    return calls
