@@ -267,6 +267,8 @@ def _bases_options(args, engine: str | None = None):
         force=args.force,
         kyverno=args.kyverno,
         connectivity_test=args.connectivity_test,
+        flows=tuple(str(name) for name in getattr(args, "flows", None) or ()),
+        min_flows=getattr(args, "min_flows", None) or 1,
     )
 
 
@@ -413,12 +415,14 @@ def _deliver_branch(results, reports, changes, bases, engine: str, branch, args,
     from fixer.deliver.forges import ForgeError, ForgeSetupError
     from fixer.deliver.git import GitError
     from fixer.deliver.remediate import Refused, deliver
+    from fixer.kustomize.flows.summary import pr_sections
 
     root = results[0].result.root
     bases_changes = [c for _, planned in bases for c in planned.changes]
     namespaces = [n.name for _, planned in bases for n in planned.namespaces]
     existing = [p for _, planned in bases for p in planned.existing_policies]
-    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir, existing)
+    remediation = pr_text.describe(engine, [r for _, r in reports], bases_changes, namespaces, args.bases_dir, existing,
+                                   pr_sections(planned for _, planned in bases))
     try:
         delivery = deliver(root, [c for _, c in changes], remediation, branch)
     except (Refused, GitError, ForgeError, ForgeSetupError) as exc:

@@ -3,7 +3,7 @@
 Found by walking up from the scanned path to the repository root (a folder holding `.git`) or the
 filesystem root; the nearest folder with either file wins, and in one folder `.akfix.toml` wins over
 `pyproject.toml`. `.akfix-ignore.toml` (ignore entries only) is found the same way, on its own.
-Relative paths in a file (`baseline`, `skip`, `greenfield`, `ignore.path`) are relative to that file's folder.
+Relative paths in a file (`baseline`, `skip`, `greenfield`, `flows`, `ignore.path`) are relative to that file's folder.
 Unknown keys and wrong types are errors that name the key and the file: a typo must not silently
 turn a setting off.
 """
@@ -54,6 +54,8 @@ class Config:
     clusters: tuple = ()  # [[clusters]]: fixer.facts.match.ClusterMapping, code cluster -> live id
     kyverno: bool | None = None  # `akfix bases --kyverno`, also in apply and the bot
     connectivity_test: bool | None = None  # `--connectivity-test`
+    flows: tuple[str, ...] | None = None  # Hubble flow exports, absolute
+    min_flows: int | None = None
 
 
 def shown(path: Path) -> str:
@@ -122,6 +124,12 @@ def _version(value, where: str):
     return value
 
 
+def _positive(value, where: str):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: expected a whole number of at least 1, got {value!r}")
+    return value
+
+
 def _branch(value, where: str):
     from fixer.cli.branch import _BRANCH
 
@@ -164,6 +172,8 @@ def _schema() -> dict[str, Callable]:
         "azurerm-version": _version,
         "kyverno": _boolean,
         "connectivity-test": _boolean,
+        "flows": _strings,
+        "min-flows": _positive,
         "ignore": None,  # a list of tables, read by _entries
         "inventory": _strings,
         "clusters": None,  # a list of tables, read by _mappings
@@ -222,6 +232,8 @@ def load_config(path: Path) -> Config:
         values["baseline"] = folder / values["baseline"]
     if "inventory" in values:
         values["inventory"] = tuple(folder / p for p in values["inventory"])
+    if "flows" in values:
+        values["flows"] = tuple(str(folder / name) for name in values["flows"])
     entries = _entries(table.get("ignore", []), path, text, where)
     return Config(source=path, ignore=entries, clusters=_mappings(table.get("clusters", []), path, text, where), **values)
 

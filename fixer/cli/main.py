@@ -147,6 +147,15 @@ def _bases_options(parser: argparse.ArgumentParser) -> None:
                         help="also write <bases>/kyverno/: a Kyverno ClusterPolicy giving namespaces created later the same policies")
     parser.add_argument("--connectivity-test", action="store_true",
                         help="also write <bases>/connectivity/: a Job per namespace that proves the policies on a running cluster")
+    parser.add_argument("--flows", action="append", default=[], metavar="FILE",
+                        help="a Hubble flow export (`hubble observe -o jsonpb`, gzip too): also write allow-observed.yaml per namespace, proven by replay (repeatable)")
+    parser.add_argument("--min-flows", type=_positive_int, metavar="N", help="with --flows: allow only pairs seen at least N times (default: 1)")
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:

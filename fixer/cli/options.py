@@ -30,6 +30,8 @@ _FROM_CONFIG = {
     "migrate_kubenet": "migrate_kubenet",
     "kyverno": "kyverno",  # bases, apply and the bot write the Kyverno policy (issue 18)
     "connectivity_test": "connectivity_test",  # ... and the connectivity Jobs
+    "flows": "flows",  # Hubble flow exports (issue 19)
+    "min_flows": "min_flows",
 }
 
 

@@ -161,6 +161,7 @@ def _clone_and_fix(task: RepoTask, job: BotJob, env, access) -> RepoOutcome:
 def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
     from fixer.deliver import pr_text
     from fixer.deliver.remediate import Refused, deliver
+    from fixer.kustomize.flows.summary import pr_sections
     from fixer.kustomize import plan_bases
     from fixer.pipeline import Outcome, run
 
@@ -175,7 +176,8 @@ def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
         return RepoOutcome(task.key, "nothing", fixed=0, remaining=remaining, message="; ".join(filter(None, [message, notes])))
     remediation = pr_text.describe(job.options.engine, list(result.clusters), list(planned.changes) if planned else [],
                                    [n.name for n in planned.namespaces] if planned else [], job.bases.bases_dir if job.bases else "",
-                                   planned.existing_policies if planned else ())
+                                   planned.existing_policies if planned else (),
+                                   pr_sections([planned] if planned else []))
     branch = replace(job.branch, base=task.base) if task.base else job.branch
     try:
         delivery = deliver(root, changes, remediation, branch, env)

@@ -27,6 +27,7 @@ class Remediation:
     policy_count: int = 0  # every generated file, shown or not
     files: tuple[dict, ...] = ()  # every generated file with its purpose in one line
     existing_policies: tuple[dict, ...] = ()  # policies the repository already has in covered namespaces
+    flows: tuple[dict, ...] = ()  # allows learned from Hubble flows (kustomize.flows.summary.pr_section)
 
     @property
     def context(self) -> dict:
@@ -40,11 +41,12 @@ class Remediation:
             "floors": floors, "phase_one": phase_one,
             "files": self.files, "existing_policies": self.existing_policies,
             "kyverno": any("/kyverno/" in p for p in paths), "connectivity": any("/connectivity/" in p for p in paths),
+            "flows": self.flows,
         }
 
 
 def describe(engine: str, reports: list[ClusterReport], bases_changes: list[FileChange], namespaces: list[str], bases_dir: str,
-             existing_policies=()) -> Remediation:
+             existing_policies=(), flows: tuple[dict, ...] = ()) -> Remediation:
     def entry(report: ClusterReport) -> dict:
         cluster, fix = report.cluster, report.fix
         return {
@@ -69,7 +71,7 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
     prefix = bases_dir.strip("/") + "/"
     explained = tuple({"path": c.relpath, "purpose": purpose(c.relpath.removeprefix(prefix))} for c in sorted(bases_changes, key=lambda c: c.relpath))
     existing = tuple({"namespace": p.namespace, "kind": p.kind, "name": p.name, "file": p.file, "line": p.line} for p in existing_policies)
-    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir, len(bases_changes), explained, existing)
+    return Remediation(engine, fixed, held, files, tuple(sorted(set(namespaces))), bases_dir, len(bases_changes), explained, existing, tuple(flows))
 
 
 @lru_cache(maxsize=1)

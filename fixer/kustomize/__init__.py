@@ -2,7 +2,8 @@
 from templates/bases/.
 
 May import fixer.discover, fixer.model and formats/terraform's hcl (namespaces declared in
-Terraform); the pipeline, deliver and cli import kustomize.
+Terraform); the pipeline, deliver and cli import kustomize. flows/ learns `allow-observed.yaml`
+from Hubble flow exports and proves it by replay with netpol.py, the pure NetworkPolicy evaluator.
 """
 
 from fixer.kustomize.generate import DEFAULT_BASES_DIR, BasesOptions, BasesResult, plan_bases

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from fixer.discover import Listing
 from fixer.kustomize.names import SYSTEM_NAMESPACES
@@ -40,6 +41,8 @@ class BasesOptions:
     force: bool = False
     kyverno: bool = False  # <bases>/kyverno/: a ClusterPolicy for namespaces created later
     connectivity_test: bool = False  # <bases>/connectivity/: Jobs that prove the bases on a cluster
+    flows: tuple[str, ...] = ()  # Hubble flow exports: allow what already flows (kustomize/flows/)
+    min_flows: int = 1
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class BasesResult:
     kept: tuple[str, ...]  # generated files a person edited: kept, reported
     problems: tuple[Problem, ...]
     existing_policies: tuple = ()  # namespaces.ExistingPolicy of covered namespaces: reported
+    flows: object | None = None  # flows.plan.Learned, when flows were given
 
 
 def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
@@ -70,14 +74,22 @@ def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
     }
     if options.localdns:
         wanted["base/allow-localdns-egress.yaml"] = render("allow-localdns-egress.yaml.j2", engine=options.engine)
+    learned = None
+    if options.flows:
+        from fixer.kustomize.flows.plan import learn
+
+        learned = learn(options.flows, names, system, options.engine, options.min_flows, render)
     for name in names:
         where = ", ".join(sources[name][:3]) + (f" and {len(sources[name]) - 3} more" if len(sources[name]) > 3 else "")
         wanted[f"namespaces/{name}/kustomization.yaml"] = render(
-            "namespace-kustomization.yaml.j2", namespace=name, sources=where, same_namespace=options.same_namespace
+            "namespace-kustomization.yaml.j2", namespace=name, sources=where, same_namespace=options.same_namespace,
+            observed=(learned is not None and name in learned.namespaces) or _has_observed(bases, name),
         )
         if options.same_namespace:
             wanted[f"namespaces/{name}/allow-same-namespace.yaml"] = render("allow-same-namespace.yaml.j2")
     wanted.update(_guardrails(options, names, system, relbases))
+    if learned is not None:
+        wanted.update(learned.files)
     wanted["kustomization.yaml"] = render("kustomization.yaml.j2", namespaces=names, bases_dir=relbases)
 
     changes: list[FileChange] = []
@@ -106,9 +118,14 @@ def plan_bases(listing: Listing, options: BasesOptions) -> BasesResult:
                 kept.append(relpath)
                 continue
         changes.append(FileChange(path, relpath, before, content, "network-policy bases"))
+    if learned is not None:  # replay against the files as they will be: kept edits included
+        from fixer.kustomize.flows.plan import prove
+
+        learned = prove(learned, names, wanted, kept, root, relbases, options.min_flows)
+        problems.extend(learned.problems)
     covered = set(names)
     existing = tuple(p for p in discovery.policies if p.namespace in covered)
-    return BasesResult(tuple(changes), discovery.found, discovery.skipped, tuple(kept), tuple(problems), existing)
+    return BasesResult(tuple(changes), discovery.found, discovery.skipped, tuple(kept), tuple(problems), existing, learned)
 
 
 def _guardrails(options: BasesOptions, names: list[str], system: frozenset[str], relbases: str) -> dict[str, bytes]:
@@ -123,6 +140,12 @@ def _guardrails(options: BasesOptions, names: list[str], system: frozenset[str],
 
         files.update(connectivity_files(names, relbases))
     return files
+
+
+def _has_observed(bases: Path, namespace: str) -> bool:
+    """An allow-observed.yaml from an earlier `--flows` run stays in the overlay: a run without
+    flows must not silently drop the allows a running application depends on."""
+    return (bases / "namespaces" / namespace / "allow-observed.yaml").is_file()
 
 
 def _extend_aggregate(data: bytes, names: list[str]) -> bytes | None:

@@ -17,6 +17,7 @@ _PURPOSES = {
     "base/allow-localdns-egress.yaml": "allows egress to AKS LocalDNS (169.254.10.0/24) on UDP and TCP 53",
     "namespaces/<ns>/kustomization.yaml": "applies the base to namespace {ns}",
     "namespaces/<ns>/allow-same-namespace.yaml": "lets the pods of {ns} talk to each other",
+    "namespaces/<ns>/allow-observed.yaml": "allows what Hubble saw flowing in {ns}: per workload pair, port and protocol, proven by replay",
     "kyverno/kustomization.yaml": "the Kyverno policy and its RBAC: `kubectl apply -k` once Kyverno runs",
     "kyverno/clusterpolicy.yaml": "Kyverno ClusterPolicy: namespaces created from now on get the same policies, kept in sync; existing ones untouched",
     "kyverno/rbac.yaml": "ClusterRole aggregated into Kyverno's controllers so they may create the generated policies",

@@ -237,7 +237,14 @@ def bases_json(prefix: str, result, bases_dir: str) -> dict:
         "kept": [display_path(prefix, k) for k in result.kept],
         "existing_policies": [{"namespace": p.namespace, "kind": p.kind, "name": p.name, "file": display_path(prefix, p.file), "line": p.line}
                               for p in getattr(result, "existing_policies", ())],
+        **({"flows": _flows().to_json(result.flows)} if getattr(result, "flows", None) is not None else {}),
     }
+
+
+def _flows():
+    from fixer.kustomize.flows import summary
+
+    return summary
 
 
 def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str | None = None) -> str:
@@ -262,6 +269,8 @@ def bases_text(prefix: str, result, bases_dir: str, dry_run: bool, branch: str |
     for policy in getattr(result, "existing_policies", ()):
         lines.append(f"    {policy.namespace} already has {policy.kind} {policy.name} ({display_path(prefix, policy.file)}:{policy.line}): "
                      "with default-deny, only what such policies allow gets through; review them together")
+    if getattr(result, "flows", None) is not None:
+        lines += _flows().summary_lines(result.flows)
     lines.append("    roll out: staging first; DNS allow before default-deny egress; then `kubectl apply -k` one namespace at a time")
     return "\n".join(lines)
 
