@@ -86,6 +86,9 @@ class Value:
     # shared default when other callers read that default but plan otherwise (plan/views.py).
     caller_origin: Spot | None = None
     note: str = ""  # why an expression stays unresolved
+    # How an expression was evaluated (formats/decide.py): the expression, the values it used and
+    # where each came from, and the result; shown by `akfix explain`. Empty for plain values.
+    evaluation: str = ""
 
     @property
     def literal(self) -> str | None:

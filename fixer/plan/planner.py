@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, ValueKind, riskiest
-from fixer.plan.changes import change_for, manual_fix, summary_of
+from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, summary_of
 from fixer.plan.floors import floor_of, floor_refused, floored
 from fixer.plan.greenfield import plan_greenfield
 from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
@@ -92,6 +92,9 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         engines = (context.engine, *context.fallback_engines)
         return choose_engine(engines, lambda engine: plan(cluster, replace(context, engine=engine, fallback_engines=())))
     fix = _plan(cluster, context)
+    computed = _computed_without_origin(cluster, fix)
+    if computed is not None:
+        return computed
     if fix is not None and fix.changes and not cluster.editable:
         wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)
         return manual_fix(
@@ -101,6 +104,31 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             blocker="module-input",
         )
     return fix
+
+
+def _computed_without_origin(cluster: Cluster, fix: Fix | None) -> Fix | None:
+    """A change aimed at a setting whose value an expression computes (decided by evaluating it,
+    formats/decide.py) but which has no literal to rewrite: writing in the block would cut the
+    expression off from its inputs, so a person sets the input instead."""
+    if fix is None:
+        return None
+    profile = cluster.profile
+    for change in fix.changes:
+        if change.origin is not None:
+            continue
+        field = _FIELD_OF.get(change.attribute)
+        value = getattr(profile, field) if field else None
+        if value is not None and value.evaluation and value.kind is not ValueKind.EXPRESSION:
+            inputs = [line.removeprefix("would change it: ") for line in value.evaluation.splitlines() if line.startswith("would change it: ")]
+            return manual_fix(
+                f"set {change.attribute} = \"{change.value}\" through the inputs of the expression that computes it ({value.via})",
+                "The expression is decided by evaluating it, but no literal in the code passes through it unchanged: "
+                "writing a literal in its place would cut it off from its inputs. Set the input it reads (a param or "
+                "variable; `akfix explain` lists them) so that it gives the engine"
+                + (f": {'; '.join(inputs)}." if inputs else "."),
+                blocker="expression",
+            )
+    return None
 
 
 def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:

@@ -121,6 +121,9 @@ def explain(prefix: str, report: ClusterReport, engine: str, style: Style = PLAI
     out.append("  values read:")
     for label, value in _values(profile):
         out.append(f"    {label:<20} {_value_text(value):<28} {_value_source(prefix, cluster, value)}".rstrip())
+    for label, value in (("policy", profile.policy), ("data plane", profile.data_plane)):
+        if value.evaluation:  # how an expression was evaluated (formats/decide.py)
+            out.append(f"  evaluated    {label}: " + "\n               ".join(value.evaluation.splitlines()))
     if cluster.api_version:
         origin = f" (from {display_path(prefix, cluster.api_origin.file)})" if cluster.api_origin else ""
         out.append(f"  API version  {cluster.api_version}{origin}: the AKS PUT rules apply")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from fixer.formats.bicep.expressions import evaluate_setting, scope_of
 from fixer.formats.bicep.syntax import (
     BicepObject,
     BicepSyntaxError,
@@ -78,7 +79,7 @@ def _allowed(tokens: list[Token], name: str, data: bytes, relpath: str) -> tuple
 
 
 def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str, params: dict, variables: dict,
-           parameter_file: tuple[str, bytes, list[Token], dict] | None) -> Value:
+           parameter_file: tuple[str, bytes, list[Token], dict] | None, policy: bool = False) -> Value:
     value_tokens = tokens[start:end]
     line = data.count(b"\n", 0, tokens[start].start) + 1 if value_tokens else None
     if len(value_tokens) == 1:
@@ -103,8 +104,10 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
             return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
         if token.kind == "ident" and token.text in variables:
             return _spot_value(tokens, *variables[token.text], data, relpath, f"var {token.text}")
-    text = data[tokens[start].start:tokens[end - 1].end].decode("utf-8", "replace") if value_tokens else ""
-    return Value(ValueKind.EXPRESSION, text, line)
+    if not value_tokens:
+        return Value(ValueKind.EXPRESSION, "", line)
+    # an expression: decided under the defaults or over every allowed input where it can be (issue 20)
+    return evaluate_setting(scope_of(tokens, data, relpath, parameter_file), start, end, policy)
 
 
 def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: str, via: str) -> Value:
@@ -196,7 +199,8 @@ def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter
         if module_params is not None and module_params.object is not None:
             for key, entry in module_params.object.entries.items():
                 if key in FIELDS:
-                    fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+                    fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
+                                                 FIELDS[key] == "policy")
         name = tokens[index + 1].text
         found.append(
             Cluster(
@@ -257,7 +261,8 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     if profile_entry is not None and profile_entry.object is not None:
         for key, entry in profile_entry.object.entries.items():
             if key in FIELDS:
-                fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file)
+                fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
+                                                 FIELDS[key] == "policy")
     elif properties is not None and properties.object is None or profile_entry is not None:
         opaque = profile_entry or properties
         text = data[tokens[opaque.value_start].start:tokens[opaque.value_end - 1].end].decode()[:120]

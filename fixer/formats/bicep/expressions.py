@@ -1,0 +1,584 @@
+"""Evaluate a Bicep expression that sets a network setting, under the defaults and over every allowed input.
+
+`networkPolicy: !empty(p) ? any(p) : null` with `param p string = ''` runs no engine; with
+`@allowed(['azure', 'calico']) param p string` every input runs one. This module parses the value's
+tokens (ternary, `!`, `==`/`!=`/`=~`, `&&`/`||`, `??`, `.`/`.?` member access, `[...]` index,
+objects, arrays) and evaluates them over params (a .bicepparam value, else the default; `type?`
+params default to null) and vars, with the functions `any`, `empty`, `contains`, `toLower`,
+`toUpper`, `coalesce`, `union`, `length`, `concat`. Anything else is an `Unknown` with the reason.
+
+Pure and bounded: a step budget and a depth limit turn huge or cyclic input into `Unknown`.
+The fix goes where the value really lives: a param default (or .bicepparam value) that the
+expression passes through unchanged, or the object member it reads -- checked by re-evaluating
+with each engine written there, so a write never flips a condition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from fixer.formats.bicep.syntax import Token, matching, string_value
+from fixer.formats.decide import Decision, Unknown, decide, describe
+from fixer.model import Spot, Value, ValueKind
+
+MAX_STEPS = 4000
+MAX_DEPTH = 40
+_PROBES = ("azure", "calico", "cilium")
+
+
+class _Stop(Exception):
+    """The expression is too big, too deep, or not Bicep akfix can read."""
+
+
+@dataclass(frozen=True)
+class R:
+    """A value and, when it is a literal written in a file, where (so that a fix can write there)."""
+
+    value: object
+    spot: Spot | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: tuple[int, int] | None  # token range of the default value
+    nullable: bool
+    allowed: tuple | None
+
+
+@dataclass
+class Scope:
+    """The template (and the .bicepparam file beside it) an expression is evaluated in."""
+
+    tokens: list[Token]
+    data: bytes
+    relpath: str
+    params: dict[str, Param]
+    variables: dict[str, tuple[int, int]]
+    parameter_file: tuple[str, bytes, list[Token], dict] | None = None
+
+
+def scope_of(tokens: list[Token], data: bytes, relpath: str, parameter_file=None) -> Scope:
+    params: dict[str, Param] = {}
+    variables: dict[str, tuple[int, int]] = {}
+    for i, token in enumerate(tokens):
+        if token.kind != "ident" or token.text not in ("param", "var") or (i and tokens[i - 1].kind != "newline"):
+            continue
+        if i + 1 >= len(tokens) or tokens[i + 1].kind != "ident":
+            continue
+        j = i + 2
+        while j < len(tokens) and tokens[j].kind != "newline" and tokens[j].text != "=":
+            j = matching(tokens, j) + 1 if tokens[j].kind == "punct" and tokens[j].text in ("(", "[", "{") else j + 1
+        default = (j + 1, _extent(tokens, j + 1)) if j < len(tokens) and tokens[j].text == "=" else None
+        name = tokens[i + 1].text
+        if token.text == "var":
+            if default is not None:
+                variables.setdefault(name, default)
+            continue
+        type_text = tokens[i + 2].text if i + 2 < len(tokens) else ""
+        nullable = default is None and tokens[j - 1].text == "?"
+        params.setdefault(name, Param(name, type_text, default, nullable, _allowed(tokens, i)))
+    return Scope(tokens, data, relpath, params, variables, parameter_file)
+
+
+def _extent(tokens: list[Token], start: int) -> int:
+    """Token index just past a declaration's value: the end of its line, past brackets it opens."""
+    j = start
+    while j < len(tokens) and tokens[j].kind != "newline":
+        j = matching(tokens, j) + 1 if tokens[j].kind == "punct" and tokens[j].text in ("(", "[", "{") else j + 1
+    return j
+
+
+def _allowed(tokens: list[Token], param_index: int) -> tuple | None:
+    """The values of `@allowed([...])` among the decorators above tokens[param_index]."""
+    k = param_index - 1
+    while k > 0 and not (tokens[k].text == "allowed" and tokens[k - 1].text == "@"):
+        if tokens[k].kind == "ident" and tokens[k].text in ("param", "var", "resource", "module", "output", "type", "func"):
+            return None
+        k -= 1
+    if k <= 0 or k + 1 >= len(tokens) or tokens[k + 1].text != "(":
+        return None
+    items = []
+    for t in tokens[k + 2:matching(tokens, k + 1)]:
+        if t.kind in ("string", "mstring"):
+            items.append(string_value(t))
+        elif t.kind == "ident" and t.text in ("true", "false"):
+            items.append(t.text == "true")
+    return tuple(items) if items and None not in items else None
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+_BINARY = [("??",), ("||",), ("&&",), ("==", "!=", "=~", "!~"), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%")]
+_TWO = {"??", "||", "&&", "==", "!=", "=~", "!~", "<=", ">=", ".?", "[?"}
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], start: int, end: int, file: str):
+        self.tokens = [t for t in tokens[start:end] if t.kind != "newline"]
+        self.i = 0
+        self.file = file
+
+    def peek(self, offset: int = 0) -> str:
+        i = self.i + offset
+        if i >= len(self.tokens):
+            return ""
+        a = self.tokens[i]
+        if a.kind == "punct" and i + 1 < len(self.tokens) and self.tokens[i + 1].start == a.end and a.text + self.tokens[i + 1].text in _TWO:
+            return a.text + self.tokens[i + 1].text
+        return a.text if a.kind in ("punct", "ident") else f"<{a.kind}>"
+
+    def take(self, text: str | None = None) -> Token:
+        if self.i >= len(self.tokens):
+            raise _Stop("the expression ends too early")
+        found = self.peek()
+        if text is not None and found != text:
+            raise _Stop(f"expected {text!r}, found {found!r}")
+        token = self.tokens[self.i]
+        self.i += 2 if len(found) == 2 and found in _TWO else 1
+        return token
+
+    def parse(self):
+        node = self.expression(0)
+        if self.i != len(self.tokens):
+            raise _Stop(f"unexpected {self.peek()!r}")
+        return node
+
+    def expression(self, depth: int):
+        if depth > MAX_DEPTH:
+            raise _Stop("the expression nests too deeply")
+        condition = self.binary(0, depth)
+        if self.peek() == "?":
+            self.take()
+            yes = self.expression(depth + 1)
+            self.take(":")
+            no = self.expression(depth + 1)
+            return ("cond", condition, yes, no)
+        return condition
+
+    def binary(self, level: int, depth: int):
+        if level == len(_BINARY):
+            return self.unary(depth)
+        left = self.binary(level + 1, depth)
+        while self.peek() in _BINARY[level]:
+            op = self.peek()
+            self.take()
+            left = ("bin", op, left, self.binary(level + 1, depth + 1))
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Stop("the expression nests too deeply")
+        return left
+
+    def unary(self, depth: int):
+        if depth > MAX_DEPTH:
+            raise _Stop("the expression nests too deeply")
+        if self.peek() == "!":
+            self.take()
+            return ("not", self.unary(depth + 1))
+        if self.peek() == "-":
+            self.take()
+            return ("neg", self.unary(depth + 1))
+        return self.postfix(self.primary(depth), depth)
+
+    def postfix(self, node, depth: int):
+        while True:
+            step = self.peek()
+            if step in (".", ".?"):
+                self.take()
+                node = ("member", node, self.take().text, step == ".?")
+            elif step in ("[", "[?"):
+                self.take()
+                index = self.expression(depth + 1)
+                self.take("]")
+                node = ("index", node, index, step == "[?")
+            elif step == "!" and self.peek(1) not in ("=", "~"):
+                self.take()  # `x!`: the non-null assertion changes nothing at run time
+            else:
+                return node
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Stop("the expression nests too deeply")
+
+    def primary(self, depth: int):
+        token = self.take()
+        if token.kind in ("string", "mstring"):
+            value = string_value(token)
+            if value is None:
+                return ("unknown", f"the string template {token.text}")
+            return ("lit", value, Spot(self.file, token.start, token.end, "literal"))
+        if token.kind == "number":
+            return ("lit", int(token.text), None) if token.text.isdigit() else ("unknown", token.text)
+        if token.kind == "ident":
+            if token.text in ("true", "false"):
+                return ("lit", token.text == "true", None)
+            if token.text == "null":
+                return ("lit", None, Spot(self.file, token.start, token.end, "null"))
+            if self.peek() == "(":
+                self.take()
+                args = []
+                while self.peek() != ")":
+                    args.append(self.expression(depth + 1))
+                    if self.peek() == ",":
+                        self.take()
+                    elif self.peek() != ")":
+                        raise _Stop(f"{token.text}(...) is not an argument list akfix reads")
+                self.take(")")
+                return ("call", token.text, args)
+            if self.peek() == "=>":
+                raise _Stop("a lambda")
+            return ("ref", token.text)
+        if token.text == "(":
+            inner = self.expression(depth + 1)
+            self.take(")")
+            return inner
+        if token.text == "{":
+            keys, values = [], []
+            while self.peek() != "}":
+                if self.peek() == ",":
+                    self.take()
+                    continue
+                key = self.take()
+                if key.kind not in ("ident", "string") or (key.kind == "string" and string_value(key) is None):
+                    raise _Stop("an object key akfix does not read")
+                self.take(":")
+                keys.append(key.text if key.kind == "ident" else string_value(key))
+                values.append(self.expression(depth + 1))
+            self.take("}")
+            return ("obj", keys, values)
+        if token.text == "[":
+            items = []
+            while self.peek() != "]":
+                if self.peek() == ",":
+                    self.take()
+                    continue
+                if self.peek() == "for":
+                    raise _Stop("a for-expression")
+                items.append(self.expression(depth + 1))
+            self.take("]")
+            return ("arr", items)
+        raise _Stop(f"unexpected {token.text!r}")
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+class _Evaluator:
+    def __init__(self, scope: Scope, bindings: dict, spot_bindings: dict):
+        self.scope = scope
+        self.bindings = bindings  # param name -> value (an allowed input being tried)
+        self.spot_bindings = spot_bindings  # (file, start) -> value (an engine written there, to check a fix)
+        self.steps = 0
+        self.active: set[str] = set()
+        self.used: dict[str, str] = {}  # "param p" -> where its value came from
+
+    def run(self, node, depth: int = 0) -> R:
+        self.steps += 1
+        if self.steps > MAX_STEPS or depth > MAX_DEPTH:
+            raise _Stop("the evaluation is too large")
+        kind = node[0]
+        if kind == "lit":
+            spot = node[2]
+            if spot is not None and (spot.file, spot.start) in self.spot_bindings:
+                return R(self.spot_bindings[(spot.file, spot.start)], spot)
+            return R(node[1], spot)
+        if kind == "unknown":
+            return R(Unknown(f"{node[1]} is not evaluated"))
+        if kind == "ref":
+            return self.reference(node[1], depth)
+        if kind == "cond":
+            condition = self.run(node[1], depth + 1).value
+            if isinstance(condition, Unknown):
+                return R(condition)
+            if not isinstance(condition, bool):
+                return R(Unknown("the condition is not a boolean"))
+            return self.run(node[2] if condition else node[3], depth + 1)
+        if kind == "not":
+            value = self.run(node[1], depth + 1).value
+            return R(value if isinstance(value, Unknown) else (not value if isinstance(value, bool) else Unknown("! of a non-boolean")))
+        if kind == "neg":
+            value = self.run(node[1], depth + 1).value
+            return R(-value if isinstance(value, int) and not isinstance(value, bool) else Unknown("- of a non-number"))
+        if kind == "bin":
+            return self.binary(node[1], node[2], node[3], depth)
+        if kind == "member":
+            return self.member(self.run(node[1], depth + 1), node[2], node[3])
+        if kind == "index":
+            target, index = self.run(node[1], depth + 1), self.run(node[2], depth + 1).value
+            if isinstance(index, Unknown):
+                return R(index)
+            if isinstance(target.value, list) and isinstance(index, int) and not isinstance(index, bool):
+                return target.value[index] if -len(target.value) <= index < len(target.value) else (R(None) if node[3] else R(Unknown("index out of range")))
+            if isinstance(index, str):
+                return self.member(target, index, node[3])
+            return R(target.value if isinstance(target.value, Unknown) else Unknown("an index akfix does not evaluate"))
+        if kind == "obj":
+            return R({key: self.run(value, depth + 1) for key, value in zip(node[1], node[2])})
+        if kind == "arr":
+            return R([self.run(item, depth + 1) for item in node[1]])
+        if kind == "call":
+            return self.call(node[1], node[2], depth)
+        raise _Stop(f"unknown node {kind}")
+
+    def member(self, target: R, name: str, safe: bool) -> R:
+        value = target.value
+        if isinstance(value, Unknown):
+            return target
+        if value is None and safe:
+            return R(None)
+        if isinstance(value, dict):
+            if name in value:
+                return value[name]
+            lowered = {k.lower(): v for k, v in value.items()}  # Bicep property names ignore case
+            if name.lower() in lowered:
+                return lowered[name.lower()]
+            return R(None) if safe else R(Unknown(f"the object has no member {name}"))
+        return R(Unknown(f".{name} of a value that is not an object"))
+
+    def binary(self, op: str, left_node, right_node, depth: int) -> R:
+        left = self.run(left_node, depth + 1)
+        if op == "??":
+            if isinstance(left.value, Unknown):
+                return left
+            return left if left.value is not None else self.run(right_node, depth + 1)
+        if op in ("&&", "||"):
+            if left.value is (op == "||"):
+                return R(left.value)  # short circuit: the right side may be anything
+            right = self.run(right_node, depth + 1).value
+            for side in (left.value, right):
+                if isinstance(side, Unknown):
+                    return R(side)
+                if not isinstance(side, bool):
+                    return R(Unknown(f"{op} of a non-boolean"))
+            return R(right)
+        a, b = left.value, self.run(right_node, depth + 1).value
+        if isinstance(a, Unknown) or isinstance(b, Unknown):
+            return R(a if isinstance(a, Unknown) else b)
+        a, b = _plain(a), _plain(b)
+        if op in ("==", "!="):
+            return R((a == b) == (op == "=="))
+        if op in ("=~", "!~"):
+            if not (isinstance(a, str) and isinstance(b, str)):
+                return R(Unknown(f"{op} of non-strings"))
+            return R((a.lower() == b.lower()) == (op == "=~"))
+        if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool) and not isinstance(b, bool):
+            if op in ("<", ">", "<=", ">="):
+                return R({"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op])
+            if op in ("+", "-", "*"):
+                result = {"+": a + b, "-": a - b, "*": a * b}[op]
+                return R(result if abs(result) < 2**63 else Unknown("a number out of range"))
+        return R(Unknown(f"the operator {op} on these values"))
+
+    def call(self, name: str, arg_nodes: list, depth: int) -> R:
+        lowered = name.lower()
+        if lowered not in _FUNCTIONS:
+            return R(Unknown(f"{name}() is not evaluated by akfix"))
+        if lowered == "coalesce":  # the first non-null argument, evaluated lazily
+            for node in arg_nodes:
+                found = self.run(node, depth + 1)
+                if found.value is not None:
+                    return found
+            return R(None)
+        args = [self.run(node, depth + 1) for node in arg_nodes]
+        unknown = next((a.value for a in args if isinstance(a.value, Unknown)), None)
+        if unknown is not None:
+            return R(unknown)
+        values = [_plain(a.value) for a in args]
+        if lowered == "any" and len(args) == 1:
+            return args[0]
+        if lowered == "empty" and len(values) == 1:
+            value = values[0]
+            return R(value is None or (isinstance(value, (str, list, dict)) and not value))
+        if lowered == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
+            return R(len(values[0]))
+        if lowered in ("tolower", "toupper") and len(values) == 1 and isinstance(values[0], str):
+            return R(values[0].lower() if lowered == "tolower" else values[0].upper())
+        if lowered == "contains" and len(values) == 2:
+            container, item = values
+            if isinstance(container, str) and isinstance(item, str):
+                return R(item.lower() in container.lower())
+            if isinstance(container, list):
+                return R(item in container)
+            if isinstance(container, dict) and isinstance(item, str):
+                return R(item.lower() in {k.lower() for k in container})
+        if lowered == "union" and args and all(isinstance(a.value, dict) for a in args):
+            merged: dict = {}
+            for a in args:
+                merged.update(a.value)
+            return R(merged)
+        if lowered == "concat" and args and all(isinstance(a.value, list) for a in args):
+            return R([item for a in args for item in a.value])
+        if lowered == "concat" and values and all(isinstance(v, str) for v in values):
+            return R("".join(values))
+        return R(Unknown(f"{name}() with these arguments is not evaluated by akfix"))
+
+    def reference(self, name: str, depth: int) -> R:
+        scope = self.scope
+        if name in self.active:
+            return R(Unknown(f"{name} refers to itself"))
+        if name in self.bindings:
+            self.used[f"param {name}"] = f"tried = {self.bindings[name]!r}"
+            return R(self.bindings[name])
+        if name in scope.variables:
+            return self._declared(f"var {name}", name, scope.tokens, scope.variables[name], scope.relpath, depth)
+        param = scope.params.get(name)
+        if scope.parameter_file is not None and name in scope.parameter_file[3]:
+            file, _body, ptokens, declarations = scope.parameter_file
+            first, _end = declarations[name]
+            return self._declared(f"param {name}", name, ptokens, (first, _extent(ptokens, first)), file, depth, f"{file} param {name}")
+        if param is None:
+            return R(Unknown(f"{name} is not a param or var of this file"))
+        if param.default is not None:
+            return self._declared(f"param {name}", name, scope.tokens, param.default, scope.relpath, depth, f"param {name} default")
+        if param.nullable:
+            self.used[f"param {name}"] = "no value: a nullable param is null"
+            return R(None)
+        return R(Unknown(f"param {name} has no default", frozenset({name})))
+
+    def _declared(self, label: str, name: str, tokens, span, file: str, depth: int, where: str = "") -> R:
+        self.active.add(name)
+        try:
+            node = _Parser(tokens, span[0], span[1], file).parse()
+            found = self.run(node, depth + 1)
+        finally:
+            self.active.discard(name)
+        if not isinstance(found.value, (dict, list)):
+            shown = describe(found.value) if not isinstance(found.value, Unknown) else "unknown"
+            line = self.scope.data.count(b"\n", 0, tokens[span[0]].start) + 1 if file == self.scope.relpath and span[0] < len(tokens) else None
+            self.used.setdefault(label, f"{shown} ({where or label}{f', line {line}' if line else ''})")
+        else:
+            self.used.setdefault(label, f"an object ({where or label})")
+        return found
+
+
+_FUNCTIONS = {"any", "empty", "length", "tolower", "toupper", "contains", "coalesce", "union", "concat"}
+
+
+def _plain(value):
+    """A value without spots, for comparison and functions."""
+    if isinstance(value, dict):
+        return {k: _plain(v.value) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v.value) for v in value]
+    return value
+
+
+def _references(node) -> set[str]:
+    if not isinstance(node, tuple):
+        return set()
+    if node[0] == "ref":
+        return {node[1]}
+    found = set()
+    for part in node[1:]:
+        for item in part if isinstance(part, list) else [part]:
+            found |= _references(item)
+    return found
+
+
+def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False) -> Value:
+    """The Value of the setting whose value is tokens[start:end]: decided under the defaults or over
+    every allowed input, else an expression with the reason (and the input it waits for)."""
+    tokens = scope.tokens
+    text = scope.data[tokens[start].start:tokens[end - 1].end].decode("utf-8", "replace")
+    line = scope.data.count(b"\n", 0, tokens[start].start) + 1
+    try:
+        node = _Parser(tokens, start, end, scope.relpath).parse()
+    except (_Stop, ValueError, IndexError) as stop:
+        return Value(ValueKind.EXPRESSION, text, line, note=f"akfix does not evaluate it: {stop}")
+    used: dict[str, str] = {}
+
+    def evaluate(bindings: dict, spot_bindings: dict | None = None) -> object:
+        evaluator = _Evaluator(scope, bindings, spot_bindings or {})
+        try:
+            result = evaluator.run(node)
+        except (_Stop, ValueError, IndexError, RecursionError) as stop:
+            return Unknown(f"akfix does not evaluate it: {stop}")
+        if not bindings and not spot_bindings:
+            used.update(evaluator.used)
+            evaluate.result = result
+        value = _plain(result.value)
+        return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
+
+    domains = {}
+    for name in sorted(_reachable(scope, node)):
+        param = scope.params[name]
+        domains[name] = param.allowed if param.allowed else ((True, False) if param.type == "bool" else None)
+    decision = decide(evaluate, domains, label=lambda n: f"param {n}", policy=policy)
+    evaluation = _evaluation_text(text, used, decision)
+    if not decision.decided:
+        return Value(ValueKind.EXPRESSION, text, line, note=decision.reason, evaluation=evaluation)
+    if decision.every_input:
+        via = f"every allowed input gives {'an engine' if policy else 'it'} ({', '.join(decision.every_input)})"
+        return Value(ValueKind.LITERAL, str(decision.value), line, via=via, evaluation=evaluation)
+    value = decision.value
+    if value is not None and not isinstance(value, str):
+        return Value(ValueKind.EXPRESSION, text, line, note=f"under the defaults it is {value!r}, not a string", evaluation=evaluation)
+    origin = _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end)
+    via = f"evaluated under defaults: {text}"
+    kind = ValueKind.MISSING if value is None else ValueKind.LITERAL
+    return Value(kind, value, line, file=origin.file if origin and origin.file != scope.relpath else None,
+                 origin=origin, via=via, evaluation=evaluation)
+
+
+def _reachable(scope: Scope, node, limit: int = 50) -> set[str]:
+    """Params the expression reads, directly or through vars (bounded)."""
+    seen, queue, params = set(), list(_references(node)), set()
+    while queue and len(seen) < limit:
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in scope.variables:
+            try:
+                queue.extend(_references(_Parser(scope.tokens, *scope.variables[name], scope.relpath).parse()))
+            except (_Stop, ValueError, IndexError):
+                pass
+        elif name in scope.params:
+            params.add(name)
+    return params
+
+
+def _writable_origin(scope: Scope, node, evaluate, result: R, start: int, end: int) -> Spot | None:
+    """Where writing an engine makes the expression give that engine: a param's literal default
+    (or .bicepparam value) first, then the literal the value was read from outside the setting."""
+    candidates = []
+    for name in sorted(_reachable(scope, node)):
+        param = scope.params[name]
+        if scope.parameter_file is not None and name in scope.parameter_file[3]:
+            file, _body, ptokens, declarations = scope.parameter_file
+            first, last = declarations[name]
+            if last - first == 1 and (string_value(ptokens[first]) is not None or ptokens[first].text == "null"):
+                token = ptokens[first]
+                candidates.append(Spot(file, token.start, token.end, "null" if token.text == "null" else "literal"))
+        elif param.default is not None and param.default[1] - param.default[0] == 1:
+            token = scope.tokens[param.default[0]]
+            if string_value(token) is not None or token.text == "null":
+                candidates.append(Spot(scope.relpath, token.start, token.end, "null" if token.text == "null" else "literal"))
+    inside = (scope.tokens[start].start, scope.tokens[end - 1].end)
+    if result.spot is not None and not (result.spot.file == scope.relpath and inside[0] <= result.spot.start < inside[1]):
+        candidates.append(result.spot)
+    for spot in candidates:
+        if all(_lower(evaluate({}, {(spot.file, spot.start): engine})) == engine for engine in _PROBES):
+            return spot
+    return None
+
+
+def _lower(value) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _evaluation_text(text: str, used: dict[str, str], decision: Decision) -> str:
+    lines = [f"expression {text}"]
+    lines += [f"{name} = {where}" for name, where in sorted(used.items())]
+    if decision.decided and decision.every_input:
+        lines.append(f"result: an engine for every allowed input ({', '.join(decision.every_input)})")
+    elif decision.decided:
+        lines.append(f"result under the defaults: {describe(decision.value)}")
+        lines += [f"would change it: {change}" for change in decision.changes]
+    else:
+        lines.append(f"unresolved: {decision.reason}")
+    return "\n".join(lines)
+
+
+def with_evaluation(value: Value, evaluation: str) -> Value:
+    return replace(value, evaluation=evaluation)
