@@ -44,6 +44,11 @@ def is_engine(value: object) -> bool:
     return isinstance(value, str) and value.lower() in ENGINES
 
 
+def show(value: object) -> str:
+    """An input's value as the code would write it."""
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+
+
 def describe(value: object) -> str:
     if value is None:
         return "null (no engine)"
@@ -64,7 +69,7 @@ def decide(evaluate: Callable[[dict], object], domains: dict[str, tuple | None],
             for option in allowed or _PROBES:  # a free input: would an engine written there pass through?
                 other = evaluate({name: option})
                 if not isinstance(other, Unknown) and is_engine(other) != is_engine(under_defaults):
-                    changes.append(f"{label(name)} = {option!r} gives {describe(other)}")
+                    changes.append(f"{label(name)} = {show(option)} gives {describe(other)}")
         return Decision(True, under_defaults, changes=tuple(changes[:8]))
     waiting = sorted(under_defaults.inputs)
     free = [name for name in waiting if domains.get(name) is None]
@@ -87,5 +92,5 @@ def decide(evaluate: Callable[[dict], object], domains: dict[str, tuple | None],
         return Decision(True, engines[0], every_input=engines)
     if not policy and len({repr(r) for _, r in results}) == 1:
         return Decision(True, results[0][1], every_input=(str(results[0][1]),))
-    failing = [", ".join(f"{label(k)} = {v!r}" for k, v in b.items()) + f" gives {describe(r)}" for b, r in results if not is_engine(r)]
+    failing = [", ".join(f"{label(k)} = {show(v)}" for k, v in b.items()) + f" gives {describe(r)}" for b, r in results if not is_engine(r)]
     return Decision(False, reason=f"the answer depends on {', '.join(label(n) for n in waiting)}: {'; '.join(failing[:4])}")

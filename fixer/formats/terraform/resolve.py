@@ -8,6 +8,7 @@ from tree_sitter import Node
 
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key
+from fixer.formats.terraform.expressions import decide_setting
 from fixer.formats.terraform.values import Candidate, ModuleScope
 from fixer.model import Cluster, Spot, Value, ValueKind
 
@@ -59,7 +60,7 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
             continue
         expression = next((entries[n] for n in (inputs.get(a, a) for a in attributes) if entries.get(n) is not None), None)
         if expression is not None:
-            candidates[field] = scope.evaluate(expression, cluster.profile_file)
+            candidates[field] = decide_setting(scope, expression, cluster.profile_file, field == "policy")
     if (cluster.api_version or "").startswith(API_EXPRESSION):
         cluster = _resolve_api_version(cluster, resource, scope)
     environments = sorted({c.environment for found in candidates.values() for c in found if c.environment})

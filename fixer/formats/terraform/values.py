@@ -68,6 +68,8 @@ class ModuleScope:
     auto_tfvars: list[str] = field(default_factory=list)  # loaded on every run, in precedence order
     env_tfvars: list[str] = field(default_factory=list)  # loaded with -var-file
     callers: list[CallerRef] = field(default_factory=list)  # a called module gets values from these
+    # Inputs set while trying each allowed value (terraform/expressions.py); empty otherwise.
+    bindings: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
@@ -144,6 +146,11 @@ class ModuleScope:
         )
 
     def _variable(self, name: str, depth: int) -> list[Candidate]:
+        if name in self.bindings:  # an allowed value being tried: a bool stays an expression, as `true` does
+            bound = self.bindings[name]
+            if isinstance(bound, bool):
+                return [Candidate(Value(ValueKind.EXPRESSION, "true" if bound else "false"))]
+            return [Candidate(Value(ValueKind.LITERAL, str(bound), via=f"var.{name} = {bound!r} (an allowed value)"))]
         if name not in self.variables:
             return [Candidate(_unresolved(f"var.{name}", f"variable {name} is not declared in this module"))]
         file, block_node = self.variables[name]
@@ -316,14 +323,31 @@ class ModuleScope:
             return None
         if node.type == "operation":
             binary = node.named_children[0] if node.named_child_count == 1 else node
-            if binary.type == "binary_operation" and binary.child_count == 3:
-                left, operator, right = binary.children
-                if operator.type in ("==", "!="):
-                    a = self.evaluate(left, relpath, depth + 1)
-                    b = self.evaluate(right, relpath, depth + 1)
+            at = next((i for i, c in enumerate(binary.children) if c.type in ("==", "!=")), None) if binary.type == "binary_operation" else None
+            if at is not None:
+                # `var.x == "azure"`: tree-sitter-hcl puts var.x's two nodes straight in the operation
+                operator = binary.children[at]
+                a = self._operand(binary.children[:at], relpath, depth)
+                b = self._operand(binary.children[at + 1:], relpath, depth)
+                if a is not None and b is not None:
                     if len(a) == 1 and len(b) == 1 and ValueKind.EXPRESSION not in (a[0].value.kind, b[0].value.kind):
                         same = a[0].value.text == b[0].value.text and a[0].value.kind is b[0].value.kind
                         return same if operator.type == "==" else not same
+        return None
+
+    def _operand(self, nodes: list[Node], relpath: str, depth: int) -> list[Candidate] | None:
+        """Candidates of one side of a comparison: one expression node, or `var.x` / `local.x` as
+        the variable_expr and get_attr nodes the grammar gives."""
+        if len(nodes) == 1:
+            return self.evaluate(nodes[0], relpath, depth + 1)
+        if len(nodes) == 2 and nodes[0].type == "variable_expr" and nodes[1].type == "get_attr" and nodes[1].named_child_count:
+            root, name = hcl.text(nodes[0]).strip(), hcl.text(nodes[1].named_children[-1])
+            if root == "var":
+                return self._variable(name, depth + 1)
+            if root == "local" and name in self.locals:
+                file, attribute = self.locals[name]
+                inner = hcl.expression_of(attribute)
+                return self.evaluate(inner, file, depth + 1) if inner is not None else None
         return None
 
 
