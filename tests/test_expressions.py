@@ -1,0 +1,142 @@
+"""Expressions decided under the defaults and over every allowed input (issue 20): the shared
+decision (formats/decide.py), the Bicep evaluator (formats/bicep/expressions.py), the Terraform
+enumeration (formats/terraform/expressions.py), bounded on any input, and shown by `akfix explain`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fixer.formats.bicep.expressions import evaluate_setting, scope_of
+from fixer.formats.bicep.syntax import BicepSyntaxError, tokenize
+from fixer.formats.decide import Unknown, decide
+from fixer.model import ValueKind
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bicep(declarations: str, expression: str, policy: bool = True):
+    data = f"{declarations}\nvar target = {expression}\n".encode()
+    tokens = tokenize(data)
+    scope = scope_of(tokens, data, "main.bicep")
+    start, end = scope.variables["target"]
+    return evaluate_setting(scope, start, end, policy), data
+
+
+# --- decide ---------------------------------------------------------------------------------------
+
+
+def test_defaults_decide_and_the_inputs_that_would_change_it_are_named():
+    decision = decide(lambda b: b.get("p", ""), {"p": ("", "azure")}, label=lambda n: f"param {n}")
+    assert decision.decided and decision.value == ""
+    assert decision.changes == ("param p = 'azure' gives azure",)
+
+
+def test_every_allowed_input_giving_an_engine_decides_and_a_free_input_does_not():
+    evaluate = lambda b: b["p"] if "p" in b else Unknown("no default", frozenset({"p"}))  # noqa: E731
+    assert decide(evaluate, {"p": ("azure", "calico")}).every_input == ("azure", "calico")
+    free = decide(evaluate, {"p": None}, label=lambda n: f"param {n}")
+    assert not free.decided and "param p (a free input)" in free.reason
+    # for a setting other than the policy, every input must give the same value
+    assert not decide(evaluate, {"p": ("azure", "kubenet")}, policy=False).decided
+
+
+def test_too_many_combinations_stay_unresolved():
+    names = {f"p{i}": ("a", "b") for i in range(8)}  # 256 > MAX_COMBINATIONS
+    evaluate = lambda b: "azure" if b else Unknown("x", frozenset(names))  # noqa: E731
+    decision = decide(evaluate, names)
+    assert not decision.decided and "too many" in decision.reason
+
+
+# --- Bicep ----------------------------------------------------------------------------------------
+
+
+def test_bicep_empty_any_null_under_an_empty_default_is_missing_and_writes_the_default():
+    value, data = _bicep("param p string = ''", "!empty(p) ? any(p) : null")
+    assert value.kind is ValueKind.MISSING
+    assert data[value.origin.start:value.origin.end] == b"''"  # p's default, not the null branch
+
+
+def test_bicep_functions_and_operators():
+    cases = {
+        "toLower('AZURE')": "azure",
+        "coalesce(null, 'calico')": "calico",
+        "contains(['a', 'b'], 'b') ? 'azure' : 'none'": "azure",
+        "'A' =~ 'a' && !('x' != 'x') ? 'cilium' : ''": "cilium",
+        "union({ a: 'x' }, { networkPolicy: 'azure' }).networkPolicy": "azure",
+        "[ 'none', 'calico' ][1]": "calico",
+        "length('abc') > 2 ? 'azure' : 'none'": "azure",
+        "{ a: null }.?b ?? 'azure'": "azure",
+    }
+    for expression, expected in cases.items():
+        value, _ = _bicep("", expression)
+        assert (value.kind, value.text) == (ValueKind.LITERAL, expected), expression
+
+
+def test_bicep_object_param_member_is_decided_at_the_member():
+    value, data = _bicep("param s object = {\n  networkPolicy: 'none'\n}", "s.networkPolicy")
+    assert value.literal == "none"
+    assert data[value.origin.start:value.origin.end] == b"'none'"
+
+
+def test_bicep_a_write_that_would_flip_a_condition_is_not_an_origin():
+    # writing an engine into p's default would take the other branch: no literal passes through
+    value, _ = _bicep("param p string = 'none'", "p == 'none' ? p : 'x'")
+    assert value.literal == "none" and value.origin is None and value.evaluation
+
+
+def test_bicep_cyclic_vars_and_unknown_functions_stay_unresolved_with_a_reason():
+    value, _ = _bicep("var a = b\nvar b = a", "a")
+    assert value.kind is ValueKind.EXPRESSION and "itself" in value.note
+    value, _ = _bicep("", "loadTextContent('x.txt')")
+    assert value.kind is ValueKind.EXPRESSION and "loadTextContent() is not evaluated" in value.note
+
+
+def test_bicep_deep_nesting_is_bounded():
+    value, _ = _bicep("", "(" * 200 + "'azure'" + ")" * 200)
+    assert value.kind is ValueKind.EXPRESSION and "deeply" in value.note
+
+
+_ATOMS = st.sampled_from(["p", "q", "a", "b", "'azure'", "''", "null", "true", "false", "1", "s", "s.networkPolicy",
+                          "empty(p)", "any(q)", "toLower(p)", "coalesce(a, p)", "union(s, {})", "f(x)", "[p, q]", "{ k: p }"])
+_OPERATORS = st.sampled_from([" ? ", " : ", " ?? ", " == ", " != ", " && ", " || ", "!", ".", ".?", "[0]", "(", ")", " "])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_ATOMS, _OPERATORS), min_size=1, max_size=25))
+def test_bicep_any_expression_gives_a_value_never_a_traceback_or_hang(parts):
+    declarations = "param p string = ''\n@allowed([\n  'azure'\n  'calico'\n])\nparam q string\nvar a = b\nvar b = a\nparam s object = {\n  networkPolicy: p\n}"
+    try:
+        value, _ = _bicep(declarations, "".join(parts))
+    except BicepSyntaxError:
+        return  # unbalanced brackets are refused by the tokenizer, before any evaluation
+    assert value.kind in (ValueKind.LITERAL, ValueKind.MISSING, ValueKind.EXPRESSION)
+    if value.kind is ValueKind.EXPRESSION:
+        assert value.note  # always a reason
+
+
+# --- explain (end to end) -------------------------------------------------------------------------
+
+
+def test_explain_shows_the_evaluation_and_where_each_value_came_from():
+    case = ROOT / "tests" / "fixtures" / "bicep" / "evaluated-empty-any-param-default" / "input"
+    result = subprocess.run([sys.executable, "-m", "fixer", "explain", "main.bicep", "."], cwd=case, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "evaluated    policy: expression !empty(aksClusterNetworkPolicy) ? any(aksClusterNetworkPolicy) : null" in result.stdout
+    assert "param aksClusterNetworkPolicy = '' (no engine) (param aksClusterNetworkPolicy default, line 2)" in result.stdout
+    assert "result under the defaults: null (no engine)" in result.stdout
+    assert "would change it: param aksClusterNetworkPolicy = 'azure' gives azure" in result.stdout
+
+
+def test_explain_names_the_input_a_terraform_value_depends_on():
+    case = ROOT / "tests" / "fixtures" / "terraform" / "evaluated-validation-input-decides" / "input"
+    result = subprocess.run([sys.executable, "-m", "fixer", "explain", "main.tf", "."], cwd=case, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "var.network_plugin: allowed 'azure', 'kubenet', 'none'" in result.stdout
+    assert "var.network_plugin = 'none' gives '' (no engine)" in result.stdout
