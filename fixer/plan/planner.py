@@ -119,7 +119,9 @@ def _computed_without_origin(cluster: Cluster, fix: Fix | None) -> Fix | None:
         field = _FIELD_OF.get(change.attribute)
         value = getattr(profile, field) if field else None
         if value is not None and value.evaluation and value.kind is not ValueKind.EXPRESSION:
-            inputs = [line.removeprefix("would change it: ") for line in value.evaluation.splitlines() if line.startswith("would change it: ")]
+            evaluations = "\n".join(dict.fromkeys((profile.policy.evaluation, value.evaluation)))  # the policy's inputs first
+            inputs = list(dict.fromkeys(line.removeprefix("would change it: ") for line in evaluations.splitlines()
+                                        if line.startswith("would change it: ")))
             return manual_fix(
                 f"set {change.attribute} = \"{change.value}\" through the inputs of the expression that computes it ({value.via})",
                 "The expression is decided by evaluating it, but no literal in the code passes through it unchanged: "

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from fixer.formats import jsonspan
+from fixer.formats.arm.expressions import ArmScope, evaluate_setting
 from fixer.formats.put_names import FIELDS, profile_from
 from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
 
@@ -97,11 +98,19 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
     if profile_node is not None and profile_node.kind == "object":
         for key, _, node in profile_node.members:
             if key in FIELDS:
-                fields[FIELDS[key]] = _value(node, scope, data, relpath)
+                fields[FIELDS[key]] = _value(node, scope, data, relpath, FIELDS[key] == "policy")
     elif properties is not None and properties.kind != "object":
-        # properties built by an ARM expression (union(), createObject()...): nothing to read
-        fields["policy"] = Value(ValueKind.EXPRESSION, str(properties.value)[:120] + "...", data.count(b"\n", 0, properties.start) + 1,
-                                 note="the cluster's properties are built by an ARM expression")
+        # properties built by an ARM expression (union(), createObject()...): evaluated (issue 20);
+        # a fix writes only at a parameter the setting passes through, else it stays manual
+        line = data.count(b"\n", 0, properties.start) + 1
+        for key, field_name in FIELDS.items():
+            found = evaluate_setting(_arm_scope(scope, data, relpath), str(properties.value), line, ("networkProfile", key), field_name == "policy")
+            if found.kind is ValueKind.EXPRESSION:
+                if field_name != "policy":
+                    continue  # as before: a setting akfix cannot read is not set
+                found = replace(found, text=str(properties.value)[:120] + "...",
+                                note=f"the cluster's properties are built by an ARM expression: {found.note}")
+            fields[field_name] = found
     elif profile_node is not None:
         fields["policy"] = _value(profile_node, scope, data, relpath)
         if fields["policy"].kind is not ValueKind.EXPRESSION:
@@ -155,8 +164,13 @@ def _literal(node: jsonspan.JNode, relpath: str, data: bytes, kind: str = "liter
     return Value(ValueKind.LITERAL, node.value, line, file=relpath, origin=Spot(relpath, node.start, node.end, kind))
 
 
-def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Value:
-    """The literal behind a property: itself, a parameter default, a parameters file, a variable."""
+def _arm_scope(scope: _Scope, data: bytes, relpath: str) -> ArmScope:
+    return ArmScope(scope.template, data, relpath, tuple(scope.parameter_files))
+
+
+def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, policy: bool = False, evaluate: bool = True) -> Value:
+    """The literal behind a property: itself, a parameter default, a parameters file, a variable;
+    else the expression evaluated under the defaults and over every allowed input (issue 20)."""
     line = data.count(b"\n", 0, node.start) + 1
     if node.kind != "string":
         return _literal(node, relpath, data) if node.kind == "null" else Value(ValueKind.EXPRESSION, data[node.start:node.end].decode(), line)
@@ -178,7 +192,12 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Va
             found = _literal(default, relpath, data)
             return Value(found.kind, found.text, found.line, file=relpath, origin=found.origin, via=f"parameter {name} default",
                          validations=allowed)
-        return Value(ValueKind.EXPRESSION, text, line, note=f"parameter {name} has no literal default")
+        if not evaluate:
+            return Value(ValueKind.EXPRESSION, text, line, note=f"parameter {name} has no literal default")
+        found = evaluate_setting(_arm_scope(scope, data, relpath), text, line, policy=policy)
+        if found.kind is ValueKind.EXPRESSION:
+            return replace(found, note=f"parameter {name} has no literal default" + (f": {found.note}" if found.note else ""))
+        return replace(found, validations=allowed)
     variable = _VARIABLE.match(text)
     if variable:
         name = variable.group(1)
@@ -186,7 +205,9 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Va
         if declared is not None and declared.kind in ("string", "null") and not str(declared.value or "").startswith("["):
             found = _literal(declared, relpath, data)
             return Value(found.kind, found.text, found.line, file=relpath, origin=found.origin, via=f"variable {name}")
-    return Value(ValueKind.EXPRESSION, text, line)
+    if not evaluate:  # names: format()/concat() below say where each part comes from
+        return Value(ValueKind.EXPRESSION, text, line)
+    return evaluate_setting(_arm_scope(scope, data, relpath), text, line, policy=policy)
 
 
 # [format('aks-{0}', parameters('env'))] and [concat('aks-', parameters('env'))]: names, mostly
@@ -197,7 +218,7 @@ _NAME_ARGUMENT = re.compile(r"\s*(?:'((?:[^']|'')*)'|((?:parameters|variables)\(
 def _name(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Value:
     """The cluster's Azure name: what _value gives, plus format() and concat() over string literals,
     parameters and variables (each followed as _value follows it)."""
-    found = _value(node, scope, data, relpath)
+    found = _value(node, scope, data, relpath, evaluate=False)
     call = _NAME_CALL.match(str(node.value)) if found.kind is ValueKind.EXPRESSION and node.kind == "string" else None
     if call is None:
         return found
@@ -211,7 +232,7 @@ def _name(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str) -> Val
         if argument.group(1) is not None:
             parts.append(argument.group(1).replace("''", "'"))
             continue
-        value = _value(jsonspan.JNode("string", node.start, node.end, f"[{argument.group(2)}]"), scope, data, relpath)
+        value = _value(jsonspan.JNode("string", node.start, node.end, f"[{argument.group(2)}]"), scope, data, relpath, evaluate=False)
         if value.literal is None:
             return Value(ValueKind.EXPRESSION, found.text, found.line, note=f"{argument.group(2)} has no literal value")
         parts.append(value.literal)

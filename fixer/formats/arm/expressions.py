@@ -1,0 +1,463 @@
+"""Evaluate an ARM template expression that sets a network setting, under the defaults and over
+every allowed input.
+
+`"[if(equals(parameters('environmentScale'), 'Production'), 'azure', '')]"`, or a whole
+`properties` built by `[union(createObject(...), if(...))]` (compiled Bicep, AKS-Construction
+style): this module parses the expression language (function calls, 'strings', numbers, `.name`
+and `[index]`) and evaluates `parameters` (a parameters file value, else the default; a default
+may itself be an expression), `variables`, `if`, `equals`, `not`, `and`, `or`, `empty`, `union`,
+`createObject`, `createArray`, `concat`, `format`, `toLower`, `toUpper`, `coalesce`, `contains`,
+`length`, `json`, `true`, `false`, `null`. Inputs with `allowedValues` (or of type bool) are
+enumerated by formats/decide.py.
+
+Pure and bounded (a step budget, a depth limit, a cycle guard): never a hang or a traceback.
+A fix writes only at a parameter default or parameters-file value that the expression passes
+through unchanged (checked by re-evaluating with each engine written there); anything else stays
+manual and names the parameter to set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from fixer.formats import jsonspan
+from fixer.formats.decide import Decision, Unknown, decide, describe
+from fixer.model import Spot, Value, ValueKind
+
+MAX_STEPS = 4000
+MAX_DEPTH = 40
+_PROBES = ("azure", "calico", "cilium")
+_TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<name>[A-Za-z_][\w]*)|(?P<punct>[(),.\[\]]))")
+
+
+class _Stop(Exception):
+    """Too big, too deep, or not an expression akfix reads."""
+
+
+@dataclass(frozen=True)
+class R:
+    value: object
+    spot: Spot | None = None
+
+
+@dataclass(frozen=True)
+class ArmScope:
+    """One template's parameters and variables, and the parameters file beside it (if any)."""
+
+    template: jsonspan.JNode
+    data: bytes
+    relpath: str
+    parameter_files: tuple = ()  # (file, JNode document); the first one that sets a parameter wins
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    found, at = [], 0
+    while at < len(text):
+        if not text[at:].strip():
+            break
+        match = _TOKEN.match(text, at)
+        if match is None:
+            raise _Stop(f"unexpected {text[at:at + 10]!r}")
+        kind = match.lastgroup
+        found.append((kind, match.group(kind)))
+        at = match.end()
+    return found
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens = _tokens(text)
+        self.i = 0
+
+    def peek(self) -> str:
+        return self.tokens[self.i][1] if self.i < len(self.tokens) else ""
+
+    def take(self, text: str | None = None) -> tuple[str, str]:
+        if self.i >= len(self.tokens) or (text is not None and self.tokens[self.i][1] != text):
+            raise _Stop(f"expected {text or 'more'}")
+        self.i += 1
+        return self.tokens[self.i - 1]
+
+    def parse(self):
+        node = self.expression(0)
+        if self.i != len(self.tokens):
+            raise _Stop(f"unexpected {self.peek()!r}")
+        return node
+
+    def expression(self, depth: int):
+        if depth > MAX_DEPTH:
+            raise _Stop("the expression nests too deeply")
+        kind, text = self.take()
+        if kind == "string":
+            node = ("lit", text[1:-1].replace("''", "'"))
+        elif kind == "number":
+            node = ("lit", int(text))
+        elif kind == "name" and self.peek() == "(":
+            self.take("(")
+            args = []
+            while self.peek() != ")":
+                args.append(self.expression(depth + 1))
+                if self.peek() == ",":
+                    self.take()
+                elif self.peek() != ")":
+                    raise _Stop(f"{text}(...) is not an argument list")
+            self.take(")")
+            node = ("call", text.lower(), args)
+        else:
+            raise _Stop(f"unexpected {text!r}")
+        while self.peek() in (".", "["):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Stop("the expression nests too deeply")
+            if self.take()[1] == ".":
+                node = ("member", node, self.take()[1])
+            else:
+                node = ("index", node, self.expression(depth + 1))
+                self.take("]")
+        return node
+
+
+def _expression_text(value: object) -> str | None:
+    """The expression inside a JSON string `[...]`; None for a plain string (`[[` escapes one)."""
+    if isinstance(value, str) and value.startswith("[") and not value.startswith("[[") and value.rstrip().endswith("]"):
+        return value.strip()[1:-1]
+    return None
+
+
+class _Evaluator:
+    def __init__(self, scope: ArmScope, bindings: dict, spot_bindings: dict):
+        self.scope, self.bindings, self.spot_bindings = scope, bindings, spot_bindings
+        self.steps = 0
+        self.active: set[str] = set()
+        self.used: dict[str, str] = {}
+
+    def tick(self, depth: int) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS or depth > MAX_DEPTH:
+            raise _Stop("the evaluation is too large")
+
+    def json_value(self, node: jsonspan.JNode, file: str, depth: int) -> R:
+        """A JSON value of the template: strings holding an expression are evaluated."""
+        self.tick(depth)
+        spot = Spot(file, node.start, node.end, "null" if node.kind == "null" else "literal") if node.kind in ("string", "null") else None
+        if spot is not None and (file, node.start) in self.spot_bindings:
+            return R(self.spot_bindings[(file, node.start)], spot)
+        if node.kind == "object":
+            return R({key: self.json_value(value, file, depth + 1) for key, _, value in node.members})
+        if node.kind == "array":
+            return R([self.json_value(item, file, depth + 1) for item in node.items])
+        if node.kind == "string":
+            inner = _expression_text(node.value)
+            if inner is not None:
+                return self.run(_Parser(inner).parse(), depth + 1)
+            text = str(node.value)
+            return R(text[1:] if text.startswith("[[") else text, spot)
+        return R({"true": True, "false": False, "null": None}.get(node.kind, node.value), spot)
+
+    def run(self, node, depth: int = 0) -> R:
+        self.tick(depth)
+        kind = node[0]
+        if kind == "lit":
+            return R(node[1])
+        if kind == "member":
+            return _member(self.run(node[1], depth + 1), node[2])
+        if kind == "index":
+            target, index = self.run(node[1], depth + 1), self.run(node[2], depth + 1).value
+            if isinstance(index, Unknown):
+                return R(index)
+            if isinstance(target.value, list) and isinstance(index, int) and not isinstance(index, bool):
+                return target.value[index] if 0 <= index < len(target.value) else R(Unknown("index out of range"))
+            return _member(target, index) if isinstance(index, str) else R(target.value if isinstance(target.value, Unknown) else Unknown("an index akfix does not evaluate"))
+        return self.call(node[1], node[2], depth)
+
+    def call(self, name: str, arg_nodes: list, depth: int) -> R:
+        if name in ("true", "false", "null") and not arg_nodes:
+            return R({"true": True, "false": False, "null": None}[name])
+        if name in ("parameters", "variables") and len(arg_nodes) == 1:
+            key = self.run(arg_nodes[0], depth + 1).value
+            if not isinstance(key, str):
+                return R(key if isinstance(key, Unknown) else Unknown(f"{name}() of a non-string"))
+            return self.parameter(key, depth) if name == "parameters" else self.variable(key, depth)
+        if name == "if" and len(arg_nodes) == 3:
+            condition = self.run(arg_nodes[0], depth + 1).value
+            if isinstance(condition, Unknown):
+                return R(condition)
+            if not isinstance(condition, bool):
+                return R(Unknown("if() on a non-boolean"))
+            return self.run(arg_nodes[1] if condition else arg_nodes[2], depth + 1)
+        if name == "coalesce":
+            for node in arg_nodes:
+                found = self.run(node, depth + 1)
+                if found.value is not None:
+                    return found
+            return R(None)
+        if name not in _FUNCTIONS:
+            return R(Unknown(f"{name}() is not evaluated by akfix"))
+        args = [self.run(node, depth + 1) for node in arg_nodes]
+        unknown = next((a.value for a in args if isinstance(a.value, Unknown)), None)
+        if unknown is not None:
+            return R(unknown)
+        values = [_plain(a.value) for a in args]
+        if name == "equals" and len(values) == 2:
+            return R(values[0] == values[1])
+        if name == "not" and len(values) == 1 and isinstance(values[0], bool):
+            return R(not values[0])
+        if name in ("and", "or") and values and all(isinstance(v, bool) for v in values):
+            return R(all(values) if name == "and" else any(values))
+        if name == "empty" and len(values) == 1:
+            return R(values[0] is None or (isinstance(values[0], (str, list, dict)) and not values[0]))
+        if name == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
+            return R(len(values[0]))
+        if name in ("tolower", "toupper") and len(values) == 1 and isinstance(values[0], str):
+            return R(values[0].lower() if name == "tolower" else values[0].upper())
+        if name == "createobject" and len(args) % 2 == 0 and all(isinstance(v, str) for v in values[::2]):
+            return R({values[i]: args[i + 1] for i in range(0, len(args), 2)})
+        if name == "createarray":
+            return R(list(args))
+        if name == "union" and args and all(isinstance(a.value, dict) for a in args):
+            merged: dict = {}
+            for a in args:
+                merged = _merge(merged, a.value)
+            return R(merged)
+        if name == "concat" and args and all(isinstance(v, list) for v in values):
+            return R([item for a in args for item in a.value])
+        if name == "concat" and all(isinstance(v, str) for v in values):
+            return R("".join(values))
+        if name == "format" and values and isinstance(values[0], str) and all(isinstance(v, (str, int)) for v in values[1:]):
+            try:
+                return R(values[0].format(*values[1:]))
+            except (IndexError, KeyError, ValueError):
+                return R(Unknown("format() with a pattern akfix does not read"))
+        if name == "contains" and len(values) == 2:
+            container, item = values
+            if isinstance(container, (str, list)) and (isinstance(container, list) or isinstance(item, str)):
+                return R(item in container)
+            if isinstance(container, dict) and isinstance(item, str):
+                return R(item.lower() in {k.lower() for k in container})
+        if name == "json" and len(values) == 1 and isinstance(values[0], str):
+            try:
+                return R(json.loads(values[0]))
+            except ValueError:
+                return R(Unknown("json() of invalid JSON"))
+        return R(Unknown(f"{name}() with these arguments is not evaluated by akfix"))
+
+    def parameter(self, name: str, depth: int) -> R:
+        if name in self.bindings:
+            self.used.setdefault(f"parameter {name}", f"tried = {self.bindings[name]!r}")
+            return R(self.bindings[name])
+        if ("p", name.lower()) in self.active:
+            return R(Unknown(f"parameter {name} refers to itself"))
+        for file, document in self.scope.parameter_files:
+            entry = _get(_get(document, "parameters"), name)
+            value = entry.get("value") if entry is not None and entry.kind == "object" else None
+            if value is not None:
+                return self._declared(("p", name.lower()), value, file, depth, f"parameter {name}", f"parameters file {file}")
+        declared = _get(self.scope.template.get("parameters"), name)
+        default = _get(declared, "defaultValue")
+        if default is not None:
+            return self._declared(("p", name.lower()), default, self.scope.relpath, depth, f"parameter {name}", f"parameter {name} default")
+        if declared is None:
+            return R(Unknown(f"parameter {name} is not declared"))
+        nullable = _get(declared, "nullable")
+        if nullable is not None and nullable.kind == "true":  # languageVersion 2.0: a nullable parameter is null
+            self.used.setdefault(f"parameter {name}", "no value: a nullable parameter is null")
+            return R(None)
+        return R(Unknown(f"parameter {name} has no default", frozenset({name})))
+
+    def variable(self, name: str, depth: int) -> R:
+        declared = _get(self.scope.template.get("variables"), name)
+        if declared is None:
+            return R(Unknown(f"variable {name} is not declared here"))
+        if ("v", name.lower()) in self.active:
+            return R(Unknown(f"variable {name} refers to itself"))
+        return self._declared(("v", name.lower()), declared, self.scope.relpath, depth, f"variable {name}", f"variable {name}")
+
+    def _declared(self, key, node: jsonspan.JNode, file: str, depth: int, label: str, where: str) -> R:
+        self.active.add(key)
+        try:
+            found = self.json_value(node, file, depth + 1)
+        finally:
+            self.active.discard(key)
+        shown = "an object" if isinstance(found.value, dict) else ("unknown" if isinstance(found.value, Unknown) else describe(_plain(found.value)))
+        line = self.scope.data.count(b"\n", 0, node.start) + 1 if file == self.scope.relpath else None
+        self.used.setdefault(label, f"{shown} ({where}{f', line {line}' if line else ''})")
+        return found
+
+
+_FUNCTIONS = {"equals", "not", "and", "or", "empty", "length", "tolower", "toupper", "createobject", "createarray", "union",
+              "concat", "format", "contains", "json"}
+
+
+def _get(node: jsonspan.JNode | None, key: str) -> jsonspan.JNode | None:
+    return node.get_ci(key) if node is not None and node.kind == "object" else None
+
+
+def _member(target: R, name: str) -> R:
+    value = target.value
+    if isinstance(value, Unknown):
+        return target
+    if isinstance(value, dict):
+        lowered = {k.lower(): v for k, v in value.items()}  # ARM property names ignore case
+        return lowered.get(name.lower(), R(Unknown(f"the object has no property {name}")))
+    return R(Unknown(f".{name} of a value that is not an object"))
+
+
+def _merge(left: dict, right: dict) -> dict:
+    """union() of objects: later values win, nested objects merge."""
+    merged = dict(left)
+    for key, value in right.items():
+        old = merged.get(key)
+        if old is not None and isinstance(old.value, dict) and isinstance(value.value, dict):
+            merged[key] = R(_merge(old.value, value.value))
+        else:
+            merged[key] = value
+    return merged
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v.value) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v.value) for v in value]
+    return value
+
+
+def _parameters(node) -> set[str]:
+    """Names of `parameters('x')` in a parsed expression."""
+    found = set()
+    if isinstance(node, tuple):
+        if node[0] == "call" and node[1] == "parameters" and len(node[2]) == 1 and node[2][0][0] == "lit":
+            found.add(str(node[2][0][1]))
+        for part in node[1:]:
+            for item in part if isinstance(part, list) else [part]:
+                found |= _parameters(item)
+    return found
+
+
+def evaluate_setting(scope: ArmScope, expression: str, line: int, path: tuple[str, ...] = (), policy: bool = False) -> Value:
+    """The Value of a setting written as the JSON string `expression` ("[...]"), or found at `path`
+    inside the object it builds (`properties` from union(createObject(...)))."""
+    inner = _expression_text(expression)
+    try:
+        if inner is None:
+            raise _Stop("not an expression")
+        node = _Parser(inner).parse()
+    except _Stop as stop:
+        return Value(ValueKind.EXPRESSION, expression, line, note=f"akfix does not evaluate it: {stop}")
+    used: dict[str, str] = {}
+    shown = expression if not path else f"{expression[:80]}{'...' if len(expression) > 80 else ''} .{'.'.join(path)}"
+
+    def evaluate(bindings: dict, spot_bindings: dict | None = None) -> object:
+        evaluator = _Evaluator(scope, bindings, spot_bindings or {})
+        try:
+            result = evaluator.run(node)
+            for step in path:
+                if result.value is None:
+                    break  # an absent networkProfile: the setting is not set
+                result = _member(result, step)
+                if isinstance(result.value, Unknown) and "has no property" in result.value.reason:
+                    result = R(None)  # an object without the property: not set
+        except (_Stop, RecursionError) as stop:
+            return Unknown(f"akfix does not evaluate it: {stop}")
+        if not bindings and not spot_bindings:
+            used.update(evaluator.used)
+            evaluate.result = result
+        value = _plain(result.value)
+        return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
+
+    names = sorted(_reachable(scope, node))
+    domains = {name: _domain(scope, name) for name in names}
+    decision = decide(evaluate, domains, label=lambda n: f"parameter {n}", policy=policy)
+    evaluation = _evaluation_text(shown, used, decision)
+    if not decision.decided:
+        return Value(ValueKind.EXPRESSION, expression, line, note=decision.reason, evaluation=evaluation)
+    if decision.every_input:
+        return Value(ValueKind.LITERAL, str(decision.value), line, evaluation=evaluation,
+                     via=f"every allowed input gives {'an engine' if policy else 'it'} ({', '.join(decision.every_input)})")
+    value = decision.value
+    if value is not None and not isinstance(value, str):
+        return Value(ValueKind.EXPRESSION, expression, line, note=f"under the defaults it is {value!r}, not a string", evaluation=evaluation)
+    origin = _writable_origin(scope, names, evaluate)
+    kind = ValueKind.MISSING if value is None else ValueKind.LITERAL
+    return Value(kind, value, line, file=origin.file if origin and origin.file != scope.relpath else None, origin=origin,
+                 via=f"evaluated under defaults: {shown}", evaluation=evaluation)
+
+
+def _reachable(scope: ArmScope, node, limit: int = 50) -> set[str]:
+    """Parameters the expression reads, directly or through variables and other defaults (bounded)."""
+    names, queue, seen = set(), [node], 0
+    variables = scope.template.get("variables")
+    while queue and seen < limit:
+        seen += 1
+        current = queue.pop()
+        names |= _parameters(current)
+        for call in _calls(current, "variables"):
+            declared = _get(variables, call)
+            inner = _expression_text(declared.value) if declared is not None and declared.kind == "string" else None
+            if inner is not None:
+                try:
+                    queue.append(_Parser(inner).parse())
+                except _Stop:
+                    pass
+    return {n for n in names if _get(scope.template.get("parameters"), n) is not None}
+
+
+def _calls(node, function: str) -> set[str]:
+    found = set()
+    if isinstance(node, tuple):
+        if node[0] == "call" and node[1] == function and len(node[2]) == 1 and node[2][0][0] == "lit":
+            found.add(str(node[2][0][1]))
+        for part in node[1:]:
+            for item in part if isinstance(part, list) else [part]:
+                found |= _calls(item, function)
+    return found
+
+
+def _domain(scope: ArmScope, name: str) -> tuple | None:
+    declared = _get(scope.template.get("parameters"), name)
+    allowed = _get(declared, "allowedValues")
+    if allowed is not None and allowed.kind == "array" and allowed.items and all(i.kind in ("string", "true", "false") for i in allowed.items):
+        return tuple(i.value if i.kind == "string" else i.kind == "true" for i in allowed.items)
+    kind = _get(declared, "type")
+    if kind is not None and str(kind.value).lower() == "bool":
+        return (True, False)
+    return None
+
+
+def _writable_origin(scope: ArmScope, names: list[str], evaluate) -> Spot | None:
+    """A parameter's literal value (parameters file, else default) that the expression passes
+    through unchanged: writing an engine there gives that engine."""
+    for name in names:
+        node, file = None, scope.relpath
+        for parameters_file, document in scope.parameter_files:
+            entry = _get(_get(document, "parameters"), name)
+            node = entry.get("value") if entry is not None and entry.kind == "object" else None
+            if node is not None:
+                file = parameters_file
+                break
+        if node is None:
+            node = _get(_get(scope.template.get("parameters"), name), "defaultValue")
+        if node is None or node.kind not in ("string", "null") or _expression_text(node.value) is not None:
+            continue
+        spot = Spot(file, node.start, node.end, "null" if node.kind == "null" else ("parameters" if file != scope.relpath else "literal"))
+        if all(_lower(evaluate({}, {(file, node.start): engine})) == engine for engine in _PROBES):
+            return spot
+    return None
+
+
+def _lower(value) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _evaluation_text(text: str, used: dict[str, str], decision: Decision) -> str:
+    lines = [f"expression {text}"] + [f"{name} = {where}" for name, where in sorted(used.items())]
+    if decision.decided and decision.every_input:
+        lines.append(f"result: the same for every allowed input ({', '.join(decision.every_input)})")
+    elif decision.decided:
+        lines.append(f"result under the defaults: {describe(decision.value)}")
+        lines += [f"would change it: {change}" for change in decision.changes]
+    else:
+        lines.append(f"unresolved: {decision.reason}")
+    return "\n".join(lines)
