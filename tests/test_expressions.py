@@ -140,3 +140,70 @@ def test_explain_names_the_input_a_terraform_value_depends_on():
     assert result.returncode == 0, result.stderr
     assert "var.network_plugin: allowed 'azure', 'kubenet', 'none'" in result.stdout
     assert "var.network_plugin = 'none' gives '' (no engine)" in result.stdout
+
+
+# --- ARM ------------------------------------------------------------------------------------------
+
+
+def _arm(parameters: dict, expression: str, policy: bool = True, variables: dict | None = None):
+    import json as _json
+
+    from fixer.formats import jsonspan
+    from fixer.formats.arm.expressions import ArmScope, evaluate_setting as arm_setting
+
+    document = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                "parameters": parameters, "variables": variables or {}}
+    data = _json.dumps(document, indent=2).encode()
+    return arm_setting(ArmScope(jsonspan.parse(data), data, "t.json"), expression, 1, policy=policy), data
+
+
+def test_arm_functions():
+    cases = {
+        "[if(equals('a', 'a'), 'azure', '')]": "azure",
+        "[toLower(format('{0}{1}', 'Cal', 'ico'))]": "calico",
+        "[union(createObject('a', 'x'), createObject('p', 'azure')).p]": "azure",
+        "[createArray('none', 'cilium')[1]]": "cilium",
+        "[if(and(true(), not(empty('x'))), concat('az', 'ure'), 'none')]": "azure",
+        "[coalesce(json('null'), 'calico')]": "calico",
+        "[if(contains(createArray('a'), 'a'), 'azure', '')]": "azure",
+    }
+    for expression, expected in cases.items():
+        value, _ = _arm({}, expression)
+        assert (value.kind, value.text) == (ValueKind.LITERAL, expected), expression
+
+
+def test_arm_default_passed_through_is_the_origin_and_a_condition_is_not():
+    value, data = _arm({"p": {"type": "string", "defaultValue": "no"}}, "[format('{0}ne', parameters('p'))]")
+    assert value.literal == "none" and value.origin is None  # an engine written at p would not come out unchanged
+    value, data = _arm({"p": {"type": "string", "defaultValue": "none"}}, "[toLower(parameters('p'))]")
+    assert data[value.origin.start:value.origin.end] == b'"none"'  # lower-case engines pass through toLower
+    value, data = _arm({"p": {"type": "string", "defaultValue": "none"}}, "[coalesce(parameters('p'), 'x')]")
+    assert data[value.origin.start:value.origin.end] == b'"none"'
+    value, _ = _arm({"env": {"type": "string", "defaultValue": "dev", "allowedValues": ["dev", "prod"]}},
+                    "[if(equals(parameters('env'), 'prod'), 'azure', '')]")
+    assert value.literal == "" and value.origin is None
+    assert "would change it: parameter env = 'prod' gives azure" in value.evaluation
+
+
+def test_arm_cycles_free_inputs_and_bad_expressions_stay_unresolved_with_a_reason():
+    value, _ = _arm({}, "[variables('a')]", variables={"a": "[variables('b')]", "b": "[variables('a')]"})
+    assert value.kind is ValueKind.EXPRESSION and "itself" in value.note
+    value, _ = _arm({"p": {"type": "string"}}, "[parameters('p')]")
+    assert value.kind is ValueKind.EXPRESSION and "parameter p (a free input)" in value.note
+    for bad in ("[if(", "[parameters('p'", "['x'.]", "[" + "not(" * 100 + "true()" + ")" * 100 + "]"):
+        value, _ = _arm({}, bad)
+        assert value.kind is ValueKind.EXPRESSION and value.note, bad
+
+
+_ARM_PARTS = st.sampled_from(["parameters('p')", "parameters('q')", "variables('a')", "'azure'", "''", "null()", "true()",
+                              "if(", "equals(", "union(", "createObject(", "'networkPolicy'", "json('{}')", ", ", ")", ".p", "[0]", "x("])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ARM_PARTS, min_size=1, max_size=25))
+def test_arm_any_expression_gives_a_value_never_a_traceback_or_hang(parts):
+    parameters = {"p": {"type": "string", "defaultValue": "[parameters('p')]"}, "q": {"type": "string", "allowedValues": ["azure", ""]}}
+    value, _ = _arm(parameters, "[" + "".join(parts) + "]", variables={"a": "[variables('a')]"})
+    assert value.kind in (ValueKind.LITERAL, ValueKind.MISSING, ValueKind.EXPRESSION)
+    if value.kind is ValueKind.EXPRESSION:
+        assert value.note
