@@ -107,6 +107,13 @@ def migration_pending(cluster: Cluster, target: str) -> Fix | None:
         why = "akfix's phase-1 mark (akfix:phase-1) is still in the network_profile and no live fact says the cluster runs overlay"
     else:
         return None
+    if not cluster.profile.migration_pending:  # not akfix's phase 1: the code and the cluster simply disagree
+        return manual_fix(
+            f"the code says Azure CNI, the live cluster still runs kubenet: {target} waits",
+            "Apply the code's move to Azure CNI Overlay first (in place only as kubenet -> overlay, azurerm >= 4.66), then re-run akfix.",
+            why,
+            blocker="migration-pending",
+        )
     return manual_fix(
         f"kubenet -> overlay written, not known to be applied: {target} (phase 2) waits",
         "After `terraform apply` of phase 1: delete the akfix:phase-1 comment line, or pass --plan with `terraform show -json` "

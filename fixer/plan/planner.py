@@ -312,8 +312,8 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             "no network_profile block and the live network plugin is unknown",
             "The block's network_plugin is required and changing it recreates the cluster, so it must equal the live plugin. "
             "The AKS default depends on the Kubernetes version (kubenet before 1.30, Azure CNI Overlay from 1.30). "
-            "Check with `az aks show --query networkProfile`, then re-run with --assume-network azure|azure-overlay|kubenet, "
-            "or pass --plan with `terraform show -json` output.",
+            "Give akfix the live facts: --inventory with `az aks list -o json` (or --from-azure), --plan with `terraform show "
+            "-json` output, or --assume-network azure|azure-overlay|kubenet; or --greenfield if nothing is deployed from this code.",
             blocker="live-plugin-unknown",
         )
     if live.plugin == "none":

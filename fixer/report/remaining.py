@@ -14,14 +14,15 @@ from fixer.pipeline import ClusterReport, Outcome
 BLOCKERS: dict[str, tuple[str, str]] = {
     "live-plugin-unknown": (
         "live network plugin unknown",
-        "--assume-network azure|azure-overlay|kubenet, --plan (terraform show -json), or --greenfield for code not "
-        "deployed; PUT clusters: --engine cilium,calico",
+        "--inventory (az aks list -o json) or --from-azure, --plan (terraform show -json), --assume-network "
+        "azure|azure-overlay|kubenet, or --greenfield for code not deployed; PUT clusters: --engine cilium,calico",
     ),
     "version-range": (
         "provider version only a range",
         "commit .terraform.lock.hcl or pass --azurerm-version, or narrow the constraint to one major (akfix then raises the floor)",
     ),
-    "kubenet": ("kubenet cannot run the engine", "--engine cilium,calico (calico runs on kubenet), or --greenfield for code not deployed"),
+    "kubenet": ("kubenet cannot run the engine",
+                "--engine cilium,calico (calico runs on kubenet), --migrate-kubenet (two changes), or --greenfield for code not deployed"),
     "windows": ("Windows node pools", "--engine cilium,calico (calico runs beside Windows pools)"),
     "expression": ("value set by an expression akfix cannot resolve", "a literal where the value comes from, or --plan"),
     "kubernetes-version": ("Kubernetes older than 1.30", "upgrade the cluster's Kubernetes version first"),
@@ -34,6 +35,9 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "module-input": ("a module input akfix does not edit yet", "set the module input by hand"),
     "shared-value": ("a value other environments read too", "route the shared setting through a per-environment variable"),
     "package-too-old": ("the IaC package's API is too old", "upgrade the package"),
+    "migration-pending": ("the move to Azure CNI Overlay is not known to be applied",
+                          "after `terraform apply`, delete the akfix:phase-1 comment or pass --plan with the state"),
+    "identity": ("the kubenet migration needs a user-assigned identity", "switch the cluster to a user-assigned identity first"),
 }
 
 
