@@ -165,6 +165,7 @@ def test_arm_functions():
         "[createArray('none', 'cilium')[1]]": "cilium",
         "[if(and(true(), not(empty('x'))), concat('az', 'ure'), 'none')]": "azure",
         "[coalesce(json('null'), 'calico')]": "calico",
+        """[json('{"p": {"q": "azure"}}').p.q]""": "azure",
         "[if(contains(createArray('a'), 'a'), 'azure', '')]": "azure",
     }
     for expression, expected in cases.items():
@@ -196,7 +197,7 @@ def test_arm_cycles_free_inputs_and_bad_expressions_stay_unresolved_with_a_reaso
 
 
 _ARM_PARTS = st.sampled_from(["parameters('p')", "parameters('q')", "variables('a')", "'azure'", "''", "null()", "true()",
-                              "if(", "equals(", "union(", "createObject(", "'networkPolicy'", "json('{}')", ", ", ")", ".p", "[0]", "x("])
+                              "if(", "equals(", "union(", "createObject(", "'networkPolicy'", "json('{}')", """json('{"p": [1]}')""", ", ", ")", ".p", "[0]", "x("])
 
 
 @settings(max_examples=300, deadline=None)

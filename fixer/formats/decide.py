@@ -94,3 +94,99 @@ def decide(evaluate: Callable[[dict], object], domains: dict[str, tuple | None],
         return Decision(True, results[0][1], every_input=(str(results[0][1]),))
     failing = [", ".join(f"{label(k)} = {show(v)}" for k, v in b.items()) + f" gives {describe(r)}" for b, r in results if not is_engine(r)]
     return Decision(False, reason=f"the answer depends on {', '.join(label(n) for n in waiting)}: {'; '.join(failing[:4])}")
+
+
+# --- shared by the Bicep and ARM evaluators (the same runtime: Bicep compiles to ARM functions) ---
+
+MAX_STEPS = 4000  # evaluation steps of one expression; more is "too large", never a hang
+MAX_DEPTH = 40  # nesting of the expression and of the values it reads
+PROBES = ("azure", "calico", "cilium")  # engines written at a candidate origin to check that they pass through
+
+
+@dataclass(frozen=True)
+class R:
+    """A value and, when it is a literal written in a file, where (so that a fix can write there)."""
+
+    value: object
+    spot: object = None  # model.Spot
+
+
+def plain(value):
+    """A value without spots, for comparison and functions."""
+    if isinstance(value, dict):
+        return {k: plain(v.value) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v.value) for v in value]
+    return value
+
+
+def lowered(value) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def member(target: R, name: str, safe: bool = False) -> R:
+    """`object.name`; property names ignore case in Bicep and ARM. `safe`: `.?`, null when absent."""
+    value = target.value
+    if isinstance(value, Unknown):
+        return target
+    if value is None and safe:
+        return R(None)
+    if isinstance(value, dict):
+        found = value.get(name) or {k.lower(): v for k, v in value.items()}.get(name.lower())
+        return found if found is not None else (R(None) if safe else R(Unknown(f"the object has no property {name}")))
+    return R(Unknown(f".{name} of a value that is not an object"))
+
+
+def merge(left: dict, right: dict) -> dict:
+    """union() of objects: later values win, nested objects merge."""
+    merged = dict(left)
+    for key, value in right.items():
+        old = merged.get(key)
+        if old is not None and isinstance(old.value, dict) and isinstance(value.value, dict):
+            merged[key] = R(merge(old.value, value.value))
+        else:
+            merged[key] = value
+    return merged
+
+
+def common_function(name: str, args: list[R]) -> R | None:
+    """The functions Bicep and ARM share, over evaluated arguments (no Unknown among them);
+    None when `name` with these arguments is not one of them."""
+    values = [plain(a.value) for a in args]
+    if name == "any" and len(args) == 1:
+        return args[0]
+    if name == "empty" and len(values) == 1:
+        return R(values[0] is None or (isinstance(values[0], (str, list, dict)) and not values[0]))
+    if name == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
+        return R(len(values[0]))
+    if name in ("tolower", "toupper") and len(values) == 1 and isinstance(values[0], str):
+        return R(values[0].lower() if name == "tolower" else values[0].upper())
+    if name == "contains" and len(values) == 2:
+        container, item = values
+        if isinstance(container, list) or (isinstance(container, str) and isinstance(item, str)):
+            return R(item in container)
+        if isinstance(container, dict) and isinstance(item, str):
+            return R(item.lower() in {k.lower() for k in container})
+    if name == "union" and args and all(isinstance(a.value, dict) for a in args):
+        merged: dict = {}
+        for a in args:
+            merged = merge(merged, a.value)
+        return R(merged)
+    if name == "concat" and args and all(isinstance(v, list) for v in values):
+        return R([item for a in args for item in a.value])
+    if name == "concat" and values and all(isinstance(v, str) for v in values):
+        return R("".join(values))
+    return None
+
+
+def evaluation_text(text: str, used: dict[str, str], decision: Decision) -> str:
+    """What `akfix explain` prints: the expression, each value used and where it came from, the result."""
+    lines = [f"expression {text}"] + [f"{name} = {where}" for name, where in sorted(used.items())]
+    if decision.decided and decision.every_input:
+        lines.append(f"result: the same answer for every allowed input ({', '.join(decision.every_input)})")
+    elif decision.decided:
+        lines.append(f"result under the defaults: {describe(decision.value)}")
+        lines += [f"would change it: {change}" for change in decision.changes]
+    else:
+        lines.append(f"unresolved: {decision.reason}")
+    return "\n".join(lines)

@@ -23,23 +23,14 @@ import re
 from dataclasses import dataclass
 
 from fixer.formats import jsonspan
-from fixer.formats.decide import Decision, Unknown, decide, describe
+from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
+                                  lowered, member, plain)
 from fixer.model import Spot, Value, ValueKind
-
-MAX_STEPS = 4000
-MAX_DEPTH = 40
-_PROBES = ("azure", "calico", "cilium")
 _TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<name>[A-Za-z_][\w]*)|(?P<punct>[(),.\[\]]))")
 
 
 class _Stop(Exception):
     """Too big, too deep, or not an expression akfix reads."""
-
-
-@dataclass(frozen=True)
-class R:
-    value: object
-    spot: Spot | None = None
 
 
 @dataclass(frozen=True)
@@ -162,14 +153,14 @@ class _Evaluator:
         if kind == "lit":
             return R(node[1])
         if kind == "member":
-            return _member(self.run(node[1], depth + 1), node[2])
+            return member(self.run(node[1], depth + 1), node[2])
         if kind == "index":
             target, index = self.run(node[1], depth + 1), self.run(node[2], depth + 1).value
             if isinstance(index, Unknown):
                 return R(index)
             if isinstance(target.value, list) and isinstance(index, int) and not isinstance(index, bool):
                 return target.value[index] if 0 <= index < len(target.value) else R(Unknown("index out of range"))
-            return _member(target, index) if isinstance(index, str) else R(target.value if isinstance(target.value, Unknown) else Unknown("an index akfix does not evaluate"))
+            return member(target, index) if isinstance(index, str) else R(target.value if isinstance(target.value, Unknown) else Unknown("an index akfix does not evaluate"))
         return self.call(node[1], node[2], depth)
 
     def call(self, name: str, arg_nodes: list, depth: int) -> R:
@@ -199,47 +190,29 @@ class _Evaluator:
         unknown = next((a.value for a in args if isinstance(a.value, Unknown)), None)
         if unknown is not None:
             return R(unknown)
-        values = [_plain(a.value) for a in args]
+        values = [plain(a.value) for a in args]
+        found = common_function(name, args)
+        if found is not None:
+            return found
         if name == "equals" and len(values) == 2:
             return R(values[0] == values[1])
         if name == "not" and len(values) == 1 and isinstance(values[0], bool):
             return R(not values[0])
         if name in ("and", "or") and values and all(isinstance(v, bool) for v in values):
             return R(all(values) if name == "and" else any(values))
-        if name == "empty" and len(values) == 1:
-            return R(values[0] is None or (isinstance(values[0], (str, list, dict)) and not values[0]))
-        if name == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
-            return R(len(values[0]))
-        if name in ("tolower", "toupper") and len(values) == 1 and isinstance(values[0], str):
-            return R(values[0].lower() if name == "tolower" else values[0].upper())
         if name == "createobject" and len(args) % 2 == 0 and all(isinstance(v, str) for v in values[::2]):
             return R({values[i]: args[i + 1] for i in range(0, len(args), 2)})
         if name == "createarray":
             return R(list(args))
-        if name == "union" and args and all(isinstance(a.value, dict) for a in args):
-            merged: dict = {}
-            for a in args:
-                merged = _merge(merged, a.value)
-            return R(merged)
-        if name == "concat" and args and all(isinstance(v, list) for v in values):
-            return R([item for a in args for item in a.value])
-        if name == "concat" and all(isinstance(v, str) for v in values):
-            return R("".join(values))
         if name == "format" and values and isinstance(values[0], str) and all(isinstance(v, (str, int)) for v in values[1:]):
             try:
                 return R(values[0].format(*values[1:]))
-            except (IndexError, KeyError, ValueError):
+            except (IndexError, KeyError, ValueError, AttributeError, TypeError):  # '{0.x}', '{a}': Python, not ARM, syntax
                 return R(Unknown("format() with a pattern akfix does not read"))
-        if name == "contains" and len(values) == 2:
-            container, item = values
-            if isinstance(container, (str, list)) and (isinstance(container, list) or isinstance(item, str)):
-                return R(item in container)
-            if isinstance(container, dict) and isinstance(item, str):
-                return R(item.lower() in {k.lower() for k in container})
         if name == "json" and len(values) == 1 and isinstance(values[0], str):
             try:
-                return R(json.loads(values[0]))
-            except ValueError:
+                return _wrapped(json.loads(values[0]))
+            except (ValueError, RecursionError):
                 return R(Unknown("json() of invalid JSON"))
         return R(Unknown(f"{name}() with these arguments is not evaluated by akfix"))
 
@@ -280,7 +253,7 @@ class _Evaluator:
             found = self.json_value(node, file, depth + 1)
         finally:
             self.active.discard(key)
-        shown = "an object" if isinstance(found.value, dict) else ("unknown" if isinstance(found.value, Unknown) else describe(_plain(found.value)))
+        shown = "an object" if isinstance(found.value, dict) else ("unknown" if isinstance(found.value, Unknown) else describe(plain(found.value)))
         line = self.scope.data.count(b"\n", 0, node.start) + 1 if file == self.scope.relpath else None
         self.used.setdefault(label, f"{shown} ({where}{f', line {line}' if line else ''})")
         return found
@@ -294,34 +267,13 @@ def _get(node: jsonspan.JNode | None, key: str) -> jsonspan.JNode | None:
     return node.get_ci(key) if node is not None and node.kind == "object" else None
 
 
-def _member(target: R, name: str) -> R:
-    value = target.value
-    if isinstance(value, Unknown):
-        return target
+def _wrapped(value) -> R:
+    """A JSON value as the evaluator holds it: objects and arrays of R."""
     if isinstance(value, dict):
-        lowered = {k.lower(): v for k, v in value.items()}  # ARM property names ignore case
-        return lowered.get(name.lower(), R(Unknown(f"the object has no property {name}")))
-    return R(Unknown(f".{name} of a value that is not an object"))
-
-
-def _merge(left: dict, right: dict) -> dict:
-    """union() of objects: later values win, nested objects merge."""
-    merged = dict(left)
-    for key, value in right.items():
-        old = merged.get(key)
-        if old is not None and isinstance(old.value, dict) and isinstance(value.value, dict):
-            merged[key] = R(_merge(old.value, value.value))
-        else:
-            merged[key] = value
-    return merged
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v.value) for k, v in value.items()}
+        return R({k: _wrapped(v) for k, v in value.items()})
     if isinstance(value, list):
-        return [_plain(v.value) for v in value]
-    return value
+        return R([_wrapped(v) for v in value])
+    return R(value)
 
 
 def _parameters(node) -> set[str]:
@@ -356,7 +308,7 @@ def evaluate_setting(scope: ArmScope, expression: str, line: int, path: tuple[st
             for step in path:
                 if result.value is None:
                     break  # an absent networkProfile: the setting is not set
-                result = _member(result, step)
+                result = member(result, step)
                 if isinstance(result.value, Unknown) and "has no property" in result.value.reason:
                     result = R(None)  # an object without the property: not set
         except (_Stop, RecursionError) as stop:
@@ -364,13 +316,13 @@ def evaluate_setting(scope: ArmScope, expression: str, line: int, path: tuple[st
         if not bindings and not spot_bindings:
             used.update(evaluator.used)
             evaluate.result = result
-        value = _plain(result.value)
+        value = plain(result.value)
         return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
 
     names = sorted(_reachable(scope, node))
     domains = {name: _domain(scope, name) for name in names}
     decision = decide(evaluate, domains, label=lambda n: f"parameter {n}", policy=policy)
-    evaluation = _evaluation_text(shown, used, decision)
+    evaluation = evaluation_text(shown, used, decision)
     if not decision.decided:
         return Value(ValueKind.EXPRESSION, expression, line, note=decision.reason, evaluation=evaluation)
     if decision.every_input:
@@ -442,22 +394,6 @@ def _writable_origin(scope: ArmScope, names: list[str], evaluate) -> Spot | None
         if node is None or node.kind not in ("string", "null") or _expression_text(node.value) is not None:
             continue
         spot = Spot(file, node.start, node.end, "null" if node.kind == "null" else ("parameters" if file != scope.relpath else "literal"))
-        if all(_lower(evaluate({}, {(file, node.start): engine})) == engine for engine in _PROBES):
+        if all(lowered(evaluate({}, {(file, node.start): engine})) == engine for engine in PROBES):
             return spot
     return None
-
-
-def _lower(value) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _evaluation_text(text: str, used: dict[str, str], decision: Decision) -> str:
-    lines = [f"expression {text}"] + [f"{name} = {where}" for name, where in sorted(used.items())]
-    if decision.decided and decision.every_input:
-        lines.append(f"result: the same for every allowed input ({', '.join(decision.every_input)})")
-    elif decision.decided:
-        lines.append(f"result under the defaults: {describe(decision.value)}")
-        lines += [f"would change it: {change}" for change in decision.changes]
-    else:
-        lines.append(f"unresolved: {decision.reason}")
-    return "\n".join(lines)

@@ -15,27 +15,16 @@ with each engine written there, so a write never flips a condition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from fixer.formats.bicep.syntax import Token, matching, string_value
-from fixer.formats.decide import Decision, Unknown, decide, describe
+from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
+                                  lowered, member, plain)
 from fixer.model import Spot, Value, ValueKind
-
-MAX_STEPS = 4000
-MAX_DEPTH = 40
-_PROBES = ("azure", "calico", "cilium")
 
 
 class _Stop(Exception):
     """The expression is too big, too deep, or not Bicep akfix can read."""
-
-
-@dataclass(frozen=True)
-class R:
-    """A value and, when it is a literal written in a file, where (so that a fix can write there)."""
-
-    value: object
-    spot: Spot | None = None
 
 
 @dataclass(frozen=True)
@@ -302,7 +291,7 @@ class _Evaluator:
         if kind == "bin":
             return self.binary(node[1], node[2], node[3], depth)
         if kind == "member":
-            return self.member(self.run(node[1], depth + 1), node[2], node[3])
+            return member(self.run(node[1], depth + 1), node[2], node[3])
         if kind == "index":
             target, index = self.run(node[1], depth + 1), self.run(node[2], depth + 1).value
             if isinstance(index, Unknown):
@@ -310,7 +299,7 @@ class _Evaluator:
             if isinstance(target.value, list) and isinstance(index, int) and not isinstance(index, bool):
                 return target.value[index] if -len(target.value) <= index < len(target.value) else (R(None) if node[3] else R(Unknown("index out of range")))
             if isinstance(index, str):
-                return self.member(target, index, node[3])
+                return member(target, index, node[3])
             return R(target.value if isinstance(target.value, Unknown) else Unknown("an index akfix does not evaluate"))
         if kind == "obj":
             return R({key: self.run(value, depth + 1) for key, value in zip(node[1], node[2])})
@@ -319,21 +308,6 @@ class _Evaluator:
         if kind == "call":
             return self.call(node[1], node[2], depth)
         raise _Stop(f"unknown node {kind}")
-
-    def member(self, target: R, name: str, safe: bool) -> R:
-        value = target.value
-        if isinstance(value, Unknown):
-            return target
-        if value is None and safe:
-            return R(None)
-        if isinstance(value, dict):
-            if name in value:
-                return value[name]
-            lowered = {k.lower(): v for k, v in value.items()}  # Bicep property names ignore case
-            if name.lower() in lowered:
-                return lowered[name.lower()]
-            return R(None) if safe else R(Unknown(f"the object has no member {name}"))
-        return R(Unknown(f".{name} of a value that is not an object"))
 
     def binary(self, op: str, left_node, right_node, depth: int) -> R:
         left = self.run(left_node, depth + 1)
@@ -354,7 +328,7 @@ class _Evaluator:
         a, b = left.value, self.run(right_node, depth + 1).value
         if isinstance(a, Unknown) or isinstance(b, Unknown):
             return R(a if isinstance(a, Unknown) else b)
-        a, b = _plain(a), _plain(b)
+        a, b = plain(a), plain(b)
         if op in ("==", "!="):
             return R((a == b) == (op == "=="))
         if op in ("=~", "!~"):
@@ -370,10 +344,10 @@ class _Evaluator:
         return R(Unknown(f"the operator {op} on these values"))
 
     def call(self, name: str, arg_nodes: list, depth: int) -> R:
-        lowered = name.lower()
-        if lowered not in _FUNCTIONS:
+        lowered_name = name.lower()
+        if lowered_name not in _FUNCTIONS:
             return R(Unknown(f"{name}() is not evaluated by akfix"))
-        if lowered == "coalesce":  # the first non-null argument, evaluated lazily
+        if lowered_name == "coalesce":  # the first non-null argument, evaluated lazily
             for node in arg_nodes:
                 found = self.run(node, depth + 1)
                 if found.value is not None:
@@ -383,33 +357,9 @@ class _Evaluator:
         unknown = next((a.value for a in args if isinstance(a.value, Unknown)), None)
         if unknown is not None:
             return R(unknown)
-        values = [_plain(a.value) for a in args]
-        if lowered == "any" and len(args) == 1:
-            return args[0]
-        if lowered == "empty" and len(values) == 1:
-            value = values[0]
-            return R(value is None or (isinstance(value, (str, list, dict)) and not value))
-        if lowered == "length" and len(values) == 1 and isinstance(values[0], (str, list, dict)):
-            return R(len(values[0]))
-        if lowered in ("tolower", "toupper") and len(values) == 1 and isinstance(values[0], str):
-            return R(values[0].lower() if lowered == "tolower" else values[0].upper())
-        if lowered == "contains" and len(values) == 2:
-            container, item = values
-            if isinstance(container, str) and isinstance(item, str):
-                return R(item.lower() in container.lower())
-            if isinstance(container, list):
-                return R(item in container)
-            if isinstance(container, dict) and isinstance(item, str):
-                return R(item.lower() in {k.lower() for k in container})
-        if lowered == "union" and args and all(isinstance(a.value, dict) for a in args):
-            merged: dict = {}
-            for a in args:
-                merged.update(a.value)
-            return R(merged)
-        if lowered == "concat" and args and all(isinstance(a.value, list) for a in args):
-            return R([item for a in args for item in a.value])
-        if lowered == "concat" and values and all(isinstance(v, str) for v in values):
-            return R("".join(values))
+        found = common_function(lowered_name, args)
+        if found is not None:
+            return found
         return R(Unknown(f"{name}() with these arguments is not evaluated by akfix"))
 
     def reference(self, name: str, depth: int) -> R:
@@ -454,15 +404,6 @@ class _Evaluator:
 _FUNCTIONS = {"any", "empty", "length", "tolower", "toupper", "contains", "coalesce", "union", "concat"}
 
 
-def _plain(value):
-    """A value without spots, for comparison and functions."""
-    if isinstance(value, dict):
-        return {k: _plain(v.value) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v.value) for v in value]
-    return value
-
-
 def _references(node) -> set[str]:
     if not isinstance(node, tuple):
         return set()
@@ -496,7 +437,7 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False) -
         if not bindings and not spot_bindings:
             used.update(evaluator.used)
             evaluate.result = result
-        value = _plain(result.value)
+        value = plain(result.value)
         return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
 
     domains = {}
@@ -504,7 +445,7 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False) -
         param = scope.params[name]
         domains[name] = param.allowed if param.allowed else ((True, False) if param.type == "bool" else None)
     decision = decide(evaluate, domains, label=lambda n: f"param {n}", policy=policy)
-    evaluation = _evaluation_text(text, used, decision)
+    evaluation = evaluation_text(text, used, decision)
     if not decision.decided:
         return Value(ValueKind.EXPRESSION, text, line, note=decision.reason, evaluation=evaluation)
     if decision.every_input:
@@ -558,27 +499,6 @@ def _writable_origin(scope: Scope, node, evaluate, result: R, start: int, end: i
     if result.spot is not None and not (result.spot.file == scope.relpath and inside[0] <= result.spot.start < inside[1]):
         candidates.append(result.spot)
     for spot in candidates:
-        if all(_lower(evaluate({}, {(spot.file, spot.start): engine})) == engine for engine in _PROBES):
+        if all(lowered(evaluate({}, {(spot.file, spot.start): engine})) == engine for engine in PROBES):
             return spot
     return None
-
-
-def _lower(value) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
-def _evaluation_text(text: str, used: dict[str, str], decision: Decision) -> str:
-    lines = [f"expression {text}"]
-    lines += [f"{name} = {where}" for name, where in sorted(used.items())]
-    if decision.decided and decision.every_input:
-        lines.append(f"result: an engine for every allowed input ({', '.join(decision.every_input)})")
-    elif decision.decided:
-        lines.append(f"result under the defaults: {describe(decision.value)}")
-        lines += [f"would change it: {change}" for change in decision.changes]
-    else:
-        lines.append(f"unresolved: {decision.reason}")
-    return "\n".join(lines)
-
-
-def with_evaluation(value: Value, evaluation: str) -> Value:
-    return replace(value, evaluation=evaluation)
