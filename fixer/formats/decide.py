@@ -17,7 +17,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fixer.model import ENGINES
+from fixer.model import ENGINES, Value, ValueKind
 
 _PROBES = ("azure",)
 MAX_COMBINATIONS = 64  # allowed-value combinations tried before giving up (bounded, never a hang)
@@ -190,3 +190,21 @@ def evaluation_text(text: str, used: dict[str, str], decision: Decision) -> str:
     else:
         lines.append(f"unresolved: {decision.reason}")
     return "\n".join(lines)
+
+
+def setting_value(decision: Decision, text: str, shown: str, line: int, evaluation: str, policy: bool, relpath: str,
+                  origin: Callable[[], object]) -> Value:
+    """The Value of a setting from its decision: unresolved with the reason, an engine for every
+    input, or the value under the defaults written at `origin()` (a model.Spot, or None: manual)."""
+    if not decision.decided:
+        return Value(ValueKind.EXPRESSION, text, line, note=decision.reason, evaluation=evaluation)
+    if decision.every_input:
+        via = f"every allowed input gives {'an engine' if policy else 'it'} ({', '.join(decision.every_input)})"
+        return Value(ValueKind.LITERAL, str(decision.value), line, via=via, evaluation=evaluation)
+    value = decision.value
+    if value is not None and not isinstance(value, str):
+        return Value(ValueKind.EXPRESSION, text, line, note=f"under the defaults it is {value!r}, not a string", evaluation=evaluation)
+    spot = origin()
+    return Value(ValueKind.MISSING if value is None else ValueKind.LITERAL, value, line,
+                 file=spot.file if spot is not None and spot.file != relpath else None, origin=spot,
+                 via=f"evaluated under defaults: {shown}", evaluation=evaluation)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from fixer.formats import jsonspan
 from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
-                                  lowered, member, plain)
+                                  lowered, member, plain, setting_value)
 from fixer.model import Spot, Value, ValueKind
 _TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<name>[A-Za-z_][\w]*)|(?P<punct>[(),.\[\]]))")
 
@@ -322,19 +322,8 @@ def evaluate_setting(scope: ArmScope, expression: str, line: int, path: tuple[st
     names = sorted(_reachable(scope, node))
     domains = {name: _domain(scope, name) for name in names}
     decision = decide(evaluate, domains, label=lambda n: f"parameter {n}", policy=policy)
-    evaluation = evaluation_text(shown, used, decision)
-    if not decision.decided:
-        return Value(ValueKind.EXPRESSION, expression, line, note=decision.reason, evaluation=evaluation)
-    if decision.every_input:
-        return Value(ValueKind.LITERAL, str(decision.value), line, evaluation=evaluation,
-                     via=f"every allowed input gives {'an engine' if policy else 'it'} ({', '.join(decision.every_input)})")
-    value = decision.value
-    if value is not None and not isinstance(value, str):
-        return Value(ValueKind.EXPRESSION, expression, line, note=f"under the defaults it is {value!r}, not a string", evaluation=evaluation)
-    origin = _writable_origin(scope, names, evaluate)
-    kind = ValueKind.MISSING if value is None else ValueKind.LITERAL
-    return Value(kind, value, line, file=origin.file if origin and origin.file != scope.relpath else None, origin=origin,
-                 via=f"evaluated under defaults: {shown}", evaluation=evaluation)
+    return setting_value(decision, expression, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
+                         lambda: _writable_origin(scope, names, evaluate))
 
 
 def _reachable(scope: ArmScope, node, limit: int = 50) -> set[str]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from fixer.formats.bicep.syntax import Token, matching, string_value
 from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
-                                  lowered, member, plain)
+                                  lowered, member, plain, setting_value)
 from fixer.model import Spot, Value, ValueKind
 
 
@@ -445,20 +445,8 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False) -
         param = scope.params[name]
         domains[name] = param.allowed if param.allowed else ((True, False) if param.type == "bool" else None)
     decision = decide(evaluate, domains, label=lambda n: f"param {n}", policy=policy)
-    evaluation = evaluation_text(text, used, decision)
-    if not decision.decided:
-        return Value(ValueKind.EXPRESSION, text, line, note=decision.reason, evaluation=evaluation)
-    if decision.every_input:
-        via = f"every allowed input gives {'an engine' if policy else 'it'} ({', '.join(decision.every_input)})"
-        return Value(ValueKind.LITERAL, str(decision.value), line, via=via, evaluation=evaluation)
-    value = decision.value
-    if value is not None and not isinstance(value, str):
-        return Value(ValueKind.EXPRESSION, text, line, note=f"under the defaults it is {value!r}, not a string", evaluation=evaluation)
-    origin = _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end)
-    via = f"evaluated under defaults: {text}"
-    kind = ValueKind.MISSING if value is None else ValueKind.LITERAL
-    return Value(kind, value, line, file=origin.file if origin and origin.file != scope.relpath else None,
-                 origin=origin, via=via, evaluation=evaluation)
+    return setting_value(decision, text, text, line, evaluation_text(text, used, decision), policy, scope.relpath,
+                         lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
 
 
 def _reachable(scope: Scope, node, limit: int = 50) -> set[str]:
