@@ -416,7 +416,7 @@ def _references(node) -> set[str]:
     return found
 
 
-def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False) -> Value:
+def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, path: tuple[str, ...] = ()) -> Value:
     """The Value of the setting whose value is tokens[start:end]: decided under the defaults or over
     every allowed input, else an expression with the reason (and the input it waits for)."""
     tokens = scope.tokens
@@ -432,6 +432,8 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False) -
         evaluator = _Evaluator(scope, bindings, spot_bindings or {})
         try:
             result = evaluator.run(node)
+            for step in path:  # a setting inside the object the expression builds; absent = not set
+                result = member(result, step, safe=True)
         except (_Stop, ValueError, IndexError, RecursionError) as stop:
             return Unknown(f"akfix does not evaluate it: {stop}")
         if not bindings and not spot_bindings:
@@ -445,7 +447,8 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False) -
         param = scope.params[name]
         domains[name] = param.allowed if param.allowed else ((True, False) if param.type == "bool" else None)
     decision = decide(evaluate, domains, label=lambda n: f"param {n}", policy=policy)
-    return setting_value(decision, text, text, line, evaluation_text(text, used, decision), policy, scope.relpath,
+    shown = f"{text[:80]}{'...' if len(text) > 80 else ''} .{'.'.join(path)}" if path else text
+    return setting_value(decision, text, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
                          lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 
 from fixer.formats.bicep.expressions import evaluate_setting, scope_of
 from fixer.formats.bicep.syntax import (
@@ -227,8 +228,6 @@ def _is_windows_pool(tokens: list[Token], body: BicepObject) -> bool:
 
 def _with_pools(cluster: Cluster, pools, spans) -> Cluster:
     """Windows agent pools of this cluster: `parent: <cluster>`, nested in its body, or no parent seen."""
-    from dataclasses import replace
-
     start, end = spans.get(cluster.anchor, (0, 0))
     mine = [p for symbol, offset, p in pools if symbol == cluster.anchor or start <= offset < end or symbol is None]
     return replace(cluster, windows_pools=cluster.windows_pools + tuple(mine)) if mine else cluster
@@ -264,10 +263,17 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
                 fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
                                                  FIELDS[key] == "policy")
     elif properties is not None and properties.object is None or profile_entry is not None:
+        # built by an expression (`aksSettings.networkProfile`, `union(...)`): evaluated (issue 20);
+        # a fix writes only where a literal passes through, else it stays manual
         opaque = profile_entry or properties
         text = data[tokens[opaque.value_start].start:tokens[opaque.value_end - 1].end].decode()[:120]
-        fields["policy"] = Value(ValueKind.EXPRESSION, text, data.count(b"\n", 0, tokens[opaque.value_start].start) + 1,
-                                 note="built by an expression, not an object literal")
+        scope = scope_of(tokens, data, relpath, parameter_file)
+        prefix = () if profile_entry is not None else ("networkProfile",)
+        for key, field_name in FIELDS.items():
+            found = evaluate_setting(scope, opaque.value_start, opaque.value_end, field_name == "policy", prefix + (key,))
+            if found.kind is ValueKind.EXPRESSION:
+                found = replace(found, text=text, note="built by an expression, not an object literal" + (f": {found.note}" if found.note else ""))
+            fields[field_name] = found
     windows = _windows(tokens, properties)
     interpolated = type_token.interpolated
     profile = profile_from(fields, profile_entry is not None)
