@@ -14,7 +14,7 @@ from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origi
 from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import hcl, tfjson
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
-from fixer.formats.terraform.decls import FileDecls, ParseFailure
+from fixer.formats.terraform.decls import FileDecls, ParseFailure, is_override_file
 from fixer.formats.terraform.editor import EditFailure, edits_for, migration_marker_edits, module_argument_edits, quote
 from fixer.formats.terraform.links import Links, guard_linked_files
 from fixer.formats.terraform.locate import locate
@@ -102,7 +102,7 @@ def locate_and_plan(
         views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None)
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
     located.planned = _with_floors(located, guard_shared_edits(located.planned), problems)
-    located.planned = guard_linked_files(located.links, located.planned, lambda item: _edits(located, item))
+    located.planned = guard_linked_files(located.links, located.planned, lambda item: _shared_edits(located, item))
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
     return located, problems
 
@@ -112,7 +112,7 @@ def guard_suppressed_links(located: Located, held) -> list[Planned]:
     it through a file both read (a symlink)."""
     if not located.links.targets:
         return located.planned
-    return guard_linked_files(located.links, located.planned, lambda item: [] if held(item.cluster) else _edits(located, item))
+    return guard_linked_files(located.links, located.planned, lambda item: [] if held(item.cluster) else _shared_edits(located, item))
 
 
 def locate_any(body: bytes, relpath: str) -> FileDecls:
@@ -328,6 +328,40 @@ def _edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     return located.edit_cache[key]
 
 
+def _floor_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
+    out = []
+    for change in (c for c in item.fix.changes if c.attribute == FLOOR_ATTRIBUTE):
+        site = located.floor_sites[item.cluster.module_dir]
+        text = located.texts[site.file]
+        out += [(site.file, edit) for edit in floor_edits(text.body, site, change.value, text.newline)]
+    return out
+
+
+def _shared_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
+    """The edits of a fix as the symlink guard weighs them. A floor written into a file that other
+    folders read through a link does not reach those folders when each states its own azurerm
+    constraint in an override file (an override's constraint replaces the original's): the guard
+    need not ask them to agree on it."""
+    edits = _edits(located, item)
+    floors = _floor_edits(located, item) if item.fix.floor else []
+    if floors and _floor_stays_in_module(located, item.cluster.module_dir):
+        edits = [e for e in edits if e not in floors]
+    return edits
+
+
+def _floor_stays_in_module(located: Located, module_dir: str) -> bool:
+    site = located.floor_sites.get(module_dir)
+    if site is None or site.kind == "block":
+        return False
+    others = [f for f in located.links.folders(located.links.real(site.file)) if f != module_dir]
+    for folder in others:
+        files = {p: located.texts[p].body for p in read_module_files(located, folder, None) if p.endswith(".tf")}
+        own = find_site(files, "")
+        if own.kind == "block" or not is_override_file(own.file) or located.links.real(own.file) != own.file:
+            return False
+    return bool(others)
+
+
 def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     fix = item.fix
     assert fix is not None
@@ -343,10 +377,7 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         text = located.texts[item.cluster.profile_file]
         out += [(item.cluster.profile_file, edit)
                 for edit in migration_marker_edits(text.body, item.cluster.address, text.newline, remove=fix.phase == 2)]
-    for change in (c for c in fix.changes if c.attribute == FLOOR_ATTRIBUTE):
-        site = located.floor_sites[item.cluster.module_dir]
-        text = located.texts[site.file]
-        out += [(site.file, edit) for edit in floor_edits(text.body, site, change.value, text.newline)]
+    out += _floor_edits(located, item)
     arguments: dict[tuple[str, int], dict[str, str]] = {}  # caller module block -> inputs to pass
     for change in fix.changes:
         if change.origin is not None and change.origin.kind.startswith("argument:"):
