@@ -32,6 +32,8 @@ class PutFormat:
     parameters_apply: Callable[[bytes, str], bool] = lambda body, template: True  # does this file feed that template?
     # independent read-back: (before, after, [(anchor, {key: value})]) -> failure reason or None
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
+    # template -> the files that call it as a local module (Bicep), each a view of its own like a parameters file
+    callers: Callable[[Listing], dict[str, list[str]]] = lambda listing: {}
 
     @property
     def title(self) -> str:
@@ -77,6 +79,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     scan = read_candidates(listing, fmt.suffixes, fmt.markers, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
     texts, planned = {}, []
+    callers = fmt.callers(listing)
     for index, candidate in enumerate(scan.candidates):
         if progress is not None:
             progress(f"{fmt.title}: parsing", index + 1, len(scan.candidates))
@@ -85,11 +88,12 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         try:
             text = load_text(candidate.data)
             parameters = {}
-            for name in fmt.parameter_files_for(candidate.relpath, list(listing.siblings(candidate.relpath))):
+            called_by = callers.get(candidate.relpath, [])
+            for name in fmt.parameter_files_for(candidate.relpath, list(listing.siblings(candidate.relpath))) + called_by:
                 body, problem = read_safely(listing.root, listing.root / name, name)
-                if problem:
+                if problem and name not in called_by:  # a caller's own problems are reported by its own run
                     problems.append(problem)
-                if body and fmt.parameters_apply(body, candidate.relpath):
+                if body and (name in called_by or fmt.parameters_apply(body, candidate.relpath)):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
             clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)
@@ -109,11 +113,13 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
     planned = guard_shared_edits(planned)
     writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
-    changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems, names=getattr(settings, "facts", None) is not None)
+    changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems, names=getattr(settings, "facts", None) is not None,
+                                   callers=callers)
     return planned, changes, problems, failed, lines
 
 
-def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], names: bool = False):
+def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], names: bool = False,
+          callers: dict | None = None):
     per_file: dict[str, dict[tuple[int, int], bytes]] = {}
     lines: dict = {}
     failed: set = set()
@@ -146,7 +152,7 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
         # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
         edited = [item for item in writable if item.key not in failed]
         bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, edited))}
-        for relpath, why in _second_run(fmt, texts, results, edited, bad, names).items():
+        for relpath, why in _second_run(fmt, texts, results, edited, bad, names, callers or {}).items():
             bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []
     for relpath, after in results.items():
@@ -179,13 +185,14 @@ def _readback(fmt: PutFormat, before: TextFile, after: bytes, relpath: str, writ
     return fmt.readback(before.body, load_text(after).body, [c for c in checks if c[1]])
 
 
-def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict, names: bool = False) -> dict[str, str]:
+def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict, names: bool = False,
+                callers: dict | None = None) -> dict[str, str]:
     """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more."""
     bodies = {n: (load_text(results[n]).body if n in results and n not in bad else t.body) for n, t in texts.items()}
     failures = {}
     for item in writable:
         relpath = item.cluster.file
-        parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies))}
+        parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies)) + (callers or {}).get(relpath, []) if n in bodies}
         again = [c for c in _views(fmt, bodies[relpath], relpath, parameters, names) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
         if not again or not planner.settled(item.fix, second):

@@ -7,6 +7,7 @@ import posixpath
 import re
 
 from fixer.edit.edits import newline_consistent
+from fixer.formats.bicep import modules as bicep_modules
 from fixer.formats.bicep import readback as bicep_readback
 from fixer.formats.bicep import syntax as bicep_syntax
 from fixer.formats.bicep import template as bicep
@@ -45,4 +46,5 @@ BICEP = PutFormat(
     check_file=check_bicep_file,
     parameters_apply=_bicepparam_uses,
     readback=bicep_readback.readback,
+    callers=bicep_modules.callers,
 )

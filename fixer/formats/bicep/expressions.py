@@ -15,7 +15,7 @@ with each engine written there, so a write never flips a condition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fixer.formats.bicep.syntax import Token, matching, string_value
 from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
@@ -36,9 +36,27 @@ class Param:
     allowed: tuple | None
 
 
+@dataclass(frozen=True)
+class Caller:
+    """A local `module x './this.bicep' = { params: {...} }` call: the params it passes take the
+    place of this file's defaults, each evaluated in the caller's own scope (its params and vars)."""
+
+    file: str
+    line: int  # of the `module` statement
+    module: str  # the module's symbolic name in the caller
+    entries: dict | None  # param name -> token range in the caller; None: params built by an expression
+    scope: "Scope"
+
+    def passes(self, name: str) -> bool:
+        return self.entries is None or name in self.entries
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line} (module {self.module})"
+
+
 @dataclass
 class Scope:
-    """The template (and the .bicepparam file beside it) an expression is evaluated in."""
+    """The template (and the .bicepparam file beside it, or the local module call) an expression is evaluated in."""
 
     tokens: list[Token]
     data: bytes
@@ -46,9 +64,13 @@ class Scope:
     params: dict[str, Param]
     variables: dict[str, tuple[int, int]]
     parameter_file: tuple[str, bytes, list[Token], dict] | None = None
+    caller: Caller | None = None
 
 
 def scope_of(tokens: list[Token], data: bytes, relpath: str, parameter_file=None) -> Scope:
+    """`parameter_file`: a .bicepparam file (file, body, tokens, declarations) or a Caller."""
+    caller = parameter_file if isinstance(parameter_file, Caller) else None
+    parameter_file = None if caller is not None else parameter_file
     params: dict[str, Param] = {}
     variables: dict[str, tuple[int, int]] = {}
     for i, token in enumerate(tokens):
@@ -68,7 +90,7 @@ def scope_of(tokens: list[Token], data: bytes, relpath: str, parameter_file=None
         type_text = tokens[i + 2].text if i + 2 < len(tokens) else ""
         nullable = default is None and tokens[j - 1].text == "?"
         params.setdefault(name, Param(name, type_text, default, nullable, _allowed(tokens, i)))
-    return Scope(tokens, data, relpath, params, variables, parameter_file)
+    return Scope(tokens, data, relpath, params, variables, parameter_file, caller)
 
 
 def _extent(tokens: list[Token], start: int) -> int:
@@ -260,6 +282,7 @@ class _Evaluator:
         self.steps = 0
         self.active: set[str] = set()
         self.used: dict[str, str] = {}  # "param p" -> where its value came from
+        self.called = False  # a value passed by a local module call was read
 
     def run(self, node, depth: int = 0) -> R:
         self.steps += 1
@@ -372,6 +395,8 @@ class _Evaluator:
         if name in scope.variables:
             return self._declared(f"var {name}", name, scope.tokens, scope.variables[name], scope.relpath, depth)
         param = scope.params.get(name)
+        if param is not None and scope.caller is not None and scope.caller.passes(name):
+            return self._passed(name, depth)
         if scope.parameter_file is not None and name in scope.parameter_file[3]:
             file, _body, ptokens, declarations = scope.parameter_file
             first, _end = declarations[name]
@@ -384,6 +409,30 @@ class _Evaluator:
             self.used[f"param {name}"] = "no value: a nullable param is null"
             return R(None)
         return R(Unknown(f"param {name} has no default", frozenset({name})))
+
+    def _passed(self, name: str, depth: int) -> R:
+        """A param the local module call passes: its value evaluated in the caller's scope."""
+        caller = self.scope.caller
+        self.called = True
+        if caller.entries is None:
+            return R(Unknown(f"{caller.where()} passes its params by an expression akfix does not read"))
+        start, end = caller.entries[name]
+        inner = _Evaluator(caller.scope, {}, self.spot_bindings)
+        inner.steps = self.steps
+        self.active.add(name)
+        try:
+            found = inner.run(_Parser(caller.scope.tokens, start, end, caller.file).parse(), depth + 1)
+        finally:
+            self.active.discard(name)
+            self.steps = inner.steps
+        for label, where in inner.used.items():
+            self.used.setdefault(f"{caller.file} {label}", where)
+        line = caller.scope.data.count(b"\n", 0, caller.scope.tokens[start].start) + 1
+        shown = "an object" if isinstance(found.value, (dict, list)) else "unknown" if isinstance(found.value, Unknown) else describe(found.value)
+        self.used.setdefault(f"param {name}", f"{shown} (passed by {caller.file}:{line}, module {caller.module})")
+        if isinstance(found.value, Unknown) and found.value.inputs:  # the caller's free inputs are not this file's params
+            return R(Unknown(f"{found.value.reason} in {caller.file}"))
+        return found
 
     def _declared(self, label: str, name: str, tokens, span, file: str, depth: int, where: str = "") -> R:
         self.active.add(name)
@@ -439,6 +488,7 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         if not bindings and not spot_bindings:
             used.update(evaluator.used)
             evaluate.result = result
+            evaluate.called = evaluator.called
         value = plain(result.value)
         return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
 
@@ -448,8 +498,29 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         domains[name] = param.allowed if param.allowed else ((True, False) if param.type == "bool" else None)
     decision = decide(evaluate, domains, label=lambda n: f"param {n}", policy=policy)
     shown = f"{text[:80]}{'...' if len(text) > 80 else ''} .{'.'.join(path)}" if path else text
-    return setting_value(decision, text, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
-                         lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
+    found = setting_value(decision, text, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
+                          lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
+    if scope.caller is None or not getattr(evaluate, "called", False):
+        return found
+    # a view of the module through one caller: the value belongs to that caller (put._views keeps the view)
+    caller = scope.caller
+    at = found.origin.start if found.origin is not None and found.origin.file == caller.file else None
+    line = caller.scope.data.count(b"\n", 0, at) + 1 if at is not None else caller.line
+    found = replace(found, file=found.file or caller.file, line=line if (found.file or caller.file) == caller.file else found.line)
+    if decision.decided and found.origin is None and found.kind is not ValueKind.EXPRESSION and not decision.every_input:
+        passed = sorted(n for n in _references(node) | _reachable_all(scope, node) if n in scope.params and caller.passes(n))
+        hint = f"would change it: pass {' or '.join(passed) or 'the param'} with an engine in the params of {caller.where()}"
+        found = replace(found, evaluation=f"{found.evaluation}\n{hint}")
+    return found
+
+
+def _reachable_all(scope: Scope, node) -> set[str]:
+    """Params the expression reads, passed by the caller or not."""
+    caller, scope.caller = scope.caller, None
+    try:
+        return _reachable(scope, node)
+    finally:
+        scope.caller = caller
 
 
 def _reachable(scope: Scope, node, limit: int = 50) -> set[str]:
@@ -465,8 +536,8 @@ def _reachable(scope: Scope, node, limit: int = 50) -> set[str]:
                 queue.extend(_references(_Parser(scope.tokens, *scope.variables[name], scope.relpath).parse()))
             except (_Stop, ValueError, IndexError):
                 pass
-        elif name in scope.params:
-            params.add(name)
+        elif name in scope.params and not (scope.caller is not None and scope.caller.passes(name)):
+            params.add(name)  # a param the module call passes is the caller's value, not an input here
     return params
 
 

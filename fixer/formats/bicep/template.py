@@ -13,7 +13,8 @@ import posixpath
 import re
 from dataclasses import replace
 
-from fixer.formats.bicep.expressions import evaluate_setting, scope_of
+from fixer.formats.bicep.expressions import Caller, evaluate_setting, scope_of
+from fixer.formats.bicep.modules import caller_of
 from fixer.formats.bicep.syntax import (
     BicepObject,
     BicepSyntaxError,
@@ -83,6 +84,14 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
            parameter_file: tuple[str, bytes, list[Token], dict] | None, policy: bool = False) -> Value:
     value_tokens = tokens[start:end]
     line = data.count(b"\n", 0, tokens[start].start) + 1 if value_tokens else None
+    if isinstance(parameter_file, Caller):  # a view through a local module call: its params are the caller's values
+        token = value_tokens[0] if len(value_tokens) == 1 else None
+        if token is not None and not (token.kind == "ident" and (token.text in variables or token.text in params and parameter_file.passes(token.text))):
+            return _value(tokens, start, end, data, relpath, params, variables, None, policy)  # a literal, or a default the call keeps
+        found = evaluate_setting(scope_of(tokens, data, relpath, parameter_file), start, end, policy)
+        if token is not None and token.text in params and found.origin is not None:
+            found = replace(found, validations=_allowed(tokens, token.text, data, relpath))  # a fix extends the module's @allowed
+        return found
     if len(value_tokens) == 1:
         token = value_tokens[0]
         literal = string_value(token)
@@ -131,7 +140,10 @@ def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, byt
     params = _declarations(tokens, "param")
     variables = _declarations(tokens, "var")
     parameter_file = None
-    if parameter_files:
+    if parameter_files and parameter_files[0][0].endswith(".bicep"):
+        # a local module call (modules.callers): one view of this file per caller
+        parameter_file = caller_of(parameter_files[0][0], parameter_files[0][1], relpath, _body_open)
+    elif parameter_files:
         file, body = parameter_files[0]
         ptokens = tokenize(body)
         parameter_file = (file, body, ptokens, _declarations(ptokens, "param"))
