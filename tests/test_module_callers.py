@@ -52,3 +52,56 @@ def test_a_file_that_does_not_call_the_module_gives_the_defaults():
     other = b"module aks './modules/other.bicep' = {\n  name: 'aks'\n  params: {\n    settings: {\n      networkPolicy: 'none'\n    }\n  }\n}\n"
     [cluster] = locate_bicep(MODULE, "modules/aks.bicep", [("main.bicep", other)])
     assert cluster.profile.policy.literal == "calico" and cluster.profile.policy.file is None
+
+
+def _nested(passed: str, inner_parameters: str, policy: str, outer_parameters: str = "{}") -> bytes:
+    return f"""{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "parameters": {outer_parameters},
+  "resources": [{{
+    "type": "Microsoft.Resources/deployments", "name": "nested",
+    "properties": {{
+      "expressionEvaluationOptions": {{"scope": "inner"}},
+      "parameters": {passed},
+      "template": {{
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "parameters": {inner_parameters},
+        "resources": [{{"type": "Microsoft.ContainerService/managedClusters", "name": "aks",
+                        "properties": {{"networkProfile": {{"networkPlugin": "azure", "networkPolicy": "{policy}"}}}}}}]
+      }}
+    }}
+  }}]
+}}""".encode()
+
+
+def test_arm_inner_scope_takes_the_passed_outer_parameter_and_writes_its_default():
+    from fixer.formats.arm.template import locate_arm
+
+    data = _nested('{"p": {"value": "[parameters(\'outer\')]"}}',
+                   '{"p": {"type": "string", "defaultValue": "calico", "allowedValues": ["calico", "none"]}}',
+                   "[parameters('p')]", '{"outer": {"type": "string", "defaultValue": "none"}}')
+    [cluster] = locate_arm(data, "t.json", [])
+    policy = cluster.profile.policy
+    assert policy.literal == "none"
+    assert data[policy.origin.start:policy.origin.end] == b'"none"'
+    assert data.index(b'"defaultValue": "none"') + len(b'"defaultValue": ') == policy.origin.start  # the outer default
+    assert [v.values for v in policy.validations] == [("calico", "none")]  # the nested @allowedValues is extended by a fix
+
+
+def test_arm_inner_scope_without_the_parameter_passed_keeps_the_nested_default():
+    from fixer.formats.arm.template import locate_arm
+
+    data = _nested("{}", '{"p": {"type": "string", "defaultValue": "calico"}}', "[parameters('p')]",
+                   '{"p": {"type": "string", "defaultValue": "none"}}')
+    [cluster] = locate_arm(data, "t.json", [])
+    assert cluster.profile.policy.literal == "calico"
+
+
+def test_arm_a_free_outer_input_leaves_it_unresolved_naming_it():
+    from fixer.formats.arm.template import locate_arm
+
+    data = _nested('{"p": {"value": "[parameters(\'free\')]"}}', '{"p": {"type": "string", "defaultValue": "calico"}}',
+                   "[parameters('p')]", '{"free": {"type": "string"}}')
+    [cluster] = locate_arm(data, "t.json", [])
+    assert cluster.profile.policy.kind is ValueKind.EXPRESSION
+    assert "parameter free has no default (in the outer template)" in cluster.profile.policy.note

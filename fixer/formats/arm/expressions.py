@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fixer.formats import jsonspan
 from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
@@ -41,6 +41,16 @@ class ArmScope:
     data: bytes
     relpath: str
     parameter_files: tuple = ()  # (file, JNode document); the first one that sets a parameter wins
+    # a nested deployment with `expressionEvaluationOptions.scope: inner`: the template around it and
+    # the deployment's `properties.parameters` (each `{"value": ...}` evaluated in that outer scope)
+    outer: "ArmScope | None" = None
+    passed: jsonspan.JNode | None = None
+
+    def passes(self, name: str) -> bool:
+        """Does the nested deployment pass parameter `name` (a `parameters` expression passes any)?"""
+        if self.outer is None or self.passed is None:
+            return False
+        return self.passed.kind != "object" or _get(self.passed, name) is not None
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -123,6 +133,7 @@ class _Evaluator:
         self.steps = 0
         self.active: set[str] = set()
         self.used: dict[str, str] = {}
+        self.called = False  # a value passed by the nested deployment was read
 
     def tick(self, depth: int) -> None:
         self.steps += 1
@@ -222,6 +233,8 @@ class _Evaluator:
             return R(self.bindings[name])
         if ("p", name.lower()) in self.active:
             return R(Unknown(f"parameter {name} refers to itself"))
+        if self.scope.passes(name):
+            return self._passed(name, depth)
         for file, document in self.scope.parameter_files:
             entry = _get(_get(document, "parameters"), name)
             value = entry.get("value") if entry is not None and entry.kind == "object" else None
@@ -238,6 +251,31 @@ class _Evaluator:
             self.used.setdefault(f"parameter {name}", "no value: a nullable parameter is null")
             return R(None)
         return R(Unknown(f"parameter {name} has no default", frozenset({name})))
+
+    def _passed(self, name: str, depth: int) -> R:
+        """A parameter the nested deployment passes: its `value` evaluated in the outer template."""
+        self.called = True
+        if self.scope.passed.kind != "object":
+            return R(Unknown("the nested deployment passes its parameters by an expression akfix does not read"))
+        value = _get(_get(self.scope.passed, name), "value")
+        if value is None:
+            return R(Unknown(f"the nested deployment passes parameter {name} without a value (a Key Vault reference?)"))
+        outer = _Evaluator(self.scope.outer, {}, self.spot_bindings)
+        outer.steps = self.steps
+        self.active.add(("p", name.lower()))
+        try:
+            found = outer.json_value(value, self.scope.relpath, depth + 1)
+        finally:
+            self.active.discard(("p", name.lower()))
+            self.steps = outer.steps
+        for label, where in outer.used.items():
+            self.used.setdefault(f"outer {label}", where)
+        shown = "an object" if isinstance(found.value, dict) else ("unknown" if isinstance(found.value, Unknown) else describe(plain(found.value)))
+        line = self.scope.data.count(b"\n", 0, value.start) + 1
+        self.used.setdefault(f"parameter {name}", f"{shown} (passed by the nested deployment, line {line})")
+        if isinstance(found.value, Unknown) and found.value.inputs:  # the outer template's inputs are not this template's
+            return R(Unknown(f"{found.value.reason} (in the outer template)"))
+        return found
 
     def variable(self, name: str, depth: int) -> R:
         declared = _get(self.scope.template.get("variables"), name)
@@ -316,14 +354,23 @@ def evaluate_setting(scope: ArmScope, expression: str, line: int, path: tuple[st
         if not bindings and not spot_bindings:
             used.update(evaluator.used)
             evaluate.result = result
+            evaluate.called = evaluator.called
         value = plain(result.value)
         return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
 
     names = sorted(_reachable(scope, node))
-    domains = {name: _domain(scope, name) for name in names}
+    domains = {name: _domain(scope, name) for name in names if not scope.passes(name)}  # a passed value is the outer one
     decision = decide(evaluate, domains, label=lambda n: f"parameter {n}", policy=policy)
-    return setting_value(decision, expression, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
-                         lambda: _writable_origin(scope, names, evaluate))
+    found = setting_value(decision, expression, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
+                          lambda: _writable_origin(scope, names, evaluate))
+    if getattr(evaluate, "called", False) and decision.decided and not decision.every_input and found.origin is None \
+            and found.kind is not ValueKind.EXPRESSION:
+        passed = [n for n in names if scope.passes(n)]
+        at = scope.data.count(b"\n", 0, scope.passed.start) + 1
+        hint = (f"would change it: set {' or '.join(f'parameter {n}' for n in passed) or 'the parameter'} in the nested deployment's "
+                f"parameters ({scope.relpath}:{at}) to a value that gives an engine")
+        found = replace(found, evaluation=f"{found.evaluation}\n{hint}")
+    return found
 
 
 def _reachable(scope: ArmScope, node, limit: int = 50) -> set[str]:
@@ -368,21 +415,44 @@ def _domain(scope: ArmScope, name: str) -> tuple | None:
 
 
 def _writable_origin(scope: ArmScope, names: list[str], evaluate) -> Spot | None:
-    """A parameter's literal value (parameters file, else default) that the expression passes
+    """A parameter's literal value (parameters file, else default; for a parameter a nested
+    deployment passes, the literal it passes or the outer parameter's) that the expression passes
     through unchanged: writing an engine there gives that engine."""
-    for name in names:
-        node, file = None, scope.relpath
-        for parameters_file, document in scope.parameter_files:
-            entry = _get(_get(document, "parameters"), name)
-            node = entry.get("value") if entry is not None and entry.kind == "object" else None
-            if node is not None:
-                file = parameters_file
-                break
-        if node is None:
-            node = _get(_get(scope.template.get("parameters"), name), "defaultValue")
-        if node is None or node.kind not in ("string", "null") or _expression_text(node.value) is not None:
-            continue
-        spot = Spot(file, node.start, node.end, "null" if node.kind == "null" else ("parameters" if file != scope.relpath else "literal"))
-        if all(lowered(evaluate({}, {(file, node.start): engine})) == engine for engine in PROBES):
+    for spot in (spot for name in names for spot in _literal_spots(scope, name)):
+        if all(lowered(evaluate({}, {(spot.file, spot.start): engine})) == engine for engine in PROBES):
             return spot
     return None
+
+
+_OUTER_PARAMETER = re.compile(r"^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.I)
+
+
+def _literal_spots(scope: ArmScope, name: str, depth: int = 0) -> list[Spot]:
+    """Where parameter `name`'s value is written as a literal (at most one place per scope)."""
+    if depth > 8:
+        return []
+    if scope.passes(name):
+        value = _get(_get(scope.passed, name), "value")
+        if value is None:
+            return []
+        if value.kind in ("string", "null") and _expression_text(value.value) is None:
+            return [Spot(scope.relpath, value.start, value.end, "null" if value.kind == "null" else "literal")]
+        outer = _OUTER_PARAMETER.match(str(value.value)) if value.kind == "string" else None
+        return _literal_spots(scope.outer, outer.group(1), depth + 1) if outer else []
+    return _own_literal_spots(scope, name)
+
+
+def _own_literal_spots(scope: ArmScope, name: str) -> list[Spot]:
+    """The parameters file's literal value of `name`, else its literal default."""
+    node, file = None, scope.relpath
+    for parameters_file, document in scope.parameter_files:
+        entry = _get(_get(document, "parameters"), name)
+        node = entry.get("value") if entry is not None and entry.kind == "object" else None
+        if node is not None:
+            file = parameters_file
+            break
+    if node is None:
+        node = _get(_get(scope.template.get("parameters"), name), "defaultValue")
+    if node is None or node.kind not in ("string", "null") or _expression_text(node.value) is not None:
+        return []
+    return [Spot(file, node.start, node.end, "null" if node.kind == "null" else ("parameters" if file != scope.relpath else "literal"))]

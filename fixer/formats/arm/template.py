@@ -36,6 +36,12 @@ class _Scope:
 
     template: jsonspan.JNode
     parameter_files: list[tuple[str, jsonspan.JNode]] = field(default_factory=list)
+    # scope `inner`: the template around the nested deployment, and the `parameters` it passes
+    outer: "_Scope | None" = None
+    passed: jsonspan.JNode | None = None
+
+    def passes(self, name: str) -> bool:
+        return self.outer is not None and self.passed is not None and (self.passed.kind != "object" or self.passed.get_ci(name) is not None)
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,10 @@ def _walk(template, scope: _Scope, data: bytes, relpath: str, out: list[Cluster]
             if inner is not None and inner.kind == "object":
                 evaluation = properties.get("expressionEvaluationOptions")
                 inner_scope = evaluation is not None and str((evaluation.get("scope") or jsonspan.JNode("null", 0, 0)).value).lower() == "inner"
-                _walk(inner, _Scope(inner) if inner_scope else scope, data, relpath, out, here + ("template",))
+                # `inner`: the nested template's parameters are the values the deployment passes, evaluated
+                # in the outer scope (issue 20); `outer` (the default): the outer parameters are visible directly
+                nested = _Scope(inner, outer=scope, passed=properties.get("parameters")) if inner_scope else scope
+                _walk(inner, nested, data, relpath, out, here + ("template",))
         _walk(resource, scope, data, relpath, out, here)  # child resources
 
 
@@ -165,7 +174,8 @@ def _literal(node: jsonspan.JNode, relpath: str, data: bytes, kind: str = "liter
 
 
 def _arm_scope(scope: _Scope, data: bytes, relpath: str) -> ArmScope:
-    return ArmScope(scope.template, data, relpath, tuple(scope.parameter_files))
+    outer = _arm_scope(scope.outer, data, relpath) if scope.outer is not None else None
+    return ArmScope(scope.template, data, relpath, tuple(scope.parameter_files), outer, scope.passed)
 
 
 def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, policy: bool = False, evaluate: bool = True) -> Value:
@@ -182,6 +192,11 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, polic
         name = parameter.group(1)
         declared = (scope.template.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
         allowed = _allowed_values(declared, relpath, data)
+        if scope.passes(name):  # passed by the nested deployment: the outer value, evaluated
+            if not evaluate:
+                return Value(ValueKind.EXPRESSION, text, line, note=f"parameter {name} is passed by the nested deployment")
+            found = evaluate_setting(_arm_scope(scope, data, relpath), text, line, policy=policy)
+            return replace(found, validations=allowed + _outer_allowed(scope, found, relpath, data)) if found.origin is not None else found
         for file, document in scope.parameter_files:
             entry = (document.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
             value = entry.get("value") if entry is not None and entry.kind == "object" else None
@@ -260,6 +275,18 @@ def _allowed_values(declared, relpath: str, data: bytes) -> tuple[Validation, ..
     last = allowed.items[-1]
     values = tuple(str(i.value) for i in allowed.items if i.kind == "string")
     return (Validation(relpath, last.end, values, data.count(b"\n", 0, last.end) + 1),)
+
+
+def _outer_allowed(scope: _Scope, found: Value, relpath: str, data: bytes) -> tuple[Validation, ...]:
+    """The allowedValues of the outer parameter whose default a fix through a nested deployment writes."""
+    outer = scope.outer
+    while outer is not None:
+        for _, _, declared in (outer.template.get("parameters") or jsonspan.JNode("object", 0, 0)).members:
+            default = declared.get("defaultValue") if declared.kind == "object" else None
+            if default is not None and found.origin is not None and default.start == found.origin.start and found.origin.file == relpath:
+                return _allowed_values(declared, relpath, data)
+        outer = outer.outer
+    return ()
 
 
 def _param_value(node: jsonspan.JNode, file: str) -> Value:

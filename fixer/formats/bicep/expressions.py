@@ -509,7 +509,7 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     found = replace(found, file=found.file or caller.file, line=line if (found.file or caller.file) == caller.file else found.line)
     if decision.decided and found.origin is None and found.kind is not ValueKind.EXPRESSION and not decision.every_input:
         passed = sorted(n for n in _references(node) | _reachable_all(scope, node) if n in scope.params and caller.passes(n))
-        hint = f"would change it: pass {' or '.join(passed) or 'the param'} with an engine in the params of {caller.where()}"
+        hint = f"would change it: pass {' or '.join(passed) or 'the param'} in the params of {caller.where()} so that it gives an engine"
         found = replace(found, evaluation=f"{found.evaluation}\n{hint}")
     return found
 
