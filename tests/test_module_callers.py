@@ -48,6 +48,14 @@ def test_a_caller_param_without_a_default_leaves_it_unresolved_naming_that_param
     assert "param mine has no default in main.bicep" in cluster.profile.policy.note
 
 
+def test_each_call_of_the_module_in_one_file_is_a_view_named_after_the_call():
+    call = "module {name} './modules/aks.bicep' = {{\n  name: '{name}'\n  params: {{\n    settings: {{\n      networkPolicy: '{policy}'\n    }}\n  }}\n}}\n"
+    caller = (call.format(name="dev", policy="calico") + call.format(name="prod", policy="none")).encode()
+    views = locate_bicep(MODULE, "modules/aks.bicep", [("main.bicep", caller)])
+    assert [(v.environment, v.profile.policy.literal, v.profile.policy.line) for v in views] == [
+        ("main.bicep (module dev)", "calico", 5), ("main.bicep (module prod)", "none", 13)]
+
+
 def test_a_file_that_does_not_call_the_module_gives_the_defaults():
     other = b"module aks './modules/other.bicep' = {\n  name: 'aks'\n  params: {\n    settings: {\n      networkPolicy: 'none'\n    }\n  }\n}\n"
     [cluster] = locate_bicep(MODULE, "modules/aks.bicep", [("main.bicep", other)])

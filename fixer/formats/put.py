@@ -58,18 +58,18 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
     `names`: a file that sets the cluster's name is a view of its own too (live facts match by name)."""
     if not parameters:
         return fmt.locate(data, relpath, [])
-    views = []
+    views = []  # (file, view): a file may give several views (a Bicep file calling a module twice names each)
     for name, body in sorted(parameters.items()):
-        views.extend(replace(c, environment=name) for c in fmt.locate(data, relpath, [(name, body)]))
+        views.extend((name, replace(c, environment=c.environment or name)) for c in fmt.locate(data, relpath, [(name, body)]))
     # A parameters file that sets nothing the network profile reads adds no view of its own.
-    def reads_file(cluster: Cluster) -> bool:
+    def reads_file(name: str, cluster: Cluster) -> bool:
         p = cluster.profile
-        return any(v.file == cluster.environment for v in (p.policy, p.plugin, p.plugin_mode, p.data_plane) + ((cluster.name,) if names else ()))
+        return any(v.file == name for v in (p.policy, p.plugin, p.plugin_mode, p.data_plane) + ((cluster.name,) if names else ()))
 
-    distinct = [v for v in views if reads_file(v)]
+    distinct = [v for name, v in views if reads_file(name, v)]
     if len(distinct) < len(views):
         plain = {c.address: c for c in fmt.locate(data, relpath, [])}
-        distinct += [plain[v.address] for v in views if not reads_file(v) and v.address in plain and plain[v.address] not in distinct]
+        distinct += [plain[v.address] for name, v in views if not reads_file(name, v) and v.address in plain and plain[v.address] not in distinct]
     return distinct
 
 

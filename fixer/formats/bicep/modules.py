@@ -2,7 +2,7 @@
 
 A module file's cluster is evaluated once per caller (issue 20): the params the call passes take
 the place of the module's defaults. Which files call which is found once per run (`callers`);
-`caller_of` reads one call for the evaluator (expressions.Caller). Registry modules (`br/...`,
+`calls_of` reads the calls for the evaluator (expressions.Caller). Registry modules (`br/...`,
 `br:`, `ts:`, `ts/...`) and ARM JSON modules are not followed: their code is not in the repository.
 """
 
@@ -57,23 +57,24 @@ def callers(listing: Listing) -> dict[str, list[str]]:
     return found
 
 
-def caller_of(caller: str, body: bytes, relpath: str, body_open_at) -> Caller | None:
-    """The first call of module `relpath` in `caller` (None when it makes none). `body_open_at`:
-    template.py's walk past `= if (...)` / `[for ...:` to the call's `{` (passed in: no import cycle)."""
+def calls_of(caller: str, body: bytes, relpath: str, body_open_at) -> list[Caller]:
+    """Every call of module `relpath` in `caller`. `body_open_at`: template.py's walk past
+    `= if (...)` / `[for ...:` to the call's `{` (passed in: no import cycle)."""
     tokens = tokenize(body)
+    scope = None
+    found = []
     for name, target, index in _calls(tokens, caller):
         if target != relpath:
             continue
         line = body.count(b"\n", 0, tokens[index].start) + 1
-        scope = scope_of(tokens, body, caller)
+        scope = scope or scope_of(tokens, body, caller)
         body_open = body_open_at(tokens, index + 3)
-        if body_open is None:
-            return Caller(caller, line, name, None, scope)
-        params = read_object(tokens, body_open, body).get("params")
-        if params is None:
-            return Caller(caller, line, name, {}, scope)  # passes nothing: every param keeps its default
-        if params.object is None:
-            return Caller(caller, line, name, None, scope)
-        entries = {key: (entry.value_start, entry.value_end) for key, entry in params.object.entries.items()}
-        return Caller(caller, line, name, entries, scope)
-    return None
+        params = read_object(tokens, body_open, body).get("params") if body_open is not None else None
+        if body_open is not None and params is None:
+            entries = {}  # passes nothing: every param keeps its default
+        elif params is None or params.object is None:
+            entries = None  # params built by an expression
+        else:
+            entries = {key: (entry.value_start, entry.value_end) for key, entry in params.object.entries.items()}
+        found.append(Caller(caller, line, name, entries, scope))
+    return found

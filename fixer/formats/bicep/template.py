@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from fixer.formats.bicep.expressions import Caller, evaluate_setting, scope_of
-from fixer.formats.bicep.modules import caller_of
+from fixer.formats.bicep.modules import calls_of
 from fixer.formats.bicep.syntax import (
     BicepObject,
     BicepSyntaxError,
@@ -136,15 +136,24 @@ def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: st
 
 
 def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes]]) -> list[Cluster]:
+    if parameter_files and parameter_files[0][0].endswith(".bicep"):
+        # local module calls (modules.callers): one view of this file per call; a file that calls it
+        # more than once names each view after the call
+        calls = calls_of(parameter_files[0][0], parameter_files[0][1], relpath, _body_open)
+        if len(calls) > 1:
+            return [replace(c, environment=f"{call.file} (module {call.module})") for call in calls for c in _locate(data, relpath, call)]
+        return _locate(data, relpath, calls[0] if calls else None)
+    return _locate(data, relpath, parameter_files[0] if parameter_files else None)
+
+
+def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
+    """`source`: None, a (.bicepparam file, body) pair, or a Caller."""
     tokens = tokenize(data)
     params = _declarations(tokens, "param")
     variables = _declarations(tokens, "var")
-    parameter_file = None
-    if parameter_files and parameter_files[0][0].endswith(".bicep"):
-        # a local module call (modules.callers): one view of this file per caller
-        parameter_file = caller_of(parameter_files[0][0], parameter_files[0][1], relpath, _body_open)
-    elif parameter_files:
-        file, body = parameter_files[0]
+    parameter_file = source if isinstance(source, Caller) else None
+    if source is not None and not isinstance(source, Caller):
+        file, body = source
         ptokens = tokenize(body)
         parameter_file = (file, body, ptokens, _declarations(ptokens, "param"))
     clusters = []
