@@ -45,4 +45,5 @@ BICEP = PutFormat(
     check_file=check_bicep_file,
     parameters_apply=_bicepparam_uses,
     readback=bicep_readback.readback,
+    marker_edits=bicep.migration_marker_edits,
 )
