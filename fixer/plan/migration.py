@@ -30,7 +30,7 @@ from fixer.model import Cluster, Fix, Risk
 from fixer.plan.changes import change_for, manual_fix, settings_text
 from fixer.plan.floors import required_floor
 from fixer.plan.limits import minor_version
-from fixer.plan.put import with_api_version
+from fixer.plan.put import api_version_not_literal, with_api_version
 from fixer.plan.rules import arm
 from fixer.plan.rules import azurerm as rules
 from fixer.versions import format_version
@@ -128,10 +128,14 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
     if floor:
         reasons.append(f"{versions.describe()}: below azurerm {format_version(first)} changing network_plugin recreates the cluster; "
                        f"akfix raises the module's azurerm constraint to >= {format_version(first)} in the same change.")
-    sets = settings_text(changes, where=False)
+    return _phase_one_fix(target, changes, reasons, floor)
+
+
+def _phase_one_fix(target: str, changes, reasons, floor, how: str = "") -> Fix:
+    """Phase 1 as a fix: the move alone, no engine written."""
     return Fix(
         risk=Risk.DISRUPTIVE,
-        summary=f"kubenet -> Azure CNI Overlay ({PHASE_1}; {target} follows in phase 2): set {sets}",
+        summary=f"kubenet -> Azure CNI Overlay ({PHASE_1}; {target} follows in phase 2): set {settings_text(changes, where=False)}{how}",
         engine=None,
         changes=tuple(changes),
         reasons=tuple(reasons),
@@ -145,25 +149,13 @@ def _put_phase_one(cluster: Cluster, target: str, identity: str) -> Fix:
     must know lowercase overlay (bumped where it does not)."""
     api = arm.parse_api_version(cluster.api_version or "")
     if api is None:
-        return manual_fix(
-            f"the API version is not a literal: {cluster.api_version}",
-            "akfix needs the API version to know which values it accepts; write it as a literal.",
-            blocker="expression",
-        )
+        return api_version_not_literal(cluster)
     changes = [change_for(cluster, "networkPlugin", "azure"), change_for(cluster, "networkPluginMode", "overlay")]
     reasons = [PUT_PRECONDITIONS.format(target=target)]
     if identity != "userassigned":
         reasons.append("The identity type is not visible in the code: make sure it is user-assigned before you deploy.")
     changes, reasons = with_api_version(cluster, api, changes, reasons)
-    sets = settings_text(changes, where=False)
-    return Fix(
-        risk=Risk.DISRUPTIVE,
-        summary=f"kubenet -> Azure CNI Overlay ({PHASE_1}; {target} follows in phase 2): set {sets} (PUT: in place, reimages every node)",
-        engine=None,
-        changes=tuple(changes),
-        reasons=tuple(reasons),
-        phase=1,
-    )
+    return _phase_one_fix(target, changes, reasons, None, " (PUT: in place, reimages every node)")
 
 
 def migration_pending(cluster: Cluster, target: str) -> Fix | None:
