@@ -135,3 +135,32 @@ def test_mark_written_then_removed_gives_the_file_back(unit, newline, entries):
     mark_line = marked.split(newline.encode())[3]
     assert mark_line.startswith((unit * 3 + "// akfix:phase-1").encode())
     assert apply_edits(marked, migration_marker_edits(marked, "aks", newline.encode(), remove=True)) == data
+
+
+def test_cli_phase_one_then_a_second_run_changes_nothing_until_the_mark_goes(tmp_path):
+    """End to end: phase 1 written, the second run writes nothing (the mark keeps the engine waiting),
+    and once the mark line is deleted the third run writes the engine alone."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = tmp_path / "repo"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "bicep" / "kubenet-migrate-phase1" / "input", repo)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "fixer", "apply", str(repo), "--no-bases", "--migrate-kubenet", *args],
+                              capture_output=True, text=True, timeout=120)
+
+    first = run()
+    assert first.returncode == 1 and "phase 1 of 2" in first.stdout + first.stderr
+    after_phase_one = (repo / "main.bicep").read_bytes()
+    assert b"// akfix:phase-1" in after_phase_one and b"networkPolicy" not in after_phase_one
+    second = run()
+    assert second.returncode == 1 and "phase 2) waits" in second.stdout + second.stderr
+    assert (repo / "main.bicep").read_bytes() == after_phase_one
+    (repo / "main.bicep").write_bytes(b"".join(line for line in after_phase_one.splitlines(keepends=True) if b"akfix:phase-1" not in line))
+    third = run()
+    assert third.returncode == 0
+    final = (repo / "main.bicep").read_text()
+    assert "networkPolicy: 'cilium'" in final and "networkDataplane: 'cilium'" in final and "akfix" not in final
