@@ -34,6 +34,9 @@ class PutFormat:
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
     # template -> the files that call it as a local module (Bicep), each a view of its own like a parameters file
     callers: Callable[[Listing], dict[str, list[str]]] = lambda listing: {}
+    # the kubenet migration's phase-1 mark: (body, anchor, newline, remove) -> edits; None: the
+    # format cannot carry it (plan/migration.py refuses phase 1 there)
+    marker_edits: Callable[[bytes, str, bytes, bool], list[Edit]] | None = None
 
     @property
     def title(self) -> str:
@@ -204,6 +207,10 @@ def _edits_of(fmt: PutFormat, texts, item: Planned) -> list[tuple[str, Edit]]:
     text = texts[item.cluster.file]
     in_template = [c for c in item.fix.changes if c.origin is None]
     out = [(item.cluster.file, e) for e in fmt.in_block_edits(text.body, item.cluster.anchor, in_template, text.newline)] if in_template else []
+    if item.fix.phase:  # phase 1 writes the mark, phase 2 removes it (plan/migration.py)
+        if fmt.marker_edits is None:
+            raise ValueError(f"{fmt.title} cannot carry the kubenet migration's phase-1 mark")
+        out += [(item.cluster.file, e) for e in fmt.marker_edits(text.body, item.cluster.anchor, text.newline, item.fix.phase == 2)]
     def list_item(validation, value: str) -> bytes:
         text = texts[validation.file]
         return _list_item(fmt, text.body, validation.insert_at, value, text.newline, validation.file)

@@ -18,7 +18,7 @@ from fixer.model import ENGINES, Change, Cluster, Fix, Risk, ValueKind
 from fixer.plan.changes import change_for, manual_fix, settings_text
 from fixer.plan.floors import required_floor
 from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
-from fixer.plan.put import with_api_version
+from fixer.plan.put import api_version_not_literal, with_api_version
 from fixer.plan.rules import arm
 from fixer.versions import OLDEST, Version, format_version
 
@@ -79,11 +79,7 @@ def plan_greenfield(cluster: Cluster, target: str, context) -> Fix | None:
 def _put_fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str]) -> Fix:
     api = arm.parse_api_version(cluster.api_version or "")
     if api is None:
-        return manual_fix(
-            f"the API version is not a literal: {cluster.api_version}",
-            "akfix needs the API version to know which values it accepts; write it as a literal.",
-            blocker="expression",
-        )
+        return api_version_not_literal(cluster)
     changes, reasons = with_api_version(cluster, api, changes, reasons)
     return _fix(cluster, old, target, changes, reasons, None)
 

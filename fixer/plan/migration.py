@@ -14,6 +14,11 @@ Preconditions the code can show are checked; the others are stated with the fix:
   refused, one akfix cannot read is stated;
 - azurerm >= 4.66 (before it, changing network_plugin recreates the cluster): reached by a floor.
 
+Bicep (a PUT, through AKS) moves in place with no provider floor; only the API version must know
+lowercase `overlay` (plan/put.py bumps it). Its mark is a `// akfix:phase-1` line in the
+networkProfile object. ARM JSON has no comments to carry the mark and Pulumi/CDKTF programs and
+azapi bodies are not marked yet, so they stay manual.
+
 Pure: a cluster and its live state in, a Fix out.
 """
 
@@ -25,9 +30,14 @@ from fixer.model import Cluster, Fix, Risk
 from fixer.plan.changes import change_for, manual_fix, settings_text
 from fixer.plan.floors import required_floor
 from fixer.plan.limits import minor_version
+from fixer.plan.put import api_version_not_literal, with_api_version
+from fixer.plan.rules import arm
 from fixer.plan.rules import azurerm as rules
 from fixer.versions import format_version
 
+# The mark phase 1 leaves as the first line inside the profile (a comment); the locators read it
+# into Profile.migration_pending and phase 2 deletes it.
+MIGRATION_MARKER = b"akfix:phase-1"
 PHASE_1 = "phase 1 of 2"
 PRECONDITIONS = (
     "Phase 1 of 2: kubenet -> Azure CNI Overlay (network_plugin azure, overlay mode, pod CIDR kept), one way and in place; "
@@ -35,19 +45,52 @@ PRECONDITIONS = (
     "managed identity (AKS detaches the kubenet route table). The engine ({target}) is phase 2: a later akfix run writes it "
     "once this change is applied; the bot opens that pull request after this one is merged."
 )
+PUT_PRECONDITIONS = (
+    "Phase 1 of 2: kubenet -> Azure CNI Overlay (networkPlugin azure, networkPluginMode overlay, podCidr kept), one way and in "
+    "place through AKS; every node pool is reimaged. Preconditions: Kubernetes >= 1.27, no network policy during the move, and a "
+    "user-assigned managed identity (AKS detaches the kubenet route table). The engine ({target}) is phase 2: a later akfix run "
+    "writes it once this deployment has run; the bot opens that pull request after this one is merged."
+)
+
+# Why --migrate-kubenet leaves a format to a person: the mark that keeps phase 2 waiting needs a
+# comment inside the profile (and an edit akfix can place there).
+_UNMARKABLE = {
+    "arm": "ARM JSON allows no comments, so the profile cannot carry the akfix:phase-1 mark that keeps the engine waiting",
+    "pulumi": "a Pulumi program builds the profile in Python code that akfix edits by value only, so it cannot carry the mark",
+    "cdktf": "a CDK for Terraform program builds the profile in Python code that akfix edits by value only, so it cannot carry the mark",
+}
+
+
+def _refused(cluster: Cluster, target: str) -> Fix | None:
+    """Clusters whose profile cannot carry the phase-1 mark: left to a person, saying why."""
+    profile = cluster.profile
+    if cluster.format == "terraform" and cluster.api_version is None and profile.block_present:
+        return None
+    if cluster.format == "bicep" and cluster.module is None and profile.block_present:
+        return None
+    if cluster.format == "bicep":
+        why = ("the AVM module's params are not a networkProfile object akfix can mark" if cluster.module
+               else "the template has no networkProfile object to carry the mark")
+    elif cluster.format == "terraform":
+        why = ("an azapi body is not marked yet" if cluster.api_version is not None
+               else "there is no network_profile block to carry the mark")
+    else:
+        why = _UNMARKABLE.get(cluster.format, f"{cluster.format} files cannot carry the mark")
+    return manual_fix(
+        f"kubenet cannot run {target}",
+        "--migrate-kubenet writes phase 1 for azurerm network_profile blocks and Bicep networkProfile objects only (it marks the "
+        f"profile so that the engine waits until the move is applied); here {why}. Migrate with `az aks update --network-plugin "
+        "azure --network-plugin-mode overlay` first, or use --engine calico.",
+        blocker="kubenet",
+    )
 
 
 def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> Fix:
     """Phase 1 for a kubenet cluster whose wanted engine needs Azure CNI."""
     profile = cluster.profile
-    if cluster.format != "terraform" or cluster.api_version is not None or not profile.block_present:
-        return manual_fix(
-            f"kubenet cannot run {target}",
-            "--migrate-kubenet writes phase 1 for azurerm network_profile blocks only (it marks the block so that the engine "
-            "waits until the move is applied). Elsewhere: migrate with `az aks update --network-plugin azure --network-plugin-mode "
-            "overlay` first, or use --engine calico.",
-            blocker="kubenet",
-        )
+    refused = _refused(cluster, target)
+    if refused is not None:
+        return refused
     kubernetes = minor_version(profile.kubernetes_version.literal)
     if kubernetes is not None and kubernetes < (1, 27):
         return manual_fix(f"Kubernetes {profile.kubernetes_version.literal} is too old for the kubenet -> overlay migration",
@@ -56,7 +99,8 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
         return manual_fix(
             f"kubenet + {live_policy}: the engine must be off before the move to overlay",
             f"AKS refuses kubenet + {live_policy} -> overlay; remove the engine with `az aks update --network-policy none` "
-            "(azurerm cannot write none), then re-run akfix with --migrate-kubenet.",
+            + ("(azurerm cannot write none)" if cluster.api_version is None else "(its own deployment)")
+            + ", then re-run akfix with --migrate-kubenet.",
             blocker="kubenet",
         )
     identity = (profile.identity_type.literal or "").lower()
@@ -66,6 +110,8 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
             "The cluster uses a system-assigned identity; switch it to a user-assigned one (its own change), then re-run akfix.",
             blocker="identity",
         )
+    if cluster.api_version is not None:
+        return _put_phase_one(cluster, target, identity)
     changes = [change_for(cluster, "network_plugin", "azure"), change_for(cluster, "network_plugin_mode", "overlay")]
     reasons = [PRECONDITIONS.format(target=target)]
     if identity != "userassigned":
@@ -82,10 +128,14 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
     if floor:
         reasons.append(f"{versions.describe()}: below azurerm {format_version(first)} changing network_plugin recreates the cluster; "
                        f"akfix raises the module's azurerm constraint to >= {format_version(first)} in the same change.")
-    sets = settings_text(changes, where=False)
+    return _phase_one_fix(target, changes, reasons, floor)
+
+
+def _phase_one_fix(target: str, changes, reasons, floor, how: str = "") -> Fix:
+    """Phase 1 as a fix: the move alone, no engine written."""
     return Fix(
         risk=Risk.DISRUPTIVE,
-        summary=f"kubenet -> Azure CNI Overlay ({PHASE_1}; {target} follows in phase 2): set {sets}",
+        summary=f"kubenet -> Azure CNI Overlay ({PHASE_1}; {target} follows in phase 2): set {settings_text(changes, where=False)}{how}",
         engine=None,
         changes=tuple(changes),
         reasons=tuple(reasons),
@@ -94,30 +144,52 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
     )
 
 
+def _put_phase_one(cluster: Cluster, target: str, identity: str) -> Fix:
+    """Phase 1 deployed by a PUT (Bicep): in place through AKS, no provider floor; the API version
+    must know lowercase overlay (bumped where it does not)."""
+    api = arm.parse_api_version(cluster.api_version or "")
+    if api is None:
+        return api_version_not_literal(cluster)
+    changes = [change_for(cluster, "networkPlugin", "azure"), change_for(cluster, "networkPluginMode", "overlay")]
+    reasons = [PUT_PRECONDITIONS.format(target=target)]
+    if identity != "userassigned":
+        reasons.append("The identity type is not visible in the code: make sure it is user-assigned before you deploy.")
+    changes, reasons = with_api_version(cluster, api, changes, reasons)
+    return _phase_one_fix(target, changes, reasons, None, " (PUT: in place, reimages every node)")
+
+
 def migration_pending(cluster: Cluster, target: str) -> Fix | None:
     """Phase 2 waits while the move to overlay is not known to be applied: akfix's phase-1 mark is in
     the code and no live fact says overlay, or a live fact still says kubenet."""
     live = cluster.live
     live_plugin = (live.plugin or "").lower() if live else ""
     code_plugin = (cluster.profile.plugin.literal or "").lower()
+    put = cluster.api_version is not None
     confirmed = live_plugin == "azure" and (live.plugin_mode or "").lower() == "overlay"
     if live_plugin == "kubenet" and code_plugin == "azure":
         why = f"the live cluster still runs kubenet (live: {live.source})"
     elif cluster.profile.migration_pending and not confirmed:
-        why = "akfix's phase-1 mark (akfix:phase-1) is still in the network_profile and no live fact says the cluster runs overlay"
+        where = "networkProfile" if put else "network_profile"
+        why = f"akfix's phase-1 mark (akfix:phase-1) is still in the {where} and no live fact says the cluster runs overlay"
     else:
         return None
     if not cluster.profile.migration_pending:  # not akfix's phase 1: the code and the cluster simply disagree
+        how = "in place as kubenet -> overlay" if put else "in place only as kubenet -> overlay, azurerm >= 4.66"
         return manual_fix(
             f"the code says Azure CNI, the live cluster still runs kubenet: {target} waits",
-            "Apply the code's move to Azure CNI Overlay first (in place only as kubenet -> overlay, azurerm >= 4.66), then re-run akfix.",
+            f"Apply the code's move to Azure CNI Overlay first ({how}), then re-run akfix.",
             why,
             blocker="migration-pending",
         )
+    if put:
+        after = ("After the deployment of phase 1: delete the `// akfix:phase-1` comment line, or pass --inventory with "
+                 "`az aks list -o json` (or --from-azure), and re-run akfix to write the engine.")
+    else:
+        after = ("After `terraform apply` of phase 1: delete the akfix:phase-1 comment line, or pass --plan with `terraform show -json` "
+                 "of the state, and re-run akfix to write the engine.")
     return manual_fix(
         f"kubenet -> overlay written, not known to be applied: {target} (phase 2) waits",
-        "After `terraform apply` of phase 1: delete the akfix:phase-1 comment line, or pass --plan with `terraform show -json` "
-        "of the state, and re-run akfix to write the engine.",
+        after,
         why,
         blocker="migration-pending",
     )

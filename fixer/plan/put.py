@@ -15,11 +15,7 @@ from fixer.plan.rules import arm
 def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, context) -> Fix:
     api = arm.parse_api_version(cluster.api_version or "")
     if api is None:
-        return manual_fix(
-            f"the API version is not a literal: {cluster.api_version}",
-            "akfix needs the API version to know which values it accepts; write it as a literal.",
-            blocker="expression",
-        )
+        return api_version_not_literal(cluster)
     if (old, target) not in arm.IN_PLACE:
         return manual_fix(f"{old or 'none'} -> {target} is not offered by AKS", "See the transition table (facts §3.3).", blocker="no-way-back")
     if target in ("cilium", "azure") and plugin not in (None, "azure"):
@@ -50,6 +46,15 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
         changes=tuple(changes),
         add_block=not cluster.profile.block_present,
         reasons=tuple(reasons),
+    )
+
+
+def api_version_not_literal(cluster: Cluster) -> Fix:
+    """Left to a person: akfix needs the API version to know which values it accepts."""
+    return manual_fix(
+        f"the API version is not a literal: {cluster.api_version}",
+        "akfix needs the API version to know which values it accepts; write it as a literal.",
+        blocker="expression",
     )
 
 

@@ -47,4 +47,5 @@ BICEP = PutFormat(
     parameters_apply=_bicepparam_uses,
     readback=bicep_readback.readback,
     callers=bicep_modules.callers,
+    marker_edits=bicep.migration_marker_edits,
 )

@@ -26,6 +26,7 @@ from fixer.formats.bicep.syntax import (
 )
 from fixer.formats.put_names import FIELDS, profile_from
 from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
+from fixer.plan.migration import MIGRATION_MARKER
 from fixer.textfile import line_end, line_indent, line_start
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
@@ -298,6 +299,18 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     windows = _windows(tokens, properties)
     interpolated = type_token.interpolated
     profile = profile_from(fields, profile_entry is not None)
+    # what the kubenet migration checks (plan/migration.py): the version, the identity, akfix's mark
+    version = properties.object.get("kubernetesVersion") if properties and properties.object else None
+    identity = body.get("identity")
+    identity_type = identity.object.get("type") if identity and identity.object else None
+    profile = replace(
+        profile,
+        kubernetes_version=_value(tokens, version.value_start, version.value_end, data, relpath, params, variables, parameter_file)
+        if version else MISSING,
+        identity_type=_value(tokens, identity_type.value_start, identity_type.value_end, data, relpath, params, variables, parameter_file)
+        if identity_type else MISSING,
+        migration_pending=profile_entry is not None and profile_entry.object is not None and _marked(tokens, profile_entry.object, data),
+    )
     at = type_token.text.find("@")
     api_spot = Spot(relpath, type_token.start + at + 1, type_token.end - 1, "raw") if at > 0 and not interpolated else None
     if interpolated and api.startswith("${") and api.endswith("}") and api[2:-1].strip() in params:
@@ -363,22 +376,69 @@ def _windows(tokens, properties) -> list[str]:
     return found
 
 
+def _marked(tokens: list[Token], obj: BicepObject, data: bytes) -> bool:
+    """akfix's phase-1 mark: a comment inside the object (comments live between tokens)."""
+    return any(MIGRATION_MARKER in data[tokens[i].end:tokens[i + 1].start] for i in range(obj.open, obj.close))
+
+
 # --- editing ----------------------------------------------------------------------------------
 
 
-def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
-    tokens = tokenize(data)
-    keyword, _, name = name.rpartition(" ")
+def _find_body(data: bytes, tokens: list[Token], anchor: str) -> tuple[str, BicepObject]:
+    """(keyword, body object) of the resource or module a cluster's anchor names."""
+    keyword, _, name = anchor.rpartition(" ")
     keyword = keyword or "resource"
-    target = None
     for index, token in enumerate(tokens):
         if token.text == keyword and index + 1 < len(tokens) and tokens[index + 1].text == name:
             body_open = _body_open(tokens, index + 3)
             if body_open is not None:
-                target = read_object(tokens, body_open, data)
-                break
-    if target is None:
-        raise ValueError(f"{keyword} {name} not found again")
+                return keyword, read_object(tokens, body_open, data)
+    raise ValueError(f"{keyword} {name} not found again")
+
+
+_MARKER_LINE = (b"// " + MIGRATION_MARKER + b" kubenet -> Azure CNI Overlay. Delete this line once the deployment has run; "
+                b"akfix then writes the engine.")
+
+
+def migration_marker_edits(data: bytes, anchor: str, newline: bytes, remove: bool) -> list[Edit]:
+    """Phase 1 of the kubenet migration marks the networkProfile object (a comment line as its first
+    line); phase 2 removes the mark. The mark keeps a second run from writing the engine before the
+    move to overlay is deployed (plan/migration.py)."""
+    tokens = tokenize(data)
+    keyword, target = _find_body(data, tokens, anchor)
+    properties = target.get("properties") if keyword == "resource" else None
+    profile = properties.object.get("networkProfile") if properties and properties.object else None
+    if profile is None or profile.object is None or profile.object.one_line:
+        raise ValueError("the kubenet migration needs a multi-line networkProfile object")
+    obj = profile.object
+    if not remove:
+        at = line_end(data, tokens[obj.open].end)
+        indent = _entry_indent(data, tokens, obj)
+        if not obj.entries and at < line_start(data, tokens[obj.close].start) and data[at:line_end(data, at)].strip():
+            indent = line_indent(data, at)  # only comments inside: their indent
+        return [Edit(at, at, indent + _MARKER_LINE + newline)]
+    edits = []
+    for i in range(obj.open, obj.close):
+        gap_start = tokens[i].end
+        found = data.find(MIGRATION_MARKER, gap_start, tokens[i + 1].start)
+        if found < 0:
+            continue
+        comment = data.rfind(b"//", line_start(data, found), found)
+        if comment < 0:
+            raise ValueError("the akfix:phase-1 mark is not in a // comment: delete it by hand")
+        before = data[line_start(data, comment):comment]
+        if before.strip() == b"":  # a comment line of its own: the whole line goes
+            edits.append(Edit(line_start(data, comment), line_end(data, comment), b""))
+        else:  # a trailing comment: the code before it stays
+            end = line_end(data, comment)
+            end -= len(newline) if data[:end].endswith(newline) else 0
+            edits.append(Edit(comment - (len(before) - len(before.rstrip())), end, b""))
+    return edits
+
+
+def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
+    tokens = tokenize(data)
+    keyword, target = _find_body(data, tokens, name)
     if keyword == "module":  # the AVM module's params play the networkProfile's part
         module_params = target.get("params")
         if module_params is None or module_params.object is None or module_params.object.one_line:

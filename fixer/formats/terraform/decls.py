@@ -9,10 +9,8 @@ from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
 from fixer.model import MISSING, Profile, Value, ValueKind
+from fixer.plan.migration import MIGRATION_MARKER  # noqa: F401  (the phase-1 comment: editor writes it, locate reads it)
 
-# The comment akfix's phase 1 of the kubenet migration leaves in the profile (editor writes it,
-# locate reads it, plan/migration.py decides by it).
-MIGRATION_MARKER = b"akfix:phase-1"
 CLUSTER_TYPE = "azurerm_kubernetes_cluster"
 NODE_POOL_TYPE = "azurerm_kubernetes_cluster_node_pool"
 DATA_PLANE_ATTRIBUTES = ("network_data_plane", "ebpf_data_plane")
