@@ -10,8 +10,8 @@ from typing import Callable, Iterable
 
 from fixer.discover import Listing, list_files, read_candidates
 from fixer.facts.plan_json import PlanFacts
-from fixer.globs import Globs
 from fixer.formats.terraform import adapter as terraform
+from fixer.globs import Globs
 from fixer.model import Cluster, FileChange, Fix, Problem, Risk, Status
 from fixer.plan import planner
 from fixer.versions import VersionRange

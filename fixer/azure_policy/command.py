@@ -97,8 +97,8 @@ def reparse_problem(form: str, text: bytes) -> str | None:
 
 
 def plan(root: Path, form: str, effect: str, engines: tuple[str, ...], scope: Scope, output_dir: str, force: bool) -> Planned:
-    from fixer.kustomize.render import edited_by_person, with_header
     from fixer.kustomize.paths import UnsafePath, inside
+    from fixer.kustomize.render import edited_by_person, with_header
 
     relpath = f"{output_dir.strip('/')}/{DEFINITION_NAME}{SUFFIX[form]}"
     try:

@@ -85,11 +85,11 @@ def _live_only(options: Options, clusters) -> tuple:
 def _with_planned_clusters(roots: list[Root], plans: list[Path]) -> list[Root]:
     """`check --plan`: the plan's planned clusters join the first root as clusters of their own
     (fixer/facts/plan_gate.py), except those the code of that root declares at the same address."""
-    from fixer.plan import planner
     from fixer.cli.config import shown
     from fixer.facts.plan_gate import PlanGateError, planned_clusters
     from fixer.model import Status
     from fixer.pipeline import ClusterReport, Outcome
+    from fixer.plan import planner
     from fixer.versions import UNKNOWN
 
     first = roots[0]

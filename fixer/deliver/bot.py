@@ -161,8 +161,8 @@ def _clone_and_fix(task: RepoTask, job: BotJob, env, access) -> RepoOutcome:
 def _fix(root: Path, task: RepoTask, job: BotJob, env) -> RepoOutcome:
     from fixer.deliver import pr_text
     from fixer.deliver.remediate import Refused, deliver
-    from fixer.kustomize.flows.summary import pr_sections
     from fixer.kustomize import plan_bases
+    from fixer.kustomize.flows.summary import pr_sections
     from fixer.pipeline import Outcome, run
 
     result = run(root, job.options, verify=True)

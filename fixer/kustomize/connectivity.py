@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fixer.kustomize.render import comment_text, templates_dir, with_header, yaml_scalar
 from fixer.kustomize.names import PROBE_NAMESPACE
+from fixer.kustomize.render import comment_text, templates_dir, with_header, yaml_scalar
 
 CONNECTIVITY_DIR = "connectivity"
 # Pinned by tag (never `latest`); pin by digest in your own kustomization with `images:`.

@@ -21,6 +21,7 @@ from fixer.discover import Listing
 from fixer.kustomize.names import SYSTEM_NAMESPACES
 from fixer.kustomize.namespaces import Discovery, FoundNamespace, SkippedNamespace, discover_namespaces
 from fixer.kustomize.paths import UnsafePath, inside
+
 # Rendering and the digest header live in render.py (the Kyverno and connectivity files use them
 # too); the names stay importable from here.
 from fixer.kustomize.render import comment_text, edited_by_person, render, templates_dir, with_header, yaml_scalar  # noqa: F401

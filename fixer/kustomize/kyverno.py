@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import io
 
-from fixer.kustomize.render import comment_text, environment, with_header
 from fixer.kustomize.names import PROBE_NAMESPACE
+from fixer.kustomize.render import comment_text, environment, with_header
 
 KYVERNO_DIR = "kyverno"
 POLICY_NAME = "akfix-network-policy-bases"

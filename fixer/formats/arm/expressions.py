@@ -23,9 +23,23 @@ import re
 from dataclasses import dataclass, replace
 
 from fixer.formats import jsonspan
-from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
-                                  lowered, member, plain, setting_value)
+from fixer.formats.decide import (
+    MAX_DEPTH,
+    MAX_STEPS,
+    PROBES,
+    R,
+    Unknown,
+    common_function,
+    decide,
+    describe,
+    evaluation_text,
+    lowered,
+    member,
+    plain,
+    setting_value,
+)
 from fixer.model import Spot, Value, ValueKind
+
 _TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+)|(?P<name>[A-Za-z_][\w]*)|(?P<punct>[(),.\[\]]))")
 
 

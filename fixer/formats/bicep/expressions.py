@@ -18,8 +18,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from fixer.formats.bicep.syntax import Token, matching, string_value
-from fixer.formats.decide import (MAX_DEPTH, MAX_STEPS, PROBES, R, Unknown, common_function, decide, describe, evaluation_text,
-                                  lowered, member, plain, setting_value)
+from fixer.formats.decide import (
+    MAX_DEPTH,
+    MAX_STEPS,
+    PROBES,
+    R,
+    Unknown,
+    common_function,
+    decide,
+    describe,
+    evaluation_text,
+    lowered,
+    member,
+    plain,
+    setting_value,
+)
 from fixer.model import Spot, Value, ValueKind
 
 

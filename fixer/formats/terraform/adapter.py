@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fixer.discover import Candidate, Listing
-from fixer.globs import Globs
 from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt, validation_edits
 from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import hcl, tfjson
@@ -25,6 +24,7 @@ from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.versions import VersionResolver, narrow_by_code, required_azurerm
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files
+from fixer.globs import Globs
 from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
 from fixer.plan import planner
 from fixer.plan.views import guard_shared_edits

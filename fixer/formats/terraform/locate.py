@@ -14,8 +14,8 @@ from fixer.formats.terraform.azapi import AZAPI_TYPE, azapi_cluster
 from fixer.formats.terraform.decls import (
     CLUSTER_TYPE,
     DATA_PLANE_ATTRIBUTES,
-    NODE_POOL_TYPE,
     MIGRATION_MARKER,
+    NODE_POOL_TYPE,
     ClusterDecl,
     FileDecls,
     ModuleCall,
