@@ -12,7 +12,13 @@ import posixpath
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.bicep.expressions import Caller, scope_of
-from fixer.formats.bicep.syntax import BicepSyntaxError, Token, read_object, string_value, tokenize
+from fixer.formats.bicep.syntax import (
+    BicepSyntaxError,
+    Token,
+    read_object,
+    string_value,
+    tokenize,
+)
 from fixer.textfile import UnreadableText, load_text
 
 
