@@ -9,7 +9,7 @@ from typing import Callable
 
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits
-from fixer.model import Cluster, Edit, FileChange, Problem
+from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
 from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
@@ -76,6 +76,30 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
     return distinct
 
 
+def _has_own_parameters(fmt: PutFormat, listing: Listing, caller: str) -> bool:
+    """A calling template that its own parameters files (.bicepparam) feed: what it passes to a
+    module may come from them, per environment, which the module's views do not follow."""
+    for name in fmt.parameter_files_for(caller, list(listing.siblings(caller))):
+        body, _ = read_safely(listing.root, listing.root / name, name)
+        if body and fmt.parameters_apply(body, caller):
+            return True
+    return False
+
+
+def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
+    """A view through a caller whose own parameters files may override what it passes: values read
+    in that caller are left unresolved rather than decided from its defaults (never a wrong answer)."""
+    caller = next((c for c in shadowed if (cluster.environment or "").split(" (module ")[0] == c), None)
+    if caller is None:
+        return cluster
+    note = f"{caller} passes it, and its own parameters files may set it per environment; akfix does not follow both"
+    profile = cluster.profile
+    fields = {f: getattr(profile, f) for f in ("policy", "plugin", "plugin_mode", "data_plane")}
+    undecided = {f: Value(ValueKind.EXPRESSION, f"{v.via or v.text} (from {caller})", v.line, file=v.file, note=note)
+                 for f, v in fields.items() if v.file == caller}
+    return replace(cluster, profile=replace(profile, **undecided)) if undecided else cluster
+
+
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
     """(planned, changes, problems, failed keys, edit lines) for every template of one format.
     `held(cluster)`: a suppressed cluster, whose fix is not edited."""
@@ -100,6 +124,8 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
             clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)
+            shadowed = [c for c in called_by if _has_own_parameters(fmt, listing, c)]
+            clusters = [_undecided_through(cluster, shadowed) for cluster in clusters]
         except (UnreadableText, *fmt.syntax_errors) as exc:
             if fmt.worth_reporting(candidate.data):
                 problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
