@@ -170,9 +170,9 @@ def read_candidates(
         if progress is not None and index % PROGRESS_EVERY == 0:
             progress(stage, index, len(wanted))
         path = os.path.join(root, relpath)
-        if not read_links and os.path.islink(path) and _linked_relpath(listing.root, Path(path)) in listed:
+        data, problem, link = _read(listing.root, path, relpath)
+        if link and not read_links and _linked_relpath(listing.root, Path(path)) in listed:
             continue  # the file it points to is read under its own name
-        data, problem = read_safely(listing.root, path, relpath)
         if problem:
             problems.append(problem)
             continue
@@ -214,24 +214,33 @@ def _utf16_has(data: bytes, markers: tuple[bytes, ...]) -> bool:
 def read_safely(root: Path, path: Path | str, relpath: str) -> tuple[bytes | None, Problem | None]:
     """A file's bytes, or the reason it must be left alone. (None, None) = vanished, skip.
     os-level calls on purpose: this runs for every candidate file of a monorepo."""
+    data, problem, _ = _read(root, path, relpath)
+    return data, problem
+
+
+def _read(root: Path, path: Path | str, relpath: str) -> tuple[bytes | None, Problem | None, bool]:
+    """read_safely, and whether the path is a symlink: one lstat tells both (read_candidates
+    skips links to listed files without a second system call per file)."""
+    link = False
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
+            link = True
             target = Path(path).resolve()
             if not target.is_relative_to(root):
-                return None, Problem(relpath, 1, f"symlink points outside the scanned tree ({target}); left untouched")
+                return None, Problem(relpath, 1, f"symlink points outside the scanned tree ({target}); left untouched"), link
             if not target.is_file():
-                return None, None
+                return None, None, link
             info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             # A FIFO or device named *.tf would block or stream forever if read.
-            return None, Problem(relpath, 1, "not a regular file; left untouched")
+            return None, Problem(relpath, 1, "not a regular file; left untouched"), link
         size = info.st_size
         if size > MAX_BYTES:
-            return None, Problem(relpath, 1, f"file is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} MiB limit; left untouched")
+            return None, Problem(relpath, 1, f"file is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} MiB limit; left untouched"), link
         with open(path, "rb") as handle:
-            return handle.read(), None
+            return handle.read(), None, link
     except FileNotFoundError:
-        return None, None
+        return None, None, link
     except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop in resolve()
-        return None, Problem(relpath, 1, f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+        return None, Problem(relpath, 1, f"cannot read: {getattr(exc, 'strerror', None) or exc}"), link

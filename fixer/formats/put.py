@@ -34,6 +34,8 @@ class PutFormat:
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
     # template -> the files that call it as a local module (Bicep), each a view of its own like a parameters file
     callers: Callable[[Listing], dict[str, list[str]]] = lambda listing: {}
+    # Bytes whose files the reading pass remembers for `callers` (it then need not read them all again).
+    remember: tuple[bytes, ...] = ()
     # the kubenet migration's phase-1 mark: (body, anchor, newline, remove) -> edits; None: the
     # format cannot carry it (plan/migration.py refuses phase 1 there)
     marker_edits: Callable[[bytes, str, bytes, bool], list[Edit]] | None = None
@@ -103,7 +105,7 @@ def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
     """(planned, changes, problems, failed keys, edit lines) for every template of one format.
     `held(cluster)`: a suppressed cluster, whose fix is not edited."""
-    scan = read_candidates(listing, fmt.suffixes, fmt.markers, progress=progress, stage=f"{fmt.title}: reading")
+    scan = read_candidates(listing, fmt.suffixes, fmt.markers, remember=fmt.remember, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
     texts, planned = {}, []
     callers = fmt.callers(listing)

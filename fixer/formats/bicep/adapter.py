@@ -47,5 +47,6 @@ BICEP = PutFormat(
     parameters_apply=_bicepparam_uses,
     readback=bicep_readback.readback,
     callers=bicep_modules.callers,
+    remember=(bicep_modules.MODULE,),
     marker_edits=bicep.migration_marker_edits,
 )

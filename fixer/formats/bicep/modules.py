@@ -44,10 +44,16 @@ def _calls(tokens: list[Token], caller: str):
             yield tokens[index + 1].text, target, index
 
 
+MODULE = b"module"
+
+
 def callers(listing: Listing) -> dict[str, list[str]]:
-    """Module file -> the .bicep files that call it as a local module (read once per run)."""
+    """Module file -> the .bicep files that call it as a local module (read once per run). The Bicep
+    reading pass remembers which files hold `module`, so only those are read again."""
     found: dict[str, list[str]] = {}
-    for relpath in listing.files:
+    suffixes, holding = listing.remembered.get(MODULE, ((), None))
+    files = sorted(holding) if holding is not None and ".bicep" in suffixes else listing.files
+    for relpath in files:
         if not relpath.endswith(".bicep"):
             continue
         body, problem = read_safely(listing.root, listing.root / relpath, relpath)
