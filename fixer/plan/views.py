@@ -14,8 +14,13 @@ from fixer.plan import planner
 def _reads(item) -> set:
     """The places (Spots) this view of a cluster takes its network settings from."""
     profile = item.cluster.profile
-    values = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)
+    values = _settings(profile)
     return {v.origin for v in values if v.origin} | {v.caller_origin for v in values if v.caller_origin}
+
+
+def _settings(profile) -> tuple:
+    """The network settings a view reads and a fix writes."""
+    return (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)
 
 
 def guard_shared_edits(planned: list) -> list:
@@ -57,7 +62,7 @@ def at_caller(view):
     """The view with every change to a module default its caller reaches moved to the caller's
     argument; None when some shared change has no caller to go to."""
     profile = view.cluster.profile
-    by_origin = {v.origin: v.caller_origin for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane) if v.origin}
+    by_origin = {v.origin: v.caller_origin for v in _settings(profile) if v.origin}
     moved, summary = [], view.fix.summary
     for change in view.fix.changes:
         if change.origin is not None and by_origin.get(change.origin) is not None:

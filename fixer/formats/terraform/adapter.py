@@ -350,6 +350,13 @@ def _shared_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
 
 
 def _floor_stays_in_module(located: Located, module_dir: str) -> bool:
+    """Read once per module: the guard asks for every fix of the module, and again each round."""
+    if module_dir not in located.floor_private:
+        located.floor_private[module_dir] = _floor_reaches_no_other_folder(located, module_dir)
+    return located.floor_private[module_dir]
+
+
+def _floor_reaches_no_other_folder(located: Located, module_dir: str) -> bool:
     site = located.floor_sites.get(module_dir)
     if site is None or site.kind == "block":
         return False
@@ -373,30 +380,25 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         editor = json_edits_for if relpath.endswith(tfjson.SUFFIX) else edits_for
         for edit in editor(text.body, item.cluster.address, replace(fix, changes=in_block), text.newline):
             out.append((relpath, edit))
-    if fix.phase and not relpath_is_json(item.cluster.profile_file):
+    if fix.phase and not item.cluster.profile_file.endswith(tfjson.SUFFIX):
         text = located.texts[item.cluster.profile_file]
         out += [(item.cluster.profile_file, edit)
                 for edit in migration_marker_edits(text.body, item.cluster.address, text.newline, remove=fix.phase == 2)]
     out += _floor_edits(located, item)
-    arguments: dict[tuple[str, int], dict[str, str]] = {}  # caller module block -> inputs to pass
-    for change in fix.changes:
-        if change.origin is not None and change.origin.kind.startswith("argument:"):
-            arguments.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
-    for (relpath, start), values in arguments.items():
-        text = located.texts[relpath]
-        out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
     def list_item(validation, value: str) -> bytes:
         return b", " + _literal(value, validation.file)
 
+    # Inputs passed from a caller's module block (plan/views.at_caller), one edit per block.
     moved = [c for c in fix.changes if c.origin is not None and c.origin.kind.startswith("argument:")]
-    for change in moved:  # an input passed by a caller still has to pass the module's validation
-        out += validation_edits(change, list_item)
+    arguments: dict[tuple[str, int], dict[str, str]] = {}
+    for change in moved:
+        arguments.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
+        out += validation_edits(change, list_item)  # the input still has to pass the module's validation
+    for (relpath, start), values in arguments.items():
+        text = located.texts[relpath]
+        out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
     others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved]
     return out + origin_edits(others, _literal, list_item)
-
-
-def relpath_is_json(relpath: str) -> bool:
-    return relpath.endswith(tfjson.SUFFIX)
 
 
 def _literal(value: str, file: str) -> bytes:

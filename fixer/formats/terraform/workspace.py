@@ -37,6 +37,7 @@ class Located:
     edit_cache: dict = field(default_factory=dict)  # (planned key, fix id) -> edits, see adapter._edits
     links: Links = field(default_factory=lambda: Links({}))  # in-tree symlinks: edits go to their targets
     floor_sites: dict = field(default_factory=dict)  # module dir -> constraints.ConstraintSite of a provider floor
+    floor_private: dict = field(default_factory=dict)  # module dir -> its floor reaches no folder reading it through a link
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
