@@ -6,7 +6,7 @@ their backs; a stage returns new values instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,11 @@ class Profile:
     policy: Value = MISSING
     data_plane: Value = MISSING
     data_plane_attribute: str | None = None  # network_data_plane | ebpf_data_plane | networkDataplane
+    # The other data-plane attribute's value when the block states both (azurerm 3.108-3.117 accept
+    # network_data_plane beside ebpf_data_plane, ConflictsWith each other: modules wire each to its
+    # own variable). `data_plane` is ebpf_data_plane's, the in-place way on 3.x, unless only
+    # network_data_plane is set (settle_data_plane). Kept because a view still reads both places.
+    data_plane_alternate: Value = MISSING
     pod_subnet: Value = MISSING  # default_node_pool.pod_subnet_id
     outbound_type: Value = MISSING
     kubernetes_version: Value = MISSING  # the cluster's kubernetes_version, when the code sets it
@@ -121,6 +126,15 @@ class Profile:
     # akfix wrote phase 1 of the kubenet migration here (an `akfix:phase-1` comment in the profile):
     # the engine waits until that change is known to be applied.
     migration_pending: bool = False
+
+
+def settle_data_plane(profile: "Profile") -> "Profile":
+    """Of a block's two data-plane attributes, the one that is set decides (at most one may be:
+    ConflictsWith); when neither is, ebpf_data_plane stays the attribute a fix writes."""
+    if profile.data_plane_alternate.is_missing or not profile.data_plane.is_missing:
+        return profile
+    return replace(profile, data_plane=profile.data_plane_alternate, data_plane_attribute="network_data_plane",
+                   data_plane_alternate=profile.data_plane)
 
 
 @dataclass(frozen=True)

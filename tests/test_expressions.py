@@ -149,7 +149,8 @@ def _arm(parameters: dict, expression: str, policy: bool = True, variables: dict
     import json as _json
 
     from fixer.formats import jsonspan
-    from fixer.formats.arm.expressions import ArmScope, evaluate_setting as arm_setting
+    from fixer.formats.arm.expressions import ArmScope
+    from fixer.formats.arm.expressions import evaluate_setting as arm_setting
 
     document = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
                 "parameters": parameters, "variables": variables or {}}

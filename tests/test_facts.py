@@ -4,7 +4,6 @@ the command line around them (--inventory, [[clusters]], check --plan as a gate)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys

@@ -171,8 +171,11 @@ def test_sigint_at_random_moments_never_leaves_a_partial_file(tmp_path):
         repo = tmp_path / f"run{attempt}"
         for i in range(count):
             shutil.copytree(FIXTURES / ONE_FILE_FIX / "input", repo / f"c{i:03}")
+        # A shell without job control starts background jobs with SIGINT ignored, and children
+        # inherit that (Python then installs no KeyboardInterrupt handler): give akfix the default.
         process = subprocess.Popen([sys.executable, "-m", "fixer", "apply", str(repo), "--no-bases", "-q"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(rng.uniform(0.3, 2.0))
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=120)

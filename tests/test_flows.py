@@ -18,8 +18,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixer.edit.write import write_changes
 from fixer.discover import list_files
+from fixer.edit.write import write_changes
 from fixer.kustomize import BasesOptions, plan_bases
 from fixer.kustomize.flows.aggregate import Aggregator, is_reply, time_key
 from fixer.kustomize.flows.allows import describe, plan_allows

@@ -15,13 +15,13 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from test_bases import plan, write
 
 from fixer.edit.write import write_changes
 from fixer.kustomize import SYSTEM_NAMESPACES, BasesOptions
 from fixer.kustomize.connectivity import PROBE_IMAGE
 from fixer.kustomize.kyverno import cluster_policy
 from fixer.kustomize.names import PROBE_NAMESPACE
-from test_bases import plan, write
 
 SCHEMAS = Path(__file__).parent / "schemas"
 BASES = "k8s/network-policies"

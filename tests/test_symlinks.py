@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 from gitrepos import git
 from hypothesis import given

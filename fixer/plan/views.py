@@ -20,7 +20,7 @@ def _reads(item) -> set:
 
 def _settings(profile) -> tuple:
     """The network settings a view reads and a fix writes."""
-    return (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)
+    return (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
 
 
 def guard_shared_edits(planned: list) -> list:

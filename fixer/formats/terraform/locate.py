@@ -25,7 +25,7 @@ from fixer.formats.terraform.decls import (
     value_of,
 )
 from fixer.formats.terraform.modules import known_module, module_source
-from fixer.model import MISSING, Profile, Value
+from fixer.model import MISSING, Profile, Value, settle_data_plane
 from fixer.plan.rules import azurerm as rules
 
 
@@ -129,8 +129,8 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         for key, node in hcl.attributes(profile_block.body):
             names.add(key)
             fields[key] = value_of(node)
-            if key in DATA_PLANE_ATTRIBUTES:
-                data_plane_attribute = key
+            if key in DATA_PLANE_ATTRIBUTES and data_plane_attribute != "ebpf_data_plane":
+                data_plane_attribute = key  # beside network_data_plane, ebpf_data_plane is the one (settle_data_plane)
         names.update(b.type for b in hcl.blocks(profile_block.body))
     # Cluster and default_node_pool attributes only one azurerm major accepts (rules.ATTRIBUTE_*).
     names.update(key for key, _ in hcl.attributes(body) if key in rules.MAJOR_HINTS)
@@ -154,6 +154,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         policy=fields.get("network_policy", MISSING),
         data_plane=fields.get(data_plane_attribute, MISSING) if data_plane_attribute else MISSING,
         data_plane_attribute=data_plane_attribute,
+        data_plane_alternate=fields["network_data_plane"] if data_plane_attribute == "ebpf_data_plane" and "network_data_plane" in fields else MISSING,
         pod_subnet=pod_subnet,
         outbound_type=fields.get("outbound_type", MISSING),
         kubernetes_version=value_of(version_node) if version_node is not None else MISSING,
@@ -167,7 +168,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
         name=name,
         file=relpath,
         line=block.node.start_point[0] + 1,
-        profile=profile,
+        profile=settle_data_plane(profile),
         sets_profile=profile_block is not None or dynamic,
         sets_node_pool=node_pool_block is not None,
         kubernetes_version=profile.kubernetes_version,

@@ -10,7 +10,7 @@ from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key
 from fixer.formats.terraform.expressions import decide_setting
 from fixer.formats.terraform.values import Candidate, ModuleScope
-from fixer.model import Cluster, Spot, Value, ValueKind
+from fixer.model import Cluster, Spot, Value, ValueKind, settle_data_plane
 
 # Profile field -> the attribute names it is read from (provider names; ARM names for azapi).
 _FIELDS = {
@@ -18,13 +18,14 @@ _FIELDS = {
     "plugin": ("network_plugin", "networkPlugin"),
     "plugin_mode": ("network_plugin_mode", "networkPluginMode"),
     "data_plane": ("network_data_plane", "ebpf_data_plane", "networkDataplane"),
+    "data_plane_alternate": ("network_data_plane",),  # only beside ebpf_data_plane (model.settle_data_plane)
 }
 API_EXPRESSION = "expression: "
 
 
 def needs_values(cluster: Cluster) -> bool:
     profile = cluster.profile
-    fields = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)
+    fields = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
     return any(v.kind is ValueKind.EXPRESSION for v in fields) or (cluster.api_version or "").startswith(API_EXPRESSION)
 
 
@@ -58,6 +59,8 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
         current: Value = getattr(cluster.profile, field)
         if current.kind is not ValueKind.EXPRESSION:
             continue
+        if field == "data_plane" and cluster.profile.data_plane_attribute:
+            attributes = (cluster.profile.data_plane_attribute, *attributes)  # the block may state two
         expression = next((entries[n] for n in (inputs.get(a, a) for a in attributes) if entries.get(n) is not None), None)
         if expression is not None:
             candidates[field] = decide_setting(scope, expression, cluster.profile_file, field == "policy")
@@ -75,7 +78,7 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
                 (c for c in found if c.environment is None), found[0]
             )
             profile = replace(profile, **{field: chosen.value})
-        views.append(replace(cluster, profile=profile, environment=environment))
+        views.append(replace(cluster, profile=settle_data_plane(profile), environment=environment))
     return views
 
 
