@@ -187,6 +187,11 @@ class Change:
     value: str
     origin: Spot | None = None  # write the literal here instead of in the resource block
     validations: tuple[Validation, ...] = ()  # allowed-value lists to extend with `value`
+    # The attribute is absent from a module's resource block that several callers share: the module
+    # gains an input variable of this name (default null, which Terraform treats as not set, so the
+    # other callers plan nothing new), the block reads it, and `origin` is this caller's argument.
+    # In the block (the editor's view) the value is then the reference `var.<attribute>`, unquoted.
+    exposes: bool = False
 
 
 @dataclass(frozen=True)

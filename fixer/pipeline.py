@@ -79,7 +79,9 @@ class RunResult:
     clusters: tuple[ClusterReport, ...]
     changes: tuple[FileChange, ...]
     problems: tuple[Problem, ...]
-    not_inspected: tuple = ()  # module calls that may build clusters but that akfix does not know
+    # module calls that may build clusters but that akfix does not know (decls.ModuleCall), and
+    # templates built from a source akfix reads instead (formats/arm/built.BuildOutput)
+    not_inspected: tuple = ()
     listing: Listing | None = None  # the files seen, reused by later stages (bases)
 
 
@@ -105,7 +107,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
     # import and to run) while this process does the other formats.
     pending = python.start(listing, settings, verify, options.allow_replacement, progress, held)
     try:
-        located, planned, changes, problems, failed, lines = _other_formats(listing, settings, options, verify, progress, held)
+        located, planned, changes, problems, failed, lines, outputs = _other_formats(listing, settings, options, verify, progress, held)
         found, py_changes, py_problems, py_failed, py_lines = pending.finish()
     finally:
         pending.close()
@@ -128,13 +130,13 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
                 edit_lines=lines.get(item.key, ()) if item.fix else (),
             )
         )
-    unknown = tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules)
+    unknown = tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules) + outputs
     return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown, listing)
 
 
 def _other_formats(listing: Listing, settings, options: Options, verify: bool, progress, held):
     """Terraform, then the formats deployed by a PUT (ARM, Bicep): (Terraform's located modules,
-    the PUT formats' planned clusters, changes, problems, failed keys, edit lines)."""
+    the PUT formats' planned clusters, changes, problems, failed keys, edit lines, build outputs)."""
     from fixer.kustomize.namespaces import TF_MARKER
 
     scan = read_candidates(listing, terraform.SUFFIXES, terraform.MARKERS, terraform.MODULE_HINT, terraform.LOCAL_MODULE_CALL,
@@ -176,16 +178,17 @@ def _other_formats(listing: Listing, settings, options: Options, verify: bool, p
     from fixer.formats.arm.adapter import ARM
     from fixer.formats.bicep.adapter import BICEP
 
-    put_planned = []
+    put_planned, outputs = [], []
     for fmt in (ARM, BICEP):
-        found, put_changes, put_problems, put_failed, put_lines = put.run(fmt, listing, settings, verify, options.allow_replacement,
-                                                                          progress, held)
+        found, put_changes, put_problems, put_failed, put_lines, built = put.run(fmt, listing, settings, verify, options.allow_replacement,
+                                                                                 progress, held)
+        outputs.extend(built)
         put_planned.extend(found)
         changes.extend(put_changes)
         problems.extend(put_problems)
         failed |= put_failed
         lines.update(put_lines)
-    return located, put_planned, changes, problems, failed, lines
+    return located, put_planned, changes, problems, failed, lines, tuple(outputs)
 
 
 def _held(options: Options, root: Path) -> Callable[[Cluster], bool]:

@@ -206,6 +206,21 @@ def test_unknown_aks_modules_are_listed_not_guessed(tmp_path):
     ]
 
 
+def test_a_template_built_by_bicep_is_listed_with_its_source_not_fixed_twice(tmp_path):
+    repo = tmp_path / "built"
+    shutil.copytree(FIXTURES.parent / "arm" / "built-by-bicep-fixed-at-source" / "input", repo)
+    document = json.loads(akfix("check", str(repo), "--format", "json").stdout)
+    assert [c["file"] for c in document["clusters"]] == ["main.bicep"]
+    assert document["not_inspected"] == [
+        {"file": "main.json", "line": 1, "built_from": "main.bicep", "generator": "bicep 0.44.1.10279"}
+    ]
+    text = akfix("check", str(repo)).stdout
+    assert "main.json  built from main.bicep by bicep 0.44.1.10279" in text
+    (repo / "main.bicep").unlink()  # without its source the template is a cluster of its own again
+    document = json.loads(akfix("check", str(repo), "--format", "json").stdout)
+    assert [c["file"] for c in document["clusters"]] == ["main.json"] and document["not_inspected"] == []
+
+
 def test_symlink_inside_the_tree_stays_a_symlink(tmp_path):
     repo = copy_case("block-without-policy-4x", tmp_path)
     (repo / "shared").mkdir()

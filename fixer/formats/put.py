@@ -39,6 +39,9 @@ class PutFormat:
     # the kubenet migration's phase-1 mark: (body, anchor, newline, remove) -> edits; None: the
     # format cannot carry it (plan/migration.py refuses phase 1 there)
     marker_edits: Callable[[bytes, str, bytes, bool], list[Edit]] | None = None
+    # (relpath, bytes, exists) -> a BuildOutput when the file is compiled from a source akfix reads
+    # (ARM built by Bicep): listed, not planned, so the cluster is fixed once, at its source
+    built_from: Callable[[str, bytes, Callable[[str], bool]], object] | None = None
 
     @property
     def title(self) -> str:
@@ -103,11 +106,11 @@ def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
 
 
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
-    """(planned, changes, problems, failed keys, edit lines) for every template of one format.
-    `held(cluster)`: a suppressed cluster, whose fix is not edited."""
+    """(planned, changes, problems, failed keys, edit lines, build outputs) for every template of one
+    format. `held(cluster)`: a suppressed cluster, whose fix is not edited."""
     scan = read_candidates(listing, fmt.suffixes, fmt.markers, remember=fmt.remember, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
-    texts, planned = {}, []
+    texts, planned, built = {}, [], []
     callers = fmt.callers(listing)
     for index, candidate in enumerate(scan.candidates):
         if progress is not None:
@@ -132,6 +135,10 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             if fmt.worth_reporting(candidate.data):
                 problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
             continue
+        output = fmt.built_from(candidate.relpath, candidate.data, lambda name: name in listing.siblings(candidate.relpath)) if fmt.built_from else None
+        if output is not None:
+            built += [output] if clusters else []  # listed only where it builds a cluster
+            continue
         if clusters:
             texts[candidate.relpath] = text
         for cluster in clusters:
@@ -146,7 +153,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
     changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems, names=getattr(settings, "facts", None) is not None,
                                    callers=callers)
-    return planned, changes, problems, failed, lines
+    return planned, changes, problems, failed, lines, tuple(built)
 
 
 def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], names: bool = False,

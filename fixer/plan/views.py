@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from fixer.plan import planner
+from fixer.plan.changes import _FIELD_OF
 
 
 def _reads(item) -> set:
@@ -60,10 +61,12 @@ def _clashes(view, views, itself=None) -> list[str]:
 
 def at_caller(view):
     """The view with every change to a module default its caller reaches moved to the caller's
-    argument; None when some shared change has no caller to go to."""
+    argument, and every setting the shared resource block lacks passed as a new module input
+    (Change.exposes); None when some shared change has no caller to go to."""
     profile = view.cluster.profile
     by_origin = {v.origin: v.caller_origin for v in _settings(profile) if v.origin}
-    moved, summary = [], view.fix.summary
+    caller = next((v.caller_origin for v in _settings(profile) if v.caller_origin), None)
+    moved, summary, exposed = [], view.fix.summary, []
     for change in view.fix.changes:
         if change.origin is not None and by_origin.get(change.origin) is not None:
             target = by_origin[change.origin]
@@ -71,10 +74,32 @@ def at_caller(view):
                                       f'{change.attribute} = "{change.value}" (in {target.file})', 1)
             change = replace(change, origin=target)  # the variable's validation list is still extended
         elif change.origin is None:
-            return None  # the resource block itself: shared by every view, no caller can take it
+            # The resource block itself, shared by every view: only a setting it does not state yet
+            # can become an input of the module that this caller passes.
+            if caller is None or view.fix.add_block or not _absent(profile, change.attribute):
+                return None
+            summary = summary.replace(f'{change.attribute} = "{change.value}"',
+                                      f'{change.attribute} = "{change.value}" (a new module input, in {caller.file})', 1)
+            change = replace(change, origin=replace(caller, kind=f"argument:{change.attribute}"), exposes=True)
+            exposed.append(change.attribute)
         moved.append(change)
     if moved == list(view.fix.changes):
         return None  # nothing to move (or moved already)
-    note = ("Written as arguments of the module call in the caller's file: other callers read the module's defaults "
-            "and plan otherwise, so the defaults stay as they are.")
-    return replace(view, fix=replace(view.fix, changes=tuple(moved), summary=summary, reasons=(*view.fix.reasons, note)))
+    notes = ["Written as arguments of the module call in the caller's file: other callers read the module's defaults "
+             "and plan otherwise, so the defaults stay as they are."]
+    if exposed:
+        notes.append(f"The module gains the input{'s' if len(exposed) > 1 else ''} {', '.join(exposed)} (default null: "
+                     "Terraform treats a null argument as not set, so callers that do not pass it plan no change) "
+                     "and its network_profile block reads it.")
+    return replace(view, fix=replace(view.fix, changes=tuple(moved), summary=summary, reasons=(*view.fix.reasons, *notes)))
+
+
+def _absent(profile, attribute: str) -> bool:
+    """The resource block does not state this setting at all (not even as null)."""
+    field = _FIELD_OF.get(attribute)
+    if field is None:
+        return False
+    if field == "data_plane" and (profile.data_plane_attribute or not profile.data_plane_alternate.is_missing):
+        return False
+    value = getattr(profile, field)
+    return value.is_missing and value.origin is None and value.text is None

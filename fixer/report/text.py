@@ -76,7 +76,8 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
     document["remaining"] = [{"blocker": g.blocker, "count": g.count, "reason": g.reason, "unlock": g.unlock}
                              for g in remaining_groups([r for _, r in reports])]
     document["not_inspected"] = [
-        {"file": display_path(prefix, m.file), "line": m.line, "module": f"module.{m.name}", "source": m.source}
+        {**m.to_json(), "file": display_path(prefix, m.file)} if hasattr(m, "to_json")
+        else {"file": display_path(prefix, m.file), "line": m.line, "module": f"module.{m.name}", "source": m.source}
         for prefix, m in not_inspected
     ]
     if diff is not None:
@@ -88,9 +89,17 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
 FIXED_LABEL = {None: "auto-fixable", True: "would write", False: "written"}
 
 
-def not_inspected_text(modules) -> str:
-    lines = [f"not inspected: {len(modules)} call{'s' if len(modules) != 1 else ''} of modules akfix does not know (they may build AKS clusters):"]
-    lines += [f"    {display_path(prefix, m.file)}:{m.line}  module.{m.name}  source = {m.source}" for prefix, m in modules]
+def not_inspected_text(entries) -> str:
+    """Module calls akfix does not know, then templates it reads through their source."""
+    modules = [(prefix, m) for prefix, m in entries if not hasattr(m, "describe")]
+    built = [(prefix, m) for prefix, m in entries if hasattr(m, "describe")]
+    lines = []
+    if modules:
+        lines.append(f"not inspected: {len(modules)} call{'s' if len(modules) != 1 else ''} of modules akfix does not know (they may build AKS clusters):")
+        lines += [f"    {display_path(prefix, m.file)}:{m.line}  module.{m.name}  source = {m.source}" for prefix, m in modules]
+    if built:
+        lines.append(f"read through their source: {len(built)} template{'s' if len(built) != 1 else ''} built by Bicep:")
+        lines += ["    " + m.describe(lambda relpath, prefix=prefix: display_path(prefix, relpath)) for prefix, m in built]
     return "\n".join(lines)
 
 

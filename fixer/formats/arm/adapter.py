@@ -8,6 +8,7 @@ import json
 from fixer.edit.edits import newline_consistent
 from fixer.formats import jsonspan
 from fixer.formats.arm import template as arm
+from fixer.formats.arm.built import bicep_source
 from fixer.formats.put import PutFormat
 from fixer.textfile import UnreadableText, load_text
 
@@ -53,4 +54,5 @@ ARM = PutFormat(
     in_block_edits=arm.edits_for,
     literal=lambda value, file: json.dumps(value).encode(),
     check_file=check_json_file,
+    built_from=bicep_source,
 )

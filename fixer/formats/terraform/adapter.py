@@ -15,6 +15,7 @@ from fixer.formats.terraform import hcl, tfjson
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
 from fixer.formats.terraform.decls import FileDecls, ParseFailure, is_override_file
 from fixer.formats.terraform.editor import EditFailure, edits_for, migration_marker_edits, module_argument_edits, quote
+from fixer.formats.terraform.inputs import declared_variables, input_edits
 from fixer.formats.terraform.links import Links, guard_linked_files
 from fixer.formats.terraform.locate import locate
 from fixer.formats.terraform.module import clusters_of_module
@@ -27,6 +28,7 @@ from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_calle
 from fixer.globs import Globs
 from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
 from fixer.plan import planner
+from fixer.plan.changes import manual_fix
 from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import VersionRange, format_version
@@ -101,10 +103,32 @@ def locate_and_plan(
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None)
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
-    located.planned = _with_floors(located, guard_shared_edits(located.planned), problems)
+    located.planned = _with_floors(located, _inputs_free(located, guard_shared_edits(located.planned)), problems)
     located.planned = guard_linked_files(located.links, located.planned, lambda item: _shared_edits(located, item))
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
     return located, problems
+
+
+def _inputs_free(located: Located, planned: list[Planned]) -> list[Planned]:
+    """A fix that gives the module a new input (Change.exposes) stays a person's when the module
+    already declares a variable of that name without reading it in the block: akfix has not weighed
+    that variable's default or the callers passing it."""
+    out = []
+    for item in planned:
+        exposed = [c.attribute for c in item.fix.changes if c.exposes] if item.fix else []
+        if exposed:
+            module_dir = item.cluster.module_dir
+            bodies = {p: located.texts[p].body for p in read_module_files(located, module_dir, None) if p.endswith(".tf")}
+            declared = declared_variables(bodies)
+            taken = [name for name in exposed if name in declared]
+            if taken:
+                item = replace(item, fix=manual_fix(
+                    f"{item.fix.summary} -- but the module already declares variable {taken[0]} ({declared[taken[0]]}) "
+                    "and its network_profile block does not read it",
+                    f"Wire var.{taken[0]} into the network_profile block (or rename it), then re-run akfix.",
+                    *item.fix.reasons, blocker="shared-value"))
+        out.append(item)
+    return out
 
 
 def guard_suppressed_links(located: Located, held) -> list[Planned]:
@@ -373,7 +397,8 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     fix = item.fix
     assert fix is not None
     out: list[tuple[str, Edit]] = []
-    in_block = tuple(c for c in fix.changes if c.origin is None)
+    exposed = [c for c in fix.changes if c.exposes]  # the block reads a new input (plan/views.at_caller)
+    in_block = tuple(c for c in fix.changes if c.origin is None or c.exposes)
     if in_block or fix.add_block:
         relpath = item.cluster.profile_file
         text = located.texts[relpath]
@@ -384,7 +409,14 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         text = located.texts[item.cluster.profile_file]
         out += [(item.cluster.profile_file, edit)
                 for edit in migration_marker_edits(text.body, item.cluster.address, text.newline, remove=fix.phase == 2)]
+    if exposed:
+        module_dir = item.cluster.module_dir
+        bodies = {p: located.texts[p].body for p in read_module_files(located, module_dir, None) if p.endswith(".tf")}
+        links = located.links
+        out += input_edits(module_dir, bodies, [c.attribute for c in exposed], item.cluster.profile_file,
+                           lambda relpath: len(links.folders(links.real(relpath))) > 1, lambda relpath: located.texts[relpath].newline)
     out += _floor_edits(located, item)
+
     def list_item(validation, value: str) -> bytes:
         return b", " + _literal(value, validation.file)
 

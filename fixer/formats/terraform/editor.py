@@ -101,7 +101,7 @@ def _add_element(body: bytes, container: _Container, key: str, changes: tuple[Ch
     last = max((e[2].end_byte for e in entries), default=container.open_end)
     comments = [c.end_byte for c in _children(container) if c.type == "comment" and c.start_point[0] == body.count(b"\n", 0, last)]
     at = line_end(body, max([last] + comments))
-    rows = [(_printed(c.attribute, quoted), quote(c.value)) for c in changes]
+    rows = [(_printed(c.attribute, quoted), rendered(c)) for c in changes]
     text = indent + _printed(key, quoted).encode() + b" = {" + newline + _aligned(rows, indent + unit, newline) + indent + b"}" + newline
     return Edit(at, at, text)
 
@@ -172,6 +172,11 @@ def _indent_unit_at(body: bytes, node: Node) -> bytes:
     return b"\t" if outer.startswith(b"\t") else b"  "
 
 
+def rendered(change) -> bytes:
+    """A change's value as HCL: a quoted string, or the module input it reads (Change.exposes)."""
+    return f"var.{change.attribute}".encode() if change.exposes else quote(change.value)
+
+
 def quote(value: str) -> bytes:
     return ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"').encode()
 
@@ -193,7 +198,7 @@ def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], ne
     inner = indent + _indent_unit_at(body, resource.node)
     block = (
         indent + b"network_profile {" + newline
-        + _aligned([(c.attribute, quote(c.value)) for c in changes], inner, newline)
+        + _aligned([(c.attribute, rendered(c)) for c in changes], inner, newline)
         + indent + b"}" + newline
     )
     node_pool = next((b for b in hcl.blocks(resource.body) if b.type == "default_node_pool"), None)
@@ -287,7 +292,7 @@ def _set_entries(body: bytes, container: _Container, changes: tuple[Change, ...]
         if expression is None:
             additions.append(change)
         elif hcl.string_content(expression) != change.value:
-            updates[change.attribute] = quote(change.value)
+            updates[change.attribute] = rendered(change)
     if not updates and not additions:
         return []
     quoted = bool(entries) and hcl.text(entries[0][0]).strip().startswith('"')
@@ -311,7 +316,7 @@ def _expand_one_line(body: bytes, container: _Container, entries, updates: dict[
     inner = indent + _indent_unit_at(body, container.node)
     rows = [(hcl.text(key).strip(), updates.get(_name(key), expression.text or b"")) for key, _, expression in entries]
     at = _anchor_index([r[0].strip('"') for r in rows]) + 1
-    rows[at:at] = [(_printed(c.attribute, quoted), quote(c.value)) for c in additions]
+    rows[at:at] = [(_printed(c.attribute, quoted), rendered(c)) for c in additions]
     text = container.head + b"{" + newline + _aligned(rows, inner, newline) + indent + b"}"
     return Edit(container.node.start_byte, container.node.end_byte, text)
 
@@ -388,7 +393,7 @@ def _edit_multiline(body: bytes, container: _Container, updates: dict[str, bytes
             indent = outer + _indent_unit_at(body, container.node)
             row = container.node.start_point[0]
         new_rows = [
-            _Row(row=row, last=row, key=_printed(c.attribute, quoted), value=quote(c.value), new=True) for c in additions
+            _Row(row=row, last=row, key=_printed(c.attribute, quoted), value=rendered(c), new=True) for c in additions
         ]
     ordered = sorted(rows + new_rows, key=lambda r: (r.row, r.new))
     widths = _widths(ordered) if aligned else {id(r): len(r.key) for r in ordered}
