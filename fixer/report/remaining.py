@@ -41,18 +41,27 @@ BLOCKERS: dict[str, tuple[str, str]] = {
 }
 
 
+# Folders that by convention hold code nobody deploys as it is (a module's examples, quickstart
+# templates, test fixtures): where a group could be unlocked by --greenfield and some of its
+# clusters sit there, the summary names the glob. A hint only: akfix never assumes it by itself.
+TEMPLATE_FOLDERS = frozenset({"examples", "example", "quickstart", "quickstarts", "samples", "sample", "templates", "tests", "test"})
+
+
 @dataclass(frozen=True)
 class Group:
     blocker: str
     count: int
     reason: str
     unlock: str | None
+    in_templates: int = 0  # clusters of the group under TEMPLATE_FOLDERS (greenfield candidates)
+    template_globs: tuple[str, ...] = ()  # e.g. ("**/examples/**",)
 
 
 def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
     """Clusters whose fix was held back or left to a person, by blocker, largest group first."""
     counts: Counter[str] = Counter()
     fallback: dict[str, str] = {}
+    templates: dict[str, Counter[str]] = {}
     for report in reports:
         if report.fix is None or report.outcome not in (Outcome.MANUAL, Outcome.HELD):
             continue
@@ -60,11 +69,24 @@ def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
         key = blocker if blocker in BLOCKERS else f"other:{report.fix.summary}"
         fallback.setdefault(key, report.fix.summary)
         counts[key] += 1
+        folder = _template_folder(report)
+        if folder:
+            templates.setdefault(key, Counter())[folder] += 1
     groups = []
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         reason, unlock = BLOCKERS.get(key, (fallback[key], None))
-        groups.append(Group(key if key in BLOCKERS else "other", count, reason, unlock))
+        found = templates.get(key, Counter()) if unlock and "--greenfield" in unlock else Counter()
+        groups.append(Group(key if key in BLOCKERS else "other", count, reason, unlock,
+                            sum(found.values()), tuple(f"**/{folder}/**" for folder in sorted(found))))
     return groups
+
+
+def _template_folder(report: ClusterReport) -> str | None:
+    """The conventional template folder the cluster's code sits in: for a view the file or folder
+    that names it (a module caller "examples/x: module.aks", a parameters file), else the cluster's file."""
+    cluster = report.cluster
+    path = cluster.environment.split(":", 1)[0] if cluster.environment else cluster.file
+    return next((folder for folder in path.split("/")[:-1] if folder in TEMPLATE_FOLDERS), None)
 
 
 def remaining_text(groups: list[Group]) -> str:
@@ -74,4 +96,8 @@ def remaining_text(groups: list[Group]) -> str:
     for group in groups:
         noun = "cluster" if group.count == 1 else "clusters"
         lines.append(f"  {group.count} {noun}: {group.reason}" + (f" -> {group.unlock}" if group.unlock else ""))
+        if group.in_templates:
+            globs = ", ".join(f'"{g}"' for g in group.template_globs)
+            lines.append(f"      {group.in_templates} of them in example, template or test code: if that is not deployed, "
+                         f"greenfield = [{globs}] in .akfix.toml")
     return "\n".join(lines)

@@ -73,7 +73,8 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
         clusters.append(entry)
     errors = [{"file": display_path(prefix, p.file), "line": p.line, "message": p.message} for prefix, p in problems]
     document = {"version": JSON_VERSION, "engine": engine, "clusters": clusters, "errors": errors}
-    document["remaining"] = [{"blocker": g.blocker, "count": g.count, "reason": g.reason, "unlock": g.unlock}
+    document["remaining"] = [{"blocker": g.blocker, "count": g.count, "reason": g.reason, "unlock": g.unlock,
+                              **({"in_templates": g.in_templates, "template_globs": list(g.template_globs)} if g.in_templates else {})}
                              for g in remaining_groups([r for _, r in reports])]
     document["not_inspected"] = [
         {**m.to_json(), "file": display_path(prefix, m.file)} if hasattr(m, "to_json")

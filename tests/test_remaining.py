@@ -1,0 +1,58 @@
+"""The end of every run: what is still left for a person, grouped by what stands in the way, with
+the flag or fact that unlocks each group, and where a group sits in example, template or test code,
+the greenfield glob that would cover it (report/remaining.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+TERRAFORM = Path(__file__).parent / "fixtures" / "terraform"
+
+
+def _tree(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    for target, case in [("infra/prod", "no-block-unknown-plugin"), ("examples/basic", "no-block-unknown-plugin"),
+                         ("examples/kubenet", "kubenet-cilium-manual"), ("quickstart/kubenet", "kubenet-cilium-manual"),
+                         ("live/kubenet", "kubenet-cilium-manual")]:
+        shutil.copytree(TERRAFORM / case / "input", root / target)
+    return root
+
+
+def _akfix(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fixer", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_groups_count_reasons_and_name_the_greenfield_globs_of_template_code(tmp_path):
+    root = _tree(tmp_path)
+    document = json.loads(_akfix("check", str(root), "--format", "json").stdout)
+    groups = {g["blocker"]: g for g in document["remaining"]}
+    assert groups["kubenet"]["count"] == 3 and groups["live-plugin-unknown"]["count"] == 2
+    assert "--engine cilium,calico" in groups["kubenet"]["unlock"] and "--greenfield" in groups["kubenet"]["unlock"]
+    # live/ and infra/ are no template folders: only the others count, each glob once
+    assert groups["kubenet"]["in_templates"] == 2
+    assert groups["kubenet"]["template_globs"] == ["**/examples/**", "**/quickstart/**"]
+    assert groups["live-plugin-unknown"]["in_templates"] == 1
+    assert groups["live-plugin-unknown"]["template_globs"] == ["**/examples/**"]
+    assert [g["blocker"] for g in document["remaining"]] == ["kubenet", "live-plugin-unknown"]  # largest first
+
+
+def test_the_text_summary_ends_with_the_groups_and_the_hint(tmp_path):
+    root = _tree(tmp_path)
+    err = _akfix("apply", str(root), "--dry-run", "--no-bases").stderr
+    tail = err[err.index("still needing a person, by what stands in the way:"):]
+    assert "  3 clusters: kubenet cannot run the engine -> " in tail
+    assert '      2 of them in example, template or test code: if that is not deployed, greenfield = ["**/examples/**", "**/quickstart/**"] in .akfix.toml' in tail
+
+
+def test_the_hint_is_only_a_hint_and_the_glob_unlocks_exactly_those(tmp_path):
+    root = _tree(tmp_path)
+    (root / ".akfix.toml").write_text('greenfield = ["**/examples/**", "**/quickstart/**"]\n')
+    applied = json.loads(_akfix("apply", str(root), "--dry-run", "--no-bases", "--format", "json").stdout)
+    fixable = sorted(c["file"] for c in applied["clusters"] if c["outcome"] == "fixable")
+    assert fixable == ["examples/basic/main.tf", "examples/kubenet/main.tf", "quickstart/kubenet/main.tf"]
+    groups = {g["blocker"]: g for g in applied["remaining"]}
+    assert groups["kubenet"]["count"] == 1 and "in_templates" not in groups["kubenet"]
