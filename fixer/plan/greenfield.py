@@ -88,8 +88,8 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
     need = max([OLDEST] + [_AZURERM_FIRST.get((c.attribute, c.value), OLDEST) for c in changes])
     versions, wanted = context.versions, f"azurerm >= {format_version(need)}"
     if need >= versions.high:
-        return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}",
-                          "Raise the module's azurerm constraint, then re-run akfix.", blocker="version-range")
+        return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}", _raise_guidance(versions, need),
+                          blocker="version-range")
     floor, refused = required_floor(need, versions, context.floors)
     if refused:
         return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")
@@ -97,6 +97,17 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
         reasons.append(f"{versions.describe()}: the profile needs {wanted}; akfix raises the module's azurerm constraint "
                        "in the same change (run `terraform init -upgrade`).")
     return _fix(cluster, old, target, changes, reasons, floor)
+
+
+def _raise_guidance(versions, need: Version) -> str:
+    """What to do when the profile needs a newer azurerm than the range admits. Where the code itself
+    caps the range (it uses what a major removed), no constraint edit helps: the code needs the
+    provider's upgrade guide first."""
+    if "attributes used in the code" in (versions.source or "") and versions.high[1:] == (0, 0) and versions.high[0] <= need[0]:
+        major = versions.high[0]
+        return (f"The code is written for azurerm < {major}.0 (it uses what {major}.0 removed): move it to azurerm "
+                f"{need[0]}.x first (the provider's upgrade guides), then re-run akfix.")
+    return "Raise the module's azurerm constraint, then re-run akfix."
 
 
 def _fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str], floor: Version | None) -> Fix:

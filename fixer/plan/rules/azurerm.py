@@ -137,7 +137,13 @@ RENAMED_IN_4_0: dict[str, str] = {
 }
 ATTRIBUTE_MAX_VERSION.update({old: (4, 0, 0) for old in RENAMED_IN_4_0})
 ATTRIBUTE_MIN_VERSION.update({new: (4, 0, 0) for new in RENAMED_IN_4_0.values()})
-MAJOR_HINTS = frozenset(RENAMED_IN_4_0) | frozenset(RENAMED_IN_4_0.values())
+# Blocks and attributes of the cluster that 3.0 removed (3.0 upgrade guide, "Resource:
+# azurerm_kubernetes_cluster"): code that writes them was written for 2.x or older, where no
+# engine change is in place and cilium is unknown; a floor would cross the major.
+REMOVED_IN_3_0 = frozenset({"addon_profile", "role_based_access_control", "private_link_enabled",
+                            "default_node_pool.availability_zones"})
+ATTRIBUTE_MAX_VERSION.update({name: (3, 0, 0) for name in REMOVED_IN_3_0})
+MAJOR_HINTS = frozenset(RENAMED_IN_4_0) | frozenset(RENAMED_IN_4_0.values()) | REMOVED_IN_3_0
 
 # 5.0 makes the node_provisioning_profile block required (facts §1.1, 5.0 upgrade guide): a cluster
 # resource without one was written for a provider before 5.0.
