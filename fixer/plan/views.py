@@ -75,6 +75,6 @@ def at_caller(view):
         moved.append(change)
     if moved == list(view.fix.changes):
         return None  # nothing to move (or moved already)
-    note = ("Written as arguments of the module call in the caller's file: other callers read the module's defaults "
-            "and plan otherwise, so the defaults stay as they are.")
+    note = ("Written where this view's values come from (arguments of the module call in the caller's file, or its own "
+            "parameters file): the other views read the module's defaults and plan otherwise, so the defaults stay as they are.")
     return replace(view, fix=replace(view.fix, changes=tuple(moved), summary=summary, reasons=(*view.fix.reasons, note)))
