@@ -215,3 +215,13 @@ def test_without_greenfield_a_caller_that_states_no_plugin_stays_manual_as_befor
         "networkPolicy": ("cilium", "azure.bicep"), "networkDataplane": ("cilium", "azure.bicep")}
     assert [c.relpath for c in result.changes] == ["azure.bicep"]
 
+
+def test_aks_automatic_through_the_caller_is_compliant_and_never_written():
+    module = NULLABLE.replace(b"param name string\n", b"param name string\nparam skuName string = 'Base'\n").replace(
+        b"  name: name\n  properties", b"  name: name\n  sku: {\n    name: skuName\n  }\n  properties")
+    automatic, base = (_call(f"{{\n    name: 'aks'\n    skuName: '{sku}'\n  }}") for sku in ("Automatic", "Base"))
+    [cluster] = locate_bicep(module, "modules/aks.bicep", [("main.bicep", automatic)])
+    assert (cluster.profile.policy.literal, cluster.profile.data_plane.literal, cluster.editable) == ("cilium", "cilium", False)
+    assert cluster.profile.policy.file == "main.bicep"  # the call that makes it Automatic keeps a view of its own
+    [cluster] = locate_bicep(module, "modules/aks.bicep", [("main.bicep", base)])
+    assert cluster.profile.policy.literal == "none" and cluster.editable  # the module default

@@ -306,6 +306,17 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     windows = _windows(tokens, properties)
     interpolated = type_token.interpolated
     profile = profile_from(fields, profile_entry is not None)
+    sku = body.get("sku")
+    sku_name = sku.object.get("name") if sku is not None and sku.object is not None else None
+    sku_value = _value(tokens, sku_name.value_start, sku_name.value_end, data, relpath, params, variables, parameter_file) if sku_name else MISSING
+    automatic = (sku_value.literal or "").lower() == "automatic"
+    if automatic:
+        # AKS Automatic always runs Azure CNI Overlay with the Cilium data plane (facts §2): compliant
+        # as it is, whatever the profile says, and never written (as formats/terraform/azapi.py).
+        # `file`: a module call that passes the sku keeps a view of its own (put._views).
+        cilium = Value(ValueKind.LITERAL, "cilium", sku_value.line, file=sku_value.file, via=f"AKS Automatic (always Cilium): {sku_value.via or 'sku.name'}")
+        profile = profile_from({"policy": cilium, "data_plane": cilium, "plugin_mode": Value(ValueKind.LITERAL, "overlay", via="AKS Automatic"),
+                                "plugin": Value(ValueKind.LITERAL, "azure", via="AKS Automatic")}, True)
     # what the kubenet migration checks (plan/migration.py): the version, the identity, akfix's mark
     version = properties.object.get("kubernetesVersion") if properties and properties.object else None
     identity = body.get("identity")
@@ -338,6 +349,7 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         api_version=api if not interpolated else f"expression: {type_token.text}",
         api_origin=api_spot,
         name=_name(tokens, body.get("name"), data, relpath, params, variables, parameter_file),
+        editable=not automatic,
         anchor=name,
     )
 
