@@ -3,6 +3,8 @@ place of the module's (or nested template's) defaults."""
 
 from __future__ import annotations
 
+import pytest
+
 from fixer.formats.bicep.modules import local_target
 from fixer.formats.bicep.template import locate_bicep
 from fixer.model import ValueKind
@@ -113,3 +115,113 @@ def test_arm_a_free_outer_input_leaves_it_unresolved_naming_it():
     [cluster] = locate_arm(data, "t.json", [])
     assert cluster.profile.policy.kind is ValueKind.EXPRESSION
     assert "parameter free has no default (in the outer template)" in cluster.profile.policy.note
+
+
+# --- params a fix passes where the module is called (template.argument_edits) ---------------------
+
+NULLABLE = b"""param name string
+param networkPlugin string?
+param networkPolicy string = 'none'
+param networkDataplane string?
+
+resource aks 'Microsoft.ContainerService/managedClusters@2025-10-01' = {
+  name: name
+  properties: {
+    networkProfile: {
+      networkPlugin: networkPlugin
+      networkDataplane: networkDataplane
+      networkPolicy: networkDataplane == 'cilium' ? 'cilium' : networkPolicy
+    }
+  }
+}
+"""
+
+
+def _call(params: str) -> bytes:
+    return f"module aks './modules/aks.bicep' = {{\n  name: 'aks'\n  params: {params}\n}}\n".encode()
+
+
+def test_a_nullable_param_the_caller_passes_is_the_caller_s_value():
+    caller = _call("{\n    name: 'aks'\n    networkPlugin: 'kubenet'\n  }")
+    [cluster] = locate_bicep(NULLABLE, "modules/aks.bicep", [("main.bicep", caller)])
+    plugin = cluster.profile.plugin
+    assert (plugin.literal, plugin.file) == ("kubenet", "main.bicep")  # was read as null: the caller's value ignored
+    assert caller[plugin.origin.start:plugin.origin.end] == b"'kubenet'"
+
+
+def test_a_param_the_caller_does_not_pass_is_passed_in_its_params_object_never_the_module_default():
+    caller = _call("{\n    name: 'aks'\n  }")
+    [cluster] = locate_bicep(NULLABLE, "modules/aks.bicep", [("main.bicep", caller)])
+    profile = cluster.profile
+    for value, name in ((profile.plugin, "networkPlugin"), (profile.policy, "networkPolicy"), (profile.data_plane, "networkDataplane")):
+        assert value.origin.kind == f"argument:{name}" and value.origin.file == "main.bicep", (name, value)
+        assert caller[value.origin.start:value.origin.end] == b"{" and value.line == 3
+    assert profile.policy.literal == "none"  # the module's default decides today...
+    assert NULLABLE.index(b"'none'") != profile.policy.origin.start  # ...but a fix does not write it there
+
+
+def test_params_a_fix_cannot_add_say_why():
+    one_line = _call("{ name: 'aks' }")
+    [cluster] = locate_bicep(NULLABLE, "modules/aks.bicep", [("main.bicep", one_line)])
+    assert cluster.profile.data_plane.origin is None and cluster.profile.data_plane.file == "main.bicep"
+    assert "(akfix does not add it: its params object is on one line)" in cluster.profile.data_plane.evaluation
+    spread = b"var shared = {\n  name: 'aks'\n}\n" + _call("{\n    ...shared\n  }")
+    [cluster] = locate_bicep(NULLABLE, "modules/aks.bicep", [("main.bicep", spread)])
+    assert cluster.profile.policy.kind is ValueKind.EXPRESSION
+    assert "spread an object" in cluster.profile.policy.note
+
+
+def test_argument_edits_keep_the_params_object_s_indentation_and_newlines():
+    from fixer.edit.edits import apply_edits
+    from fixer.formats.bicep.template import argument_edits
+
+    caller = _call("{\n\t\tname: 'aks' // the name\n\t\tnetworkPlugin: 'azure'\n\t\tlocation: 'westeurope'\n\t}").replace(b"\n", b"\r\n")
+    at = caller.index(b"params: {") + len(b"params: ")
+    after = apply_edits(caller, argument_edits(caller, "main.bicep", at, {"networkPolicy": "cilium", "networkDataplane": "cilium"}, b"\r\n"))
+    assert after == caller.replace(b"networkPlugin: 'azure'\r\n",
+                                   b"networkPlugin: 'azure'\r\n\t\tnetworkPolicy: 'cilium'\r\n\t\tnetworkDataplane: 'cilium'\r\n")
+    with pytest.raises(ValueError, match="one line"):
+        one_line = _call("{ name: 'aks' }")
+        argument_edits(one_line, "main.bicep", one_line.index(b"{ name"), {"networkPolicy": "cilium"}, b"\n")
+
+
+def test_bicepparam_edits_add_lines_after_the_last_param():
+    from fixer.edit.edits import apply_edits
+    from fixer.formats.bicep.modules import bicepparam_edits
+
+    def edited(body: bytes) -> bytes:
+        return apply_edits(body, bicepparam_edits(body, {"networkPolicy": "cilium"}, b"\n"))
+
+    assert edited(b"using 'main.bicep'\n") == b"using 'main.bicep'\n\nparam networkPolicy = 'cilium'\n"
+    assert edited(b"using 'main.bicep'\nparam a = {\n  b: 1\n}\n// end\n") == \
+        b"using 'main.bicep'\nparam a = {\n  b: 1\n}\nparam networkPolicy = 'cilium'\n// end\n"
+    assert edited(b"using 'main.bicep'\n\nparam a = 'x'") == b"using 'main.bicep'\n\nparam a = 'x'\nparam networkPolicy = 'cilium'\n"
+    with pytest.raises(ValueError, match="extends"):
+        edited(b"using 'main.bicep'\nextends 'base.bicepparam'\n")
+
+
+def test_without_greenfield_a_caller_that_states_no_plugin_stays_manual_as_before(tmp_path):
+    from fixer.pipeline import Options, run
+
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "aks.bicep").write_bytes(NULLABLE)
+    (tmp_path / "bare.bicep").write_bytes(_call("{\n    name: 'bare'\n  }"))
+    (tmp_path / "azure.bicep").write_bytes(_call("{\n    name: 'azure'\n    networkPlugin: 'azure'\n  }"))
+    result = run(tmp_path, Options(), verify=True)
+    fixes = {r.cluster.environment: r.fix for r in result.clusters}
+    assert fixes["bare.bicep"].risk.value == "manual" and fixes["bare.bicep"].blocker == "live-plugin-unknown"
+    # the plugin the caller passes is known: the engine is passed beside it, the module untouched
+    assert {c.attribute: (c.value, c.origin.file) for c in fixes["azure.bicep"].changes} == {
+        "networkPolicy": ("cilium", "azure.bicep"), "networkDataplane": ("cilium", "azure.bicep")}
+    assert [c.relpath for c in result.changes] == ["azure.bicep"]
+
+
+def test_aks_automatic_through_the_caller_is_compliant_and_never_written():
+    module = NULLABLE.replace(b"param name string\n", b"param name string\nparam skuName string = 'Base'\n").replace(
+        b"  name: name\n  properties", b"  name: name\n  sku: {\n    name: skuName\n  }\n  properties")
+    automatic, base = (_call(f"{{\n    name: 'aks'\n    skuName: '{sku}'\n  }}") for sku in ("Automatic", "Base"))
+    [cluster] = locate_bicep(module, "modules/aks.bicep", [("main.bicep", automatic)])
+    assert (cluster.profile.policy.literal, cluster.profile.data_plane.literal, cluster.editable) == ("cilium", "cilium", False)
+    assert cluster.profile.policy.file == "main.bicep"  # the call that makes it Automatic keeps a view of its own
+    [cluster] = locate_bicep(module, "modules/aks.bicep", [("main.bicep", base)])
+    assert cluster.profile.policy.literal == "none" and cluster.editable  # the module default

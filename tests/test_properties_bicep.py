@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import tempfile
@@ -379,3 +380,108 @@ def test_bicep_document_invariants(doc, engine):
         (root / "main.bicep").write_bytes(after)
         second = run(root, options, verify=True)
         assert not second.changes and not second.problems
+
+
+# --- params passed where a module is called (template.argument_edits) ----------------------------
+#
+# A module in the AVM's spirit (nullable network params, data plane cilium forcing the policy and
+# overlay) called once, plainly or in a `[for ...]` loop, with a multi-line params object in every
+# indentation, newline style and order, comments and blank lines between entries, an object-valued
+# entry, and some network params passed already. --greenfield writes the whole profile at the call.
+
+AVM_LIKE = """param name string
+param networkPlugin string?
+param networkPluginMode string?
+param networkPolicy string?
+param networkDataplane string?
+
+resource aks 'Microsoft.ContainerService/managedClusters@2025-10-01' = {
+  name: name
+  properties: {
+    networkProfile: {
+      networkDataplane: networkDataplane
+      networkPlugin: networkPlugin
+      networkPluginMode: networkDataplane == 'cilium' ? 'overlay' : networkPluginMode
+      networkPolicy: networkDataplane == 'cilium' ? 'cilium' : networkPolicy
+    }
+  }
+}
+"""
+
+
+@st.composite
+def module_calls(draw):
+    u = draw(st.sampled_from(["  ", "    ", "\t"]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    loop = draw(st.booleans())
+    inner = u * (3 if loop else 2)
+    comments = _Comments(draw)
+    entries = ["name: 'aks'"]
+    if draw(st.booleans()):
+        entries.append("location: 'westeurope'")
+    for key, values in (("networkPlugin", ["'azure'", "'kubenet'"]), ("networkPluginMode", ["'overlay'"]), ("networkPolicy", ["'none'", "''"])):
+        if draw(st.integers(0, 2)) == 0:
+            entries.append(f"{key}: {draw(st.sampled_from(values))}")
+    entries = draw(st.permutations(entries))
+    lines = []
+    for entry in entries:
+        lines += comments.lines(inner)
+        if draw(st.integers(0, 4)) == 0:
+            lines.append("")
+        lines.append(f"{inner}{entry}{comments.maybe(4)}")
+    if draw(st.booleans()):
+        lines += [f"{inner}tags: {{", f"{inner}{u}team: 'platform'", f"{inner}}}"]
+    lines += comments.lines(inner)
+    head = f"module aks './modules/aks.bicep' = {'[' + newline + u + 'for iteration in [' + chr(39) + 'init' + chr(39) + ']: ' if loop else ''}{{"
+    outer = u * (2 if loop else 1)
+    body = [head, f"{outer}name: 'aks-deploy'", f"{outer}params: {{{comments.maybe()}"] + lines + [f"{outer}}}", f"{u}}}" if loop else "}"]
+    if loop:
+        body.append("]")
+    text = "param unused string = ''\n\n" + "\n".join(body) + "\n\noutput done bool = true\n"
+    return text.replace("\n", newline).encode(), inner.encode()
+
+
+@given(call=module_calls())
+def test_params_passed_at_the_module_call(call):
+    from fixer.globs import EVERYTHING
+
+    data, indent = call
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "modules").mkdir()
+        (root / "modules" / "aks.bicep").write_text(AVM_LIKE)
+        (root / "main.bicep").write_bytes(data)
+        options = Options(greenfield=EVERYTHING)
+        result = run(root, options, verify=True)
+        assert not result.problems, result.problems
+        (report,) = result.clusters
+        assert report.outcome.value == "fixed", report.fix
+        (change,) = result.changes  # the caller only: the module's params stay nullable for every other caller
+        assert change.relpath == "main.bicep"
+        after = change.after
+        tokenize(after)
+        assert _bicep_comments(data) == _bicep_comments(after)
+        if b"\r\n" in data:
+            assert after.count(b"\n") == after.count(b"\r\n")
+        # every line kept in order; the new ones are params entries indented like the others, and a
+        # replaced one keeps its key and its comment
+        old_lines, new_lines = data.splitlines(), after.splitlines()
+        added = []
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+            assert op in ("equal", "insert", "replace"), (op, old_lines[i1:i2])
+            if op == "replace":
+                replaced = {line.split(b":")[0]: line.partition(b"//")[2] for line in old_lines[i1:i2]}
+                news = [line for line in new_lines[j1:j2] if line.split(b":")[0] in replaced]
+                assert [line.split(b":")[0] for line in news] == list(replaced), (old_lines[i1:i2], new_lines[j1:j2])
+                assert [line.partition(b"//")[2] for line in news] == list(replaced.values())
+                added += [line for line in new_lines[j1:j2] if line not in news]
+            elif op == "insert":
+                added += new_lines[j1:j2]
+        assert all(re.fullmatch(rb"(networkPlugin|networkPluginMode|networkPolicy|networkDataplane): '\w+'", a[len(indent):])
+                   and a.startswith(indent) and not a[len(indent):].startswith((b" ", b"\t")) for a in added), added
+        (cluster,) = bicep.locate_bicep(AVM_LIKE.encode(), "modules/aks.bicep", [("main.bicep", after.decode("utf-8").encode())])
+        profile = cluster.profile
+        assert (profile.policy.literal, profile.data_plane.literal, profile.plugin.literal) == ("cilium", "cilium", "azure")
+        (root / "main.bicep").write_bytes(after)
+        again = run(root, options, verify=True)
+        assert not again.changes and not again.problems

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from fixer.discover import Listing, read_candidates, read_safely
-from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits
+from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits, validation_edits
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
 from fixer.plan.views import guard_shared_edits
@@ -42,6 +42,11 @@ class PutFormat:
     # (relpath, bytes, exists) -> a BuildOutput when the file is compiled from a source akfix reads
     # (ARM built by Bicep): listed, not planned, so the cluster is fixed once, at its source
     built_from: Callable[[str, bytes, Callable[[str], bool]], object] | None = None
+    # Params a fix passes where a module is called (Spot kind `argument:<name>`): (body, file, spot
+    # start, {name: value}, newline) -> edits; and the anchor the read-back finds them under
+    # ((body, file, spot start) -> e.g. "module aks", None: idempotence alone checks them).
+    argument_edits: Callable[[bytes, str, int, dict[str, str], bytes], list[Edit]] | None = None
+    argument_anchor: Callable[[bytes, str, int], str | None] = lambda body, file, at: None
 
     @property
     def title(self) -> str:
@@ -71,8 +76,11 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
         views.extend((name, replace(c, environment=c.environment or name)) for c in fmt.locate(data, relpath, [(name, body)]))
     # A parameters file that sets nothing the network profile reads adds no view of its own.
     def reads_file(name: str, cluster: Cluster) -> bool:
+        """The view reads the file, or a fix may pass a param there (a default it would otherwise share, plan/views.py)."""
         p = cluster.profile
-        return any(v.file == name for v in (p.policy, p.plugin, p.plugin_mode, p.data_plane) + ((cluster.name,) if names else ()))
+        network = (p.policy, p.plugin, p.plugin_mode, p.data_plane)
+        return any(v.file == name for v in network + ((cluster.name,) if names else ())) or \
+            any(v.caller_origin is not None and v.caller_origin.file == name for v in network)
 
     distinct = [v for name, v in views if reads_file(name, v)]
     if len(distinct) < len(views):
@@ -100,8 +108,9 @@ def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
     note = f"{caller} passes it, and its own parameters files may set it per environment; akfix does not follow both"
     profile = cluster.profile
     fields = {f: getattr(profile, f) for f in ("policy", "plugin", "plugin_mode", "data_plane")}
+    # A param the caller does not pass (a fix would pass it: `argument:`) is not one its parameters files reach.
     undecided = {f: Value(ValueKind.EXPRESSION, f"{v.via or v.text} (from {caller})", v.line, file=v.file, note=note)
-                 for f, v in fields.items() if v.file == caller}
+                 for f, v in fields.items() if v.file == caller and not is_argument(v.origin)}
     return replace(cluster, profile=replace(profile, **undecided)) if undecided else cluster
 
 
@@ -215,12 +224,33 @@ def _list_item(fmt: PutFormat, body: bytes, at: int, value: str, newline: bytes,
 
 
 def _readback(fmt: PutFormat, before: TextFile, after: bytes, relpath: str, writable: list[Planned]) -> str | None:
+    if fmt.is_parameters_file(relpath):
+        return None  # a .bicepparam file is not Bicep to tree-sitter-bicep: check_file and the second run read it back
     checks = [
         (item.cluster.anchor, {c.attribute: c.value for c in item.fix.changes if c.origin is None})
         for item in writable
         if item.cluster.file == relpath
     ]
+    for item in writable:  # params passed where the module is called
+        for (file, at), values in _arguments(item.fix.changes).items():
+            anchor = fmt.argument_anchor(before.body, file, at) if file == relpath else None
+            if anchor is not None:
+                checks.append((anchor, values))
     return fmt.readback(before.body, load_text(after).body, [c for c in checks if c[1]])
+
+
+def is_argument(spot) -> bool:
+    """A place where a fix passes a param the module call (or parameters file) does not pass yet."""
+    return spot is not None and spot.kind.startswith("argument:")
+
+
+def _arguments(changes) -> dict[tuple[str, int], dict[str, str]]:
+    """(file, spot start) -> {param: value} of the changes passed where the module is called."""
+    found: dict[tuple[str, int], dict[str, str]] = {}
+    for change in changes:
+        if is_argument(change.origin):
+            found.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
+    return found
 
 
 def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict, names: bool = False,
@@ -250,4 +280,11 @@ def _edits_of(fmt: PutFormat, texts, item: Planned) -> list[tuple[str, Edit]]:
         text = texts[validation.file]
         return _list_item(fmt, text.body, validation.insert_at, value, text.newline, validation.file)
 
-    return out + origin_edits(item.fix.changes, fmt.literal, list_item)
+    arguments = _arguments(item.fix.changes)
+    if arguments and fmt.argument_edits is None:
+        raise ValueError(f"{fmt.title} cannot pass a param where a module is called")
+    for (file, at), values in arguments.items():  # one edit per params object (or parameters file)
+        out += [(file, e) for e in fmt.argument_edits(texts[file].body, file, at, values, texts[file].newline)]
+    moved = [c for c in item.fix.changes if is_argument(c.origin)]
+    out += [edit for change in moved for edit in validation_edits(change, list_item)]  # the module's @allowed still checks it
+    return out + origin_edits([c for c in item.fix.changes if c not in moved], fmt.literal, list_item)

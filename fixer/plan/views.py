@@ -85,8 +85,8 @@ def at_caller(view):
         moved.append(change)
     if moved == list(view.fix.changes):
         return None  # nothing to move (or moved already)
-    notes = ["Written as arguments of the module call in the caller's file: other callers read the module's defaults "
-             "and plan otherwise, so the defaults stay as they are."]
+    notes = ["Written where this view's values come from (arguments of the module call in the caller's file, or its own "
+             "parameters file): the other views read the module's defaults and plan otherwise, so the defaults stay as they are."]
     if exposed:
         notes.append(f"The module gains the input{'s' if len(exposed) > 1 else ''} {', '.join(exposed)} (default null: "
                      "Terraform treats a null argument as not set, so callers that do not pass it plan no change) "

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from fixer.formats.bicep.syntax import Token, matching, string_value
+from fixer.formats.bicep.syntax import Token, bicepparam_anchor, matching, string_value
 from fixer.formats.decide import (
     MAX_DEPTH,
     MAX_STEPS,
@@ -57,14 +57,23 @@ class Caller:
     file: str
     line: int  # of the `module` statement
     module: str  # the module's symbolic name in the caller
-    entries: dict | None  # param name -> token range in the caller; None: params built by an expression
+    entries: dict | None  # param name -> token range in the caller; None: params built by an expression or spread
     scope: "Scope"
+    params_open: int | None = None  # byte offset of the params object's `{`: where a fix passes a param it does not
+    refusal: str = ""  # why a fix cannot pass a param here (a one-line params object, a spread...)
 
     def passes(self, name: str) -> bool:
         return self.entries is None or name in self.entries
 
     def where(self) -> str:
         return f"{self.file}:{self.line} (module {self.module})"
+
+    def argument(self, name: str) -> Spot | None:
+        """Where a fix passes param `name`, which this call does not pass: an entry of its params
+        object (kind `argument:<name>`, the span of the `{`), or None when it cannot (`refusal`)."""
+        if self.refusal or self.params_open is None or self.passes(name):
+            return None
+        return Spot(self.file, self.params_open, self.params_open + 1, f"argument:{name}")
 
 
 @dataclass
@@ -428,7 +437,7 @@ class _Evaluator:
         caller = self.scope.caller
         self.called = True
         if caller.entries is None:
-            return R(Unknown(f"{caller.where()} passes its params by an expression akfix does not read"))
+            return R(Unknown(f"{caller.where()}: {caller.refusal or 'its params are built by an expression akfix does not read'}"))
         start, end = caller.entries[name]
         inner = _Evaluator(caller.scope, {}, self.spot_bindings)
         inner.steps = self.steps
@@ -513,10 +522,19 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     shown = f"{text[:80]}{'...' if len(text) > 80 else ''} .{'.'.join(path)}" if path else text
     found = setting_value(decision, text, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
                           lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
+    if found.origin is not None and found.origin.kind.startswith("argument:"):
+        # passed by the fix where the module is called: the value is that file's (put._views keeps its view)
+        body = scope.caller.scope.data if scope.caller is not None else scope.parameter_file[1]
+        return replace(found, file=found.origin.file, line=body.count(b"\n", 0, found.origin.start) + 1)
+    if found.origin is not None and scope.caller is None and scope.parameter_file is not None:
+        default_of = next((n for n, p in scope.params.items() if p.default is not None and found.origin.file == scope.relpath
+                           and scope.tokens[p.default[0]].start == found.origin.start), None)
+        if default_of is not None:  # the default, shared by every .bicepparam file: this one's own line where they clash (plan/views.py)
+            found = replace(found, caller_origin=bicepparam_argument(scope.parameter_file, default_of))
     if scope.caller is None or not getattr(evaluate, "called", False):
-        return found
-    # a view of the module through one caller: the value belongs to that caller (put._views keeps the view)
+        return _unpassed(scope, node, decision, found)
     caller = scope.caller
+    # a view of the module through one caller: the value belongs to that caller (put._views keeps the view)
     at = found.origin.start if found.origin is not None and found.origin.file == caller.file else None
     line = caller.scope.data.count(b"\n", 0, at) + 1 if at is not None else caller.line
     found = replace(found, file=found.file or caller.file, line=line if (found.file or caller.file) == caller.file else found.line)
@@ -525,6 +543,29 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         hint = f"would change it: pass {' or '.join(passed) or 'the param'} in the params of {caller.where()} so that it gives an engine"
         found = replace(found, evaluation=f"{found.evaluation}\n{hint}")
     return found
+
+
+def _unpassed(scope: Scope, node, decision, found: Value) -> Value:
+    """A value the view's module call (or .bicepparam file) would decide by passing a param it does
+    not pass, where akfix does not add it (a one-line params object, an `extends`...) or the param
+    would not pass through: still that view's, with the reason beside the inputs it names."""
+    if not (decision.decided and not decision.every_input and found.origin is None):
+        return found
+    free = sorted(_reachable(scope, node))
+    if scope.caller is not None:
+        where, refusal, file, line = f"the params of {scope.caller.where()}", scope.caller.refusal, scope.caller.file, scope.caller.line
+    elif scope.parameter_file is not None:
+        file, body, ptokens, declarations = scope.parameter_file
+        free = [n for n in free if n not in declarations and scope.params[n].nullable]
+        where, refusal, line = file, "it extends a parameters file akfix does not read" if bicepparam_anchor(ptokens) is None else "", 1
+        if not refusal:
+            return found  # the param would not pass through: the template's own view says so
+    else:
+        return found
+    if not free:
+        return found
+    hint = f"\nwould change it: pass {' or '.join(free)} in {where} (akfix does not add it: {refusal})" if refusal else ""
+    return replace(found, file=file, line=line, evaluation=found.evaluation + hint)
 
 
 def _reachable_all(scope: Scope, node) -> set[str]:
@@ -556,8 +597,11 @@ def _reachable(scope: Scope, node, limit: int = 50) -> set[str]:
 
 def _writable_origin(scope: Scope, node, evaluate, result: R, start: int, end: int) -> Spot | None:
     """Where writing an engine makes the expression give that engine: a param's literal default
-    (or .bicepparam value) first, then the literal the value was read from outside the setting."""
-    candidates = []
+    (or .bicepparam value) first, then the literal the value was read from outside the setting.
+    A param the view's module call does not pass is passed there (kind `argument:<name>`), never
+    written as the module's default, which every other caller reads; a nullable param a .bicepparam
+    file does not set gets a line there. Each is checked as if that engine were passed."""
+    candidates: list[tuple[Spot, str | None]] = []  # (spot, the param it passes; None: a literal rewritten)
     for name in sorted(_reachable(scope, node)):
         param = scope.params[name]
         if scope.parameter_file is not None and name in scope.parameter_file[3]:
@@ -565,15 +609,34 @@ def _writable_origin(scope: Scope, node, evaluate, result: R, start: int, end: i
             first, last = declarations[name]
             if last - first == 1 and (string_value(ptokens[first]) is not None or ptokens[first].text == "null"):
                 token = ptokens[first]
-                candidates.append(Spot(file, token.start, token.end, "null" if token.text == "null" else "literal"))
+                candidates.append((Spot(file, token.start, token.end, "null" if token.text == "null" else "literal"), None))
+        elif scope.caller is not None:
+            argument = scope.caller.argument(name)
+            if argument is not None:
+                candidates.append((argument, name))
         elif param.default is not None and param.default[1] - param.default[0] == 1:
             token = scope.tokens[param.default[0]]
             if string_value(token) is not None or token.text == "null":
-                candidates.append(Spot(scope.relpath, token.start, token.end, "null" if token.text == "null" else "literal"))
+                candidates.append((Spot(scope.relpath, token.start, token.end, "null" if token.text == "null" else "literal"), None))
+        elif param.default is None and param.nullable and scope.parameter_file is not None:
+            argument = bicepparam_argument(scope.parameter_file, name)
+            if argument is not None:
+                candidates.append((argument, name))
     inside = (scope.tokens[start].start, scope.tokens[end - 1].end)
     if result.spot is not None and not (result.spot.file == scope.relpath and inside[0] <= result.spot.start < inside[1]):
-        candidates.append(result.spot)
-    for spot in candidates:
-        if all(lowered(evaluate({}, {(spot.file, spot.start): engine})) == engine for engine in PROBES):
+        candidates.append((result.spot, None))
+    for spot, passed in candidates:
+        def written(engine: str):
+            return evaluate({passed: engine}) if passed else evaluate({}, {(spot.file, spot.start): engine})
+
+        if all(lowered(written(engine)) == engine for engine in PROBES):
             return spot
     return None
+
+
+def bicepparam_argument(parameter_file, name: str) -> Spot | None:
+    """Where a fix adds `param <name> = ...` to a .bicepparam file (file, body, tokens, declarations)
+    that does not set it: after its `using` (kind `argument:<name>`); None where akfix adds none."""
+    file, _body, ptokens, declarations = parameter_file
+    using = bicepparam_anchor(ptokens) if name not in declarations else None
+    return Spot(file, using.start, using.end, f"argument:{name}") if using is not None else None

@@ -4,6 +4,10 @@ A module file's cluster is evaluated once per caller (issue 20): the params the 
 the place of the module's defaults. Which files call which is found once per run (`callers`);
 `calls_of` reads the calls for the evaluator (expressions.Caller). Registry modules (`br/...`,
 `br:`, `ts:`, `ts/...`) and ARM JSON modules are not followed: their code is not in the repository.
+
+A param the call does not pass can be passed by a fix (the Bicep twin of a Terraform module
+argument, plan/views.py): template.argument_edits adds the entry to the call's multi-line
+`params: {` object, `bicepparam_edits` a `param x = '...'` line to a .bicepparam file.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from fixer.formats.bicep.expressions import Caller, scope_of
 from fixer.formats.bicep.syntax import (
     BicepSyntaxError,
     Token,
+    bicepparam_anchor,
+    matching,
+    quote,
     read_object,
     string_value,
     tokenize,
 )
-from fixer.textfile import UnreadableText, load_text
+from fixer.model import Edit
+from fixer.textfile import UnreadableText, line_end, load_text
 
 
 def local_target(caller: str, source: str) -> str | None:
@@ -82,11 +90,71 @@ def calls_of(caller: str, body: bytes, relpath: str, body_open_at) -> list[Calle
         scope = scope or scope_of(tokens, body, caller)
         body_open = body_open_at(tokens, index + 3)
         params = read_object(tokens, body_open, body).get("params") if body_open is not None else None
+        params_open, refusal = None, ""
         if body_open is not None and params is None:
             entries = {}  # passes nothing: every param keeps its default
+            refusal = "the module call has no params object"
         elif params is None or params.object is None:
             entries = None  # params built by an expression
+            refusal = "its params are built by an expression akfix does not read"
+        elif spreads(tokens, params.object.open, params.object.close):
+            # `...shared` may pass any param, and override the entries before it: nothing is known
+            entries, refusal = None, "its params spread an object (`...`), which may pass any param: akfix does not read into it"
         else:
             entries = {key: (entry.value_start, entry.value_end) for key, entry in params.object.entries.items()}
-        found.append(Caller(caller, line, name, entries, scope))
+            params_open = tokens[params.object.open].start
+            if params.object.one_line:
+                refusal = "its params object is on one line"
+        found.append(Caller(caller, line, name, entries, scope, params_open, refusal))
     return found
+
+
+def spreads(tokens: list[Token], open_index: int, close_index: int) -> bool:
+    """A `...x` spread directly inside the object (not in a nested value)."""
+    i = open_index + 1
+    while i < close_index:
+        token = tokens[i]
+        if token.kind == "punct" and token.text in ("{", "[", "("):
+            i = matching(tokens, i) + 1
+            continue
+        if token.text == "." and i + 2 < close_index and tokens[i + 1].text == "." == tokens[i + 2].text:
+            return True
+        i += 1
+    return False
+
+
+def module_at(data: bytes, params_open: int) -> str | None:
+    """`module <name>` of the call whose params object opens at byte `params_open` (for read-back)."""
+    tokens = tokenize(data)
+    name = None
+    for i, token in enumerate(tokens):
+        if token.start >= params_open:
+            return name
+        if token.kind == "ident" and token.text == "module" and (i == 0 or tokens[i - 1].kind == "newline") and i + 1 < len(tokens):
+            name = f"module {tokens[i + 1].text}"
+    return None
+
+
+# --- .bicepparam files --------------------------------------------------------------------------
+
+
+def bicepparam_edits(data: bytes, values: dict[str, str], newline: bytes) -> list[Edit]:
+    """`param name = 'value'` lines after the file's last param (else after `using`, past a blank line)."""
+    tokens = tokenize(data)
+    if bicepparam_anchor(tokens) is None:
+        raise ValueError("the .bicepparam file has no `using` or extends another file: set the param by hand")
+    last = None
+    for i, token in enumerate(tokens):
+        if token.kind == "ident" and token.text in ("param", "using") and (i == 0 or tokens[i - 1].kind == "newline"):
+            j = i + 1
+            while j < len(tokens) and tokens[j].kind != "newline":
+                j = matching(tokens, j) + 1 if tokens[j].kind == "punct" and tokens[j].text in ("(", "[", "{") else j + 1
+            if token.text == "param" or last is None:
+                last = (token.text, tokens[j - 1].end)
+    kind, end = last
+    at = line_end(data, end)
+    lines = b"".join(f"param {name} = {quote(value)}".encode() + newline for name, value in values.items())
+    lead = b"" if data[:at].endswith(newline) or not data[:at] else newline
+    if kind == "using":
+        lead += newline  # a blank line between `using` and the params, as Bicep's own samples write it
+    return [Edit(at, at, lead + lines)]

@@ -220,3 +220,11 @@ def read_object(tokens: list[Token], open_index: int, data: bytes = b"") -> Bice
             continue
         i = matching(tokens, i) + 1 if token.text in _PAIRS else i + 1
     return obj
+
+
+def bicepparam_anchor(tokens: list[Token]) -> Token | None:
+    """The `using` keyword a new `param` line is placed after, or None where akfix adds none: no
+    `using`, or `extends` (a base file akfix does not read may set the param too)."""
+    if any(t.kind == "ident" and t.text == "extends" and (i == 0 or tokens[i - 1].kind == "newline") for i, t in enumerate(tokens)):
+        return None
+    return next((t for i, t in enumerate(tokens) if t.kind == "ident" and t.text == "using" and (i == 0 or tokens[i - 1].kind == "newline")), None)

@@ -13,8 +13,8 @@ import posixpath
 import re
 from dataclasses import replace
 
-from fixer.formats.bicep.expressions import Caller, evaluate_setting, scope_of
-from fixer.formats.bicep.modules import calls_of
+from fixer.formats.bicep.expressions import Caller, bicepparam_argument, evaluate_setting, scope_of
+from fixer.formats.bicep.modules import bicepparam_edits, calls_of, spreads
 from fixer.formats.bicep.syntax import (
     BicepObject,
     BicepSyntaxError,
@@ -25,7 +25,7 @@ from fixer.formats.bicep.syntax import (
     tokenize,
 )
 from fixer.formats.put_names import FIELDS, profile_from
-from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
+from fixer.model import MISSING, Change, Cluster, Edit, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.textfile import line_end, line_indent, line_start
 
@@ -82,15 +82,19 @@ def _allowed(tokens: list[Token], name: str, data: bytes, relpath: str) -> tuple
 
 
 def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str, params: dict, variables: dict,
-           parameter_file: tuple[str, bytes, list[Token], dict] | None, policy: bool = False) -> Value:
+           parameter_file: tuple[str, bytes, list[Token], dict] | None, policy: bool = False, network: bool = False) -> Value:
+    """`network`: a network setting, which a fix passes at the module call when the call does not
+    pass the param it reads (never the module's default, which every other caller reads)."""
     value_tokens = tokens[start:end]
     line = data.count(b"\n", 0, tokens[start].start) + 1 if value_tokens else None
     if isinstance(parameter_file, Caller):  # a view through a local module call: its params are the caller's values
         token = value_tokens[0] if len(value_tokens) == 1 else None
-        if token is not None and not (token.kind == "ident" and (token.text in variables or token.text in params and parameter_file.passes(token.text))):
+        scope = scope_of(tokens, data, relpath, parameter_file) if token is None or token.kind == "ident" else None
+        declared = scope is not None and token is not None and token.text in scope.params  # nullable ones too
+        if token is not None and not (token.kind == "ident" and token.text in variables or declared and (network or parameter_file.passes(token.text))):
             return _value(tokens, start, end, data, relpath, params, variables, None, policy)  # a literal, or a default the call keeps
-        found = evaluate_setting(scope_of(tokens, data, relpath, parameter_file), start, end, policy)
-        if token is not None and token.text in params and found.origin is not None:
+        found = evaluate_setting(scope or scope_of(tokens, data, relpath, parameter_file), start, end, policy)
+        if declared and found.origin is not None:
             found = replace(found, validations=_allowed(tokens, token.text, data, relpath))  # a fix extends the module's @allowed
         return found
     if len(value_tokens) == 1:
@@ -112,7 +116,10 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
             if first == last:
                 return Value(ValueKind.EXPRESSION, name, line, note=f"param {name} has no default")
             found = _spot_value(tokens, first, last, data, relpath, f"param {name} default")
-            return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
+            # a default every .bicepparam file reads: where they clash, each file gets the param (plan/views.py)
+            caller_origin = bicepparam_argument(parameter_file, name) if parameter_file is not None and found.origin else None
+            return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note,
+                         validations=allowed, caller_origin=caller_origin)
         if token.kind == "ident" and token.text in variables:
             return _spot_value(tokens, *variables[token.text], data, relpath, f"var {token.text}")
     if not value_tokens:
@@ -283,7 +290,7 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         for key, entry in profile_entry.object.entries.items():
             if key in FIELDS:
                 fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
-                                                 FIELDS[key] == "policy")
+                                             FIELDS[key] == "policy", network=True)
     elif properties is not None and properties.object is None or profile_entry is not None:
         # built by an expression (`aksSettings.networkProfile`, `union(...)`): evaluated (issue 20);
         # a fix writes only where a literal passes through, else it stays manual
@@ -299,6 +306,17 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     windows = _windows(tokens, properties)
     interpolated = type_token.interpolated
     profile = profile_from(fields, profile_entry is not None)
+    sku = body.get("sku")
+    sku_name = sku.object.get("name") if sku is not None and sku.object is not None else None
+    sku_value = _value(tokens, sku_name.value_start, sku_name.value_end, data, relpath, params, variables, parameter_file) if sku_name else MISSING
+    automatic = (sku_value.literal or "").lower() == "automatic"
+    if automatic:
+        # AKS Automatic always runs Azure CNI Overlay with the Cilium data plane (facts §2): compliant
+        # as it is, whatever the profile says, and never written (as formats/terraform/azapi.py).
+        # `file`: a module call that passes the sku keeps a view of its own (put._views).
+        cilium = Value(ValueKind.LITERAL, "cilium", sku_value.line, file=sku_value.file, via=f"AKS Automatic (always Cilium): {sku_value.via or 'sku.name'}")
+        profile = profile_from({"policy": cilium, "data_plane": cilium, "plugin_mode": Value(ValueKind.LITERAL, "overlay", via="AKS Automatic"),
+                                "plugin": Value(ValueKind.LITERAL, "azure", via="AKS Automatic")}, True)
     # what the kubenet migration checks (plan/migration.py): the version, the identity, akfix's mark
     version = properties.object.get("kubernetesVersion") if properties and properties.object else None
     identity = body.get("identity")
@@ -331,6 +349,7 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         api_version=api if not interpolated else f"expression: {type_token.text}",
         api_origin=api_spot,
         name=_name(tokens, body.get("name"), data, relpath, params, variables, parameter_file),
+        editable=not automatic,
         anchor=name,
     )
 
@@ -455,6 +474,22 @@ def edits_for(data: bytes, name: str, changes, newline: bytes) -> list[Edit]:
     if profile.object.one_line:
         return [_expand_one_line(data, tokens, profile.object, changes, newline)]
     return _set_entries(data, tokens, profile.object, changes, newline)
+
+
+def argument_edits(data: bytes, file: str, at: int, values: dict[str, str], newline: bytes) -> list[Edit]:
+    """Params a fix passes where the module is called (Spot kind `argument:<name>`, at byte `at`):
+    entries of the call's multi-line params object, whose `{` is at `at`, one per line after the
+    related one; or `param` lines of a .bicepparam file."""
+    if file.endswith(".bicepparam"):
+        return bicepparam_edits(data, values, newline)
+    tokens = tokenize(data)
+    index = next((i for i, t in enumerate(tokens) if t.start == at and t.text == "{"), None)
+    if index is None:
+        raise ValueError(f"the params object of the module call in {file} is not where it was read")
+    obj = read_object(tokens, index, data)
+    if obj.one_line or spreads(tokens, obj.open, obj.close):
+        raise ValueError(f"the params object of the module call in {file} is on one line or spreads an object: pass the params by hand")
+    return _set_entries(data, tokens, obj, [Change(name, value) for name, value in values.items()], newline)
 
 
 def _expand_one_line(data: bytes, tokens, obj: BicepObject, changes, newline: bytes) -> Edit:
