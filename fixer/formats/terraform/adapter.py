@@ -112,7 +112,8 @@ def locate_and_plan(
 def _inputs_free(located: Located, planned: list[Planned]) -> list[Planned]:
     """A fix that gives the module a new input (Change.exposes) stays a person's when the module
     already declares a variable of that name without reading it in the block: akfix has not weighed
-    that variable's default or the callers passing it."""
+    that variable's default or the callers passing it. The inputs of the fixes left are recorded per
+    cluster (Located.exposed_inputs): views that expose different ones write the union."""
     out = []
     for item in planned:
         exposed = [c.attribute for c in item.fix.changes if c.exposes] if item.fix else []
@@ -127,8 +128,19 @@ def _inputs_free(located: Located, planned: list[Planned]) -> list[Planned]:
                     "and its network_profile block does not read it",
                     f"Wire var.{taken[0]} into the network_profile block (or rename it), then re-run akfix.",
                     *item.fix.reasons, blocker="shared-value"))
+            else:
+                located.exposed_inputs.setdefault((module_dir, item.cluster.address), set()).update(exposed)
         out.append(item)
     return out
+
+
+# The order new inputs take in the block, whichever view wrote them first.
+_INPUT_ORDER = ("network_plugin", "network_plugin_mode", "network_policy", "network_data_plane", "ebpf_data_plane")
+
+
+def _exposed_inputs(located: Located, item: Planned) -> list[str]:
+    names = located.exposed_inputs.get((item.cluster.module_dir, item.cluster.address)) or {c.attribute for c in item.fix.changes if c.exposes}
+    return sorted(names, key=lambda name: (_INPUT_ORDER.index(name) if name in _INPUT_ORDER else len(_INPUT_ORDER), name))
 
 
 def guard_suppressed_links(located: Located, held) -> list[Planned]:
@@ -397,8 +409,9 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     fix = item.fix
     assert fix is not None
     out: list[tuple[str, Edit]] = []
-    exposed = [c for c in fix.changes if c.exposes]  # the block reads a new input (plan/views.at_caller)
-    in_block = tuple(c for c in fix.changes if c.origin is None or c.exposes)
+    # The block reads new inputs (plan/views.at_caller): all the cluster's views give, in one order.
+    exposed = _exposed_inputs(located, item) if any(c.exposes for c in fix.changes) else []
+    in_block = tuple(c for c in fix.changes if c.origin is None) + tuple(Change(name, "", exposes=True) for name in exposed)
     if in_block or fix.add_block:
         relpath = item.cluster.profile_file
         text = located.texts[relpath]
@@ -413,7 +426,7 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         module_dir = item.cluster.module_dir
         bodies = {p: located.texts[p].body for p in read_module_files(located, module_dir, None) if p.endswith(".tf")}
         links = located.links
-        out += input_edits(module_dir, bodies, [c.attribute for c in exposed], item.cluster.profile_file,
+        out += input_edits(module_dir, bodies, exposed, item.cluster.profile_file,
                            lambda relpath: len(links.folders(links.real(relpath))) > 1, lambda relpath: located.texts[relpath].newline)
     out += _floor_edits(located, item)
 

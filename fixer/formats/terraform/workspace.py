@@ -38,6 +38,9 @@ class Located:
     links: Links = field(default_factory=lambda: Links({}))  # in-tree symlinks: edits go to their targets
     floor_sites: dict = field(default_factory=dict)  # module dir -> constraints.ConstraintSite of a provider floor
     floor_private: dict = field(default_factory=dict)  # module dir -> its floor reaches no folder reading it through a link
+    # (module dir, cluster address) -> every input the views of that cluster give the module (Change.exposes):
+    # each view's edit of the shared block and declarations names them all, so the views' edits agree
+    exposed_inputs: dict = field(default_factory=dict)
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
