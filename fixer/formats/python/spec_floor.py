@@ -40,8 +40,8 @@ _CLAUSE = re.compile(r"(?P<lead>\s*)(?P<op>===|==|~=|!=|<=|>=|<|>|\^|~)?(?P<gap>
 def raise_spec(spec: str, floor: Version, dialect: str = PEP440) -> Raised:
     """`spec` (">=1.0,<3", "^2.1", "", "*") with its lower bound raised to `floor`."""
     wanted = f">={format_version(floor)}"
-    if not spec.strip() or (spec.strip() == "*"):
-        return Raised(wanted if not spec.strip() else spec.replace("*", wanted))
+    if not spec.strip() or spec.strip() == "*":  # any version: the floor alone (none needed below every version)
+        return Raised() if not any(floor) else Raised(wanted if not spec.strip() else spec.replace("*", wanted))
     if "||" in spec or "|" in spec:
         return Raised(refused=f"`{spec.strip()}` is a union of ranges")
     old = parse_spec(spec, "spec")
@@ -119,7 +119,7 @@ def raise_requirement(text: str, floor: Version) -> LineEdit:
         return LineEdit(Raised(refused="akfix cannot read this requirement's specifier (parentheses or per-requirement options)"))
     start = match.end("head") + (len(spec) - len(spec.lstrip()))
     end = match.end("head") + len(spec.rstrip())
-    if start > end:  # a bare name: the floor goes right after it (and its extras), before any space
+    if not spec.strip():  # a bare name: the floor goes right after it (and its extras), before any space
         start = end = len(match.group("head").rstrip())
     return LineEdit(raise_spec(text[start:end], floor, PEP440), start, end)
 

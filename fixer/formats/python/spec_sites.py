@@ -86,41 +86,36 @@ def _requirement_sites(package: str, relpath: str, text: str) -> list[Site]:
 
 
 def _pyproject_sites(package: str, relpath: str, text: str) -> list[Site]:
-    found = _toml_strings(relpath, text)
-    if isinstance(found, Site):
-        return [found] if package in normalise(text) else []
-    data, strings = found
-    sites = []
-    for string in strings:
-        if string.path[:2] == ("project", "dependencies") and len(string.path) == 3:
-            name = requirement_name(string.value)
-            if name is not None and normalise(name) == package:
-                sites.append(_string_site(relpath, text, string, "requirement", f"{relpath} [project] dependencies"))
-    tables = [("tool", "poetry", "dependencies")]
-    tables += [("tool", "poetry", "group", group, "dependencies") for group in data.get("tool", {}).get("poetry", {}).get("group", {})]
-    for table in tables:
-        sites += _table_sites(package, relpath, text, data, strings, table, POETRY)
-    return sites
+    """PEP 621 `dependencies` strings, and Poetry's dependency tables (main and groups)."""
+    def tables(data: dict) -> list[tuple]:
+        groups = data.get("tool", {}).get("poetry", {}).get("group", {})
+        return [("tool", "poetry", "dependencies")] + [("tool", "poetry", "group", group, "dependencies") for group in groups]
+
+    return _toml_sites(package, relpath, text, tables, POETRY, requirements=("project", "dependencies"))
 
 
 def _pipfile_sites(package: str, relpath: str, text: str) -> list[Site]:
-    found = _toml_strings(relpath, text)
-    if isinstance(found, Site):
-        return [found] if package in normalise(text) else []
-    data, strings = found
-    return [site for table in (("packages",), ("dev-packages",)) for site in _table_sites(package, relpath, text, data, strings, table, "pep440")]
+    return _toml_sites(package, relpath, text, lambda data: [("packages",), ("dev-packages",)], "pep440")
 
 
-def _toml_strings(relpath: str, text: str):
+def _toml_sites(package: str, relpath: str, text: str, tables, dialect: str, requirements: tuple | None = None) -> list[Site]:
+    """The statements of a TOML project file: requirement strings in the `requirements` array, and
+    `package = ...` entries of `tables(data)`. A file akfix cannot read states the package as far
+    as its text names it: then the floor is refused rather than written elsewhere only."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return Site(relpath, "unreadable", 0, 0, "", relpath, refused="the file is not valid TOML")
-    try:
-        strings = string_spans(text)
-    except TomlScanError as exc:
-        return Site(relpath, "unreadable", 0, 0, "", relpath, refused=f"akfix cannot locate values in it ({exc})")
-    return data, strings
+        data, strings = tomllib.loads(text), string_spans(text)
+    except (tomllib.TOMLDecodeError, TomlScanError) as exc:
+        unreadable = Site(relpath, "unreadable", 0, 0, "", relpath, refused=f"akfix cannot read it as TOML with positions ({exc})")
+        return [unreadable] if package in normalise(text) else []
+    sites = []
+    for string in strings:
+        if requirements and string.path[:-1] == requirements and isinstance(string.path[-1], int):
+            name = requirement_name(string.value)
+            if name is not None and normalise(name) == package:
+                sites.append(_string_site(relpath, text, string, "requirement", f"{relpath} [{'.'.join(requirements[:-1])}] {requirements[-1]}"))
+    for table in tables(data):
+        sites += _table_sites(package, relpath, text, data, strings, table, dialect)
+    return sites
 
 
 def _table_sites(package: str, relpath: str, text: str, data: dict, strings, table: tuple, dialect: str) -> list[Site]:
