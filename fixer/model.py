@@ -208,8 +208,10 @@ class Fix:
     # Engines of an --engine preference list that were considered and not written: (engine, why).
     skipped: tuple[tuple[str, str], ...] = ()
     # A provider floor: the fix holds only from this azurerm version on, so the module's constraint
-    # is raised to it in the same change (Terraform; the adapter writes the constraint).
+    # is raised to it in the same change (Terraform; the adapter writes the constraint). Python
+    # programs raise the floor of the package that decides (`floor_of`) in their project files.
     floor: tuple[int, int, int] | None = None
+    floor_of: str = "azurerm"  # what `floor` is a version of: azurerm, or a Python package
     blocker: str = ""  # what keeps a manual fix from being written, e.g. live-plugin-unknown (report/remaining.py)
     # The kubenet migration (plan/migration.py): 1 = the move to overlay alone, with akfix's marker;
     # 2 = the engine once the move is known applied, the marker removed; 0 = not a migration.

@@ -33,7 +33,9 @@ class Remediation:
     def context(self) -> dict:
         risks = {c["risk"] for c in self.fixed + self.held}
         paths = [f["path"] for f in self.files]
-        floors = sorted({c["floor"] for c in self.fixed if c.get("floor")}, key=lambda v: tuple(map(int, v.split("."))))
+        # (what, version): azurerm constraints (Terraform) and Python package floors, one line each
+        floors = sorted({(c.get("floor_of") or "azurerm", c["floor"]) for c in self.fixed if c.get("floor")},
+                        key=lambda f: (f[0], tuple(map(int, f[1].split(".")))))
         phase_one = any(c.get("phase") == 1 for c in self.fixed)
         return {
             "engine": self.engine, "fixed": self.fixed, "held": self.held, "policy_files": self.policy_files,
@@ -55,6 +57,7 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
             "new": "Azure CNI Overlay (phase 1 of 2)" if fix and fix.phase == 1 else (fix.engine if fix and fix.engine else engine), "risk": fix.risk.value if fix else "",
             "summary": fix.summary if fix else "",
             "floor": ".".join(map(str, fix.floor)) if fix and fix.floor else None,
+            "floor_of": fix.floor_of if fix and fix.floor else None,
             "phase": fix.phase if fix else 0,
         }
 

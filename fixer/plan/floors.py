@@ -1,12 +1,14 @@
 """Provider floors, as the planner decides them: when a fix holds only from some azurerm version in
 the range on, the fix is written together with a constraint that admits only those versions, which
-makes it safe by construction (formats/terraform/constraints.py writes the constraint).
+makes it safe by construction (formats/terraform/constraints.py writes the constraint). Python
+programs get package floors the same way (lowest_floor; formats/python/floors.py writes them).
 
 Pure: outcomes per version in, a floor (or why not) out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from fixer.model import Fix, Risk, riskiest
@@ -73,3 +75,16 @@ def required_floor(need: Version, versions: VersionRange, how: str | None) -> tu
         return None, f"It needs azurerm >= {format_version(need)}; akfix cannot raise the provider version where this cluster is declared: pin it."
     refused = floor_refused(need, versions, how)
     return (None, refused) if refused else (need, None)
+
+
+def lowest_floor(candidates: tuple[Version, ...], versions: VersionRange, fix_from: Callable[[Version], Fix | None]) -> tuple[Version, Fix] | None:
+    """A package floor: the lowest candidate strictly inside `versions` (above its low end, below
+    its upper bound, which a floor never crosses) from which on `fix_from(candidate)`, the fix
+    planned for the range raised to that candidate, can be written without --allow-replacement.
+    None when no candidate gives one (the fix then stays as it is)."""
+    for candidate in candidates:
+        if versions.low < candidate < versions.high:
+            fix = fix_from(candidate)
+            if fix is not None and fix.risk in (Risk.IN_PLACE, Risk.DISRUPTIVE) and fix.changes:
+                return candidate, fix
+    return None

@@ -1,6 +1,8 @@
 """Pulumi and CDK for Terraform programs in Python, end to end: find clusters with libcst, read
 the package versions beside the program, plan with the PUT rules (azure-native) or the azurerm
-rules at the bridged provider version (pulumi-azure, CDKTF), edit with libcst, verify.
+rules at the bridged provider version (pulumi-azure, CDKTF), edit with libcst, verify. Where the
+package range alone holds a fix back, the fix comes with a raised package floor in the project
+files (floor_choice.py decides it, floors.py writes and verifies it).
 
 Verification of an edited file: Python's own parser (`ast`) accepts it, the BOM and newline style
 are kept, libcst reads the new values back from the new file, and planning again changes nothing.
@@ -12,13 +14,17 @@ import ast
 import difflib
 import os
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import newline_consistent
 from fixer.formats.put import Planned
+from fixer.formats.python import floors
 from fixer.formats.python import kinds as K
-from fixer.formats.python.packages import Pins, pins_for
+from fixer.formats.python.floor_choice import FloorChooser
+from fixer.formats.python.floors import is_floor_change
+from fixer.formats.python.packages import Pin, Pins, pins_for
+from fixer.formats.python.spec_sites import statements
 from fixer.model import Change, Cluster, FileChange, Fix, Problem
 from fixer.plan import planner
 from fixer.plan.preference import choose_engine
@@ -92,12 +98,19 @@ class Pending:
                     self.progress("Python: parsing", index + 1, len(self.groups))
                 outcomes.append(self.job.folder(group))
         planned, changes, problems, failed, lines = [], [], list(self.problems), set(), {}
-        for folder_planned, folder_changes, folder_problems, folder_failed, folder_lines in outcomes:
+        clashing = _clashing(outcomes)
+        for index, (folder_planned, folder_changes, folder_problems, folder_failed, folder_lines) in enumerate(outcomes):
             planned += folder_planned
-            changes += folder_changes
             problems += folder_problems
             failed |= folder_failed
             lines.update(folder_lines)
+            if index in clashing:
+                problems.append(Problem(clashing[index], 1, "not written: programs in different folders raise this project file's "
+                                                             "package floor differently; raise it by hand, then re-run akfix"))
+                failed |= {item.key for item in folder_planned}
+                continue
+            written = {c.relpath for c in changes}
+            changes += [c for c in folder_changes if c.relpath not in written]  # a floor two programs raise alike: once
         return planned, changes, problems, failed, lines
 
     def close(self) -> None:
@@ -134,37 +147,91 @@ class _Job:
                 files[candidate.relpath] = (text, parsed, found)
         if not files:
             return [], [], problems, set(), {}
-        listing, settings = self.listing, self.settings
+        listing = self.listing
         folder = posixpath.dirname(candidates[0].relpath)
-        pins = pins_for(folder, lambda r: _read_text(listing, r), lambda f: listing.by_folder.get(f, ()))
-        planned: list[Planned] = []
+        read, files_in = (lambda r: _read_text(listing, r)), (lambda f: listing.by_folder.get(f, ()))
+        pins = pins_for(folder, read, files_in)
+        program = _Program(self, folder, files, pins, read, files_in)
+        declared: list[_Declared] = []
         for relpath, (text, parsed, found) in sorted(files.items()):
             addresses = locate.addresses(parsed, found.clusters)
-            for index, (kind, call, variable) in enumerate(found.clusters):
-                names = locate.qualified_names(parsed, call)
-                pin = pins.get(kind.package)
-                package_versions = pin.versions if pin else UNKNOWN
-                api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
-                cluster = locate.cluster_of(parsed, kind, call, index, addresses[index],
-                                            fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
-                cluster = replace(cluster, windows_pools=cluster.windows_pools + _separate_windows_pools(files, relpath, variable, found))
-                if getattr(settings, "facts", None) is not None:
-                    cluster = settings.facts.attach(cluster)
-                versions = _azurerm_versions(kind, names, pins, settings)
-                if kind.put and pin:
-                    versions = replace(package_versions, source=pin.describe())
-                context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
-                                              greenfield=settings.is_greenfield(listing.root, relpath), migrate_kubenet=settings.migrate_kubenet,
-                                              switch_engines=settings.switch_engines,
-                                              pin_advice=f"pass --azurerm-version with the azurerm version your {kind.package} release bundles")
-                fix = choose_engine(  # called right here, so the lambda sees this iteration's values
-                    (settings.engine, *settings.fallback_engines),
-                    lambda engine: _checked(kind, cluster, planner.plan(cluster, replace(context, engine=engine)), package_versions, settings, pins),
-                )
-                planned.append(Planned(cluster, versions, context, fix))
+            declared += [_Declared(relpath, parsed, found, kind, call, variable, index, addresses[index], locate.qualified_names(parsed, call))
+                         for index, (kind, call, variable) in enumerate(found.clusters)]
+        planned = []
+        for one in declared:
+            pin = pins.get(one.kind.package)
+            planned.append(program.plan(one, pin.versions if pin else UNKNOWN, pin))
+        planned = program.with_floors(planned, declared)
         writable = [p for p in planned if p.fix is not None and p.fix.writable(self.allow_replacement) and not self.held(p.cluster)]
-        changes, failed, lines = _edit(files, writable, listing, self.verify, problems)
+        changes, failed, lines = _edit(files, writable, listing, self.verify, problems, program)
         return planned, changes, problems, failed, lines
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """One cluster call as found in a program file."""
+
+    relpath: str
+    parsed: object
+    found: object
+    kind: K.Kind
+    call: object
+    variable: str | None
+    index: int
+    address: str
+    names: set
+
+
+@dataclass
+class _Program:
+    """A program folder being planned: its files, pins and project-file statements, and the
+    package floors its fixes need (floor_choice.py)."""
+
+    job: _Job
+    folder: str
+    files: dict
+    pins: Pins
+    read: object
+    files_in: object
+    floors: dict = field(default_factory=dict)  # package -> (FloorEdits, the pin's upper bound) for this program's fixes
+    _stated: dict = field(default_factory=dict)
+
+    def stated(self, package: str):
+        """Where the program's project files state `package` (spec_sites.py), read once."""
+        if package not in self._stated:
+            self._stated[package] = statements(package, self.folder, self.read, self.files_in)
+        return self._stated[package]
+
+    def plan(self, declared: _Declared, package_versions: VersionRange, pin: Pin | None) -> Planned:
+        """Plan one cluster as if the program's package range were `package_versions`."""
+        from fixer.formats.python import locate
+
+        kind, settings, names = declared.kind, self.job.settings, declared.names
+        api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
+        cluster = locate.cluster_of(declared.parsed, kind, declared.call, declared.index, declared.address,
+                                    fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
+        pools = _separate_windows_pools(self.files, declared.relpath, declared.variable, declared.found)
+        cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
+        if getattr(settings, "facts", None) is not None:
+            cluster = settings.facts.attach(cluster)
+        versions = _azurerm_versions(kind, names, pin, self.pins.cdktf_azurerm, settings)
+        if kind.put and pin:
+            versions = replace(package_versions, source=pin.describe())
+        context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
+                                      greenfield=settings.is_greenfield(self.job.listing.root, declared.relpath),
+                                      migrate_kubenet=settings.migrate_kubenet, switch_engines=settings.switch_engines,
+                                      pin_advice=f"pass --azurerm-version with the azurerm version your {kind.package} release bundles")
+        fix = choose_engine(
+            (settings.engine, *settings.fallback_engines),
+            lambda engine: _checked(kind, cluster, planner.plan(cluster, replace(context, engine=engine)), package_versions, settings, pin),
+        )
+        return Planned(cluster, versions, context, fix)
+
+    def with_floors(self, planned: list[Planned], declared: list[_Declared]) -> list[Planned]:
+        """The fixes with the package floors they need (floor_choice.py); the floors to write are kept."""
+        chooser = FloorChooser(self.plan, self.pins, self.stated, self.read, self.job.held)
+        planned, self.floors = chooser.with_floors(planned, declared)
+        return planned
 
 
 _POOL_JOB: _Job | None = None  # set before forking: workers inherit it instead of unpickling it
@@ -174,6 +241,19 @@ def _folder_in_worker(candidates) -> tuple:
     planned, changes, problems, failed, lines = _POOL_JOB.folder(candidates)
     # CST nodes stay in the worker: nothing after planning and editing reads a Python anchor.
     return [replace(p, cluster=replace(p.cluster, anchor=None)) for p in planned], changes, problems, failed, lines
+
+
+def _clashing(outcomes) -> dict[int, str]:
+    """Folders whose edits of a shared file (a project file above them both, raised to a package
+    floor) differ from another folder's: index -> that file. Such folders write nothing."""
+    seen: dict[str, tuple[int, bytes]] = {}
+    clashing: dict[int, str] = {}
+    for index, (_, folder_changes, _, _, _) in enumerate(outcomes):
+        for change in folder_changes:
+            first = seen.setdefault(change.relpath, (index, change.after))
+            if first[1] != change.after:
+                clashing[index] = clashing[first[0]] = change.relpath
+    return clashing
 
 
 def _worth_parsing(data: bytes) -> bool:
@@ -191,7 +271,7 @@ def _read_text(listing: Listing, relpath: str) -> str | None:
         return None
 
 
-def _azurerm_versions(kind: K.Kind, names: set[str], pins: Pins, settings) -> VersionRange:
+def _azurerm_versions(kind: K.Kind, names: set[str], pin: Pin | None, cdktf_azurerm: VersionRange | None, settings) -> VersionRange:
     """The azurerm versions a bridged program runs: --azurerm-version, cdktf.json for `cdktf get`
     bindings, else the bindings package's version."""
     if kind.put:
@@ -199,8 +279,7 @@ def _azurerm_versions(kind: K.Kind, names: set[str], pins: Pins, settings) -> Ve
     if settings.azurerm_version is not None:
         return settings.azurerm_version
     if kind is K.CDKTF_KIND and any(".azurerm" in n and not n.startswith("cdktf_cdktf_provider_azurerm") for n in names):
-        return pins.cdktf_azurerm or UNKNOWN
-    pin = pins.get(kind.package)
+        return cdktf_azurerm or UNKNOWN
     if pin is None:
         return UNKNOWN
     return packages.azurerm_of(kind.package, pin.versions, f"bundled by {pin.describe()}")
@@ -221,7 +300,7 @@ def _separate_windows_pools(files, relpath: str, variable: str | None, found) ->
     return tuple(pools)
 
 
-def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: VersionRange, settings, pins: Pins) -> Fix | None:
+def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: VersionRange, settings, pin: Pin | None) -> Fix | None:
     """Python-specific limits on a planned fix."""
     if fix is None or not fix.changes:
         return fix
@@ -230,7 +309,6 @@ def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: 
         needs = ", ".join(f"{c.attribute} {c.value}" for c in unknown if c.attribute != "apiVersion")
         api_change = next((c for c in unknown if c.attribute == "apiVersion"), None)
         if api_change is not None:
-            pin = pins.get(kind.package)
             return planner.manual_fix(
                 f"{kind.package} sends API {cluster.api_version}, which does not know {needs or 'the new values'}",
                 f"Upgrade {kind.package} (>= 2.0 sends API 2023-04-01, which knows cilium and networkDataplane) or use a "
@@ -283,16 +361,19 @@ def _with_plugin(cluster: Cluster, fix: Fix, settings, package_versions: Version
                    reasons=fix.reasons + ("network_plugin is written too: azure-native < 3.0 would otherwise send kubenet.",))
 
 
-def _edit(files, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem]):
+def _edit(files, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], program: _Program):
     from fixer.formats.python.transform import Write, rewrite
 
+    changes, failed, lines = [], set(), {}
+    spec_changes = _floor_changes(writable, listing, verify, problems, program, failed)
+    writable = [i for i in writable if i.key not in failed]
     by_file: dict[str, list[Planned]] = {}
     for item in writable:
         by_file.setdefault(item.cluster.file, []).append(item)
-    changes, failed, lines = [], set(), {}
     for relpath, items in sorted(by_file.items()):
         text, parsed, found = files[relpath]
-        plans = [(i.cluster.anchor, [Write(i.cluster.anchor.kind.field(c.attribute), c.value) for c in i.fix.changes]) for i in items]
+        plans = [(i.cluster.anchor, [Write(i.cluster.anchor.kind.field(c.attribute), c.value) for c in i.fix.changes if not is_floor_change(c)])
+                 for i in items]
         code, refused = rewrite(parsed, plans)
         for item in items:
             if item.cluster.anchor.index in refused:
@@ -309,7 +390,41 @@ def _edit(files, writable: list[Planned], listing: Listing, verify: bool, proble
             continue
         lines.update(_edit_lines(text.body, code.encode("utf-8"), done))
         changes.append(FileChange(listing.root / relpath, relpath, text.data, after, done[0].cluster.format))
+    # A floor is written with the fixes that need it: not at all when none of them was written.
+    for package, (change, keys) in spec_changes.items():
+        written = [item for item in writable if item.key in keys and item.key not in failed]
+        if not written:
+            continue
+        changes.extend(change)
+        for item in written:
+            lines[item.key] = tuple(sorted(set(lines.get(item.key, ())) | {(c.relpath, n) for c in change for n in floors.changed_lines(c)}))
     return changes, failed, lines
+
+
+def _floor_changes(writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], program: _Program, failed: set):
+    """package -> (the project files raised to its floor, the keys of the fixes that need it); a
+    floor that cannot be made or fails verification fails those fixes (added to `failed`)."""
+    out = {}
+    for package, (edits, high) in sorted(program.floors.items()):
+        keys = {i.key for i in writable if i.fix.floor and i.fix.floor_of == package}
+        if not keys:
+            continue
+        changes, problem = floors.file_changes(edits, high, listing.root, lambda r: _load(listing, r), program.folder, program.read,
+                                               program.files_in, verify)
+        if problem is not None:
+            problems.append(problem)
+            failed.update(keys)
+            continue
+        out[package] = (changes, keys)
+    return out
+
+
+def _load(listing: Listing, relpath: str) -> TextFile | None:
+    data, _ = read_safely(listing.root, listing.root / relpath, relpath)
+    try:
+        return load_text(data) if data is not None else None
+    except UnreadableText:
+        return None
 
 
 def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], files) -> str | None:
@@ -332,7 +447,7 @@ def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], f
                                     fills_kubenet=item.cluster.anchor.fills_kubenet,
                                     api=item.cluster.api_version)
         site = cluster.anchor.site
-        for change in item.fix.changes:
+        for change in (c for c in item.fix.changes if not is_floor_change(c)):
             entry = site.entries.get(kind.field(change.attribute))
             if entry is None or (entry[1].value.literal or "").lower() != change.value.lower():
                 return f"{cluster.address}: {kind.field(change.attribute)} does not read back as {change.value!r}"

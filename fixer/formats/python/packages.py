@@ -167,6 +167,14 @@ def _from_lock(name: str, text: str, file: str) -> dict[str, Pin]:
     return _pins(pairs, file)
 
 
+def locked_packages(name: str, text: str, file: str) -> set[str]:
+    """The watched packages a lock file pins (none when it cannot be read)."""
+    try:
+        return set(_from_lock(name, text, file))
+    except (ValueError, tomllib.TOMLDecodeError, AttributeError, TypeError):
+        return set()
+
+
 def _cdktf_azurerm(text: str, file: str) -> VersionRange | None:
     """cdktf.json terraformProviders: "azurerm@~> 3.90" or {"name": "azurerm", "version": "~> 3.90"}."""
     for entry in json.loads(text).get("terraformProviders", []):
