@@ -3,8 +3,9 @@
 The network profile sits in `body.properties.networkProfile` with the ARM names (facts §6.1); `body`
 is an HCL object (azapi >= 1.13, required from 2.0) or `jsonencode({...})` (1.x). Type strings
 compare case-insensitively. The kubenet migration's phase-1 mark is a `#` comment line inside the
-networkProfile object (HCL comments are allowed inside `jsonencode({...})` too: they never reach
-the JSON).
+networkProfile object (inside `jsonencode({...})` too: HCL ignores comments as lexical elements
+and newlines between an object's braces, hashicorp/hcl hclsyntax/spec.md "Comments and
+Whitespace", "Collection Values"; so the comment never reaches the JSON).
 """
 
 from __future__ import annotations
