@@ -126,6 +126,9 @@ class Profile:
     # akfix wrote phase 1 of the kubenet migration here (an `akfix:phase-1` comment in the profile):
     # the engine waits until that change is known to be applied.
     migration_pending: bool = False
+    # Why this cluster's code cannot carry that mark, as the locator sees it (e.g. an ARM `comments`
+    # that is not a string, a one-line azapi networkProfile); empty: it can, or the format decides.
+    unmarkable: str = ""
 
 
 def settle_data_plane(profile: "Profile") -> "Profile":

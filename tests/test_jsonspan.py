@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixer.formats.jsonspan import JsonSpanError, insert_members, parse
+from fixer.edit.edits import apply_edits
+from fixer.formats.jsonspan import JsonSpanError, insert_members, parse, remove_member
+from fixer.model import Edit
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.floats(allow_nan=False, allow_infinity=False))
 documents = st.recursive(scalars, lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=6), children, max_size=4)), max_leaves=20)
@@ -52,3 +54,52 @@ def test_insert_members_keeps_layout():
     inline = b'{"a": 1}'
     start, end, text = insert_members(inline, parse(inline), [("b", 2)], b"\n")
     assert inline[:start] + text + inline[end:] == b'{"a": 1, "b": 2}'
+
+
+def test_insert_members_after_a_member_keeps_its_trailing_comment():
+    data = b'{\n  "name": "a", // why\n  "b": 1\n}\n'
+    start, end, text = insert_members(data, parse(data), [("c", "x")], b"\n", after="name")
+    assert data[:start] + text + data[end:] == b'{\n  "name": "a", // why\n  "c": "x",\n  "b": 1\n}\n'
+    above = b'{\n  "name": "a",\n  // about b\n  "b": 1\n}\n'
+    start, end, text = insert_members(above, parse(above), [("c", "x")], b"\n", after="name")
+    assert above[:start] + text + above[end:] == b'{\n  "name": "a",\n  "c": "x",\n  // about b\n  "b": 1\n}\n'
+    inline = b'{"name": "a", "b": 1}'
+    start, end, text = insert_members(inline, parse(inline), [("c", 2)], b"\n", after="name")
+    assert inline[:start] + text + inline[end:] == b'{"name": "a", "c": 2, "b": 1}'
+
+
+def _removed(data: bytes, key: str) -> bytes:
+    return apply_edits(data, [Edit(*e) for e in remove_member(data, parse(data), key)])
+
+
+@pytest.mark.parametrize("data, key, expected", [
+    (b'{\n  "a": 1,\n  "b": 2,\n  "c": 3\n}\n', "b", b'{\n  "a": 1,\n  "c": 3\n}\n'),  # its line goes
+    (b'{\n  "a": 1, // keep\n  "b": 2\n}\n', "b", b'{\n  "a": 1 // keep\n}\n'),  # last: the comma before it too
+    (b'{\r\n  "a": 1,\r\n  "b": 2\r\n}\r\n', "b", b'{\r\n  "a": 1\r\n}\r\n'),
+    (b'{\n  "a": 1,\n  "b": {\n    "x": 1\n  },\n  "c": 3\n}\n', "b", b'{\n  "a": 1,\n  "c": 3\n}\n'),  # a value over lines
+    (b'{"a": 1, "b": 2, "c": 3}', "b", b'{"a": 1, "c": 3}'),  # inline
+    (b'{"a": 1, "b": 2}', "b", b'{"a": 1}'),
+    (b'{"a": 1, "b": 2}', "a", b'{"b": 2}'),
+    (b'{"a": 1}', "a", b"{}"),
+    (b'{\n  "a": 1,\n  "b": 2 // note\n}\n', "b", b'{\n  "a": 1 // note\n}\n'),  # a comment after it stays
+])
+def test_remove_member(data, key, expected):
+    assert _removed(data, key) == expected
+
+
+@pytest.mark.parametrize("data, key", [
+    (b'{"a": 1, /* c */ "b": 2}', "b"),
+    (b'{"a": 1, "b": 2 /* c */, "d": 3}', "b"),
+])
+def test_remove_member_refuses_to_drop_a_comment(data, key):
+    with pytest.raises(ValueError, match="comment"):
+        remove_member(data, parse(data), key)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), scalars, min_size=1, max_size=5), st.data(), st.sampled_from([None, 2, 4]))
+def test_remove_member_gives_what_json_gives(document, choice, indent):
+    """Every member removed from any layout json.dumps writes: the rest parses to the same values."""
+    key = choice.draw(st.sampled_from(sorted(document)))
+    after = _removed(json.dumps(document, indent=indent).encode(), key)
+    assert json.loads(after) == {k: v for k, v in document.items() if k != key}

@@ -1,16 +1,15 @@
 """The kubenet migration (--migrate-kubenet) for Bicep: the preconditions it checks from the
 template, the formats it refuses and why, and the phase-1 mark the Bicep editor writes and removes
-(golden cases: tests/fixtures/bicep/kubenet-migrate-*)."""
+(golden cases: tests/fixtures/bicep/kubenet-migrate-*); end to end for every PUT format (Bicep,
+ARM JSON, azapi: their own marks in test_migration_arm.py and test_migration_azapi.py)."""
 
 from __future__ import annotations
 
-import json
-
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixer.edit.edits import apply_edits
-from fixer.formats.arm.template import locate_arm
 from fixer.formats.bicep.template import locate_bicep, migration_marker_edits
 from fixer.model import Cluster, Profile, Risk, Value, ValueKind
 from fixer.plan import planner
@@ -76,22 +75,6 @@ def test_bicep_expression_api_version_is_refused():
     assert fix.risk is Risk.MANUAL and fix.blocker == "expression"
 
 
-def test_arm_is_refused_saying_why():
-    template = {
-        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-        "contentVersion": "1.0.0.0",
-        "resources": [{
-            "type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-05-01", "name": "aks-demo",
-            "identity": {"type": "UserAssigned"},
-            "properties": {"networkProfile": {"networkPlugin": "kubenet"}},
-        }]
-    }
-    [cluster] = locate_arm(json.dumps(template, indent=2).encode(), "azuredeploy.json", [])
-    fix = planner.plan(cluster, CONTEXT)
-    assert fix.risk is Risk.MANUAL and not fix.changes
-    assert "ARM JSON allows no comments" in fix.hint and "phase-1 mark" in fix.hint
-
-
 def test_pulumi_is_refused_saying_why():
     plugin = Value(ValueKind.LITERAL, "kubenet")
     cluster = Cluster("__main__.py", 1, "pulumi", "aks", Profile(block_present=True, plugin=plugin))
@@ -137,16 +120,21 @@ def test_mark_written_then_removed_gives_the_file_back(unit, newline, entries):
     assert apply_edits(marked, migration_marker_edits(marked, "aks", newline.encode(), remove=True)) == data
 
 
-def test_cli_phase_one_then_a_second_run_changes_nothing_until_the_mark_goes(tmp_path):
-    """End to end: phase 1 written, the second run writes nothing (the mark keeps the engine waiting),
-    and once the mark line is deleted the third run writes the engine alone."""
+@pytest.mark.parametrize("case, name, engine", [
+    ("bicep/kubenet-migrate-phase1", "main.bicep", ("networkPolicy: 'cilium'", "networkDataplane: 'cilium'")),
+    ("arm/kubenet-migrate-phase1", "azuredeploy.json", ('"networkPolicy": "cilium"', '"networkDataplane": "cilium"')),
+    ("terraform/azapi-kubenet-migrate-phase1", "main.tf", ('networkPolicy     = "cilium"', 'networkDataplane  = "cilium"')),
+])
+def test_cli_phase_one_then_a_second_run_changes_nothing_until_the_mark_goes(tmp_path, case, name, engine):
+    """End to end, per PUT format: phase 1 written, the second run writes nothing (the mark keeps the
+    engine waiting), and once the mark's line is deleted the third run writes the engine alone."""
     import shutil
     import subprocess
     import sys
     from pathlib import Path
 
     repo = tmp_path / "repo"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "bicep" / "kubenet-migrate-phase1" / "input", repo)
+    shutil.copytree(Path(__file__).parent / "fixtures" / case / "input", repo)
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "fixer", "apply", str(repo), "--no-bases", "--migrate-kubenet", *args],
@@ -154,13 +142,13 @@ def test_cli_phase_one_then_a_second_run_changes_nothing_until_the_mark_goes(tmp
 
     first = run()
     assert first.returncode == 1 and "phase 1 of 2" in first.stdout + first.stderr
-    after_phase_one = (repo / "main.bicep").read_bytes()
-    assert b"// akfix:phase-1" in after_phase_one and b"networkPolicy" not in after_phase_one
+    after_phase_one = (repo / name).read_bytes()
+    assert b"akfix:phase-1" in after_phase_one and b"networkPolicy" not in after_phase_one
     second = run()
     assert second.returncode == 1 and "phase 2) waits" in second.stdout + second.stderr
-    assert (repo / "main.bicep").read_bytes() == after_phase_one
-    (repo / "main.bicep").write_bytes(b"".join(line for line in after_phase_one.splitlines(keepends=True) if b"akfix:phase-1" not in line))
+    assert (repo / name).read_bytes() == after_phase_one
+    (repo / name).write_bytes(b"".join(line for line in after_phase_one.splitlines(keepends=True) if b"akfix:phase-1" not in line))
     third = run()
     assert third.returncode == 0
-    final = (repo / "main.bicep").read_text()
-    assert "networkPolicy: 'cilium'" in final and "networkDataplane: 'cilium'" in final and "akfix" not in final
+    final = (repo / name).read_text()
+    assert all(setting in final for setting in engine) and "akfix" not in final

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from fixer.textfile import line_indent
+from fixer.textfile import line_end, line_indent, line_start
 
 _SKIP = re.compile(rb"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.S)
 _STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
@@ -247,9 +247,11 @@ class _Parser:
 # --- edits -------------------------------------------------------------------------------------
 
 
-def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], newline: bytes) -> tuple[int, int, bytes]:
+def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], newline: bytes,
+                   after: str | None = None) -> tuple[int, int, bytes]:
     """(start, end, text) that adds members at the end of an object, in the object's own layout:
-    one per line at the siblings' indentation, or inline for an object written on one line."""
+    one per line at the siblings' indentation, or inline for an object written on one line.
+    `after`: the members go right after that member instead (when the object has it)."""
     if obj.kind != "object":
         raise ValueError(f"members can only be added to an object, not to an {obj.kind}")
     if not obj.members:
@@ -262,16 +264,68 @@ def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], n
         # Comments inside the empty object stay as they are, the members go after them (the whole
         # object used to be replaced, dropping them: found by fuzzing).
         return comments[-1], obj.end, newline + lines
-    last = obj.members[-1][2]
+    keys = [name for name, _, _ in obj.members]
+    at = keys.index(after) if after in keys else len(keys) - 1
+    last = obj.members[at][2]
     first_key = obj.members[0][1]
     multiline = data.count(b"\n", obj.start, first_key.start) > 0
     if multiline:
         indent = line_indent(data, first_key.start)
         unit = indent[len(line_indent(data, obj.start)):] or b"  "
+        following = obj.members[at + 1][1] if at + 1 < len(keys) else None
+        tail = data[last.end:line_end(data, last.end)].strip()
+        if following is not None and _starts_line(data, following.start) and tail.startswith(b",") and \
+                (tail[1:].strip() == b"" or tail[1:].strip().startswith(b"//")):
+            # `after` ends its line (its comma, maybe a // comment) and the next member starts one of
+            # its own: new lines right below it, so that what trails it or sits above the next member
+            # stays where it is.
+            start = line_end(data, last.end)
+            text = b"".join(indent + _render(key, value, indent, unit, newline) + b"," + newline for key, value in members)
+            return start, start, text
         text = b"".join(b"," + newline + indent + _render(key, value, indent, unit, newline) for key, value in members)
     else:
         text = b"".join(b", " + (json.dumps(key) + ": " + json.dumps(value)).encode() for key, value in members)
     return last.end, last.end, text
+
+
+def _starts_line(data: bytes, offset: int) -> bool:
+    return data[line_start(data, offset):offset].strip() == b""
+
+
+def remove_member(data: bytes, obj: JNode, key: str) -> list[tuple[int, int, bytes]]:
+    """(start, end, b"") edits that delete one member of an object and leave the rest as it was: a
+    member on a line of its own goes with its line (and, when it was last, its predecessor's comma),
+    an inline one with its comma. Raises ValueError where a comment sits in the bytes that would go
+    (it belongs to the user: the member is then removed by hand)."""
+    if obj.kind != "object":
+        raise ValueError(f"members can only be removed from an object, not from an {obj.kind}")
+    keys = [name for name, _, _ in obj.members]
+    if key not in keys:
+        raise ValueError(f"the object has no member {key!r}")
+    at = keys.index(key)
+    _, name, value = obj.members[at]
+    previous = obj.members[at - 1][2] if at > 0 else None
+    following = obj.members[at + 1][1] if at + 1 < len(keys) else None
+    tail = data[value.end:line_end(data, value.end)].strip()
+    if _starts_line(data, name.start) and tail in (b"", b","):
+        edits = [(line_start(data, name.start), line_end(data, value.end), b"")]
+        if tail == b"" and previous is not None:  # it was the last member: the comma before it goes too
+            comma = previous.end + len(data[previous.end:name.start]) - len(data[previous.end:name.start].lstrip())
+            if data[comma:comma + 1] != b",":
+                raise ValueError(f"a comment sits before {key!r}: remove it by hand")
+            edits.append((comma, comma + 1, b""))
+        return edits
+    if following is not None:  # inline, not last: `"key": value, ` goes
+        if data[value.end:following.start].strip() != b",":
+            raise ValueError(f"a comment sits beside {key!r}: remove it by hand")
+        return [(name.start, following.start, b"")]
+    if previous is not None:  # inline and last: `, "key": value` goes
+        if data[previous.end:name.start].strip() != b",":
+            raise ValueError(f"a comment sits beside {key!r}: remove it by hand")
+        return [(previous.end, value.end, b"")]
+    if data[obj.start + 1:name.start].strip() or data[value.end:obj.end - 1].strip() not in (b"", b","):
+        raise ValueError(f"a comment sits beside {key!r}: remove it by hand")
+    return [(obj.start + 1, obj.end - 1, b"")]  # the only member: the object becomes {}
 
 
 def _render(key: str, value: object, indent: bytes, unit: bytes, newline: bytes) -> bytes:

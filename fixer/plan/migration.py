@@ -14,10 +14,16 @@ Preconditions the code can show are checked; the others are stated with the fix:
   refused, one akfix cannot read is stated;
 - azurerm >= 4.66 (before it, changing network_plugin recreates the cluster): reached by a floor.
 
-Bicep (a PUT, through AKS) moves in place with no provider floor; only the API version must know
-lowercase `overlay` (plan/put.py bumps it). Its mark is a `// akfix:phase-1` line in the
-networkProfile object. ARM JSON has no comments to carry the mark and Pulumi/CDKTF programs and
-azapi bodies are not marked yet, so they stay manual.
+The PUT formats (Bicep, ARM JSON, azapi: through AKS) move in place with no provider floor; only
+the API version must know lowercase `overlay` (plan/put.py bumps it). Each marks where it can:
+- Bicep: a `// akfix:phase-1` line first in the networkProfile object;
+- azapi: a `# akfix:phase-1` line first in the body's networkProfile object (an HCL comment, also
+  inside `jsonencode({...})`); a one-line object or none is refused;
+- ARM JSON (strict JSON has no comments): the cluster resource's documented `comments` property,
+  added after its name, or the mark's sentences put in front of the comments it has (phase 2 then
+  removes exactly those); a `comments` that is not a plain string is refused.
+The locator says why a cluster cannot carry the mark (Profile.unmarkable) where only it can see it;
+Pulumi/CDKTF programs, .tf.json files and AVM module calls are not marked, so they stay manual.
 
 Pure: a cluster and its live state in, a Fix out.
 """
@@ -53,34 +59,44 @@ PUT_PRECONDITIONS = (
 )
 
 # Why --migrate-kubenet leaves a format to a person: the mark that keeps phase 2 waiting needs a
-# comment inside the profile (and an edit akfix can place there).
+# place in the code that deployments ignore (a comment, ARM's `comments` property) and an edit akfix
+# can make there.
 _UNMARKABLE = {
-    "arm": "ARM JSON allows no comments, so the profile cannot carry the akfix:phase-1 mark that keeps the engine waiting",
     "pulumi": "a Pulumi program builds the profile in Python code that akfix edits by value only, so it cannot carry the mark",
     "cdktf": "a CDK for Terraform program builds the profile in Python code that akfix edits by value only, so it cannot carry the mark",
 }
 
 
-def _refused(cluster: Cluster, target: str) -> Fix | None:
-    """Clusters whose profile cannot carry the phase-1 mark: left to a person, saying why."""
+def _unmarkable(cluster: Cluster) -> str:
+    """Why this cluster's code cannot carry the phase-1 mark; "" when it can."""
     profile = cluster.profile
-    if cluster.format == "terraform" and cluster.api_version is None and profile.block_present:
-        return None
-    if cluster.format == "bicep" and cluster.module is None and profile.block_present:
-        return None
+    if profile.unmarkable:  # the locator saw why (ARM comments not a string, a one-line azapi networkProfile...)
+        return profile.unmarkable
+    if cluster.format == "arm":
+        return ""  # the mark is the resource's comments property: any cluster resource can take one
     if cluster.format == "bicep":
-        why = ("the AVM module's params are not a networkProfile object akfix can mark" if cluster.module
-               else "the template has no networkProfile object to carry the mark")
-    elif cluster.format == "terraform":
-        why = ("an azapi body is not marked yet" if cluster.api_version is not None
-               else "there is no network_profile block to carry the mark")
-    else:
-        why = _UNMARKABLE.get(cluster.format, f"{cluster.format} files cannot carry the mark")
+        if cluster.module:
+            return "the AVM module's params are not a networkProfile object akfix can mark"
+        return "" if profile.block_present else "the template has no networkProfile object to carry the mark"
+    if cluster.format == "terraform":
+        if cluster.module:
+            return "a registry module's inputs are not a network_profile block akfix can mark"
+        if cluster.api_version is not None:
+            return "" if profile.block_present else "the azapi body has no networkProfile object to carry the mark"
+        return "" if profile.block_present else "there is no network_profile block to carry the mark"
+    return _UNMARKABLE.get(cluster.format, f"{cluster.format} files cannot carry the mark")
+
+
+def _refused(cluster: Cluster, target: str) -> Fix | None:
+    """Clusters whose code cannot carry the phase-1 mark: left to a person, saying why."""
+    why = _unmarkable(cluster)
+    if not why:
+        return None
     return manual_fix(
         f"kubenet cannot run {target}",
-        "--migrate-kubenet writes phase 1 for azurerm network_profile blocks and Bicep networkProfile objects only (it marks the "
-        f"profile so that the engine waits until the move is applied); here {why}. Migrate with `az aks update --network-plugin "
-        "azure --network-plugin-mode overlay` first, or use --engine calico.",
+        "--migrate-kubenet writes phase 1 for azurerm network_profile blocks, azapi and Bicep networkProfile objects and ARM "
+        f"cluster resources only (it marks them so that the engine waits until the move is applied); here {why}. Migrate with "
+        "`az aks update --network-plugin azure --network-plugin-mode overlay` first, or use --engine calico.",
         blocker="kubenet",
     )
 
@@ -145,8 +161,8 @@ def _phase_one_fix(target: str, changes, reasons, floor, how: str = "") -> Fix:
 
 
 def _put_phase_one(cluster: Cluster, target: str, identity: str) -> Fix:
-    """Phase 1 deployed by a PUT (Bicep): in place through AKS, no provider floor; the API version
-    must know lowercase overlay (bumped where it does not)."""
+    """Phase 1 deployed by a PUT (Bicep, ARM JSON, azapi): in place through AKS, no provider floor;
+    the API version must know lowercase overlay (bumped where it does not)."""
     api = arm.parse_api_version(cluster.api_version or "")
     if api is None:
         return api_version_not_literal(cluster)
@@ -156,6 +172,15 @@ def _put_phase_one(cluster: Cluster, target: str, identity: str) -> Fix:
         reasons.append("The identity type is not visible in the code: make sure it is user-assigned before you deploy.")
     changes, reasons = with_api_version(cluster, api, changes, reasons)
     return _phase_one_fix(target, changes, reasons, None, " (PUT: in place, reimages every node)")
+
+
+# Where a PUT format's mark sits, and how a person removes it (terraform: azapi).
+_MARK_PLACE = {"arm": "cluster resource's comments", "terraform": "azapi networkProfile", "bicep": "networkProfile"}
+_MARK_REMOVAL = {
+    "arm": "delete the cluster resource's akfix:phase-1 `comments` property (or, in front of your own comments, its two akfix sentences)",
+    "terraform": "delete the `# akfix:phase-1` comment line in the networkProfile",
+    "bicep": "delete the `// akfix:phase-1` comment line",
+}
 
 
 def migration_pending(cluster: Cluster, target: str) -> Fix | None:
@@ -169,7 +194,7 @@ def migration_pending(cluster: Cluster, target: str) -> Fix | None:
     if live_plugin == "kubenet" and code_plugin == "azure":
         why = f"the live cluster still runs kubenet (live: {live.source})"
     elif cluster.profile.migration_pending and not confirmed:
-        where = "networkProfile" if put else "network_profile"
+        where = _MARK_PLACE.get(cluster.format, "networkProfile") if put else "network_profile"
         why = f"akfix's phase-1 mark (akfix:phase-1) is still in the {where} and no live fact says the cluster runs overlay"
     else:
         return None
@@ -182,7 +207,8 @@ def migration_pending(cluster: Cluster, target: str) -> Fix | None:
             blocker="migration-pending",
         )
     if put:
-        after = ("After the deployment of phase 1: delete the `// akfix:phase-1` comment line, or pass --inventory with "
+        after = (f"After {'`terraform apply`' if cluster.format == 'terraform' else 'the deployment'} of phase 1: "
+                 f"{_MARK_REMOVAL.get(cluster.format, _MARK_REMOVAL['bicep'])}, or pass --inventory with "
                  "`az aks list -o json` (or --from-azure), and re-run akfix to write the engine.")
     else:
         after = ("After `terraform apply` of phase 1: delete the akfix:phase-1 comment line, or pass --plan with `terraform show -json` "

@@ -37,7 +37,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "shared-value": ("a value other environments read too", "route the shared setting through a per-environment variable"),
     "package-too-old": ("the IaC package's API is too old", "upgrade the package"),
     "migration-pending": ("the move to Azure CNI Overlay is not known to be applied",
-                          "after the apply or deployment, delete the akfix:phase-1 comment or give the live state (--plan, --inventory)"),
+                          "after the apply or deployment, delete the akfix:phase-1 mark (a comment; in ARM JSON the comments property) "
+                          "or give the live state (--plan, --inventory)"),
     "identity": ("the kubenet migration needs a user-assigned identity", "switch the cluster to a user-assigned identity first"),
 }
 

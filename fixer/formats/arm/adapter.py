@@ -55,4 +55,5 @@ ARM = PutFormat(
     literal=lambda value, file: json.dumps(value).encode(),
     check_file=check_json_file,
     built_from=bicep_source,
+    marker_edits=arm.migration_marker_edits,
 )

@@ -4,7 +4,8 @@ Resources are found in `resources` arrays, in `languageVersion: 2.0` symbolic-na
 child resources, and inside nested `Microsoft.Resources/deployments` templates. Values written as
 `[parameters('x')]` or `[variables('x')]` are followed to the parameter default, a parameters file
 beside the template (each one an environment), or the variable. Edits keep the file's layout
-(jsonspan); comments are accepted. The PUT rules of plan/put.py decide the risk.
+(jsonspan); comments are accepted. The PUT rules of plan/put.py decide the risk. The kubenet
+migration's phase-1 mark is the cluster resource's `comments` property (migration_marker_edits).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from fixer.formats import jsonspan
 from fixer.formats.arm.expressions import ArmScope, evaluate_setting
 from fixer.formats.put_names import FIELDS, profile_from
-from fixer.model import MISSING, Cluster, Edit, Spot, Validation, Value, ValueKind
+from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
+from fixer.plan.migration import MIGRATION_MARKER
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 DEPLOYMENTS = "microsoft.resources/deployments"
@@ -130,7 +132,7 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
     name = resource.get("name")
     name_text = str(name.value) if name is not None and name.kind == "string" else path[-1]
     address = f"Microsoft.ContainerService/managedClusters/{name_text}"
-    profile = profile_from(fields, profile_node is not None)
+    profile = _migration_facts(profile_from(fields, profile_node is not None), resource, properties, scope, data, relpath)
     api_text = str(api.value) if api is not None and api.kind == "string" else ""
     api_spot = Spot(relpath, api.start + 1, api.end - 1, "raw") if api is not None and api.kind == "string" else None
     return Cluster(
@@ -147,6 +149,36 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
         name=_name(name, scope, data, relpath) if name is not None else MISSING,  # matched against inventories
         anchor=path,
     )
+
+
+def _migration_facts(profile: Profile, resource, properties, scope: _Scope, data: bytes, relpath: str) -> Profile:
+    """What the kubenet migration checks (plan/migration.py): the Kubernetes version, the identity
+    type, and akfix's phase-1 mark in the resource's `comments` (or why it cannot carry one)."""
+    version = properties.get_ci("kubernetesVersion") if properties is not None and properties.kind == "object" else None
+    identity = resource.get_ci("identity")
+    identity_type = identity.get_ci("type") if identity is not None and identity.kind == "object" else None
+    comments = resource.get_ci("comments")
+    unmarkable = _unmarkable(comments)
+    return replace(
+        profile,
+        kubernetes_version=_value(version, scope, data, relpath, evaluate=False) if version is not None else MISSING,
+        identity_type=_value(identity_type, scope, data, relpath, evaluate=False) if identity_type is not None else MISSING,
+        migration_pending=not unmarkable and comments is not None and MIGRATION_MARKER.decode() in str(comments.value),
+        unmarkable=unmarkable,
+    )
+
+
+def _unmarkable(comments: jsonspan.JNode | None) -> str:
+    """Why the resource's `comments` cannot carry the phase-1 mark; "" when it can (absent, or text)."""
+    if comments is None:
+        return ""
+    if comments.kind != "string":
+        kind = {"object": "an object", "array": "an array", "number": "a number", "null": "null"}.get(comments.kind, "a boolean")
+        return f"the cluster resource's comments property is {kind}, not a string"
+    text = str(comments.value)
+    if text.startswith("[") and not text.startswith("[["):
+        return "the cluster resource's comments property is an ARM expression, which text in front of it would turn into a string"
+    return ""
 
 
 def _windows(properties, resource) -> list[str]:
@@ -327,6 +359,47 @@ def edits_for(data: bytes, path: tuple[str, ...], changes, newline: bytes) -> li
         start, end, text = jsonspan.insert_members(data, properties, [("networkProfile", {c.attribute: c.value for c in changes})], newline)
         return [Edit(start, end, text)]
     return [Edit(*edit) for edit in jsonspan.set_members(data, profile, [(c.attribute, c.value) for c in changes], newline)]
+
+
+# The kubenet migration's phase-1 mark (plan/migration.py). ARM JSON has no comments to be sure
+# of (strict JSON files must stay strict), but every resource has a `comments` property: "Your notes
+# for documenting the resources in your template" (Microsoft Learn, "Understand the structure and
+# syntax of ARM templates", Resources: learn.microsoft.com/azure/azure-resource-manager/templates/
+# syntax#resources). Deployments ignore it, so it carries the mark without changing the PUT.
+MARK = "akfix:phase-1 kubenet -> Azure CNI Overlay. Delete this property once the deployment has run; akfix then writes the engine."
+# In front of the user's own comments the mark must not ask to delete the property.
+MARK_BEFORE = "akfix:phase-1 kubenet -> Azure CNI Overlay. Delete these two sentences once the deployment has run; akfix then writes the engine."
+
+
+def migration_marker_edits(data: bytes, path: tuple[str, ...], newline: bytes, remove: bool) -> list[Edit]:
+    """Phase 1 marks the cluster resource: a `comments` property after its name, or the mark in front
+    of the comments it has; phase 2 removes exactly what phase 1 wrote, the user's text stays."""
+    resource = find_resource(jsonspan.parse(data), path)
+    if resource is None:
+        raise ValueError("managed cluster resource not found again")
+    key = resource.key_ci("comments")
+    comments = resource.get(key) if key is not None else None
+    why = _unmarkable(comments)
+    if why:
+        raise ValueError(f"{why}: it cannot carry the akfix:phase-1 mark")
+    if not remove:
+        if comments is None:
+            return [Edit(*jsonspan.insert_members(data, resource, [("comments", MARK)], newline, after=resource.key_ci("name")))]
+        at = comments.start + 1  # the mark's text needs no JSON escapes: written as it is, the user's bytes untouched
+        return [Edit(at, at, MARK_BEFORE.encode() + b" ")]
+    if comments is None:
+        return []
+    raw = data[comments.start + 1:comments.end - 1]
+    if raw == MARK.encode():  # the property phase 1 added
+        return [Edit(*edit) for edit in jsonspan.remove_member(data, resource, key)]
+    for sentence in (MARK_BEFORE.encode(), MARK.encode()):  # in front of the user's text: the sentences alone go
+        found = raw.find(sentence)
+        if found >= 0:
+            end = found + len(sentence) + (raw[found + len(sentence):found + len(sentence) + 1] == b" ")
+            return [Edit(comments.start + 1 + found, comments.start + 1 + end, b"")]
+    if MIGRATION_MARKER in raw:
+        raise ValueError("the akfix:phase-1 mark in the cluster's comments was changed: remove it by hand")
+    return []
 
 
 def parameter_files_for(relpath: str, files: list[str]) -> list[str]:

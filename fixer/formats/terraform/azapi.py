@@ -2,15 +2,20 @@
 
 The network profile sits in `body.properties.networkProfile` with the ARM names (facts §6.1); `body`
 is an HCL object (azapi >= 1.13, required from 2.0) or `jsonencode({...})` (1.x). Type strings
-compare case-insensitively.
+compare case-insensitively. The kubenet migration's phase-1 mark is a `#` comment line inside the
+networkProfile object (inside `jsonencode({...})` too: HCL ignores comments as lexical elements
+and newlines between an object's braces, hashicorp/hcl hclsyntax/spec.md "Comments and
+Whitespace", "Collection Values"; so the comment never reaches the JSON).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fixer.formats.put_names import FIELDS, profile_from
 from fixer.formats.terraform import hcl
-from fixer.formats.terraform.decls import ClusterDecl, value_of_expression
-from fixer.model import Value, ValueKind
+from fixer.formats.terraform.decls import MIGRATION_MARKER, ClusterDecl, value_of_expression
+from fixer.model import MISSING, Profile, Value, ValueKind
 
 AZAPI_TYPE = "azapi_resource"
 CLUSTER_ARM_TYPE = "microsoft.containerservice/managedclusters"
@@ -78,7 +83,7 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         for k, _, v in hcl.object_elements(pool)
         if k == "osType"
     )
-    profile = profile_from(fields, profile_object is not None)
+    profile = _migration_facts(block, profile_from(fields, profile_object is not None), profile_object)
     return ClusterDecl.of_block(
         block,
         f"{AZAPI_TYPE}.{block.labels[1]}",
@@ -87,6 +92,23 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         sets_profile=profile_object is not None,
         api_version=api,
         windows_inline=windows,
+    )
+
+
+def _migration_facts(block: hcl.Block, profile: Profile, profile_object) -> Profile:
+    """What the kubenet migration checks (plan/migration.py): the Kubernetes version, the identity
+    type, and akfix's phase-1 mark, a comment inside the networkProfile object (or why it cannot
+    carry one)."""
+    version = hcl.object_element(properties(block), "kubernetesVersion")
+    identity = next((b for b in hcl.blocks(block.body) if b.type == "identity"), None)
+    identity_type = hcl.attribute(identity.body, "type") if identity is not None else None
+    one_line = profile_object is not None and profile_object.start_point[0] == profile_object.end_point[0]
+    return replace(
+        profile,
+        kubernetes_version=value_of_expression(version[1]) if version else MISSING,
+        identity_type=value_of_expression(hcl.expression_of(identity_type)) if identity_type is not None else MISSING,
+        migration_pending=profile_object is not None and any(MIGRATION_MARKER in (c.text or b"") for c in hcl.descend(profile_object, "comment")),
+        unmarkable="the azapi networkProfile object is written on one line, where no comment line fits" if one_line else "",
     )
 
 

@@ -111,22 +111,39 @@ _MARKER_LINE = (b"# " + MIGRATION_MARKER + b" kubenet -> Azure CNI Overlay. Dele
 
 
 def migration_marker_edits(body: bytes, address: str, newline: bytes, remove: bool) -> list[Edit]:
-    """Phase 1 of the kubenet migration marks the profile (a comment line as its first line); phase 2
-    removes the mark. The mark is what keeps a second run from writing the engine before the move
-    to overlay is applied (plan/migration.py)."""
+    """Phase 1 of the kubenet migration marks the profile (a comment line as its first line: in the
+    network_profile block, or in an azapi body's networkProfile object); phase 2 removes the mark.
+    The mark is what keeps a second run from writing the engine before the move to overlay is
+    applied (plan/migration.py)."""
     root = hcl.parse(body).root_node
     kind, labels = block_key(address)
     resource = next((b for b in hcl.blocks(hcl.body_of(root)) if b.type == kind and b.labels == labels), None)
-    profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None) if resource else None
-    if profile is None or profile.one_line:
-        raise EditFailure("the kubenet migration needs a multi-line network_profile block", (resource.node.start_point[0] + 1) if resource else 1)
+    line = (resource.node.start_point[0] + 1) if resource else 1
+    if resource is not None and labels[0] == AZAPI_TYPE:
+        node = azapi.network_profile(resource)
+        if node is None or node.start_point[0] == node.end_point[0]:
+            raise EditFailure("the kubenet migration needs a multi-line networkProfile object in the azapi body", line)
+        opening = next(c for c in node.children if c.type == "object_start")
+    else:
+        profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None) if resource else None
+        if profile is None or profile.one_line:
+            raise EditFailure("the kubenet migration needs a multi-line network_profile block", line)
+        node, opening = profile.node, profile.open_brace
     if remove:
-        marks = [c for c in hcl.descend(profile.node, "comment") if MIGRATION_MARKER in (c.text or b"")]
-        return [Edit(line_start(body, c.start_byte), line_end(body, c.end_byte), b"") for c in marks]
-    at = profile.open_brace.end_byte
-    at = line_end(body, at)
-    indent = line_indent(body, profile.node.start_byte) + _indent_unit_at(body, profile.node)
+        return [_without_comment(body, c) for c in hcl.descend(node, "comment") if MIGRATION_MARKER in (c.text or b"")]
+    at = line_end(body, opening.end_byte)
+    indent = line_indent(body, node.start_byte) + _indent_unit_at(body, node)
     return [Edit(at, at, indent + _MARKER_LINE + newline)]
+
+
+def _without_comment(body: bytes, comment: Node) -> Edit:
+    """Delete a comment: with its line when it stands alone there, else only the comment and the
+    spaces before it (the code it trails stays)."""
+    before = body[line_start(body, comment.start_byte):comment.start_byte]
+    if before.strip() == b"":
+        return Edit(line_start(body, comment.start_byte), line_end(body, comment.end_byte), b"")
+    end = comment.end_byte - body[:comment.end_byte].endswith(b"\r")  # a CRLF line keeps its CR
+    return Edit(comment.start_byte - (len(before) - len(before.rstrip())), end, b"")
 
 
 def module_argument_edits(body: bytes, block_start: int, values: dict[str, str], newline: bytes) -> list[Edit]:
