@@ -22,8 +22,14 @@ the API version must know lowercase `overlay` (plan/put.py bumps it). Each marks
 - ARM JSON (strict JSON has no comments): the cluster resource's documented `comments` property,
   added after its name, or the mark's sentences put in front of the comments it has (phase 2 then
   removes exactly those); a `comments` that is not a plain string is refused.
+Pulumi programs (formats/python/mark.py) mark with a `# akfix:phase-1` line first inside the
+network_profile dict or args call: azure-native as a PUT above (the package floor gives an API that
+knows lowercase overlay), pulumi-azure by the azurerm rules (the package floor gives azurerm 4.66:
+pulumi-azure 6.34.0). A profile on one line, in a variable (other clusters may share it), built by an
+expression or absent is refused by its locator.
 The locator says why a cluster cannot carry the mark (Profile.unmarkable) where only it can see it;
-Pulumi/CDKTF programs, .tf.json files and AVM module calls are not marked, so they stay manual.
+CDKTF programs (no cdktf-cdktf-provider-azurerm release bundles azurerm 4.66), .tf.json files and AVM
+module calls are not marked, so they stay manual.
 
 Pure: a cluster and its live state in, a Fix out.
 """
