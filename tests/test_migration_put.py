@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from fixer.edit.edits import apply_edits
 from fixer.formats.bicep.template import locate_bicep, migration_marker_edits
-from fixer.model import Cluster, Profile, Risk, Value, ValueKind
+from fixer.model import Risk
 from fixer.plan import planner
 from fixer.versions import UNKNOWN
 
@@ -75,13 +75,6 @@ def test_bicep_expression_api_version_is_refused():
     assert fix.risk is Risk.MANUAL and fix.blocker == "expression"
 
 
-def test_pulumi_is_refused_saying_why():
-    plugin = Value(ValueKind.LITERAL, "kubenet")
-    cluster = Cluster("__main__.py", 1, "pulumi", "aks", Profile(block_present=True, plugin=plugin))
-    fix = planner.plan(cluster, CONTEXT)
-    assert fix.risk is Risk.MANUAL and "Pulumi program" in fix.hint
-
-
 def test_trailing_mark_removed_and_code_kept():
     data = _bicep("      networkPlugin: 'azure' // akfix:phase-1 by hand")
     [edit] = migration_marker_edits(data, "aks", b"\n", remove=True)
@@ -124,9 +117,10 @@ def test_mark_written_then_removed_gives_the_file_back(unit, newline, entries):
     ("bicep/kubenet-migrate-phase1", "main.bicep", ("networkPolicy: 'cilium'", "networkDataplane: 'cilium'")),
     ("arm/kubenet-migrate-phase1", "azuredeploy.json", ('"networkPolicy": "cilium"', '"networkDataplane": "cilium"')),
     ("terraform/azapi-kubenet-migrate-phase1", "main.tf", ('networkPolicy     = "cilium"', 'networkDataplane  = "cilium"')),
+    ("python/kubenet-migrate-phase1-dict", "__main__.py", ('"network_policy": "cilium"', '"network_dataplane": "cilium"')),
 ])
 def test_cli_phase_one_then_a_second_run_changes_nothing_until_the_mark_goes(tmp_path, case, name, engine):
-    """End to end, per PUT format: phase 1 written, the second run writes nothing (the mark keeps the
+    """End to end, per PUT format (Pulumi azure-native too): phase 1 written, the second run writes nothing (the mark keeps the
     engine waiting), and once the mark's line is deleted the third run writes the engine alone."""
     import shutil
     import subprocess

@@ -138,7 +138,7 @@ def test_a_variable_used_for_other_things_is_not_rewritten(tmp_path):
 
 
 def test_a_result_that_fails_verification_is_not_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(transform, "rewrite", lambda parsed, plans: ("def broken(:\n", {}))
+    monkeypatch.setattr(transform, "rewrite", lambda parsed, plans, phases=None: ("def broken(:\n", {}))
     result = _scan(tmp_path, {"requirements.txt": NATIVE3, "__main__.py": (
         "from pulumi_azure_native import containerservice as cs\n"
         "cs.ManagedCluster('a', network_profile={'network_plugin': 'azure', 'network_plugin_mode': 'overlay'})\n")})

@@ -22,8 +22,14 @@ the API version must know lowercase `overlay` (plan/put.py bumps it). Each marks
 - ARM JSON (strict JSON has no comments): the cluster resource's documented `comments` property,
   added after its name, or the mark's sentences put in front of the comments it has (phase 2 then
   removes exactly those); a `comments` that is not a plain string is refused.
+Pulumi programs (formats/python/mark.py) mark with a `# akfix:phase-1` line first inside the
+network_profile dict or args call: azure-native as a PUT above (the package floor gives an API that
+knows lowercase overlay), pulumi-azure by the azurerm rules (the package floor gives azurerm 4.66:
+pulumi-azure 6.34.0). A profile on one line, in a variable (other clusters may share it), built by an
+expression or absent is refused by its locator.
 The locator says why a cluster cannot carry the mark (Profile.unmarkable) where only it can see it;
-Pulumi/CDKTF programs, .tf.json files and AVM module calls are not marked, so they stay manual.
+CDKTF programs (no cdktf-cdktf-provider-azurerm release bundles azurerm 4.66), .tf.json files and AVM
+module calls are not marked, so they stay manual.
 
 Pure: a cluster and its live state in, a Fix out.
 """
@@ -62,7 +68,6 @@ PUT_PRECONDITIONS = (
 # place in the code that deployments ignore (a comment, ARM's `comments` property) and an edit akfix
 # can make there.
 _UNMARKABLE = {
-    "pulumi": "a Pulumi program builds the profile in Python code that akfix edits by value only, so it cannot carry the mark",
     "cdktf": "a CDK for Terraform program builds the profile in Python code that akfix edits by value only, so it cannot carry the mark",
 }
 
@@ -84,6 +89,8 @@ def _unmarkable(cluster: Cluster) -> str:
         if cluster.api_version is not None:
             return "" if profile.block_present else "the azapi body has no networkProfile object to carry the mark"
         return "" if profile.block_present else "there is no network_profile block to carry the mark"
+    if cluster.format == "pulumi":  # the locator says why a profile cannot take the comment line
+        return ""
     return _UNMARKABLE.get(cluster.format, f"{cluster.format} files cannot carry the mark")
 
 
@@ -94,8 +101,8 @@ def _refused(cluster: Cluster, target: str) -> Fix | None:
         return None
     return manual_fix(
         f"kubenet cannot run {target}",
-        "--migrate-kubenet writes phase 1 for azurerm network_profile blocks, azapi and Bicep networkProfile objects and ARM "
-        f"cluster resources only (it marks them so that the engine waits until the move is applied); here {why}. Migrate with "
+        "--migrate-kubenet writes phase 1 for azurerm network_profile blocks, azapi and Bicep networkProfile objects, ARM "
+        f"cluster resources and Pulumi network_profile dicts and args calls only (it marks them so that the engine waits until the move is applied); here {why}. Migrate with "
         "`az aks update --network-plugin azure --network-plugin-mode overlay` first, or use --engine calico.",
         blocker="kubenet",
     )
@@ -119,7 +126,7 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
             + ", then re-run akfix with --migrate-kubenet.",
             blocker="kubenet",
         )
-    identity = (profile.identity_type.literal or "").lower()
+    identity = (profile.identity_type.literal or "").lower().replace("_", "")  # Python enums: ResourceIdentityType.USER_ASSIGNED
     if identity == "systemassigned":
         return manual_fix(
             "the kubenet -> overlay migration needs a user-assigned managed identity",
@@ -194,7 +201,7 @@ def migration_pending(cluster: Cluster, target: str) -> Fix | None:
     if live_plugin == "kubenet" and code_plugin == "azure":
         why = f"the live cluster still runs kubenet (live: {live.source})"
     elif cluster.profile.migration_pending and not confirmed:
-        where = _MARK_PLACE.get(cluster.format, "networkProfile") if put else "network_profile"
+        where = _MARK_PLACE.get(cluster.format, "networkProfile") if put and cluster.format != "pulumi" else "network_profile"
         why = f"akfix's phase-1 mark (akfix:phase-1) is still in the {where} and no live fact says the cluster runs overlay"
     else:
         return None
@@ -206,7 +213,10 @@ def migration_pending(cluster: Cluster, target: str) -> Fix | None:
             why,
             blocker="migration-pending",
         )
-    if put:
+    if cluster.format == "pulumi":
+        after = ("After `pulumi up` of phase 1: delete the `# akfix:phase-1` comment line in the network_profile, or pass --inventory "
+                 "with `az aks list -o json` (or --from-azure), and re-run akfix to write the engine.")
+    elif put:
         after = (f"After {'`terraform apply`' if cluster.format == 'terraform' else 'the deployment'} of phase 1: "
                  f"{_MARK_REMOVAL.get(cluster.format, _MARK_REMOVAL['bicep'])}, or pass --inventory with "
                  "`az aks list -o json` (or --from-azure), and re-run akfix to write the engine.")

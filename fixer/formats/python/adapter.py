@@ -374,7 +374,8 @@ def _edit(files, writable: list[Planned], listing: Listing, verify: bool, proble
         text, parsed, found = files[relpath]
         plans = [(i.cluster.anchor, [Write(i.cluster.anchor.kind.field(c.attribute), c.value) for c in i.fix.changes if not is_floor_change(c)])
                  for i in items]
-        code, refused = rewrite(parsed, plans)
+        phases = {i.cluster.anchor.index: i.fix.phase for i in items if i.fix.phase}  # the kubenet migration's mark
+        code, refused = rewrite(parsed, plans, phases)
         for item in items:
             if item.cluster.anchor.index in refused:
                 problems.append(Problem(relpath, item.cluster.line, f"not edited: {refused[item.cluster.anchor.index]}"))
@@ -451,6 +452,8 @@ def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], f
             entry = site.entries.get(kind.field(change.attribute))
             if entry is None or (entry[1].value.literal or "").lower() != change.value.lower():
                 return f"{cluster.address}: {kind.field(change.attribute)} does not read back as {change.value!r}"
+        if item.fix.phase and cluster.profile.migration_pending != (item.fix.phase == 1):
+            return f"{cluster.address}: the akfix:phase-1 mark does not read back as {'added' if item.fix.phase == 1 else 'removed'}"
         cluster = replace(cluster, windows_pools=item.cluster.windows_pools, live=item.cluster.live)
         second = planner.plan(cluster, item.context)
         if not planner.settled(item.fix, second):

@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
 
 from fixer.formats.python import kinds as K
+from fixer.formats.python.mark import is_marked, is_multiline
 from fixer.formats.python.values import Reader, Resolved, dict_entries, keyword_args
 from fixer.model import MISSING, Cluster, Profile, Value, ValueKind
 
@@ -303,6 +304,18 @@ def _pools_inline(parsed: ParsedFile, kind: K.Kind, call: cst.Call) -> tuple[lis
     return windows, pod_subnet
 
 
+def _unmarkable(site: ProfileSite) -> str:
+    """Why the kubenet migration's phase-1 mark (mark.py) cannot go into this profile; "" when it can."""
+    if site.node is None:
+        return "there is no network_profile to carry the mark"
+    if site.via:
+        # A profile variable may be shared by other clusters, whose phase 2 the mark would hold back too.
+        return f"the network_profile comes from {site.via}; akfix marks only a profile written in the cluster call"
+    if not is_multiline(site.node):
+        return "the network_profile is written on one line, where no comment line fits"
+    return ""
+
+
 def cluster_of(parsed: ParsedFile, kind: K.Kind, call: cst.Call, index: int, address: str, *, fills_kubenet: bool, api: str | None) -> Cluster:
     line = parsed.reader.line_of(call)
     site = profile_site(parsed, kind, call)
@@ -310,8 +323,10 @@ def cluster_of(parsed: ParsedFile, kind: K.Kind, call: cst.Call, index: int, add
     version = parsed.reader.read(_keyword(call, "kubernetes_version")).value
     provisioning = _nested(parsed, _keyword(call, "node_provisioning_profile"))
     auto = (parsed.reader.read(provisioning.get("mode")).value.literal or "").lower() == "auto"
+    identity = parsed.reader.read(_nested(parsed, _keyword(call, "identity")).get("type")).value
     if isinstance(site, Value):  # the profile is out of sight: the policy is unresolved
-        profile = Profile(block_present=True, policy=site, kubernetes_version=version)
+        profile = Profile(block_present=True, policy=site, kubernetes_version=version, identity_type=identity,
+                          unmarkable=f"the network_profile is built by an expression ({site.text}), where akfix cannot write a comment line")
         site = ProfileSite(None)
     else:
         plugin = _field(site, "network_plugin").value
@@ -329,6 +344,9 @@ def cluster_of(parsed: ParsedFile, kind: K.Kind, call: cst.Call, index: int, add
             outbound_type=_field(site, "outbound_type").value,
             kubernetes_version=version,
             auto_provisioning=auto,
+            identity_type=identity,
+            migration_pending=is_marked(site.node),
+            unmarkable=_unmarkable(site),
         )
     return Cluster(
         file=parsed.relpath,

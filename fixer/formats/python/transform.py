@@ -14,6 +14,7 @@ import libcst as cst
 
 from fixer.formats.python import kinds as K
 from fixer.formats.python.locate import ParsedFile, PyAnchor
+from fixer.formats.python.mark import is_multiline, with_mark, without_mark
 
 _ENUM_CLASS = {
     "network_policy": "NetworkPolicy",
@@ -33,27 +34,36 @@ class CannotEdit(ValueError):
     """The fix cannot be expressed safely in this file; the cluster goes to a person."""
 
 
-def rewrite(parsed: ParsedFile, plans: list[tuple[PyAnchor, list[Write]]]) -> tuple[str, dict[int, str]]:
+def rewrite(parsed: ParsedFile, plans: list[tuple[PyAnchor, list[Write]]], phases: dict[int, int] | None = None) -> tuple[str, dict[int, str]]:
     """The module's new source with every plan that can be applied, and why the others cannot
-    (cluster index -> reason)."""
+    (cluster index -> reason). `phases` (cluster index -> 1 or 2): the kubenet migration's phase,
+    whose mark phase 1 adds to the profile and phase 2 removes (mark.py)."""
     replace: dict[cst.CSTNode, cst.CSTNode] = {}
     extend: dict[cst.CSTNode, list] = {}  # container -> new elements (Arg / DictElement / ImportAlias)
+    marks: dict[cst.CSTNode, int] = {}  # profile node -> phase
     refused: dict[int, str] = {}
     for anchor, writes in plans:
         mine_replace, mine_extend = dict(replace), {k: list(v) for k, v in extend.items()}
+        phase = (phases or {}).get(anchor.index)
         try:
+            if phase and (anchor.site.node is None or anchor.site.node in marks):
+                raise CannotEdit("the kubenet migration's phase-1 mark needs a network_profile of this cluster's own")
+            if phase == 1 and not is_multiline(anchor.site.node):
+                raise CannotEdit("the network_profile is written on one line, where the phase-1 mark's comment line does not fit")
             _plan_cluster(parsed, anchor, writes, mine_replace, mine_extend)
         except CannotEdit as exc:
             refused[anchor.index] = str(exc)
             continue
         replace, extend = mine_replace, mine_extend
-    return parsed.module.visit(_Apply(replace, extend)).code, refused
+        if phase:
+            marks[anchor.site.node] = phase
+    return parsed.module.visit(_Apply(replace, extend, marks)).code, refused
 
 
 class _Apply(cst.CSTTransformer):
-    def __init__(self, replace, extend):
+    def __init__(self, replace, extend, marks):
         super().__init__()
-        self.replace, self.extend = replace, extend
+        self.replace, self.extend, self.marks = replace, extend, marks
 
     def on_leave(self, original, updated):
         if original in self.replace:
@@ -61,6 +71,8 @@ class _Apply(cst.CSTTransformer):
         if original in self.extend:
             for element in self.extend[original]:
                 updated = _append(updated, element)
+        if original in self.marks:
+            updated = with_mark(updated) if self.marks[original] == 1 else without_mark(updated)
         return updated
 
 

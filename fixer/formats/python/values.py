@@ -13,7 +13,7 @@ from libcst.metadata import Assignment
 from fixer.formats.python.kinds import to_snake
 from fixer.model import MISSING, Value, ValueKind
 
-_ENUM = re.compile(r"\.(?:NetworkPolicy|NetworkPlugin|NetworkPluginMode|NetworkDataplane|OSType|OutboundType|NodeProvisioningMode)\.([A-Z_0-9]+)$")
+_ENUM = re.compile(r"\.(?:NetworkPolicy|NetworkPlugin|NetworkPluginMode|NetworkDataplane|OSType|OutboundType|NodeProvisioningMode|ResourceIdentityType)\.([A-Z_0-9]+)$")
 
 
 NETWORK_FIELDS = frozenset({
