@@ -3,8 +3,10 @@
 When callers of one module plan differently and the setting a fix needs is absent from the shared
 resource block, the module gains `variable "<attribute>"` with `default = null`, the block reads
 it, and only the caller that needs it passes a value. Terraform treats a null argument as omitted
-("null ... represents absence or omission": Terraform language docs, Types and Values), so every
-other caller plans exactly what it planned before.
+("If you set an argument of a resource or module to null, Terraform behaves as though you had
+completely omitted it": Terraform language docs, Types and Values, quoted in hashicorp/terraform#27730),
+so every other caller plans exactly what it planned before: the resource argument is null where
+the caller passes nothing (the variable's default), which is what the absent attribute was.
 """
 
 from __future__ import annotations
