@@ -225,3 +225,33 @@ def test_aks_automatic_through_the_caller_is_compliant_and_never_written():
     assert cluster.profile.policy.file == "main.bicep"  # the call that makes it Automatic keeps a view of its own
     [cluster] = locate_bicep(module, "modules/aks.bicep", [("main.bicep", base)])
     assert cluster.profile.policy.literal == "none" and cluster.editable  # the module default
+
+
+def test_the_caller_prefilter_skips_only_files_whose_every_call_it_read():
+    from fixer.formats.bicep.modules import _may_call
+
+    wanted = {"modules/aks.bicep"}
+    plain = b"module net './net.bicep' = {\n  name: 'net'\n}\nmodule aks './aks.bicep' = {\n  name: 'aks'\n}\n"
+    assert _may_call(plain, "modules/caller.bicep", wanted)  # ./aks.bicep from modules/ is the cluster template
+    assert not _may_call(plain, "envs/caller.bicep", wanted)  # both calls name other templates: not tokenized
+    assert not _may_call(b"module reg 'br/public:avm/res/x:1.0.0' = {}\n", "a.bicep", wanted)
+    # forms the prefilter does not read are tokenized: a comment inside the statement, `module` as a key
+    assert _may_call(b"module /* c */ aks '../modules/aks.bicep' = {}\n", "envs/a.bicep", wanted)
+    assert _may_call(b"var x = {\n  module: 'y'\n}\nmodule net './net.bicep' = {}\n", "envs/a.bicep", wanted)
+    assert _may_call(plain, "envs/caller.bicep", None)  # no wanted set: every file
+
+
+def test_callers_restricted_to_cluster_templates_find_the_same_callers(tmp_path):
+    from fixer.discover import list_files
+    from fixer.formats.bicep.modules import callers
+
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "modules" / "aks.bicep").write_text("resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n  name: 'a'\n}\n")
+    (tmp_path / "modules" / "net.bicep").write_text("param x string = 'y'\n")
+    (tmp_path / "envs" / "prod.bicep").write_text("module aks '../modules/aks.bicep' = {\n  name: 'aks'\n}\n")
+    (tmp_path / "envs" / "net.bicep").write_text("module net '../modules/net.bicep' = {\n  name: 'net'\n}\n")
+    listing = list_files(tmp_path, ())
+    everything = callers(listing)
+    assert everything == {"modules/aks.bicep": ["envs/prod.bicep"], "modules/net.bicep": ["envs/net.bicep"]}
+    assert callers(listing, {"modules/aks.bicep"}) == {"modules/aks.bicep": ["envs/prod.bicep"]}

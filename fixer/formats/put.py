@@ -33,7 +33,7 @@ class PutFormat:
     # independent read-back: (before, after, [(anchor, {key: value})]) -> failure reason or None
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
     # template -> the files that call it as a local module (Bicep), each a view of its own like a parameters file
-    callers: Callable[[Listing], dict[str, list[str]]] = lambda listing: {}
+    callers: Callable[[Listing, set[str]], dict[str, list[str]]] = lambda listing, wanted: {}
     # Bytes whose files the reading pass remembers for `callers` (it then need not read them all again).
     remember: tuple[bytes, ...] = ()
     # the kubenet migration's phase-1 mark: (body, anchor, newline, remove) -> edits; None: the
@@ -120,7 +120,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     scan = read_candidates(listing, fmt.suffixes, fmt.markers, remember=fmt.remember, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
     texts, planned, built = {}, [], []
-    callers = fmt.callers(listing)
+    callers = fmt.callers(listing, {c.relpath for c in scan.candidates})
     for index, candidate in enumerate(scan.candidates):
         if progress is not None:
             progress(f"{fmt.title}: parsing", index + 1, len(scan.candidates))

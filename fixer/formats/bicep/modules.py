@@ -13,6 +13,7 @@ argument, plan/views.py): template.argument_edits adds the entry to the call's m
 from __future__ import annotations
 
 import posixpath
+import re
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.bicep.expressions import Caller, scope_of
@@ -54,10 +55,27 @@ def _calls(tokens: list[Token], caller: str):
 
 MODULE = b"module"
 
+# The prefilter below: a module statement in its plain one-line form (`module name 'path'`), and any
+# line starting with `module` at all. Where the two counts differ the file holds a form the
+# prefilter does not read (a comment inside the statement, `module` as an object key...), and it is
+# tokenized like any other: the prefilter only ever skips files whose every call it has read.
+_PLAIN_CALL = re.compile(rb"(?m)^[ \t]*module[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]+'([^'\\\r\n]*)'")
+_ANY_MODULE_LINE = re.compile(rb"(?m)^[ \t]*module\b")
 
-def callers(listing: Listing) -> dict[str, list[str]]:
+
+def _may_call(body: bytes, relpath: str, wanted) -> bool:
+    """Whether the file may call one of the `wanted` templates (None: any) as a local module."""
+    plain = _PLAIN_CALL.findall(body)
+    if wanted is None or len(plain) != len(_ANY_MODULE_LINE.findall(body)):
+        return True
+    return any(local_target(relpath, source.decode("utf-8", "replace")) in wanted for source in plain)
+
+
+def callers(listing: Listing, wanted: set[str] | None = None) -> dict[str, list[str]]:
     """Module file -> the .bicep files that call it as a local module (read once per run). The Bicep
-    reading pass remembers which files hold `module`, so only those are read again."""
+    reading pass remembers which files hold `module`, so only those are read again; `wanted`: the
+    templates that can hold a cluster (the only keys anyone asks for), so a file whose calls all
+    name other templates is not tokenized (in a module registry nearly every file calls modules)."""
     found: dict[str, list[str]] = {}
     suffixes, holding = listing.remembered.get(MODULE, ((), None))
     files = sorted(holding) if holding is not None and ".bicep" in suffixes else listing.files
@@ -65,7 +83,7 @@ def callers(listing: Listing) -> dict[str, list[str]]:
         if not relpath.endswith(".bicep"):
             continue
         body, problem = read_safely(listing.root, listing.root / relpath, relpath)
-        if problem or not body or b"module" not in body:
+        if problem or not body or b"module" not in body or not _may_call(body, relpath, wanted):
             continue
         try:
             tokens = tokenize(load_text(body).body)
