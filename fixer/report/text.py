@@ -76,11 +76,7 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
     document["remaining"] = [{"blocker": g.blocker, "count": g.count, "reason": g.reason, "unlock": g.unlock,
                               **({"in_templates": g.in_templates, "template_globs": list(g.template_globs)} if g.in_templates else {})}
                              for g in remaining_groups([r for _, r in reports])]
-    document["not_inspected"] = [
-        {**m.to_json(), "file": display_path(prefix, m.file)} if hasattr(m, "to_json")
-        else {"file": display_path(prefix, m.file), "line": m.line, "module": f"module.{m.name}", "source": m.source}
-        for prefix, m in not_inspected
-    ]
+    document["not_inspected"] = [{**m.to_json(), "file": display_path(prefix, m.file)} for prefix, m in not_inspected]
     if diff is not None:
         document["diff"] = diff  # apply --dry-run --format json: the diff travels inside the JSON
     return document
@@ -90,17 +86,22 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
 FIXED_LABEL = {None: "auto-fixable", True: "would write", False: "written"}
 
 
+# What was not inspected, by kind (each entry's `group`): module calls akfix does not know
+# (formats/terraform/decls.ModuleCall), templates read through their source (formats/arm/built.BuildOutput).
+_NOT_INSPECTED_HEADINGS = {
+    "unknown-module": lambda n: f"not inspected: {n} call{'s' if n != 1 else ''} of modules akfix does not know (they may build AKS clusters):",
+    "built": lambda n: f"read through their source: {n} template{'s' if n != 1 else ''} built by Bicep:",
+}
+
+
 def not_inspected_text(entries) -> str:
     """Module calls akfix does not know, then templates it reads through their source."""
-    modules = [(prefix, m) for prefix, m in entries if not hasattr(m, "describe")]
-    built = [(prefix, m) for prefix, m in entries if hasattr(m, "describe")]
     lines = []
-    if modules:
-        lines.append(f"not inspected: {len(modules)} call{'s' if len(modules) != 1 else ''} of modules akfix does not know (they may build AKS clusters):")
-        lines += [f"    {display_path(prefix, m.file)}:{m.line}  module.{m.name}  source = {m.source}" for prefix, m in modules]
-    if built:
-        lines.append(f"read through their source: {len(built)} template{'s' if len(built) != 1 else ''} built by Bicep:")
-        lines += ["    " + m.describe(lambda relpath, prefix=prefix: display_path(prefix, relpath)) for prefix, m in built]
+    for group, heading in _NOT_INSPECTED_HEADINGS.items():
+        mine = [(prefix, m) for prefix, m in entries if m.group == group]
+        if mine:
+            lines.append(heading(len(mine)))
+            lines += ["    " + m.describe(lambda relpath, prefix=prefix: display_path(prefix, relpath)) for prefix, m in mine]
     return "\n".join(lines)
 
 

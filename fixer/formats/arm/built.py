@@ -25,6 +25,7 @@ class BuildOutput:
     source: str  # the .bicep file it was built from
     generator: str  # e.g. "bicep 0.44.1.10279"
     line: int = 1
+    group = "built"  # how reports list what was not inspected (report/text.py)
 
     def describe(self, shown=lambda relpath: relpath) -> str:
         """One line for people; `shown` turns a relpath into the path they typed (multi-root runs)."""

@@ -77,6 +77,13 @@ class ModuleCall:
     line: int
     name: str
     source: str
+    group = "unknown-module"  # how reports list what was not inspected (report/text.py)
+
+    def describe(self, shown=lambda relpath: relpath) -> str:
+        return f"{shown(self.file)}:{self.line}  module.{self.name}  source = {self.source}"
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "module": f"module.{self.name}", "source": self.source}
 
 
 @dataclass(frozen=True)
