@@ -204,6 +204,9 @@ def test_unknown_aks_modules_are_listed_not_guessed(tmp_path):
     assert document["not_inspected"] == [
         {"file": "main.tf", "line": 1, "module": "module.k8s", "source": "git::https://example.com/platform/aks-cluster.git?ref=v1"}
     ]
+    text = akfix("scan", str(repo)).stdout
+    assert ("not inspected: 1 call of modules akfix does not know (they may build AKS clusters):\n"
+            "    main.tf:1  module.k8s  source = git::https://example.com/platform/aks-cluster.git?ref=v1") in text
 
 
 def test_a_template_built_by_bicep_is_listed_with_its_source_not_fixed_twice(tmp_path):
