@@ -58,4 +58,4 @@ def test_the_conventional_file_unless_other_folders_read_it():
 def test_a_name_the_module_declares_already_is_refused():
     bodies = {"m/variables.tf": b'variable "network_data_plane" {\n  default = "azure"\n}\n'}
     with pytest.raises(EditFailure, match="already declares variable network_data_plane"):
-        input_edits("m", bodies, ["network_data_plane"], "m/main.tf", lambda relpath: False, lambda relpath: b"\n")
+        input_edits("m", bodies, declared_variables(bodies), ["network_data_plane"], "m/main.tf", lambda relpath: False, lambda relpath: b"\n")

@@ -119,8 +119,7 @@ def _inputs_free(located: Located, planned: list[Planned]) -> list[Planned]:
         exposed = [c.attribute for c in item.fix.changes if c.exposes] if item.fix else []
         if exposed:
             module_dir = item.cluster.module_dir
-            bodies = {p: located.texts[p].body for p in read_module_files(located, module_dir, None) if p.endswith(".tf")}
-            declared = declared_variables(bodies)
+            declared = _declared(located, module_dir)
             taken = [name for name in exposed if name in declared]
             if taken:
                 item = replace(item, fix=manual_fix(
@@ -132,6 +131,18 @@ def _inputs_free(located: Located, planned: list[Planned]) -> list[Planned]:
                 located.exposed_inputs.setdefault((module_dir, item.cluster.address), set()).update(exposed)
         out.append(item)
     return out
+
+
+def _tf_bodies(located: Located, module_dir: str, problems: list[Problem] | None = None) -> dict[str, bytes]:
+    """The bodies of a module's .tf files (read_module_files reads each once per run)."""
+    return {p: located.texts[p].body for p in read_module_files(located, module_dir, problems) if p.endswith(".tf")}
+
+
+def _declared(located: Located, module_dir: str) -> dict[str, str]:
+    """The module's variables, parsed once per module: every view giving it an input asks."""
+    if module_dir not in located.declared_variables:
+        located.declared_variables[module_dir] = declared_variables(_tf_bodies(located, module_dir))
+    return located.declared_variables[module_dir]
 
 
 # The order new inputs take in the block, whichever view wrote them first.
@@ -236,7 +247,7 @@ def _floor_site(located: Located, cluster: Cluster, problems: list[Problem]) -> 
         files = read_module_files(located, module_dir, problems)
         site = None
         if not any(p.endswith(tfjson.SUFFIX) and b"required_providers" in located.texts[p].body for p in files):
-            site = find_site({p: located.texts[p].body for p in files if p.endswith(".tf")}, cluster.profile_file)
+            site = find_site(_tf_bodies(located, module_dir, problems), cluster.profile_file)
             if site.kind == "unreadable" or not site.file.endswith(".tf"):
                 site = None
         located.floor_sites[module_dir] = site
@@ -398,8 +409,7 @@ def _floor_reaches_no_other_folder(located: Located, module_dir: str) -> bool:
         return False
     others = [f for f in located.links.folders(located.links.real(site.file)) if f != module_dir]
     for folder in others:
-        files = {p: located.texts[p].body for p in read_module_files(located, folder, None) if p.endswith(".tf")}
-        own = find_site(files, "")
+        own = find_site(_tf_bodies(located, folder), "")
         if own.kind == "block" or not is_override_file(own.file) or located.links.real(own.file) != own.file:
             return False
     return bool(others)
@@ -424,9 +434,8 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
                 for edit in migration_marker_edits(text.body, item.cluster.address, text.newline, remove=fix.phase == 2)]
     if exposed:
         module_dir = item.cluster.module_dir
-        bodies = {p: located.texts[p].body for p in read_module_files(located, module_dir, None) if p.endswith(".tf")}
         links = located.links
-        out += input_edits(module_dir, bodies, exposed, item.cluster.profile_file,
+        out += input_edits(module_dir, _tf_bodies(located, module_dir), _declared(located, module_dir), exposed, item.cluster.profile_file,
                            lambda relpath: len(links.folders(links.real(relpath))) > 1, lambda relpath: located.texts[relpath].newline)
     out += _floor_edits(located, item)
 

@@ -59,11 +59,11 @@ def declaration_edit(body: bytes, names: list[str], newline: bytes) -> Edit:
     return Edit(len(body), len(body), lead + separator + (newline + newline).join(blocks) + newline)
 
 
-def input_edits(module_dir: str, bodies: dict[str, bytes], names: list[str], profile_file: str, shared,
+def input_edits(module_dir: str, bodies: dict[str, bytes], declared: dict[str, str], names: list[str], profile_file: str, shared,
                 newline_of) -> list[tuple[str, Edit]]:
-    """(file, edit) declaring `names` in the module; refused when one is declared already (the block
-    would read a variable whose default and callers akfix has not weighed)."""
-    declared = declared_variables(bodies)
+    """(file, edit) declaring `names` in the module (`declared`: its variables, declared_variables);
+    refused when one is declared already (the block would read a variable whose default and callers
+    akfix has not weighed)."""
     taken = [name for name in names if name in declared]
     if taken:
         raise EditFailure(f"module {module_dir or '.'} already declares variable {taken[0]} ({declared[taken[0]]}) "

@@ -41,6 +41,7 @@ class Located:
     # (module dir, cluster address) -> every input the views of that cluster give the module (Change.exposes):
     # each view's edit of the shared block and declarations names them all, so the views' edits agree
     exposed_inputs: dict = field(default_factory=dict)
+    declared_variables: dict = field(default_factory=dict)  # module dir -> {variable: file}, parsed once (inputs.py)
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
