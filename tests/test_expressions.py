@@ -96,6 +96,25 @@ def test_bicep_cyclic_vars_and_unknown_functions_stay_unresolved_with_a_reason()
     assert value.kind is ValueKind.EXPRESSION and "loadTextContent() is not evaluated" in value.note
 
 
+def test_bicep_pragmas_inside_an_object_are_trivia():
+    props = "var props = union({\n  networkProfile: {\n    #disable-next-line BCP036 // no policy is ''\n    networkPolicy: policy\n  }\n}, {})"
+    value, _ = _bicep(f"param policy string = ''\n{props}", "props.networkProfile.networkPolicy")
+    assert value.kind is ValueKind.LITERAL and value.text == "", value.note
+
+
+def test_bicep_every_param_behind_a_long_chain_of_vars_is_an_input():
+    """The walk over the vars an expression reads stopped after 50 names (in a set's hash order, so
+    differently in each process): a param further away was taken for a constant at its default."""
+    from fixer.formats.bicep.expressions import _Parser, _reachable
+
+    chain = "\n".join(f"var v{i} = v{i + 1}" for i in range(60))
+    data = f"param policy string = ''\n{chain}\nvar v60 = policy\nvar target = v0\n".encode()
+    tokens = tokenize(data)
+    scope = scope_of(tokens, data, "main.bicep")
+    node = _Parser(tokens, *scope.variables["target"], "main.bicep").parse()
+    assert _reachable(scope, node) == {"policy"}
+
+
 def test_bicep_deep_nesting_is_bounded():
     value, _ = _bicep("", "(" * 200 + "'azure'" + ")" * 200)
     assert value.kind is ValueKind.EXPRESSION and "deeply" in value.note

@@ -15,6 +15,7 @@ with each engine written there, so a write never flips a condition.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 from fixer.formats.bicep.syntax import Token, bicepparam_anchor, matching, string_value
@@ -293,6 +294,38 @@ class _Parser:
         raise _Stop(f"unexpected {token.text!r}")
 
 
+_PARSED: dict[tuple[int, int, int], tuple[list, object]] = {}
+
+
+def _parsed(tokens: list[Token], start: int, end: int, file: str):
+    """The parse of tokens[start:end], once per run: deciding a setting evaluates the same vars and
+    params thousands of times (every probe of every input). Keyed by the token list's identity, which
+    the entry keeps alive so that it cannot be reused; a failed parse raises every time."""
+    key = (id(tokens), start, end)
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] is tokens:
+        return hit[1]
+    node = _Parser(tokens, start, end, file).parse()
+    if len(_PARSED) > 20000:
+        _PARSED.clear()
+    _PARSED[key] = (tokens, node)
+    return node
+
+
+_NEWLINES: dict[int, tuple[bytes, list[int]]] = {}
+
+
+def _line(data: bytes, offset: int) -> int:
+    """The 1-based line of a byte offset, by bisecting the file's newline offsets (indexed once per
+    file: an evaluation names the line of every var it reads, over and over)."""
+    hit = _NEWLINES.get(id(data))
+    if hit is None or hit[0] is not data:
+        if len(_NEWLINES) > 256:
+            _NEWLINES.clear()
+        hit = _NEWLINES[id(data)] = (data, [i for i, byte in enumerate(data) if byte == 10])
+    return bisect_right(hit[1], offset - 1) + 1
+
+
 # --- evaluation ---------------------------------------------------------------------------------
 
 
@@ -443,29 +476,35 @@ class _Evaluator:
         inner.steps = self.steps
         self.active.add(name)
         try:
-            found = inner.run(_Parser(caller.scope.tokens, start, end, caller.file).parse(), depth + 1)
+            found = inner.run(_parsed(caller.scope.tokens, start, end, caller.file), depth + 1)
         finally:
             self.active.discard(name)
             self.steps = inner.steps
         for label, where in inner.used.items():
             self.used.setdefault(f"{caller.file} {label}", where)
-        line = caller.scope.data.count(b"\n", 0, caller.scope.tokens[start].start) + 1
+        if f"param {name}" in self.used:
+            return self._caller_unknown(found)
+        line = _line(caller.scope.data, caller.scope.tokens[start].start)
         shown = "an object" if isinstance(found.value, (dict, list)) else "unknown" if isinstance(found.value, Unknown) else describe(found.value)
         self.used.setdefault(f"param {name}", f"{shown} (passed by {caller.file}:{line}, module {caller.module})")
+        return self._caller_unknown(found)
+
+    def _caller_unknown(self, found: R) -> R:
         if isinstance(found.value, Unknown) and found.value.inputs:  # the caller's free inputs are not this file's params
-            return R(Unknown(f"{found.value.reason} in {caller.file}"))
+            return R(Unknown(f"{found.value.reason} in {self.scope.caller.file}"))
         return found
 
     def _declared(self, label: str, name: str, tokens, span, file: str, depth: int, where: str = "") -> R:
         self.active.add(name)
         try:
-            node = _Parser(tokens, span[0], span[1], file).parse()
-            found = self.run(node, depth + 1)
+            found = self.run(_parsed(tokens, span[0], span[1], file), depth + 1)
         finally:
             self.active.discard(name)
+        if label in self.used:
+            return found  # described already (setdefault keeps the first): counting lines is not free
         if not isinstance(found.value, (dict, list)):
             shown = describe(found.value) if not isinstance(found.value, Unknown) else "unknown"
-            line = self.scope.data.count(b"\n", 0, tokens[span[0]].start) + 1 if file == self.scope.relpath and span[0] < len(tokens) else None
+            line = _line(self.scope.data, tokens[span[0]].start) if file == self.scope.relpath and span[0] < len(tokens) else None
             self.used.setdefault(label, f"{shown} ({where or label}{f', line {line}' if line else ''})")
         else:
             self.used.setdefault(label, f"an object ({where or label})")
@@ -514,8 +553,12 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         value = plain(result.value)
         return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
 
+    try:
+        reachable = _reachable(scope, node)
+    except _Stop as stop:
+        return Value(ValueKind.EXPRESSION, text, line, note=f"akfix does not evaluate it: {stop}")
     domains = {}
-    for name in sorted(_reachable(scope, node)):
+    for name in sorted(reachable):
         param = scope.params[name]
         domains[name] = param.allowed if param.allowed else ((True, False) if param.type == "bool" else None)
     decision = decide(evaluate, domains, label=lambda n: f"param {n}", policy=policy)
@@ -573,21 +616,27 @@ def _reachable_all(scope: Scope, node) -> set[str]:
     caller, scope.caller = scope.caller, None
     try:
         return _reachable(scope, node)
+    except _Stop:
+        return set()  # only a hint's list of params
     finally:
         scope.caller = caller
 
 
-def _reachable(scope: Scope, node, limit: int = 50) -> set[str]:
-    """Params the expression reads, directly or through vars (bounded)."""
-    seen, queue, params = set(), list(_references(node)), set()
-    while queue and len(seen) < limit:
-        name = queue.pop()
+def _reachable(scope: Scope, node, limit: int = 400) -> set[str]:
+    """Params the expression reads, directly or through vars. Every name is followed, in a fixed
+    order: a walk cut short (or ordered by string hashes) would leave out params that decide the
+    value, so one that reads more than `limit` names stops the evaluation instead."""
+    seen, queue, params = set(), sorted(_references(node)), set()
+    while queue:
+        name = queue.pop(0)
         if name in seen:
             continue
         seen.add(name)
+        if len(seen) > limit:
+            raise _Stop(f"it reads more than {limit} vars and params")
         if name in scope.variables:
             try:
-                queue.extend(_references(_Parser(scope.tokens, *scope.variables[name], scope.relpath).parse()))
+                queue.extend(sorted(_references(_parsed(scope.tokens, *scope.variables[name], scope.relpath))))
             except (_Stop, ValueError, IndexError):
                 pass
         elif name in scope.params and not (scope.caller is not None and scope.caller.passes(name)):

@@ -9,6 +9,7 @@ between brackets, so constructs newer than any grammar cannot derail the locator
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -30,6 +31,9 @@ class Token:
 _PUNCT = set("{}[]():,=?!.@<>|&+-*/%;~")
 
 
+_PRAGMA = re.compile(r"(?:disable|restore)-[a-z-]+")
+
+
 def tokenize(data: bytes) -> list[Token]:
     text = data.decode("utf-8")
     # Work on str offsets, report byte offsets: precompute the byte offset of every char lazily.
@@ -44,6 +48,11 @@ def tokenize(data: bytes) -> list[Token]:
             tokens.append(Token("newline", byte_at(i), byte_at(i + 1), "\n"))
             i += 1
         elif text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif c == "#" and _PRAGMA.match(text, i + 1):
+            # `#disable-next-line BCP036 ...`, `#disable-diagnostics`, `#restore-diagnostics`: linter
+            # pragmas that run to the end of the line and, like comments, are no part of the value
             end = text.find("\n", i)
             i = n if end < 0 else end
         elif text.startswith("/*", i):
