@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixer.formats.terraform.versions import VersionResolver, lock_version, narrow_by_code, required_azurerm
+from fixer.formats.terraform.versions import VersionResolver, lock_version, narrow_by_code, provider_block_azurerm, required_azurerm
 from fixer.model import Profile, Value, ValueKind
 from fixer.versions import UNKNOWN, parse_constraint
 
@@ -77,3 +77,26 @@ def test_override_file_constraint_replaces_the_original(tmp_path):
     assert (found.low, found.high) == ((4, 16, 0), (5, 0, 0)) and found.source == "versions_override.tf"
     alone = VersionResolver(tmp_path, ["versions.tf"]).for_module("")
     assert (alone.low, alone.high) == ((3, 107, 0), (4, 0, 0))
+
+
+def test_provider_block_version_is_a_constraint():
+    """Terraform 0.12 style, still honoured by Terraform (intersected with required_providers)."""
+    found = provider_block_azurerm(b'provider "azurerm" {\n  version = "~>2.11"\n  features {}\n}\n', "main.tf")
+    assert (found.low, found.high) == ((2, 11, 0), (3, 0, 0)) and "provider block" in found.source
+    nested = b'provider "azurerm" {\n  features {\n    version = "1.0"\n  }\n}\n'
+    assert provider_block_azurerm(nested, "main.tf") is None  # a nested block's argument is not the provider's
+    assert provider_block_azurerm(b'provider "azapi" {\n  version = "~> 1.0"\n}\n', "main.tf") is None
+
+
+def test_resolver_reads_the_provider_block_and_skips_fifos(tmp_path):
+    import os
+
+    (tmp_path / "main.tf").write_text('provider "azurerm" {\n  version = "~> 3.0"\n  features {}\n}\n')
+    os.mkfifo(tmp_path / "pipe.tf")
+    resolver = VersionResolver(tmp_path, ["main.tf", "pipe.tf"])
+    found = resolver.for_module("")
+    assert (found.low, found.high) == ((3, 0, 0), (4, 0, 0))
+    (tmp_path / ".terraform.lock.hcl").write_text(
+        'provider "registry.terraform.io/hashicorp/azurerm" {\n  version = "3.50.0"\n}\n')
+    locked = VersionResolver(tmp_path, ["main.tf", "pipe.tf"])
+    assert locked.for_module("").exact and locked.constraints_for("").high == (4, 0, 0)

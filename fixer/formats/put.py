@@ -9,6 +9,7 @@ from typing import Callable
 
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits, validation_edits
+from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
 from fixer.plan.views import guard_shared_edits
@@ -114,6 +115,14 @@ def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
     return replace(cluster, profile=replace(profile, **undecided)) if undecided else cluster
 
 
+def _deployment_files(relpath: str, body: bytes, parameters: dict[str, bytes], cluster: Cluster) -> dict[str, bytes]:
+    """The template and what feeds this view: its caller or parameters file, or all of them for the
+    view that stands for every file setting nothing of the network profile."""
+    own = (cluster.environment or "").split(" (module ")[0]
+    fed = {own: parameters[own]} if own in parameters else dict(parameters)
+    return {relpath: body, **fed}
+
+
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
     """(planned, changes, problems, failed keys, edit lines, build outputs) for every template of one
     format. `held(cluster)`: a suppressed cluster, whose fix is not edited."""
@@ -151,6 +160,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         if clusters:
             texts[candidate.relpath] = text
         for cluster in clusters:
+            cluster = with_evidence(cluster, _deployment_files(candidate.relpath, text.body, parameters, cluster))
             if getattr(settings, "facts", None) is not None:
                 cluster = settings.facts.attach(cluster)
             context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN,

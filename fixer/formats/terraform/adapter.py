@@ -23,8 +23,9 @@ from fixer.formats.terraform.names import literal_named, name_views
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
-from fixer.formats.terraform.versions import VersionResolver, narrow_by_code, required_azurerm
+from fixer.formats.terraform.versions import LOCK_FILE, VersionResolver, narrow_by_code, required_azurerm
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files
+from fixer.formats.windows_evidence import with_evidence
 from fixer.globs import Globs
 from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
 from fixer.plan import planner
@@ -194,6 +195,7 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 
 def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
+    cluster = with_evidence(cluster, _deployment_files(located, cluster, problems))
     live = next((found for facts in settings.plans if (found := facts.for_address(cluster.address))), None)
     if live is not None:
         cluster = replace(cluster, live=live)
@@ -205,6 +207,15 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
             if facts.azurerm is not None:
                 versions = versions.intersect(facts.azurerm) if versions.known else facts.azurerm
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
+    planned = _planned_at(located, cluster, versions, settings, problems)
+    if versions.exact and versions.source.endswith(LOCK_FILE) and not settings.azurerm_version:
+        above = _above_lock(located, cluster, versions, resolver, settings, problems)
+        if above is not None and not (planned.fix and planned.fix.writable(False)):
+            return above
+    return planned
+
+
+def _planned_at(located: Located, cluster: Cluster, versions: VersionRange, settings: Settings, problems: list[Problem]) -> Planned:
     site = None if versions.exact else _floor_site(located, cluster, problems)
     context = planner.PlanContext(
         floors=None if site is None else ("raise" if site.kind == "value" else "add"),
@@ -219,6 +230,44 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
     return Planned(cluster, versions, context, planner.plan(cluster, context))
 
 
+def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, resolver: VersionResolver, settings: Settings,
+                problems: list[Problem]) -> Planned | None:
+    """A lock file pins an azurerm version at which the fix is held back or refused, while a later
+    version of the same major, still inside every constraint, puts it in place: the fix is written
+    with a floor above the lock (the same construction as an unpinned range). Terraform then refuses
+    to plan with the stale lock until `terraform init -upgrade`, so no plan ever runs the fix at the
+    locked version. None where no floor helps."""
+    admitted = resolver.constraints_for(cluster.module_dir)
+    ceiling = min(admitted.high, (lock.low[0] + 1, 0, 0))  # never past the locked major, nor a stated bound
+    if not admitted.contains(lock.low) or ceiling <= lock.high:
+        return None
+    widened = VersionRange(lock.low, ceiling, f"{lock.source} ({format_version(lock.low)}), up to the constraint")
+    planned = _planned_at(located, cluster, widened, settings, problems)
+    if planned.fix is None or planned.fix.floor is None or not planned.fix.writable(False):
+        return None
+    note = (f"{lock.source} pins azurerm {format_version(lock.low)}, below {format_version(planned.fix.floor)}: run "
+            f"`terraform init -upgrade` (it picks the newest {lock.low[0]}.x the constraints admit) and commit the updated lock; "
+            "until then Terraform refuses to plan, so the fix never runs at the locked version.")
+    return replace(planned, fix=replace(planned.fix, reasons=(*planned.fix.reasons, note)))
+
+
+
+
+def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem]) -> dict[str, bytes]:
+    """The module's .tf and tfvars files and its callers' folders: where a Windows pool the locator
+    cannot tie to the cluster is set. A view through one module call ("live/prod: module.aks") reads
+    that caller's folder; a view every caller shares (the block states its values) reads them all."""
+    folders = [cluster.module_dir]
+    caller, marker, _ = (cluster.environment or "").partition(": module.")
+    if marker:
+        folders.append("" if caller == "." else caller)
+    else:
+        callers = local_callers(located)
+        for folder in folders:  # grows: the callers' callers too
+            for files, _name in callers.get(folder, []):
+                if posixpath.dirname(files[0]) not in folders and len(folders) < 64:
+                    folders.append(posixpath.dirname(files[0]))
+    return {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
 
 
 def _with_floors(located: Located, planned: list[Planned], problems: list[Problem]) -> list[Planned]:

@@ -34,6 +34,35 @@ _AZURERM_STRING = re.compile(rb'\bazurerm\s*=\s*"([^"]+)"')
 _MODULE_SOURCE = re.compile(rb'\bsource\s*=\s*"(\.{1,2}/[^"]*)"')
 
 
+# Terraform 0.12 and older: `provider "azurerm" { version = "~> 2.11" }`. Deprecated since 0.13 but
+# still honoured (intersected with required_providers), so it bounds the version like a constraint.
+_PROVIDER_BLOCK = re.compile(rb'(?m)^\s*provider\s+"azurerm"\s*\{')
+_TOP_VERSION = re.compile(rb'(?m)^\s*version\s*=\s*"([^"]+)"')
+
+
+def provider_block_azurerm(data: bytes, source: str) -> VersionRange | None:
+    """The `version` argument of a `provider "azurerm"` block (its own level, not a nested block's)."""
+    found = None
+    for block in _PROVIDER_BLOCK.finditer(data):
+        depth, at, top = 1, block.end(), []
+        while depth and at < len(data):
+            char = data[at:at + 1]
+            if char == b"{":
+                depth += 1
+            elif char == b"}":
+                depth -= 1
+            elif char == b"\n" and depth == 1:
+                top.append(at + 1)
+            at += 1
+        for start in top:
+            match = _TOP_VERSION.match(data, start)
+            if match:
+                constraint = parse_constraint(match.group(1).decode(), f"{source} (provider block)")
+                if constraint is not None:
+                    found = constraint if found is None else found.intersect(constraint)
+    return found
+
+
 def lock_version(data: bytes, source: str) -> VersionRange | None:
     match = _LOCK_AZURERM.search(data)
     if not match:
@@ -75,6 +104,22 @@ class VersionResolver:
         seen: set[str] = set()
         return self._resolve(module_dir, seen) or UNKNOWN
 
+    def constraints_for(self, module_dir: str) -> VersionRange:
+        """What the required_providers constraints of the module and its callers admit, locks
+        aside: how far a provider floor may raise a locked version (`terraform init -upgrade`)."""
+        found = self._constraint(module_dir)
+        for caller in sorted(self._caller_index().get(module_dir, ())):
+            theirs = self._constraint(caller)
+            if theirs is not None:
+                found = theirs if found is None else found.intersect(theirs)
+        return found or UNKNOWN
+
+    def _constraint(self, module_dir: str) -> VersionRange | None:
+        key = f"constraint:{module_dir}"
+        if key not in self._per_dir:
+            self._per_dir[key] = self._read_own(module_dir, locks=False)
+        return self._per_dir[key]
+
     def _resolve(self, module_dir: str, seen: set[str]) -> VersionRange | None:
         if module_dir in seen:
             return None
@@ -97,11 +142,11 @@ class VersionResolver:
             self._per_dir[module_dir] = self._read_own(module_dir)
         return self._per_dir[module_dir]
 
-    def _read_own(self, module_dir: str) -> VersionRange | None:
+    def _read_own(self, module_dir: str, locks: bool = True) -> VersionRange | None:
         directory = self.root / module_dir if module_dir else self.root
         lock_path = directory / LOCK_FILE
         lock_name = posixpath.join(module_dir, LOCK_FILE) if module_dir else LOCK_FILE
-        if lock_path.is_file():
+        if locks and lock_path.is_file():
             try:
                 found = lock_version(lock_path.read_bytes(), lock_name)
             except OSError:
@@ -116,6 +161,10 @@ class VersionResolver:
         override = None
         for relpath in sorted(self._by_dir.get(module_dir, ()), key=posixpath.basename):
             data = _read(self.root / relpath)
+            if b'provider "azurerm"' in data and b"version" in data:
+                legacy = provider_block_azurerm(data, relpath)
+                if legacy is not None:
+                    result = legacy if result is None else result.intersect(legacy)
             if b"required_providers" not in data:
                 continue
             constraint = required_azurerm(data, relpath)
@@ -151,7 +200,11 @@ class VersionResolver:
 
 
 def _read(path: Path) -> bytes:
+    """The file's bytes; nothing for what is no regular file (a FIFO would block the run: discovery
+    reports it) or cannot be read."""
     try:
+        if not path.is_file():
+            return b""
         return path.read_bytes()
     except OSError:
         return b""

@@ -1,0 +1,91 @@
+"""Windows node pools the locators cannot tie to one cluster, found in the deployment's text.
+
+Cilium is Linux-only and NPM on Windows is unsupported (facts §4, rule 2), so a Windows pool anywhere
+in a cluster's deployment rules those engines out. The locators read the pools they can tie to a
+cluster: a node-pool resource or an agent pool profile whose OS is a literal. A pool can also come
+from elsewhere: a variable or `var` holding the pool list, a caller passing `os_type = "Windows"` to
+the cluster's module or to a node-pool module beside it (AKS-Construction's windows sample), a
+tfvars or parameters file. Those are found here by their text: an OS key (`os_type`, `osType`,
+`os_sku`, ...) set to a Windows literal outside any resource block (resource blocks are the
+locators' job, and a Windows VM or App Service plan is no node pool), in a module call only when the
+module is local or an AKS one. A hit is attributed to every cluster of the deployment: cautious by design (a
+cluster that gets calico or a person instead of cilium is safe; cilium beside Windows is not).
+
+Pure: file bodies in, the places that name Windows out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from fixer.model import Cluster
+
+# An OS key set to a Windows literal: HCL `os_type = "Windows"`, objects `os_type: "Windows"`,
+# Bicep `osType: 'Windows'`, .bicepparam `param osType = 'Windows'`, `os_sku = "Windows2022"`.
+_HCL = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)"?\s*[=:]\s*"(?i:windows)""")
+_BICEP = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)(?:\s+string)?\s*[=:]\s*'(?i:windows)""")
+# ARM parameters files: `"osType": {"value": "Windows"}`; a template's parameter default.
+_JSON = re.compile(r""""(?i:\w*os_?(?:type|sku)\w*)"\s*:\s*\{[^{}]*?"(?:value|defaultValue)"\s*:\s*"(?i:windows)""")
+
+_HCL_BLOCK = re.compile(r'^(resource|data|module)\s+"([^"]*)"[^\n{]*\{', re.MULTILINE)
+_BICEP_BLOCK = re.compile(r"^(resource|module)\s+\w+\s+'([^']*)'[^\n]*", re.MULTILINE)
+_CLOSE = re.compile(r"^\}", re.MULTILINE)
+_HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]*)"', re.MULTILINE)
+# A module that may build AKS clusters or node pools, by its source: a registry name that says so,
+# or any local path (the cluster's own module is usually one: `source = "../.."`).
+_AKS_MODULE = re.compile(r"^\.{1,2}/|aks|kubernetes|agent.?pool|node.?pool|container.?service|managed.?cluster", re.IGNORECASE)
+
+
+def windows_evidence(files: Mapping[str, bytes]) -> tuple[str, ...]:
+    """`file:line` of every place in `files` that sets a node pool's OS to Windows outside the
+    resource blocks the locators read."""
+    found = []
+    for relpath in sorted(files):
+        text = files[relpath].decode("utf-8", "replace")
+        pattern, excluded = _format_of(relpath, text)
+        if pattern is None:
+            continue
+        for match in pattern.finditer(text):
+            if not any(start <= match.start() < end for start, end in excluded):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
+    return tuple(found)
+
+
+def with_evidence(cluster: Cluster, files: Mapping[str, bytes]) -> Cluster:
+    """The cluster with the Windows pools its deployment's text names, where its locator found none."""
+    if cluster.windows_pools:
+        return cluster
+    found = windows_evidence(files)
+    return replace(cluster, windows_pools=tuple(f"a node pool set to Windows at {place}" for place in found)) if found else cluster
+
+
+def _format_of(relpath: str, text: str):
+    if relpath.endswith((".tf", ".tfvars", ".hcl")):
+        return _HCL, _blocks(text, _HCL_BLOCK, _hcl_module_source)
+    if relpath.endswith((".bicep", ".bicepparam")):
+        return _BICEP, _blocks(text, _BICEP_BLOCK, lambda block, header: header.group(2))
+    if relpath.endswith(".json"):
+        return _JSON, []
+    return None, []
+
+
+def _hcl_module_source(block: str, header: re.Match) -> str:
+    source = _HCL_SOURCE.search(block)
+    return source.group(1) if source else ""
+
+
+def _blocks(text: str, header_pattern: re.Pattern, source_of) -> list[tuple[int, int]]:
+    """Spans of the top-level blocks whose OS keys are not node-pool evidence: every resource (and
+    data) block, and module calls of modules that are not AKS ones. A block ends at the first `}` in
+    column 0 after its header (the layout `terraform fmt` and the Bicep formatter keep)."""
+    spans = []
+    for header in header_pattern.finditer(text):
+        close = _CLOSE.search(text, header.end())
+        end = close.end() if close else len(text)
+        if header.group(1) == "module" and _AKS_MODULE.search(source_of(text[header.start():end], header) or ""):
+            continue
+        spans.append((header.start(), end))
+    return spans

@@ -1,0 +1,46 @@
+"""Windows node pools found in a deployment's text (fixer/formats/windows_evidence.py): the places a
+locator cannot tie to one cluster, and the resource blocks that are never evidence."""
+
+from __future__ import annotations
+
+from fixer.formats.windows_evidence import windows_evidence
+
+
+def test_a_module_call_passing_a_windows_pool_is_evidence():
+    caller = b'module "aks" {\n  source = "Azure/aks/azurerm"\n  node_pools = {\n    win = { os_type = "Windows" }\n  }\n}\n'
+    assert windows_evidence({"live/main.tf": caller}) == ('live/main.tf:4 (win = { os_type = "Windows" })',)
+
+
+def test_resource_blocks_and_unrelated_modules_are_not_evidence():
+    body = (b'resource "azurerm_service_plan" "web" {\n  os_type = "Windows"\n}\n\n'
+            b'module "jumpbox" {\n  source  = "Azure/compute/azurerm"\n  os_type = "Windows"\n}\n')
+    assert windows_evidence({"main.tf": body}) == ()
+
+
+def test_local_modules_variables_and_tfvars_are_evidence():
+    files = {
+        "main.tf": b'module "pools" {\n  source  = "./pools"\n  os_type = "Windows"\n}\n',
+        "variables.tf": b'variable "pool_os_type" {\n  default = "Linux"\n}\n',
+        "prod.tfvars": b'pools = [{ name = "win", os_sku = "Windows2022" }]\n',
+    }
+    assert windows_evidence(files) == ('main.tf:3 (os_type = "Windows")', 'prod.tfvars:1 (pools = [{ name = "win", os_sku = "Windows2022" }])')
+
+
+def test_bicep_params_vars_and_module_calls():
+    template = (b"var pools = [\n  {\n    name: 'win'\n    osType: 'Windows'\n  }\n]\n\n"
+                b"resource vm 'Microsoft.Compute/virtualMachines@2024-03-01' = {\n  properties: {\n    osType: 'Windows'\n  }\n}\n")
+    params = b"using './main.bicep'\n\nparam osType = 'windows'\n"
+    found = windows_evidence({"main.bicep": template, "prod.bicepparam": params})
+    assert found == ("main.bicep:4 (osType: 'Windows')", "prod.bicepparam:3 (param osType = 'windows')")
+
+
+def test_arm_parameters_files():
+    params = b'{\n  "parameters": {\n    "osType": {\n      "value": "Windows"\n    }\n  }\n}\n'
+    assert windows_evidence({"azuredeploy.parameters.json": params}) == ('azuredeploy.parameters.json:3 ("osType": {)',)
+    assert windows_evidence({"azuredeploy.parameters.json": params.replace(b"Windows", b"Linux")}) == ()
+
+
+def test_linux_and_prose_are_not_evidence():
+    body = (b'variable "os_type" {\n  description = "Possible values are `Linux` and `Windows`."\n  default     = "Linux"\n}\n'
+            b'locals {\n  windows_enabled = false\n}\n')
+    assert windows_evidence({"variables.tf": body}) == ()
