@@ -330,7 +330,11 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
     if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing:
         return manual_fix(
             f"{cluster.module.split(' ')[0]} refuses the Cilium data plane without overlay or a pod subnet",
-            "Set network_plugin_mode = \"overlay\" (a one-way IPAM migration, its own apply) or pod_subnet_id first.",
+            ("Pass networkPluginMode: 'overlay' (a one-way IPAM migration, its own deployment) or give the agent pools a "
+             "podSubnetResourceId first" if cluster.format == "bicep" else
+             "Set network_plugin_mode = \"overlay\" (a one-way IPAM migration, its own apply) or pod_subnet_id first")
+            + "; or --engine cilium,calico, which needs neither.",
+            blocker="module-needs-overlay",
         )
     return kubernetes_limit(cluster, target)
 
@@ -489,12 +493,14 @@ def settled(first: Fix, second: Fix | None) -> bool:
     return second is None or not second.changes
 
 
-def shared_conflict(fix: Fix, others: str) -> Fix:
-    """Demote a fix whose edit would also change other environments of the same cluster."""
+def shared_conflict(fix: Fix, others: str, put: bool = False) -> Fix:
+    """Demote a fix whose edit would also change other environments of the same cluster.
+    `put`: a Bicep/ARM template, whose environments are parameters files and module callers."""
+    route = ("make the shared part (a property or the API version) a param that each parameters file or module call sets"
+             if put else "route the shared setting (e.g. network_data_plane) through a variable set in each tfvars file")
     return manual_fix(
         f"{fix.summary} -- but part of it lands where other environments read too ({others})",
-        "Those environments plan differently; route the shared setting (e.g. network_data_plane) through a variable "
-        "set in each tfvars file, or fix the environments one by one with the CLI.",
+        f"Those environments plan differently; {route}, or fix the environments one by one with the CLI.",
         *fix.reasons,
         blocker="shared-value",
     )

@@ -41,7 +41,8 @@ def guard_shared_edits(planned: list) -> list:
                 if moved is not None and not _clashes(moved, views, itself=view):
                     view = moved
                 else:
-                    view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes)))))
+                    put = view.cluster.format in ("bicep", "arm")
+                    view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes))), put=put))
             out.append(view)
     return out
 

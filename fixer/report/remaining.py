@@ -25,6 +25,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "kubenet": ("kubenet cannot run the engine",
                 "--engine cilium,calico (calico runs on kubenet), --migrate-kubenet (two changes), or --greenfield for code not deployed"),
     "windows": ("Windows node pools", "--engine cilium,calico (calico runs beside Windows pools)"),
+    "module-needs-overlay": ("the module forces overlay with the Cilium data plane (an IPAM move of its own)",
+                             "--engine cilium,calico, or move to overlay (or a pod subnet) in its own change first"),
     "expression": ("value set by an expression akfix cannot resolve", "a literal where the value comes from, or --plan"),
     "kubernetes-version": ("Kubernetes older than 1.30", "upgrade the cluster's Kubernetes version first"),
     "replacement": ("the change would recreate the cluster", "--allow-replacement, or raise the azurerm version so it is in place"),
