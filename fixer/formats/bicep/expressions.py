@@ -16,7 +16,7 @@ with each engine written there, so a write never flips a condition.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from fixer.formats.bicep.syntax import Token, bicepparam_anchor, matching, string_value
 from fixer.formats.decide import (
@@ -88,6 +88,10 @@ class Scope:
     variables: dict[str, tuple[int, int]]
     parameter_file: tuple[str, bytes, list[Token], dict] | None = None
     caller: Caller | None = None
+    # (token span, bindings, spot bindings) -> (result, vars used, whether the caller was read): the
+    # network settings of one object are decided in turn, each probing the same inputs over the same
+    # expression (AKS-Construction's properties: a union of ~60 names), so each evaluation runs once.
+    evaluations: dict = field(default_factory=dict, repr=False)
 
 
 def scope_of(tokens: list[Token], data: bytes, relpath: str, parameter_file=None) -> Scope:
@@ -539,17 +543,26 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     used: dict[str, str] = {}
 
     def evaluate(bindings: dict, spot_bindings: dict | None = None) -> object:
-        evaluator = _Evaluator(scope, bindings, spot_bindings or {})
+        key = (start, end, tuple(sorted(bindings.items())), tuple(sorted((spot_bindings or {}).items())))
+        if key not in scope.evaluations:
+            evaluator = _Evaluator(scope, bindings, spot_bindings or {})
+            try:
+                scope.evaluations[key] = (evaluator.run(node), dict(evaluator.used), evaluator.called)
+            except (_Stop, ValueError, IndexError, RecursionError) as stop:
+                scope.evaluations[key] = (Unknown(f"akfix does not evaluate it: {stop}"), {}, False)
+        whole, whole_used, called = scope.evaluations[key]
+        if isinstance(whole, Unknown):
+            return whole
         try:
-            result = evaluator.run(node)
+            result = whole
             for step in path:  # a setting inside the object the expression builds; absent = not set
                 result = member(result, step, safe=True)
         except (_Stop, ValueError, IndexError, RecursionError) as stop:
             return Unknown(f"akfix does not evaluate it: {stop}")
         if not bindings and not spot_bindings:
-            used.update(evaluator.used)
+            used.update(whole_used)
             evaluate.result = result
-            evaluate.called = evaluator.called
+            evaluate.called = called
         value = plain(result.value)
         return value if isinstance(value, (str, bool, int, type(None), Unknown)) else Unknown("the value is not a string")
 
