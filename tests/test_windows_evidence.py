@@ -36,7 +36,7 @@ def test_bicep_params_vars_and_module_calls():
 
 def test_arm_parameters_files():
     params = b'{\n  "parameters": {\n    "osType": {\n      "value": "Windows"\n    }\n  }\n}\n'
-    assert windows_evidence({"azuredeploy.parameters.json": params}) == ('azuredeploy.parameters.json:3 ("osType": {)',)
+    assert windows_evidence({"azuredeploy.parameters.json": params}) == ("azuredeploy.parameters.json:3 (osType: Windows)",)
     assert windows_evidence({"azuredeploy.parameters.json": params.replace(b"Windows", b"Linux")}) == ()
 
 
@@ -44,3 +44,23 @@ def test_linux_and_prose_are_not_evidence():
     body = (b'variable "os_type" {\n  description = "Possible values are `Linux` and `Windows`."\n  default     = "Linux"\n}\n'
             b'locals {\n  windows_enabled = false\n}\n')
     assert windows_evidence({"variables.tf": body}) == ()
+
+
+def test_arm_template_pools_in_variables_count_and_a_vm_disk_does_not():
+    template = (b'{\n  "variables": {"pools": [{"name": "win", "osType": "Windows"}]},\n  "resources": [\n'
+                b'    {"type": "Microsoft.Compute/virtualMachines", "apiVersion": "2024-03-01",\n'
+                b'     "properties": {"storageProfile": {"osDisk": {"osType": "Windows"}}}},\n'
+                b'    {"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-05-01",\n'
+                b'     "properties": {"agentPoolProfiles": "[variables(\'pools\')]"}}\n  ]\n}\n')
+    assert windows_evidence({"azuredeploy.json": template}) == ("azuredeploy.json:2 (osType: Windows)",)
+    vm_only = template.replace(b'"osType": "Windows"}]', b'"osType": "Linux"}]', 1)
+    assert windows_evidence({"azuredeploy.json": vm_only}) == ()
+
+
+def test_python_enums_anywhere_and_os_keys():
+    program = (b"POOLS = {'sys': containerservice.OSType.LINUX, 'win': containerservice.OSType.WINDOWS}\n"
+               b"disk = compute.OSDiskArgs(os_type=compute.OperatingSystemTypes.WINDOWS)\n"
+               b"pool = {'name': 'w', 'os_type': 'Windows'}\n")
+    found = windows_evidence({"__main__.py": program})
+    assert [place.split(" ")[0] for place in found] == ["__main__.py:1", "__main__.py:3"]
+    assert windows_evidence({"__main__.py": program.splitlines(keepends=True)[1]}) == ()  # a VM disk is no node pool

@@ -19,15 +19,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 
+from fixer.formats import jsonspan
 from fixer.model import Cluster
 
 # An OS key set to a Windows literal: HCL `os_type = "Windows"`, objects `os_type: "Windows"`,
 # Bicep `osType: 'Windows'`, .bicepparam `param osType = 'Windows'`, `os_sku = "Windows2022"`.
 _HCL = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)"?\s*[=:]\s*"(?i:windows)""")
 _BICEP = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)(?:\s+string)?\s*[=:]\s*'(?i:windows)""")
-# ARM parameters files: `"osType": {"value": "Windows"}`; a template's parameter default.
-_JSON = re.compile(r""""(?i:\w*os_?(?:type|sku)\w*)"\s*:\s*\{[^{}]*?"(?:value|defaultValue)"\s*:\s*"(?i:windows)""")
+# .tfvars.json: `"os_type": "Windows"` (ARM JSON is walked as JSON: _json_evidence).
+_JSON_VALUE = re.compile(r""""(?i:\w*os_?(?:type|sku)\w*)"\s*:\s*"(?i:windows)""")
+
+# Pulumi / CDKTF in Python: `os_type="Windows"`, `"os_type": "Windows"`, and the containerservice enums
+# `OSType.WINDOWS` / `OSSKU.WINDOWS2022` wherever they stand (only agent pools have them; compute's
+# OperatingSystemTypes is a VM disk's).
+_PYTHON = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)["']?\s*[=:]\s*["'](?i:windows)|\b(?:OSType|OSSKU)\.WINDOWS""")
 
 _HCL_BLOCK = re.compile(r'^(resource|data|module)\s+"([^"]*)"[^\n{]*\{', re.MULTILINE)
 _BICEP_BLOCK = re.compile(r"^(resource|module)\s+\w+\s+'([^']*)'[^\n]*", re.MULTILINE)
@@ -41,16 +48,23 @@ _AKS_MODULE = re.compile(r"^\.{1,2}/|aks|kubernetes|agent.?pool|node.?pool|conta
 def windows_evidence(files: Mapping[str, bytes]) -> tuple[str, ...]:
     """`file:line` of every place in `files` that sets a node pool's OS to Windows outside the
     resource blocks the locators read."""
+    return tuple(place for relpath in sorted(files) for place in _file_evidence(relpath, files[relpath]))
+
+
+@lru_cache(maxsize=1024)
+def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
+    """One file's places (a template is read once for all the views that share it)."""
+    if relpath.endswith(".json") and not relpath.endswith(".tfvars.json"):
+        return tuple(_json_evidence(relpath, body))
+    if b"indows" not in body and b"INDOWS" not in body:
+        return ()  # the common case, without a regex pass
+    text = body.decode("utf-8", "replace")
+    pattern, excluded = _format_of(relpath, text)
     found = []
-    for relpath in sorted(files):
-        text = files[relpath].decode("utf-8", "replace")
-        pattern, excluded = _format_of(relpath, text)
-        if pattern is None:
-            continue
-        for match in pattern.finditer(text):
-            if not any(start <= match.start() < end for start, end in excluded):
-                line = text.count("\n", 0, match.start()) + 1
-                found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
+    for match in pattern.finditer(text) if pattern is not None else ():
+        if not any(start <= match.start() < end for start, end in excluded):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
     return tuple(found)
 
 
@@ -62,13 +76,56 @@ def with_evidence(cluster: Cluster, files: Mapping[str, bytes]) -> Cluster:
     return replace(cluster, windows_pools=tuple(f"a node pool set to Windows at {place}" for place in found)) if found else cluster
 
 
+_OS_KEY = re.compile(r"\w*os_?(?:type|sku)\w*", re.IGNORECASE)
+_CLUSTER_TYPES = ("microsoft.containerservice/managedclusters", "microsoft.resources/deployments")
+
+
+def _json_evidence(relpath: str, body: bytes) -> list[str]:
+    """ARM templates and parameters files: an OS key whose value (or `value` / `defaultValue`) is a
+    Windows literal, anywhere but inside a resource of another type (a VM's osDisk.osType)."""
+    if b"indows" not in body and b"INDOWS" not in body:
+        return []
+    try:
+        root = jsonspan.parse(body)
+    except jsonspan.JsonSpanError:
+        return []
+    found = []
+
+    def walk(node, key: str = "") -> None:
+        if node.kind == "object":
+            kind = node.get_ci("type")
+            if kind is not None and kind.kind == "string" and node.get_ci("apiVersion") is not None and \
+                    not str(kind.value).lower().startswith(_CLUSTER_TYPES):
+                return  # a resource of another type
+            if _OS_KEY.fullmatch(key):
+                inner = node.get("value") or node.get("defaultValue")
+                if inner is not None and inner.kind == "string" and str(inner.value).lower().startswith("windows"):
+                    found.append(f"{relpath}:{_line(body, node.start)} ({key}: {inner.value})")
+            for name, _, value in node.members:
+                walk(value, name)
+        elif node.kind == "array":
+            for item in node.items:
+                walk(item, key)
+        elif node.kind == "string" and _OS_KEY.fullmatch(key) and str(node.value).lower().startswith("windows"):
+            found.append(f"{relpath}:{_line(body, node.start)} ({key}: {node.value})")
+
+    walk(root)
+    return found
+
+
+def _line(body: bytes, offset: int) -> int:
+    return body.count(b"\n", 0, offset) + 1
+
+
 def _format_of(relpath: str, text: str):
     if relpath.endswith((".tf", ".tfvars", ".hcl")):
         return _HCL, _blocks(text, _HCL_BLOCK, _hcl_module_source)
     if relpath.endswith((".bicep", ".bicepparam")):
         return _BICEP, _blocks(text, _BICEP_BLOCK, lambda block, header: header.group(2))
-    if relpath.endswith(".json"):
-        return _JSON, []
+    if relpath.endswith(".py"):  # node pools are their own resources there, which the locator reads: none left out
+        return _PYTHON, []
+    if relpath.endswith(".json"):  # .tfvars.json: no resource blocks to leave out
+        return _JSON_VALUE, []
     return None, []
 
 

@@ -48,7 +48,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
 # Folders that by convention hold code nobody deploys as it is (a module's examples, quickstart
 # templates, test fixtures): where a group could be unlocked by --greenfield and some of its
 # clusters sit there, the summary names the glob. A hint only: akfix never assumes it by itself.
-TEMPLATE_FOLDERS = frozenset({"examples", "example", "quickstart", "quickstarts", "samples", "sample", "templates", "tests", "test"})
+TEMPLATE_FOLDERS = frozenset({"examples", "example", "quickstart", "quickstarts", "samples", "sample", "templates", "tests", "test",
+                              ".test", "e2e"})  # .test: CARML and AVM Bicep modules keep their test deployments there
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from fixer.formats.python.floor_choice import FloorChooser
 from fixer.formats.python.floors import is_floor_change
 from fixer.formats.python.packages import Pin, Pins, pins_for
 from fixer.formats.python.spec_sites import statements
+from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Change, Cluster, FileChange, Fix, Problem
 from fixer.plan import planner
 from fixer.plan.preference import choose_engine
@@ -212,6 +213,8 @@ class _Program:
                                     fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
         pools = _separate_windows_pools(self.files, declared.relpath, declared.variable, declared.found)
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
+        # pools in a variable or built by a function: the program's text says where Windows is set
+        cluster = with_evidence(cluster, {path: text.body for path, (text, _, _) in self.files.items()})
         if getattr(settings, "facts", None) is not None:
             cluster = settings.facts.attach(cluster)
         versions = _azurerm_versions(kind, names, pin, self.pins.cdktf_azurerm, settings)
