@@ -51,7 +51,7 @@ def plan_greenfield(cluster: Cluster, target: str, context) -> Fix | None:
         return limit
     if profile.plugin.kind is ValueKind.EXPRESSION:
         return manual_fix(
-            f"network_plugin is set by an expression: {profile.plugin.text}",
+            f"network_plugin is set by an expression: {profile.plugin.text}" + (f" ({profile.plugin.note})" if profile.plugin.note else ""),
             "akfix needs the plugin to know which engines are allowed; resolve it.",
             blocker="expression",
         )

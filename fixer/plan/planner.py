@@ -295,7 +295,7 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
         )
     if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None:
         return manual_fix(
-            f"network_plugin is set by an expression: {profile.plugin.text}",
+            f"network_plugin is set by an expression: {profile.plugin.text}" + (f" ({profile.plugin.note})" if profile.plugin.note else ""),
             "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
             blocker="expression",
         )

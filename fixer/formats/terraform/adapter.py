@@ -267,7 +267,9 @@ def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem
             for files, _name in callers.get(folder, []):
                 if posixpath.dirname(files[0]) not in folders and len(folders) < 64:
                     folders.append(posixpath.dirname(files[0]))
-    return {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
+    files = {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
+    files.update({p: located.texts[p].body for folder in folders for p, _ in located.terragrunt(folder)})
+    return files
 
 
 def _with_floors(located: Located, planned: list[Planned], problems: list[Problem]) -> list[Planned]:

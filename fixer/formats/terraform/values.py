@@ -70,6 +70,8 @@ class ModuleScope:
     callers: list[CallerRef] = field(default_factory=list)  # a called module gets values from these
     # Inputs set while trying each allowed value (terraform/expressions.py); empty otherwise.
     bindings: dict[str, object] = field(default_factory=dict)
+    # Variables a Terragrunt configuration sets (terragrunt.py): name -> its terragrunt.hcl.
+    external: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
@@ -153,6 +155,9 @@ class ModuleScope:
             return [Candidate(Value(ValueKind.LITERAL, str(bound), via=f"var.{name} = {bound!r} (an allowed value)"))]
         if name not in self.variables:
             return [Candidate(_unresolved(f"var.{name}", f"variable {name} is not declared in this module"))]
+        if name in self.external:
+            return [Candidate(_unresolved(f"var.{name}", f"the inputs of {self.external[name]} set it (Terragrunt, which akfix "
+                                          "does not evaluate): set the value there by hand, or pass --plan"))]
         file, block_node = self.variables[name]
         validations = self._validations(file, block_node)
         if self.callers:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from fixer.discover import Listing, read_safely
-from fixer.formats.terraform import hcl
+from fixer.formats.terraform import hcl, terragrunt
 from fixer.formats.terraform.decls import FileDecls, is_override_file
 from fixer.formats.terraform.links import Links
 from fixer.formats.terraform.values import CallerRef, ModuleScope
@@ -42,6 +42,17 @@ class Located:
     # each view's edit of the shared block and declarations names them all, so the views' edits agree
     exposed_inputs: dict = field(default_factory=dict)
     declared_variables: dict = field(default_factory=dict)  # module dir -> {variable: file}, parsed once (inputs.py)
+    _terragrunt: dict | None = None  # module dir -> [(terragrunt.hcl, inputs it sets)], read on first need
+
+    def terragrunt(self, module_dir: str) -> list[tuple[str, frozenset[str]]]:
+        """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
+        if self._terragrunt is None:
+            bodies = {}
+            for relpath in self.listing.files:
+                if posixpath.basename(relpath) == terragrunt.NAME and _load(self, relpath, None):
+                    bodies[relpath] = self.texts[relpath].body
+            self._terragrunt = terragrunt.configurations(bodies)
+        return self._terragrunt.get(module_dir, [])
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
@@ -63,6 +74,7 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
     bodies = bodies or {}
     files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
     scope = ModuleScope.build(module_dir, files)
+    scope.external = {name: relpath for relpath, names in located.terragrunt(module_dir) for name in names}
     if depth < MAX_CALLER_DEPTH:
         for files, name in local_callers(located).get(module_dir, []):
             caller = module_scope(located, posixpath.dirname(files[0]), problems, bodies, depth + 1)
