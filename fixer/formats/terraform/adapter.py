@@ -106,6 +106,10 @@ def locate_and_plan(
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
     located.planned = _with_floors(located, _inputs_free(located, guard_shared_edits(located.planned)), problems)
     located.planned = guard_linked_files(located.links, located.planned, lambda item: _shared_edits(located, item))
+    if located.links.targets:
+        # the guard may have moved a fix to its caller as new module inputs (links._elsewhere): the
+        # same checks as the views' moves (a name the module declares already stays a person's)
+        located.planned = _inputs_free(located, located.planned)
     located.planned.sort(key=lambda p: (p.cluster.file, p.cluster.line, p.cluster.environment or ""))
     return located, problems
 
