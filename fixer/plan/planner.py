@@ -173,7 +173,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             "cluster first, then re-run akfix.",
             f"live values from {cluster.live.source}",
         )
-    blocked = _blocked(cluster, live, target, context.migrate_kubenet)
+    blocked = _blocked(cluster, live, target, context.migrate_kubenet, greenfield=bool(context.greenfield))
     if blocked:
         return blocked
     if live.plugin == "kubenet" and target in ("cilium", "azure"):
@@ -181,7 +181,10 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     if profile.migration_pending:  # confirmed applied (migration_pending() let it through): the engine, the mark removed
         return phase_two(plan(replace(cluster, profile=replace(profile, migration_pending=False)), context))
     if cluster.api_version is not None:
-        return plan_put(cluster, live.policy or "", live.plugin, target, context)
+        fix = plan_put(cluster, live.policy or "", live.plugin, target, context)
+        if context.greenfield and cluster.module and target == "cilium" and not live.overlay and fix is not None and fix.changes:
+            fix = replace(fix, reasons=(_GREENFIELD_MODULE_OVERLAY, *fix.reasons))
+        return fix
     outcomes = [(v, _plan_at(cluster, live, target, v)) for v in _versions_to_check(context.versions)]
     newest = outcomes[-1][1]
     worst_version, worst = max(outcomes, key=lambda item: item[1].risk.rank)
@@ -206,6 +209,13 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     else:
         fix = replace(newest, reasons=tuple(reasons))
     return fix
+
+
+_GREENFIELD_MODULE_OVERLAY = (
+    "Greenfield: akfix assumes no live cluster here, so the move to Azure CNI Overlay that the module makes with the "
+    "Cilium data plane is no migration. If this code is deployed, do not take this fix: run akfix without --greenfield "
+    "for this path."
+)
 
 
 def _versions_to_check(versions: VersionRange) -> list[Version]:
@@ -258,7 +268,7 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
     )
 
 
-def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool = False) -> Fix | None:
+def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool = False, greenfield: bool = False) -> Fix | None:
     """Rules that no provider version lifts: these always need a person."""
     profile = cluster.profile
     if cluster.ignores_profile:
@@ -327,7 +337,8 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             "run writes step 2. Or use --engine calico, which kubenet supports in place.",
             blocker="kubenet",
         )
-    if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing:
+    # Greenfield: nothing is deployed, so the move to overlay the module forces is no migration.
+    if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing and not greenfield:
         return manual_fix(
             f"{cluster.module.split(' ')[0]} refuses the Cilium data plane without overlay or a pod subnet",
             ("Pass networkPluginMode: 'overlay' (a one-way IPAM migration, its own deployment) or give the agent pools a "
