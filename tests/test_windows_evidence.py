@@ -64,3 +64,11 @@ def test_python_enums_anywhere_and_os_keys():
     found = windows_evidence({"__main__.py": program})
     assert [place.split(" ")[0] for place in found] == ["__main__.py:1", "__main__.py:3"]
     assert windows_evidence({"__main__.py": program.splitlines(keepends=True)[1]}) == ()  # a VM disk is no node pool
+
+
+def test_an_azapi_agent_pool_is_evidence_an_azapi_vm_is_not():
+    pool = (b'resource "azapi_resource" "win" {\n  type = "Microsoft.ContainerService/managedClusters/agentPools@2024-05-01"\n'
+            b'  body = {\n    properties = {\n      osType = "Windows"\n    }\n  }\n}\n')
+    assert windows_evidence({"pools.tf": pool}) == ('pools.tf:5 (osType = "Windows")',)
+    vm = pool.replace(b"Microsoft.ContainerService/managedClusters/agentPools", b"Microsoft.Compute/virtualMachines")
+    assert windows_evidence({"vm.tf": vm}) == ()

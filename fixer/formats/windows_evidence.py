@@ -39,6 +39,7 @@ _PYTHON = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)["']?\s*[=:]\s*["'](?i:win
 _HCL_BLOCK = re.compile(r'^(resource|data|module)\s+"([^"]*)"[^\n{]*\{', re.MULTILINE)
 _BICEP_BLOCK = re.compile(r"^(resource|module)\s+\w+\s+'([^']*)'[^\n]*", re.MULTILINE)
 _CLOSE = re.compile(r"^\}", re.MULTILINE)
+_AZAPI_POOL = re.compile(r"managedClusters/agentPools@", re.IGNORECASE)
 _HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]*)"', re.MULTILINE)
 # A module that may build AKS clusters or node pools, by its source: a registry name that says so,
 # or any local path (the cluster's own module is usually one: `source = "../.."`).
@@ -142,7 +143,10 @@ def _blocks(text: str, header_pattern: re.Pattern, source_of) -> list[tuple[int,
     for header in header_pattern.finditer(text):
         close = _CLOSE.search(text, header.end())
         end = close.end() if close else len(text)
-        if header.group(1) == "module" and _AKS_MODULE.search(source_of(text[header.start():end], header) or ""):
+        block = text[header.start():end]
+        if header.group(1) == "module" and _AKS_MODULE.search(source_of(block, header) or ""):
             continue
+        if header.group(1) == "resource" and header.group(2) == "azapi_resource" and _AZAPI_POOL.search(block):
+            continue  # an agent pool PUT by azapi: no locator ties it to a cluster
         spans.append((header.start(), end))
     return spans
