@@ -100,3 +100,11 @@ def test_resolver_reads_the_provider_block_and_skips_fifos(tmp_path):
         'provider "registry.terraform.io/hashicorp/azurerm" {\n  version = "3.50.0"\n}\n')
     locked = VersionResolver(tmp_path, ["main.tf", "pipe.tf"])
     assert locked.for_module("").exact and locked.constraints_for("").high == (4, 0, 0)
+
+
+def test_attributes_3x_added_and_4_0_removed_pin_the_major():
+    profile = Profile(block_present=True, plugin=Value(ValueKind.LITERAL, "azure"))
+    both = narrow_by_code(UNKNOWN, profile, frozenset({"oidc_issuer_enabled", "azure_active_directory_role_based_access_control.managed"}))
+    assert (both.low, both.high) == ((3, 1, 0), (4, 0, 0))
+    only_removed = narrow_by_code(UNKNOWN, profile, frozenset({"docker_bridge_cidr"}))
+    assert only_removed.high == (4, 0, 0) and only_removed.low[0] == 2  # 2.x had it too: still two majors

@@ -135,6 +135,8 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     # Cluster and default_node_pool attributes only one azurerm major accepts (rules.ATTRIBUTE_*).
     names.update(key for key, _ in hcl.attributes(body) if key in rules.MAJOR_HINTS)
     names.update(b.type for b in hcl.blocks(body) if b.type in rules.MAJOR_HINTS)  # e.g. addon_profile (removed in 3.0)
+    names.update(f"{b.type}.{key}" for b in hcl.blocks(body) for key, _ in hcl.attributes(b.body)
+                 if f"{b.type}.{key}" in rules.MAJOR_HINTS)  # e.g. azure_active_directory_role_based_access_control.managed
     has_provisioning = any(b.type == "node_provisioning_profile" for b in hcl.blocks(body))
     names.add(rules.NODE_PROVISIONING_PROFILE if has_provisioning else rules.NO_NODE_PROVISIONING_PROFILE)
     pools = [node_pool_block] if node_pool_block is not None else []

@@ -145,6 +145,32 @@ REMOVED_IN_3_0 = frozenset({"addon_profile", "role_based_access_control", "priva
 ATTRIBUTE_MAX_VERSION.update({name: (3, 0, 0) for name in REMOVED_IN_3_0})
 MAJOR_HINTS = frozenset(RENAMED_IN_4_0) | frozenset(RENAMED_IN_4_0.values()) | REMOVED_IN_3_0
 
+# Cluster attributes and blocks 4.0 removed (4.0 upgrade guide, "azurerm_kubernetes_cluster"; all
+# present in 3.117.1, none in 4.81.0's schema): code that writes them runs a provider before 4.0.
+# Nested ones are named `<block>.<attribute>`; network_profile's by their own name (locate.py).
+REMOVED_IN_4_0 = frozenset({
+    "enable_pod_security_policy", "api_server_authorized_ip_ranges", "public_network_access_enabled", "docker_bridge_cidr",
+    "azure_active_directory_role_based_access_control.client_app_id", "azure_active_directory_role_based_access_control.server_app_id",
+    "azure_active_directory_role_based_access_control.server_app_secret", "azure_active_directory_role_based_access_control.managed",
+    "default_node_pool.node_taints", "web_app_routing.dns_zone_id",
+    "workload_autoscaler_profile.vertical_pod_autoscaler_update_mode",
+    "workload_autoscaler_profile.vertical_pod_autoscaler_controlled_values",
+})
+ATTRIBUTE_MAX_VERSION.update({name: (4, 0, 0) for name in REMOVED_IN_4_0})
+# Cluster attributes and blocks added during 3.x, still there in 4.x and 5.x: the first release whose
+# kubernetes_cluster_resource.go names them (git tags of hashicorp/terraform-provider-azurerm). Code
+# that writes one runs 3.x or later, which with a removed-in-4.0 hint pins the major to 3.
+ADDED_IN_3X: dict[str, Version] = {
+    "oidc_issuer_enabled": (3, 1, 0), "microsoft_defender": (3, 3, 0), "run_command_enabled": (3, 4, 0),
+    "edge_zone": (3, 22, 0), "workload_identity_enabled": (3, 27, 0), "workload_autoscaler_profile": (3, 29, 0),
+    "web_app_routing": (3, 30, 0), "image_cleaner_enabled": (3, 35, 0), "storage_profile": (3, 35, 0),
+    "monitor_metrics": (3, 36, 0), "api_server_access_profile": (3, 39, 0), "key_management_service": (3, 40, 0),
+    "confidential_computing": (3, 42, 0), "service_mesh_profile": (3, 54, 0), "maintenance_window_auto_upgrade": (3, 63, 0),
+    "maintenance_window_node_os": (3, 63, 0), "cost_analysis_enabled": (3, 106, 0),
+}
+ATTRIBUTE_MIN_VERSION.update(ADDED_IN_3X)
+MAJOR_HINTS = MAJOR_HINTS | REMOVED_IN_4_0 | frozenset(ADDED_IN_3X)
+
 # 5.0 makes the node_provisioning_profile block required (facts §1.1, 5.0 upgrade guide): a cluster
 # resource without one was written for a provider before 5.0.
 NO_NODE_PROVISIONING_PROFILE = "absent:node_provisioning_profile"
