@@ -9,6 +9,7 @@ from typing import Callable
 
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits, validation_edits
+from fixer.formats.bicep.modules import ThroughCaller
 from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
@@ -83,11 +84,32 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
         return any(v.file == name for v in network + ((cluster.name,) if names else ())) or \
             any(v.caller_origin is not None and v.caller_origin.file == name for v in network)
 
-    distinct = [v for name, v in views if reads_file(name, v)]
+    # a caller read with its own .bicepparam is a deployment of its own, whatever it sets
+    distinct = [v for name, v in views if reads_file(name, v) or isinstance(parameters[name], ThroughCaller)]
     if len(distinct) < len(views):
         plain = {c.address: c for c in fmt.locate(data, relpath, [])}
         distinct += [plain[v.address] for name, v in views if not reads_file(name, v) and v.address in plain and plain[v.address] not in distinct]
     return distinct
+
+
+def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], parameters: dict, texts: dict) -> dict[str, str]:
+    """Callers whose own .bicepparam files feed them: each such file becomes a view of its own, read
+    .bicepparam -> caller -> module (modules.ThroughCaller), in place of the caller alone, which no
+    deployment runs. {the .bicepparam file: its caller}."""
+    found = {}
+    for caller in called_by:
+        if caller not in parameters:
+            continue
+        for name in fmt.parameter_files_for(caller, list(listing.siblings(caller))):
+            body, _problem = read_safely(listing.root, listing.root / name, name)  # its own run reports problems
+            if body and fmt.parameters_apply(body, caller):
+                texts[name] = load_text(body)
+                found[name] = caller
+    for name, caller in found.items():
+        parameters[name] = ThroughCaller(caller, texts[caller].body, texts[name].body)
+    for caller in set(found.values()):
+        parameters.pop(caller, None)
+    return found
 
 
 def _has_own_parameters(fmt: PutFormat, listing: Listing, caller: str) -> bool:
@@ -118,9 +140,15 @@ def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
 def _deployment_files(relpath: str, body: bytes, parameters: dict[str, bytes], cluster: Cluster) -> dict[str, bytes]:
     """The template and what feeds this view: its caller or parameters file, or all of them for the
     view that stands for every file setting nothing of the network profile."""
-    own = (cluster.environment or "").split(" (module ")[0]
+    own = (cluster.environment or "").split(" (module ")[0].split(" via ")[0]
     fed = {own: parameters[own]} if own in parameters else dict(parameters)
-    return {relpath: body, **fed}
+    files = {relpath: body}
+    for name, value in fed.items():
+        if isinstance(value, ThroughCaller):  # the .bicepparam and the caller it feeds
+            files[value.caller] = value.caller_body
+            value = value.body
+        files[name] = value
+    return files
 
 
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
@@ -129,6 +157,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     scan = read_candidates(listing, fmt.suffixes, fmt.markers, remember=fmt.remember, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
     texts, planned, built = {}, [], []
+    chains: dict[str, dict[str, str]] = {}  # template -> {a caller's own .bicepparam: that caller}
     callers = fmt.callers(listing, {c.relpath for c in scan.candidates})
     for index, candidate in enumerate(scan.candidates):
         if progress is not None:
@@ -146,8 +175,11 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                 if body and (name in called_by or fmt.parameters_apply(body, candidate.relpath)):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
+            through = _through_callers(fmt, listing, called_by, parameters, texts) if fmt.name == "bicep" else {}
+            if through:
+                chains[candidate.relpath] = through
             clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)
-            shadowed = [c for c in called_by if _has_own_parameters(fmt, listing, c)]
+            shadowed = [c for c in called_by if c not in through.values() and _has_own_parameters(fmt, listing, c)]
             clusters = [_undecided_through(cluster, shadowed) for cluster in clusters]
         except (UnreadableText, *fmt.syntax_errors) as exc:
             if fmt.worth_reporting(candidate.data):
@@ -171,12 +203,12 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     planned = guard_shared_edits(planned)
     writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
     changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems, names=getattr(settings, "facts", None) is not None,
-                                   callers=callers)
+                                   callers=callers, chains=chains)
     return planned, changes, problems, failed, lines, tuple(built)
 
 
 def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], names: bool = False,
-          callers: dict | None = None):
+          callers: dict | None = None, chains: dict | None = None):
     per_file: dict[str, dict[tuple[int, int], bytes]] = {}
     lines: dict = {}
     failed: set = set()
@@ -209,7 +241,7 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
         # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
         edited = [item for item in writable if item.key not in failed]
         bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, edited))}
-        for relpath, why in _second_run(fmt, texts, results, edited, bad, names, callers or {}).items():
+        for relpath, why in _second_run(fmt, texts, results, edited, bad, names, callers or {}, chains or {}).items():
             bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []
     for relpath, after in results.items():
@@ -264,13 +296,16 @@ def _arguments(changes) -> dict[tuple[str, int], dict[str, str]]:
 
 
 def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict, names: bool = False,
-                callers: dict | None = None) -> dict[str, str]:
+                callers: dict | None = None, chains: dict | None = None) -> dict[str, str]:
     """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more."""
     bodies = {n: (load_text(results[n]).body if n in results and n not in bad else t.body) for n, t in texts.items()}
     failures = {}
     for item in writable:
         relpath = item.cluster.file
         parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies)) + (callers or {}).get(relpath, []) if n in bodies}
+        for own, caller in (chains or {}).get(relpath, {}).items():  # as run() read them
+            parameters.pop(caller, None)
+            parameters[own] = ThroughCaller(caller, bodies[caller], bodies[own])
         again = [c for c in _views(fmt, bodies[relpath], relpath, parameters, names) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
         if not again or not planner.settled(item.fix, second):

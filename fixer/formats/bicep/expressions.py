@@ -594,6 +594,16 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     at = found.origin.start if found.origin is not None and found.origin.file == caller.file else None
     line = caller.scope.data.count(b"\n", 0, at) + 1 if at is not None else caller.line
     found = replace(found, file=found.file or caller.file, line=line if (found.file or caller.file) == caller.file else found.line)
+    fed = caller.scope.parameter_file  # the caller's own .bicepparam (modules.ThroughCaller)
+    if fed is not None and found.origin is not None and found.origin.file == fed[0]:
+        found = replace(found, file=fed[0], line=_line(fed[1], found.origin.start))
+    elif fed is not None and found.origin is not None and found.origin.file == caller.file:
+        # a default of the caller's, which each of its .bicepparam files reads: this file's own line
+        # where they clash (plan/views.py), as for a template's own .bicepparam files
+        default_of = next((n for n, p in caller.scope.params.items() if p.default is not None
+                           and caller.scope.tokens[p.default[0]].start == found.origin.start), None)
+        if default_of is not None:
+            found = replace(found, caller_origin=bicepparam_argument(fed, default_of))
     if decision.decided and found.origin is None and found.kind is not ValueKind.EXPRESSION and not decision.every_input:
         passed = sorted(n for n in _references(node) | _reachable_all(scope, node) if n in scope.params and caller.passes(n))
         hint = f"would change it: pass {' or '.join(passed) or 'the param'} in the params of {caller.where()} so that it gives an engine"

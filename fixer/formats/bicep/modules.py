@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.bicep.expressions import Caller, scope_of
@@ -95,17 +96,32 @@ def callers(listing: Listing, wanted: set[str] | None = None) -> dict[str, list[
     return found
 
 
-def calls_of(caller: str, body: bytes, relpath: str, body_open_at) -> list[Caller]:
+@dataclass(frozen=True)
+class ThroughCaller:
+    """A caller of the module read with one of its own .bicepparam files: the view of one deployment
+    that goes .bicepparam -> caller -> module (put.run gives each such file a view of its own)."""
+
+    caller: str
+    caller_body: bytes
+    body: bytes  # the .bicepparam file's
+
+
+def calls_of(caller: str, body: bytes, relpath: str, body_open_at, parameter_file: tuple[str, bytes] | None = None) -> list[Caller]:
     """Every call of module `relpath` in `caller`. `body_open_at`: template.py's walk past
-    `= if (...)` / `[for ...:` to the call's `{` (passed in: no import cycle)."""
+    `= if (...)` / `[for ...:` to the call's `{` (passed in: no import cycle). `parameter_file`:
+    (path, body) of the caller's own .bicepparam, whose values the caller's params take."""
     tokens = tokenize(body)
     scope = None
+    fed = None
+    if parameter_file is not None:
+        ptokens = tokenize(parameter_file[1])
+        fed = (parameter_file[0], parameter_file[1], ptokens, bicepparam_declarations(ptokens))
     found = []
     for name, target, index in _calls(tokens, caller):
         if target != relpath:
             continue
         line = body.count(b"\n", 0, tokens[index].start) + 1
-        scope = scope or scope_of(tokens, body, caller)
+        scope = scope or scope_of(tokens, body, caller, fed)
         body_open = body_open_at(tokens, index + 3)
         params = read_object(tokens, body_open, body).get("params") if body_open is not None else None
         params_open, refusal = None, ""
@@ -124,6 +140,19 @@ def calls_of(caller: str, body: bytes, relpath: str, body_open_at) -> list[Calle
             if params.object.one_line:
                 refusal = "its params object is on one line"
         found.append(Caller(caller, line, name, entries, scope, params_open, refusal))
+    return found
+
+
+def bicepparam_declarations(tokens: list[Token]) -> dict[str, tuple[int, int]]:
+    """name -> (first, end) token indexes of each `param name = value` of a .bicepparam file."""
+    found = {}
+    for i, token in enumerate(tokens):
+        if token.kind == "ident" and token.text == "param" and (i == 0 or tokens[i - 1].kind == "newline") \
+                and i + 2 < len(tokens) and tokens[i + 1].kind == "ident" and tokens[i + 2].text == "=":
+            end = i + 3
+            while end < len(tokens) and tokens[end].kind != "newline":
+                end = matching(tokens, end) + 1 if tokens[end].kind == "punct" and tokens[end].text in ("(", "[", "{") else end + 1
+            found[tokens[i + 1].text] = (i + 3, end)
     return found
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from fixer.formats.bicep.expressions import Caller, bicepparam_argument, evaluate_setting, scope_of
-from fixer.formats.bicep.modules import bicepparam_edits, calls_of, spreads
+from fixer.formats.bicep.modules import ThroughCaller, bicepparam_edits, calls_of, spreads
 from fixer.formats.bicep.syntax import (
     BicepObject,
     BicepSyntaxError,
@@ -144,6 +144,12 @@ def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: st
 
 
 def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes]]) -> list[Cluster]:
+    if parameter_files and isinstance(parameter_files[0][1], ThroughCaller):
+        # a caller read with one of its own .bicepparam files (put.run): that file names the view
+        name, through = parameter_files[0]
+        calls = calls_of(through.caller, through.caller_body, relpath, _body_open, (name, through.body))
+        suffix = (lambda call: f" (module {call.module})") if len(calls) > 1 else (lambda call: "")
+        return [replace(c, environment=f"{name} via {through.caller}{suffix(call)}") for call in calls for c in _locate(data, relpath, call)]
     if parameter_files and parameter_files[0][0].endswith(".bicep"):
         # local module calls (modules.callers): one view of this file per call; a file that calls it
         # more than once names each view after the call
