@@ -302,7 +302,8 @@ def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list
     failures = {}
     for item in writable:
         relpath = item.cluster.file
-        parameters = {n: bodies[n] for n in fmt.parameter_files_for(relpath, list(bodies)) + (callers or {}).get(relpath, []) if n in bodies}
+        own_files = [n for n in fmt.parameter_files_for(relpath, list(bodies)) if fmt.parameters_apply(bodies[n], relpath)]
+        parameters = {n: bodies[n] for n in own_files + (callers or {}).get(relpath, []) if n in bodies}
         for own, caller in (chains or {}).get(relpath, {}).items():  # as run() read them
             parameters.pop(caller, None)
             parameters[own] = ThroughCaller(caller, bodies[caller], bodies[own])
