@@ -72,3 +72,11 @@ def test_an_azapi_agent_pool_is_evidence_an_azapi_vm_is_not():
     assert windows_evidence({"pools.tf": pool}) == ('pools.tf:5 (osType = "Windows")',)
     vm = pool.replace(b"Microsoft.ContainerService/managedClusters/agentPools", b"Microsoft.Compute/virtualMachines")
     assert windows_evidence({"vm.tf": vm}) == ()
+
+
+def test_python_vm_disks_and_service_plans_are_not_evidence():
+    program = (b'plan = azure.appservice.ServicePlan("plan", os_type="Windows", sku_name="P1v3")\n'
+               b'vm = azure.compute.VirtualMachine("vm", storage_os_disk=azure.compute.VirtualMachineStorageOsDiskArgs(\n'
+               b'    name="disk", os_type="Windows"))\n'
+               b'pool = containerservice.AgentPool("win", os_type="Windows")\n')
+    assert [place.split(" ")[0] for place in windows_evidence({"__main__.py": program})] == ["__main__.py:4"]

@@ -63,10 +63,35 @@ def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
     pattern, excluded = _format_of(relpath, text)
     found = []
     for match in pattern.finditer(text) if pattern is not None else ():
+        if pattern is _PYTHON and "WINDOWS" not in match.group(0) and _NOT_A_POOL.search(_enclosing_call(text, match.start())):
+            continue  # a VM disk's or an App Service plan's OS, written as a string
         if not any(start <= match.start() < end for start, end in excluded):
             line = text.count("\n", 0, match.start()) + 1
             found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
     return tuple(found)
+
+
+# Python calls whose `os_type` is no node pool's: VMs, their disks and images, App Service plans.
+_NOT_A_POOL = re.compile(r"VirtualMachine|ScaleSet|Disk|Image|ServicePlan|AppService|WebApp|FunctionApp", re.IGNORECASE)
+_CALLEE = re.compile(r"([\w.]+)\s*$")
+
+
+def _enclosing_call(text: str, at: int) -> str:
+    """The name of the innermost call whose parentheses hold `at` ("" at the top level): the
+    bracket depth is counted backwards, strings aside only roughly (good enough for a name)."""
+    depth = 0
+    for index in range(at - 1, -1, -1):
+        char = text[index]
+        if char in ")]}":
+            depth += 1
+        elif char in "([{":
+            if depth == 0:
+                if char == "(":
+                    callee = _CALLEE.search(text, 0, index)
+                    return callee.group(1) if callee else ""
+                continue  # a dict or list literal: its call is further out
+            depth -= 1
+    return ""
 
 
 def with_evidence(cluster: Cluster, files: Mapping[str, bytes]) -> Cluster:
