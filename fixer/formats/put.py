@@ -92,19 +92,36 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
     return distinct
 
 
-def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], parameters: dict, texts: dict) -> dict[str, str]:
+def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], parameters: dict, texts: dict,
+                     problems: list[Problem]) -> dict[str, str]:
     """Callers whose own .bicepparam files feed them: each such file becomes a view of its own, read
     .bicepparam -> caller -> module (modules.ThroughCaller), in place of the caller alone, which no
-    deployment runs. {the .bicepparam file: its caller}."""
+    deployment runs. A caller with a file akfix cannot read keeps its one undecided view (put.run's
+    `shadowed`), so no deployment is left out. {the .bicepparam file: its caller}."""
+    from fixer.formats.bicep.syntax import BicepSyntaxError, tokenize
+
     found = {}
     for caller in called_by:
         if caller not in parameters:
             continue
+        own = {}
         for name in fmt.parameter_files_for(caller, list(listing.siblings(caller))):
-            body, _problem = read_safely(listing.root, listing.root / name, name)  # its own run reports problems
-            if body and fmt.parameters_apply(body, caller):
-                texts[name] = load_text(body)
-                found[name] = caller
+            body, problem = read_safely(listing.root, listing.root / name, name)
+            try:
+                text = load_text(body) if body else None
+                if text is not None and fmt.parameters_apply(body, caller):
+                    tokenize(text.body)
+                    own[name] = text
+            except (UnreadableText, BicepSyntaxError) as exc:
+                problem = Problem(name, getattr(exc, "line", 1), f"{exc}; left untouched")
+            if problem is not None:
+                if all(p.file != name for p in problems):
+                    problems.append(problem)
+                own = {}
+                break
+        for name, text in own.items():
+            texts[name] = text
+            found[name] = caller
     for name, caller in found.items():
         parameters[name] = ThroughCaller(caller, texts[caller].body, texts[name].body)
     for caller in set(found.values()):
@@ -175,7 +192,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                 if body and (name in called_by or fmt.parameters_apply(body, candidate.relpath)):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
-            through = _through_callers(fmt, listing, called_by, parameters, texts) if fmt.name == "bicep" else {}
+            through = _through_callers(fmt, listing, called_by, parameters, texts, problems) if fmt.name == "bicep" else {}
             if through:
                 chains[candidate.relpath] = through
             clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)
