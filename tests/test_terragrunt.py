@@ -17,6 +17,8 @@ def test_remote_and_escaping_sources_are_left_alone():
     assert module_of("live/terragrunt.hcl", b'terraform {\n  source = "tfr:///Azure/aks/azurerm?version=9.0.0"\n}\n') is None
     assert module_of("terragrunt.hcl", b'terraform {\n  source = "../outside"\n}\n') is None
     assert module_of("terragrunt.hcl", b'include "root" {\n  path = find_in_parent_folders()\n}\n') is None
+    parent = b'terraform {\n  source = "${get_parent_terragrunt_dir()}/modules/aks"\n}\n'
+    assert module_of("live/prod/terragrunt.hcl", parent) is None  # depends on the include: not guessed
 
 
 def test_inputs_are_the_first_level_keys():

@@ -21,8 +21,9 @@ _SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.MULTILINE)
 _TERRAFORM_BLOCK = re.compile(r"^terraform\s*\{", re.MULTILINE)
 _INPUTS = re.compile(r"^inputs\s*=\s*\{", re.MULTILINE)
 _KEY = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*[=:]', re.MULTILINE)
-# Terragrunt functions that name a folder this tree can resolve.
-_ROOTS = {"${get_repo_root()}": "", "${get_terragrunt_dir()}": None, "${get_parent_terragrunt_dir()}": None}
+# Terragrunt functions that name a folder this tree can resolve: the repository root, and the
+# configuration's own folder (None). get_parent_terragrunt_dir() depends on the include: not resolved.
+_ROOTS = {"${get_repo_root()}": "", "${get_terragrunt_dir()}": None}
 
 
 def module_of(relpath: str, body: bytes) -> str | None:
