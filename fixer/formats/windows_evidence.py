@@ -8,7 +8,8 @@ the cluster's module or to a node-pool module beside it (AKS-Construction's wind
 tfvars or parameters file. Those are found here by their text: an OS key (`os_type`, `osType`,
 `os_sku`, ...) set to a Windows literal outside any resource block (resource blocks are the
 locators' job, and a Windows VM or App Service plan is no node pool), in a module call only when the
-module is local or an AKS one. A hit is attributed to every cluster of the deployment: cautious by design (a
+module is local or an AKS one; in Python, a string inside a VM's, disk's or App Service's call is left
+out by the call's name. A hit is attributed to every cluster of the deployment: cautious by design (a
 cluster that gets calico or a person instead of cilium is safe; cilium beside Windows is not).
 
 Pure: file bodies in, the places that name Windows out.
@@ -35,6 +36,10 @@ _JSON_VALUE = re.compile(r""""(?i:\w*os_?(?:type|sku)\w*)"\s*:\s*"(?i:windows)""
 # `OSType.WINDOWS` / `OSSKU.WINDOWS2022` wherever they stand (only agent pools have them; compute's
 # OperatingSystemTypes is a VM disk's).
 _PYTHON = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)["']?\s*[=:]\s*["'](?i:windows)|\b(?:OSType|OSSKU)\.WINDOWS""")
+
+# Python calls whose `os_type` is no node pool's: VMs, their disks and images, App Service plans.
+_NOT_A_POOL = re.compile(r"VirtualMachine|ScaleSet|Disk|Image|ServicePlan|AppService|WebApp|FunctionApp", re.IGNORECASE)
+_CALLEE = re.compile(r"([\w.]+)\s*$")
 
 _HCL_BLOCK = re.compile(r'^(resource|data|module)\s+"([^"]*)"[^\n{]*\{', re.MULTILINE)
 _BICEP_BLOCK = re.compile(r"^(resource|module)\s+\w+\s+'([^']*)'[^\n]*", re.MULTILINE)
@@ -69,11 +74,6 @@ def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
             line = text.count("\n", 0, match.start()) + 1
             found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
     return tuple(found)
-
-
-# Python calls whose `os_type` is no node pool's: VMs, their disks and images, App Service plans.
-_NOT_A_POOL = re.compile(r"VirtualMachine|ScaleSet|Disk|Image|ServicePlan|AppService|WebApp|FunctionApp", re.IGNORECASE)
-_CALLEE = re.compile(r"([\w.]+)\s*$")
 
 
 def _enclosing_call(text: str, at: int) -> str:
@@ -148,7 +148,7 @@ def _format_of(relpath: str, text: str):
         return _HCL, _blocks(text, _HCL_BLOCK, _hcl_module_source)
     if relpath.endswith((".bicep", ".bicepparam")):
         return _BICEP, _blocks(text, _BICEP_BLOCK, lambda block, header: header.group(2))
-    if relpath.endswith(".py"):  # node pools are their own resources there, which the locator reads: none left out
+    if relpath.endswith(".py"):  # no blocks: a string inside a VM's or App Service's call is left out by its callee
         return _PYTHON, []
     if relpath.endswith(".json"):  # .tfvars.json: no resource blocks to leave out
         return _JSON_VALUE, []
