@@ -93,56 +93,54 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
 
 
 def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], parameters: dict, texts: dict,
-                     problems: list[Problem]) -> dict[str, str]:
+                     problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
     """Callers whose own .bicepparam files feed them: each such file becomes a view of its own, read
     .bicepparam -> caller -> module (modules.ThroughCaller), in place of the caller alone, which no
-    deployment runs. A caller with a file akfix cannot read keeps its one undecided view (put.run's
-    `shadowed`), so no deployment is left out. {the .bicepparam file: its caller}."""
+    deployment runs. ({the .bicepparam file: its caller}, the callers kept back): a caller with a
+    file akfix cannot read keeps its one view, undecided where its files may set the value
+    (_undecided_through), so no deployment is left out."""
     from fixer.formats.bicep.syntax import BicepSyntaxError, tokenize
 
-    found = {}
+    found, kept_back = {}, []
     for caller in called_by:
         if caller not in parameters:
-            continue
-        own = {}
+            continue  # no view goes through a caller akfix could not read
+        own, fed, broken = {}, False, False
         for name in fmt.parameter_files_for(caller, list(listing.siblings(caller))):
             body, problem = read_safely(listing.root, listing.root / name, name)
-            try:
-                text = load_text(body) if body else None
-                if text is not None and fmt.parameters_apply(body, caller):
-                    tokenize(text.body)
-                    own[name] = text
-            except (UnreadableText, BicepSyntaxError) as exc:
-                problem = Problem(name, getattr(exc, "line", 1), f"{exc}; left untouched")
+            if body and fmt.parameters_apply(body, caller):
+                fed = True
+                try:
+                    own[name] = load_text(body)
+                    tokenize(own[name].body)
+                except (UnreadableText, BicepSyntaxError) as exc:
+                    problem = Problem(name, getattr(exc, "line", 1), f"{exc}; left untouched")
             if problem is not None:
+                broken = True
                 if all(p.file != name for p in problems):
                     problems.append(problem)
-                own = {}
-                break
-        for name, text in own.items():
-            texts[name] = text
-            found[name] = caller
+        if fed and broken:
+            kept_back.append(caller)
+        elif own:
+            texts.update(own)
+            found.update((name, caller) for name in own)
     for name, caller in found.items():
         parameters[name] = ThroughCaller(caller, texts[caller].body, texts[name].body)
     for caller in set(found.values()):
         parameters.pop(caller, None)
-    return found
+    return found, kept_back
 
 
-def _has_own_parameters(fmt: PutFormat, listing: Listing, caller: str) -> bool:
-    """A calling template that its own parameters files (.bicepparam) feed: what it passes to a
-    module may come from them, per environment, which the module's views do not follow."""
-    for name in fmt.parameter_files_for(caller, list(listing.siblings(caller))):
-        body, _ = read_safely(listing.root, listing.root / name, name)
-        if body and fmt.parameters_apply(body, caller):
-            return True
-    return False
+def _environment_file(cluster: Cluster) -> str:
+    """The file a view is named after: its parameters file or caller, without what template.py adds
+    (" (module x)" for one of several calls, " via caller.bicep" for a caller's own .bicepparam)."""
+    return (cluster.environment or "").split(" (module ")[0].split(" via ")[0]
 
 
 def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
     """A view through a caller whose own parameters files may override what it passes: values read
     in that caller are left unresolved rather than decided from its defaults (never a wrong answer)."""
-    caller = next((c for c in shadowed if (cluster.environment or "").split(" (module ")[0] == c), None)
+    caller = next((c for c in shadowed if _environment_file(cluster) == c), None)
     if caller is None:
         return cluster
     note = f"{caller} passes it, and its own parameters files may set it per environment; akfix does not follow both"
@@ -157,7 +155,7 @@ def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:
 def _deployment_files(relpath: str, body: bytes, parameters: dict[str, bytes], cluster: Cluster) -> dict[str, bytes]:
     """The template and what feeds this view: its caller or parameters file, or all of them for the
     view that stands for every file setting nothing of the network profile."""
-    own = (cluster.environment or "").split(" (module ")[0].split(" via ")[0]
+    own = _environment_file(cluster)
     fed = {own: parameters[own]} if own in parameters else dict(parameters)
     files = {relpath: body}
     for name, value in fed.items():
@@ -192,11 +190,10 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                 if body and (name in called_by or fmt.parameters_apply(body, candidate.relpath)):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
-            through = _through_callers(fmt, listing, called_by, parameters, texts, problems) if fmt.name == "bicep" else {}
+            through, shadowed = _through_callers(fmt, listing, called_by, parameters, texts, problems) if called_by else ({}, [])
             if through:
                 chains[candidate.relpath] = through
             clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)
-            shadowed = [c for c in called_by if c not in through.values() and _has_own_parameters(fmt, listing, c)]
             clusters = [_undecided_through(cluster, shadowed) for cluster in clusters]
         except (UnreadableText, *fmt.syntax_errors) as exc:
             if fmt.worth_reporting(candidate.data):

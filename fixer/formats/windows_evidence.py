@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from fixer.formats import jsonspan
 from fixer.model import Cluster
+from fixer.textfile import line_of
 
 # An OS key set to a Windows literal: HCL `os_type = "Windows"`, objects `os_type: "Windows"`,
 # Bicep `osType: 'Windows'`, .bicepparam `param osType = 'Windows'`, `os_sku = "Windows2022"`.
@@ -126,21 +127,17 @@ def _json_evidence(relpath: str, body: bytes) -> list[str]:
             if _OS_KEY.fullmatch(key):
                 inner = node.get("value") or node.get("defaultValue")
                 if inner is not None and inner.kind == "string" and str(inner.value).lower().startswith("windows"):
-                    found.append(f"{relpath}:{_line(body, node.start)} ({key}: {inner.value})")
+                    found.append(f"{relpath}:{line_of(body, node.start)} ({key}: {inner.value})")
             for name, _, value in node.members:
                 walk(value, name)
         elif node.kind == "array":
             for item in node.items:
                 walk(item, key)
         elif node.kind == "string" and _OS_KEY.fullmatch(key) and str(node.value).lower().startswith("windows"):
-            found.append(f"{relpath}:{_line(body, node.start)} ({key}: {node.value})")
+            found.append(f"{relpath}:{line_of(body, node.start)} ({key}: {node.value})")
 
     walk(root)
     return found
-
-
-def _line(body: bytes, offset: int) -> int:
-    return body.count(b"\n", 0, offset) + 1
 
 
 def _format_of(relpath: str, text: str):

@@ -4,7 +4,7 @@ none imports another's peer."""
 
 from __future__ import annotations
 
-from fixer.model import Change, Cluster, Fix, Risk
+from fixer.model import Change, Cluster, Fix, Risk, Value
 
 _FIELD_OF = {
     "networkPolicy": "policy",
@@ -36,6 +36,12 @@ def change_for(cluster: Cluster, attribute: str, value: str) -> Change:
 def manual_fix(summary: str, guidance: str, *reasons: str, blocker: str = "") -> Fix:
     """A fix left to a person; `blocker` names what stands in the way (report/remaining.py groups by it)."""
     return Fix(risk=Risk.MANUAL, summary=summary, reasons=reasons, hint=guidance, blocker=blocker)
+
+
+def plugin_expression_fix(plugin: Value, guidance: str) -> Fix:
+    """network_plugin that akfix cannot resolve: no engine can be chosen without it."""
+    why = f" ({plugin.note})" if plugin.note else ""
+    return manual_fix(f"network_plugin is set by an expression: {plugin.text}{why}", guidance, blocker="expression")
 
 
 def settings_text(changes, where: bool = True) -> str:

@@ -15,7 +15,7 @@ Pure: a cluster and what is known of its versions in, a Fix out.
 from __future__ import annotations
 
 from fixer.model import ENGINES, Change, Cluster, Fix, Risk, ValueKind
-from fixer.plan.changes import change_for, manual_fix, settings_text
+from fixer.plan.changes import change_for, manual_fix, plugin_expression_fix, settings_text
 from fixer.plan.floors import required_floor
 from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
 from fixer.plan.put import api_version_not_literal, with_api_version
@@ -33,10 +33,10 @@ _AZURERM_FIRST: dict[tuple[str, str], Version] = {
 _TERRAFORM = ("network_plugin", "network_plugin_mode", "network_policy", "network_data_plane")
 _PUT = ("networkPlugin", "networkPluginMode", "networkPolicy", "networkDataplane")
 
+IF_DEPLOYED = "If this code is deployed, do not take this fix: run akfix without --greenfield for this path."
 ASSUMPTION = (
     "Greenfield: akfix assumes no live cluster here (a template, example or new environment), so the complete "
-    "recommended profile is written: Azure CNI Overlay and the engine{dataplane}. If this code is deployed, "
-    "do not take this fix: run akfix without --greenfield for this path."
+    "recommended profile is written: Azure CNI Overlay and the engine{dataplane}. " + IF_DEPLOYED
 )
 
 
@@ -50,11 +50,7 @@ def plan_greenfield(cluster: Cluster, target: str, context) -> Fix | None:
     if limit:
         return limit
     if profile.plugin.kind is ValueKind.EXPRESSION:
-        return manual_fix(
-            f"network_plugin is set by an expression: {profile.plugin.text}" + (f" ({profile.plugin.note})" if profile.plugin.note else ""),
-            "akfix needs the plugin to know which engines are allowed; resolve it.",
-            blocker="expression",
-        )
+        return plugin_expression_fix(profile.plugin, "akfix needs the plugin to know which engines are allowed; resolve it.")
     plugin = (profile.plugin.literal or "").lower() or None
     if plugin == "none":
         return byo_limit()

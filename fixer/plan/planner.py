@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, ValueKind, riskiest
-from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, summary_of
+from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, plugin_expression_fix, summary_of
 from fixer.plan.floors import floor_of, floor_refused, floored
-from fixer.plan.greenfield import plan_greenfield
+from fixer.plan.greenfield import IF_DEPLOYED, plan_greenfield
 from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
 from fixer.plan.migration import migration_pending, phase_two, plan_phase_one
 from fixer.plan.preference import choose_engine
@@ -213,8 +213,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
 
 _GREENFIELD_MODULE_OVERLAY = (
     "Greenfield: akfix assumes no live cluster here, so the move to Azure CNI Overlay that the module makes with the "
-    "Cilium data plane is no migration. If this code is deployed, do not take this fix: run akfix without --greenfield "
-    "for this path."
+    "Cilium data plane is no migration. " + IF_DEPLOYED
 )
 
 
@@ -304,11 +303,7 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             blocker="two-steps",
         )
     if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None:
-        return manual_fix(
-            f"network_plugin is set by an expression: {profile.plugin.text}" + (f" ({profile.plugin.note})" if profile.plugin.note else ""),
-            "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.",
-            blocker="expression",
-        )
+        return plugin_expression_fix(profile.plugin, "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.")
     if live.plugin is None and cluster.api_version is not None:
         pass  # a PUT keeps the live plugin: plan_put decides whether the engine needs to know it
     elif live.plugin is None and profile.block_present:

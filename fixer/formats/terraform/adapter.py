@@ -212,10 +212,9 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
                 versions = versions.intersect(facts.azurerm) if versions.known else facts.azurerm
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
     planned = _planned_at(located, cluster, versions, settings, problems)
-    if versions.exact and versions.source.endswith(LOCK_FILE) and not settings.azurerm_version:
-        above = _above_lock(located, cluster, versions, resolver, settings, problems)
-        if above is not None and not (planned.fix and planned.fix.writable(False)):
-            return above
+    locked = versions.exact and versions.source.endswith(LOCK_FILE) and not settings.azurerm_version
+    if locked and not (planned.fix and planned.fix.writable(False)):  # planned again only where the lock holds it back
+        return _above_lock(located, cluster, versions, resolver, settings, problems) or planned
     return planned
 
 
@@ -253,8 +252,6 @@ def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, resolver
             f"`terraform init -upgrade` (it picks the newest {lock.low[0]}.x the constraints admit) and commit the updated lock; "
             "until then Terraform refuses to plan, so the fix never runs at the locked version.")
     return replace(planned, fix=replace(planned.fix, reasons=(*planned.fix.reasons, note)))
-
-
 
 
 def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem]) -> dict[str, bytes]:

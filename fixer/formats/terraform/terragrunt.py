@@ -8,19 +8,17 @@ sets is left undecided -- never read from the default it overrides -- and its fi
 deployment's text (Windows pools set there count). Sources that are not local paths (git::,
 registry) run code outside the tree and are left alone.
 
-Pure: file bodies in, module folder -> the variables set and where.
+Read with the HCL parser every Terraform file goes through (hcl.py). Pure: file bodies in,
+module folder -> the variables set and where.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
+
+from fixer.formats.terraform import hcl
 
 NAME = "terragrunt.hcl"
-_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.MULTILINE)
-_TERRAFORM_BLOCK = re.compile(r"^terraform\s*\{", re.MULTILINE)
-_INPUTS = re.compile(r"^inputs\s*=\s*\{", re.MULTILINE)
-_KEY = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*[=:]', re.MULTILINE)
 # Terragrunt functions that name a folder this tree can resolve: the repository root, and the
 # configuration's own folder (None). get_parent_terragrunt_dir() depends on the include: not resolved.
 _ROOTS = {"${get_repo_root()}": "", "${get_terragrunt_dir()}": None}
@@ -28,12 +26,22 @@ _ROOTS = {"${get_repo_root()}": "", "${get_terragrunt_dir()}": None}
 
 def module_of(relpath: str, body: bytes) -> str | None:
     """The tree folder this configuration runs (`//` marks the module inside a source), or None."""
-    text = body.decode("utf-8", "replace")
-    block = _TERRAFORM_BLOCK.search(text)
-    source = _SOURCE.search(_block_text(text, block.end())) if block else None
-    if source is None:
-        return None
-    path = source.group(1).replace("//", "/")
+    return _module(relpath, hcl.body_of(hcl.parse(body).root_node))
+
+
+def inputs_of(body: bytes) -> frozenset[str]:
+    """The names the top-level `inputs = { ... }` object sets (its first level)."""
+    return _inputs(hcl.body_of(hcl.parse(body).root_node))
+
+
+def _module(relpath: str, root) -> str | None:
+    block = next((b for b in hcl.blocks(root) if b.type == "terraform"), None)
+    node = hcl.attribute(block.body, "source") if block is not None else None
+    expression = hcl.expression_of(node) if node is not None else None
+    raw = hcl.text(expression).strip() if expression is not None else ""
+    if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
+        return None  # not a string (a function call, a local): not resolved
+    path = raw[1:-1].replace("//", "/")
     here = posixpath.dirname(relpath)
     for function, base in _ROOTS.items():
         if path.startswith(function):
@@ -47,58 +55,19 @@ def module_of(relpath: str, body: bytes) -> str | None:
     return None if folder.startswith("..") or "${" in folder else ("" if folder == "." else folder)
 
 
-def inputs_of(body: bytes) -> frozenset[str]:
-    """The names the top-level `inputs = { ... }` object sets (its first level)."""
-    text = body.decode("utf-8", "replace")
-    found = _INPUTS.search(text)
-    if found is None:
-        return frozenset()
-    inner = _block_text(text, found.end())
-    names, depth, line_start = set(), 0, 0
-    for index, char in enumerate(inner + "\n"):
-        if char == "\n":
-            if depth == 0:
-                key = _KEY.match(inner[line_start:index])
-                if key:
-                    names.add(key.group(1))
-            line_start = index + 1
-        elif char in "{[(":
-            if depth == 0:  # a key whose value opens a bracket on its own line
-                key = _KEY.match(inner[line_start:index])
-                if key:
-                    names.add(key.group(1))
-            depth += 1
-        elif char in "}])":
-            depth -= 1
-    return frozenset(names)
-
-
-def _block_text(text: str, start: int) -> str:
-    """The text of a `{ ... }` block whose `{` ends just before `start`, strings skipped."""
-    depth, index, quote = 1, start, False
-    while index < len(text) and depth:
-        char = text[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == '"':
-                quote = False
-        elif char == '"':
-            quote = True
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        index += 1
-    return text[start:index - 1]
+def _inputs(root) -> frozenset[str]:
+    node = hcl.attribute(root, "inputs")
+    obj = hcl.object_node(hcl.expression_of(node)) if node is not None else None
+    return frozenset(key for key, _, _ in hcl.object_elements(obj))
 
 
 def configurations(files: dict[str, bytes]) -> dict[str, list[tuple[str, frozenset[str]]]]:
     """module folder -> [(terragrunt.hcl, the variables its inputs set)] for every configuration
-    whose source is a folder of the tree."""
+    whose source is a folder of the tree (each file parsed once)."""
     found: dict[str, list[tuple[str, frozenset[str]]]] = {}
     for relpath in sorted(files):
-        folder = module_of(relpath, files[relpath])
+        root = hcl.body_of(hcl.parse(files[relpath]).root_node)
+        folder = _module(relpath, root)
         if folder is not None:
-            found.setdefault(folder, []).append((relpath, inputs_of(files[relpath])))
+            found.setdefault(folder, []).append((relpath, _inputs(root)))
     return found
