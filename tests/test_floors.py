@@ -14,7 +14,8 @@ from fixer.edit.edits import apply_edits
 from fixer.formats.terraform.constraints import find_site, floor_edits, new_constraint, raise_floor
 from fixer.formats.terraform.readback import check_readback
 from fixer.formats.terraform.versions import required_azurerm
-from fixer.versions import parse_constraint
+from fixer.plan.floors import floor_refused
+from fixer.versions import NEWEST, VersionRange, parse_constraint
 
 versions = st.tuples(st.integers(2, 5), st.integers(0, 120), st.integers(0, 3))
 
@@ -103,8 +104,9 @@ _AZURERM = {
     st.sampled_from(["~> 3.0", ">= 3.0, < 4.0", "< 4.0", ">= 3.10"]),
     st.booleans(),
     st.booleans(),
+    st.sampled_from([(4, 0, 0), NEWEST]),
 )
-def test_a_floor_edit_keeps_every_other_byte_and_reads_back(azurerm, others, constraint, crlf, lead_comment):
+def test_a_floor_edit_keeps_every_other_byte_and_reads_back(azurerm, others, constraint, crlf, lead_comment, code_high):
     block = "".join([_AZURERM[azurerm].replace("{c}", constraint)] + [_ENTRIES[o] for o in others])
     if not block:
         return
@@ -112,14 +114,33 @@ def test_a_floor_edit_keeps_every_other_byte_and_reads_back(azurerm, others, con
     newline = b"\r\n" if crlf else b"\n"
     body = text.encode().replace(b"\n", newline)
     site = find_site({"versions.tf": body}, "versions.tf")
-    constraint_after = new_constraint(site, (3, 75, 0))
+    constraint_after = new_constraint(site, (3, 75, 0), code_high)
     after = apply_edits(body, floor_edits(body, site, constraint_after, newline))
     check_readback(after.decode(), [])  # python-hcl2 reads it
     read = required_azurerm(after, "versions.tf")
     raised = azurerm in ("object-version", "object-version-comment", "string")
-    expected_high = parse_constraint(constraint, "").high if raised else (4, 0, 0)  # a raised bound keeps its upper end; an added one pins 3.x
+    # A raised bound keeps its upper end; an added one pins 3.x where the code is written for 3.x,
+    # and stays open where the code admits later majors too.
+    expected_high = parse_constraint(constraint, "").high if raised else code_high
     assert read is not None and (read.low, read.high) == ((3, 75, 0), expected_high)
     assert (b"\r\n" in after) == crlf and after.count(b"\n") - after.count(b"\r\n") == (0 if crlf else after.count(b"\n"))
     for other in others:  # the other providers are untouched
         assert _ENTRIES[other].replace("\n", newline.decode()).encode() in after
     assert b"# see ADR-7" in after or azurerm != "object-version-comment"  # comments survive
+
+
+@pytest.mark.parametrize("versions, floor, refused", [
+    (VersionRange((4, 57, 0), NEWEST, "code"), (4, 58, 0), None),  # the lowest major the code admits: no major crossed
+    (VersionRange((4, 0, 0), (5, 0, 0), "code"), (4, 58, 0), None),
+    (VersionRange((2, 0, 0), (5, 0, 0), "code"), (4, 58, 0), "does not show which major"),
+    (VersionRange((3, 0, 0), NEWEST, "code"), (4, 58, 0), "does not show which major"),
+    (VersionRange((3, 62, 0), (5, 0, 0), "code"), (3, 108, 0), "does not show which major"),  # 3.x or 4.x: undecided
+])
+def test_an_added_floor_stays_in_the_lowest_major_the_code_admits(versions, floor, refused):
+    why = floor_refused(floor, versions, "add")
+    assert (why is None) if refused is None else (refused in why)
+
+
+def test_a_raised_floor_never_crosses_the_stated_major():
+    why = floor_refused((4, 58, 0), VersionRange((3, 0, 0), NEWEST, "versions.tf"), "raise")
+    assert why is not None and "another major than the 3.x" in why

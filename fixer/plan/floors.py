@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from fixer.model import Fix, Risk, riskiest
 from fixer.plan.changes import summary_of
-from fixer.versions import Version, VersionRange, format_version
+from fixer.versions import NEWEST, Version, VersionRange, format_version
 
 
 def floor_of(outcomes: list[tuple[Version, Fix]]) -> Version | None:
@@ -30,10 +30,14 @@ def floor_of(outcomes: list[tuple[Version, Fix]]) -> Version | None:
 
 def floor_refused(floor: Version, versions: VersionRange, how: str) -> str | None:
     """Why akfix may not write this floor, or None. A floor stays in the lowest major the range
-    admits (one in a later major could force an upgrade the code was never written for); an added
-    constraint also needs the range to lie in one major, the major it pins."""
+    admits: one in a later major could force an upgrade the code was never written for. An added
+    constraint (the module states none) also needs to know how far up the code goes: to the end of
+    one major (the constraint pins it), or open-ended, every later version admitted (the constraint
+    stays open: `>= 4.58.0` drops only older versions of the lowest major). A range that ends inside a
+    later major (`>= 3.62, < 5.0`: the code runs 3.x and 4.x, not 5.x) leaves the major undecided."""
     wanted = f"azurerm >= {format_version(floor)}"
-    if how == "add" and versions.high > (versions.low[0] + 1, 0, 0):
+    spans = versions.high > (versions.low[0] + 1, 0, 0)
+    if how == "add" and (floor[0] != versions.low[0] or spans and versions.high != NEWEST):
         return (f"A provider floor would add {wanted}, but the module states no azurerm constraint and the code does not "
                 f"show which major it is written for: add the major you run to its required_providers (`version = \"~> {floor[0]}.0\"` "
                 "if that is it); akfix then raises the floor itself.")

@@ -278,14 +278,18 @@ def _with_floors(located: Located, planned: list[Planned], problems: list[Proble
     highest any of its fixes needs: a fix that holds from 3.75 holds from 3.108 too), written
     where the module states its azurerm constraint or where one goes."""
     floors: dict[str, tuple[int, int, int]] = {}
+    highs: dict[str, tuple[int, int, int]] = {}  # the end of what the module's code admits: an added constraint stops there
     for item in planned:
         if item.fix is not None and item.fix.floor:
-            floors[item.cluster.module_dir] = max(floors.get(item.cluster.module_dir, item.fix.floor), item.fix.floor)
+            module_dir = item.cluster.module_dir
+            floors[module_dir] = max(floors.get(module_dir, item.fix.floor), item.fix.floor)
+            highs[module_dir] = min(highs.get(module_dir, item.versions.high), item.versions.high)
     out = []
     for item in planned:
         fix = item.fix
         if fix is not None and fix.floor:
-            fix = _floor_change(located, item.cluster, fix, floors[item.cluster.module_dir], problems)
+            module_dir = item.cluster.module_dir
+            fix = _floor_change(located, item.cluster, fix, floors[module_dir], highs[module_dir], problems)
         out.append(replace(item, fix=fix))
     return out
 
@@ -306,10 +310,10 @@ def _floor_site(located: Located, cluster: Cluster, problems: list[Problem]) -> 
     return located.floor_sites[module_dir]
 
 
-def _floor_change(located: Located, cluster: Cluster, fix: Fix, floor, problems: list[Problem]) -> Fix:
+def _floor_change(located: Located, cluster: Cluster, fix: Fix, floor, high, problems: list[Problem]) -> Fix:
     module_dir = cluster.module_dir
     site = _floor_site(located, cluster, problems)
-    constraint = new_constraint(site, floor) if site is not None else None
+    constraint = new_constraint(site, floor, high) if site is not None else None
     wanted = f"azurerm >= {format_version(floor)}"
     if constraint is None:
         return planner.manual_fix(

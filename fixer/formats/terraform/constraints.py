@@ -5,7 +5,10 @@ A raised floor only ever removes versions from below: an upper bound is never ra
 and a constraint written `~> 3.0` stays pessimistic (`~> 3.75`). Where the module states no azurerm
 constraint, one is added in its own `required_providers`, pessimistic within the one major the code
 is known to be written for (`~> 3.108`): an unbounded `>= 3.108.0` would let `terraform init
--upgrade` pick the newest major. Terraform intersects the constraints of every module, so a floor
+-upgrade` pick the newest major. Where the code admits every later version (it writes a block that
+exists from 4.57 on and nothing a later major removed), the added floor is open too (`>= 4.58.0`): it
+drops only older versions of the code's lowest major, and an upper bound would push anyone already
+on a later major back down. Terraform intersects the constraints of every module, so a floor
 in the module that declares the cluster binds the whole configuration. Where the module has no
 `required_providers`, a `terraform` block with one is appended to the file that declares the cluster.
 
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.decls import is_override_file
 from fixer.model import Edit
-from fixer.versions import Version, format_version, parse_constraint
+from fixer.versions import NEWEST, Version, format_version, parse_constraint
 
 # The attribute a floor change carries in Fix.changes (JSON, SARIF, PR table show it like this).
 FLOOR_ATTRIBUTE = "required_providers.azurerm.version"
@@ -74,9 +77,12 @@ def _pessimistic_upper(raw: str) -> Version:
     return (parts[0], parts[1] + 1, 0)
 
 
-def floor_constraint(floor: Version) -> str:
-    """The constraint added where a module states none: from the floor up to the end of its major,
-    the major the code is known to be written for (the planner adds floors only then)."""
+def floor_constraint(floor: Version, high: Version) -> str:
+    """The constraint added where a module states none. `high`: the end of what the code admits. Up
+    to the end of the floor's major where the code is known to be written for that major; else
+    unbounded, as the code was (the planner adds floors only in the code's lowest major)."""
+    if high == NEWEST:
+        return f">= {format_version(floor)}"
     if floor[2] == 0:
         return f"~> {floor[0]}.{floor[1]}"
     return f">= {format_version(floor)}, < {floor[0] + 1}.0.0"
@@ -155,13 +161,14 @@ def _string_node(expression):
     return node
 
 
-def new_constraint(site: ConstraintSite, floor: Version) -> str | None:
-    """The constraint text the site will hold after the floor; None when it cannot be written."""
+def new_constraint(site: ConstraintSite, floor: Version, high: Version = (0, 0, 0)) -> str | None:
+    """The constraint text the site will hold after the floor; None when it cannot be written.
+    `high`: the end of the versions the code admits (an added constraint; 0 = the floor's major)."""
     if site.kind == "unreadable":
         return None
     if site.kind == "value":
         return raise_floor(site.constraint or "", floor)
-    return floor_constraint(floor)
+    return floor_constraint(floor, high)
 
 
 def floor_edits(body: bytes, site: ConstraintSite, constraint: str, newline: bytes) -> list[Edit]:

@@ -307,25 +307,36 @@ class ModuleScope:
             yield self._tfvars_value(relpath, name) is not None
 
     def _conditional(self, node: Node, relpath: str, text: str, depth: int) -> list[Candidate]:
+        """A ternary whose condition the code decides. A condition on a value that differs per
+        environment (a tfvars file, a caller of a shared module) is decided per environment, and each
+        gets the branch its own condition picks."""
         parts = [c for c in node.children if c.type == "expression"]
         if len(parts) != 3:
             return [Candidate(_unresolved(text))]
-        decided = self._condition(parts[0], relpath, depth)
-        if decided is None:
+        cases = self._condition(parts[0], relpath, depth)
+        if cases is None:
             return [Candidate(_unresolved(text, "the condition cannot be decided from the code"))]
-        return self.evaluate(parts[1] if decided else parts[2], relpath, depth + 1)
+        if set(cases) == {None}:
+            return self.evaluate(parts[1] if cases[None] else parts[2], relpath, depth + 1)
+        found: list[Candidate] = []
+        for environment, decided in cases.items():
+            branch = self.evaluate(parts[1] if decided else parts[2], relpath, depth + 1)
+            chosen = _in_environment(branch, environment)
+            if chosen is None:
+                return [Candidate(_unresolved(text, "the branch differs per environment in another way than the condition"))]
+            found.append(Candidate(chosen.value, environment))
+        return found
 
-    def _condition(self, expression: Node, relpath: str, depth: int) -> bool | None:
+    def _condition(self, expression: Node, relpath: str, depth: int) -> dict[str | None, bool] | None:
+        """The condition's value per environment (None: every run); None where the code does not
+        decide it for every environment."""
         node = _unwrap(expression)
         raw = hcl.text(node).strip()
         if raw in ("true", "false"):
-            return raw == "true"
+            return {None: raw == "true"}
         reference = _reference(expression)
         if reference is not None and reference[0] == "var":
-            candidates = self._variable(reference[1], depth + 1)
-            if len(candidates) == 1 and candidates[0].value.kind is ValueKind.EXPRESSION:
-                return {"true": True, "false": False}.get(candidates[0].value.text or "")
-            return None
+            return _per_environment([self._variable(reference[1], depth + 1)], _as_bool)
         if node.type == "operation":
             binary = node.named_children[0] if node.named_child_count == 1 else node
             at = next((i for i, c in enumerate(binary.children) if c.type in ("==", "!=")), None) if binary.type == "binary_operation" else None
@@ -335,9 +346,12 @@ class ModuleScope:
                 a = self._operand(binary.children[:at], relpath, depth)
                 b = self._operand(binary.children[at + 1:], relpath, depth)
                 if a is not None and b is not None:
-                    if len(a) == 1 and len(b) == 1 and ValueKind.EXPRESSION not in (a[0].value.kind, b[0].value.kind):
-                        same = a[0].value.text == b[0].value.text and a[0].value.kind is b[0].value.kind
+                    def compare(left: Value, right: Value) -> bool | None:
+                        if ValueKind.EXPRESSION in (left.kind, right.kind):
+                            return None
+                        same = left.text == right.text and left.kind is right.kind
                         return same if operator.type == "==" else not same
+                    return _per_environment([a, b], compare)
         return None
 
     def _operand(self, nodes: list[Node], relpath: str, depth: int) -> list[Candidate] | None:
@@ -354,6 +368,37 @@ class ModuleScope:
                 inner = hcl.expression_of(attribute)
                 return self.evaluate(inner, file, depth + 1) if inner is not None else None
         return None
+
+
+def _in_environment(candidates: list[Candidate], environment: str | None) -> Candidate | None:
+    """The one candidate a run in `environment` gets: its own, else the one every run gets."""
+    own = [c for c in candidates if c.environment == environment]
+    shared = [c for c in candidates if c.environment is None]
+    chosen = own or shared
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _per_environment(sides: list[list[Candidate]], decide) -> dict[str | None, bool] | None:
+    """`decide(*values)` for every environment any side names (or once, when none does); None when
+    a side has no single value there or `decide` cannot tell."""
+    environments: list[str | None] = sorted({c.environment for side in sides for c in side if c.environment is not None})
+    if not environments or all(any(c.environment is None for c in side) for side in sides):
+        environments.append(None)  # runs without a -var-file: the values every run shares
+    decided: dict[str | None, bool] = {}
+    for environment in environments:
+        values = [_in_environment(side, environment) for side in sides]
+        if None in values:
+            return None
+        result = decide(*(v.value for v in values))
+        if result is None:
+            return None
+        decided[environment] = result
+    return decided
+
+
+def _as_bool(value: Value) -> bool | None:
+    """A bool variable's value: values.py keeps `true`/`false` as expressions (they are no engine)."""
+    return {"true": True, "false": False}.get(value.text or "") if value.kind is ValueKind.EXPRESSION else None
 
 
 def _unwrap(node: Node) -> Node:
