@@ -228,3 +228,50 @@ def test_arm_any_expression_gives_a_value_never_a_traceback_or_hang(parts):
     assert value.kind in (ValueKind.LITERAL, ValueKind.MISSING, ValueKind.EXPRESSION)
     if value.kind is ValueKind.EXPRESSION:
         assert value.note
+
+
+# --- Terraform: a condition on a value that differs per caller --------------------------------------
+
+_MODULE = '''
+variable "network_policy" {
+  type    = string
+  default = "cilium"
+}
+
+resource "azurerm_kubernetes_cluster" "this" {
+  name                = "aks"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  dns_prefix          = "aks"
+  default_node_pool {
+    name       = "system"
+    node_count = 1
+    vm_size    = "Standard_D4s_v5"
+  }
+  identity {
+    type = "SystemAssigned"
+  }
+  network_profile {
+    network_plugin      = "azure"
+    network_plugin_mode = "overlay"
+    network_policy      = var.network_policy
+    network_data_plane  = var.network_policy == "cilium" ? "cilium" : null
+  }
+}
+'''
+
+
+def test_a_condition_on_a_per_caller_value_is_decided_for_each_caller(tmp_path):
+    from fixer.pipeline import Options, run
+
+    (tmp_path / "modules" / "aks").mkdir(parents=True)
+    (tmp_path / "modules" / "aks" / "main.tf").write_text(_MODULE)
+    for name, policy in (("calico", '"calico"'), ("cilium", '"cilium"'), ("default", None)):
+        (tmp_path / name).mkdir()
+        argument = f"\n  network_policy = {policy}" if policy else ""
+        (tmp_path / name / "main.tf").write_text(f'module "aks" {{\n  source = "../modules/aks"{argument}\n}}\n')
+    result = run(tmp_path, Options(), verify=False)
+    views = {r.cluster.environment.split(":")[0]: r.cluster.profile for r in result.clusters}
+    assert views["calico"].policy.text == "calico" and views["calico"].data_plane.kind is ValueKind.MISSING
+    assert views["cilium"].data_plane.text == "cilium" and views["default"].data_plane.text == "cilium"
+    assert {r.status.value for r in result.clusters} == {"compliant"} and all(r.fix is None or not r.fix.changes for r in result.clusters)
