@@ -211,14 +211,14 @@ def _utf16_has(data: bytes, markers: tuple[bytes, ...]) -> bool:
     return any(marker.decode() in text for marker in markers)
 
 
-def read_safely(root: Path, path: Path | str, relpath: str) -> tuple[bytes | None, Problem | None]:
+def read_safely(root: Path, path: Path | str, relpath: str, limit: int | None = None) -> tuple[bytes | None, Problem | None]:
     """A file's bytes, or the reason it must be left alone. (None, None) = vanished, skip.
     os-level calls on purpose: this runs for every candidate file of a monorepo."""
-    data, problem, _ = _read(root, path, relpath)
+    data, problem, _ = _read(root, path, relpath, limit)
     return data, problem
 
 
-def _read(root: Path, path: Path | str, relpath: str) -> tuple[bytes | None, Problem | None, bool]:
+def _read(root: Path, path: Path | str, relpath: str, limit: int | None = None) -> tuple[bytes | None, Problem | None, bool]:
     """read_safely, and whether the path is a symlink: one lstat tells both (read_candidates
     skips links to listed files without a second system call per file)."""
     link = False
@@ -236,8 +236,9 @@ def _read(root: Path, path: Path | str, relpath: str) -> tuple[bytes | None, Pro
             # A FIFO or device named *.tf would block or stream forever if read.
             return None, Problem(relpath, 1, "not a regular file; left untouched"), link
         size = info.st_size
-        if size > MAX_BYTES:
-            return None, Problem(relpath, 1, f"file is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} MiB limit; left untouched"), link
+        limit = MAX_BYTES if limit is None else limit  # read at call time: tests lower it
+        if size > limit:
+            return None, Problem(relpath, 1, f"file is {size // (1024 * 1024)} MiB, over the {limit // (1024 * 1024)} MiB limit; left untouched"), link
         with open(path, "rb") as handle:
             return handle.read(), None, link
     except FileNotFoundError:

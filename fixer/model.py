@@ -152,6 +152,15 @@ class LiveState:
     source: str = ""  # the file the values came from
     id: str | None = None  # the Azure resource id, when the source says it
     matched_by: str = ""  # how an inventory's cluster was matched to this code cluster (fixer/facts/match.py)
+    # Where the source says them: a network_profile block added to the code must repeat any that
+    # differ from the provider's defaults (load_balancer_sku is ForceNew; facts §1.4).
+    load_balancer_sku: str | None = None
+    outbound_type: str | None = None
+
+    @property
+    def network(self) -> tuple:
+        """What two sources must agree on to be one fact."""
+        return (self.plugin, self.plugin_mode, self.policy, self.data_plane, self.load_balancer_sku, self.outbound_type)
 
 
 @dataclass(frozen=True)

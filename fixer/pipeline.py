@@ -28,6 +28,7 @@ class Options:
     allow_replacement: bool = False
     azurerm_version: VersionRange | None = None
     plans: tuple[PlanFacts, ...] = ()
+    read_state: bool = True  # live facts from the terraform.tfstate files of the folders that deploy a cluster
     facts: object = None  # fixer.facts.match.LiveFacts: live clusters from --inventory / --from-azure
     skip: object = None  # globs.Globs: files discovery never lists (configuration `skip`)
     @property
@@ -98,6 +99,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
         switch_engines=options.switch_engines,
         azurerm_version=options.azurerm_version,
         plans=options.plans,
+        read_state=options.read_state,
         facts=options.facts.for_root(listing.root) if options.facts is not None else None,
     )
     held = _held(options, listing.root)

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
+    common.add_argument("--no-state", dest="read_state", action="store_false",
+                        help="do not read terraform.tfstate files (local backend) for the live values of the clusters they record")
     add_facts_options(common)
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
     common.add_argument("--greenfield", action="store_true",
@@ -240,6 +242,7 @@ def _options(args):
         allow_replacement=getattr(args, "allow_replacement", False),
         azurerm_version=version,
         plans=tuple(plans),
+        read_state=getattr(args, "read_state", True),
     )
 
 

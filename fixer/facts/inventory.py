@@ -42,6 +42,8 @@ class LiveCluster:
     auto_provisioning: bool  # nodeProvisioningProfile.mode == Auto
     status: str  # provisioningState / powerState, for people
     source: str  # the inventory file, or "Azure Resource Graph"
+    load_balancer_sku: str | None = None  # lower case, as azurerm writes it
+    outbound_type: str | None = None  # as the API and azurerm spell it (loadBalancer, userDefinedRouting, ...)
 
     @property
     def key(self) -> str:
@@ -61,6 +63,8 @@ class LiveCluster:
             source=self.source,
             id=self.id,
             matched_by=matched_by,
+            load_balancer_sku=self.load_balancer_sku,
+            outbound_type=self.outbound_type,
         )
 
 
@@ -167,6 +171,8 @@ def cluster_of(row, source: str) -> tuple[LiveCluster | None, str | None]:
         auto_provisioning=(_lower(provisioning.get("mode")) == "auto"),
         status=status,
         source=source,
+        load_balancer_sku=_lower(profile.get("loadBalancerSku")),
+        outbound_type=_text(profile.get("outboundType")),
     ), None
 
 

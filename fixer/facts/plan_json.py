@@ -52,12 +52,12 @@ def load_plan(path: Path) -> PlanFacts:
     live: dict[str, LiveState] = {}
     for change in document.get("resource_changes", []) or []:
         if change.get("type") == CLUSTER_TYPE and (change.get("change") or {}).get("before"):
-            live[change["address"]] = _live(change["change"]["before"], str(path))
+            live[change["address"]] = live_values(change["change"]["before"], str(path))
     for values in (document.get("prior_state") or {}).get("values"), document.get("values"):
         if values:
             for resource in _resources(values.get("root_module") or {}):
                 if resource.get("type") == CLUSTER_TYPE and resource.get("mode", "managed") == "managed":
-                    live.setdefault(resource["address"], _live(resource.get("values") or {}, str(path)))
+                    live.setdefault(resource["address"], live_values(resource.get("values") or {}, str(path)))
     constraint = (((document.get("configuration") or {}).get("provider_config") or {}).get("azurerm") or {}).get("version_constraint")
     return PlanFacts(live, parse_constraint(constraint, f"{path.name} provider constraint") if constraint else None)
 
@@ -68,7 +68,8 @@ def _resources(module: dict):
         yield from _resources(child)
 
 
-def _live(values: dict, source: str) -> LiveState:
+def live_values(values: dict, source: str) -> LiveState:
+    """The network settings of one azurerm_kubernetes_cluster's values (plan, `show -json`, or a state file's attributes)."""
     profiles = values.get("network_profile") or [{}]
     profile = profiles[0] if isinstance(profiles, list) and profiles else {}
     data_plane = profile.get("network_data_plane") or profile.get("ebpf_data_plane") or None
@@ -79,4 +80,10 @@ def _live(values: dict, source: str) -> LiveState:
         data_plane=data_plane,
         source=source,
         id=values.get("id") if isinstance(values.get("id"), str) else None,  # matches inventories exactly
+        load_balancer_sku=_text(profile.get("load_balancer_sku")),
+        outbound_type=_text(profile.get("outbound_type")),
     )
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -83,6 +83,10 @@ class _Live:
     overlay: bool
     data_plane: str  # "azure" unless known to be cilium
     pinned_only: bool  # the live engine is real and the code just does not state it
+    # What a plan or state says, where the code states no network_profile block: an added block
+    # repeats any value other than the provider's default (load_balancer_sku is ForceNew).
+    load_balancer_sku: str | None = None
+    outbound_type: str | None = None
 
 
 def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
@@ -264,6 +268,8 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
         overlay=(mode or "").lower() == "overlay",
         data_plane=data_plane,
         pinned_only=pinned_only,
+        load_balancer_sku=live.load_balancer_sku if live is not None and not profile.block_present else None,
+        outbound_type=live.outbound_type if live is not None and not profile.block_present else None,
     )
 
 
@@ -318,7 +324,8 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             "The block's network_plugin is required and changing it recreates the cluster, so it must equal the live plugin. "
             "The AKS default depends on the Kubernetes version (kubenet before 1.30, Azure CNI Overlay from 1.30). "
             "Give akfix the live facts: --inventory with `az aks list -o json` (or --from-azure), --plan with `terraform show "
-            "-json` output, or --assume-network azure|azure-overlay|kubenet; or --greenfield if nothing is deployed from this code.",
+            "-json` output, or --assume-network azure|azure-overlay|kubenet (a local backend's terraform.tfstate beside the root "
+            "that deploys it is read by itself); or --greenfield if nothing is deployed from this code.",
             blocker="live-plugin-unknown",
         )
     if live.plugin == "none":
@@ -361,11 +368,23 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
             if casing is None:
                 return manual_fix(f"{at} has no network_plugin_mode", "Raise the azurerm version; the live cluster runs overlay.")
             changes.append(Change("network_plugin_mode", casing))
-        reasons.append(
-            "Adds a network_profile block that must match the live cluster (plugin"
-            + (", overlay mode" if live.overlay else "")
-            + "): a mismatch on network_plugin, network_plugin_mode or load_balancer_sku recreates the cluster. Review `terraform plan`."
-        )
+        kept = [Change(name, value) for name, value, default in (("load_balancer_sku", live.load_balancer_sku, "standard"),
+                                                                 ("outbound_type", live.outbound_type, "loadbalancer"))
+                if value and value.lower() != default]
+        changes.extend(kept)
+        if live.load_balancer_sku:
+            reasons.append(
+                "Adds a network_profile block that repeats the live cluster's plugin"
+                + (", overlay mode" if live.overlay else "")
+                + (" and " + ", ".join(c.attribute for c in kept) if kept else "")
+                + f" (load balancer SKU {live.load_balancer_sku}, outbound type {live.outbound_type or 'not recorded'}, as the live values say)."
+            )
+        else:
+            reasons.append(
+                "Adds a network_profile block that must match the live cluster (plugin"
+                + (", overlay mode" if live.overlay else "")
+                + "): a mismatch on network_plugin, network_plugin_mode or load_balancer_sku recreates the cluster. Review `terraform plan`."
+            )
 
     if target not in rules.band(rules.POLICY_VALUES, version):
         return manual_fix(
@@ -429,7 +448,7 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
 
     if target in ("azure", "calico"):
         reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
-        outbound = (profile.outbound_type.literal or "")
+        outbound = profile.outbound_type.literal or live.outbound_type or ""  # the block added repeats the live value
         if rules.band(rules.POLICY_ONLY_UPDATE_NEEDS_LB, version) and outbound not in _LB_OUTBOUND:
             reasons.append(
                 f"outbound_type = {outbound}: this azurerm version may not send a policy-only change to Azure; "

@@ -132,7 +132,9 @@ def explain(prefix: str, report: ClusterReport, engine: str, style: Style = PLAI
     if cluster.live is not None:
         live = cluster.live
         out.append(f"  live values  from {live.source}: plugin {live.plugin or '-'}, mode {live.plugin_mode or '-'}, "
-                   f"policy {live.policy or 'none'}, data plane {live.data_plane or '-'}")
+                   f"policy {live.policy or 'none'}, data plane {live.data_plane or '-'}"
+                   + (f", load balancer {live.load_balancer_sku}" if live.load_balancer_sku else "")
+                   + (f", outbound {live.outbound_type}" if live.outbound_type else ""))
         if live.matched_by:
             out.append(f"               {live.id}, matched by {live.matched_by}")
     elif cluster.live_note:

@@ -14,8 +14,9 @@ from fixer.pipeline import ClusterReport, Outcome
 BLOCKERS: dict[str, tuple[str, str]] = {
     "live-plugin-unknown": (
         "live network plugin unknown",
-        "--inventory (az aks list -o json) or --from-azure, --plan (terraform show -json), --assume-network "
-        "azure|azure-overlay|kubenet, or --greenfield for code not deployed; PUT clusters: --engine cilium,calico",
+        "--inventory (az aks list -o json) or --from-azure, --plan (terraform show -json), run where the local "
+        "terraform.tfstate is, --assume-network azure|azure-overlay|kubenet, or --greenfield for code not deployed; "
+        "PUT clusters: --engine cilium,calico",
     ),
     "version-range": (
         "provider version only a range",

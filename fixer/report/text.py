@@ -43,6 +43,7 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
         }
         if cluster.live is not None:
             entry["live"] = {"plugin": cluster.live.plugin, "plugin_mode": cluster.live.plugin_mode, "policy": cluster.live.policy, "data_plane": cluster.live.data_plane, "source": cluster.live.source}
+            entry["live"].update({k: v for k in ("load_balancer_sku", "outbound_type") if (v := getattr(cluster.live, k))})
             if cluster.live.matched_by:  # facts from an inventory or Azure Resource Graph (fixer/facts)
                 entry["live"].update(id=cluster.live.id, matched_by=cluster.live.matched_by)
         if cluster.live_note:

@@ -22,6 +22,7 @@ from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.names import literal_named, name_views
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
+from fixer.formats.terraform.state import with_state
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.versions import LOCK_FILE, VersionResolver, narrow_by_code, required_azurerm
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files
@@ -61,6 +62,7 @@ class Settings:
     fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: the engines after the first
     greenfield: Globs = Globs()  # paths of clusters that are not deployed
     migrate_kubenet: bool = False
+    read_state: bool = True  # terraform.tfstate files give live facts (state.py)
 
     def is_greenfield(self, root: Path, relpath: str) -> bool:
         return bool(self.greenfield) and self.greenfield.matches(root / relpath)
@@ -200,9 +202,11 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
     cluster = with_evidence(cluster, _deployment_files(located, cluster, problems))
+    if settings.read_state:
+        cluster = with_state(located, cluster, problems)
     live = next((found for facts in settings.plans if (found := facts.for_address(cluster.address))), None)
-    if live is not None:
-        cluster = replace(cluster, live=live)
+    if live is not None:  # a plan given on the command line is fresher than a state file
+        cluster = replace(cluster, live=live, live_note="")
     if settings.facts is not None:
         cluster = settings.facts.attach(cluster)
     versions = settings.azurerm_version or resolver.for_module(cluster.module_dir)
@@ -220,17 +224,23 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
 
 def _planned_at(located: Located, cluster: Cluster, versions: VersionRange, settings: Settings, problems: list[Problem]) -> Planned:
     site = None if versions.exact else _floor_site(located, cluster, problems)
+    greenfield = settings.is_greenfield(located.listing.root, cluster.file)
+    deployed = greenfield and cluster.live is not None  # live facts say it is deployed: greenfield's assumption does not hold
     context = planner.PlanContext(
         floors=None if site is None else ("raise" if site.kind == "value" else "add"),
         engine=settings.engine,
         fallback_engines=settings.fallback_engines,
-        greenfield=settings.is_greenfield(located.listing.root, cluster.file),
+        greenfield=greenfield and not deployed,
         migrate_kubenet=settings.migrate_kubenet,
         versions=versions,
         assume_network=settings.assume_network,
         switch_engines=settings.switch_engines,
     )
-    return Planned(cluster, versions, context, planner.plan(cluster, context))
+    fix = planner.plan(cluster, context)
+    if deployed and fix is not None:
+        note = f"Not treated as greenfield: {cluster.live.source} records this cluster as deployed."
+        fix = replace(fix, reasons=(note, *fix.reasons))
+    return Planned(cluster, versions, context, fix)
 
 
 def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, resolver: VersionResolver, settings: Settings,

@@ -43,6 +43,7 @@ class Located:
     exposed_inputs: dict = field(default_factory=dict)
     declared_variables: dict = field(default_factory=dict)  # module dir -> {variable: file}, parsed once (inputs.py)
     _terragrunt: dict | None = None  # module dir -> [(terragrunt.hcl, inputs it sets)], read on first need
+    states: dict = field(default_factory=dict)  # root folder -> its state files (state.py), read on first need
 
     def terragrunt(self, module_dir: str) -> list[tuple[str, frozenset[str]]]:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""

@@ -1,0 +1,154 @@
+"""Live facts from the local state files of the folders that deploy a cluster.
+
+A view of a cluster is deployed from one or more root folders: the module's own folder when it is
+a root, or the folders whose `module` blocks call it (and theirs, up the chain), each under the
+address Terraform gives it there (`module.aks.azurerm_kubernetes_cluster.main`). Each root keeps its
+state in `terraform.tfstate` (the local backend's default path, or the `path` it sets) and one file
+per workspace in `terraform.tfstate.d/<workspace>/`.
+
+The state is a fact only where Terraform itself would read it, and only where it speaks for every
+deployment of the view:
+- a root that configures another backend (`backend "azurerm"`, `cloud {}`) keeps its state
+  elsewhere: a local file there is a leftover and is not read;
+- a view of one tfvars environment (`-var-file prod.tfvars`) is not read from the one local state,
+  which holds whichever environment was applied last;
+- every deployment root must have a state recording the cluster, and all of them (every instance,
+  every workspace) must agree; otherwise there is no fact, and the reason says why.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import replace
+
+from fixer.discover import read_safely
+from fixer.facts.state_file import StateCluster, StateFile, StateFileError, read_state
+from fixer.formats.terraform import hcl
+from fixer.formats.terraform.values import _unwrap
+from fixer.formats.terraform.workspace import Located, local_callers, read_module_files
+from fixer.model import Cluster, Problem, Value, ValueKind
+
+STATE_FILE = "terraform.tfstate"
+WORKSPACES = "terraform.tfstate.d"
+MAX_STATE_BYTES = 256 * 1024 * 1024  # a state of thousands of resources; a bigger file is not read
+MAX_CHAIN = 4  # callers of callers: as deep as module_scope follows them
+
+
+def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> Cluster:
+    """The cluster with the live facts its deployments' state files agree on, or with live_note
+    saying why they give none (only where some state file was there to be read)."""
+    deployments = _deployments(located, cluster, problems)
+    if deployments is None:
+        return cluster
+    found: list[tuple[StateFile, StateCluster]] = []
+    missing: list[str] = []
+    for folder, address in deployments:
+        states = _states(located, folder, problems)
+        recorded = [(state, instance) for state in states for instance in state.clusters.get(address, ())]
+        if recorded:
+            found.extend(recorded)
+        else:
+            missing.append(folder or ".")
+    if not found:
+        return cluster
+    if missing:
+        return replace(cluster, live_note=f"state files record it, but not for every folder that deploys it ({', '.join(missing)} has none)")
+    if len({instance.facts for _, instance in found}) > 1:
+        sources = ", ".join(sorted({state.relpath for state, _ in found}))
+        return replace(cluster, live_note=f"its state files disagree on its network settings ({sources}): one fix cannot fit them all")
+    state, instance = found[0]
+    sources = sorted({s.describe() for s, _ in found})
+    live = replace(instance.live, source=", ".join(sources[:2]) + (f" and {len(sources) - 2} more" if len(sources) > 2 else ""),
+                   matched_by="terraform state")
+    profile = cluster.profile
+    if profile.kubernetes_version.is_missing and instance.kubernetes_version:
+        profile = replace(profile, kubernetes_version=Value(ValueKind.LITERAL, instance.kubernetes_version, via="the state"))
+    if instance.auto_provisioning and not profile.auto_provisioning:
+        profile = replace(profile, auto_provisioning=True)
+    windows = cluster.windows_pools or tuple(f"{pool} (in {state.relpath})" for pool in instance.windows_pools)
+    return replace(cluster, live=live, profile=profile, windows_pools=windows, live_note="")
+
+
+def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) -> list[tuple[str, str]] | None:
+    """(root folder, state address without instance keys) of every deployment of this view; None
+    where the view belongs to a tfvars environment (the one local state cannot say which)."""
+    label = cluster.environment
+    if label is None:
+        return _roots(located, cluster.module_dir, cluster.address, 0, problems)
+    chain = []
+    while label:
+        head, _, inner = label.partition(" (")
+        folder, marker, name = head.partition(": module.")
+        if not marker:
+            return None  # a -var-file environment
+        chain.append((folder, name))
+        label = inner[:-1] if inner.endswith(")") else ""
+    address = cluster.address
+    for folder, name in chain:
+        address = f"module.{name}.{address}"
+    folder = "" if chain[-1][0] == "." else chain[-1][0]
+    return _roots(located, folder, address, len(chain), problems)
+
+
+def _roots(located: Located, folder: str, address: str, depth: int, problems: list[Problem]) -> list[tuple[str, str]]:
+    """The folder itself (where it has no callers, or a state of its own) and its callers' roots."""
+    callers = local_callers(located).get(folder, []) if depth < MAX_CHAIN else []
+    found = [(folder, address)] if not callers or _states(located, folder, problems) else []
+    for files, name in callers:
+        found.extend(_roots(located, posixpath.dirname(files[0]), f"module.{name}.{address}", depth + 1, problems))
+    return found
+
+
+def _states(located: Located, folder: str, problems: list[Problem] | None) -> list[StateFile]:
+    """The root's state files Terraform reads: the local backend's file and its workspaces' (cached)."""
+    cache = located.states
+    if folder not in cache:
+        paths = _state_paths(located, folder, problems)
+        states = []
+        for relpath in paths:
+            data, problem = read_safely(located.listing.root, located.listing.root / relpath, relpath, MAX_STATE_BYTES)
+            if problem is not None and problems is not None:
+                problems.append(problem)
+            if data is None:
+                continue
+            try:
+                states.append(read_state(data, relpath))
+            except StateFileError as exc:
+                if problems is not None:
+                    problems.append(Problem(relpath, 1, f"state file not read: {exc}"))
+        cache[folder] = states
+    return cache[folder]
+
+
+def _state_paths(located: Located, folder: str, problems: list[Problem] | None) -> list[str]:
+    """Relative paths of the state files Terraform reads for this root."""
+    path = STATE_FILE
+    for relpath in read_module_files(located, folder, problems):
+        if not relpath.endswith(".tf") or relpath not in located.texts:
+            continue
+        root = hcl.parse(located.texts[relpath].body).root_node
+        for block in hcl.blocks(hcl.body_of(root)):
+            if block.type != "terraform":
+                continue
+            for inner in hcl.blocks(block.body):
+                if inner.type == "cloud" or (inner.type == "backend" and inner.labels != ("local",)):
+                    return []  # the state lives in another backend: a local file here is a leftover
+                if inner.type == "backend":
+                    node = hcl.attribute(inner.body, "path")
+                    if node is not None:
+                        expression = _unwrap(hcl.expression_of(node) or node)
+                        literal = hcl.string_content(expression) if expression.type == "string_lit" else None
+                        if not literal:
+                            return []  # a path set by an expression: akfix does not guess it
+                        path = literal
+    own = posixpath.normpath(posixpath.join(folder, path))
+    if own == ".." or own.startswith("../") or posixpath.isabs(own):
+        return []  # the local backend's path leaves the tree
+    found = [own] if (located.listing.root / own).is_file() else []
+    workspaces = located.listing.root / folder / WORKSPACES
+    if workspaces.is_dir():
+        for entry in sorted(workspaces.iterdir()):
+            candidate = entry / STATE_FILE
+            if candidate.is_file():
+                found.append(posixpath.join(folder, WORKSPACES, entry.name, STATE_FILE))
+    return found

@@ -1,0 +1,213 @@
+"""Committed or local Terraform state as live facts (fixer/facts/state_file.py, formats/terraform/state.py):
+read only where Terraform reads it, only where it speaks for every deployment, never printed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixer.facts.state_file import StateFileError, read_state
+from fixer.pipeline import Options, Outcome, run
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "c2VjcmV0LWtleS1tYXRlcmlhbA-DO-NOT-PRINT"
+CLUSTER_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shop/providers/Microsoft.ContainerService/managedClusters/aks-shop"
+
+CLUSTER = '''resource "azurerm_kubernetes_cluster" "aks" {
+  name                = "aks-shop"
+  location            = "westeurope"
+  resource_group_name = "rg-shop"
+  dns_prefix          = "shop"
+
+  default_node_pool {
+    name       = "system"
+    node_count = 2
+    vm_size    = "Standard_D4s_v5"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+'''
+VERSIONS = '''terraform {
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.60"
+    }
+  }
+}
+'''
+
+
+def state(plugin="azure", mode="overlay", policy="", module=None, name="aks", extra=(), index_keys=(None,), lb="standard",
+          outbound="loadBalancer") -> str:
+    attributes = {
+        "id": CLUSTER_ID, "current_kubernetes_version": "1.31.7", "kube_config": [{"client_key": SECRET}], "kube_config_raw": SECRET,
+        "network_profile": [{"network_plugin": plugin, "network_plugin_mode": mode, "network_policy": policy, "network_data_plane": "azure",
+                             "load_balancer_sku": lb, "outbound_type": outbound}],
+    }
+    resource = {"mode": "managed", "type": "azurerm_kubernetes_cluster", "name": name,
+                "provider": 'provider["registry.terraform.io/hashicorp/azurerm"]',
+                "instances": [{"schema_version": 2, **({"index_key": k} if k is not None else {}), "attributes": attributes} for k in index_keys]}
+    if module:
+        resource["module"] = module
+    return json.dumps({"version": 4, "terraform_version": "1.9.7", "serial": 20, "lineage": "l", "outputs": {},
+                       "resources": [resource, *extra]}, indent=2)
+
+
+def tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for relpath, text in files.items():
+        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relpath).write_text(text)
+    return tmp_path
+
+
+def only(result):
+    assert len(result.clusters) == 1
+    return result.clusters[0]
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def test_a_state_file_gives_each_cluster_instance_its_network_settings_and_windows_pools():
+    pool = {"mode": "managed", "type": "azurerm_kubernetes_cluster_node_pool", "name": "win", "module": "module.aks",
+            "instances": [{"attributes": {"os_type": "Windows", "kubernetes_cluster_id": CLUSTER_ID.upper()}}]}
+    found = read_state(state(module="module.aks", index_keys=(0, "b"), extra=[pool]).encode(), "terraform.tfstate")
+    instances = found.clusters["module.aks.azurerm_kubernetes_cluster.aks"]
+    assert [i.live.plugin_mode for i in instances] == ["overlay", "overlay"]
+    assert instances[0].live.load_balancer_sku == "standard" and instances[0].kubernetes_version == "1.31.7"
+    assert instances[0].windows_pools == ("module.aks.azurerm_kubernetes_cluster_node_pool.win",)
+    assert found.describe() == "terraform.tfstate (serial 20, Terraform 1.9.7)"
+
+
+@pytest.mark.parametrize("data, why", [
+    (b"{not json", "not JSON"),
+    (b'{"version": 3, "modules": []}', "state format version 3"),
+    (b"[]", "not a Terraform state"),
+    (b"\xff\xfe{}", "not UTF-8"),
+])
+def test_a_file_that_is_no_readable_state_says_why_and_never_quotes_it(data, why):
+    with pytest.raises(StateFileError) as raised:
+        read_state(data, "terraform.tfstate")
+    assert why in str(raised.value) and "modules" not in str(raised.value)
+
+
+# --- matching --------------------------------------------------------------------------------------
+
+
+def test_a_root_module_state_tells_the_plugin_and_the_fix_adds_the_block_as_it_is(tmp_path):
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": state()})
+    item = only(run(repo, Options(), verify=True))
+    assert item.outcome is Outcome.FIXED and item.cluster.live.source.startswith("terraform.tfstate (serial 20")
+    assert [(c.attribute, c.value) for c in item.fix.changes] == [
+        ("network_plugin", "azure"), ("network_plugin_mode", "overlay"), ("network_policy", "cilium"), ("network_data_plane", "cilium")]
+
+
+def test_live_values_other_than_the_provider_defaults_are_repeated_in_the_added_block(tmp_path):
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": state(outbound="userDefinedRouting")})
+    item = only(run(repo, Options(), verify=True))
+    assert ("outbound_type", "userDefinedRouting") in [(c.attribute, c.value) for c in item.fix.changes]
+
+
+def test_without_a_state_the_plugin_stays_unknown_and_no_state_flag_ignores_one(tmp_path):
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS})
+    assert only(run(repo, Options(), verify=False)).fix.blocker == "live-plugin-unknown"
+    (repo / "terraform.tfstate").write_text(state())
+    assert only(run(repo, Options(read_state=False), verify=False)).fix.blocker == "live-plugin-unknown"
+
+
+def test_a_kubenet_state_is_never_given_cilium_and_greenfield_yields_to_it(tmp_path):
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": state(plugin="kubenet", mode="")})
+    from fixer.globs import EVERYTHING
+
+    item = only(run(repo, Options(greenfield=EVERYTHING), verify=False))
+    assert item.outcome is not Outcome.FIXED and "Not treated as greenfield" in item.fix.reasons[0]
+    calico = only(run(repo, Options(fallback_engines=("calico",)), verify=False))
+    assert calico.fix.engine == "calico" and ("network_plugin", "kubenet") in [(c.attribute, c.value) for c in calico.fix.changes]
+
+
+def test_another_backend_makes_a_local_state_a_leftover_that_is_not_read(tmp_path):
+    backend = VERSIONS.replace("terraform {\n", 'terraform {\n  backend "azurerm" {}\n')
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": backend, "terraform.tfstate": state()})
+    item = only(run(repo, Options(), verify=False))
+    assert item.cluster.live is None and item.fix.blocker == "live-plugin-unknown"
+
+
+def test_the_local_backend_path_is_where_the_state_is_read(tmp_path):
+    backend = VERSIONS.replace("terraform {\n", 'terraform {\n  backend "local" {\n    path = "state/prod.tfstate"\n  }\n')
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": backend, "state/prod.tfstate": state(),
+                           "terraform.tfstate": state(plugin="kubenet", mode="")})
+    assert only(run(repo, Options(), verify=False)).cluster.live.plugin == "azure"
+
+
+def test_a_module_s_cluster_takes_each_calling_root_s_state_under_the_module_address(tmp_path):
+    module_call = 'module "aks" {\n  source = "../../modules/aks"\n}\n'
+    repo = tree(tmp_path, {"modules/aks/main.tf": CLUSTER, "modules/aks/versions.tf": VERSIONS, "live/prod/main.tf": module_call,
+                           "live/prod/terraform.tfstate": state(module="module.aks")})
+    item = only(run(repo, Options(), verify=False))
+    assert item.cluster.live is not None and item.cluster.live.plugin == "azure" and item.outcome is Outcome.FIXED
+
+
+def test_a_module_deployed_from_two_roots_needs_a_state_for_each(tmp_path):
+    module_call = 'module "aks" {\n  source = "../../modules/aks"\n}\n'
+    files = {"modules/aks/main.tf": CLUSTER, "modules/aks/versions.tf": VERSIONS, "live/prod/main.tf": module_call,
+             "live/dev/main.tf": module_call, "live/prod/terraform.tfstate": state(module="module.aks")}
+    repo = tree(tmp_path, files)
+    item = only(run(repo, Options(), verify=False))
+    assert item.cluster.live is None and "live/dev has none" in item.cluster.live_note
+    (repo / "live/dev/terraform.tfstate").write_text(state(module="module.aks", plugin="kubenet", mode=""))
+    item = only(run(repo, Options(), verify=False))
+    assert item.cluster.live is None and "disagree" in item.cluster.live_note
+
+
+def test_workspaces_must_agree(tmp_path):
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": state(),
+                           "terraform.tfstate.d/prod/terraform.tfstate": state(plugin="kubenet", mode="")})
+    item = only(run(repo, Options(), verify=False))
+    assert item.cluster.live is None and "disagree" in item.cluster.live_note
+
+
+def test_a_tfvars_environment_view_is_not_read_from_the_one_local_state(tmp_path):
+    variable = 'variable "plugin" {\n  default = null\n}\n'
+    cluster = CLUSTER.replace("  identity {", '  network_profile {\n    network_plugin = var.plugin\n  }\n\n  identity {')
+    repo = tree(tmp_path, {"main.tf": cluster + variable, "versions.tf": VERSIONS, "prod.tfvars": 'plugin = "azure"\n',
+                           "terraform.tfstate": state()})
+    views = {r.cluster.environment: r.cluster.live for r in run(repo, Options(), verify=False).clusters}
+    assert views["prod.tfvars"] is None
+
+
+def test_a_plan_on_the_command_line_wins_over_the_state(tmp_path):
+    from fixer.facts.plan_json import load_plan
+
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": state()})
+    plan = tmp_path.parent / f"{tmp_path.name}-plan.json"
+    plan.write_text(json.dumps({"values": {"root_module": {"resources": [{"address": "azurerm_kubernetes_cluster.aks", "type": "azurerm_kubernetes_cluster",
+                                "mode": "managed", "values": {"network_profile": [{"network_plugin": "kubenet"}]}}]}}}))
+    item = only(run(repo, Options(plans=(load_plan(plan),)), verify=False))
+    assert item.cluster.live.plugin == "kubenet" and item.cluster.live.source == str(plan)
+
+
+def test_an_unreadable_state_is_reported_with_its_file_and_the_run_goes_on(tmp_path):
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": "{broken"})
+    result = run(repo, Options(), verify=False)
+    assert only(result).fix.blocker == "live-plugin-unknown"
+    assert any(p.file == "terraform.tfstate" and "not JSON" in p.message for p in result.problems)
+
+
+def test_secrets_in_the_state_never_reach_any_output(tmp_path):
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": state()})
+    for command in (["scan", ".", "--format", "json"], ["scan", ".", "--format", "sarif"], ["explain", "main.tf:1", "."],
+                    ["apply", "--dry-run", ".", "--no-bases"]):
+        result = subprocess.run([sys.executable, "-m", "fixer", *command], cwd=repo, capture_output=True, text=True,
+                                env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        assert result.returncode in (0, 1), result.stderr
+        assert SECRET not in result.stdout + result.stderr
+        if command[-1] == "json":
+            assert json.loads(result.stdout)["clusters"][0]["live"]["source"].startswith("terraform.tfstate")
