@@ -3,6 +3,7 @@
 and the safety checks every written fix must pass (not a test: run it by hand on trees you fetch).
 
     python3 benchmarks/yield.py DIR [DIR ...]          # one row per DIR and mode, then the totals
+    python3 benchmarks/yield.py --no-state DIR ...     # the same without reading terraform.tfstate files
 
 Modes: default (cilium), --engine cilium,calico, --greenfield, both, and --migrate-kubenet (whose
 phase-1 writes are counted apart: they move the IPAM and write no engine). For every mode each tree is
@@ -25,16 +26,17 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from fixer.formats.terraform.versions import required_azurerm  # noqa: E402
-from fixer.pipeline import Options, Outcome, run  # noqa: E402
 from fixer.edit.write import write_changes  # noqa: E402
+from fixer.formats.terraform.versions import required_azurerm  # noqa: E402
 from fixer.globs import EVERYTHING  # noqa: E402
 from fixer.model import Status  # noqa: E402
+from fixer.pipeline import Options, Outcome, run  # noqa: E402
 
 MODES = {
     "default": Options(),
@@ -132,12 +134,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("trees", nargs="+", type=Path)
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    parser.add_argument("--no-state", action="store_true", help="every mode without reading terraform.tfstate files (the baseline for them)")
+    parser.add_argument("--mode", action="append", choices=sorted(MODES), help="a mode to run (repeatable; default: all)")
     args = parser.parse_args()
-    totals = {mode: [0, 0, Counter()] for mode in MODES}
+    modes = {name: replace(options, read_state=not args.no_state) for name, options in MODES.items()
+             if not args.mode or name in args.mode}
+    totals = {mode: [0, 0, Counter()] for mode in modes}
     all_violations = []
     rows = []
     for tree in args.trees:
-        for mode, options in MODES.items():
+        for mode, options in modes.items():
             wanting, fixed, left, violations = measure(tree, options)
             totals[mode][0] += wanting
             totals[mode][1] += fixed

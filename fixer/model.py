@@ -156,6 +156,9 @@ class LiveState:
     # differ from the provider's defaults (load_balancer_sku is ForceNew; facts §1.4).
     load_balancer_sku: str | None = None
     outbound_type: str | None = None
+    # A state file's schema shows the provider that last wrote it was at least this azurerm version
+    # (providers are upgraded, not downgraded): a lower bound where no lock pins the version.
+    written_by: tuple[int, int, int] | None = None
 
     @property
     def network(self) -> tuple:

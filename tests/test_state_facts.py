@@ -211,3 +211,27 @@ def test_secrets_in_the_state_never_reach_any_output(tmp_path):
         assert SECRET not in result.stdout + result.stderr
         if command[-1] == "json":
             assert json.loads(result.stdout)["clusters"][0]["live"]["source"].startswith("terraform.tfstate")
+
+
+def test_the_attributes_a_state_records_tell_the_major_and_a_floor_is_added(tmp_path):
+    document = json.loads(state())
+    attributes = document["resources"][0]["instances"][0]["attributes"]
+    attributes["default_node_pool"] = [{"name": "system", "auto_scaling_enabled": False}]  # the 4.0 name: written by 4.x
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "terraform.tfstate": json.dumps(document)})
+    item = only(run(repo, Options(), verify=True))
+    assert item.cluster.live.written_by == (4, 0, 0) and item.fix.floor == (4, 58, 0)
+    assert ("required_providers.azurerm.version", "~> 4.58") in [(c.attribute, c.value) for c in item.fix.changes]
+    assert item.outcome is Outcome.FIXED
+    without = only(run(repo, Options(read_state=False), verify=False))
+    assert without.outcome is not Outcome.FIXED
+
+
+def test_narrow_by_state_is_a_lower_bound_and_yields_to_a_lock_or_a_contradiction():
+    from fixer.formats.terraform.state import narrow_by_state
+    from fixer.model import LiveState
+    from fixer.versions import VersionRange, exactly
+
+    live = LiveState(written_by=(4, 0, 0))
+    assert narrow_by_state(VersionRange((3, 0, 0), (5, 0, 0), "code"), live).low == (4, 0, 0)
+    assert narrow_by_state(exactly((3, 117, 0), "lock"), live).low == (3, 117, 0)
+    assert narrow_by_state(VersionRange((3, 0, 0), (4, 0, 0), "~> 3.0"), live).high == (4, 0, 0)  # contradicted: unchanged

@@ -36,6 +36,10 @@ class StateCluster:
     kubernetes_version: str | None
     auto_provisioning: bool  # node_provisioning_profile.mode == Auto (4.57+)
     windows_pools: tuple[str, ...]  # addresses of the state's Windows node pools attached to it
+    # The attribute names the provider that wrote it has (a state records every attribute of the
+    # schema, null where unset): top-level names, `block.name` inside blocks, network_profile's by
+    # their own name -- the naming of plan/rules.ATTRIBUTE_MIN_VERSION.
+    schema_keys: frozenset[str] = frozenset()
 
     @property
     def facts(self) -> tuple:
@@ -107,7 +111,16 @@ def _cluster(attributes: dict, address: str, source: str, pools: dict[str, list[
         kubernetes_version=version if isinstance(version, str) and version else None,
         auto_provisioning=str(mode or "").lower() == "auto",
         windows_pools=tuple(sorted(pools.get((live.id or "").lower(), ()))) if live.id else (),
+        schema_keys=_schema_keys(attributes),
     )
+
+
+def _schema_keys(attributes: dict) -> frozenset[str]:
+    keys = set(attributes)
+    for name, value in attributes.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            keys.update(value[0] if name == "network_profile" else (f"{name}.{inner}" for inner in value[0]))
+    return frozenset(keys)
 
 
 def _index(key) -> str:

@@ -22,7 +22,7 @@ from fixer.formats.terraform.module import clusters_of_module
 from fixer.formats.terraform.names import literal_named, name_views
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
-from fixer.formats.terraform.state import with_state
+from fixer.formats.terraform.state import narrow_by_state, with_state
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.versions import LOCK_FILE, VersionResolver, narrow_by_code, required_azurerm
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files
@@ -215,6 +215,7 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
             if facts.azurerm is not None:
                 versions = versions.intersect(facts.azurerm) if versions.known else facts.azurerm
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
+        versions = narrow_by_state(versions, cluster.live)
     planned = _planned_at(located, cluster, versions, settings, problems)
     locked = versions.exact and versions.source.endswith(LOCK_FILE) and not settings.azurerm_version
     if locked and not (planned.fix and planned.fix.writable(False)):  # planned again only where the lock holds it back

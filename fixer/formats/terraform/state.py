@@ -26,7 +26,9 @@ from fixer.facts.state_file import StateCluster, StateFile, StateFileError, read
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.values import _unwrap
 from fixer.formats.terraform.workspace import Located, local_callers, read_module_files
-from fixer.model import Cluster, Problem, Value, ValueKind
+from fixer.model import Cluster, LiveState, Problem, Value, ValueKind
+from fixer.plan.rules import azurerm as rules
+from fixer.versions import VersionRange
 
 STATE_FILE = "terraform.tfstate"
 WORKSPACES = "terraform.tfstate.d"
@@ -58,8 +60,9 @@ def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> C
         return replace(cluster, live_note=f"its state files disagree on its network settings ({sources}): one fix cannot fit them all")
     state, instance = found[0]
     sources = sorted({s.describe() for s, _ in found})
+    written_by = min(_highest(i.schema_keys) for _, i in found)  # each state's writer had its newest attribute
     live = replace(instance.live, source=", ".join(sources[:2]) + (f" and {len(sources) - 2} more" if len(sources) > 2 else ""),
-                   matched_by="terraform state")
+                   matched_by="terraform state", written_by=written_by if written_by > (0, 0, 0) else None)
     profile = cluster.profile
     if profile.kubernetes_version.is_missing and instance.kubernetes_version:
         profile = replace(profile, kubernetes_version=Value(ValueKind.LITERAL, instance.kubernetes_version, via="the state"))
@@ -67,6 +70,21 @@ def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> C
         profile = replace(profile, auto_provisioning=True)
     windows = cluster.windows_pools or tuple(f"{pool} (in {state.relpath})" for pool in instance.windows_pools)
     return replace(cluster, live=live, profile=profile, windows_pools=windows, live_note="")
+
+
+def narrow_by_state(versions: VersionRange, live: LiveState | None) -> VersionRange:
+    """The range from the version that last wrote the state up (a lower bound: providers are
+    upgraded, not downgraded). A range the state contradicts is left as it was."""
+    if live is None or live.written_by is None or versions.exact or live.written_by <= versions.low:
+        return versions
+    narrowed = VersionRange(live.written_by, versions.high, f"{versions.source}; attributes the state records" if versions.known
+                            else "attributes the state records")
+    return versions if narrowed.empty else narrowed
+
+
+def _highest(keys: frozenset[str]) -> tuple[int, int, int]:
+    """The newest version any of these attributes needs (0.0.0: none of the table's)."""
+    return max((rules.ATTRIBUTE_MIN_VERSION[k] for k in keys if k in rules.ATTRIBUTE_MIN_VERSION), default=(0, 0, 0))
 
 
 def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) -> list[tuple[str, str]] | None:
