@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fixer.facts.state_file import StateFileError, read_state
 from fixer.pipeline import Options, Outcome, run
@@ -235,3 +237,26 @@ def test_narrow_by_state_is_a_lower_bound_and_yields_to_a_lock_or_a_contradictio
     assert narrow_by_state(VersionRange((3, 0, 0), (5, 0, 0), "code"), live).low == (4, 0, 0)
     assert narrow_by_state(exactly((3, 117, 0), "lock"), live).low == (3, 117, 0)
     assert narrow_by_state(VersionRange((3, 0, 0), (4, 0, 0), "~> 3.0"), live).high == (4, 0, 0)  # contradicted: unchanged
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 5) | st.sampled_from(["", "azure", "kubenet", "Windows", "overlay", "module.aks", CLUSTER_ID]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["version", "resources", "instances", "attributes", "type", "name", "mode", "module", "index_key", "id",
+                         "network_profile", "network_plugin", "os_type", "kubernetes_cluster_id", "default_node_pool",
+                         "node_provisioning_profile", "serial", "terraform_version"]), children, max_size=5),
+    max_leaves=25,
+)
+
+
+@given(_JSON, st.sampled_from(["azurerm_kubernetes_cluster", "azurerm_kubernetes_cluster_node_pool", "other"]))
+@settings(max_examples=300, deadline=None)
+def test_any_document_is_read_or_refused_with_state_file_error(document, kind):
+    shaped = {"version": 4, "resources": [{"mode": "managed", "type": kind, "name": "aks", "instances": [document]}]}
+    for candidate in (document, shaped, {"version": 4, "resources": document}):
+        try:
+            found = read_state(json.dumps(candidate).encode(), "terraform.tfstate")
+        except StateFileError:
+            continue
+        for instances in found.clusters.values():
+            assert all(isinstance(i.schema_keys, frozenset) for i in instances)

@@ -71,7 +71,7 @@ def _resources(module: dict):
 def live_values(values: dict, source: str) -> LiveState:
     """The network settings of one azurerm_kubernetes_cluster's values (plan, `show -json`, or a state file's attributes)."""
     profiles = values.get("network_profile") or [{}]
-    profile = profiles[0] if isinstance(profiles, list) and profiles else {}
+    profile = profiles[0] if isinstance(profiles, list) and profiles and isinstance(profiles[0], dict) else {}
     data_plane = profile.get("network_data_plane") or profile.get("ebpf_data_plane") or None
     return LiveState(
         plugin=profile.get("network_plugin") or None,
