@@ -52,7 +52,7 @@ def _same_fix(fix: Fix, newest: Fix) -> bool:
     return fix.risk in (Risk.IN_PLACE, Risk.DISRUPTIVE) and fix.changes == newest.changes and fix.add_block == newest.add_block
 
 
-def floored(outcomes: list[tuple[Version, Fix]], floor: Version, versions: VersionRange, old: str, target: str) -> Fix:
+def floored(outcomes: list[tuple[Version, Fix]], floor: Version, versions: VersionRange, old: str, target: str, how: str = "raise") -> Fix:
     """The fix, written together with `azurerm >= floor`: safe by construction for every version
     the raised constraint admits."""
     held = [fix for version, fix in outcomes if version >= floor]
@@ -65,6 +65,9 @@ def floored(outcomes: list[tuple[Version, Fix]], floor: Version, versions: Versi
         f"akfix raises the module's azurerm constraint to >= {format_version(floor)} in the same change "
         "(run `terraform init -upgrade` before the plan)."
     )
+    if how == "add" and versions.high == NEWEST:
+        note += (f" The added constraint stays open as the code is: `terraform init -upgrade` picks the newest azurerm every "
+                 f"constraint admits, a later major included; to stay on {floor[0]}.x, add `< {floor[0] + 1}.0.0` to it first.")
     return replace(newest, risk=risk, summary=summary_of(list(newest.changes), risk, at, old, target), reasons=(note, *newest.reasons),
                    floor=floor, hint=None)
 

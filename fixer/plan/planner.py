@@ -195,7 +195,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     floor = floor_of(outcomes) if context.floors and worst.risk is not newest.risk else None
     refused = floor_refused(floor, context.versions, context.floors) if floor else None
     if floor is not None and refused is None:
-        return floored(outcomes, floor, context.versions, live.policy or "", target)
+        return floored(outcomes, floor, context.versions, live.policy or "", target, context.floors)
     reasons = list(newest.reasons) + ([refused] if refused else [])
     if not context.versions.exact:
         reasons.insert(0, _range_note(context.versions, worst_version, worst, newest, context.pin_advice))

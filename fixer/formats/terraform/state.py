@@ -142,9 +142,10 @@ def _state_paths(located: Located, folder: str, problems: list[Problem] | None) 
     """Relative paths of the state files Terraform reads for this root."""
     path = STATE_FILE
     for relpath in read_module_files(located, folder, problems):
-        if not relpath.endswith(".tf") or relpath not in located.texts:
-            continue
-        root = hcl.parse(located.texts[relpath].body).root_node
+        body = located.texts[relpath].body if relpath.endswith(".tf") and relpath in located.texts else b""
+        if b"backend" not in body and b"cloud" not in body:
+            continue  # most files configure no backend: not parsed again
+        root = hcl.parse(body).root_node
         for block in hcl.blocks(hcl.body_of(root)):
             if block.type != "terraform":
                 continue
