@@ -196,11 +196,25 @@ def test_a_plan_on_the_command_line_wins_over_the_state(tmp_path):
     assert item.cluster.live.plugin == "kubenet" and item.cluster.live.source == str(plan)
 
 
-def test_an_unreadable_state_is_reported_with_its_file_and_the_run_goes_on(tmp_path):
+def test_an_unreadable_state_is_noted_on_its_cluster_and_is_no_input_error(tmp_path):
     repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": "{broken"})
     result = run(repo, Options(), verify=False)
-    assert only(result).fix.blocker == "live-plugin-unknown"
-    assert any(p.file == "terraform.tfstate" and "not JSON" in p.message for p in result.problems)
+    item = only(result)
+    assert item.fix.blocker == "live-plugin-unknown" and not result.problems  # akfix reads state by the way: exit stays 1, not 2
+    assert item.cluster.live_note.startswith("terraform.tfstate not read: not JSON (")
+
+
+def test_every_instance_of_a_module_call_with_for_each_is_a_deployment(tmp_path):
+    module_call = 'module "aks" {\n  source   = "../../modules/aks"\n  for_each = toset(["blue", "green"])\n}\n'
+    document = json.loads(state(module='module.aks["blue"]'))
+    green = json.loads(state(module='module.aks["green"]'))["resources"][0]
+    document["resources"].append(green)
+    repo = tree(tmp_path, {"modules/aks/main.tf": CLUSTER, "modules/aks/versions.tf": VERSIONS, "live/prod/main.tf": module_call,
+                           "live/prod/terraform.tfstate": json.dumps(document)})
+    assert only(run(repo, Options(), verify=False)).cluster.live.plugin_mode == "overlay"
+    green["instances"][0]["attributes"]["network_profile"][0]["network_plugin"] = "kubenet"
+    (repo / "live/prod/terraform.tfstate").write_text(json.dumps(document))
+    assert "disagree" in only(run(repo, Options(), verify=False)).cluster.live_note
 
 
 def test_secrets_in_the_state_never_reach_any_output(tmp_path):

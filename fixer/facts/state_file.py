@@ -15,12 +15,14 @@ Pure: bytes in, facts out (fixer/formats/terraform/state.py finds the files and 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from fixer.facts.plan_json import CLUSTER_TYPE, live_values
 from fixer.model import LiveState
 
 NODE_POOL_TYPE = "azurerm_kubernetes_cluster_node_pool"
+_MODULE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|\d+)\]')
 FORMAT_VERSION = 4  # Terraform 0.12 and later; 0.11's version 3 keeps another layout
 
 
@@ -80,7 +82,9 @@ def read_state(data: bytes, relpath: str) -> StateFile:
         if kind not in (CLUSTER_TYPE, NODE_POOL_TYPE) or not isinstance(name, str):
             continue
         module = resource.get("module")
-        base = (f"{module}." if isinstance(module, str) and module else "") + f"{kind}.{name}"
+        # `module.aks["prod"]` -> `module.aks`: every instance of a module call is a deployment of the view
+        module = _MODULE_KEY.sub("", module) if isinstance(module, str) else ""
+        base = (f"{module}." if module else "") + f"{kind}.{name}"
         for instance in resource.get("instances") or []:
             attributes = instance.get("attributes") if isinstance(instance, dict) else None
             if not isinstance(attributes, dict):

@@ -38,19 +38,24 @@ MAX_CHAIN = 4  # callers of callers: as deep as module_scope follows them
 
 def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> Cluster:
     """The cluster with the live facts its deployments' state files agree on, or with live_note
-    saying why they give none (only where some state file was there to be read)."""
+    saying why they give none (only where some state file was there to be read). A state file akfix
+    cannot read is no input error of the run (akfix reads it only by the way): the note says why."""
     deployments = _deployments(located, cluster, problems)
     if deployments is None:
         return cluster
     found: list[tuple[StateFile, StateCluster]] = []
     missing: list[str] = []
+    unread: list[str] = []
     for folder, address in deployments:
-        states = _states(located, folder, problems)
+        states, notes = _states(located, folder, problems)
+        unread.extend(notes)
         recorded = [(state, instance) for state in states for instance in state.clusters.get(address, ())]
         if recorded:
             found.extend(recorded)
         else:
             missing.append(folder or ".")
+    if unread and (not found or missing):
+        return replace(cluster, live_note="; ".join(unread))
     if not found:
         return cluster
     if missing:
@@ -111,34 +116,33 @@ def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) ->
 def _roots(located: Located, folder: str, address: str, depth: int, problems: list[Problem]) -> list[tuple[str, str]]:
     """The folder itself (where it has no callers, or a state of its own) and its callers' roots."""
     callers = local_callers(located).get(folder, []) if depth < MAX_CHAIN else []
-    found = [(folder, address)] if not callers or _states(located, folder, problems) else []
+    found = [(folder, address)] if not callers or _states(located, folder, problems)[0] else []
     for files, name in callers:
         found.extend(_roots(located, posixpath.dirname(files[0]), f"module.{name}.{address}", depth + 1, problems))
     return found
 
 
-def _states(located: Located, folder: str, problems: list[Problem] | None) -> list[StateFile]:
-    """The root's state files Terraform reads: the local backend's file and its workspaces' (cached)."""
+def _states(located: Located, folder: str, problems: list[Problem]) -> tuple[list[StateFile], list[str]]:
+    """The root's state files Terraform reads (the local backend's file and its workspaces'), and
+    why any of them was not read (cached per folder)."""
     cache = located.states
     if folder not in cache:
-        paths = _state_paths(located, folder, problems)
-        states = []
-        for relpath in paths:
+        states, notes = [], []
+        for relpath in _state_paths(located, folder, problems):
             data, problem = read_safely(located.listing.root, located.listing.root / relpath, relpath, MAX_STATE_BYTES)
-            if problem is not None and problems is not None:
-                problems.append(problem)
+            if problem is not None:
+                notes.append(f"{relpath} not read: {problem.message.removesuffix('; left untouched')}")
             if data is None:
                 continue
             try:
                 states.append(read_state(data, relpath))
             except StateFileError as exc:
-                if problems is not None:
-                    problems.append(Problem(relpath, 1, f"state file not read: {exc}"))
-        cache[folder] = states
+                notes.append(f"{relpath} not read: {exc}")
+        cache[folder] = (states, notes)
     return cache[folder]
 
 
-def _state_paths(located: Located, folder: str, problems: list[Problem] | None) -> list[str]:
+def _state_paths(located: Located, folder: str, problems: list[Problem]) -> list[str]:
     """Relative paths of the state files Terraform reads for this root."""
     path = STATE_FILE
     for relpath in read_module_files(located, folder, problems):
