@@ -94,6 +94,7 @@ def test_a_state_file_gives_each_cluster_instance_its_network_settings_and_windo
     (b'{"version": 3, "modules": []}', "state format version 3"),
     (b"[]", "not a Terraform state"),
     (b"\xff\xfe{}", "not UTF-8"),
+    (b"[" * 100000, "nested too deeply"),
 ])
 def test_a_file_that_is_no_readable_state_says_why_and_never_quotes_it(data, why):
     with pytest.raises(StateFileError) as raised:
@@ -201,7 +202,7 @@ def test_an_unreadable_state_is_noted_on_its_cluster_and_is_no_input_error(tmp_p
     result = run(repo, Options(), verify=False)
     item = only(result)
     assert item.fix.blocker == "live-plugin-unknown" and not result.problems  # akfix reads state by the way: exit stays 1, not 2
-    assert item.cluster.live_note.startswith("terraform.tfstate not read: not JSON (")
+    assert item.cluster.live_note.startswith("terraform.tfstate not read: not JSON: ")
 
 
 def test_every_instance_of_a_module_call_with_for_each_is_a_deployment(tmp_path):

@@ -9,11 +9,11 @@ other clusters.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixer.facts.json_text import JsonTextError, load_json
 from fixer.model import ENGINES, LiveState
 
 # 10,000 clusters of `az aks list` output are ~100 MB; a file far beyond that is not an inventory.
@@ -89,13 +89,9 @@ def load_inventory(path: Path, limit: int = MAX_BYTES) -> Inventory:
     except OSError as exc:
         raise InventoryError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InventoryError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise InventoryError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
-    except RecursionError:
-        raise InventoryError(f"{path}: JSON nested too deeply") from None
+        document = load_json(data)
+    except JsonTextError as exc:
+        raise InventoryError(f"{path}:{exc.line}:{exc.column}: {exc}" if exc.line else f"{path}: {exc}") from None
     rows = rows_of(document)
     if rows is None:
         raise InventoryError(f"{path}: not an inventory: expected the JSON of `az aks list -o json` (an array), "

@@ -7,10 +7,10 @@ refreshed live state; a state file's `values` are the last applied ones.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixer.facts.json_text import JsonTextError, load_json
 from fixer.model import LiveState
 from fixer.versions import VersionRange, parse_constraint
 
@@ -44,9 +44,11 @@ def _strip_index(address: str) -> str:
 
 def load_plan(path: Path) -> PlanFacts:
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise PlanFileError(f"cannot read plan JSON: {exc}") from exc
+        document = load_json(path.read_bytes())
+    except OSError as exc:
+        raise PlanFileError(f"cannot read plan JSON: {exc.strerror or exc}") from None
+    except JsonTextError as exc:
+        raise PlanFileError(f"cannot read plan JSON: {exc}" + (f" (line {exc.line}, column {exc.column})" if exc.line else "")) from None
     if not isinstance(document, dict):
         raise PlanFileError("not a `terraform show -json` document")
     live: dict[str, LiveState] = {}

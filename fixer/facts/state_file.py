@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from fixer.facts.json_text import JsonTextError, load_json
 from fixer.facts.plan_json import CLUSTER_TYPE, live_values
 from fixer.model import LiveState
 
@@ -63,11 +64,9 @@ class StateFile:
 
 def read_state(data: bytes, relpath: str) -> StateFile:
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise StateFileError(f"not UTF-8 at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise StateFileError(f"not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        document = load_json(data)
+    except JsonTextError as exc:
+        raise StateFileError(f"{exc} (line {exc.line}, column {exc.column})" if exc.line else str(exc)) from None
     if not isinstance(document, dict) or not isinstance(document.get("resources", []), list):
         raise StateFileError("not a Terraform state (no resources list)")
     version = document.get("version")
