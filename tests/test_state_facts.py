@@ -275,3 +275,13 @@ def test_any_document_is_read_or_refused_with_state_file_error(document, kind):
             continue
         for instances in found.clusters.values():
             assert all(isinstance(i.schema_keys, frozenset) for i in instances)
+
+
+def test_a_state_reached_through_a_link_out_of_the_tree_is_not_read(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "prod").mkdir(parents=True)
+    (outside / "prod" / "terraform.tfstate").write_text(state())
+    repo = tree(tmp_path / "repo", {"main.tf": CLUSTER, "versions.tf": VERSIONS})
+    (repo / "terraform.tfstate.d").symlink_to(outside)
+    item = only(run(repo, Options(), verify=False))
+    assert item.cluster.live is None and "outside the scanned tree" in item.cluster.live_note

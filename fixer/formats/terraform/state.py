@@ -128,7 +128,11 @@ def _states(located: Located, folder: str, problems: list[Problem]) -> tuple[lis
     cache = located.states
     if folder not in cache:
         states, notes = [], []
+        root = located.listing.root.resolve()
         for relpath in _state_paths(located, folder, problems):
+            if not (root / relpath).resolve().is_relative_to(root):  # a linked folder on the way out of the tree
+                notes.append(f"{relpath} not read: it lies outside the scanned tree")
+                continue
             data, problem = read_safely(located.listing.root, located.listing.root / relpath, relpath, MAX_STATE_BYTES)
             if problem is not None:
                 notes.append(f"{relpath} not read: {problem.message.removesuffix('; left untouched')}")
@@ -169,9 +173,9 @@ def _state_paths(located: Located, folder: str, problems: list[Problem]) -> list
         return []  # the local backend's path leaves the tree
     found = [own] if (located.listing.root / own).is_file() else []
     workspaces = located.listing.root / folder / WORKSPACES
-    if workspaces.is_dir():
-        for entry in sorted(workspaces.iterdir()):
-            candidate = entry / STATE_FILE
-            if candidate.is_file():
-                found.append(posixpath.join(folder, WORKSPACES, entry.name, STATE_FILE))
+    try:
+        entries = sorted(workspaces.iterdir()) if workspaces.is_dir() else []
+    except OSError:
+        entries = []  # unreadable: no workspace states
+    found.extend(posixpath.join(folder, WORKSPACES, entry.name, STATE_FILE) for entry in entries if (entry / STATE_FILE).is_file())
     return found
