@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fixer.formats.terraform.terragrunt import configurations, inputs_of, module_of
+from fixer.formats.terraform.terragrunt import configurations, inputs_of, module_of, parent_names
 
 
 def test_local_sources_resolve_to_tree_folders():
@@ -33,5 +33,27 @@ def test_configurations_group_by_module():
         "live/prod/terragrunt.hcl": b'terraform {\n  source = "../../modules//aks"\n}\ninputs = {\n  network_plugin = "kubenet"\n}\n',
         "live/dev/terragrunt.hcl": b'terraform {\n  source = "../../modules/aks"\n}\n',
     }
-    assert configurations(files) == {"modules/aks": [("live/dev/terragrunt.hcl", frozenset()),
-                                                     ("live/prod/terragrunt.hcl", frozenset({"network_plugin"}))]}
+    found = configurations(files)
+    assert [(c.relpath, c.inputs, c.literal, c.inherited) for c in found["modules/aks"]] == [
+        ("live/dev/terragrunt.hcl", frozenset(), True, frozenset()),
+        ("live/prod/terragrunt.hcl", frozenset({"network_plugin"}), True, frozenset())]
+
+
+def test_what_a_configuration_does_not_let_akfix_read_stays_undecided():
+    source = 'terraform {\n  source = "../../modules/aks"\n}\n'
+    files = {
+        "terragrunt.hcl": b'inputs = {\n  location = "westeurope"\n}\n',
+        "live/a/terragrunt.hcl": (source + 'include "root" {\n  path = find_in_parent_folders()\n}\ninputs = {\n  name = "a"\n}\n').encode(),
+        "live/b/terragrunt.hcl": (source + 'inputs = merge(local.common, {\n  name = "b"\n})\n').encode(),
+        "live/c/terragrunt.hcl": (source + 'include "root" {\n  path = "${get_repo_root()}/common.hcl"\n}\n').encode(),
+        "live/d/terragrunt.hcl": (source + 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n').encode(),
+        "live/root.hcl": b'inputs = merge({}, {})\n',
+    }
+    by_file = {c.relpath: c for c in configurations(files)["modules/aks"]}
+    a, b, c, d = (by_file[f"live/{x}/terragrunt.hcl"] for x in "abcd")
+    assert a.unread("name") is None and a.unread("network_policy") is None  # the root's inputs are read: it sets location only
+    assert "may set it" in a.unread("location")
+    assert "built by an expression" in b.unread("name") and "built by an expression" in b.unread("network_policy")
+    assert "the include at live/c/terragrunt.hcl:4" in c.unread("network_policy")  # a path akfix does not resolve
+    assert "live/root.hcl" in d.unread("network_policy")  # a parent whose inputs are an expression
+    assert parent_names(files["live/d/terragrunt.hcl"]) == {"root.hcl"}

@@ -128,11 +128,20 @@ def _inputs_free(located: Located, planned: list[Planned]) -> list[Planned]:
             module_dir = item.cluster.module_dir
             declared = _declared(located, module_dir)
             taken = [name for name in exposed if name in declared]
+            # A Terragrunt deployment whose include akfix does not read may pass a value for the new
+            # input: Terraform ignores it today (no such variable), and would apply it tomorrow.
+            unread = [(name, why) for name in exposed for c in located.terragrunt(module_dir) if (why := c.unread(name))]
             if taken:
                 item = replace(item, fix=manual_fix(
                     f"{item.fix.summary} -- but the module already declares variable {taken[0]} ({declared[taken[0]]}) "
                     "and its network_profile block does not read it",
                     f"Wire var.{taken[0]} into the network_profile block (or rename it), then re-run akfix.",
+                    *item.fix.reasons, blocker="shared-value"))
+            elif unread:
+                name, why = unread[0]
+                item = replace(item, fix=manual_fix(
+                    f"{item.fix.summary} -- but the module would gain the input {name}, and {why.replace(' may set it', ' may pass it')}",
+                    f"Set {name} in the network_profile block by hand for every deployment, or make the include readable, then re-run akfix.",
                     *item.fix.reasons, blocker="shared-value"))
             else:
                 located.exposed_inputs.setdefault((module_dir, item.cluster.address), set()).update(exposed)
@@ -280,7 +289,7 @@ def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem
                 if posixpath.dirname(files[0]) not in folders and len(folders) < 64:
                     folders.append(posixpath.dirname(files[0]))
     files = {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
-    files.update({p: located.texts[p].body for folder in folders for p, _ in located.terragrunt(folder)})
+    files.update({c.relpath: located.texts[c.relpath].body for folder in folders for c in located.terragrunt(folder)})
     return files
 
 
@@ -610,7 +619,7 @@ def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, by
 def fmt_regressions(changes: list[FileChange]) -> dict[str, int]:
     """Files that were terraform-fmt clean and would not be after the edit: relpath -> first line
     that differs. One terraform process checks every file before and after (check 4)."""
-    changes = [c for c in changes if c.relpath.endswith((".tf", ".tfvars"))]
+    changes = [c for c in changes if c.relpath.endswith((".tf", ".tfvars", ".hcl"))]  # terragrunt.hcl: hclfmt is terraform fmt
     texts = [c.before or b"" for c in changes] + [c.after for c in changes]
     texts = [t[3:] if t.startswith(b"\xef\xbb\xbf") else t for t in texts]
     unclean = fmt_unclean(texts)

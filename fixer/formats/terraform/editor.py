@@ -147,14 +147,32 @@ def _without_comment(body: bytes, comment: Node) -> Edit:
 
 
 def module_argument_edits(body: bytes, block_start: int, values: dict[str, str], newline: bytes) -> list[Edit]:
-    """Set string arguments of the module block that starts at `block_start`, in its layout."""
-    node = hcl.parse(body).root_node.descendant_for_byte_range(block_start, block_start)
-    while node is not None and not (node.type == "block" and node.start_byte == block_start):
+    """Set string arguments of the module block that starts at `block_start`, in its layout; in a
+    terragrunt.hcl, entries of the `inputs` object that starts there (or a new `inputs` attribute
+    where the file has none, `block_start` then being the body's)."""
+    root = hcl.parse(body).root_node
+    node = root.descendant_for_byte_range(block_start, block_start)
+    while node is not None and not (node.type in ("block", "object") and node.start_byte == block_start):
         node = node.parent
+    changes = tuple(Change(k, v) for k, v in values.items())
+    if node is not None and node.type == "object":
+        return _set_entries(body, _object_container(node), changes, newline)
     if node is None:
+        body_node = hcl.body_of(root)
+        if body_node is not None and body_node.start_byte == block_start and hcl.attribute(body_node, "inputs") is None:
+            return [_add_inputs(body, changes, newline)]
         raise EditFailure("module call not found", body.count(b"\n", 0, block_start) + 1)
     block = hcl.Block(node, "module", ())
-    return _set_attributes(body, block, tuple(Change(k, v) for k, v in values.items()), newline)
+    return _set_attributes(body, block, changes, newline)
+
+
+def _add_inputs(body: bytes, changes: tuple[Change, ...], newline: bytes) -> Edit:
+    """`inputs = { ... }` appended to a terragrunt.hcl that sets none."""
+    unit = b"\t" if b"\n\t" in body else b"  "
+    end = len(body.rstrip(b"\r\n \t"))
+    lead = newline * 2 if end else b""
+    text = lead + b"inputs = {" + newline + _aligned([(c.attribute, rendered(c)) for c in changes], unit, newline) + b"}" + newline
+    return Edit(end, len(body), text)
 
 
 def set_object_entries(body: bytes, obj: Node, values: dict[str, str], newline: bytes) -> list[Edit]:

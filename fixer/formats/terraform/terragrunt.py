@@ -2,19 +2,25 @@
 
 A `terragrunt.hcl` with `terraform { source = "../../modules//aks" }` runs that module with the
 variables of its `inputs = { ... }` object, which plain Terraform never sees: a module default
-akfix would read (and write) may not be what any deployment uses. akfix does not evaluate
-Terragrunt (includes, `dependency` outputs, functions), so a variable a Terragrunt configuration
-sets is left undecided -- never read from the default it overrides -- and its file joins the
-deployment's text (Windows pools set there count). Sources that are not local paths (git::,
-registry) run code outside the tree and are left alone.
+akfix would read (and write) may not be what any deployment uses. Each such configuration is a
+caller of the module, as a `module` block is (workspace.module_scope): a variable its inputs object
+sets is read there, and a fix for that deployment is written there. What akfix does not evaluate
+stays undecided, never read from the default it overrides: an `inputs` that is no object literal
+(`merge(...)`) leaves every variable undecided; an `include` adds its parent's inputs (the child's
+keys win), so a variable the child does not set is undecided unless the parent is a file of the
+tree whose inputs akfix reads and does not set it. The configuration's file joins the deployment's
+text (Windows pools set there count). Sources that are not local paths (git::, registry) run code
+outside the tree and are left alone.
 
 Read with the HCL parser every Terraform file goes through (hcl.py). Pure: file bodies in,
-module folder -> the variables set and where.
+module folder -> its configurations.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
+from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
 
@@ -61,13 +67,85 @@ def _inputs(root) -> frozenset[str]:
     return frozenset(key for key, _, _ in hcl.object_elements(obj))
 
 
-def configurations(files: dict[str, bytes]) -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """module folder -> [(terragrunt.hcl, the variables its inputs set)] for every configuration
-    whose source is a folder of the tree (each file parsed once)."""
-    found: dict[str, list[tuple[str, frozenset[str]]]] = {}
-    for relpath in sorted(files):
-        root = hcl.body_of(hcl.parse(files[relpath]).root_node)
+@dataclass(frozen=True)
+class Configuration:
+    """One terragrunt.hcl that runs a module of the tree."""
+
+    relpath: str
+    inputs: frozenset[str]  # the keys its own inputs object sets
+    literal: bool  # no inputs, or an object literal akfix reads (else: every variable undecided)
+    # Keys its includes' inputs may set: None where an include is not a file of the tree whose
+    # inputs akfix reads (then every key the child does not set is undecided).
+    inherited: frozenset[str] | None
+    why: str = ""  # what akfix does not read, for the reports
+
+    def unread(self, name: str) -> str | None:
+        """Why the value this deployment gives `name` is not read, or None (read, or the default)."""
+        if not self.literal:
+            return f"the inputs of {self.relpath} are built by an expression (Terragrunt, which akfix does not evaluate)"
+        if name in self.inputs:
+            return None
+        if self.inherited is None or name in self.inherited:
+            return f"{self.why or 'an include of ' + self.relpath} may set it (Terragrunt, which akfix does not evaluate)"
+        return None
+
+
+def parent_names(body: bytes) -> set[str]:
+    """The file names this configuration's includes look for (`find_in_parent_folders("root.hcl")`)."""
+    root = hcl.body_of(hcl.parse(body).root_node)
+    names = set()
+    for block in (b for b in hcl.blocks(root) if b.type == "include"):
+        node = hcl.attribute(block.body, "path")
+        match = _FIND_IN_PARENTS.match(hcl.text(hcl.expression_of(node) or node).strip()) if node is not None else None
+        if match and match.group(1):
+            names.add(posixpath.basename(match.group(1)))
+    return names
+
+
+_FIND_IN_PARENTS = re.compile(r'^find_in_parent_folders\(\s*(?:"([^"$]*)")?\s*\)$')
+
+
+def configurations(files: dict[str, bytes]) -> dict[str, list[Configuration]]:
+    """module folder -> its configurations, for every configuration whose source is a folder of the
+    tree (each file parsed once). `files`: every terragrunt.hcl and root.hcl of the tree."""
+    roots = {relpath: hcl.body_of(hcl.parse(body).root_node) for relpath, body in sorted(files.items())}
+    found: dict[str, list[Configuration]] = {}
+    for relpath, root in roots.items():
+        if posixpath.basename(relpath) != NAME:
+            continue
         folder = _module(relpath, root)
-        if folder is not None:
-            found.setdefault(folder, []).append((relpath, _inputs(root)))
+        if folder is None:
+            continue
+        node = hcl.attribute(root, "inputs")
+        literal = node is None or hcl.object_node(hcl.expression_of(node)) is not None
+        inherited, why = _inherited(relpath, root, roots)
+        found.setdefault(folder, []).append(Configuration(relpath, _inputs(root), literal, inherited, why))
     return found
+
+
+def _inherited(relpath: str, root, roots: dict) -> tuple[frozenset[str] | None, str]:
+    """The keys the includes' inputs set (None: an include akfix cannot read), and which include."""
+    keys: set[str] = set()
+    for block in (b for b in hcl.blocks(root) if b.type == "include"):
+        node = hcl.attribute(block.body, "path")
+        text = hcl.text(hcl.expression_of(node) or node).strip() if node is not None else ""
+        match = _FIND_IN_PARENTS.match(text)
+        parent = _find_in_parents(relpath, match.group(1) or NAME, roots) if match else None
+        if parent is None:
+            return None, f"the include at {relpath}:{block.node.start_point[0] + 1}"
+        inputs = hcl.attribute(roots[parent], "inputs")
+        if inputs is not None and hcl.object_node(hcl.expression_of(inputs)) is None:
+            return None, f"{parent} (included by {relpath}), whose inputs are built by an expression,"
+        keys |= _inputs(roots[parent])
+    return frozenset(keys), ""
+
+
+def _find_in_parents(relpath: str, name: str, roots: dict) -> str | None:
+    """Terragrunt's find_in_parent_folders(name): the nearest file of that name above the configuration."""
+    folder = posixpath.dirname(posixpath.dirname(relpath)) if "/" in relpath else None
+    while folder is not None:
+        candidate = posixpath.join(folder, name) if folder else name
+        if candidate in roots:
+            return candidate
+        folder = posixpath.dirname(folder) if folder else None
+    return None

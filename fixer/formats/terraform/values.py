@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
@@ -39,16 +40,22 @@ class _Source:
 
 @dataclass
 class CallerRef:
-    """A `module` block elsewhere that calls this module with a local `source`."""
+    """A `module` block elsewhere that calls this module with a local `source`, or a Terragrunt
+    configuration that runs it (terragrunt.py): then `block` is its `inputs` object, or the file's
+    body where it has none, and `unread(name)` says why a value it may set is not read."""
 
-    label: str  # e.g. "live/prod: module.aks"
+    label: str  # e.g. "live/prod: module.aks", "live/prod: terragrunt"
     scope: "ModuleScope"
     relpath: str  # the caller's file
-    block: Node  # the module block
+    block: Node  # the module block (a Terragrunt inputs object, or the file's body)
     overrides: tuple[tuple[str, Node], ...] = ()  # (file, block) of *_override.tf blocks merged into it, in order
+    unread: Callable[[str], str | None] | None = None  # Terragrunt: why `name` is not read here
 
     def argument(self, name: str) -> tuple[str, Node] | None:
         """(file, expression) of an argument: the last override setting it wins (Terraform's merge)."""
+        if self.unread is not None:  # Terragrunt: an element of the inputs object
+            found = hcl.object_element(self.block, name) if self.block.type == "object" else None
+            return (self.relpath, found[1]) if found is not None else None
         for relpath, block in reversed(((self.relpath, self.block), *self.overrides)):
             argument = hcl.attribute(hcl._block(block).body, name)
             expression = hcl.expression_of(argument) if argument is not None else None
@@ -70,8 +77,6 @@ class ModuleScope:
     callers: list[CallerRef] = field(default_factory=list)  # a called module gets values from these
     # Inputs set while trying each allowed value (terraform/expressions.py); empty otherwise.
     bindings: dict[str, object] = field(default_factory=dict)
-    # Variables a Terragrunt configuration sets (terragrunt.py): name -> its terragrunt.hcl.
-    external: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
@@ -90,7 +95,7 @@ class ModuleScope:
                     scope.auto_tfvars.append(relpath)
                 else:
                     scope.env_tfvars.append(relpath)
-            elif name.endswith(".tf"):
+            elif name.endswith((".tf", ".hcl")):  # a terragrunt.hcl has locals too
                 scope._index_declarations(relpath)
         # Terraform's order: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars lexically.
         scope.auto_tfvars.sort(key=lambda p: (not posixpath.basename(p).startswith("terraform."), posixpath.basename(p)))
@@ -155,9 +160,6 @@ class ModuleScope:
             return [Candidate(Value(ValueKind.LITERAL, str(bound), via=f"var.{name} = {bound!r} (an allowed value)"))]
         if name not in self.variables:
             return [Candidate(_unresolved(f"var.{name}", f"variable {name} is not declared in this module"))]
-        if name in self.external:
-            return [Candidate(_unresolved(f"var.{name}", f"the inputs of {self.external[name]} set it (Terragrunt, which akfix "
-                                          "does not evaluate): set the value there by hand, or pass --plan"))]
         file, block_node = self.variables[name]
         validations = self._validations(file, block_node)
         if self.callers:
@@ -190,7 +192,10 @@ class ModuleScope:
         found: list[Candidate] = []
         for caller in self.callers:
             found_argument = caller.argument(name)
-            if found_argument is not None:
+            why = caller.unread(name) if caller.unread is not None and found_argument is None else None
+            if why is not None:
+                candidates = [Candidate(_unresolved(f"var.{name}", why))]
+            elif found_argument is not None:
                 relpath, expression = found_argument
                 candidates = [_via(c, f"{caller.label} argument {name}") for c in caller.scope.evaluate(expression, relpath, depth + 1)]
             else:

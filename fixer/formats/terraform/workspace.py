@@ -42,16 +42,18 @@ class Located:
     # each view's edit of the shared block and declarations names them all, so the views' edits agree
     exposed_inputs: dict = field(default_factory=dict)
     declared_variables: dict = field(default_factory=dict)  # module dir -> {variable: file}, parsed once (inputs.py)
-    _terragrunt: dict | None = None  # module dir -> [(terragrunt.hcl, inputs it sets)], read on first need
+    _terragrunt: dict | None = None  # module dir -> [terragrunt.Configuration], read on first need
     states: dict = field(default_factory=dict)  # root folder -> its state files (state.py), read on first need
 
-    def terragrunt(self, module_dir: str) -> list[tuple[str, frozenset[str]]]:
+    def terragrunt(self, module_dir: str) -> list:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
         if self._terragrunt is None:
-            bodies = {}
+            names = {terragrunt.NAME}
             for relpath in self.listing.files:
                 if posixpath.basename(relpath) == terragrunt.NAME and _load(self, relpath, None):
-                    bodies[relpath] = self.texts[relpath].body
+                    names.update(terragrunt.parent_names(self.texts[relpath].body))
+            bodies = {relpath: self.texts[relpath].body for relpath in self.listing.files
+                      if posixpath.basename(relpath) in names and _load(self, relpath, None)}
             self._terragrunt = terragrunt.configurations(bodies)
         return self._terragrunt.get(module_dir, [])
 
@@ -75,7 +77,8 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
     bodies = bodies or {}
     files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
     scope = ModuleScope.build(module_dir, files)
-    scope.external = {name: relpath for relpath, names in located.terragrunt(module_dir) for name in names}
+    for configuration in located.terragrunt(module_dir):
+        scope.callers.append(_terragrunt_caller(located, configuration, bodies))
     if depth < MAX_CALLER_DEPTH:
         for files, name in local_callers(located).get(module_dir, []):
             caller = module_scope(located, posixpath.dirname(files[0]), problems, bodies, depth + 1)
@@ -84,6 +87,18 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
                 label = f"{posixpath.dirname(files[0]) or '.'}: module.{name}"
                 scope.callers.append(CallerRef(label, caller, files[0], blocks[0][1], tuple(blocks[1:])))
     return scope
+
+
+def _terragrunt_caller(located: Located, configuration, bodies: dict[str, bytes]) -> CallerRef:
+    """A Terragrunt configuration as a caller: its inputs object plays the module block's part."""
+    relpath = configuration.relpath
+    folder = posixpath.dirname(relpath)
+    scope = ModuleScope.build(folder, {relpath: bodies.get(relpath, located.texts[relpath].body)})
+    root = hcl.body_of(scope.sources[relpath].root)
+    node = hcl.attribute(root, "inputs")
+    inputs = hcl.object_node(hcl.expression_of(node)) if node is not None else None
+    return CallerRef(f"{folder or '.'}: terragrunt", scope, relpath, inputs if inputs is not None else root,
+                     unread=configuration.unread)
 
 
 def _module_block(scope: ModuleScope, relpath: str, name: str):
