@@ -285,3 +285,11 @@ def test_a_state_reached_through_a_link_out_of_the_tree_is_not_read(tmp_path):
     (repo / "terraform.tfstate.d").symlink_to(outside)
     item = only(run(repo, Options(), verify=False))
     assert item.cluster.live is None and "outside the scanned tree" in item.cluster.live_note
+
+
+def test_a_registry_module_call_takes_the_cluster_its_module_keeps(tmp_path):
+    call = ('module "aks" {\n  source              = "Azure/aks/azurerm"\n  version             = "9.4.1"\n'
+            '  resource_group_name = "rg-shop"\n  prefix              = "shop"\n}\n')
+    repo = tree(tmp_path, {"main.tf": call, "terraform.tfstate": state(module="module.aks", name="main", plugin="azure", mode="")})
+    item = only(run(repo, Options(), verify=False))
+    assert item.cluster.live is not None and item.cluster.live.plugin == "azure"

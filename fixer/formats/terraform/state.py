@@ -49,7 +49,7 @@ def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> C
     for folder, address in deployments:
         states, notes = _states(located, folder, problems)
         unread.extend(notes)
-        recorded = [(state, instance) for state in states for instance in state.clusters.get(address, ())]
+        recorded = [(state, instance) for state in states for instance in _recorded(state, address, cluster.module is not None)]
         if recorded:
             found.extend(recorded)
         else:
@@ -85,6 +85,15 @@ def narrow_by_state(versions: VersionRange, live: LiveState | None) -> VersionRa
     narrowed = VersionRange(live.written_by, versions.high, f"{versions.source}; attributes the state records" if versions.known
                             else "attributes the state records")
     return versions if narrowed.empty else narrowed
+
+
+def _recorded(state: StateFile, address: str, registry_module: bool) -> tuple[StateCluster, ...]:
+    """The instances a state records at `address`; for a call of a registry module (the cluster is
+    `module.aks`), the one cluster resource inside it, wherever the module keeps it."""
+    if not registry_module:
+        return state.clusters.get(address, ())
+    inner = [instances for key, instances in state.clusters.items() if key.startswith(address + ".") and key.count(".") == address.count(".") + 2]
+    return inner[0] if len(inner) == 1 else ()
 
 
 def _highest(keys: frozenset[str]) -> tuple[int, int, int]:
