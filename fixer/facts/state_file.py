@@ -39,9 +39,10 @@ class StateCluster:
     kubernetes_version: str | None
     auto_provisioning: bool  # node_provisioning_profile.mode == Auto (4.57+)
     windows_pools: tuple[str, ...]  # addresses of the state's Windows node pools attached to it
-    # The attribute names the provider that wrote it has (a state records every attribute of the
-    # schema, null where unset): top-level names, `block.name` inside blocks, network_profile's by
-    # their own name -- the naming of plan/rules.ATTRIBUTE_MIN_VERSION.
+    # The attribute names the provider that wrote it has (Terraform writes every attribute of the
+    # resource's schema into the state, null where unset; see any state, e.g. the attributes of an
+    # azurerm_kubernetes_cluster instance): top-level names, `block.name` inside blocks,
+    # network_profile's by their own name -- the naming of plan/rules.ATTRIBUTE_MIN_VERSION.
     schema_keys: frozenset[str] = frozenset()
 
     @property

@@ -78,8 +78,12 @@ def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> C
 
 
 def narrow_by_state(versions: VersionRange, live: LiveState | None) -> VersionRange:
-    """The range from the version that last wrote the state up (a lower bound: providers are
-    upgraded, not downgraded). A range the state contradicts is left as it was."""
+    """The range from the version that last wrote the state up. A lower bound because providers are
+    upgraded, not downgraded: Terraform refuses a state whose resource schema version is newer than
+    the selected provider's ("Resource instance managed by newer provider version", e.g.
+    hashicorp/terraform-provider-azurerm#15972), and a major downgrade meets resources and
+    attributes the older schema lacks (hashicorp/terraform-provider-aws#23576). A range the state
+    contradicts is left as it was."""
     if live is None or live.written_by is None or versions.exact or live.written_by <= versions.low:
         return versions
     narrowed = VersionRange(live.written_by, versions.high, f"{versions.source}; attributes the state records" if versions.known
