@@ -293,3 +293,17 @@ def test_a_registry_module_call_takes_the_cluster_its_module_keeps(tmp_path):
     repo = tree(tmp_path, {"main.tf": call, "terraform.tfstate": state(module="module.aks", name="main", plugin="azure", mode="")})
     item = only(run(repo, Options(), verify=False))
     assert item.cluster.live is not None and item.cluster.live.plugin == "azure"
+
+
+def test_deployments_agreeing_on_the_network_give_the_oldest_kubernetes_and_every_windows_pool(tmp_path):
+    older = json.loads(state())
+    older["resources"][0]["instances"][0]["attributes"]["current_kubernetes_version"] = "1.29.9"
+    pool = {"mode": "managed", "type": "azurerm_kubernetes_cluster_node_pool", "name": "win",
+            "instances": [{"attributes": {"os_type": "Windows", "kubernetes_cluster_id": CLUSTER_ID}}]}
+    older["resources"].append(pool)
+    repo = tree(tmp_path, {"main.tf": CLUSTER, "versions.tf": VERSIONS, "terraform.tfstate": state(),
+                           "terraform.tfstate.d/old/terraform.tfstate": json.dumps(older)})
+    item = only(run(repo, Options(fallback_engines=("calico",)), verify=False))
+    assert item.cluster.profile.kubernetes_version.text == "1.29.9"
+    assert item.cluster.windows_pools == ("azurerm_kubernetes_cluster_node_pool.win (in terraform.tfstate.d/old/terraform.tfstate)",)
+    assert item.outcome is not Outcome.FIXED  # Windows rules out cilium, 1.29 rules out calico

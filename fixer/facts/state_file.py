@@ -45,10 +45,6 @@ class StateCluster:
     # network_profile's by their own name -- the naming of plan/rules.ATTRIBUTE_MIN_VERSION.
     schema_keys: frozenset[str] = frozenset()
 
-    @property
-    def facts(self) -> tuple:
-        """What two deployments must agree on to be one fact."""
-        return (self.live.network, self.kubernetes_version, self.auto_provisioning, bool(self.windows_pools))
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> C
         return cluster
     if missing:
         return replace(cluster, live_note=f"state files record it, but not for every folder that deploys it ({', '.join(missing)} has none)")
-    if len({instance.facts for _, instance in found}) > 1:
+    if len({instance.live.network for _, instance in found}) > 1:
         sources = ", ".join(sorted({state.relpath for state, _ in found}))
         return replace(cluster, live_note=f"its state files disagree on its network settings ({sources}): one fix cannot fit them all")
     state, instance = found[0]
@@ -68,12 +68,16 @@ def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> C
     written_by = min(_highest(i.schema_keys) for _, i in found)  # each state's writer had its newest attribute
     live = replace(instance.live, source=", ".join(sources[:2]) + (f" and {len(sources) - 2} more" if len(sources) > 2 else ""),
                    matched_by="terraform state", written_by=written_by if written_by > (0, 0, 0) else None)
+    # The rest is taken on the safe side over every deployment: the oldest Kubernetes, any node
+    # auto-provisioning, every Windows pool.
     profile = cluster.profile
-    if profile.kubernetes_version.is_missing and instance.kubernetes_version:
-        profile = replace(profile, kubernetes_version=Value(ValueKind.LITERAL, instance.kubernetes_version, via="the state"))
-    if instance.auto_provisioning and not profile.auto_provisioning:
+    versions = [i.kubernetes_version for _, i in found if i.kubernetes_version]
+    if profile.kubernetes_version.is_missing and versions:
+        oldest = min(versions, key=lambda v: tuple(int(p) if p.isdigit() else 0 for p in v.split(".")))
+        profile = replace(profile, kubernetes_version=Value(ValueKind.LITERAL, oldest, via="the state"))
+    if any(i.auto_provisioning for _, i in found) and not profile.auto_provisioning:
         profile = replace(profile, auto_provisioning=True)
-    windows = cluster.windows_pools or tuple(f"{pool} (in {state.relpath})" for pool in instance.windows_pools)
+    windows = cluster.windows_pools or tuple(f"{pool} (in {s.relpath})" for s, i in found for pool in i.windows_pools)
     return replace(cluster, live=live, profile=profile, windows_pools=windows, live_note="")
 
 
