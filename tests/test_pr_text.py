@@ -53,3 +53,17 @@ def test_floors_and_phase_one_get_their_own_checklist_lines(tmp_path):
     assert "`terraform init -upgrade`" in body
     assert "phase 1 of 2" in body.lower() and "akfix:phase-1" in body
     assert "→ **Azure CNI Overlay (phase 1 of 2)**" in body  # phase 1 writes no engine
+
+
+def test_a_fix_resting_on_a_state_file_asks_for_a_refreshed_plan(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from fixer.pipeline import Options, run
+
+    case = Path(__file__).parent / "fixtures" / "terraform" / "state-live-plugin-known" / "input"
+    shutil.copytree(case, tmp_path / "repo")
+    result = run(tmp_path / "repo", Options(), verify=True)
+    body = pr_text.body(pr_text.describe("cilium", result.clusters, [], [], "k8s/network-policies"))
+    assert "**Live values from Terraform state**" in body and "terraform.tfstate (serial 41, Terraform 1.9.7)" in body
+    assert "Live values from Terraform state" not in pr_text.body(remediation())  # only where a fix rests on one

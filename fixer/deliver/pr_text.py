@@ -37,10 +37,11 @@ class Remediation:
         floors = sorted({(c.get("floor_of") or "azurerm", c["floor"]) for c in self.fixed if c.get("floor")},
                         key=lambda f: (f[0], tuple(map(int, f[1].split(".")))))
         phase_one = any(c.get("phase") == 1 for c in self.fixed)
+        states = sorted({c["state"] for c in self.fixed if c.get("state")})
         return {
             "engine": self.engine, "fixed": self.fixed, "held": self.held, "policy_files": self.policy_files,
             "policy_count": self.policy_count, "namespaces": self.namespaces, "bases_dir": self.bases_dir, "risks": risks, "version": __version__,
-            "floors": floors, "phase_one": phase_one,
+            "floors": floors, "phase_one": phase_one, "states": states,
             "files": self.files, "existing_policies": self.existing_policies,
             "kyverno": any("/kyverno/" in p for p in paths), "connectivity": any("/connectivity/" in p for p in paths),
             "flows": self.flows,
@@ -59,6 +60,8 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
             "floor": ".".join(map(str, fix.floor)) if fix and fix.floor else None,
             "floor_of": fix.floor_of if fix and fix.floor else None,
             "phase": fix.phase if fix else 0,
+            # the fix rests on a state file's record of the live cluster (formats/terraform/state.py)
+            "state": cluster.live.source if cluster.live is not None and cluster.live.matched_by == "terraform state" else None,
         }
 
     # The engines actually written (a preference list may write several), else the one asked for.
