@@ -57,3 +57,26 @@ def test_what_a_configuration_does_not_let_akfix_read_stays_undecided():
     assert "the include at live/c/terragrunt.hcl:4" in c.unread("network_policy")  # a path akfix does not resolve
     assert "live/root.hcl" in d.unread("network_policy")  # a parent whose inputs are an expression
     assert parent_names(files["live/d/terragrunt.hcl"]) == {"root.hcl"}
+
+
+def test_input_edits_set_entries_in_layout_or_add_the_inputs_object():
+    import pytest
+
+    from fixer.edit.edits import apply_edits
+    from fixer.formats.terraform.editor import EditFailure, terragrunt_input_edits
+    from fixer.formats.terraform.readback import check_readback
+
+    source = b'terraform {\n  source = "../../modules//aks"\n}\n'
+    with_inputs = source + b'\ninputs = {\n  name = "aks-dev" # kept\n}\n'
+    after = apply_edits(with_inputs, terragrunt_input_edits(with_inputs, {"network_policy": "cilium"}, b"\n"))
+    assert after == source + b'\ninputs = {\n  name           = "aks-dev" # kept\n  network_policy = "cilium"\n}\n'
+    added = apply_edits(source, terragrunt_input_edits(source, {"network_policy": "cilium"}, b"\n"))
+    assert added == source + b'\ninputs = {\n  network_policy = "cilium"\n}\n'  # never inside the terraform block
+    crlf = source.replace(b"\n", b"\r\n")
+    assert apply_edits(crlf, terragrunt_input_edits(crlf, {"network_policy": "cilium"}, b"\r\n")).count(b"\n") == \
+        apply_edits(crlf, terragrunt_input_edits(crlf, {"network_policy": "cilium"}, b"\r\n")).count(b"\r\n")
+    for text in (after, added):
+        check_readback(text.decode(), [])
+    merged = source + b'inputs = merge(local.common, {\n  name = "x"\n})\n'
+    with pytest.raises(EditFailure):
+        terragrunt_input_edits(merged, {"network_policy": "cilium"}, b"\n")

@@ -11,10 +11,17 @@ from pathlib import Path
 from fixer.discover import Candidate, Listing
 from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt, validation_edits
 from fixer.facts.plan_json import PlanFacts
-from fixer.formats.terraform import hcl, tfjson
+from fixer.formats.terraform import hcl, terragrunt, tfjson
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
 from fixer.formats.terraform.decls import FileDecls, ParseFailure, is_override_file
-from fixer.formats.terraform.editor import EditFailure, edits_for, migration_marker_edits, module_argument_edits, quote
+from fixer.formats.terraform.editor import (
+    EditFailure,
+    edits_for,
+    migration_marker_edits,
+    module_argument_edits,
+    quote,
+    terragrunt_input_edits,
+)
 from fixer.formats.terraform.inputs import declared_variables, input_edits
 from fixer.formats.terraform.links import Links, guard_linked_files
 from fixer.formats.terraform.locate import locate
@@ -526,7 +533,10 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         out += validation_edits(change, list_item)  # the input still has to pass the module's validation
     for (relpath, start), values in arguments.items():
         text = located.texts[relpath]
-        out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
+        if posixpath.basename(relpath) == terragrunt.NAME:  # a Terragrunt caller: its inputs object
+            out += [(relpath, edit) for edit in terragrunt_input_edits(text.body, values, text.newline)]
+        else:
+            out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
     others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved]
     return out + origin_edits(others, _literal, list_item)
 

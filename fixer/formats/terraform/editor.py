@@ -147,23 +147,28 @@ def _without_comment(body: bytes, comment: Node) -> Edit:
 
 
 def module_argument_edits(body: bytes, block_start: int, values: dict[str, str], newline: bytes) -> list[Edit]:
-    """Set string arguments of the module block that starts at `block_start`, in its layout; in a
-    terragrunt.hcl, entries of the `inputs` object that starts there (or a new `inputs` attribute
-    where the file has none, `block_start` then being the body's)."""
-    root = hcl.parse(body).root_node
-    node = root.descendant_for_byte_range(block_start, block_start)
-    while node is not None and not (node.type in ("block", "object") and node.start_byte == block_start):
+    """Set string arguments of the module block that starts at `block_start`, in its layout."""
+    node = hcl.parse(body).root_node.descendant_for_byte_range(block_start, block_start)
+    while node is not None and not (node.type == "block" and node.start_byte == block_start):
         node = node.parent
-    changes = tuple(Change(k, v) for k, v in values.items())
-    if node is not None and node.type == "object":
-        return _set_entries(body, _object_container(node), changes, newline)
     if node is None:
-        body_node = hcl.body_of(root)
-        if body_node is not None and body_node.start_byte == block_start and hcl.attribute(body_node, "inputs") is None:
-            return [_add_inputs(body, changes, newline)]
         raise EditFailure("module call not found", body.count(b"\n", 0, block_start) + 1)
     block = hcl.Block(node, "module", ())
-    return _set_attributes(body, block, changes, newline)
+    return _set_attributes(body, block, tuple(Change(k, v) for k, v in values.items()), newline)
+
+
+def terragrunt_input_edits(body: bytes, values: dict[str, str], newline: bytes) -> list[Edit]:
+    """Set string entries of a terragrunt.hcl's top-level `inputs` object, in its layout, or add
+    `inputs = { ... }` at the end of a file that has none."""
+    root = hcl.body_of(hcl.parse(body).root_node)
+    changes = tuple(Change(k, v) for k, v in values.items())
+    node = hcl.attribute(root, "inputs")
+    if node is None:
+        return [_add_inputs(body, changes, newline)]
+    obj = hcl.object_node(hcl.expression_of(node))
+    if obj is None:
+        raise EditFailure("the inputs are built by an expression, not an object akfix can edit", node.start_point[0] + 1)
+    return _set_entries(body, _object_container(obj), changes, newline)
 
 
 def _add_inputs(body: bytes, changes: tuple[Change, ...], newline: bytes) -> Edit:
