@@ -111,7 +111,8 @@ def _highest(keys: frozenset[str]) -> tuple[int, int, int]:
 
 def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) -> list[tuple[str, str]] | None:
     """(root folder, state address without instance keys) of every deployment of this view; None
-    where the view belongs to a tfvars environment (the one local state cannot say which)."""
+    where the view belongs to a tfvars environment (the one local state cannot say which) or to a
+    Terragrunt configuration."""
     label = cluster.environment
     if label is None:
         return _roots(located, cluster.module_dir, cluster.address, 0, problems)
@@ -120,7 +121,7 @@ def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) ->
         head, _, inner = label.partition(" (")
         folder, marker, name = head.partition(": module.")
         if not marker:
-            return None  # a -var-file environment
+            return None  # a -var-file environment, or a Terragrunt deployment (Terragrunt keeps its state)
         chain.append((folder, name))
         label = inner[:-1] if inner.endswith(")") else ""
     address = cluster.address
