@@ -46,7 +46,6 @@ class StateCluster:
     schema_keys: frozenset[str] = frozenset()
 
 
-
 @dataclass(frozen=True)
 class StateFile:
     relpath: str
@@ -70,7 +69,7 @@ def read_state(data: bytes, relpath: str) -> StateFile:
     if version != FORMAT_VERSION:
         raise StateFileError(f"state format version {version!r}, akfix reads version {FORMAT_VERSION} (Terraform 0.12 and later)")
     pools: dict[str, list[str]] = {}  # cluster id (lower case) -> Windows pool addresses
-    found: dict[str, list[tuple[dict, str]]] = {}
+    found: dict[str, list[dict]] = {}  # cluster address without instance keys -> each instance's attributes
     for resource in document.get("resources") or []:
         if not isinstance(resource, dict) or resource.get("mode", "managed") != "managed":
             continue
@@ -85,23 +84,18 @@ def read_state(data: bytes, relpath: str) -> StateFile:
             attributes = instance.get("attributes") if isinstance(instance, dict) else None
             if not isinstance(attributes, dict):
                 continue
-            address = base + _index(instance.get("index_key"))
             if kind == CLUSTER_TYPE:
-                found.setdefault(base, []).append((attributes, address))
+                found.setdefault(base, []).append(attributes)
             elif str(attributes.get("os_type", "")).lower() == "windows" and isinstance(attributes.get("kubernetes_cluster_id"), str):
-                pools.setdefault(attributes["kubernetes_cluster_id"].lower(), []).append(address)
-    source = relpath
-    clusters = {
-        base: tuple(_cluster(attributes, address, source, pools) for attributes, address in instances)
-        for base, instances in found.items()
-    }
+                pools.setdefault(attributes["kubernetes_cluster_id"].lower(), []).append(base + _index(instance.get("index_key")))
+    clusters = {base: tuple(_cluster(attributes, relpath, pools) for attributes in instances) for base, instances in found.items()}
     serial = document.get("serial")
     terraform_version = document.get("terraform_version")
     return StateFile(relpath, serial if isinstance(serial, int) else None,
                      terraform_version if isinstance(terraform_version, str) else None, clusters)
 
 
-def _cluster(attributes: dict, address: str, source: str, pools: dict[str, list[str]]) -> StateCluster:
+def _cluster(attributes: dict, source: str, pools: dict[str, list[str]]) -> StateCluster:
     live = live_values(attributes, source)
     version = attributes.get("current_kubernetes_version") or attributes.get("kubernetes_version")
     provisioning = attributes.get("node_provisioning_profile") or [{}]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
@@ -90,62 +91,57 @@ class Configuration:
         return None
 
 
-def parent_names(body: bytes) -> set[str]:
-    """The file names this configuration's includes look for (`find_in_parent_folders("root.hcl")`)."""
-    root = hcl.body_of(hcl.parse(body).root_node)
-    names = set()
-    for block in (b for b in hcl.blocks(root) if b.type == "include"):
-        node = hcl.attribute(block.body, "path")
-        match = _FIND_IN_PARENTS.match(hcl.text(hcl.expression_of(node) or node).strip()) if node is not None else None
-        if match and match.group(1):
-            names.add(posixpath.basename(match.group(1)))
-    return names
-
-
 _FIND_IN_PARENTS = re.compile(r'^find_in_parent_folders\(\s*(?:"([^"$]*)")?\s*\)$')
 
 
-def configurations(files: dict[str, bytes]) -> dict[str, list[Configuration]]:
+def configurations(files: dict[str, bytes], read: Callable[[str], bytes | None] = lambda relpath: None) -> dict[str, list[Configuration]]:
     """module folder -> its configurations, for every configuration whose source is a folder of the
-    tree (each file parsed once). `files`: every terragrunt.hcl and root.hcl of the tree."""
+    tree (each file parsed once). `files`: every terragrunt.hcl of the tree; `read(relpath)`: another
+    file of the tree that an include looks for (`root.hcl`), or None where there is none."""
     roots = {relpath: hcl.body_of(hcl.parse(body).root_node) for relpath, body in sorted(files.items())}
+
+    def root_of(relpath: str):
+        if relpath not in roots:  # an included file that is no terragrunt.hcl: read on first need
+            body = read(relpath)
+            roots[relpath] = hcl.body_of(hcl.parse(body).root_node) if body is not None else None
+        return roots[relpath]
+
     found: dict[str, list[Configuration]] = {}
-    for relpath, root in roots.items():
-        if posixpath.basename(relpath) != NAME:
-            continue
+    for relpath in sorted(files):
+        root = roots[relpath]
         folder = _module(relpath, root)
         if folder is None:
             continue
         node = hcl.attribute(root, "inputs")
         literal = node is None or hcl.object_node(hcl.expression_of(node)) is not None
-        inherited, why = _inherited(relpath, root, roots)
+        inherited, why = _inherited(relpath, root, root_of)
         found.setdefault(folder, []).append(Configuration(relpath, _inputs(root), literal, inherited, why))
     return found
 
 
-def _inherited(relpath: str, root, roots: dict) -> tuple[frozenset[str] | None, str]:
+def _inherited(relpath: str, root, root_of: Callable) -> tuple[frozenset[str] | None, str]:
     """The keys the includes' inputs set (None: an include akfix cannot read), and which include."""
     keys: set[str] = set()
     for block in (b for b in hcl.blocks(root) if b.type == "include"):
         node = hcl.attribute(block.body, "path")
         text = hcl.text(hcl.expression_of(node) or node).strip() if node is not None else ""
         match = _FIND_IN_PARENTS.match(text)
-        parent = _find_in_parents(relpath, match.group(1) or NAME, roots) if match else None
+        parent = _find_in_parents(relpath, match.group(1) or NAME, root_of) if match else None
         if parent is None:
             return None, f"the include at {relpath}:{block.node.start_point[0] + 1}"
-        inputs = hcl.attribute(roots[parent], "inputs")
+        inputs = hcl.attribute(root_of(parent), "inputs")
         if inputs is not None and hcl.object_node(hcl.expression_of(inputs)) is None:
             return None, f"{parent} (included by {relpath}), whose inputs are built by an expression,"
-        keys |= _inputs(roots[parent])
+        keys |= _inputs(root_of(parent))
     return frozenset(keys), ""
 
 
-def _find_in_parents(relpath: str, name: str, roots: dict) -> str | None:
+def _find_in_parents(relpath: str, name: str, root_of: Callable) -> str | None:
     """Terragrunt's find_in_parent_folders(name): the nearest file of that name above the configuration."""
     folder = posixpath.dirname(posixpath.dirname(relpath)) if "/" in relpath else None
     while folder is not None:
         candidate = posixpath.join(folder, name) if folder else name
-        if candidate in roots:
+        if root_of(candidate) is not None:
             return candidate
         folder = posixpath.dirname(folder) if folder else None
     return None

@@ -48,13 +48,14 @@ class Located:
     def terragrunt(self, module_dir: str) -> list:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
         if self._terragrunt is None:
-            names = {terragrunt.NAME}
-            for relpath in self.listing.files:
-                if posixpath.basename(relpath) == terragrunt.NAME and _load(self, relpath, None):
-                    names.update(terragrunt.parent_names(self.texts[relpath].body))
             bodies = {relpath: self.texts[relpath].body for relpath in self.listing.files
-                      if posixpath.basename(relpath) in names and _load(self, relpath, None)}
-            self._terragrunt = terragrunt.configurations(bodies)
+                      if posixpath.basename(relpath) == terragrunt.NAME and _load(self, relpath, None)}
+
+            def read(relpath: str) -> bytes | None:  # a file an include looks for (root.hcl)
+                listed = relpath in self.listing.by_folder.get(posixpath.dirname(relpath), ())
+                return self.texts[relpath].body if listed and _load(self, relpath, None) else None
+
+            self._terragrunt = terragrunt.configurations(bodies, read)
         return self._terragrunt.get(module_dir, [])
 
     def value_files(self, module_dir: str) -> list[str]:
