@@ -35,6 +35,8 @@ def test_no_engine_writable_keeps_the_first_answer_and_says_what_the_others_need
     fix = choose_engine(("cilium", "azure"), plans.get)
     assert (fix.engine, fix.summary) == ("cilium", "kubenet cannot run cilium")
     assert fix.skipped == (("azure", "manual: kubenet cannot run azure"),)
+    # ...and says it where the text report and explain show reasons, not only in the JSON
+    assert fix.reasons[-1] == "azure, next in --engine, cannot be written either (manual: kubenet cannot run azure)"
 
 
 def test_nothing_to_do_under_the_first_engine_means_nothing_to_do():

@@ -394,10 +394,10 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         )
     changes.append(change_for(cluster, "network_policy", target))
     if "default" in profile.policy.via:
-        reasons.append(
-            f"The fix changes the default of {profile.policy.via.split(' -> ')[-1].replace(' default', '')}: "
-            "every caller of this module that does not set it gets the new engine."
-        )
+        step = profile.policy.via.split(" -> ")[-1]
+        subject = (f"the optional() default in the type of {step.removesuffix(' type default')}" if step.endswith(" type default")
+                   else f"the default of {step.replace(' default', '')}")
+        reasons.append(f"The fix changes {subject}: every caller of this module that does not set it gets the new engine.")
 
     if live.pinned_only:
         if target == "cilium" and live.data_plane == "cilium" and profile.data_plane.is_missing and version >= (3, 108, 0):

@@ -31,7 +31,10 @@ def choose_engine(engines: tuple[str, ...], plan_for: Callable[[str], Fix | None
         if _can_write(fix):
             return _chosen(fix, skipped)
         skipped.append((engine, fix))
-    return replace(first, skipped=tuple((engine, _why(fix)) for engine, fix in skipped[1:]))
+    later = tuple((engine, _why(fix)) for engine, fix in skipped[1:])
+    # Said where the reader looks: the first engine's hint may still suggest a later engine.
+    notes = tuple(f"{engine}, next in --engine, cannot be written either ({why})" for engine, why in later)
+    return replace(first, reasons=first.reasons + notes, skipped=later)
 
 
 def _can_write(fix: Fix) -> bool:

@@ -2,8 +2,9 @@
 
 `network_policy = var.network_policy` is not a policy; the variable's default, or the tfvars file
 that sets it, is. This module evaluates the expressions that real modules use -- `var.x`,
-`local.x`, `try(...)`, `coalesce(...)`, `lookup(map, key, default)` and ternaries whose condition
-is known -- and returns, for each candidate value, the exact place (a Spot) where a fix writes a
+`local.x`, their members (`var.x.key`, `var.x["key"]`, with the type's `optional(..., default)`),
+`try(...)`, `coalesce(...)`, `lookup(map, key, default)` and ternaries whose condition is known --
+and returns, for each candidate value, the exact place (a Spot) where a fix writes a
 new literal. tfvars files that only some runs load (`prod.tfvars`, passed with -var-file) are
 environments: each gives its own candidate, reported and fixed on its own.
 """
@@ -125,6 +126,9 @@ class ModuleScope:
             return [Candidate(_null(relpath, node, self.sources[relpath].body))]
         if node.type == "null_lit":
             return [Candidate(_null(relpath, node, self.sources[relpath].body))]
+        path = _path(expression)
+        if path is not None and path[2]:
+            return self._member(*path, text, depth)
         reference = _reference(expression)
         if reference is not None:
             kind, name = reference
@@ -152,7 +156,41 @@ class ModuleScope:
             origin=Spot(relpath, node.start_byte, node.end_byte, kind),
         )
 
-    def _variable(self, name: str, depth: int) -> list[Candidate]:
+    def _member(self, kind: str, name: str, keys: tuple[str, ...], text: str, depth: int) -> list[Candidate]:
+        """`var.x.key...` / `local.x.key...`: the element of the object the variable or local holds."""
+        if kind == "var":
+            return self._variable(name, depth, keys)
+        if kind == "local" and name in self.locals:
+            file, attribute = self.locals[name]
+            inner = hcl.expression_of(attribute)
+            if inner is not None:
+                absent = lambda: [Candidate(_unresolved(text, f"local.{name} has no {'.'.join(keys)}"))]  # noqa: E731
+                return [_via(c, f"local.{name}") for c in self._select(inner, file, keys, absent, depth + 1)]
+        return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
+
+    def _select(self, expression: Node, relpath: str, keys: tuple[str, ...], absent, depth: int) -> list[Candidate]:
+        """Candidates for the element at `keys` of the object `expression` evaluates to; `absent()`
+        gives them where an object literal leaves the key out (a type default may apply)."""
+        if not keys:
+            return self.evaluate(expression, relpath, depth + 1)
+        text = hcl.text(expression).strip()
+        if depth > MAX_DEPTH:
+            return [Candidate(_unresolved(text, "too many indirections"))]
+        elements = _object_literal(expression)
+        if elements is not None:
+            if keys[0] not in elements:
+                return absent()
+            return self._select(elements[keys[0]], relpath, keys[1:], absent, depth + 1)
+        path = _path(expression)
+        if path is not None:
+            kind, name, inner = path
+            return self._member(kind, name, inner + keys, f"{text}.{'.'.join(keys)}", depth + 1)
+        return [Candidate(_unresolved(f"{text}.{'.'.join(keys)}", "not an object akfix can read"))]
+
+    def _variable(self, name: str, depth: int, keys: tuple[str, ...] = ()) -> list[Candidate]:
+        """The value of `var.name` -- or of its element at `keys` -- per environment."""
+        if keys and name in self.variables:
+            return self._variable_member(name, keys, depth)
         if name in self.bindings:  # an allowed value being tried: a bool stays an expression, as `true` does
             bound = self.bindings[name]
             if isinstance(bound, bool):
@@ -187,6 +225,76 @@ class ModuleScope:
         if default is not None and hcl.expression_of(default) is not None:
             return [_via(c, f"var.{name} default") for c in self.evaluate(hcl.expression_of(default), file, depth + 1)]
         return [Candidate(_unresolved(f"var.{name}", f"variable {name} has no default: its value comes from a caller, a tfvars file or -var"))]
+
+    def _variable_member(self, name: str, keys: tuple[str, ...], depth: int) -> list[Candidate]:
+        """`var.name.key...`: the element in whatever sets the variable (a caller's argument, a
+        tfvars file, the default), or the type's `optional(..., default)` where it is left out."""
+        reference = f"var.{name}.{'.'.join(keys)}"
+        if name in self.bindings:
+            return [Candidate(_unresolved(reference, "an allowed value of an object variable"))]
+        file, block_node = self.variables[name]
+        absent = lambda: self._type_default(name, keys, depth)  # noqa: E731
+
+        def select(scope: "ModuleScope", relpath: str, expression: Node) -> list[Candidate]:
+            return scope._select(expression, relpath, keys, absent, depth + 1)
+
+        def default() -> list[Candidate]:
+            node = hcl.attribute(hcl._block(block_node).body, "default")
+            expression = hcl.expression_of(node) if node is not None else None
+            if expression is None:
+                return [Candidate(_unresolved(reference, f"variable {name} has no default: its value comes from a caller, a tfvars file or -var"))]
+            return [_via(c, f"var.{name} default") for c in select(self, file, expression)]
+
+        if self.callers:
+            found: list[Candidate] = []
+            for caller in self.callers:
+                argument = caller.argument(name)
+                why = caller.unread(name) if caller.unread is not None and argument is None else None
+                if why is not None:
+                    candidates = [Candidate(_unresolved(reference, why))]
+                elif argument is not None:
+                    candidates = [_via(c, f"{caller.label} argument {name}") for c in select(caller.scope, *argument)]
+                else:
+                    candidates = default()
+                found += [Candidate(c.value, caller.label + (f" ({c.environment})" if c.environment else "")) for c in candidates]
+            return found
+
+        def from_tfvars(relpath: str) -> list[Candidate] | None:
+            source = self.sources[relpath]
+            if source.root is None:  # .tfvars.json: objects there are not read
+                return [Candidate(_unresolved(reference, f"{relpath} sets {name} in JSON"))] if _json_sets(source, name) else None
+            node = hcl.attribute(hcl.body_of(source.root), name)
+            expression = hcl.expression_of(node) if node is not None else None
+            return select(self, relpath, expression) if expression is not None else None
+
+        base = next((found for found in map(from_tfvars, reversed(self.auto_tfvars)) if found is not None), None) or default()
+        environments = []
+        for tfvars in self.env_tfvars:
+            for candidate in from_tfvars(tfvars) or ():
+                if candidate.environment is None:
+                    environments.append(Candidate(candidate.value, tfvars))
+        return environments + base if environments else base
+
+    def _type_default(self, name: str, keys: tuple[str, ...], depth: int) -> list[Candidate]:
+        """An object element left out of the value: the default its type gives it,
+        `optional(string, "azure")`; null (no engine) where `optional(string)` gives none."""
+        file, block_node = self.variables[name]
+        reference = f"var.{name}.{'.'.join(keys)}"
+        node = hcl.attribute(hcl._block(block_node).body, "type")
+        kind = hcl.expression_of(node) if node is not None else None
+        for key in keys:
+            fields = _object_type_fields(kind) if kind is not None else None
+            if fields is None or key not in fields:
+                return [Candidate(_unresolved(reference, f"the type of variable {name} does not declare {key}"))]
+            kind, default, optional = _optional_parts(fields[key])
+            if key != keys[-1]:
+                continue
+            if default is None:
+                if optional:  # optional(string): null, and no literal to rewrite
+                    return [Candidate(_unresolved(reference, f"var.{name} leaves out {'.'.join(keys)}, whose optional() type default is null: set it in the value of var.{name}"))]
+                return [Candidate(_unresolved(reference, f"{'.'.join(keys)} is required by the type of var.{name} but left out"))]
+            return [_via(c, f"var.{name} type default") for c in self.evaluate(default, file, depth + 1)]
+        return [Candidate(_unresolved(reference))]
 
     def _from_callers(self, name: str, file: str, block_node: Node, depth: int) -> list[Candidate]:
         found: list[Candidate] = []
@@ -281,17 +389,8 @@ class ModuleScope:
 
     def _object(self, expression: Node, relpath: str, depth: int) -> tuple[str, dict[str, Node]] | None:
         """An object literal, directly or behind a variable default or a local."""
-        node = _unwrap(expression)
-        if node.type == "collection_value" and node.named_child_count == 1:
-            node = node.named_children[0]
-        if node.type == "object":
-            elements: dict[str, Node] = {}
-            for element in (c for c in node.children if c.type == "object_elem"):
-                parts = [c for c in element.children if c.type == "expression"]
-                if len(parts) == 2:
-                    key = _unwrap(parts[0])
-                    name = hcl.string_content(key) if key.type == "string_lit" else hcl.text(key).strip()
-                    elements[name] = parts[1]
+        elements = _object_literal(expression)
+        if elements is not None:
             return relpath, elements
         reference = _reference(expression)
         if reference is None or depth > MAX_DEPTH:
@@ -339,9 +438,9 @@ class ModuleScope:
         raw = hcl.text(node).strip()
         if raw in ("true", "false"):
             return {None: raw == "true"}
-        reference = _reference(expression)
-        if reference is not None and reference[0] == "var":
-            return _per_environment([self._variable(reference[1], depth + 1)], _as_bool)
+        path = _path(expression)
+        if path is not None and path[0] == "var":
+            return _per_environment([self._variable(path[1], depth + 1, path[2])], _as_bool)
         if node.type == "operation":
             binary = node.named_children[0] if node.named_child_count == 1 else node
             at = next((i for i, c in enumerate(binary.children) if c.type in ("==", "!=")), None) if binary.type == "binary_operation" else None
@@ -364,14 +463,18 @@ class ModuleScope:
         the variable_expr and get_attr nodes the grammar gives."""
         if len(nodes) == 1:
             return self.evaluate(nodes[0], relpath, depth + 1)
-        if len(nodes) == 2 and nodes[0].type == "variable_expr" and nodes[1].type == "get_attr" and nodes[1].named_child_count:
-            root, name = hcl.text(nodes[0]).strip(), hcl.text(nodes[1].named_children[-1])
-            if root == "var":
-                return self._variable(name, depth + 1)
-            if root == "local" and name in self.locals:
-                file, attribute = self.locals[name]
-                inner = hcl.expression_of(attribute)
-                return self.evaluate(inner, file, depth + 1) if inner is not None else None
+        path = _path_of(nodes)
+        if path is None:
+            return None
+        kind, name, keys = path
+        if keys:
+            return self._member(kind, name, keys, "".join(hcl.text(n) for n in nodes), depth + 1)
+        if kind == "var":
+            return self._variable(name, depth + 1)
+        if name in self.locals:
+            file, attribute = self.locals[name]
+            inner = hcl.expression_of(attribute)
+            return self.evaluate(inner, file, depth + 1) if inner is not None else None
         return None
 
 
@@ -411,6 +514,78 @@ def _unwrap(node: Node) -> Node:
     while node.type in ("expression", "literal_value", "template_expr") and node.named_child_count == 1:
         node = node.named_children[0]
     return node
+
+
+def _path(expression: Node) -> tuple[str, str, tuple[str, ...]] | None:
+    """("var"|"local", name, keys) for `var.name`, `var.name.key`, `local.name["key"]` ... with
+    attribute names and string indexes only."""
+    return _path_of(expression.named_children) if expression.type == "expression" else None
+
+
+def _path_of(nodes: list[Node]) -> tuple[str, str, tuple[str, ...]] | None:
+    if len(nodes) < 2 or nodes[0].type != "variable_expr" or hcl.text(nodes[0]).strip() not in ("var", "local"):
+        return None
+    names: list[str] = []
+    for node in nodes[1:]:
+        if node.type == "get_attr" and node.named_child_count:
+            names.append(hcl.text(node.named_children[-1]))
+        elif node.type == "index" and names:
+            inner = [c for c in node.named_children[0].named_children if c.type == "expression"] if node.named_child_count else []
+            key = _unwrap(inner[0]) if len(inner) == 1 else None
+            literal = hcl.string_content(key) if key is not None and key.type == "string_lit" else None
+            if literal is None:
+                return None
+            names.append(literal)
+        else:
+            return None
+    return (hcl.text(nodes[0]).strip(), names[0], tuple(names[1:])) if names else None
+
+
+def _object_literal(expression: Node) -> dict[str, Node] | None:
+    """key -> value expression of an object literal (`{ a = "x", "b" = null }`), else None."""
+    node = _unwrap(expression)
+    if node.type == "collection_value" and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type != "object":
+        return None
+    elements: dict[str, Node] = {}
+    for element in (c for c in node.children if c.type == "object_elem"):
+        parts = [c for c in element.children if c.type == "expression"]
+        if len(parts) == 2:
+            key = _unwrap(parts[0])
+            elements[hcl.string_content(key) if key.type == "string_lit" else hcl.text(key).strip()] = parts[1]
+    return elements
+
+
+def _call(expression: Node, name: str) -> list[Node] | None:
+    """The arguments of a call of function `name`, else None."""
+    node = _unwrap(expression)
+    if node.type != "function_call" or hcl.text(node.child(0)) != name:
+        return None
+    arguments = next((c for c in node.children if c.type == "function_arguments"), None)
+    return [c for c in arguments.children if c.type == "expression"] if arguments is not None else []
+
+
+def _object_type_fields(kind: Node) -> dict[str, Node] | None:
+    """The attribute types of `object({ a = string, b = optional(string, "x") })`."""
+    arguments = _call(kind, "object")
+    return _object_literal(arguments[0]) if arguments is not None and len(arguments) == 1 else None
+
+
+def _optional_parts(kind: Node) -> tuple[Node, Node | None, bool]:
+    """(type, default, True) of `optional(type[, default])`; (kind, None, False) for any other type."""
+    arguments = _call(kind, "optional")
+    if not arguments:
+        return kind, None, False
+    return arguments[0], arguments[1] if len(arguments) > 1 else None, True
+
+
+def _json_sets(source: _Source, name: str) -> bool:
+    try:
+        document = json.loads(source.body.decode("utf-8"))
+    except ValueError:
+        return False
+    return isinstance(document, dict) and name in document
 
 
 def _reference(expression: Node) -> tuple[str, str] | None:

@@ -1,0 +1,128 @@
+"""Members of object values in Terraform (formats/terraform/values.py): `var.x.key`, `var.x["key"]`,
+`local.x.key`, followed into whatever sets the object -- a caller's argument, a tfvars file, the
+default -- and into the type's `optional(type, default)` where the value leaves the key out."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fixer.formats.terraform import hcl
+from fixer.formats.terraform.values import CallerRef, ModuleScope
+from fixer.model import ValueKind
+
+VARIABLE = b'''variable "net" {
+  type = object({
+    plugin = optional(string, "azure")
+    policy = optional(string)
+    nested = optional(object({ engine = optional(string, "calico") }), {})
+  })
+  default = {
+    policy = "azure"
+    nested = { engine = "cilium" }
+  }
+}
+
+locals {
+  settings = { network = { "policy" = "calico" } }
+  alias    = local.settings.network
+}
+'''
+
+
+def _evaluate(expression: str, files: dict[str, bytes] | None = None, callers=()):
+    files = {"mod/variables.tf": VARIABLE, **(files or {}), "mod/probe.tf": f"probe = {expression}\n".encode()}
+    scope = ModuleScope.build("mod", files)
+    scope.callers.extend(callers)
+    probe = hcl.attribute(hcl.body_of(scope.sources["mod/probe.tf"].root), "probe")
+    return scope.evaluate(hcl.expression_of(probe), "mod/probe.tf")
+
+
+def _only(candidates):
+    [candidate] = candidates
+    return candidate.value
+
+
+def test_a_member_of_the_default_is_the_literal_there_with_its_span():
+    value = _only(_evaluate("var.net.policy"))
+    assert (value.kind, value.text, value.file, value.line) == (ValueKind.LITERAL, "azure", "mod/variables.tf", 8)
+    assert VARIABLE[value.origin.start:value.origin.end] == b'"azure"'
+
+
+def test_index_with_a_string_key_and_nested_members():
+    assert _only(_evaluate('var.net["policy"]')).text == "azure"
+    assert _only(_evaluate("var.net.nested.engine")).text == "cilium"
+    assert _only(_evaluate('local.settings["network"].policy')).text == "calico"
+    assert _only(_evaluate("local.alias.policy")).text == "calico"  # a local that is itself a member
+
+
+def test_a_key_the_value_leaves_out_takes_the_type_default_which_is_the_origin():
+    value = _only(_evaluate("var.net.plugin"))
+    assert (value.kind, value.text) == (ValueKind.LITERAL, "azure")
+    assert VARIABLE[value.origin.start:value.origin.end] == b'"azure"' and value.line == 3
+    assert value.via.endswith("var.net type default")
+
+
+def test_a_left_out_optional_without_default_is_null_and_says_where_to_set_it():
+    files = {"mod/terraform.tfvars": b'net = {\n  plugin = "azure"\n}\n'}
+    value = _only(_evaluate("var.net.policy", files))
+    assert value.kind is ValueKind.EXPRESSION
+    assert "optional() type default is null" in value.note and "var.net" in value.note
+
+
+def test_each_tfvars_file_gives_its_own_object_and_objects_are_not_merged():
+    files = {
+        "mod/terraform.tfvars": b'net = {\n  policy = null\n}\n',
+        "mod/prod.tfvars": b'net = {\n  plugin = "kubenet"\n}\n',  # replaces the whole object: policy falls to its type default
+    }
+    by_environment = {c.environment: c.value for c in _evaluate("var.net.policy", files)}
+    assert by_environment[None].kind is ValueKind.MISSING and by_environment[None].origin.kind == "null"
+    assert by_environment["mod/prod.tfvars"].kind is ValueKind.EXPRESSION  # optional(string): null, nothing to rewrite
+    assert {c.environment: c.value.text for c in _evaluate("var.net.plugin", files)} == {"mod/prod.tfvars": "kubenet", None: "azure"}
+
+
+def test_a_caller_argument_object_decides_per_caller_and_falls_back_to_the_default():
+    caller_files = {
+        "live/main.tf": b'module "a" {\n  source = "../mod"\n  net = { policy = "calico" }\n}\n'
+                        b'module "b" {\n  source = "../mod"\n}\n'
+    }
+    caller_scope = ModuleScope.build("live", caller_files)
+    blocks = list(hcl.blocks(hcl.body_of(caller_scope.sources["live/main.tf"].root)))
+    callers = [CallerRef(f"live: module.{b.labels[0]}", caller_scope, "live/main.tf", b.node) for b in blocks]
+    found = {c.environment: c.value for c in _evaluate("var.net.policy", callers=callers)}
+    assert found["live: module.a"].text == "calico" and found["live: module.a"].file == "live/main.tf"
+    assert found["live: module.b"].text == "azure" and found["live: module.b"].file == "mod/variables.tf"
+
+
+def test_a_condition_on_a_member_is_decided():
+    files = {"mod/flags.tf": b'variable "flags" {\n  default = { cilium = true }\n}\n'}
+    assert _only(_evaluate('var.flags.cilium ? "cilium" : "azure"', files)).text == "cilium"
+    assert _only(_evaluate('var.net.policy == "azure" ? "cilium" : "none"', files)).text == "cilium"
+
+
+def test_what_cannot_be_read_stays_unresolved_with_a_reason():
+    for expression, reason in (
+        ("var.net.missing", "does not declare missing"),
+        ("var.net[0]", ""),  # a number index: not a member akfix reads
+        ("local.nothing.policy", "not declared"),
+        ("var.undeclared.policy", "not declared"),
+    ):
+        value = _only(_evaluate(expression))
+        assert value.kind is ValueKind.EXPRESSION, expression
+        assert reason in (value.note or ""), (expression, value.note)
+
+
+KEYS = st.sampled_from(["policy", "plugin", "nested", "engine", "x"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(keys=st.lists(KEYS, min_size=1, max_size=4), root=st.sampled_from(["var.net", "local.settings", "local.alias"]),
+       style=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_any_member_chain_gives_candidates_never_a_traceback(keys, root, style):
+    expression = root + "".join(f'["{k}"]' if bracket else f".{k}" for k, bracket in zip(keys, style))
+    candidates = _evaluate(expression)
+    assert candidates and all(c.value.kind in ValueKind for c in candidates)
+    for candidate in candidates:
+        origin = candidate.value.origin
+        if origin is not None:  # a literal's span is always a string or null in the file it names
+            assert origin.file.startswith("mod/")
