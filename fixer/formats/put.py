@@ -30,7 +30,7 @@ class PutFormat:
     worth_reporting: Callable[[bytes], bool]  # a file that fails to parse: is it one of ours?
     in_block_edits: Callable[[bytes, object, list, bytes], list[Edit]]
     literal: Callable[[str, str], bytes]  # (value, file) -> the value written as a literal
-    check_file: Callable[[TextFile, bytes], str | None]
+    check_file: Callable[[TextFile, bytes, str], str | None]  # (before, after, relpath)
     parameters_apply: Callable[[bytes, str], bool] = lambda body, template: True  # does this file feed that template?
     # independent read-back: (before, after, [(anchor, {key: value})]) -> failure reason or None
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
@@ -65,7 +65,7 @@ class Planned:
 
     @property
     def key(self):
-        return (self.cluster.module_dir, self.cluster.address, self.cluster.environment)
+        return (self.cluster.file, self.cluster.address, self.cluster.environment)  # templates of one folder are apart
 
 
 def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, bytes], names: bool = False) -> list[Cluster]:
@@ -99,7 +99,9 @@ def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], par
     deployment runs. ({the .bicepparam file: its caller}, the callers kept back): a caller with a
     file akfix cannot read keeps its one view, undecided where its files may set the value
     (_undecided_through), so no deployment is left out."""
-    from fixer.formats.bicep.syntax import BicepSyntaxError, tokenize
+    from fixer.formats import jsonspan
+    from fixer.formats.bicep.parameters import validate
+    from fixer.formats.bicep.syntax import BicepSyntaxError
 
     found, kept_back = {}, []
     for caller in called_by:
@@ -112,8 +114,8 @@ def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], par
                 fed = True
                 try:
                     own[name] = load_text(body)
-                    tokenize(own[name].body)
-                except (UnreadableText, BicepSyntaxError) as exc:
+                    validate(name, own[name].body)
+                except (UnreadableText, BicepSyntaxError, jsonspan.JsonSpanError) as exc:
                     problem = Problem(name, getattr(exc, "line", 1), f"{exc}; left untouched")
             if problem is not None:
                 broken = True
@@ -254,7 +256,7 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
         # Only the fixes that were edited are checked: one cluster akfix cannot edit must not make
         # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
         edited = [item for item in writable if item.key not in failed]
-        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after) or _readback(fmt, texts[r], after, r, edited))}
+        bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after, r) or _readback(fmt, texts[r], after, r, edited))}
         for relpath, why in _second_run(fmt, texts, results, edited, bad, names, callers or {}, chains or {}).items():
             bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []

@@ -29,9 +29,10 @@ def guard_shared_edits(planned: list) -> list:
     whatever place several of them read. A fix may write to a shared place only when every other
     view reading it plans the very same change. A module default that a caller reaches by not
     passing the input is written as that caller's argument instead, where that avoids the clash."""
-    by_cluster: dict[tuple[str, str], list] = {}
+    by_cluster: dict[tuple[str, str, str], list] = {}
     for item in planned:
-        by_cluster.setdefault((item.cluster.module_dir, item.cluster.address), []).append(item)
+        # the file too: two Bicep or ARM templates of one folder may name their clusters alike
+        by_cluster.setdefault((item.cluster.module_dir, item.cluster.address, item.cluster.file), []).append(item)
     out = []
     for views in by_cluster.values():
         for view in views:

@@ -13,7 +13,7 @@ from fixer.formats.put import PutFormat
 from fixer.textfile import UnreadableText, load_text
 
 
-def check_json_file(before, after: bytes) -> str | None:
+def check_json_file(before, after: bytes, relpath: str = "") -> str | None:
     try:
         new = load_text(after)
     except UnreadableText as exc:

@@ -3,11 +3,12 @@ file passes (it still tokenises, newlines and BOM kept) and which .bicepparam fi
 
 from __future__ import annotations
 
-import posixpath
-import re
+import json
 
 from fixer.edit.edits import newline_consistent
+from fixer.formats.arm.adapter import check_json_file
 from fixer.formats.bicep import modules as bicep_modules
+from fixer.formats.bicep import parameters as bicep_parameters
 from fixer.formats.bicep import readback as bicep_readback
 from fixer.formats.bicep import syntax as bicep_syntax
 from fixer.formats.bicep import template as bicep
@@ -15,7 +16,9 @@ from fixer.formats.put import PutFormat
 from fixer.textfile import UnreadableText, load_text
 
 
-def check_bicep_file(before, after: bytes) -> str | None:
+def check_bicep_file(before, after: bytes, relpath: str = "") -> str | None:
+    if relpath.endswith(".json"):  # a JSON parameters file the fix rewrote a value of (parameters.py)
+        return check_json_file(before, after)
     try:
         new = load_text(after)
         bicep_syntax.tokenize(new.body)
@@ -26,25 +29,19 @@ def check_bicep_file(before, after: bytes) -> str | None:
     return None
 
 
-def _bicepparam_uses(body: bytes, template: str) -> bool:
-    """A .bicepparam file feeds the template its `using` statement names."""
-    match = re.search(rb"^\s*using\s+'([^']+)'", body, re.M)
-    return bool(match) and posixpath.basename(match.group(1).decode()) == posixpath.basename(template)
-
-
 BICEP = PutFormat(
     name="bicep",
     suffixes=(".bicep",),
     markers=bicep.MARKERS,
-    is_parameters_file=lambda relpath: relpath.endswith(".bicepparam"),
-    parameter_files_for=bicep.parameter_files_for,
+    is_parameters_file=lambda relpath: relpath.endswith((".bicepparam", ".json")),
+    parameter_files_for=bicep_parameters.parameter_files_for,
     locate=bicep.locate_bicep,
     syntax_errors=(bicep_syntax.BicepSyntaxError, UnicodeDecodeError),
     worth_reporting=lambda data: True,
     in_block_edits=bicep.edits_for,
-    literal=lambda value, file: bicep_syntax.quote(value).encode(),
+    literal=lambda value, file: json.dumps(value).encode() if file.endswith(".json") else bicep_syntax.quote(value).encode(),
     check_file=check_bicep_file,
-    parameters_apply=_bicepparam_uses,
+    parameters_apply=bicep_parameters.feeds,
     readback=bicep_readback.readback,
     callers=bicep_modules.callers,
     remember=(bicep_modules.MODULE,),

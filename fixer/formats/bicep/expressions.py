@@ -18,6 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
+from fixer.formats.bicep.parameters import UNREAD
 from fixer.formats.bicep.syntax import Token, bicepparam_anchor, matching, string_value
 from fixer.formats.decide import (
     MAX_DEPTH,
@@ -342,6 +343,7 @@ class _Evaluator:
         self.active: set[str] = set()
         self.used: dict[str, str] = {}  # "param p" -> where its value came from
         self.called = False  # a value passed by a local module call was read
+        self.unread: tuple[str, int] | None = None  # (file, line) of a parameters-file value akfix does not read
 
     def run(self, node, depth: int = 0) -> R:
         self.steps += 1
@@ -459,6 +461,9 @@ class _Evaluator:
         if scope.parameter_file is not None and name in scope.parameter_file[3]:
             file, _body, ptokens, declarations = scope.parameter_file
             first, _end = declarations[name]
+            if ptokens[first].kind == UNREAD:  # a JSON parameters file's value akfix does not read (parameters.py)
+                self.unread = (file, _line(_body, ptokens[first].start))
+                return R(Unknown(f"{file} sets param {name} to {ptokens[first].text}, which akfix does not read"))
             return self._declared(f"param {name}", name, ptokens, (first, _extent(ptokens, first)), file, depth, f"{file} param {name}")
         if param is None:
             return R(Unknown(f"{name} is not a param or var of this file"))
@@ -484,6 +489,7 @@ class _Evaluator:
         finally:
             self.active.discard(name)
             self.steps = inner.steps
+            self.unread = self.unread or inner.unread
         for label, where in inner.used.items():
             self.used.setdefault(f"{caller.file} {label}", where)
         if f"param {name}" in self.used:
@@ -547,10 +553,12 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         if key not in scope.evaluations:
             evaluator = _Evaluator(scope, bindings, spot_bindings or {})
             try:
-                scope.evaluations[key] = (evaluator.run(node), dict(evaluator.used), evaluator.called)
+                scope.evaluations[key] = (evaluator.run(node), dict(evaluator.used), evaluator.called, evaluator.unread)
             except (_Stop, ValueError, IndexError, RecursionError) as stop:
-                scope.evaluations[key] = (Unknown(f"akfix does not evaluate it: {stop}"), {}, False)
-        whole, whole_used, called = scope.evaluations[key]
+                scope.evaluations[key] = (Unknown(f"akfix does not evaluate it: {stop}"), {}, False, None)
+        whole, whole_used, called, unread = scope.evaluations[key]
+        if not bindings and not spot_bindings:
+            evaluate.unread = unread
         if isinstance(whole, Unknown):
             return whole
         try:
@@ -578,6 +586,10 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     shown = f"{text[:80]}{'...' if len(text) > 80 else ''} .{'.'.join(path)}" if path else text
     found = setting_value(decision, text, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
                           lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
+    unread = getattr(evaluate, "unread", None)
+    if found.kind is ValueKind.EXPRESSION and unread is not None:
+        # undecided by a parameters file (put._views keeps that file's view: never the default it overrides)
+        return replace(found, file=unread[0], line=unread[1])
     if found.origin is not None and found.origin.kind.startswith("argument:"):
         # passed by the fix where the module is called: the value is that file's (put._views keeps its view)
         body = scope.caller.scope.data if scope.caller is not None else scope.parameter_file[1]
@@ -623,7 +635,9 @@ def _unpassed(scope: Scope, node, decision, found: Value) -> Value:
     elif scope.parameter_file is not None:
         file, body, ptokens, declarations = scope.parameter_file
         free = [n for n in free if n not in declarations and scope.params[n].nullable]
-        where, refusal, line = file, "it extends a parameters file akfix does not read" if bicepparam_anchor(ptokens) is None else "", 1
+        refusal = "" if bicepparam_anchor(ptokens) is not None else (
+            "it is a JSON parameters file, where akfix adds no parameter" if file.endswith(".json") else "it extends a parameters file akfix does not read")
+        where, line = file, 1
         if not refusal:
             return found  # the param would not pass through: the template's own view says so
     else:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.bicep.expressions import Caller, scope_of
+from fixer.formats.bicep.parameters import declared_params, read_parameter_file
 from fixer.formats.bicep.syntax import (
     BicepSyntaxError,
     Token,
@@ -114,8 +115,7 @@ def calls_of(caller: str, body: bytes, relpath: str, body_open_at, parameter_fil
     scope = None
     fed = None
     if parameter_file is not None:
-        ptokens = tokenize(parameter_file[1])
-        fed = (parameter_file[0], parameter_file[1], ptokens, bicepparam_declarations(ptokens))
+        fed = read_parameter_file(*parameter_file, declared_params(tokens))
     found = []
     for name, target, index in _calls(tokens, caller):
         if target != relpath:
@@ -140,19 +140,6 @@ def calls_of(caller: str, body: bytes, relpath: str, body_open_at, parameter_fil
             if params.object.one_line:
                 refusal = "its params object is on one line"
         found.append(Caller(caller, line, name, entries, scope, params_open, refusal))
-    return found
-
-
-def bicepparam_declarations(tokens: list[Token]) -> dict[str, tuple[int, int]]:
-    """name -> (first, end) token indexes of each `param name = value` of a .bicepparam file."""
-    found = {}
-    for i, token in enumerate(tokens):
-        if token.kind == "ident" and token.text == "param" and (i == 0 or tokens[i - 1].kind == "newline") \
-                and i + 2 < len(tokens) and tokens[i + 1].kind == "ident" and tokens[i + 2].text == "=":
-            end = i + 3
-            while end < len(tokens) and tokens[end].kind != "newline":
-                end = matching(tokens, end) + 1 if tokens[end].kind == "punct" and tokens[end].text in ("(", "[", "{") else end + 1
-            found[tokens[i + 1].text] = (i + 3, end)
     return found
 
 

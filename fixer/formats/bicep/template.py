@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from fixer.formats.bicep.expressions import Caller, bicepparam_argument, evaluate_setting, scope_of
 from fixer.formats.bicep.modules import ThroughCaller, bicepparam_edits, calls_of, spreads
+from fixer.formats.bicep.parameters import UNREAD, declared_params, read_parameter_file
 from fixer.formats.bicep.syntax import (
     BicepObject,
     BicepSyntaxError,
@@ -135,6 +136,8 @@ def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: st
         return Value(ValueKind.EXPRESSION, text, None, note=f"{via} is an expression")
     token = value_tokens[0]
     line = data.count(b"\n", 0, token.start) + 1
+    if token.kind == UNREAD:  # a JSON parameters file's value akfix does not read: that file's view, undecided
+        return Value(ValueKind.EXPRESSION, token.text, line, file=file, note=f"{via} is {token.text}, which akfix does not read")
     if token.kind == "ident" and token.text == "null":
         return Value(ValueKind.MISSING, None, line, file=file, origin=Spot(file, token.start, token.end, "null"), via=via)
     literal = string_value(token)
@@ -167,9 +170,7 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
     variables = _declarations(tokens, "var")
     parameter_file = source if isinstance(source, Caller) else None
     if source is not None and not isinstance(source, Caller):
-        file, body = source
-        ptokens = tokenize(body)
-        parameter_file = (file, body, ptokens, _declarations(ptokens, "param"))
+        parameter_file = read_parameter_file(*source, declared_params(tokens))
     clusters = []
     pools: list[tuple[str | None, int, str]] = []  # (parent symbol, token offset, pool) of Windows pools
     spans: dict[str, tuple[int, int]] = {}
@@ -560,9 +561,3 @@ def _insert_object(data: bytes, tokens, obj: BicepObject, key: str, entries: lis
     at = line_start(data, close.start)
     inner = b"".join(indent + unit + f"{k}: {quote(v)}".encode() + newline for k, v in entries)
     return Edit(at, at, indent + key.encode() + b": {" + newline + inner + indent + b"}" + newline)
-
-
-def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
-    """`.bicepparam` files beside the template whose `using` names it (read lazily by the caller)."""
-    folder = posixpath.dirname(relpath)
-    return sorted(f for f in files if f.endswith(".bicepparam") and posixpath.dirname(f) == folder)

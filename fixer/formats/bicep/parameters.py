@@ -1,0 +1,123 @@
+"""The files that give a Bicep template its parameter values: `.bicepparam` files and JSON
+parameters files (`main.parameters.json`, the `--parameters x.json` of `az deployment group create`,
+azd's `infra/main.parameters.json`).
+
+A JSON file is presented to the evaluator as a .bicepparam file is: tokens and declarations, each
+token spanning the JSON file's own bytes, so a fix rewrites a value where it is and nothing else of
+the file. What akfix does not read there -- an object or array, a Key Vault `reference`, an azd
+`${VAR}` substitution -- is a token of kind "unread" whose text says why: the param is undecided
+for that deployment, never taken from the template's default, which the file overrides.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from fixer.formats import jsonspan
+from fixer.formats.bicep.syntax import Token, matching, quote, tokenize
+
+UNREAD = "unread"
+
+
+def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
+    """Beside template `x.bicep`: `.bicepparam` files (which feed it when their `using` names it),
+    `x.parameters.json`, `x.parameters.<env>.json` and a lone `parameters.json` (which feed it when
+    it declares every parameter they set, as Azure requires)."""
+    folder = posixpath.dirname(relpath)
+    stem = posixpath.basename(relpath).removesuffix(".bicep")
+    found = []
+    for other in files:
+        if posixpath.dirname(other) != folder:
+            continue
+        name = posixpath.basename(other)
+        if name.endswith(".bicepparam") or (name.endswith(".json") and (name.startswith(stem + ".parameters.") or name == "parameters.json")):
+            found.append(other)
+    return sorted(found)
+
+
+def feeds(body: bytes, template: str) -> bool:
+    """A .bicepparam file feeds the template its `using` statement names; a JSON file (it starts
+    with `{`, which Bicep cannot) is a deployment parameters document (whether the template
+    declares its parameters is checked where the template is read: read_parameter_file)."""
+    body = body.removeprefix(b"\xef\xbb\xbf")
+    if body.lstrip()[:1] == b"{":
+        return _parameters_object(body) is not None
+    match = re.search(rb"^\s*using\s+'([^']+)'", body, re.M)
+    return bool(match) and posixpath.basename(match.group(1).decode()) == posixpath.basename(template)
+
+
+def validate(name: str, body: bytes) -> None:
+    """Raise the reader's error (with `.line`) for a parameters file akfix cannot read."""
+    if name.endswith(".json"):
+        jsonspan.parse(body, lazy=False)
+    else:
+        tokenize(body)
+
+
+def read_parameter_file(name: str, body: bytes, declared: set[str]) -> tuple[str, bytes, list[Token], dict] | None:
+    """(file, body, tokens, declarations) as the evaluator reads a parameters file; None for a JSON
+    file that does not feed a template declaring `declared`: it sets a parameter the template does
+    not declare, which Azure refuses."""
+    if not name.endswith(".json"):
+        tokens = tokenize(body)
+        return name, body, tokens, bicepparam_declarations(tokens)
+    parameters = _parameters_object(body)
+    if parameters is None:
+        return None
+    by_lower = {d.lower(): d for d in declared}
+    tokens: list[Token] = []
+    declarations: dict[str, tuple[int, int]] = {}
+    for key, key_node, entry in parameters.members:
+        param = by_lower.get(key.lower())  # deployment parameter names are case-insensitive
+        if param is None:
+            return None
+        declarations[param] = (len(tokens), len(tokens) + 1)
+        tokens.append(_value_token(entry, key_node))
+        tokens.append(Token("newline", tokens[-1].end, tokens[-1].end, "\n"))
+    return name, body, tokens, declarations
+
+
+def declared_params(tokens: list[Token]) -> set[str]:
+    """Every `param name ...` of a template, with a default or without."""
+    return {tokens[i + 1].text for i, t in enumerate(tokens[:-1])
+            if t.kind == "ident" and t.text == "param" and (i == 0 or tokens[i - 1].kind == "newline") and tokens[i + 1].kind == "ident"}
+
+
+def bicepparam_declarations(tokens: list[Token]) -> dict[str, tuple[int, int]]:
+    """name -> (first, end) token indexes of each `param name = value` of a .bicepparam file."""
+    found = {}
+    for i, token in enumerate(tokens):
+        if token.kind == "ident" and token.text == "param" and (i == 0 or tokens[i - 1].kind == "newline") \
+                and i + 2 < len(tokens) and tokens[i + 1].kind == "ident" and tokens[i + 2].text == "=":
+            end = i + 3
+            while end < len(tokens) and tokens[end].kind != "newline":
+                end = matching(tokens, end) + 1 if tokens[end].kind == "punct" and tokens[end].text in ("(", "[", "{") else end + 1
+            found[tokens[i + 1].text] = (i + 3, end)
+    return found
+
+
+def _parameters_object(body: bytes):
+    try:
+        document = jsonspan.parse(body)
+    except (jsonspan.JsonSpanError, RecursionError):
+        return None
+    parameters = document.get("parameters") if document.kind == "object" else None
+    return parameters if parameters is not None and parameters.kind == "object" else None
+
+
+def _value_token(entry, key_node) -> Token:
+    """The token the evaluator reads for one `"name": {"value": ...}` entry."""
+    value = entry.get("value") if entry.kind == "object" else None
+    if value is None:
+        why = "a Key Vault reference" if entry.kind == "object" and entry.get("reference") is not None else "no value"
+        return Token(UNREAD, key_node.start, key_node.end, why)
+    if value.kind == "string":
+        if "${" in value.value:  # azd fills ${VAR} from the environment at deploy time
+            return Token(UNREAD, value.start, value.end, f"{value.value} (an azd environment substitution)")
+        return Token("string", value.start, value.end, quote(value.value))
+    if value.kind in ("null", "true", "false"):
+        return Token("ident", value.start, value.end, value.kind)
+    if value.kind == "number":
+        return Token("number", value.start, value.end, str(value.value))
+    return Token(UNREAD, value.start, value.end, f"an {value.kind}" if value.kind in ("object", "array") else value.kind)
