@@ -38,9 +38,11 @@ def _document(parameters: dict) -> bytes:
 def test_which_files_beside_a_template_are_its_parameters_files():
     files = ["infra/main.bicep", "infra/main.parameters.json", "infra/main.parameters.prod.json", "infra/parameters.json",
              "infra/dev.bicepparam", "infra/other.parameters.json", "infra/parameters-example.json", "infra/main.json",
-             "elsewhere/main.parameters.json"]
+             "elsewhere/main.parameters.json", "infra/parameters-main.json", "infra/parameters_prd.json", "infra/main.params.json",
+             "infra/main.parameters.sample.json", "infra/mainparameters.json"]
     assert parameter_files_for("infra/main.bicep", files) == [
-        "infra/dev.bicepparam", "infra/main.parameters.json", "infra/main.parameters.prod.json", "infra/parameters.json"]
+        "infra/dev.bicepparam", "infra/main.parameters.json", "infra/main.parameters.prod.json", "infra/main.params.json",
+        "infra/parameters-main.json", "infra/parameters.json", "infra/parameters_prd.json"]
 
 
 def test_a_json_file_feeds_when_it_is_a_parameters_document_and_a_bicepparam_when_using_names_the_template():

@@ -21,19 +21,27 @@ UNREAD = "unread"
 
 
 def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
-    """Beside template `x.bicep`: `.bicepparam` files (which feed it when their `using` names it),
-    `x.parameters.json`, `x.parameters.<env>.json` and a lone `parameters.json` (which feed it when
-    it declares every parameter they set, as Azure requires)."""
+    """Beside template `x.bicep`: `.bicepparam` files (which feed it when their `using` names it) and
+    the JSON files named as parameters files are -- `x.parameters.json`, `x.parameters.prod.json`,
+    `x.params.json`, `parameters.json`, `parameters-x.json`, `parameters_dev.json` -- which feed it
+    when it declares every parameter they set, as Azure requires. Examples and samples
+    (`parameters-example.json`) are no deployment."""
     folder = posixpath.dirname(relpath)
-    stem = posixpath.basename(relpath).removesuffix(".bicep")
+    stem = posixpath.basename(relpath).removesuffix(".bicep").lower()
     found = []
     for other in files:
+        name = posixpath.basename(other).lower()
         if posixpath.dirname(other) != folder:
             continue
-        name = posixpath.basename(other)
-        if name.endswith(".bicepparam") or (name.endswith(".json") and (name.startswith(stem + ".parameters.") or name == "parameters.json")):
+        if name.endswith(".bicepparam") or _json_parameters_name(name, stem):
             found.append(other)
     return sorted(found)
+
+
+def _json_parameters_name(name: str, stem: str) -> bool:
+    if not name.endswith(".json") or "example" in name or "sample" in name:
+        return False
+    return name.startswith((stem + ".parameters", stem + ".params", "parameters"))
 
 
 def feeds(body: bytes, template: str) -> bool:
