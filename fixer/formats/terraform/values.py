@@ -102,6 +102,15 @@ class ModuleScope:
         scope.auto_tfvars.sort(key=lambda p: (not posixpath.basename(p).startswith("terraform."), posixpath.basename(p)))
         return scope
 
+    def add_var_file(self, relpath: str, body: bytes) -> None:
+        """A tfvars file from outside the module's folder, passed with -var-file: an environment,
+        whatever its name (a `terraform.tfvars` elsewhere is loaded by no run on its own)."""
+        if relpath.endswith(".json"):
+            self.sources[relpath] = _Source(relpath, body, None)
+        else:
+            self.sources[relpath] = _Source(relpath, body, hcl.parse(body).root_node)
+        self.env_tfvars.append(relpath)
+
     def _index_declarations(self, relpath: str) -> None:
         root = self.sources[relpath].root
         for block in hcl.blocks(hcl.body_of(root)):

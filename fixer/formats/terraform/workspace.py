@@ -7,6 +7,7 @@ indexed only then too.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Located:
     declared_variables: dict = field(default_factory=dict)  # module dir -> {variable: file}, parsed once (inputs.py)
     _terragrunt: dict | None = None  # module dir -> [terragrunt.Configuration], read on first need
     states: dict = field(default_factory=dict)  # root folder -> its state files (state.py), read on first need
+    _loose_tfvars: dict | None = None  # tfvars file outside any module -> the names it sets, read on first need
 
     def terragrunt(self, module_dir: str) -> list:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
@@ -57,6 +59,24 @@ class Located:
 
             self._terragrunt = terragrunt.configurations(bodies, read)
         return self._terragrunt.get(module_dir, [])
+
+    def loose_tfvars(self) -> dict[str, frozenset[str]]:
+        """tfvars files in folders with no .tf file and no terragrunt.hcl (`tfvars/prod/prod.tfvars`,
+        `environments/dev/terraform.tfvars`): passed to some root with `-var-file`; each -> the
+        variables it sets (tfvars_names)."""
+        if self._loose_tfvars is None:
+            self._loose_tfvars = {}
+            for relpath in self.listing.files:
+                if not relpath.endswith((".tfvars", ".tfvars.json")):
+                    continue
+                siblings = self.listing.by_folder.get(posixpath.dirname(relpath), ())
+                if any(s.endswith(".tf") or posixpath.basename(s) == terragrunt.NAME for s in siblings):
+                    continue
+                if _load(self, relpath, None):
+                    names = tfvars_names(relpath, self.texts[relpath].body)
+                    if names:
+                        self._loose_tfvars[relpath] = names
+        return self._loose_tfvars
 
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
@@ -78,6 +98,11 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
     bodies = bodies or {}
     files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
     scope = ModuleScope.build(module_dir, files)
+    for relpath, names in sorted(located.loose_tfvars().items()):
+        # a tfvars file of no module, setting only variables this module declares: an environment
+        # of it (`-var-file=../tfvars/prod/prod.tfvars`), loaded by name on no run
+        if names <= scope.variables.keys():
+            scope.add_var_file(relpath, bodies.get(relpath, located.texts[relpath].body))
     for configuration in located.terragrunt(module_dir):
         scope.callers.append(_terragrunt_caller(located, configuration, bodies))
     if depth < MAX_CALLER_DEPTH:
@@ -88,6 +113,17 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
                 label = f"{posixpath.dirname(files[0]) or '.'}: module.{name}"
                 scope.callers.append(CallerRef(label, caller, files[0], blocks[0][1], tuple(blocks[1:])))
     return scope
+
+
+def tfvars_names(relpath: str, body: bytes) -> frozenset[str]:
+    """The variables a tfvars file sets (its top-level attributes, or keys in JSON)."""
+    if relpath.endswith(".json"):
+        try:
+            document = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):
+            return frozenset()
+        return frozenset(document) if isinstance(document, dict) else frozenset()
+    return frozenset(name for name, _ in hcl.attributes(hcl.body_of(hcl.parse(body).root_node)))
 
 
 def _terragrunt_caller(located: Located, configuration, bodies: dict[str, bytes]) -> CallerRef:
