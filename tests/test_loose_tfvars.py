@@ -5,42 +5,14 @@ passed to a root with `-var-file`: environments of the root that declares every 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from fixer.cli import main
 from fixer.formats.terraform.workspace import tfvars_names
 
-ROOT = """variable "network_policy" {
-  type    = string
-  default = "azure"
-}
-
-variable "location" {
-  type = string
-}
-
-resource "azurerm_kubernetes_cluster" "main" {
-  name                = "aks"
-  location            = var.location
-  resource_group_name = "rg"
-  dns_prefix          = "aks"
-
-  default_node_pool {
-    name       = "system"
-    node_count = 1
-    vm_size    = "Standard_D4s_v5"
-  }
-
-  identity {
-    type = "SystemAssigned"
-  }
-
-  network_profile {
-    network_plugin      = "azure"
-    network_plugin_mode = "overlay"
-    network_policy      = var.network_policy
-  }
-}
-"""
+# the golden case's root module (fixtures/terraform/tfvars-outside-module-environment): network_policy
+# defaults to "azure", location has no default
+ROOT = (Path(__file__).parent / "fixtures/terraform/tfvars-outside-module-environment/input/infra/main.tf").read_text()
 
 
 def _scan(tmp_path, capsys, *extra) -> list[tuple[str | None, str, str | None]]:
