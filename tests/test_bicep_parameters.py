@@ -1,5 +1,6 @@
-"""JSON parameters files for Bicep templates (formats/bicep/parameters.py): which files feed which
-template, how their values reach the evaluator, and what stays undecided."""
+"""JSON parameters files for Bicep templates (formats/bicep/parameters.py) and ARM templates
+(formats/deployment_parameters.py): which files feed which template, how their values reach the
+evaluator, and what stays undecided."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fixer.formats.arm.template import locate_arm
+from fixer.formats.arm.template import parameter_files_for as arm_parameter_files_for
 from fixer.formats.bicep.parameters import UNREAD, feeds, parameter_files_for, read_parameter_file
 from fixer.formats.bicep.syntax import string_value
 from fixer.formats.bicep.template import locate_bicep
@@ -124,3 +127,24 @@ def test_any_parameters_document_reads_to_tokens_inside_the_file(values, indent)
         original = next(v for k, v in values.items() if k.lower() == name)
         if token.kind == "string":  # a string the evaluator reads is the JSON string at that span
             assert string_value(token) == original == json.loads(body[token.start:token.end])
+
+
+ARM = json.dumps({
+    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+    "contentVersion": "1.0.0.0",
+    "parameters": {"networkPolicy": {"type": "string", "defaultValue": "azure"}},
+    "resources": [{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-05-01", "name": "aks",
+                   "properties": {"networkProfile": {"networkPlugin": "azure", "networkPluginMode": "overlay",
+                                                     "networkPolicy": "[parameters('networkPolicy')]"}}}],
+}, indent=2).encode()
+
+
+def test_arm_templates_take_the_same_names_and_only_files_that_fit_them():
+    files = ["t/aks.json", "t/aks.parameters.json", "t/parameters_dev.json", "t/parameters-example.json", "t/net.parameters.json"]
+    assert arm_parameter_files_for("t/aks.json", files) == ["t/aks.parameters.json", "t/parameters_dev.json"]
+    fits = ("t/aks.parameters.json", _document({"networkPolicy": {"value": "none"}}))
+    foreign = ("t/parameters_dev.json", _document({"networkPolicy": {"value": "calico"}, "vnetName": {"value": "hub"}}))
+    [cluster] = locate_arm(ARM, "t/aks.json", [fits])
+    assert (cluster.profile.policy.text, cluster.profile.policy.file) == ("none", "t/aks.parameters.json")
+    [alone] = locate_arm(ARM, "t/aks.json", [foreign])  # sets vnetName, which aks.json does not declare: not its file
+    assert (alone.profile.policy.text, alone.profile.policy.file) == ("azure", "t/aks.json")  # the default

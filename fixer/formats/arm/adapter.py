@@ -46,7 +46,9 @@ ARM = PutFormat(
     name="arm",
     suffixes=(".json",),
     markers=arm.MARKERS,
-    is_parameters_file=lambda relpath: relpath.endswith(".parameters.json") or ".parameters." in relpath.rsplit("/", 1)[-1],
+    # named as a parameters file of some template (deployment_parameters): never a template itself
+    is_parameters_file=lambda relpath: relpath.endswith(".parameters.json") or ".parameters." in relpath.rsplit("/", 1)[-1]
+    or relpath.rsplit("/", 1)[-1].lower().startswith("parameters"),
     parameter_files_for=arm.parameter_files_for,
     locate=arm.locate_arm,
     syntax_errors=(jsonspan.JsonSpanError,),

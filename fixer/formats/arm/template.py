@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from fixer.formats import jsonspan
 from fixer.formats.arm.expressions import ArmScope, evaluate_setting
+from fixer.formats.deployment_parameters import declares_all, named_for
 from fixer.formats.put_names import FIELDS, profile_from
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
@@ -57,11 +58,16 @@ def locate_arm(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes
     if not is_template(root):
         return []
     parsed = []
+    declared = [key for key, _, _ in (root.get("parameters") or jsonspan.JNode("object", 0, 0)).members]
     for name, body in parameter_files:
         try:
-            parsed.append((name, jsonspan.parse(body)))
+            document = jsonspan.parse(body)
         except jsonspan.JsonSpanError:
             continue
+        values = document.get("parameters") if document.kind == "object" else None
+        # a file setting a parameter this template does not declare is another template's: Azure refuses it here
+        if values is not None and values.kind == "object" and declares_all((key for key, _, _ in values.members), declared):
+            parsed.append((name, document))
     clusters: list[Cluster] = []
     _walk(root, _Scope(root, parsed), data, relpath, clusters, ())
     return clusters
@@ -403,15 +409,6 @@ def migration_marker_edits(data: bytes, path: tuple[str, ...], newline: bytes, r
 
 
 def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
-    """`x.parameters.json` and `x.parameters.*.json` beside template `x.json` (or a lone
-    `parameters.json`): another template's parameters file must not feed this one."""
-    folder = posixpath.dirname(relpath)
-    stem = posixpath.basename(relpath)[: -len(".json")]
-    found = []
-    for other in files:
-        if posixpath.dirname(other) != folder or other == relpath:
-            continue
-        name = posixpath.basename(other)
-        if name.startswith(stem + ".parameters.") or name == "parameters.json":
-            found.append(other)
-    return sorted(found)
+    """The files named as parameters files of template `x.json` beside it (deployment_parameters):
+    whether each may feed it is checked where it is read (locate_arm)."""
+    return sorted(other for other in files if named_for(relpath, other))

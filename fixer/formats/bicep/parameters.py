@@ -16,6 +16,7 @@ import re
 
 from fixer.formats import jsonspan
 from fixer.formats.bicep.syntax import Token, matching, quote, tokenize
+from fixer.formats.deployment_parameters import declares_all, named_for
 
 UNREAD = "unread"
 
@@ -27,21 +28,8 @@ def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
     when it declares every parameter they set, as Azure requires. Examples and samples
     (`parameters-example.json`) are no deployment."""
     folder = posixpath.dirname(relpath)
-    stem = posixpath.basename(relpath).removesuffix(".bicep").lower()
-    found = []
-    for other in files:
-        name = posixpath.basename(other).lower()
-        if posixpath.dirname(other) != folder:
-            continue
-        if name.endswith(".bicepparam") or _json_parameters_name(name, stem):
-            found.append(other)
-    return sorted(found)
-
-
-def _json_parameters_name(name: str, stem: str) -> bool:
-    if not name.endswith(".json") or "example" in name or "sample" in name:
-        return False
-    return name.startswith((stem + ".parameters", stem + ".params", "parameters"))
+    return sorted(other for other in files
+                  if (other.endswith(".bicepparam") and posixpath.dirname(other) == folder) or named_for(relpath, other))
 
 
 def feeds(body: bytes, template: str) -> bool:
@@ -73,13 +61,13 @@ def read_parameter_file(name: str, body: bytes, declared: set[str]) -> tuple[str
     parameters = _parameters_object(body)
     if parameters is None:
         return None
+    if not declares_all((key for key, _, _ in parameters.members), declared):
+        return None
     by_lower = {d.lower(): d for d in declared}
     tokens: list[Token] = []
     declarations: dict[str, tuple[int, int]] = {}
     for key, key_node, entry in parameters.members:
-        param = by_lower.get(key.lower())  # deployment parameter names are case-insensitive
-        if param is None:
-            return None
+        param = by_lower[key.lower()]  # deployment parameter names are case-insensitive
         declarations[param] = (len(tokens), len(tokens) + 1)
         tokens.append(_value_token(entry, key_node))
         tokens.append(Token("newline", tokens[-1].end, tokens[-1].end, "\n"))
