@@ -1,5 +1,6 @@
 """Bicep as a PUT format: its parts for the shared loop in formats/put.py, the check every edited
-file passes (it still tokenises, newlines and BOM kept) and which .bicepparam files feed a template."""
+file passes (it still tokenises -- a JSON parameters file stays JSON --, newlines and BOM kept) and
+which parameters files feed a template (parameters.py: .bicepparam and JSON)."""
 
 from __future__ import annotations
 
