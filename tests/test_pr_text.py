@@ -67,3 +67,18 @@ def test_a_fix_resting_on_a_state_file_asks_for_a_refreshed_plan(tmp_path):
     body = pr_text.body(pr_text.describe("cilium", result.clusters, [], [], "k8s/network-policies"))
     assert "**Live values from Terraform state**" in body and "terraform.tfstate (serial 41, Terraform 1.9.7)" in body
     assert "Live values from Terraform state" not in pr_text.body(remediation())  # only where a fix rests on one
+
+
+def test_calico_through_azapi_asks_for_init_and_a_plan_that_creates_only_the_update(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from fixer.pipeline import Options, run
+
+    case = Path(__file__).parent / "fixtures" / "terraform" / "policy-update-calico-unknown-plugin" / "input"
+    shutil.copytree(case, tmp_path / "repo")
+    result = run(tmp_path / "repo", Options(fallback_engines=("calico",)), verify=True)
+    body = pr_text.body(pr_text.describe("cilium", result.clusters, [], [], "k8s/network-policies"))
+    assert "**azapi >= 2.5.0 required**" in body and "`azapi_update_resource`" in body
+    assert "→ **calico**" in body
+    assert "azapi >= 2.5.0" not in pr_text.body(remediation())  # only where a fix writes one

@@ -9,6 +9,7 @@ from functools import lru_cache
 from fixer import __version__
 from fixer.model import FileChange
 from fixer.pipeline import ClusterReport, Outcome, engines_written
+from fixer.plan.policy_update import is_policy_update
 
 CONTINUED = "\n\n_(continued in the first comment: {sections})_\n"
 MAX_POLICY_FILES = 12  # the body shows at most this many generated files in full
@@ -38,10 +39,11 @@ class Remediation:
                         key=lambda f: (f[0], tuple(map(int, f[1].split(".")))))
         phase_one = any(c.get("phase") == 1 for c in self.fixed)
         states = sorted({c["state"] for c in self.fixed if c.get("state")})
+        azapi = any(c.get("azapi") for c in self.fixed)
         return {
             "engine": self.engine, "fixed": self.fixed, "held": self.held, "policy_files": self.policy_files,
             "policy_count": self.policy_count, "namespaces": self.namespaces, "bases_dir": self.bases_dir, "risks": risks, "version": __version__,
-            "floors": floors, "phase_one": phase_one, "states": states,
+            "floors": floors, "phase_one": phase_one, "states": states, "azapi": azapi,
             "files": self.files, "existing_policies": self.existing_policies,
             "kyverno": any("/kyverno/" in p for p in paths), "connectivity": any("/connectivity/" in p for p in paths),
             "flows": self.flows,
@@ -60,6 +62,8 @@ def describe(engine: str, reports: list[ClusterReport], bases_changes: list[File
             "floor": ".".join(map(str, fix.floor)) if fix and fix.floor else None,
             "floor_of": fix.floor_of if fix and fix.floor else None,
             "phase": fix.phase if fix else 0,
+            # calico set through azapi_update_resource (plan/policy_update.py): the checklist asks for init and a plan
+            "azapi": bool(fix) and any(is_policy_update(c) for c in fix.changes),
             # the fix rests on a state file's record of the live cluster (formats/terraform/state.py)
             "state": cluster.live.source if cluster.live is not None and cluster.live.matched_by == "terraform state" else None,
         }

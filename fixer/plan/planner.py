@@ -17,6 +17,7 @@ from fixer.plan.floors import floor_of, floor_refused, floored
 from fixer.plan.greenfield import IF_DEPLOYED, plan_greenfield
 from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
 from fixer.plan.migration import migration_pending, phase_two, plan_phase_one
+from fixer.plan.policy_update import plan_policy_update
 from fixer.plan.preference import choose_engine
 from fixer.plan.put import plan_put
 from fixer.plan.rules import azurerm as rules
@@ -178,6 +179,8 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             f"live values from {cluster.live.source}",
         )
     blocked = _blocked(cluster, live, target, context.migrate_kubenet, greenfield=bool(context.greenfield))
+    if blocked and blocked.blocker == "live-plugin-unknown" and not profile.block_present and live.policy == "":
+        blocked = plan_policy_update(cluster, target) or blocked  # calico needs no plugin (policy_update.py)
     if blocked:
         return blocked
     if live.plugin == "kubenet" and target in ("cilium", "azure"):
@@ -325,7 +328,8 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             "The AKS default depends on the Kubernetes version (kubenet before 1.30, Azure CNI Overlay from 1.30). "
             "Give akfix the live facts: --inventory with `az aks list -o json` (or --from-azure), --plan with `terraform show "
             "-json` output, or --assume-network azure|azure-overlay|kubenet (a local backend's terraform.tfstate beside the root "
-            "that deploys it is read by itself); or --greenfield if nothing is deployed from this code.",
+            "that deploys it is read by itself); or --greenfield if nothing is deployed from this code; or --engine "
+            "cilium,calico: calico needs no plugin, and akfix sets it through azapi_update_resource.",
             blocker="live-plugin-unknown",
         )
     if live.plugin == "none":

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from fixer.plan import planner
 from fixer.plan.changes import _FIELD_OF
+from fixer.plan.policy_update import is_policy_update
 
 
 def _reads(item) -> set:
@@ -54,7 +55,9 @@ def _clashes(view, views, itself=None) -> list[str]:
     clashes = []
     for change in changes:
         for other in views:
-            if other is view or other is itself or not (change.origin is None or change.origin in _reads(other)):
+            # a policy update sits beside the resource block: every view of the cluster reads it
+            shared = change.origin is None or is_policy_update(change) or change.origin in _reads(other)
+            if other is view or other is itself or not shared:
                 continue
             if not (other.fix and change in other.fix.changes):
                 clashes.append(other.cluster.environment or "runs without a -var-file")

@@ -16,7 +16,7 @@ BLOCKERS: dict[str, tuple[str, str]] = {
         "live network plugin unknown",
         "--inventory (az aks list -o json) or --from-azure, --plan (terraform show -json), run where the local "
         "terraform.tfstate is, --assume-network azure|azure-overlay|kubenet, or --greenfield for code not deployed; "
-        "PUT clusters: --engine cilium,calico",
+        "or --engine cilium,calico (calico needs no plugin: set by a PUT, or through azapi_update_resource for azurerm)",
     ),
     "version-range": (
         "provider version only a range",

@@ -12,6 +12,7 @@ from fixer.discover import Candidate, Listing
 from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt, validation_edits
 from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import hcl, terragrunt, tfjson
+from fixer.formats.terraform.azapi_update import is_companion, policy_update_edits, with_policy_updates
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
 from fixer.formats.terraform.decls import FileDecls, ParseFailure, is_override_file
 from fixer.formats.terraform.editor import (
@@ -113,6 +114,8 @@ def locate_and_plan(
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None)
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
+    located.planned = with_policy_updates(located.planned, lambda item: _tf_bodies(located, item.cluster.module_dir, problems),
+                                          lambda item: _deployment_files(located, item.cluster, problems))
     located.planned = _with_floors(located, _inputs_free(located, guard_shared_edits(located.planned)), problems)
     located.planned = guard_linked_files(located.links, located.planned, lambda item: _shared_edits(located, item))
     if located.links.targets:
@@ -521,6 +524,9 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         out += input_edits(module_dir, _tf_bodies(located, module_dir), _declared(located, module_dir), exposed, item.cluster.profile_file,
                            lambda relpath: len(links.folders(links.real(relpath))) > 1, lambda relpath: located.texts[relpath].newline)
     out += _floor_edits(located, item)
+    if any(is_companion(c) for c in fix.changes):
+        out += policy_update_edits(fix, item.cluster, _tf_bodies(located, item.cluster.module_dir), lambda p: located.texts[p].body,
+                                   lambda p: located.texts[p].newline)
 
     def list_item(validation, value: str) -> bytes:
         return b", " + _literal(value, validation.file)
@@ -537,7 +543,7 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
             out += [(relpath, edit) for edit in terragrunt_input_edits(text.body, values, text.newline)]
         else:
             out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
-    others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved]
+    others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved and not is_companion(c)]
     return out + origin_edits(others, _literal, list_item)
 
 

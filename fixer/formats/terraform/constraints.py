@@ -106,10 +106,11 @@ class ConstraintSite:
     line: int = 1
 
 
-def find_site(files: dict[str, bytes], cluster_file: str) -> ConstraintSite:
-    """Where the azurerm constraint of a module lives; `files`: its .tf files (relpath -> body).
-    An override file's azurerm constraint replaces the original's (Terraform's merge), so the last
-    override that states one is the place; else the first file with `required_providers`."""
+def find_site(files: dict[str, bytes], cluster_file: str, provider: str = "azurerm") -> ConstraintSite:
+    """Where a module's constraint of `provider` (azurerm, or azapi for a policy update) lives;
+    `files`: its .tf files (relpath -> body). An override file's constraint replaces the original's
+    (Terraform's merge), so the last override that states one is the place; else the first file with
+    `required_providers`."""
     overrides = [(r, b) for r, b in sorted(files.items(), key=lambda f: posixpath.basename(f[0]), reverse=True) if is_override_file(r)]
     for relpath, body in overrides:
         if b"required_providers" not in body or not relpath.endswith(".tf"):
@@ -117,20 +118,20 @@ def find_site(files: dict[str, bytes], cluster_file: str) -> ConstraintSite:
         root = hcl.body_of(hcl.parse(body).root_node)
         for terraform in (b for b in hcl.blocks(root) if b.type == "terraform"):
             for providers in (b for b in hcl.blocks(terraform.body) if b.type == "required_providers"):
-                if hcl.attribute(providers.body, "azurerm") is not None:
-                    return _site_in(relpath, providers)
+                if hcl.attribute(providers.body, provider) is not None:
+                    return _site_in(relpath, providers, provider)
     for relpath, body in sorted(files.items()):
         if b"required_providers" not in body or not relpath.endswith(".tf") or is_override_file(relpath):
             continue
         root = hcl.body_of(hcl.parse(body).root_node)
         for terraform in (b for b in hcl.blocks(root) if b.type == "terraform"):
             for providers in (b for b in hcl.blocks(terraform.body) if b.type == "required_providers"):
-                return _site_in(relpath, providers)
+                return _site_in(relpath, providers, provider)
     return ConstraintSite(cluster_file, "block", -1, -1)
 
 
-def _site_in(relpath: str, providers: hcl.Block) -> ConstraintSite:
-    node = hcl.attribute(providers.body, "azurerm")
+def _site_in(relpath: str, providers: hcl.Block, provider: str) -> ConstraintSite:
+    node = hcl.attribute(providers.body, provider)
     line = providers.node.start_point[0] + 1
     if node is None:
         return ConstraintSite(relpath, "entry", providers.node.start_byte, providers.node.end_byte, line=line)
@@ -171,9 +172,10 @@ def new_constraint(site: ConstraintSite, floor: Version, high: Version = (0, 0, 
     return floor_constraint(floor, high)
 
 
-def floor_edits(body: bytes, site: ConstraintSite, constraint: str, newline: bytes) -> list[Edit]:
-    """The edits that give the module `constraint` at `site` (body offsets), in the file's layout
-    (a new `version` realigns its siblings' `=` as terraform fmt does)."""
+def floor_edits(body: bytes, site: ConstraintSite, constraint: str, newline: bytes, provider: str = "azurerm",
+                source: str = AZURERM_SOURCE) -> list[Edit]:
+    """The edits that give the module `constraint` for `provider` at `site` (body offsets), in the
+    file's layout (a new `version` realigns its siblings' `=` as terraform fmt does)."""
     from fixer.formats.terraform import editor
 
     if site.kind == "value":
@@ -182,13 +184,13 @@ def floor_edits(body: bytes, site: ConstraintSite, constraint: str, newline: byt
         return editor.set_object_entries(body, _node_at(body, site.start, "object"), {"version": constraint}, newline)
     if site.kind == "entry":
         block = _block_at(body, site.start)
-        return [editor.add_object_entry(body, block, "azurerm", {"source": AZURERM_SOURCE, "version": constraint}, newline)]
+        return [editor.add_object_entry(body, block, provider, {"source": source, "version": constraint}, newline)]
     # "block": append a terraform block to the file that declares the cluster
     unit = b"\t" if b"\n\t" in body else b"  "
-    rows = [(b"source", AZURERM_SOURCE), (b"version", constraint)]
+    rows = [(b"source", source), (b"version", constraint)]
     width = max(len(k) for k, _ in rows)
     inner = b"".join(unit * 3 + k.ljust(width) + b" = " + editor.quote(v) + newline for k, v in rows)
-    text = (b"terraform {" + newline + unit + b"required_providers {" + newline + unit * 2 + b"azurerm = {" + newline
+    text = (b"terraform {" + newline + unit + b"required_providers {" + newline + unit * 2 + provider.encode() + b" = {" + newline
             + inner + unit * 2 + b"}" + newline + unit + b"}" + newline + b"}" + newline)
     if not body:
         return [Edit(0, 0, text)]

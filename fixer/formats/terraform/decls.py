@@ -87,10 +87,23 @@ class ModuleCall:
 
 
 @dataclass(frozen=True)
+class PolicyUpdateDecl:
+    """An `azapi_update_resource` that sets the network policy of an azurerm cluster of its module
+    (formats/terraform/policy_update.py): the cluster runs the engine it sets."""
+
+    address: str
+    file: str
+    line: int
+    cluster_name: str  # the azurerm_kubernetes_cluster whose id it updates
+    policy: Value  # body.properties.networkProfile.networkPolicy, where the literal is
+
+
+@dataclass(frozen=True)
 class FileDecls:
     clusters: tuple[ClusterDecl, ...]
     node_pools: tuple[NodePoolDecl, ...]
     unknown_modules: tuple[ModuleCall, ...] = ()
+    policy_updates: tuple[PolicyUpdateDecl, ...] = ()
 
 
 def value_of(attribute_node) -> Value:

@@ -21,10 +21,12 @@ from fixer.formats.terraform.decls import (
     ModuleCall,
     NodePoolDecl,
     ParseFailure,
+    PolicyUpdateDecl,
     is_override_file,
     value_of,
 )
 from fixer.formats.terraform.modules import known_module, module_source
+from fixer.formats.terraform.policy_update import UPDATE_TYPE, locate_policy_update
 from fixer.model import MISSING, Profile, Value, settle_data_plane
 from fixer.plan.rules import azurerm as rules
 
@@ -43,6 +45,7 @@ def locate(body: bytes, relpath: str) -> FileDecls:
     _refuse_duplicates(root, relpath)
     clusters: list[ClusterDecl] = []
     pools: list[NodePoolDecl] = []
+    updates: list[PolicyUpdateDecl] = []
     for block in hcl.blocks(hcl.body_of(root)):
         if block.type != "resource" or len(block.labels) != 2:
             continue
@@ -55,6 +58,8 @@ def locate(body: bytes, relpath: str) -> FileDecls:
                 clusters.append(found)
         elif resource_type == NODE_POOL_TYPE:
             pools.append(_node_pool(block, name, relpath))
+        elif resource_type == UPDATE_TYPE and (update := locate_policy_update(block, relpath)) is not None:
+            updates.append(update)
     unknown = []
     for block in hcl.blocks(hcl.body_of(root)):
         if block.type == "module" and len(block.labels) == 1:
@@ -66,7 +71,7 @@ def locate(body: bytes, relpath: str) -> FileDecls:
             lowered = source.lower()
             if not source.startswith(("./", "../")) and ("aks" in lowered or "kubernetes" in lowered):
                 unknown.append(ModuleCall(relpath, block.node.start_point[0] + 1, block.labels[0], source))
-    return FileDecls(tuple(clusters), tuple(pools), tuple(unknown))
+    return FileDecls(tuple(clusters), tuple(pools), tuple(unknown), tuple(updates))
 
 
 def _refuse_duplicates(root, relpath: str) -> None:

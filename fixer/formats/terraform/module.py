@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import replace
 
-from fixer.formats.terraform.decls import ClusterDecl, FileDecls, is_override_file
+from fixer.formats.terraform.decls import CLUSTER_TYPE, ClusterDecl, FileDecls, is_override_file
 from fixer.formats.terraform.modules import module_inputs
 from fixer.model import Cluster, Profile
 
@@ -27,9 +27,14 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
             else:
                 base.setdefault(decl.address, decl)
     pools = [pool for decls in files.values() for pool in decls.node_pools]
+    updates = {u.cluster_name: u for relpath in sorted(files) for u in files[relpath].policy_updates}
     clusters = []
     for address, decl in base.items():
         profile, profile_file = _merged_profile(decl, overrides.get(address, []))
+        update = updates.get(decl.name) if address.startswith(f"{CLUSTER_TYPE}.") else None
+        if update is not None and profile.policy.is_missing:
+            # azapi sets the engine after azurerm, which reads it back (network_policy is Computed)
+            profile = replace(profile, policy=update.policy)
         windows = tuple(
             sorted(p.address for p in pools if p.windows and p.cluster_name in (None, decl.name))
         ) + ((f"{address}.properties.agentPoolProfiles",) if decl.windows_inline else ())

@@ -1,0 +1,109 @@
+"""Fixes that set calico through `azapi_update_resource` (plan/policy_update.py): check that the
+module and the configuration around it can take the resource, add the changes that go with it
+(the azapi requirement, the credentials azapi needs), and make the edits.
+
+A fix that cannot be written whole becomes a person's, saying what stands in the way: a provider
+alias on the cluster, a .tf.json file, an azapi requirement below 2.5 anywhere in the deployment,
+Terraform 0.12 syntax, or azurerm credentials azapi does not take under the same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from fixer.formats.terraform import policy_update as update
+from fixer.formats.terraform.constraints import find_site, floor_edits
+from fixer.model import Change, Edit, Fix, Spot
+from fixer.plan.changes import manual_fix
+from fixer.plan.policy_update import AZAPI_CONSTRAINT_ATTRIBUTE, AZAPI_CONSTRAINT_KIND, POLICY_UPDATE_KIND, is_policy_update
+
+PROVIDER_ATTRIBUTE = "provider.azapi"
+PROVIDER_KIND = "azapi-provider"
+
+Files = Callable[[object], dict[str, bytes]]  # planned item -> file bodies
+
+
+def with_policy_updates(planned: list, module_files: Files, deployment_files: Files) -> list:
+    """Each planned item whose fix sets calico through azapi gets the changes that go with it, or
+    becomes a person's with the reason."""
+    return [_completed(item, module_files(item), deployment_files(item)) if _updates(item.fix) else item for item in planned]
+
+
+def _updates(fix: Fix | None) -> bool:
+    return fix is not None and any(is_policy_update(c) for c in fix.changes)
+
+
+def _completed(item, module: dict[str, bytes], deployment: dict[str, bytes]):
+    cluster, fix = item.cluster, item.fix
+    why = _refusal(cluster, module, deployment)
+    if isinstance(why, str):
+        return replace(item, fix=_refused(fix, why))
+    site, constraint = why
+    changes = list(fix.changes)
+    if constraint is not None:
+        changes.append(Change(AZAPI_CONSTRAINT_ATTRIBUTE, constraint,
+                              origin=Spot(site.file, max(site.start, 0), max(site.end, 0), AZAPI_CONSTRAINT_KIND)))
+    for relpath, end, names in update.credential_blocks(deployment):
+        changes.append(Change(PROVIDER_ATTRIBUTE, f"{', '.join(names)} as provider \"azurerm\" sets them in {relpath}",
+                              origin=Spot(relpath, end, end, PROVIDER_KIND)))
+    return replace(item, fix=replace(fix, changes=tuple(changes)))
+
+
+def _refusal(cluster, module: dict[str, bytes], deployment: dict[str, bytes]):
+    """(azapi site, constraint) when the resource can be written; else why not."""
+    if not cluster.file.endswith(".tf") or cluster.file not in module:
+        return f"{cluster.file} is not an HCL .tf file of the module"
+    block = update.cluster_block(module[cluster.file], cluster.address.split(".", 1)[1])
+    if block is None:
+        return f"{cluster.address} is not a top-level block of {cluster.file}"
+    alias = update.provider_alias(block)
+    if alias is not None:
+        return f"the cluster uses provider {alias}: azapi would not reach Azure the same way"
+    site = update.azapi_site(module, cluster.file)
+    if isinstance(site, str):
+        return site
+    pinned = update.foreign_azapi_pins(deployment, module)
+    if pinned:
+        return pinned
+    credentials = update.credential_blocks(deployment)
+    if isinstance(credentials, str):
+        return credentials
+    return site
+
+
+def _refused(fix: Fix, why: str) -> Fix:
+    return manual_fix(
+        "no network_profile block and the live network plugin is unknown; calico through azapi_update_resource cannot be "
+        f"written here: {why}",
+        "Give akfix the live facts (--inventory, --from-azure, --plan, --assume-network azure|azure-overlay|kubenet) or fix "
+        "what stands in the way, then re-run akfix.",
+        blocker="live-plugin-unknown",
+    )
+
+
+def policy_update_edits(fix: Fix, cluster, module: dict[str, bytes], body_of: Callable[[str], bytes],
+                        newline_of: Callable[[str], bytes]) -> list[tuple[str, Edit]]:
+    """(file, edit) pairs of the resource, the azapi requirement and the azapi provider blocks;
+    `module`: the module's .tf bodies; `body_of`, `newline_of`: any file's body and newline."""
+    out: list[tuple[str, Edit]] = []
+    for change in fix.changes:
+        kind = change.origin.kind if change.origin is not None else ""
+        if is_policy_update(change):
+            body = module[cluster.file]
+            block = update.cluster_block(body, cluster.address.split(".", 1)[1])
+            name = update.update_name(block.labels[1], update.taken_names(module))
+            out.append((cluster.file, update.update_edit(body, block, name, change.value, newline_of(cluster.file))))
+        elif kind == AZAPI_CONSTRAINT_KIND:
+            site = find_site(module, cluster.file, "azapi")
+            out += [(site.file, e) for e in floor_edits(module[site.file], site, change.value, newline_of(site.file), "azapi",
+                                                        update.AZAPI_SOURCE)]
+        elif kind == PROVIDER_KIND:
+            spot = change.origin
+            out.append((spot.file, update.provider_edit(body_of(spot.file), spot.start, newline_of(spot.file))))
+    return out
+
+
+def is_companion(change: Change) -> bool:
+    """A change this module writes (not a literal at its origin)."""
+    return change.origin is not None and change.origin.kind in (POLICY_UPDATE_KIND, AZAPI_CONSTRAINT_KIND, PROVIDER_KIND)
