@@ -45,7 +45,7 @@ def _completed(item, module: dict[str, bytes], deployment: dict[str, bytes]):
         changes.append(Change(AZAPI_CONSTRAINT_ATTRIBUTE, constraint,
                               origin=Spot(site.file, max(site.start, 0), max(site.end, 0), AZAPI_CONSTRAINT_KIND)))
     for relpath, end, names in update.credential_blocks(deployment):
-        changes.append(Change(PROVIDER_ATTRIBUTE, f"{', '.join(names)} as provider \"azurerm\" sets them in {relpath}",
+        changes.append(Change(PROVIDER_ATTRIBUTE, f"{', '.join(names)} as provider \"azurerm\" sets them",
                               origin=Spot(relpath, end, end, PROVIDER_KIND)))
     return replace(item, fix=replace(fix, changes=tuple(changes)))
 
