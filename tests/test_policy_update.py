@@ -238,3 +238,14 @@ def test_a_value_from_an_update_is_a_literal_value():
     )
     policy: Value = _cluster(text).profile.policy
     assert policy.kind is ValueKind.EXPRESSION  # an expression stays unresolved, never "missing"
+
+
+def test_a_cluster_that_ends_the_file_without_a_newline_gets_the_update_then_the_requirement(tmp_path):
+    text = CLUSTER.format(name="aks", meta="", extra="").rstrip("\n")  # the block ends the file
+    (tmp_path / "main.tf").write_text(text)
+    result = _akfix("apply", "--no-bases", "--engine", "calico", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    written = (tmp_path / "main.tf").read_text()
+    assert written.startswith(text + "\n\n# The live network plugin")
+    assert written.index('resource "azapi_update_resource"') < written.index("terraform {\n  required_providers {\n    azapi = {")
+    check_readback(written, [])

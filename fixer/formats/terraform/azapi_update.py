@@ -101,6 +101,20 @@ def policy_update_edits(fix: Fix, cluster, module: dict[str, bytes], body_of: Ca
         elif kind == PROVIDER_KIND:
             spot = change.origin
             out.append((spot.file, update.provider_edit(body_of(spot.file), spot.start, newline_of(spot.file))))
+    return _joined(out)
+
+
+def _joined(edits: list[tuple[str, Edit]]) -> list[tuple[str, Edit]]:
+    """Insertions at one point become one edit, in order: a cluster block that ends the file (no
+    final newline) is followed by the update and then by the terraform block that requires azapi."""
+    out: list[tuple[str, Edit]] = []
+    for relpath, edit in edits:
+        same = next((i for i, (p, e) in enumerate(out) if p == relpath and e.start == e.end == edit.start == edit.end), None)
+        if same is None:
+            out.append((relpath, edit))
+        else:
+            first = out[same][1]
+            out[same] = (relpath, Edit(first.start, first.end, first.text + edit.text))
     return out
 
 
