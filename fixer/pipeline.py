@@ -29,6 +29,7 @@ class Options:
     azurerm_version: VersionRange | None = None
     plans: tuple[PlanFacts, ...] = ()
     read_state: bool = True  # live facts from the terraform.tfstate files of the folders that deploy a cluster
+    azapi_updates: bool = True  # calico through azapi_update_resource where azurerm cannot write it in place
     facts: object = None  # fixer.facts.match.LiveFacts: live clusters from --inventory / --from-azure
     skip: object = None  # globs.Globs: files discovery never lists (configuration `skip`)
     @property
@@ -100,6 +101,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
         azurerm_version=options.azurerm_version,
         plans=options.plans,
         read_state=options.read_state,
+        azapi_updates=options.azapi_updates,
         facts=options.facts.for_root(listing.root) if options.facts is not None else None,
     )
     held = _held(options, listing.root)

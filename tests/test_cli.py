@@ -80,7 +80,7 @@ def test_apply_writes_keeps_mode_and_leaves_no_temp_files(tmp_path):
 
 def test_held_back_fix_names_the_flag(tmp_path):
     repo = copy_case("azurerm-3x-calico-replacement-held", tmp_path)
-    result = akfix("apply", str(repo), "--engine", "calico")
+    result = akfix("apply", str(repo), "--engine", "calico", "--no-azapi")  # azurerm alone: held back
     assert result.returncode == 1
     assert "held back" in result.stderr and "--allow-replacement" in result.stderr
     assert "3.108" in result.stderr  # the version that would make it in place

@@ -37,6 +37,7 @@ def cluster(policy: Value = MISSING, plugin: str | None = "azure", mode: str | N
 
 def at(version: str, **kwargs) -> PlanContext:
     major, minor, patch = (int(p) for p in version.split("."))
+    kwargs.setdefault("azapi_updates", False)  # azurerm's own rules (the azapi path: test_policy_update.py)
     return PlanContext(versions=exactly((major, minor, patch), "test"), **kwargs)
 
 
@@ -229,7 +230,7 @@ def test_policy_only_change_warns_on_udr():
 # --- version ranges: the riskiest plausible version wins -----------------------------------------
 
 def test_unknown_version_takes_the_riskiest_band():
-    fix = plan(cluster(), PlanContext(engine="calico", versions=UNKNOWN))
+    fix = plan(cluster(), PlanContext(engine="calico", versions=UNKNOWN, azapi_updates=False))
     assert fix.risk is Risk.REPLACEMENT
     assert "riskiest" in fix.reasons[0]
 

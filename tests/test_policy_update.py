@@ -249,3 +249,31 @@ def test_a_cluster_that_ends_the_file_without_a_newline_gets_the_update_then_the
     assert written.startswith(text + "\n\n# The live network plugin")
     assert written.index('resource "azapi_update_resource"') < written.index("terraform {\n  required_providers {\n    azapi = {")
     check_readback(written, [])
+
+
+@pytest.mark.parametrize("required, refused", [("~> 0.14.0", True), (">= 0.13, < 0.15", True), (">= 0.13", False), ("~> 1.5", False)])
+def test_terraform_older_than_1_0_cannot_run_azapi_2(required, refused):
+    files = {"versions.tf": f'terraform {{\n  required_version = "{required}"\n}}\n'.encode()}
+    assert bool(update.terraform_too_old(files)) is refused
+
+
+@pytest.mark.parametrize("version", ["2.99.0", "3.36.0"])
+def test_where_azurerm_would_recreate_to_add_the_policy_the_update_is_in_place(version):
+    from fixer.versions import VersionRange
+
+    text = CLUSTER.format(name="aks", meta="", extra='\n  network_profile {\n    network_plugin = "kubenet"\n  }\n')
+    exact = VersionRange(tuple(map(int, version.split("."))), tuple(map(int, version.split("."))), "lock")
+    exact = VersionRange(exact.low, (exact.low[0], exact.low[1], exact.low[2] + 1), "lock")
+    fix = planner.plan(_cluster(text), planner.PlanContext(engine="calico", versions=exact))
+    assert fix.risk is Risk.DISRUPTIVE and [c.attribute for c in fix.changes] == [POLICY_UPDATE_ATTRIBUTE]
+    assert fix.reasons[0].startswith("Through azurerm: ") and "recreate" in fix.reasons[0]
+    # ...but with the policy stated in the block (an expression, a null default), azurerm would fight it: not offered
+    stated = text.replace('network_plugin = "kubenet"', 'network_plugin = "kubenet"\n    network_policy = var.policy')
+    assert plan_policy_update(_cluster(stated), "calico", instead_of=fix) is None
+
+
+def test_no_azapi_keeps_to_azurerm(tmp_path):
+    (tmp_path / "main.tf").write_text(CLUSTER.format(name="aks", meta="", extra=""))
+    result = _akfix("apply", "--no-bases", "--engine", "calico", "--no-azapi", str(tmp_path))
+    assert result.returncode == 1 and "live network plugin is unknown" in result.stdout + result.stderr
+    assert "azapi" not in (tmp_path / "main.tf").read_text()

@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
     common.add_argument("--no-state", dest="read_state", action="store_false",
                         help="do not read terraform.tfstate files (local backend) for the live values of the clusters they record")
+    common.add_argument("--no-azapi", dest="azapi_updates", action="store_false",
+                        help="never write calico through an azapi_update_resource (where azurerm cannot add it in place)")
     add_facts_options(common)
     common.add_argument("--azurerm-version", metavar="X.Y.Z", help="the azurerm provider version in use, when no lock file says it")
     common.add_argument("--greenfield", action="store_true",
@@ -243,6 +245,7 @@ def _options(args):
         azurerm_version=version,
         plans=tuple(plans),
         read_state=getattr(args, "read_state", True),
+        azapi_updates=getattr(args, "azapi_updates", True),
     )
 
 

@@ -49,6 +49,8 @@ class PlanContext:
     # --migrate-kubenet: a kubenet cluster whose engine needs Azure CNI gets phase 1 (the move to
     # Azure CNI Overlay) alone; the engine follows in a later run (migration.py).
     migrate_kubenet: bool = False
+    # Calico through azapi_update_resource where azurerm cannot write it in place (policy_update.py); --no-azapi.
+    azapi_updates: bool = True
 
 
 def status_of(cluster: Cluster) -> Status:
@@ -179,7 +181,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             f"live values from {cluster.live.source}",
         )
     blocked = _blocked(cluster, live, target, context.migrate_kubenet, greenfield=bool(context.greenfield))
-    if blocked and blocked.blocker == "live-plugin-unknown" and not profile.block_present and live.policy == "":
+    if blocked and blocked.blocker == "live-plugin-unknown" and not profile.block_present and live.policy == "" and context.azapi_updates:
         blocked = plan_policy_update(cluster, target) or blocked  # calico needs no plugin (policy_update.py)
     if blocked:
         return blocked
@@ -192,6 +194,21 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         if context.greenfield and cluster.module and target == "cilium" and not live.overlay and fix is not None and fix.changes:
             fix = replace(fix, reasons=(_GREENFIELD_MODULE_OVERLAY, *fix.reasons))
         return fix
+    fix = _plan_azurerm(cluster, live, target, context)
+    return _or_policy_update(cluster, live, target, fix) if context.azapi_updates else fix
+
+
+def _or_policy_update(cluster: Cluster, live: _Live, target: str, fix: Fix | None) -> Fix | None:
+    """Calico through azapi_update_resource where azurerm would recreate the cluster to add it, or
+    where the provider range admits such versions and no floor can be written (policy_update.py)."""
+    if fix is None or fix.writable(False) or live.policy != "" or fix.risk not in (Risk.REPLACEMENT, Risk.MANUAL):
+        return fix
+    if fix.risk is Risk.MANUAL and fix.blocker != "version-range":
+        return fix
+    return plan_policy_update(cluster, target, instead_of=fix) or fix
+
+
+def _plan_azurerm(cluster: Cluster, live: _Live, target: str, context: PlanContext) -> Fix | None:
     outcomes = [(v, _plan_at(cluster, live, target, v)) for v in _versions_to_check(context.versions)]
     newest = outcomes[-1][1]
     worst_version, worst = max(outcomes, key=lambda item: item[1].risk.rank)

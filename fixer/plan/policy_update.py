@@ -43,35 +43,47 @@ INIT_NOTE = (
     "are repeated in a `provider \"azapi\"` block beside it."
 )
 
+_DISRUPTION = (
+    "AKS installs Calico in place and reimages every node pool at once; it installs NPM/Calico only on Kubernetes >= 1.30 "
+    "(since the 2026-05-29 release). Where the cluster already runs another engine, AKS refuses and the apply fails: nothing "
+    "is recreated."
+)
 
-def plan_policy_update(cluster: Cluster, target: str) -> Fix | None:
+
+def plan_policy_update(cluster: Cluster, target: str, instead_of: Fix | None = None) -> Fix | None:
     """The fix through azapi_update_resource, or None where it does not apply: only calico (the engine
-    that fits every plugin), only an azurerm resource with no network_profile block (a block needs
-    the plugin) and no live plugin known (then the block itself is the fix)."""
+    that fits every plugin), only an azurerm resource whose code states no network_policy at all.
+    `instead_of`: the azurerm fix it replaces where the block exists but azurerm would recreate the
+    cluster to add the policy (ForceNew before 3.75) or the provider range admits such versions; the
+    update is in place whatever the azurerm version, and azurerm plans no change (Computed)."""
     if target != "calico" or cluster.format != "terraform" or cluster.api_version is not None or cluster.module is not None:
         return None
-    if cluster.profile.block_present or not cluster.address.startswith("azurerm_kubernetes_cluster."):
+    if not cluster.address.startswith("azurerm_kubernetes_cluster."):
+        return None
+    policy = cluster.profile.policy
+    if cluster.profile.block_present and (instead_of is None or not policy.is_missing or policy.origin is not None or policy.text):
         return None
     limit = kubernetes_limit(cluster, target)
     if limit is not None:
         return limit
-    change = Change(POLICY_UPDATE_ATTRIBUTE, target, origin=Spot(cluster.file, -1, -1, POLICY_UPDATE_KIND))
+    if instead_of is not None:
+        why = "azurerm would recreate the cluster to add it; the update is in place"
+        first = (f"Through azurerm: {instead_of.summary}. An azapi_update_resource sets networkPolicy alone, PUTting the cluster's "
+                 "other settings back as Azure reports them (what `az aks update --network-policy calico` does): in place whatever "
+                 "the azurerm version, and azurerm plans no change afterwards (network_policy is Optional + Computed in every "
+                 "version, and the block does not state it).")
+    else:
+        why = "the live network plugin is unknown; calico runs on kubenet and Azure CNI alike: in place"
+        first = ("No network_profile in the code and no fact about the live plugin: azurerm cannot add the block without naming "
+                 "the plugin, and a wrong one recreates the cluster. Calico does not need it: an azapi_update_resource sets "
+                 "networkPolicy alone, PUTting the cluster's other settings back as Azure reports them (what `az aks update "
+                 "--network-policy calico` does), and azurerm plans no change afterwards (its network_profile is Computed).")
     return Fix(
         risk=Risk.DISRUPTIVE,
-        summary=(f'none -> calico: set networkPolicy = "calico" with azapi_update_resource, beside {cluster.address} '
-                 "(the live network plugin is unknown; calico runs on kubenet and Azure CNI alike: in place, reimages every node)"),
+        summary=f'none -> calico: set networkPolicy = "calico" with azapi_update_resource, beside {cluster.address} ({why}, reimages every node)',
         engine=target,
-        changes=(change,),
-        reasons=(
-            "No network_profile in the code and no fact about the live plugin: azurerm cannot add the block without naming the "
-            "plugin, and a wrong one recreates the cluster. Calico does not need it: an azapi_update_resource sets "
-            "networkPolicy alone, PUTting the cluster's other settings back as Azure reports them (what `az aks update "
-            "--network-policy calico` does), and azurerm plans no change afterwards (its network_profile is Computed).",
-            "AKS installs Calico in place and reimages every node pool at once; it installs NPM/Calico only on Kubernetes >= "
-            "1.30 (since the 2026-05-29 release). Where the cluster already runs another engine, AKS refuses and the apply "
-            "fails: nothing is recreated.",
-            INIT_NOTE,
-        ),
+        changes=(Change(POLICY_UPDATE_ATTRIBUTE, target, origin=Spot(cluster.file, -1, -1, POLICY_UPDATE_KIND)),),
+        reasons=(first, _DISRUPTION, INIT_NOTE),
     )
 
 

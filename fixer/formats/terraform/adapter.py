@@ -71,6 +71,7 @@ class Settings:
     greenfield: Globs = Globs()  # paths of clusters that are not deployed
     migrate_kubenet: bool = False
     read_state: bool = True  # terraform.tfstate files give live facts (state.py)
+    azapi_updates: bool = True  # calico through azapi_update_resource (plan/policy_update.py); --no-azapi
 
     def is_greenfield(self, root: Path, relpath: str) -> bool:
         return bool(self.greenfield) and self.greenfield.matches(root / relpath)
@@ -252,6 +253,7 @@ def _planned_at(located: Located, cluster: Cluster, versions: VersionRange, sett
         fallback_engines=settings.fallback_engines,
         greenfield=greenfield and not deployed,
         migrate_kubenet=settings.migrate_kubenet,
+        azapi_updates=settings.azapi_updates,
         versions=versions,
         assume_network=settings.assume_network,
         switch_engines=settings.switch_engines,

@@ -63,6 +63,9 @@ def _refusal(cluster, module: dict[str, bytes], deployment: dict[str, bytes]):
     site = update.azapi_site(module, cluster.file)
     if isinstance(site, str):
         return site
+    old = update.terraform_too_old({**module, **deployment})
+    if old:
+        return old
     pinned = update.foreign_azapi_pins(deployment, module)
     if pinned:
         return pinned

@@ -189,6 +189,22 @@ def foreign_azapi_pins(files: dict[str, bytes], module_files: dict[str, bytes]) 
     return None
 
 
+def terraform_too_old(files: dict[str, bytes]) -> str | None:
+    """azapi 2.x serves plugin protocol 6 (terraform-plugin-framework providerserver), which Terraform
+    reads from 1.0: a `required_version` that admits nothing from 1.0 on stands in the way."""
+    for relpath, body in sorted(files.items()):
+        if b"required_version" not in body or not relpath.endswith(".tf"):
+            continue
+        root = hcl.body_of(hcl.parse(body).root_node)
+        for block in (b for b in hcl.blocks(root) if b.type == "terraform"):
+            node = hcl.attribute(block.body, "required_version")
+            text = hcl.string_content(hcl.expression_of(node)) if node is not None and hcl.expression_of(node) is not None else None
+            parsed = parse_constraint(text, relpath) if text else None
+            if parsed is not None and parsed.high <= (1, 0, 0):
+                return f'{relpath} requires Terraform "{text}", and azapi 2.x needs Terraform >= 1.0'
+    return None
+
+
 def credential_blocks(files: dict[str, bytes]) -> list[tuple[str, int, list[str]]] | str:
     """(file, end byte, argument names) of each default `provider "azurerm"` block whose credentials
     azapi must be given too; [] where none sets any, or where a `provider "azapi"` block exists already
