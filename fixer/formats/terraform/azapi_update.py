@@ -39,19 +39,20 @@ def _completed(item, module: dict[str, bytes], deployment: dict[str, bytes]):
     why = _refusal(cluster, module, deployment)
     if isinstance(why, str):
         return replace(item, fix=_refused(fix, why))
-    site, constraint = why
+    (site, constraint), credentials = why
     changes = list(fix.changes)
     if constraint is not None:
         changes.append(Change(AZAPI_CONSTRAINT_ATTRIBUTE, constraint,
                               origin=Spot(site.file, max(site.start, 0), max(site.end, 0), AZAPI_CONSTRAINT_KIND)))
-    for relpath, end, names in update.credential_blocks(deployment):
+    for relpath, end, names in credentials:
         changes.append(Change(PROVIDER_ATTRIBUTE, f"{', '.join(names)} as provider \"azurerm\" sets them",
                               origin=Spot(relpath, end, end, PROVIDER_KIND)))
     return replace(item, fix=replace(fix, changes=tuple(changes)))
 
 
 def _refusal(cluster, module: dict[str, bytes], deployment: dict[str, bytes]):
-    """(azapi site, constraint) when the resource can be written; else why not."""
+    """((azapi site, constraint), azurerm blocks whose credentials azapi needs) when the resource can
+    be written; else why not."""
     if not cluster.file.endswith(".tf") or cluster.file not in module:
         return f"{cluster.file} is not an HCL .tf file of the module"
     block = update.cluster_block(module[cluster.file], cluster.address.split(".", 1)[1])
@@ -72,7 +73,7 @@ def _refusal(cluster, module: dict[str, bytes], deployment: dict[str, bytes]):
     credentials = update.credential_blocks(deployment)
     if isinstance(credentials, str):
         return credentials
-    return site
+    return site, credentials
 
 
 def _refused(fix: Fix, why: str) -> Fix:

@@ -138,7 +138,7 @@ def _site_in(relpath: str, providers: hcl.Block, provider: str) -> ConstraintSit
     expression = hcl.expression_of(node)
     line = node.start_point[0] + 1
     if expression is not None and hcl.string_content(expression) is not None:  # Terraform 0.12: azurerm = "~> 2.0"
-        literal = _string_node(expression)
+        literal = hcl.string_node(expression)
         return ConstraintSite(relpath, "value", literal.start_byte, literal.end_byte, hcl.string_content(expression), line)
     obj = hcl.object_node(expression)
     if obj is None:
@@ -150,16 +150,8 @@ def _site_in(relpath: str, providers: hcl.Block, provider: str) -> ConstraintSit
     text = hcl.string_content(value)
     if text is None:
         return ConstraintSite(relpath, "unreadable", value.start_byte, value.end_byte, line=value.start_point[0] + 1)
-    literal = _string_node(value)
+    literal = hcl.string_node(value)
     return ConstraintSite(relpath, "value", literal.start_byte, literal.end_byte, text, value.start_point[0] + 1)
-
-
-def _string_node(expression):
-    """The string_lit node inside an expression (its bytes include the quotes)."""
-    node = expression
-    while node.type != "string_lit" and node.children:
-        node = node.children[0]
-    return node
 
 
 def new_constraint(site: ConstraintSite, floor: Version, high: Version = (0, 0, 0)) -> str | None:

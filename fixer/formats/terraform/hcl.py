@@ -134,6 +134,14 @@ def string_content(node: Node) -> str | None:
     return None
 
 
+def string_node(expression: Node) -> Node:
+    """The string_lit node inside an expression (its bytes include the quotes)."""
+    node = expression
+    while node.type != "string_lit" and node.children:
+        node = node.children[0]
+    return node
+
+
 def is_null(expression: Node) -> bool:
     return text(expression).strip() == "null"
 

@@ -56,7 +56,7 @@ def locate_policy_update(block: hcl.Block, relpath: str) -> PolicyUpdateDecl | N
         return None
     value = value_of_expression(found[1])
     if value.kind is ValueKind.LITERAL:
-        literal = _string_node(found[1])
+        literal = hcl.string_node(found[1])
         origin = Spot(relpath, literal.start_byte, literal.end_byte, "literal")
         value = replace(value, file=relpath, origin=origin, via=f"{UPDATE_TYPE}.{block.labels[1]}")
     return PolicyUpdateDecl(f"{UPDATE_TYPE}.{block.labels[1]}", relpath, block.node.start_point[0] + 1, cluster, value)
@@ -75,13 +75,6 @@ def _target(block: hcl.Block) -> str | None:
     over = "".join(hcl.text(hcl.expression_of(each)).split()) if each is not None and hcl.expression_of(each) is not None else ""
     match = _CLUSTER_SET.match(over)
     return match.group(1) if match and text == "each.value.id" else None
-
-
-def _string_node(expression):
-    node = expression
-    while node.type != "string_lit" and node.children:
-        node = node.children[0]
-    return node
 
 
 def cluster_block(body: bytes, name: str) -> hcl.Block | None:
