@@ -231,6 +231,9 @@ class Fix:
     # The kubenet migration (plan/migration.py): 1 = the move to overlay alone, with akfix's marker;
     # 2 = the engine once the move is known applied, the marker removed; 0 = not a migration.
     phase: int = 0
+    # The answer that stands where an adapter cannot write this fix whole (calico through
+    # azapi_update_resource, refused for the module around it): what the planner said without it.
+    otherwise: Fix | None = None
 
     def writable(self, allow_replacement: bool) -> bool:
         if not self.changes:

@@ -70,3 +70,50 @@ def test_greenfield_never_touches_a_cluster_that_already_runs_an_engine(tmp_path
     (folder / "main.tf").write_text(CLUSTER.replace("  default_node_pool {", '  network_profile {\n    network_plugin = "azure"\n    network_policy = "calico"\n  }\n\n  default_node_pool {'))
     cluster = _scan(tmp_path, "--greenfield")["aks/main.tf"]
     assert (cluster["status"], cluster["fix"]) == ("compliant", None)
+
+
+# --- a greenfield profile that cannot be written: planned as a live cluster -----------------------
+
+def _no_profile_cluster():
+    from fixer.model import MISSING, Cluster, Profile
+
+    profile = Profile(block_present=False, plugin=MISSING, plugin_mode=MISSING, policy=MISSING, data_plane=MISSING)
+    return Cluster(file="main.tf", line=1, format="terraform", address="azurerm_kubernetes_cluster.main", profile=profile)
+
+
+def _greenfield_at(version, **kwargs):
+    from fixer.plan.planner import PlanContext
+    from fixer.versions import exactly
+
+    return PlanContext(versions=exactly(version, "test"), greenfield=True, **kwargs)
+
+
+def test_a_profile_azurerm_2x_cannot_express_falls_back_to_calico_through_azapi():
+    from fixer.model import Risk
+    from fixer.plan.planner import plan
+    from fixer.plan.policy_update import is_policy_update
+
+    fix = plan(_no_profile_cluster(), _greenfield_at((2, 47, 0), fallback_engines=("calico",)))
+    assert (fix.risk, fix.engine) == (Risk.DISRUPTIVE, "calico") and is_policy_update(fix.changes[0])
+    assert fix.reasons[0].startswith("Greenfield: the recommended profile cannot be written here (")
+    assert "3.108.0" in fix.reasons[0]  # why: the cilium profile's floor, beyond what 2.47 offers
+
+
+def test_the_fallback_never_writes_what_the_live_planner_would_not():
+    from fixer.model import Risk
+    from fixer.plan.planner import plan
+
+    # cilium alone: as a live cluster the plugin is unknown, so the greenfield answer stands
+    alone = plan(_no_profile_cluster(), _greenfield_at((2, 47, 0)))
+    assert (alone.risk, alone.blocker) == (Risk.MANUAL, "version-range") and "cannot express this profile" in alone.summary
+    # without azapi updates calico has no in-place path either
+    held = plan(_no_profile_cluster(), _greenfield_at((2, 47, 0), fallback_engines=("calico",), azapi_updates=False))
+    assert held.risk is Risk.MANUAL and "cannot express this profile" in held.summary
+
+
+def test_a_profile_that_can_be_written_is_preferred_to_the_live_fix():
+    from fixer.plan.planner import plan
+
+    fix = plan(_no_profile_cluster(), _greenfield_at((4, 58, 0), fallback_engines=("calico",)))
+    assert fix.engine == "cilium" and [c.attribute for c in fix.changes][:2] == ["network_plugin", "network_plugin_mode"]
+    assert not any(r.startswith("Greenfield: the recommended profile cannot") for r in fix.reasons)

@@ -277,3 +277,17 @@ def test_no_azapi_keeps_to_azurerm(tmp_path):
     result = _akfix("apply", "--no-bases", "--engine", "calico", "--no-azapi", str(tmp_path))
     assert result.returncode == 1 and "live network plugin is unknown" in result.stdout + result.stderr
     assert "azapi" not in (tmp_path / "main.tf").read_text()
+
+
+def test_a_refused_update_gives_back_the_answer_it_replaced(tmp_path):
+    """Where the module cannot take the update, the azurerm answer stands (here: a held replacement),
+    with the reason; never a message about a block the cluster has."""
+    text = CLUSTER.format(name="aks", meta="", extra='\n  network_profile {\n    network_plugin = "kubenet"\n  }\n')
+    pins = 'terraform {\n  required_version = "~> 0.14"\n  required_providers {\n    azurerm = {\n      source  = "hashicorp/azurerm"\n' \
+           '      version = "~> 2.90"\n    }\n  }\n}\n'
+    (tmp_path / "main.tf").write_text(pins + text)
+    result = _akfix("scan", "--format", "json", "--engine", "calico", str(tmp_path))
+    [cluster] = json.loads(result.stdout)["clusters"]
+    assert (cluster["fix"]["risk"], cluster["outcome"]) == ("replacement", "held")
+    assert cluster["fix"]["reasons"][-1].startswith("Calico through azapi_update_resource cannot be written here: main.tf requires Terraform")
+    assert "no network_profile block" not in cluster["fix"]["summary"]

@@ -94,10 +94,29 @@ class _Live:
 
 def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     """The fix for one cluster, or None when there is nothing to do; with fallback engines, the fix
-    of the first engine that can be written (plan/preference.py)."""
+    of the first engine that can be written (plan/preference.py). A greenfield cluster whose
+    recommended profile cannot be written under any engine is planned as a live one."""
+    fix = _plan_engines(cluster, context)
+    if not context.greenfield or cluster.module is not None or fix is None or fix.writable(False):
+        return fix
+    # The live planner assumes the cluster may be deployed, so whatever it writes is safe either way;
+    # it reaches what the profile cannot, e.g. calico through azapi_update_resource on azurerm 2.x code.
+    as_live = _plan_engines(cluster, replace(context, greenfield=False))
+    if as_live is None or not as_live.writable(False):
+        return fix
+    return replace(as_live, reasons=(_GREENFIELD_AS_LIVE.format(why=fix.summary), *as_live.reasons), otherwise=fix)
+
+
+_GREENFIELD_AS_LIVE = (
+    "Greenfield: the recommended profile cannot be written here ({why}), so this cluster is planned as if it "
+    "were deployed: that fix is safe whether or not it is."
+)
+
+
+def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
     if context.fallback_engines:
         engines = (context.engine, *context.fallback_engines)
-        return choose_engine(engines, lambda engine: plan(cluster, replace(context, engine=engine, fallback_engines=())))
+        return choose_engine(engines, lambda engine: _plan_engines(cluster, replace(context, engine=engine, fallback_engines=())))
     fix = _plan(cluster, context)
     computed = _computed_without_origin(cluster, fix)
     if computed is not None:

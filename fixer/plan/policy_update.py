@@ -84,6 +84,7 @@ def plan_policy_update(cluster: Cluster, target: str, instead_of: Fix | None = N
         engine=target,
         changes=(Change(POLICY_UPDATE_ATTRIBUTE, target, origin=Spot(cluster.file, -1, -1, POLICY_UPDATE_KIND)),),
         reasons=(first, _DISRUPTION, INIT_NOTE),
+        otherwise=instead_of,
     )
 
 

@@ -21,7 +21,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "version-range": (
         "provider version only a range",
         "commit .terraform.lock.hcl or pass --azurerm-version, or narrow the constraint to one major (akfix then raises the floor); "
-        "Pulumi/CDKTF: a lock file, or a package range whose upper bound admits the release the fix needs",
+        "Pulumi/CDKTF: a lock file, or a package range whose upper bound admits the release the fix needs; "
+        "or --engine cilium,calico (Terraform: calico through azapi_update_resource needs no azurerm floor)",
     ),
     "kubenet": ("kubenet cannot run the engine",
                 "--engine cilium,calico (calico runs on kubenet), --migrate-kubenet (two changes), or --greenfield for code not deployed"),

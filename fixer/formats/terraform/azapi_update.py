@@ -77,6 +77,8 @@ def _refusal(cluster, module: dict[str, bytes], deployment: dict[str, bytes]):
 
 
 def _refused(fix: Fix, why: str) -> Fix:
+    if fix.otherwise is not None:  # what the planner said without the update: a held replacement, a greenfield refusal
+        return replace(fix.otherwise, reasons=fix.otherwise.reasons + (f"Calico through azapi_update_resource cannot be written here: {why}.",))
     return manual_fix(
         "no network_profile block and the live network plugin is unknown; calico through azapi_update_resource cannot be "
         f"written here: {why}",
