@@ -47,6 +47,18 @@ def test_errors_carry_lines():
     assert info.value.line == 3
 
 
+def test_a_string_broken_over_lines_is_one_string():
+    """ARM templates may break a string over lines (template syntax: multi-line strings); brackets
+    inside it are text, not containers."""
+    data = b'{\n  "variables": {\n    "id": "[\n      if(true, \'[a\', \'b\')\n    ]",\n    "x": "a\\tb\n c"\n  },\n  "n": [1]\n}\n'
+    node = parse(data)
+    variables = node.get("variables")
+    assert variables.get("id").value == "[\n      if(true, '[a', 'b')\n    ]"
+    assert variables.get("x").value == "a\tb\n c"
+    assert node.get("n").items[0].value == 1
+    assert to_python(parse(data, lazy=False)) == json.loads(data, strict=False)
+
+
 def test_insert_members_keeps_layout():
     data = b'{\n    "a": 1\n}\n'
     start, end, text = insert_members(data, parse(data), [("b", "x")], b"\n")

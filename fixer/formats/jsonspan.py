@@ -15,7 +15,8 @@ from functools import lru_cache
 from fixer.textfile import line_end, line_indent, line_start
 
 _SKIP = re.compile(rb"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.S)
-_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+# ARM takes strings broken over lines (template syntax: multi-line strings), so a raw newline is part of a string.
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
 _NUMBER = re.compile(rb"[-+0-9.eE]*")
 # Deeper nesting is refused rather than read: the reader recurses once per level, and Python's
 # stack would overflow (a RecursionError traceback instead of a Problem; found by fuzzing).
@@ -90,7 +91,7 @@ def parse(data: bytes, lazy: bool = True) -> JNode:
 
 
 _COMMENT = re.compile(rb"//[^\r\n]*|/\*.*?\*/", re.S)  # a line comment ends before its CR
-_TOKEN = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/|[\[\]{}]', re.S)
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|[\[\]{}]', re.S)
 
 
 @lru_cache(maxsize=8)
@@ -161,7 +162,7 @@ class _Parser:
         raw = self.data[start + 1:self.pos - 1]
         try:
             # Most strings have no escapes: decoding them directly is much cheaper than json.loads.
-            value = raw.decode("utf-8") if b"\\" not in raw else json.loads(self.data[start:self.pos].decode("utf-8"))
+            value = raw.decode("utf-8") if b"\\" not in raw else json.loads(self.data[start:self.pos].decode("utf-8"), strict=False)
         except ValueError:
             self.pos = start
             self.fail("invalid string")
