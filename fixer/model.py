@@ -222,6 +222,9 @@ class Fix:
     hint: str | None = None  # the flag or step that would let akfix apply it
     # Engines of an --engine preference list that were considered and not written: (engine, why).
     skipped: tuple[tuple[str, str], ...] = ()
+    # Where no engine of the list can be written: (engine, blocker) of each later engine, so the
+    # summary groups by what stands in the way of all of them (report/remaining.py).
+    later_blockers: tuple[tuple[str, str], ...] = ()
     # A provider floor: the fix holds only from this azurerm version on, so the module's constraint
     # is raised to it in the same change (Terraform; the adapter writes the constraint). Python
     # programs raise the floor of the package that decides (`floor_of`) in their project files.

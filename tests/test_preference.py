@@ -39,6 +39,14 @@ def test_no_engine_writable_keeps_the_first_answer_and_says_what_the_others_need
     assert fix.reasons[-1] == "azure, next in --engine, cannot be written either (manual: kubenet cannot run azure)"
 
 
+def test_no_engine_writable_carries_each_later_blocker_and_hint():
+    plans = {"cilium": Fix(risk=Risk.MANUAL, summary="plugin unknown", hint="give the plugin", blocker="live-plugin-unknown"),
+             "calico": Fix(risk=Risk.MANUAL, summary="Kubernetes 1.26 is too old", hint="upgrade Kubernetes", blocker="kubernetes-version")}
+    fix = choose_engine(("cilium", "calico"), plans.get)
+    assert fix.blocker == "live-plugin-unknown" and fix.later_blockers == (("calico", "kubernetes-version"),)
+    assert fix.hint == "give the plugin; calico, next in --engine: upgrade Kubernetes"
+
+
 def test_nothing_to_do_under_the_first_engine_means_nothing_to_do():
     assert choose_engine(("cilium", "calico"), lambda e: None) is None
 

@@ -56,3 +56,19 @@ def test_the_hint_is_only_a_hint_and_the_glob_unlocks_exactly_those(tmp_path):
     assert fixable == ["examples/basic/main.tf", "examples/kubenet/main.tf", "quickstart/kubenet/main.tf"]
     groups = {g["blocker"]: g for g in applied["remaining"]}
     assert groups["kubenet"]["count"] == 1 and "in_templates" not in groups["kubenet"]
+
+
+def test_with_the_preference_tried_the_group_says_what_stands_in_the_way_of_each_engine(tmp_path):
+    """--engine cilium,calico given: the preference is no longer offered as the way out; a cluster
+    that calico cannot take either is grouped by both blockers, each engine with its own unlock."""
+    root = tmp_path / "repo"
+    shutil.copytree(TERRAFORM / "no-block-unknown-plugin" / "input", root / "live")
+    shutil.copytree(TERRAFORM / "policy-update-kubernetes-too-old" / "input", root / "old")
+    document = json.loads(_akfix("check", str(root), "--format", "json", "--engine", "cilium,calico").stdout)
+    [old] = [g for g in document["remaining"] if "Kubernetes" in g["reason"]]
+    assert old["blocker"] == "live-plugin-unknown"
+    assert old["reason"] == "live network plugin unknown; calico, next in --engine: Kubernetes older than 1.30"
+    assert "--engine" not in old["unlock"] and old["unlock"].endswith("; calico: upgrade the cluster's Kubernetes version first")
+    plain = json.loads(_akfix("check", str(root), "--format", "json").stdout)
+    assert all(g["unlock"].startswith("--engine cilium,calico (calico needs no plugin") for g in plain["remaining"])
+    assert [g["count"] for g in plain["remaining"]] == [2]  # without the preference: one group, as before

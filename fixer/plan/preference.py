@@ -34,7 +34,9 @@ def choose_engine(engines: tuple[str, ...], plan_for: Callable[[str], Fix | None
     later = tuple((engine, _why(fix)) for engine, fix in skipped[1:])
     # Said where the reader looks: the first engine's hint may still suggest a later engine.
     notes = tuple(f"{engine}, next in --engine, cannot be written either ({why})" for engine, why in later)
-    return replace(first, reasons=first.reasons + notes, skipped=later)
+    hints = [f"{engine}, next in --engine: {fix.hint}" for engine, fix in skipped[1:] if fix.hint]
+    return replace(first, reasons=first.reasons + notes, skipped=later, hint="; ".join(filter(None, [first.hint, *hints])) or None,
+                   later_blockers=tuple((engine, fix.blocker) for engine, fix in skipped[1:]))
 
 
 def _can_write(fix: Fix) -> bool:

@@ -15,20 +15,17 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "live-plugin-unknown": (
         "live network plugin unknown",
         "--inventory (az aks list -o json) or --from-azure, --plan (terraform show -json), run where the local "
-        "terraform.tfstate is, --assume-network azure|azure-overlay|kubenet, or --greenfield for code not deployed; "
-        "or --engine cilium,calico (calico needs no plugin: set by a PUT, or through azapi_update_resource for azurerm)",
+        "terraform.tfstate is, --assume-network azure|azure-overlay|kubenet, or --greenfield for code not deployed",
     ),
     "version-range": (
         "provider version only a range",
         "commit .terraform.lock.hcl or pass --azurerm-version, or narrow the constraint to one major (akfix then raises the floor); "
-        "Pulumi/CDKTF: a lock file, or a package range whose upper bound admits the release the fix needs; "
-        "or --engine cilium,calico (Terraform: calico through azapi_update_resource needs no azurerm floor)",
+        "Pulumi/CDKTF: a lock file, or a package range whose upper bound admits the release the fix needs",
     ),
-    "kubenet": ("kubenet cannot run the engine",
-                "--engine cilium,calico (calico runs on kubenet), --migrate-kubenet (two changes), or --greenfield for code not deployed"),
-    "windows": ("Windows node pools", "--engine cilium,calico (calico runs beside Windows pools)"),
+    "kubenet": ("kubenet cannot run the engine", "--migrate-kubenet (two changes), or --greenfield for code not deployed"),
+    "windows": ("Windows node pools", ""),
     "module-needs-overlay": ("the module forces overlay with the Cilium data plane (an IPAM move of its own)",
-                             "--engine cilium,calico, or move to overlay (or a pod subnet) in its own change first"),
+                             "move to overlay (or a pod subnet) in its own change first"),
     "expression": ("value set by an expression akfix cannot resolve", "a literal where the value comes from, or --plan"),
     "kubernetes-version": ("Kubernetes older than 1.30", "upgrade the cluster's Kubernetes version first"),
     "replacement": ("the change would recreate the cluster", "--allow-replacement, or raise the azurerm version so it is in place"),
@@ -45,6 +42,24 @@ BLOCKERS: dict[str, tuple[str, str]] = {
                           "or give the live state (--plan, --inventory)"),
     "identity": ("the kubenet migration needs a user-assigned identity", "switch the cluster to a user-assigned identity first"),
 }
+
+# What an engine preference would unlock, said only where none was given: with --engine
+# cilium,calico already asked, a later engine's own blocker is what stands in the way.
+PREFERENCE: dict[str, str] = {
+    "live-plugin-unknown": "--engine cilium,calico (calico needs no plugin: set by a PUT, or through azapi_update_resource for azurerm)",
+    "version-range": "--engine cilium,calico (Terraform: calico through azapi_update_resource needs no azurerm floor)",
+    "kubenet": "--engine cilium,calico (calico runs on kubenet)",
+    "windows": "--engine cilium,calico (calico runs beside Windows pools)",
+    "module-needs-overlay": "--engine cilium,calico",
+}
+
+
+def unlock_of(blocker: str, preference_tried: bool = False) -> str | None:
+    """The flag or fact that unlocks a blocker; the preference only where it was not tried."""
+    if blocker not in BLOCKERS:
+        return None
+    parts = ["" if preference_tried else PREFERENCE.get(blocker, ""), BLOCKERS[blocker][1]]  # the one-flag unlock first
+    return "; or ".join(p for p in parts if p) or None
 
 
 # Folders that by convention hold code nobody deploys as it is (a module's examples, quickstart
@@ -69,11 +84,15 @@ def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
     counts: Counter[str] = Counter()
     fallback: dict[str, str] = {}
     templates: dict[str, Counter[str]] = {}
+    later: dict[str, tuple[tuple[str, str], ...]] = {}
     for report in reports:
         if report.fix is None or report.outcome not in (Outcome.MANUAL, Outcome.HELD):
             continue
         blocker = report.fix.blocker or ("replacement" if report.outcome is Outcome.HELD else "")
         key = blocker if blocker in BLOCKERS else f"other:{report.fix.summary}"
+        if report.fix.later_blockers:  # --engine list: grouped by what stands in the way of every engine
+            key += "".join(f"|{engine}:{b}" for engine, b in report.fix.later_blockers)
+            later[key] = report.fix.later_blockers
         fallback.setdefault(key, report.fix.summary)
         counts[key] += 1
         folder = _template_folder(report)
@@ -81,11 +100,28 @@ def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
             templates.setdefault(key, Counter())[folder] += 1
     groups = []
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        reason, unlock = BLOCKERS.get(key, (fallback[key], None))
+        blocker = key.split("|", 1)[0]
+        reason, unlock = _said(blocker, fallback[key], later.get(key, ()))
         found = templates.get(key, Counter()) if unlock and "--greenfield" in unlock else Counter()
-        groups.append(Group(key if key in BLOCKERS else "other", count, reason, unlock,
+        groups.append(Group(blocker if blocker in BLOCKERS else "other", count, reason, unlock,
                             sum(found.values()), tuple(f"**/{folder}/**" for folder in sorted(found))))
     return groups
+
+
+def _said(blocker: str, summary: str, later: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
+    """The group's reason and unlock: the first engine's, then each later engine's own."""
+    reason = BLOCKERS[blocker][0] if blocker in BLOCKERS else summary
+    unlocks = [unlock_of(blocker, preference_tried=bool(later))]
+    same = [engine for engine, other in later if other == blocker]
+    for engine, other in later:
+        if other == blocker:
+            continue
+        reason += f"; {engine}, next in --engine: {BLOCKERS[other][0] if other in BLOCKERS else 'cannot be written'}"
+        found = unlock_of(other, preference_tried=True)
+        unlocks.append(f"{engine}: {found}" if found else None)
+    if same:
+        reason += f" (for {', '.join(same)} too)"
+    return reason, "; ".join(u for u in unlocks if u) or None
 
 
 def _template_folder(report: ClusterReport) -> str | None:
