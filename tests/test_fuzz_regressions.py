@@ -305,3 +305,18 @@ def test_a_python_syntax_error_after_a_lone_cr_names_a_line_of_the_file(tmp_path
     assert problem.file == "__main__.py" and problem.line == 2  # Python counts the CR as a line end; akfix counts LFs
     assert problem.message.startswith("Python syntax error") and not result.changes
     load("pipeline-python")(PYTHON_LONE_CR)
+
+
+# --- pipeline-arm: a template broken inside a part only the Windows-pool search reads raised
+# JsonSpanError out of the run (the search parsed lazily and met the break while walking) ---------
+
+@pytest.mark.parametrize("data", [
+    b'{"$schema":"deploymentTemplate","":{"":{}},"resources":[{"type":"Microsoft.ContainerService/managedClusters",'
+    b'"":{},"r":{"":[{"":""indows}]}}]}',
+    b'{"$schema":"deploymentTemplate","":{"":{}},"resources":[{"type":"Microsoft.ContainerService/managedClusters",'
+    b'"":{"":[{"""indows"}],"networkProfile":{],"networkProfile"}}]}',
+])
+def test_a_template_broken_where_only_the_windows_search_reads_is_a_problem_not_a_traceback(tmp_path, data):
+    result = run_file(tmp_path, "azuredeploy.json", data, engine="calico")
+    assert not result.changes
+    check_pipeline(data, "arm", Options(engine="calico"))

@@ -113,7 +113,7 @@ def _json_evidence(relpath: str, body: bytes) -> list[str]:
     if b"indows" not in body and b"INDOWS" not in body:
         return []
     try:
-        root = jsonspan.parse(body)
+        root = jsonspan.parse(body, lazy=False)  # read whole here: a lazy node would fail later, inside the walk
     except jsonspan.JsonSpanError:
         return []
     found = []
