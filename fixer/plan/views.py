@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from fixer.plan import planner
 from fixer.plan.changes import _FIELD_OF
+from fixer.plan.greenfield import ASSUMPTION
 from fixer.plan.policy_update import is_policy_update
 
 
@@ -36,17 +37,66 @@ def guard_shared_edits(planned: list) -> list:
         by_cluster.setdefault((item.cluster.module_dir, item.cluster.address, item.cluster.file), []).append(item)
     out = []
     for views in by_cluster.values():
+        guarded, switched = [], False
         for view in views:
             clashes = _clashes(view, views)
             if clashes:
                 moved = at_caller(view)
                 if moved is not None and not _clashes(moved, views, itself=view):
                     view = moved
+                elif (other := _alternative(view, views, clashes)) is not None:
+                    view, switched = other, True
                 else:
-                    put = view.cluster.format in ("bicep", "arm")
-                    view = replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes))), put=put))
-            out.append(view)
+                    view = _conflict(view, clashes)
+            guarded.append(view)
+        out += _settled(guarded) if switched else guarded
     return out
+
+
+def _conflict(view, clashes: list[str]):
+    return replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes))), put=view.cluster.format in ("bicep", "arm")))
+
+
+def _alternative(view, views, clashes: list[str]):
+    """The view planned with the next choice it was given, where the first one's change lands where
+    other views read: a later engine of --engine, or as a live cluster where greenfield was asked.
+    The preference means "the first engine that can be written", and a clash is a reason it cannot.
+    An azapi update is never taken here: its requirements were checked before the guard."""
+    context, chosen = view.context, view.fix
+    engines = (context.engine, *context.fallback_engines)
+    if len(engines) == 1 and not context.greenfield:
+        return None
+    for greenfield in ((True, False) if context.greenfield else (False,)):
+        for engine in engines:
+            fix = planner.plan(view.cluster, replace(context, engine=engine, fallback_engines=(), greenfield=greenfield))
+            if fix is None or fix == chosen or not fix.writable(False) or any(is_policy_update(c) for c in fix.changes):
+                continue
+            candidate = replace(view, fix=fix)
+            if _clashes(candidate, views, itself=view):
+                continue
+            why = f"its change lands where other views read too ({', '.join(sorted(set(clashes)))})"
+            how = f"{chosen.engine}{' (greenfield)' if context.greenfield and not _is_live(chosen) else ''}"
+            note = f"{how} skipped: {why}"
+            return replace(candidate, fix=replace(fix, reasons=(note, *fix.reasons), skipped=((chosen.engine or "", why),)))
+    return None
+
+
+def _is_live(fix) -> bool:
+    return not any(r.startswith(_GREENFIELD_NOTE) for r in fix.reasons)
+
+
+_GREENFIELD_NOTE = ASSUMPTION.split("(", 1)[0]  # how a greenfield fix begins its reasons
+
+
+def _settled(views: list) -> list:
+    """Once a view took another choice, every view is checked again against what the others now
+    write, until none clashes; a clash at this point leaves the view to a person."""
+    while True:
+        clashing = next(((i, c) for i, v in enumerate(views) if (c := _clashes(v, views))), None)
+        if clashing is None:
+            return views
+        index, clashes = clashing
+        views = views[:index] + [_conflict(views[index], clashes)] + views[index + 1:]
 
 
 def _clashes(view, views, itself=None) -> list[str]:
