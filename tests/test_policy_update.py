@@ -291,3 +291,14 @@ def test_a_refused_update_gives_back_the_answer_it_replaced(tmp_path):
     assert (cluster["fix"]["risk"], cluster["outcome"]) == ("replacement", "held")
     assert cluster["fix"]["reasons"][-1].startswith("Calico through azapi_update_resource cannot be written here: main.tf requires Terraform")
     assert "no network_profile block" not in cluster["fix"]["summary"]
+
+
+def test_a_refused_update_under_greenfield_gives_back_the_greenfield_answer(tmp_path):
+    pins = 'terraform {\n  required_version = "~> 0.14"\n  required_providers {\n    azurerm = {\n      source  = "hashicorp/azurerm"\n' \
+           '      version = "= 2.57.0"\n    }\n  }\n}\n'
+    (tmp_path / "main.tf").write_text(pins + CLUSTER.format(name="aks", meta="", extra=""))
+    result = _akfix("scan", "--format", "json", "--greenfield", "--engine", "cilium,calico", str(tmp_path))
+    [cluster] = json.loads(result.stdout)["clusters"]
+    fix = cluster["fix"]
+    assert (fix["risk"], fix["blocker"]) == ("manual", "version-range") and "cannot express this profile" in fix["summary"]
+    assert fix["reasons"][-1].startswith("Calico through azapi_update_resource cannot be written here: main.tf requires Terraform")
