@@ -246,7 +246,7 @@ def test_a_cluster_that_ends_the_file_without_a_newline_gets_the_update_then_the
     result = _akfix("apply", "--no-bases", "--engine", "calico", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     written = (tmp_path / "main.tf").read_text()
-    assert written.startswith(text + "\n\n# The live network plugin")
+    assert written.startswith(text + "\n\n# Calico, set in place by azapi")
     assert written.index('resource "azapi_update_resource"') < written.index("terraform {\n  required_providers {\n    azapi = {")
     check_readback(written, [])
 

@@ -125,8 +125,9 @@ def update_edit(body: bytes, block: hcl.Block, name: str, engine: str, newline: 
     width = max(len(k) for k, _ in rows)
     lines = [
         "",
-        "# The live network plugin is unknown to this code, and Calico runs on kubenet and Azure CNI alike: azapi sets the",
-        "# engine alone, PUTting the cluster's other settings back as Azure reports them (az aks update --network-policy).",
+        # True for both uses (plugin unknown; azurerm would recreate): said once, in the code people review
+        "# Calico, set in place by azapi: it PUTs the cluster back as Azure reports it with networkPolicy changed (as",
+        "# az aks update --network-policy calico does), which needs neither the network plugin nor a new cluster.",
         f'resource "{UPDATE_TYPE}" "{name}" {{',
     ]
     lines += [f"{unit}{k} = {v}" for k, v in head] + ([""] if head else [])
