@@ -44,7 +44,7 @@ def test_no_engine_writable_carries_each_later_blocker_and_hint():
              "calico": Fix(risk=Risk.MANUAL, summary="Kubernetes 1.26 is too old", hint="upgrade Kubernetes", blocker="kubernetes-version")}
     fix = choose_engine(("cilium", "calico"), plans.get)
     assert fix.blocker == "live-plugin-unknown" and fix.later_blockers == (("calico", "kubernetes-version"),)
-    assert fix.hint == "give the plugin; calico, next in --engine: upgrade Kubernetes"
+    assert fix.hint == "give the plugin. For calico, next in --engine: upgrade Kubernetes."
 
 
 def test_nothing_to_do_under_the_first_engine_means_nothing_to_do():

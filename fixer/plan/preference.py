@@ -34,9 +34,13 @@ def choose_engine(engines: tuple[str, ...], plan_for: Callable[[str], Fix | None
     later = tuple((engine, _why(fix)) for engine, fix in skipped[1:])
     # Said where the reader looks: the first engine's hint may still suggest a later engine.
     notes = tuple(f"{engine}, next in --engine, cannot be written either ({why})" for engine, why in later)
-    hints = [f"{engine}, next in --engine: {fix.hint}" for engine, fix in skipped[1:] if fix.hint]
-    return replace(first, reasons=first.reasons + notes, skipped=later, hint="; ".join(filter(None, [first.hint, *hints])) or None,
+    hints = [_sentence(first.hint)] + [_sentence(f"For {engine}, next in --engine: {fix.hint}") for engine, fix in skipped[1:] if fix.hint]
+    return replace(first, reasons=first.reasons + notes, skipped=later, hint=" ".join(filter(None, hints)) or None,
                    later_blockers=tuple((engine, fix.blocker) for engine, fix in skipped[1:]))
+
+
+def _sentence(text: str | None) -> str:
+    return "" if not text else text if text.rstrip().endswith(".") else text.rstrip() + "."
 
 
 def _can_write(fix: Fix) -> bool:
