@@ -408,3 +408,54 @@ def _shifted_equal(old: bytes, new: bytes, name: str) -> bool:
     (a, b), _ = _cluster_rows(old, name)
     (c, d), _ = _cluster_rows(new, name)
     return old.splitlines()[a:b + 1] == new.splitlines()[c:d + 1]
+
+
+# --- an AVM module call (v0.4.0 on) without a network_profile object gains one ------------------
+
+
+@st.composite
+def avm_calls(draw):
+    unit = draw(st.sampled_from(["  ", "    ", "\t"]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    version = draw(st.sampled_from(['"0.4.0"', '"~> 0.6"', '"0.8.1"', None]))
+    rows = [f'{unit}source = "Azure/avm-res-containerservice-managedcluster/azurerm"'] + \
+        ([f"{unit}version = {version}"] if version else []) + ["", f'{unit}name = "aks"']
+    if draw(st.booleans()):
+        rows += [f"{unit}default_node_pool = {{", f'{unit}{unit}name = "system"', f"{unit}}}"]
+    if draw(st.booleans()):
+        rows.append(f"{unit}# keep me")
+    if draw(st.booleans()):
+        rows.append(f"{unit}tags = {{ team = \"platform\" }} # inline")
+    if draw(st.booleans()):
+        rows.append("")  # a blank line before the closing brace
+    text = newline.join(["# header", 'module "aks" {'] + rows + ["}"]) + (newline if draw(st.booleans()) else "")
+    return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + text.encode()
+
+
+@given(data=avm_calls())
+def test_an_avm_call_gains_its_network_profile_and_nothing_else_changes(data):
+    options = Options(engine="calico")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "main.tf").write_bytes(data)
+        result = run(root, options, verify=True)
+        assert not result.problems, result.problems
+        (change,) = result.changes
+        bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+        old_body, new_body = data[len(bom):], change.after[len(bom):]
+        assert change.after.startswith(bom) and not hcl.parse(new_body).root_node.has_error
+        # one insertion: the old text is the new text with the object cut out
+        at = new_body.index(b"network_profile = {")
+        start = new_body.rindex(b"\n", 0, at) + 1
+        end = new_body.index(b"}", at) + 1
+        end = new_body.index(b"\n", end) + 1 if b"\n" in new_body[end:] else end
+        assert new_body[start:end].split() == [b"network_profile", b"=", b"{", b"network_policy", b"=", b'"calico"', b"}"]
+        assert (new_body[:start] + new_body[end:]).replace(b"\r\n\r\n", b"\r\n").replace(b"\n\n", b"\n") == \
+            old_body.replace(b"\r\n\r\n", b"\r\n").replace(b"\n\n", b"\n")
+        if b"\r\n" in old_body:
+            assert new_body.count(b"\n") == new_body.count(b"\r\n")
+        else:
+            assert b"\r\n" not in new_body
+        (root / "main.tf").write_bytes(change.after)
+        again = run(root, options, verify=True)
+        assert not again.changes and not again.problems

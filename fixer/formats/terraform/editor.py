@@ -52,6 +52,8 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
         obj = hcl.object_node(hcl.expression_of(argument)) if argument is not None else None
         if obj is not None:
             return _set_entries(body, _object_container(obj), fix.changes, newline)
+        if fix.add_block and argument is None:  # AVM from v0.4.0: no network_profile object yet (its default is null)
+            return [_add_block(body, resource, fix.changes, newline, head=b"network_profile = {")]
         return _set_attributes(body, resource, fix.changes, newline)
     if labels[0] == AZAPI_TYPE:
         return _azapi_edits(body, resource, fix, newline)
@@ -230,14 +232,17 @@ def _aligned(rows: list[tuple[str, bytes]], indent: bytes, newline: bytes) -> by
 # --- operation: add a network_profile block ---------------------------------------------------
 
 
-def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], newline: bytes) -> Edit:
+def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], newline: bytes,
+               head: bytes = b"network_profile {") -> Edit:
+    """`network_profile { ... }` after the default node pool, else last in the block; `head`
+    `network_profile = {` adds a module's object argument the same way."""
     if resource.one_line:
         raise EditFailure("one-line resource block: expand it first", resource.node.start_point[0] + 1)
     outer = _indent_of(body, resource.node.start_byte)
     indent = outer + _indent_unit_at(body, resource.node)
     inner = indent + _indent_unit_at(body, resource.node)
     block = (
-        indent + b"network_profile {" + newline
+        indent + head + newline
         + _aligned([(c.attribute, rendered(c)) for c in changes], inner, newline)
         + indent + b"}" + newline
     )

@@ -132,8 +132,12 @@ def _avm(block: hcl.Block, relpath: str):
         }
     data_plane = fields.get("network_dataplane") or fields.get("network_data_plane") or MISSING
     azapi_backed = version is None or version >= _AVM_NPM_DEFAULT_UNTIL and not prerelease
+    # From v0.4.0 the object defaults to null and the module sends only what the call sets (nulls
+    # filtered out, every field optional), so a call without one can gain it: AKS keeps on a PUT
+    # whatever the body leaves out (facts §2, PUT semantics).
+    absent = node is None and azapi_backed
     profile = Profile(
-        block_present=True,
+        block_present=not absent,
         plugin=fields.get("network_plugin", MISSING),
         plugin_mode=fields.get("network_plugin_mode", MISSING),
         policy=fields.get("network_policy", MISSING),
@@ -146,9 +150,10 @@ def _avm(block: hcl.Block, relpath: str):
         relpath,
         profile,
         module=f"{AVM_AKS} {raw_version or 'unknown version'}",
-        # Only an explicit network_profile object is edited; adding one would have to restate the
-        # module's other network settings.
-        editable=node is not None and bool(fields) and "network_policy" not in {k for k, v in fields.items() if v.kind is ValueKind.EXPRESSION},
+        # An explicit network_profile object is edited; before v0.4.0 adding one would have to
+        # restate the module's default object (plugin, mode, policy), so only from v0.4.0 on.
+        editable=absent or (node is not None and bool(fields)
+                            and "network_policy" not in {k for k, v in fields.items() if v.kind is ValueKind.EXPRESSION}),
         # From v0.4.0 the module builds the cluster with azapi (API 2026-03-01 at HEAD): AKS PUT rules.
         api_version=AVM_API_VERSION if azapi_backed else None,
     )
