@@ -144,3 +144,14 @@ def test_an_added_floor_stays_in_the_lowest_major_the_code_admits(versions, floo
 def test_a_raised_floor_never_crosses_the_stated_major():
     why = floor_refused((4, 58, 0), VersionRange((3, 0, 0), NEWEST, "versions.tf"), "raise")
     assert why is not None and "another major than the 3.x" in why
+
+
+def test_greenfield_may_cross_the_major_a_range_starts_in_and_keeps_its_cap():
+    from fixer.formats.terraform.constraints import floor_constraint
+    from fixer.versions import VersionRange
+
+    code = VersionRange((2, 0, 0), (5, 0, 0), "attributes used in the code")
+    assert floor_refused((3, 108, 0), code, "add") is not None  # a live cluster: never across a major
+    assert floor_refused((3, 108, 0), code, "add", greenfield=True) is None  # nothing deployed: no state to upgrade
+    assert floor_constraint((3, 108, 0), (5, 0, 0)) == ">= 3.108.0, < 5.0.0"  # spans 3.x and 4.x, the code's cap kept
+    assert floor_constraint((3, 108, 0), (4, 0, 0)) == "~> 3.108"

@@ -86,12 +86,15 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
     if need >= versions.high:
         return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}", _raise_guidance(versions, need),
                           blocker="version-range")
-    floor, refused = required_floor(need, versions, context.floors)
+    floor, refused = required_floor(need, versions, context.floors, greenfield=True)
     if refused:
         return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")
     if floor:
         reasons.append(f"{versions.describe()}: the profile needs {wanted}; akfix raises the module's azurerm constraint "
                        "in the same change (run `terraform init -upgrade`).")
+        if floor[0] != versions.low[0]:
+            reasons.append(f"The floor moves the code from azurerm {versions.low[0]}.x to {floor[0]}.x, which it also accepts "
+                           f"(below {format_version(versions.high)}): nothing deployed has state to upgrade across the major.")
     return _fix(cluster, old, target, changes, reasons, floor)
 
 

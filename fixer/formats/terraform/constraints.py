@@ -83,6 +83,8 @@ def floor_constraint(floor: Version, high: Version) -> str:
     unbounded, as the code was (the planner adds floors only in the code's lowest major)."""
     if high == NEWEST:
         return f">= {format_version(floor)}"
+    if high > (floor[0] + 1, 0, 0):  # greenfield across a major: up to the code's own cap
+        return f">= {format_version(floor)}, < {format_version(high)}"
     if floor[2] == 0:
         return f"~> {floor[0]}.{floor[1]}"
     return f">= {format_version(floor)}, < {floor[0] + 1}.0.0"
