@@ -93,15 +93,21 @@ def _block_span(body: bytes) -> tuple[int, int]:
     return start, profile.node.end_byte
 
 
+def _one_change(root: Path, data: bytes, options: Options):
+    """Run akfix on `data` as root/main.tf: no problem, exactly one file changed."""
+    (root / "main.tf").write_bytes(data)
+    result = run(root, options, verify=True)
+    assert not result.problems, result.problems
+    (change,) = result.changes
+    return change
+
+
 @given(data=terraform_files(), engine=st.sampled_from(["cilium", "calico", "azure"]))
 def test_edit_invariants(data, engine):
     options = Options(engine=engine, azurerm_version=exactly((4, 59, 0), "test"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "main.tf").write_bytes(data)
-        result = run(root, options, verify=True)
-        assert not result.problems, result.problems
-        (change,) = result.changes
+        change = _one_change(root, data, options)
         after = change.after
         bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
         assert after.startswith(bom)
@@ -437,10 +443,7 @@ def test_an_avm_call_gains_its_network_profile_and_nothing_else_changes(data):
     options = Options(engine="calico")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "main.tf").write_bytes(data)
-        result = run(root, options, verify=True)
-        assert not result.problems, result.problems
-        (change,) = result.changes
+        change = _one_change(root, data, options)
         bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
         old_body, new_body = data[len(bom):], change.after[len(bom):]
         assert change.after.startswith(bom) and not hcl.parse(new_body).root_node.has_error
