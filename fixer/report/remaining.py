@@ -81,36 +81,32 @@ class Group:
 
 def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
     """Clusters whose fix was held back or left to a person, by blocker, largest group first."""
-    counts: Counter[str] = Counter()
-    fallback: dict[str, str] = {}
-    templates: dict[str, Counter[str]] = {}
-    later: dict[str, tuple[tuple[str, str], ...]] = {}
+    # (blocker, or "other:" + the summary where no entry says it; each later engine's blocker where an
+    # --engine list was tried: grouped by what stands in the way of every engine)
+    counts: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
+    templates: dict[tuple, Counter[str]] = {}
     for report in reports:
         if report.fix is None or report.outcome not in (Outcome.MANUAL, Outcome.HELD):
             continue
         blocker = report.fix.blocker or ("replacement" if report.outcome is Outcome.HELD else "")
-        key = blocker if blocker in BLOCKERS else f"other:{report.fix.summary}"
-        if report.fix.later_blockers:  # --engine list: grouped by what stands in the way of every engine
-            key += "".join(f"|{engine}:{b}" for engine, b in report.fix.later_blockers)
-            later[key] = report.fix.later_blockers
-        fallback.setdefault(key, report.fix.summary)
+        key = (blocker if blocker in BLOCKERS else f"other:{report.fix.summary}", report.fix.later_blockers)
         counts[key] += 1
         folder = _template_folder(report)
         if folder:
             templates.setdefault(key, Counter())[folder] += 1
     groups = []
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        blocker = key.split("|", 1)[0]
-        reason, unlock = _said(blocker, fallback[key], later.get(key, ()))
+        blocker, later = key
+        reason, unlock = _said(blocker, later)
         found = templates.get(key, Counter()) if unlock and "--greenfield" in unlock else Counter()
         groups.append(Group(blocker if blocker in BLOCKERS else "other", count, reason, unlock,
                             sum(found.values()), tuple(f"**/{folder}/**" for folder in sorted(found))))
     return groups
 
 
-def _said(blocker: str, summary: str, later: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
+def _said(blocker: str, later: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
     """The group's reason and unlock: the first engine's, then each later engine's own."""
-    reason = BLOCKERS[blocker][0] if blocker in BLOCKERS else summary
+    reason = BLOCKERS[blocker][0] if blocker in BLOCKERS else blocker.removeprefix("other:")
     unlocks = [unlock_of(blocker, preference_tried=bool(later))]
     same = [engine for engine, other in later if other == blocker]
     for engine, other in later:

@@ -180,10 +180,8 @@ def floor_edits(body: bytes, site: ConstraintSite, constraint: str, newline: byt
         block = _block_at(body, site.start)
         return [editor.add_object_entry(body, block, provider, {"source": source, "version": constraint}, newline)]
     # "block": append a terraform block to the file that declares the cluster
-    unit = b"\t" if b"\n\t" in body else b"  "
-    rows = [(b"source", source), (b"version", constraint)]
-    width = max(len(k) for k, _ in rows)
-    inner = b"".join(unit * 3 + k.ljust(width) + b" = " + editor.quote(v) + newline for k, v in rows)
+    unit = hcl.indent_unit(body)
+    inner = editor.aligned([("source", editor.quote(source)), ("version", editor.quote(constraint))], unit * 3, newline)
     text = (b"terraform {" + newline + unit + b"required_providers {" + newline + unit * 2 + provider.encode() + b" = {" + newline
             + inner + unit * 2 + b"}" + newline + unit + b"}" + newline + b"}" + newline)
     if not body:

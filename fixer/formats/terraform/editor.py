@@ -42,7 +42,7 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
     """Edits (offsets into `body`, the file without its BOM) that apply `fix` to one cluster."""
     root = hcl.parse(body).root_node
     kind, labels = block_key(address)
-    resource = next((b for b in hcl.blocks(hcl.body_of(root)) if b.type == kind and b.labels == labels), None)
+    resource = hcl.top_block(root, kind, labels)
     if resource is None:
         raise EditFailure(f"{address} not found", 1)
     if kind == "module":
@@ -104,7 +104,7 @@ def _add_element(body: bytes, container: _Container, key: str, changes: tuple[Ch
     comments = [c.end_byte for c in _children(container) if c.type == "comment" and c.start_point[0] == body.count(b"\n", 0, last)]
     at = line_end(body, max([last] + comments))
     rows = [(_printed(c.attribute, quoted), rendered(c)) for c in changes]
-    text = indent + _printed(key, quoted).encode() + b" = {" + newline + _aligned(rows, indent + unit, newline) + indent + b"}" + newline
+    text = indent + _printed(key, quoted).encode() + b" = {" + newline + aligned(rows, indent + unit, newline) + indent + b"}" + newline
     return Edit(at, at, text)
 
 
@@ -119,7 +119,7 @@ def migration_marker_edits(body: bytes, address: str, newline: bytes, remove: bo
     applied (plan/migration.py)."""
     root = hcl.parse(body).root_node
     kind, labels = block_key(address)
-    resource = next((b for b in hcl.blocks(hcl.body_of(root)) if b.type == kind and b.labels == labels), None)
+    resource = hcl.top_block(root, kind, labels)
     line = (resource.node.start_point[0] + 1) if resource else 1
     if resource is not None and labels[0] == AZAPI_TYPE:
         node = azapi.network_profile(resource)
@@ -175,10 +175,10 @@ def terragrunt_input_edits(body: bytes, values: dict[str, str], newline: bytes) 
 
 def _add_inputs(body: bytes, changes: tuple[Change, ...], newline: bytes) -> Edit:
     """`inputs = { ... }` appended to a terragrunt.hcl that sets none."""
-    unit = b"\t" if b"\n\t" in body else b"  "
+    unit = hcl.indent_unit(body)
     end = len(body.rstrip(b"\r\n \t"))
     lead = newline * 2 if end else b""
-    text = lead + b"inputs = {" + newline + _aligned([(c.attribute, rendered(c)) for c in changes], unit, newline) + b"}" + newline
+    text = lead + b"inputs = {" + newline + aligned([(c.attribute, rendered(c)) for c in changes], unit, newline) + b"}" + newline
     return Edit(end, len(body), text)
 
 
@@ -223,7 +223,7 @@ def quote(value: str) -> bytes:
     return ('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"').encode()
 
 
-def _aligned(rows: list[tuple[str, bytes]], indent: bytes, newline: bytes) -> bytes:
+def aligned(rows: list[tuple[str, bytes]], indent: bytes, newline: bytes) -> bytes:
     """`key = value` lines aligned as terraform fmt aligns a chain."""
     width = max((len(key) for key, _ in rows), default=0)
     return b"".join(indent + key.encode() + b" " * (width - len(key) + 1) + b"= " + value + newline for key, value in rows)
@@ -243,7 +243,7 @@ def _add_block(body: bytes, resource: hcl.Block, changes: tuple[Change, ...], ne
     inner = indent + _indent_unit_at(body, resource.node)
     block = (
         indent + head + newline
-        + _aligned([(c.attribute, rendered(c)) for c in changes], inner, newline)
+        + aligned([(c.attribute, rendered(c)) for c in changes], inner, newline)
         + indent + b"}" + newline
     )
     node_pool = next((b for b in hcl.blocks(resource.body) if b.type == "default_node_pool"), None)
@@ -362,7 +362,7 @@ def _expand_one_line(body: bytes, container: _Container, entries, updates: dict[
     rows = [(hcl.text(key).strip(), updates.get(_name(key), expression.text or b"")) for key, _, expression in entries]
     at = _anchor_index([r[0].strip('"') for r in rows]) + 1
     rows[at:at] = [(_printed(c.attribute, quoted), rendered(c)) for c in additions]
-    text = container.head + b"{" + newline + _aligned(rows, inner, newline) + indent + b"}"
+    text = container.head + b"{" + newline + aligned(rows, inner, newline) + indent + b"}"
     return Edit(container.node.start_byte, container.node.end_byte, text)
 
 

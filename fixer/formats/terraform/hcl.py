@@ -86,6 +86,16 @@ def blocks(body: Node | None) -> Iterator[Block]:
             yield _block(child)
 
 
+def top_block(root: Node, kind: str, labels: tuple[str, ...]) -> Block | None:
+    """The block of a file (its config_file node) with this type and labels, at the top level."""
+    return next((b for b in blocks(body_of(root)) if b.type == kind and b.labels == labels), None)
+
+
+def indent_unit(body: bytes) -> bytes:
+    """The file's indentation step where nothing nearer says it: a tab if a line starts with one."""
+    return b"\t" if b"\n\t" in body else b"  "
+
+
 def _block(node: Node) -> Block:
     labels = []
     block_type = ""

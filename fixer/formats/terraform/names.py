@@ -28,7 +28,7 @@ def name_views(cluster: Cluster, views: list[Cluster], scope: ModuleScope) -> li
     if source is None or source.root is None:
         return views
     kind, labels = block_key(cluster.address)
-    resource = next((b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == kind and b.labels == labels), None)
+    resource = hcl.top_block(source.root, kind, labels)
     if resource is None:
         return views
     names = _candidates(scope, resource, NAME_ARGUMENTS, cluster.file)
@@ -60,7 +60,7 @@ def literal_named(cluster: Cluster, body: bytes) -> Cluster | None:
     kind, labels = block_key(cluster.address)
     if kind == "module":
         return None
-    resource = next((b for b in hcl.blocks(hcl.body_of(hcl.parse(body).root_node)) if b.type == kind and b.labels == labels), None)
+    resource = hcl.top_block(hcl.parse(body).root_node, kind, labels)
     if resource is None:
         return None
     found = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from fixer.formats.terraform import hcl
+from fixer.formats.terraform import editor, hcl
 from fixer.formats.terraform.azapi import CLUSTER_ARM_TYPE, arm_type, network_profile
 from fixer.formats.terraform.constraints import ConstraintSite, find_site, raise_floor
 from fixer.formats.terraform.decls import CLUSTER_TYPE, PolicyUpdateDecl, value_of_expression
@@ -78,8 +78,7 @@ def _target(block: hcl.Block) -> str | None:
 
 
 def cluster_block(body: bytes, name: str) -> hcl.Block | None:
-    root = hcl.body_of(hcl.parse(body).root_node)
-    return next((b for b in hcl.blocks(root) if b.type == "resource" and b.labels == (CLUSTER_TYPE, name)), None)
+    return hcl.top_block(hcl.parse(body).root_node, "resource", (CLUSTER_TYPE, name))
 
 
 def multiplicity(block: hcl.Block) -> str | None:
@@ -110,7 +109,7 @@ def taken_names(files: dict[str, bytes]) -> set[str]:
 
 def update_edit(body: bytes, block: hcl.Block, name: str, engine: str, newline: bytes) -> Edit:
     """The resource, inserted right after the cluster's block, in the file's indentation."""
-    unit = "\t" if b"\n\t" in body else "  "
+    unit = hcl.indent_unit(body).decode()
     cluster = f"{CLUSTER_TYPE}.{block.labels[1]}"
     head: list[tuple[str, str]] = []
     repeat = multiplicity(block)
@@ -234,9 +233,6 @@ def provider_edit(body: bytes, end: int, newline: bytes) -> Edit:
     source text (expressions included) in their order."""
     root = hcl.body_of(hcl.parse(body).root_node)
     block = next(b for b in hcl.blocks(root) if b.type == "provider" and b.node.end_byte == end)
-    unit = "\t" if b"\n\t" in body else "  "
-    rows = [(name, hcl.text(hcl.expression_of(node)).strip()) for name, node in hcl.attributes(block.body)
+    rows = [(name, hcl.text(hcl.expression_of(node)).strip().encode()) for name, node in hcl.attributes(block.body)
             if name in SHARED_ARGUMENTS and hcl.expression_of(node) is not None]
-    width = max(len(k) for k, _ in rows)
-    lines = ["", 'provider "azapi" {'] + [f"{unit}{k.ljust(width)} = {v}" for k, v in rows] + ["}"]
-    return Edit(end, end, newline.decode().join([""] + lines).encode())
+    return Edit(end, end, newline * 2 + b'provider "azapi" {' + newline + editor.aligned(rows, hcl.indent_unit(body), newline) + b"}")

@@ -49,7 +49,7 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
     if source is None or source.root is None:
         return [cluster]
     kind, labels = block_key(cluster.address)
-    resource = next((b for b in hcl.blocks(hcl.body_of(source.root)) if b.type == kind and b.labels == labels), None)
+    resource = hcl.top_block(source.root, kind, labels)
     if resource is None:
         return [cluster]
     entries = _entries(cluster, resource)
