@@ -105,7 +105,7 @@ def test_the_fallback_never_writes_what_the_live_planner_would_not():
 
     # cilium alone: as a live cluster the plugin is unknown, so the greenfield answer stands
     alone = plan(_no_profile_cluster(), _greenfield_at((2, 47, 0)))
-    assert (alone.risk, alone.blocker) == (Risk.MANUAL, "version-range") and "cannot express this profile" in alone.summary
+    assert (alone.risk, alone.blocker) == (Risk.MANUAL, "version-too-old") and "cannot express this profile" in alone.summary
     # without azapi updates calico has no in-place path either
     held = plan(_no_profile_cluster(), _greenfield_at((2, 47, 0), fallback_engines=("calico",), azapi_updates=False))
     assert held.risk is Risk.MANUAL and "cannot express this profile" in held.summary

@@ -300,5 +300,23 @@ def test_a_refused_update_under_greenfield_gives_back_the_greenfield_answer(tmp_
     result = _akfix("scan", "--format", "json", "--greenfield", "--engine", "cilium,calico", str(tmp_path))
     [cluster] = json.loads(result.stdout)["clusters"]
     fix = cluster["fix"]
-    assert (fix["risk"], fix["blocker"]) == ("manual", "version-range") and "cannot express this profile" in fix["summary"]
+    assert (fix["risk"], fix["blocker"]) == ("manual", "version-too-old") and "cannot express this profile" in fix["summary"]
     assert fix["reasons"][-1].startswith("Calico through azapi_update_resource cannot be written here: main.tf requires Terraform")
+
+
+def test_a_refused_update_the_preference_chose_gives_back_the_first_engines_answer(tmp_path):
+    """--engine cilium,calico chose calico through azapi, which the module cannot take: the cluster is
+    cilium's (plugin unknown) with calico's refusal said, and the summary offers no --engine again."""
+    pins = 'terraform {\n  required_version = "~> 0.14"\n  required_providers {\n    azurerm = {\n      source  = "hashicorp/azurerm"\n' \
+           '      version = "2.57.0"\n    }\n  }\n}\n'
+    (tmp_path / "main.tf").write_text(pins + CLUSTER.format(name="aks", meta="", extra=""))
+    result = _akfix("scan", "--format", "json", "--engine", "cilium,calico", str(tmp_path))
+    document = json.loads(result.stdout)
+    [cluster] = document["clusters"]
+    fix = cluster["fix"]
+    assert (fix["risk"], fix["blocker"], fix["engine"]) == ("manual", "live-plugin-unknown", None)
+    assert [s["engine"] for s in fix["skipped"]] == ["calico"]
+    assert fix["reasons"][-1].startswith("Calico through azapi_update_resource cannot be written here: main.tf requires Terraform")
+    [group] = document["remaining"]
+    assert "calico, next in --engine: calico through azapi_update_resource cannot be written" in group["reason"]
+    assert "--engine" not in group["unlock"]

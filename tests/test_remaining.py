@@ -72,3 +72,47 @@ def test_with_the_preference_tried_the_group_says_what_stands_in_the_way_of_each
     plain = json.loads(_akfix("check", str(root), "--format", "json").stdout)
     assert all(g["unlock"].startswith("--engine cilium,calico (calico needs no plugin") for g in plain["remaining"])
     assert [g["count"] for g in plain["remaining"]] == [2]  # without the preference: one group, as before
+
+
+PINNED = """terraform {{
+  required_providers {{
+    azurerm = {{
+      source  = "hashicorp/azurerm"
+      version = "{version}"
+    }}
+  }}
+}}
+
+resource "azurerm_kubernetes_cluster" "aks" {{
+  name                = "aks"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  dns_prefix          = "aks"
+
+  default_node_pool {{
+    name       = "default"
+    node_count = 1
+    vm_size    = "Standard_D2s_v3"
+  }}
+
+  network_profile {{
+    network_plugin = "azure"
+  }}
+}}
+"""
+
+
+def test_a_version_the_code_admits_that_is_too_old_is_no_range_to_narrow(tmp_path):
+    """An exact pin, and a range wholly below the version the fix needs: no lock, pin or narrower
+    constraint would help, so the group says a newer version is what it takes; a real range keeps its own."""
+    for folder, version in [("pinned", "3.36.0"), ("patch-range", "~> 3.0.0"), ("range", ">= 3.0.0, < 4.0.0")]:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "main.tf").write_text(PINNED.format(version=version))
+    document = json.loads(_akfix("check", str(tmp_path), "--format", "json").stdout)
+    blockers = {c["file"].split("/")[0]: c["fix"]["blocker"] for c in document["clusters"]}
+    assert blockers == {"pinned": "version-too-old", "patch-range": "version-too-old", "range": None}  # the range gets a floor
+    [group] = document["remaining"]
+    assert (group["blocker"], group["count"]) == ("version-too-old", 2)
+    assert group["reason"] == "azurerm version the code admits is too old for the fix"
+    assert "raise the pinned version or the constraint's upper bound" in group["unlock"]
+    assert "lock.hcl" not in group["unlock"]

@@ -85,7 +85,7 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
     versions, wanted = context.versions, f"azurerm >= {format_version(need)}"
     if need >= versions.high:
         return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}", _raise_guidance(versions, need),
-                          blocker="version-range")
+                          blocker="version-too-old")
     floor, refused = required_floor(need, versions, context.floors, greenfield=True)
     if refused:
         return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")

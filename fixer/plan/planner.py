@@ -222,7 +222,7 @@ def _or_policy_update(cluster: Cluster, live: _Live, target: str, fix: Fix | Non
     where the provider range admits such versions and no floor can be written (policy_update.py)."""
     if fix is None or fix.writable(False) or live.policy != "" or fix.risk not in (Risk.REPLACEMENT, Risk.MANUAL):
         return fix
-    if fix.risk is Risk.MANUAL and fix.blocker != "version-range":
+    if fix.risk is Risk.MANUAL and fix.blocker not in ("version-range", "version-too-old"):
         return fix
     return plan_policy_update(cluster, target, instead_of=fix) or fix
 
@@ -250,7 +250,10 @@ def _plan_azurerm(cluster: Cluster, live: _Live, target: str, context: PlanConte
             blocker="version-range",
         )
     else:
-        fix = replace(newest, reasons=tuple(reasons))
+        # The same answer at every version the code admits: where that is the version, a newer one
+        # is what it takes, and no lock, pin or narrower constraint would help.
+        blocker = "version-too-old" if newest.blocker == "version-range" else newest.blocker
+        fix = replace(newest, reasons=tuple(reasons), blocker=blocker)
     return fix
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Callable
 
 from fixer.model import Fix, Risk
+from fixer.plan.policy_update import is_policy_update
 
 _WRITABLE = (Risk.IN_PLACE, Risk.DISRUPTIVE)
 
@@ -29,14 +30,20 @@ def choose_engine(engines: tuple[str, ...], plan_for: Callable[[str], Fix | None
         if fix is None:
             return None
         if _can_write(fix):
-            return _chosen(fix, skipped)
+            return _chosen(engine, fix, skipped)
         skipped.append((engine, fix))
-    later = tuple((engine, _why(fix)) for engine, fix in skipped[1:])
+    return _none_written(skipped)
+
+
+def _none_written(skipped: list[tuple[str, Fix]]) -> Fix:
+    """The first engine's answer, with what each later engine would have needed."""
+    first, tried = skipped[0][1], skipped[1:]
+    later = tuple((engine, _why(fix)) for engine, fix in tried)
     # Said where the reader looks: the first engine's hint may still suggest a later engine.
     notes = tuple(f"{engine}, next in --engine, cannot be written either ({why})" for engine, why in later)
-    hints = [_sentence(first.hint)] + [_sentence(f"For {engine}, next in --engine: {fix.hint}") for engine, fix in skipped[1:] if fix.hint]
+    hints = [_sentence(first.hint)] + [_sentence(f"For {engine}, next in --engine: {fix.hint}") for engine, fix in tried if fix.hint]
     return replace(first, reasons=first.reasons + notes, skipped=later, hint=" ".join(filter(None, hints)) or None,
-                   later_blockers=tuple((engine, fix.blocker) for engine, fix in skipped[1:]))
+                   later_blockers=tuple((engine, fix.blocker) for engine, fix in tried))
 
 
 def _sentence(text: str | None) -> str:
@@ -51,6 +58,14 @@ def _why(fix: Fix) -> str:
     return f"{fix.risk.value}: {fix.summary}"
 
 
-def _chosen(fix: Fix, skipped: list[tuple[str, Fix]]) -> Fix:
-    notes = tuple(f"{engine} skipped ({_why(earlier)})" for engine, earlier in skipped)
-    return replace(fix, reasons=notes + fix.reasons, skipped=tuple((engine, _why(earlier)) for engine, earlier in skipped))
+def _chosen(engine: str, fix: Fix, skipped: list[tuple[str, Fix]]) -> Fix:
+    notes = tuple(f"{earlier_engine} skipped ({_why(earlier)})" for earlier_engine, earlier in skipped)
+    chosen = replace(fix, reasons=notes + fix.reasons, skipped=tuple((e, _why(earlier)) for e, earlier in skipped))
+    if not any(is_policy_update(c) for c in fix.changes):
+        return chosen
+    # The Terraform adapter may still refuse calico through azapi_update_resource for the module
+    # around it: the answer then is the one this engine replaced, or the earlier engines' own.
+    refused = Fix(risk=Risk.MANUAL, summary="calico through azapi_update_resource cannot be written for this module",
+                  blocker="azapi-update")
+    otherwise = _chosen(engine, fix.otherwise, skipped) if fix.otherwise else _none_written([*skipped, (engine, refused)])
+    return replace(chosen, otherwise=otherwise)

@@ -22,6 +22,11 @@ BLOCKERS: dict[str, tuple[str, str]] = {
         "commit .terraform.lock.hcl or pass --azurerm-version, or narrow the constraint to one major (akfix then raises the floor); "
         "Pulumi/CDKTF: a lock file, or a package range whose upper bound admits the release the fix needs",
     ),
+    "version-too-old": (
+        "azurerm version the code admits is too old for the fix",
+        "raise the pinned version or the constraint's upper bound to the version the cluster's report names "
+        "(akfix never moves an upper bound or a lock)",
+    ),
     "kubenet": ("kubenet cannot run the engine", "--migrate-kubenet (two changes), or --greenfield for code not deployed"),
     "windows": ("Windows node pools", ""),
     "module-needs-overlay": ("the module forces overlay with the Cilium data plane (an IPAM move of its own)",
@@ -33,6 +38,9 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "no-way-back": ("no way back from the engine it runs", "keep the engine"),
     "auto-provisioning": ("node auto-provisioning is on", "turn node auto-provisioning off in its own apply first"),
     "lifecycle": ("lifecycle.ignore_changes covers network_profile", "remove network_profile from ignore_changes"),
+    "azapi-update": ("calico through azapi_update_resource cannot be written for the module around it",
+                     "what the cluster's report names (Terraform >= 1.0 syntax, azapi >= 2.5 across the deployment, no provider "
+                     "alias on the cluster), then re-run akfix"),
     "byo-cni": ("bring-your-own CNI", "enforce policies with the CNI you installed"),
     "module-input": ("a module input akfix does not edit yet", "set the module input by hand"),
     "shared-value": ("a value other environments read too", "route the shared setting through a per-environment variable"),
@@ -48,6 +56,7 @@ BLOCKERS: dict[str, tuple[str, str]] = {
 PREFERENCE: dict[str, str] = {
     "live-plugin-unknown": "--engine cilium,calico (calico needs no plugin: set by a PUT, or through azapi_update_resource for azurerm)",
     "version-range": "--engine cilium,calico (Terraform: calico through azapi_update_resource needs no azurerm floor)",
+    "version-too-old": "--engine cilium,calico (Terraform: calico through azapi_update_resource needs no newer azurerm)",
     "kubenet": "--engine cilium,calico (calico runs on kubenet)",
     "windows": "--engine cilium,calico (calico runs beside Windows pools)",
     "module-needs-overlay": "--engine cilium,calico",

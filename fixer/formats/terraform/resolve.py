@@ -10,7 +10,7 @@ from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key
 from fixer.formats.terraform.expressions import decide_setting
 from fixer.formats.terraform.values import Candidate, ModuleScope
-from fixer.model import Cluster, Spot, Value, ValueKind, settle_data_plane
+from fixer.model import MISSING, Cluster, Spot, Value, ValueKind, settle_data_plane
 
 # Profile field -> the attribute names it is read from (provider names; ARM names for azapi).
 _FIELDS = {
@@ -29,19 +29,25 @@ def needs_values(cluster: Cluster) -> bool:
     return any(v.kind is ValueKind.EXPRESSION for v in fields) or (cluster.api_version or "").startswith(API_EXPRESSION)
 
 
-def _entries(cluster: Cluster, resource: hcl.Block) -> dict[str, Node]:
-    """Name -> value expression of whatever holds the cluster's network settings."""
+def _entries(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> tuple[str, dict[str, Node], bool]:
+    """(file, name -> value expression, whole) of whatever holds the cluster's network settings;
+    `whole`: the entries are the entire network profile, so a name they lack is not set at all."""
     kind, labels = block_key(cluster.address)
     if kind == "module":
         argument = hcl.attribute(resource.body, "network_profile")
-        obj = hcl.object_node(hcl.expression_of(argument)) if argument is not None else None
+        expression = hcl.expression_of(argument) if argument is not None else None
+        obj = hcl.object_node(expression) if expression is not None else None
         if obj is not None:  # AVM: a network_profile object
-            return {key: value for key, _, value in hcl.object_elements(obj)}
-        return {name: hcl.expression_of(node) for name, node in hcl.attributes(resource.body)}
+            return cluster.profile_file, {key: value for key, _, value in hcl.object_elements(obj)}, False
+        # ... or one a local holds: `network_profile = local.network_profile`
+        held = scope.local_object(expression, cluster.profile_file) if expression is not None else None
+        if held is not None:
+            return held[0], held[1], True
+        return cluster.profile_file, {name: hcl.expression_of(node) for name, node in hcl.attributes(resource.body)}, False
     if labels[0] == azapi.AZAPI_TYPE:
-        return {key: value for key, _, value in hcl.object_elements(azapi.network_profile(resource))}
+        return cluster.profile_file, {key: value for key, _, value in hcl.object_elements(azapi.network_profile(resource))}, False
     block = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
-    return {name: hcl.expression_of(node) for name, node in hcl.attributes(block.body if block else None)}
+    return cluster.profile_file, {name: hcl.expression_of(node) for name, node in hcl.attributes(block.body if block else None)}, False
 
 
 def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
@@ -52,18 +58,20 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
     resource = hcl.top_block(source.root, kind, labels)
     if resource is None:
         return [cluster]
-    entries = _entries(cluster, resource)
+    file, entries, whole = _entries(cluster, resource, scope)
     inputs = dict(cluster.input_names)
     candidates: dict[str, list[Candidate]] = {}
     for field, attributes in _FIELDS.items():
         current: Value = getattr(cluster.profile, field)
-        if current.kind is not ValueKind.EXPRESSION:
+        if current.kind is not ValueKind.EXPRESSION and not (whole and field != "data_plane_alternate"):
             continue
         if field == "data_plane" and cluster.profile.data_plane_attribute:
             attributes = (cluster.profile.data_plane_attribute, *attributes)  # the block may state two
         expression = next((entries[n] for n in (inputs.get(a, a) for a in attributes) if entries.get(n) is not None), None)
         if expression is not None:
-            candidates[field] = decide_setting(scope, expression, cluster.profile_file, field == "policy")
+            candidates[field] = decide_setting(scope, expression, file, field == "policy")
+        elif whole and current.kind is ValueKind.EXPRESSION:
+            candidates[field] = [Candidate(MISSING)]  # the object leaves it out
     if (cluster.api_version or "").startswith(API_EXPRESSION):
         cluster = _resolve_api_version(cluster, resource, scope)
     environments = sorted({c.environment for found in candidates.values() for c in found if c.environment})

@@ -396,7 +396,13 @@ class ModuleScope:
             return self.evaluate(elements[key], file, depth + 1)
         return self.evaluate(args[2], relpath, depth + 1)
 
-    def _object(self, expression: Node, relpath: str, depth: int) -> tuple[str, dict[str, Node]] | None:
+    def local_object(self, expression: Node, relpath: str) -> tuple[str, dict[str, Node]] | None:
+        """(file, key -> value expression) of the object literal an expression holds, directly or
+        behind locals; None where it is anything else. Not behind a variable: a default says nothing
+        about what the callers pass."""
+        return self._object(expression, relpath, 0, variables=False)
+
+    def _object(self, expression: Node, relpath: str, depth: int, variables: bool = True) -> tuple[str, dict[str, Node]] | None:
         """An object literal, directly or behind a variable default or a local."""
         elements = _object_literal(expression)
         if elements is not None:
@@ -407,8 +413,8 @@ class ModuleScope:
         kind, name = reference
         if kind == "local" and name in self.locals:
             file, attribute = self.locals[name]
-            return self._object(hcl.expression_of(attribute), file, depth + 1)
-        if kind == "var" and name in self.variables and not any(self._tfvars_sets(name)):
+            return self._object(hcl.expression_of(attribute), file, depth + 1, variables)
+        if variables and kind == "var" and name in self.variables and not any(self._tfvars_sets(name)):
             file, block_node = self.variables[name]
             default = hcl.attribute(hcl._block(block_node).body, "default")
             if default is not None:
