@@ -251,6 +251,7 @@ def profile_site(parsed: ParsedFile, kind: K.Kind, call: cst.Call) -> ProfileSit
         node = assigned
     if isinstance(node, cst.Name) and node.value == "None":
         return ProfileSite(None)
+    node = _sole_element(node)
     if isinstance(node, cst.Call) and (_is_profile_class(parsed, node, kind) or parsed.reader.code(node.func) == "dict"):
         if any(arg.keyword is None for arg in node.args):
             return Value(ValueKind.EXPRESSION, parsed.reader.code(node), parsed.reader.line_of(node), note="positional or ** arguments")
@@ -276,8 +277,17 @@ def _field(site: ProfileSite, snake: str) -> Resolved:
     return entry[1] if entry else Resolved(MISSING)
 
 
+def _sole_element(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The one element of a one-element list: CDKTF providers generated before nested blocks became
+    single objects (cdktf-provider-azurerm < 3) take `network_profile=[KubernetesClusterNetworkProfile(...)]`."""
+    if isinstance(node, cst.List) and len(node.elements) == 1 and isinstance(node.elements[0], cst.Element):
+        return node.elements[0].value
+    return node
+
+
 def _nested(parsed: ParsedFile, node: cst.BaseExpression | None) -> dict[str, cst.BaseExpression]:
     """Keyword arguments of an args call, or string-keyed entries of a dict literal (snake keys)."""
+    node = _sole_element(node) if node is not None else None
     if isinstance(node, cst.Call):
         return {K.to_snake(k): a.value for k, a in keyword_args(node).items()}
     if isinstance(node, cst.Dict):
