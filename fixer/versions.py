@@ -64,6 +64,8 @@ class VersionRange:
         source = self.source if len(parts) <= 3 else f"{parts[0]} and {len(parts) - 1} more files"
         if self.exact:
             return f"azurerm {format_version(self.low)} ({source})"
+        if self.empty and self.high <= OLDEST:
+            return f"azurerm < {format_version(self.high)} ({source})"
         if not self.known:
             return "azurerm version unknown"
         high = "" if self.high == NEWEST else f", < {format_version(self.high)}"

@@ -126,3 +126,17 @@ def test_any_member_chain_gives_candidates_never_a_traceback(keys, root, style):
         origin = candidate.value.origin
         if origin is not None:  # a literal's span is always a string or null in the file it names
             assert origin.file.startswith("mod/")
+
+
+def test_a_string_that_is_one_interpolation_is_the_value_inside():
+    """Terraform 0.11 wrote every reference as "${...}": `"${var.net.policy}"` is var.net.policy,
+    with the span of the literal it comes from (where a fix would write)."""
+    value = _only(_evaluate('"${var.net.policy}"'))
+    assert (value.kind, value.text, value.file) == (ValueKind.LITERAL, "azure", "mod/variables.tf")
+    assert VARIABLE[value.origin.start:value.origin.end] == b'"azure"'
+    assert _only(_evaluate('"${local.alias.policy}"')).text == "calico"
+
+
+def test_a_string_with_more_than_one_interpolation_stays_an_expression():
+    assert _only(_evaluate('"${var.net.policy}-x"')).kind is ValueKind.EXPRESSION
+    assert _only(_evaluate('"${var.net.policy}${var.net.plugin}"')).kind is ValueKind.EXPRESSION

@@ -108,3 +108,18 @@ def test_attributes_3x_added_and_4_0_removed_pin_the_major():
     assert (both.low, both.high) == ((3, 1, 0), (4, 0, 0))
     only_removed = narrow_by_code(UNKNOWN, profile, frozenset({"docker_bridge_cidr"}))
     assert only_removed.high == (4, 0, 0) and only_removed.low[0] == 2  # 2.x had it too: still two majors
+
+
+def test_a_constraint_below_azurerm_2_is_said_as_it_is_and_left_to_a_person():
+    """`~> 1.5` admits nothing akfix has rules for: the range is empty, described as what it is (not
+    ">= 2.0.0, < 2.0.0"), and the planner leaves the cluster to a person, the azapi update included."""
+    from fixer.model import Cluster, Risk
+    from fixer.plan import planner
+
+    versions = parse_constraint("~> 1.5", "main.tf")
+    assert versions.empty and versions.describe() == "azurerm < 2.0.0 (main.tf)"
+    cluster = Cluster(address="azurerm_kubernetes_cluster.aks", file="main.tf", line=1, format="terraform", profile=Profile())
+    for engines in (("cilium",), ("calico",), ("cilium", "calico")):
+        fix = planner.plan(cluster, planner.PlanContext(engine=engines[0], fallback_engines=engines[1:], versions=versions))
+        assert (fix.risk, fix.blocker, fix.changes) == (Risk.MANUAL, "version-too-old", ())
+        assert "rules start at azurerm 2.0" in fix.summary

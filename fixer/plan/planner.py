@@ -187,6 +187,13 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         return None  # already runs the requested engine
     if live.policy and not live.pinned_only and not context.switch_engines:
         return None  # compliant with another engine: moving it is opt-in
+    if cluster.api_version is None and context.versions.known and context.versions.empty:
+        # azurerm 1.x (`~> 1.5`): older than every rule akfix has, the azapi update included
+        return manual_fix(
+            f"{context.versions.describe()}: akfix's rules start at azurerm 2.0",
+            "Upgrade the code to azurerm 2.x or later first (the provider's upgrade guides), then re-run akfix.",
+            blocker="version-too-old",
+        )
     pending = migration_pending(cluster, target)
     if pending is not None:
         return pending

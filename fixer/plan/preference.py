@@ -41,7 +41,8 @@ def _none_written(skipped: list[tuple[str, Fix]]) -> Fix:
     later = tuple((engine, _why(fix)) for engine, fix in tried)
     # Said where the reader looks: the first engine's hint may still suggest a later engine.
     notes = tuple(f"{engine}, next in --engine, cannot be written either ({why})" for engine, why in later)
-    hints = [_sentence(first.hint)] + [_sentence(f"For {engine}, next in --engine: {fix.hint}") for engine, fix in tried if fix.hint]
+    hints = [_sentence(first.hint)] + [_sentence(f"For {engine}, next in --engine: {fix.hint}") for engine, fix in tried
+                                       if fix.hint and fix.hint != first.hint]  # the same step is said once
     return replace(first, reasons=first.reasons + notes, skipped=later, hint=" ".join(filter(None, hints)) or None,
                    later_blockers=tuple((engine, fix.blocker) for engine, fix in tried))
 

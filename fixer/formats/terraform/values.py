@@ -135,6 +135,9 @@ class ModuleScope:
             return [Candidate(_null(relpath, node, self.sources[relpath].body))]
         if node.type == "null_lit":
             return [Candidate(_null(relpath, node, self.sources[relpath].body))]
+        inner = _sole_interpolation(node)
+        if inner is not None:  # "${var.x}": Terraform 0.11 style, the value of var.x
+            return self.evaluate(inner, relpath, depth + 1)
         path = _path(expression)
         if path is not None and path[2]:
             return self._member(*path, text, depth)
@@ -529,6 +532,17 @@ def _unwrap(node: Node) -> Node:
     while node.type in ("expression", "literal_value", "template_expr") and node.named_child_count == 1:
         node = node.named_children[0]
     return node
+
+
+def _sole_interpolation(node: Node) -> Node | None:
+    """The expression of a string that is one interpolation and nothing else (`"${var.x}"`)."""
+    if node.type != "quoted_template":
+        return None
+    parts = [c for c in node.named_children if c.type not in ("quoted_template_start", "quoted_template_end")]
+    if len(parts) != 1 or parts[0].type != "template_interpolation":
+        return None
+    inner = [c for c in parts[0].named_children if c.type == "expression"]
+    return inner[0] if len(inner) == 1 else None
 
 
 def _path(expression: Node) -> tuple[str, str, tuple[str, ...]] | None:
