@@ -47,6 +47,20 @@ def test_no_engine_writable_carries_each_later_blocker_and_hint():
     assert fix.hint == "give the plugin. For calico, next in --engine: upgrade Kubernetes."
 
 
+def test_a_later_engine_held_as_a_replacement_is_grouped_as_one():
+    """A held replacement carries no blocker of its own: the summary must still say what stands in its way."""
+    first = Fix(risk=Risk.MANUAL, summary="kubenet cannot run cilium", blocker="kubenet")
+    plans = {"cilium": first, "calico": _fix(Risk.REPLACEMENT, "calico", "none -> calico recreates")}
+    fix = choose_engine(("cilium", "calico"), plans.get)
+    assert (fix.blocker, fix.later_blockers) == ("kubenet", (("calico", "replacement"),))
+
+
+def test_the_same_step_for_every_engine_is_said_once():
+    plans = {e: Fix(risk=Risk.MANUAL, summary=f"{e}: too old", hint="Upgrade azurerm first.", blocker="version-too-old")
+             for e in ("cilium", "calico")}
+    assert choose_engine(("cilium", "calico"), plans.get).hint == "Upgrade azurerm first."
+
+
 def test_nothing_to_do_under_the_first_engine_means_nothing_to_do():
     assert choose_engine(("cilium", "calico"), lambda e: None) is None
 

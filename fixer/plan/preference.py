@@ -44,7 +44,12 @@ def _none_written(skipped: list[tuple[str, Fix]]) -> Fix:
     hints = [_sentence(first.hint)] + [_sentence(f"For {engine}, next in --engine: {fix.hint}") for engine, fix in tried
                                        if fix.hint and fix.hint != first.hint]  # the same step is said once
     return replace(first, reasons=first.reasons + notes, skipped=later, hint=" ".join(filter(None, hints)) or None,
-                   later_blockers=tuple((engine, fix.blocker) for engine, fix in tried))
+                   later_blockers=tuple((engine, _blocker(fix)) for engine, fix in tried))
+
+
+def _blocker(fix: Fix) -> str:
+    """What stands in the way of a fix that cannot be written: a held replacement is one too."""
+    return fix.blocker or ("replacement" if fix.risk is Risk.REPLACEMENT else "")
 
 
 def _sentence(text: str | None) -> str:
