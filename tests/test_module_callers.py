@@ -255,3 +255,23 @@ def test_callers_restricted_to_cluster_templates_find_the_same_callers(tmp_path)
     everything = callers(listing)
     assert everything == {"modules/aks.bicep": ["envs/prod.bicep"], "modules/net.bicep": ["envs/net.bicep"]}
     assert callers(listing, {"modules/aks.bicep"}) == {"modules/aks.bicep": ["envs/prod.bicep"]}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("github.com/Azure/terraform-azurerm-aks?ref=11.1.0", ("Azure/aks/azurerm", "11.1.0")),
+    ("git::https://github.com/Azure/terraform-azurerm-aks.git?ref=v9.0.0", ("Azure/aks/azurerm", "9.0.0")),
+    ("git::ssh://git@github.com/Azure/terraform-azurerm-aks.git//v4?ref=10.0.0", ("Azure/aks/azurerm", "10.0.0")),
+    ("git::https://github.com/Azure/terraform-azurerm-aks.git?depth=1&ref=v9.4.1", ("Azure/aks/azurerm", "9.4.1")),
+    ("git@github.com:Azure/terraform-azurerm-aks.git?ref=main", ("Azure/aks/azurerm", None)),  # a branch: no version
+    ("github.com/Azure/terraform-azurerm-aks", ("Azure/aks/azurerm", None)),
+    ("github.com/Azure/terraform-azurerm-avm-res-containerservice-managedcluster?ref=v0.4.0",
+     ("Azure/avm-res-containerservice-managedcluster/azurerm", "0.4.0")),
+    ("github.com/Azure/terraform-azurerm-aks-extras?ref=1.0.0", None),  # another repository
+    ("github.com/someone/terraform-azurerm-aks?ref=1.0.0", None),  # a fork is not the module
+    ("gitlab.com/Azure/terraform-azurerm-aks?ref=1.0.0", None),
+    ("Azure/aks/azurerm", None),  # the registry address is read as it is, not here
+])
+def test_known_modules_called_from_their_github_repositories(source, expected):
+    from fixer.formats.terraform.modules import registry_of
+
+    assert registry_of(source) == expected

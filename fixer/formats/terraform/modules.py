@@ -1,10 +1,14 @@
 """Registry modules that build AKS clusters, known by source (aks-network-facts.md §6.2, §6.3).
 
 A call of such a module is a cluster: its inputs play the role of the network_profile block, with
-the module's own defaults where the call is silent.
+the module's own defaults where the call is silent. The same modules called straight from their
+GitHub repositories (`github.com/Azure/terraform-azurerm-aks?ref=11.1.0`) are known too: the
+registry publishes those repositories' tags.
 """
 
 from __future__ import annotations
+
+import re
 
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.decls import ClusterDecl, value_of, value_of_expression
@@ -25,14 +29,41 @@ AZURE_AKS_INPUTS = {
 
 
 def module_source(block: hcl.Block) -> str | None:
-    node = hcl.attribute(block.body, "source")
-    expression = hcl.expression_of(node) if node is not None else None
-    text = hcl.string_content(expression) if expression is not None else None
+    text = _raw_source(block)
     if text is None:
         return None
     if "::" in text or "://" in text:
         return text  # git, http, s3 ...: never a registry address
     return text.removeprefix("registry.terraform.io/").split("//")[0]  # drop a //subdirectory
+
+
+def _raw_source(block: hcl.Block) -> str | None:
+    node = hcl.attribute(block.body, "source")
+    expression = hcl.expression_of(node) if node is not None else None
+    return hcl.string_content(expression) if expression is not None else None
+
+
+# The GitHub repositories the registry publishes the known modules from (lowercase owner/name).
+_REPOSITORIES = {
+    "azure/terraform-azurerm-aks": AZURE_AKS,
+    "azure/terraform-azurerm-avm-res-containerservice-managedcluster": AVM_AKS,
+}
+# github.com/O/R, git::https://github.com/O/R.git, git::ssh://git@github.com/O/R.git, git@github.com:O/R.git;
+# then an optional //subdirectory (Azure/aks keeps its azurerm 4.x variant in //v4) and ?query.
+_GITHUB = re.compile(r"^(?:git::)?(?:https://|ssh://git@|git@)?github\.com[/:]([\w.-]+/[\w.-]+?)(?:\.git)?(?://[^?]*)?(?:\?(.*))?$",
+                     re.IGNORECASE)
+_TAG = re.compile(r"^v?(\d+\.\d+\.\d+(?:-[\w.]+)?)$")
+
+
+def registry_of(source: str) -> tuple[str, str | None] | None:
+    """(registry address, version) of a known module called from its GitHub repository; the
+    version is the `ref` where it is a release tag (a branch or commit says none)."""
+    match = _GITHUB.match(source.strip())
+    if match is None or match.group(1).lower() not in _REPOSITORIES:
+        return None
+    query = dict(part.partition("=")[::2] for part in (match.group(2) or "").split("&") if part)
+    tag = _TAG.match(query.get("ref", ""))
+    return _REPOSITORIES[match.group(1).lower()], tag.group(1) if tag else None
 
 
 def _literal(block: hcl.Block, name: str) -> Value:
@@ -45,15 +76,17 @@ def known_module(block: hcl.Block, relpath: str):
     source = module_source(block)
     if source is None:
         return None
-    if source.lower() == AZURE_AKS.lower():
-        return _azure_aks(block, relpath)
-    if source.lower() == AVM_AKS.lower():
-        return _avm(block, relpath)
+    from_git = registry_of(_raw_source(block) or "")
+    name, version = from_git if from_git else (source, _literal(block, "version").literal)
+    if name.lower() == AZURE_AKS.lower():
+        return _azure_aks(block, relpath, version)
+    if name.lower() == AVM_AKS.lower():
+        return _avm(block, relpath, version)
     return None
 
 
-def _azure_aks(block: hcl.Block, relpath: str):
-    version = _literal(block, "version").literal or "unknown version"
+def _azure_aks(block: hcl.Block, relpath: str, version: str | None):
+    version = version or "unknown version"
     plugin = _literal(block, "network_plugin")
     if plugin.is_missing:
         plugin = Value(ValueKind.LITERAL, "kubenet", None, note="module default", via=f"{AZURE_AKS} default")
@@ -108,10 +141,9 @@ _AVM_NPM_DEFAULT_UNTIL = (0, 4, 0)
 AVM_API_VERSION = "2026-03-01"
 
 
-def _avm(block: hcl.Block, relpath: str):
+def _avm(block: hcl.Block, relpath: str, raw_version: str | None):
     from fixer.versions import parse_version
 
-    raw_version = _literal(block, "version").literal
     version = parse_version(raw_version.lstrip("~>= ")) if raw_version else None
     prerelease = bool(raw_version and "-pre" in raw_version)
     node = hcl.attribute(block.body, "network_profile")
