@@ -52,6 +52,11 @@ class VersionRange:
     def empty(self) -> bool:
         return self.low >= self.high
 
+    @property
+    def before_oldest(self) -> bool:
+        """Every version admitted is older than azurerm 2.0 (`~> 1.5`): nothing akfix has rules for."""
+        return self.high <= OLDEST
+
     def contains(self, version: Version) -> bool:
         return self.low <= version < self.high
 
@@ -64,7 +69,7 @@ class VersionRange:
         source = self.source if len(parts) <= 3 else f"{parts[0]} and {len(parts) - 1} more files"
         if self.exact:
             return f"azurerm {format_version(self.low)} ({source})"
-        if self.empty and self.high <= OLDEST:
+        if self.before_oldest:
             return f"azurerm < {format_version(self.high)} ({source})"
         if not self.known:
             return "azurerm version unknown"

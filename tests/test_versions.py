@@ -117,7 +117,8 @@ def test_a_constraint_below_azurerm_2_is_said_as_it_is_and_left_to_a_person():
     from fixer.plan import planner
 
     versions = parse_constraint("~> 1.5", "main.tf")
-    assert versions.empty and versions.describe() == "azurerm < 2.0.0 (main.tf)"
+    assert versions.before_oldest and versions.describe() == "azurerm < 2.0.0 (main.tf)"
+    assert not parse_constraint(">= 4.0, < 3.0", "main.tf").before_oldest  # contradictory, not 1.x
     cluster = Cluster(address="azurerm_kubernetes_cluster.aks", file="main.tf", line=1, format="terraform", profile=Profile())
     for engines in (("cilium",), ("calico",), ("cilium", "calico")):
         fix = planner.plan(cluster, planner.PlanContext(engine=engines[0], fallback_engines=engines[1:], versions=versions))

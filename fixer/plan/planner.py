@@ -187,7 +187,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         return None  # already runs the requested engine
     if live.policy and not live.pinned_only and not context.switch_engines:
         return None  # compliant with another engine: moving it is opt-in
-    if cluster.api_version is None and context.versions.known and context.versions.empty:
+    if cluster.api_version is None and context.versions.known and context.versions.before_oldest:
         # azurerm 1.x (`~> 1.5`): older than every rule akfix has, the azapi update included
         return manual_fix(
             f"{context.versions.describe()}: akfix's rules start at azurerm 2.0",
