@@ -24,7 +24,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     ),
     "version-too-old": (
         "azurerm version the code admits is too old for the fix",
-        "raise the pinned version or the constraint's upper bound to the version the cluster's report names "
+        "raise the pinned version or the constraint's upper bound to the version the cluster's report names, or, where "
+        "the code's attributes cap it (it uses what the next major removed), move the code to that major first "
         "(akfix never moves an upper bound or a lock)",
     ),
     "kubenet": ("kubenet cannot run the engine", "--migrate-kubenet (two changes), or --greenfield for code not deployed"),
