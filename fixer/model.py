@@ -183,6 +183,7 @@ class Cluster:
     module: str | None = None  # the registry module that builds it, e.g. "Azure/aks/azurerm 9.1.0"
     input_names: tuple[tuple[str, str], ...] = ()  # provider attribute -> the module input to write
     editable: bool = True  # False: reported and planned, but akfix cannot write this fix yet
+    not_editable_why: str = ""  # where editable is False: why, for people (else the planner says it)
     api_version: str | None = None  # set for clusters deployed by a PUT (ARM, Bicep, azapi): ARM rules apply
     api_origin: Spot | None = None  # where the API version's bytes are, when it comes from elsewhere
     ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile

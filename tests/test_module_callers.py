@@ -258,14 +258,14 @@ def test_callers_restricted_to_cluster_templates_find_the_same_callers(tmp_path)
 
 
 @pytest.mark.parametrize("source, expected", [
-    ("github.com/Azure/terraform-azurerm-aks?ref=11.1.0", ("Azure/aks/azurerm", "11.1.0")),
-    ("git::https://github.com/Azure/terraform-azurerm-aks.git?ref=v9.0.0", ("Azure/aks/azurerm", "9.0.0")),
-    ("git::ssh://git@github.com/Azure/terraform-azurerm-aks.git//v4?ref=10.0.0", ("Azure/aks/azurerm", "10.0.0")),
-    ("git::https://github.com/Azure/terraform-azurerm-aks.git?depth=1&ref=v9.4.1", ("Azure/aks/azurerm", "9.4.1")),
-    ("git@github.com:Azure/terraform-azurerm-aks.git?ref=main", ("Azure/aks/azurerm", None)),  # a branch: no version
-    ("github.com/Azure/terraform-azurerm-aks", ("Azure/aks/azurerm", None)),
+    ("github.com/Azure/terraform-azurerm-aks?ref=11.1.0", ("Azure/aks/azurerm", "11.1.0", "11.1.0")),
+    ("git::https://github.com/Azure/terraform-azurerm-aks.git?ref=v9.0.0", ("Azure/aks/azurerm", "9.0.0", "v9.0.0")),
+    ("git::ssh://git@github.com/Azure/terraform-azurerm-aks.git//v4?ref=10.0.0", ("Azure/aks/azurerm", "10.0.0", "10.0.0")),
+    ("git::https://github.com/Azure/terraform-azurerm-aks.git?depth=1&ref=v9.4.1", ("Azure/aks/azurerm", "9.4.1", "v9.4.1")),
+    ("git@github.com:Azure/terraform-azurerm-aks.git?ref=main", ("Azure/aks/azurerm", None, "main")),  # a branch: no version
+    ("github.com/Azure/terraform-azurerm-aks", ("Azure/aks/azurerm", None, None)),  # the default branch
     ("github.com/Azure/terraform-azurerm-avm-res-containerservice-managedcluster?ref=v0.4.0",
-     ("Azure/avm-res-containerservice-managedcluster/azurerm", "0.4.0")),
+     ("Azure/avm-res-containerservice-managedcluster/azurerm", "0.4.0", "v0.4.0")),
     ("github.com/Azure/terraform-azurerm-aks-extras?ref=1.0.0", None),  # another repository
     ("github.com/someone/terraform-azurerm-aks?ref=1.0.0", None),  # a fork is not the module
     ("gitlab.com/Azure/terraform-azurerm-aks?ref=1.0.0", None),

@@ -124,9 +124,9 @@ def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
     if fix is not None and fix.changes and not cluster.editable:
         wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)
         return manual_fix(
-            f"set {wanted} in the network_profile argument of {cluster.module}",
-            "akfix does not edit this module's object input yet. The module builds the cluster with azapi from v0.4.0: "
-            "AKS applies the change as a PUT, in place, reimaging every node pool.",
+            f"set {wanted} in the {'call' if cluster.not_editable_why else 'network_profile argument'} of {cluster.module}",
+            cluster.not_editable_why or "akfix does not edit this module's object input yet. The module builds the cluster with "
+            "azapi from v0.4.0: AKS applies the change as a PUT, in place, reimaging every node pool.",
             blocker="module-input",
         )
     return fix

@@ -52,6 +52,7 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 prevent_destroy=decl.prevent_destroy or any(o.prevent_destroy for o in overrides.get(address, [])),
                 module=decl.module,
                 editable=decl.editable,
+                not_editable_why=decl.not_editable_why,
                 api_version=decl.api_version,
                 input_names=decl.input_names if decl.input_names is not None else module_inputs(decl.module),
                 anchor=decl,

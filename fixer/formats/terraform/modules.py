@@ -9,6 +9,7 @@ registry publishes those repositories' tags.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.decls import ClusterDecl, value_of, value_of_expression
@@ -55,15 +56,17 @@ _GITHUB = re.compile(r"^(?:git::)?(?:https://|ssh://git@|git@)?github\.com[/:]([
 _TAG = re.compile(r"^v?(\d+\.\d+\.\d+(?:-[\w.]+)?)$")
 
 
-def registry_of(source: str) -> tuple[str, str | None] | None:
-    """(registry address, version) of a known module called from its GitHub repository; the
-    version is the `ref` where it is a release tag (a branch or commit says none)."""
+def registry_of(source: str) -> tuple[str, str | None, str | None] | None:
+    """(registry address, version, ref) of a known module called from its GitHub repository; the
+    version is the `ref` where that is a release tag. No ref: the default branch, the newest code
+    (as a registry call without `version`); a branch or commit ref: a version akfix cannot tell."""
     match = _GITHUB.match(source.strip())
     if match is None or match.group(1).lower() not in _REPOSITORIES:
         return None
     query = dict(part.partition("=")[::2] for part in (match.group(2) or "").split("&") if part)
-    tag = _TAG.match(query.get("ref", ""))
-    return _REPOSITORIES[match.group(1).lower()], tag.group(1) if tag else None
+    ref = query.get("ref") or None
+    tag = _TAG.match(ref or "")
+    return _REPOSITORIES[match.group(1).lower()], tag.group(1) if tag else None, ref
 
 
 def _literal(block: hcl.Block, name: str) -> Value:
@@ -77,12 +80,20 @@ def known_module(block: hcl.Block, relpath: str):
     if source is None:
         return None
     from_git = registry_of(_raw_source(block) or "")
-    name, version = from_git if from_git else (source, _literal(block, "version").literal)
+    name, version, ref = from_git if from_git else (source, _literal(block, "version").literal, None)
     if name.lower() == AZURE_AKS.lower():
-        return _azure_aks(block, relpath, version)
-    if name.lower() == AVM_AKS.lower():
-        return _avm(block, relpath, version)
-    return None
+        decl = _azure_aks(block, relpath, version)
+    elif name.lower() == AVM_AKS.lower():
+        decl = _avm(block, relpath, version)
+    else:
+        return None
+    if ref and not version:
+        # Read, never written: which inputs the module has (and, for AVM, its defaults) depends on a
+        # version this ref does not name.
+        return replace(decl, module=f"{name} ref {ref}", editable=False, not_editable_why=(
+            f"The call takes the module from git ref {ref}, which is not a release tag, so akfix cannot tell which inputs "
+            "that code has. Set them by hand, or call a release tag (?ref=X.Y.Z)."))
+    return decl
 
 
 def _azure_aks(block: hcl.Block, relpath: str, version: str | None):
