@@ -89,6 +89,8 @@ class Value:
     # How an expression was evaluated (formats/decide.py): the expression, the values it used and
     # where each came from, and the result; shown by `akfix explain`. Empty for plain values.
     evaluation: str = ""
+    # An expression left unresolved whose every allowed input gives one of these strings (formats/decide.py).
+    domain: tuple[str, ...] = ()
 
     @property
     def literal(self) -> str | None:

@@ -38,6 +38,9 @@ class Decision:
     every_input: tuple[str, ...] = ()  # engines given over every allowed input, when that decided it
     changes: tuple[str, ...] = ()  # "param x = 'azure' gives azure": inputs that would change the answer
     reason: str = ""  # why it stays unresolved
+    # Undecided, but every allowed input was tried and each gave a string: the strings it can be
+    # (a plugin parameter allowed `azure` or `kubenet`). The planner may choose what fits them all.
+    values: tuple[str, ...] = ()
 
 
 def is_engine(value: object) -> bool:
@@ -93,7 +96,9 @@ def decide(evaluate: Callable[[dict], object], domains: dict[str, tuple | None],
     if not policy and len({repr(r) for _, r in results}) == 1:
         return Decision(True, results[0][1], every_input=(str(results[0][1]),))
     failing = [", ".join(f"{label(k)} = {show(v)}" for k, v in b.items()) + f" gives {describe(r)}" for b, r in results if not is_engine(r)]
-    return Decision(False, reason=f"the answer depends on {', '.join(label(n) for n in waiting)}: {'; '.join(failing[:4])}")
+    strings = all(isinstance(r, str) for _, r in results)
+    return Decision(False, reason=f"the answer depends on {', '.join(label(n) for n in waiting)}: {'; '.join(failing[:4])}",
+                    values=tuple(dict.fromkeys(r.lower() for _, r in results)) if strings else ())
 
 
 # --- shared by the Bicep and ARM evaluators (the same runtime: Bicep compiles to ARM functions) ---
@@ -197,7 +202,7 @@ def setting_value(decision: Decision, text: str, shown: str, line: int, evaluati
     """The Value of a setting from its decision: unresolved with the reason, an engine for every
     input, or the value under the defaults written at `origin()` (a model.Spot, or None: manual)."""
     if not decision.decided:
-        return Value(ValueKind.EXPRESSION, text, line, note=decision.reason, evaluation=evaluation)
+        return Value(ValueKind.EXPRESSION, text, line, note=decision.reason, evaluation=evaluation, domain=decision.values)
     if decision.every_input:
         via = f"every allowed input gives {'an engine' if policy else 'it'} ({', '.join(decision.every_input)})"
         return Value(ValueKind.LITERAL, str(decision.value), line, via=via, evaluation=evaluation)

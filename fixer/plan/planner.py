@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, ValueKind, riskiest
+from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, Value, ValueKind, riskiest
 from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, plugin_expression_fix, summary_of
 from fixer.plan.floors import floor_of, floor_refused, floored
 from fixer.plan.greenfield import IF_DEPLOYED, plan_greenfield
@@ -219,9 +219,19 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         fix = plan_put(cluster, live.policy or "", live.plugin, target, context)
         if context.greenfield and cluster.module and target == "cilium" and not live.overlay and fix is not None and fix.changes:
             fix = replace(fix, reasons=(_GREENFIELD_MODULE_OVERLAY, *fix.reasons))
-        return fix
+        return _said_plugin_domain(fix, profile.plugin, target, live)
     fix = _plan_azurerm(cluster, live, target, context)
+    fix = _said_plugin_domain(fix, profile.plugin, target, live)
     return _or_policy_update(cluster, live, target, fix) if context.azapi_updates else fix
+
+
+def _said_plugin_domain(fix: Fix | None, plugin: Value, target: str, live: _Live) -> Fix | None:
+    """Where the engine was planned without the plugin because it runs on every value allowed, say so."""
+    if fix is None or not fix.changes or live.plugin is not None or not fits_every_plugin(plugin, target):
+        return fix
+    note = (f"network_plugin is set by {plugin.text}, which the code allows to be {' or '.join(plugin.domain)}: "
+            f"{target} runs on each, so the fix holds whichever it is.")
+    return replace(fix, reasons=(note, *fix.reasons))
 
 
 def _or_policy_update(cluster: Cluster, live: _Live, target: str, fix: Fix | None) -> Fix | None:
@@ -322,6 +332,16 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
     )
 
 
+# Plugins calico runs on, in place: kubenet and Azure CNI alike (facts §4, §11.3); not `none` (bring your own CNI).
+_CALICO_PLUGINS = frozenset({"azure", "kubenet"})
+
+
+def fits_every_plugin(plugin: Value, target: str) -> bool:
+    """A plugin set by an expression whose every allowed value (a parameter's allowed list, a
+    variable's validation list) runs the engine: calico on azure or kubenet."""
+    return target == "calico" and plugin.kind is ValueKind.EXPRESSION and bool(plugin.domain) and set(plugin.domain) <= _CALICO_PLUGINS
+
+
 def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool = False, greenfield: bool = False) -> Fix | None:
     """Rules that no provider version lifts: these always need a person."""
     profile = cluster.profile
@@ -357,10 +377,13 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             f"then --network-policy {target}), and azurerm cannot write none. Do it with the CLI, then set network_policy = \"{target}\".",
             blocker="two-steps",
         )
-    if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None:
+    fits = live.plugin is None and fits_every_plugin(profile.plugin, target)
+    if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None and not fits:
         return plugin_expression_fix(profile.plugin, "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.")
     if live.plugin is None and cluster.api_version is not None:
         pass  # a PUT keeps the live plugin: plan_put decides whether the engine needs to know it
+    elif fits:
+        pass  # the block names the plugin by an expression, and the engine runs on every value it allows
     elif live.plugin is None and profile.block_present:
         return manual_fix(
             "network_profile has no network_plugin",

@@ -61,7 +61,7 @@ def decide_setting(scope: ModuleScope, expression: Node, relpath: str, policy: b
             for n in names if n in waiting]
     if not decision.decided:
         evaluation = "\n".join([f"expression {text}", *used, f"unresolved: {decision.reason}"])
-        return [Candidate(replace(unresolved, note=decision.reason, evaluation=evaluation))]
+        return [Candidate(replace(unresolved, note=decision.reason, evaluation=evaluation, domain=decision.values))]
     evaluation = "\n".join([f"expression {text}", *used, f"result: {describe(decision.value)} for every allowed input"])
     kind = ValueKind.MISSING if decision.value is None else ValueKind.LITERAL
     return [Candidate(Value(kind, decision.value if kind is ValueKind.LITERAL else None, unresolved.line,
