@@ -124,10 +124,11 @@ def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
     if fix is not None and fix.changes and not cluster.editable:
         wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)
         return manual_fix(
-            f"set {wanted} in the {'call' if cluster.not_editable_why else 'network_profile argument'} of {cluster.module}",
+            f"set {wanted} in the {'call' if cluster.not_editable_why else 'network_profile argument'} of {cluster.module}"
+            if cluster.module else f"set {wanted} (akfix cannot write it here)",
             cluster.not_editable_why or "akfix does not edit this module's object input yet. The module builds the cluster with "
             "azapi from v0.4.0: AKS applies the change as a PUT, in place, reimaging every node pool.",
-            blocker="module-input",
+            blocker="module-input" if cluster.module else "layout",
         )
     return fix
 

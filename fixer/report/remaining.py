@@ -44,6 +44,7 @@ BLOCKERS: dict[str, tuple[str, str]] = {
                      "alias on the cluster), then re-run akfix"),
     "byo-cni": ("bring-your-own CNI", "enforce policies with the CNI you installed"),
     "module-input": ("a module input akfix does not edit yet", "set the module input by hand"),
+    "layout": ("no place in the code akfix can write the fix", "what the cluster's report names (e.g. write a stub's properties out)"),
     "shared-value": ("a value other environments read too", "route the shared setting through a per-environment variable"),
     "package-too-old": ("the IaC package's API is too old", "upgrade the package"),
     "migration-pending": ("the move to Azure CNI Overlay is not known to be applied",

@@ -336,6 +336,11 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         if identity_type else MISSING,
         migration_pending=profile_entry is not None and profile_entry.object is not None and _marked(tokens, profile_entry.object, data),
     )
+    # What the editor needs to add a networkProfile: a multi-line `properties` object (a resource
+    # without one is a stub, often the rest commented out; a one-line one has no line to add to).
+    stub = ("" if properties is not None and properties.object is not None and not properties.object.one_line
+            else "The resource has no multi-line properties object (a stub, or one written on one line), so akfix has nowhere "
+                 "to add networkProfile: write the properties out, then re-run akfix.")
     at = type_token.text.find("@")
     api_spot = Spot(relpath, type_token.start + at + 1, type_token.end - 1, "raw") if at > 0 and not interpolated else None
     if interpolated and api.startswith("${") and api.endswith("}") and api[2:-1].strip() in params:
@@ -356,7 +361,8 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         api_version=api if not interpolated else f"expression: {type_token.text}",
         api_origin=api_spot,
         name=_name(tokens, body.get("name"), data, relpath, params, variables, parameter_file),
-        editable=not automatic,
+        editable=not automatic and not stub,
+        not_editable_why=stub,
         anchor=name,
     )
 
