@@ -338,9 +338,10 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     )
     # What the editor needs to add a networkProfile: a multi-line `properties` object (a resource
     # without one is a stub, often the rest commented out; a one-line one has no line to add to).
-    stub = ("" if properties is not None and properties.object is not None and not properties.object.one_line
-            else "The resource has no multi-line properties object (a stub, or one written on one line), so akfix has nowhere "
-                 "to add networkProfile: write the properties out, then re-run akfix.")
+    # (Properties that are an expression are written where their value comes from: not judged here.)
+    stub = ("The resource has no multi-line properties object (a stub, or one written on one line), so akfix has nowhere "
+            "to add networkProfile: write the properties out, then re-run akfix."
+            if properties is None or (properties.object is not None and properties.object.one_line) else "")
     at = type_token.text.find("@")
     api_spot = Spot(relpath, type_token.start + at + 1, type_token.end - 1, "raw") if at > 0 and not interpolated else None
     if interpolated and api.startswith("${") and api.endswith("}") and api[2:-1].strip() in params:
