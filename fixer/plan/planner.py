@@ -228,7 +228,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
 
 def _said_plugin_domain(fix: Fix | None, plugin: Value, target: str, live: _Live) -> Fix | None:
     """Where the engine was planned without the plugin because it runs on every value allowed, say so."""
-    if fix is None or not fix.changes or live.plugin is not None or not fits_every_plugin(plugin, target):
+    if fix is None or not fix.changes or not _planned_without_plugin(live, plugin, target):
         return fix
     note = (f"network_plugin is set by {plugin.text}, which the code allows to be {' or '.join(plugin.domain)}: "
             f"{target} runs on each, so the fix holds whichever it is.")
@@ -343,6 +343,11 @@ def fits_every_plugin(plugin: Value, target: str) -> bool:
     return target == "calico" and plugin.kind is ValueKind.EXPRESSION and bool(plugin.domain) and set(plugin.domain) <= _CALICO_PLUGINS
 
 
+def _planned_without_plugin(live: _Live, plugin: Value, target: str) -> bool:
+    """No live fact gives the plugin, and the engine runs on every value the code allows it."""
+    return live.plugin is None and fits_every_plugin(plugin, target)
+
+
 def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool = False, greenfield: bool = False) -> Fix | None:
     """Rules that no provider version lifts: these always need a person."""
     profile = cluster.profile
@@ -378,7 +383,7 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             f"then --network-policy {target}), and azurerm cannot write none. Do it with the CLI, then set network_policy = \"{target}\".",
             blocker="two-steps",
         )
-    fits = live.plugin is None and fits_every_plugin(profile.plugin, target)
+    fits = _planned_without_plugin(live, profile.plugin, target)
     if profile.plugin.kind is ValueKind.EXPRESSION and live.plugin is None and not fits:
         return plugin_expression_fix(profile.plugin, "akfix needs the plugin to know which engines are allowed; resolve it or pass --plan.")
     if live.plugin is None and cluster.api_version is not None:

@@ -31,8 +31,11 @@ AZURE_AKS_INPUTS = {
 
 def module_source(block: hcl.Block) -> str | None:
     text = _raw_source(block)
-    if text is None:
-        return None
+    return _address(text) if text is not None else None
+
+
+def _address(text: str) -> str:
+    """A registry address without host or //subdirectory; any other source as it is written."""
     if "::" in text or "://" in text:
         return text  # git, http, s3 ...: never a registry address
     return text.removeprefix("registry.terraform.io/").split("//")[0]  # drop a //subdirectory
@@ -76,11 +79,11 @@ def _literal(block: hcl.Block, name: str) -> Value:
 
 def known_module(block: hcl.Block, relpath: str):
     """A ClusterDecl for a call of a known AKS module, else None."""
-    source = module_source(block)
-    if source is None:
+    raw = _raw_source(block)
+    if raw is None:
         return None
-    from_git = registry_of(_raw_source(block) or "")
-    name, version, ref = from_git if from_git else (source, _literal(block, "version").literal, None)
+    from_git = registry_of(raw)
+    name, version, ref = from_git if from_git else (_address(raw), _literal(block, "version").literal, None)
     if name.lower() == AZURE_AKS.lower():
         decl = _azure_aks(block, relpath, version)
     elif name.lower() == AVM_AKS.lower():
