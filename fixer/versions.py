@@ -53,6 +53,11 @@ class VersionRange:
         return self.low >= self.high
 
     @property
+    def contradictory(self) -> bool:
+        """Constraints that no version meets at all (`= 2.36.0` beside `2.41.0`): `terraform init` fails."""
+        return self.empty and not self.before_oldest
+
+    @property
     def before_oldest(self) -> bool:
         """Every version admitted is older than azurerm 2.0 (`~> 1.5`): nothing akfix has rules for."""
         return self.high <= OLDEST
@@ -64,6 +69,11 @@ class VersionRange:
         sources = [s for s in (self.source, other.source) if s != "unknown"]
         return VersionRange(max(self.low, other.low), min(self.high, other.high), _join_sources(sources))
 
+    def span(self, other: VersionRange) -> VersionRange:
+        """The smallest range holding both: a module that two roots call runs at either's version."""
+        sources = [s for s in (self.source, other.source) if s != "unknown"]
+        return VersionRange(min(self.low, other.low), max(self.high, other.high), _join_sources(sources))
+
     def describe(self) -> str:
         parts = self.source.split("; ")
         source = self.source if len(parts) <= 3 else f"{parts[0]} and {len(parts) - 1} more files"
@@ -71,6 +81,8 @@ class VersionRange:
             return f"azurerm {format_version(self.low)} ({source})"
         if self.before_oldest:
             return f"azurerm < {format_version(self.high)} ({source})"
+        if self.empty:
+            return f"azurerm: no version meets every constraint ({source})"
         if not self.known:
             return "azurerm version unknown"
         high = "" if self.high == NEWEST else f", < {format_version(self.high)}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fixer.formats.terraform.versions import VersionResolver, lock_version, narrow_by_code, provider_block_azurerm, required_azurerm
@@ -66,6 +68,52 @@ def test_resolver_prefers_lock_then_caller(tmp_path):
     found = resolver.for_module("modules/aks")
     assert found.exact and found.low == (4, 61, 0) and "live/.terraform.lock.hcl" in found.source
     assert not resolver.for_module("elsewhere").known
+
+
+def _tree_with_callers(root, calls: dict[str, str], locks: dict[str, str]) -> list[str]:
+    """calls: caller folder -> the module folder it calls; locks: folder -> its locked azurerm."""
+    files = []
+    for caller, target in calls.items():
+        (root / caller).mkdir(parents=True, exist_ok=True)
+        relative = Path(*[".."] * len(Path(caller).parts), target).as_posix()
+        (root / caller / "main.tf").write_text(f'module "m" {{\n  source = "{relative}"\n}}\n')
+        files.append(f"{caller}/main.tf")
+    for folder, version in locks.items():
+        (root / folder / ".terraform.lock.hcl").write_text(f'provider "registry.terraform.io/hashicorp/azurerm" {{\n  version = "{version}"\n}}\n')
+    (root / "modules/aks").mkdir(parents=True, exist_ok=True)
+    (root / "modules/aks/main.tf").write_text('resource "azurerm_kubernetes_cluster" "this" {}\n')
+    return [*files, "modules/aks/main.tf"]
+
+
+def test_a_module_two_roots_lock_apart_runs_at_either_version(tmp_path):
+    """The module runs at each caller's version: their span, never the first lock alone (which
+    planned a data-plane switch as in place at 4.60 while the other root, at 4.16, would recreate)."""
+    files = _tree_with_callers(tmp_path, {"envs/a": "modules/aks", "envs/b": "modules/aks"}, {"envs/a": "4.60.0", "envs/b": "4.16.0"})
+    found = VersionResolver(tmp_path, files).for_module("modules/aks")
+    assert (found.low, found.high) == ((4, 16, 0), (4, 60, 1)) and not found.exact
+    assert "envs/a/.terraform.lock.hcl" in found.source and "envs/b/.terraform.lock.hcl" in found.source
+
+
+def test_a_caller_that_says_nothing_leaves_the_module_unknown(tmp_path):
+    """One root locked, another with no lock and no constraint: that one may run any version."""
+    files = _tree_with_callers(tmp_path, {"envs/a": "modules/aks", "envs/b": "modules/aks"}, {"envs/a": "4.60.0"})
+    assert not VersionResolver(tmp_path, files).for_module("modules/aks").known
+
+
+def test_one_root_reached_through_two_paths_keeps_its_lock(tmp_path):
+    """A diamond (root -> two wrappers -> the module) is one root: its lock stays exact."""
+    files = _tree_with_callers(tmp_path, {"live": "wrappers/one", "wrappers/one": "modules/aks", "wrappers/two": "modules/aks"}, {"live": "4.61.0"})
+    (tmp_path / "live/two.tf").write_text('module "two" {\n  source = "../wrappers/two"\n}\n')
+    found = VersionResolver(tmp_path, [*files, "live/two.tf"]).for_module("modules/aks")
+    assert found.exact and found.low == (4, 61, 0)
+
+
+def test_constraints_that_admit_no_version_are_said_as_such():
+    """`= 2.36.0` beside `2.41.0`: `terraform init` fails; not ">= 2.41.0, < 2.36.1", and not azurerm 1.x."""
+    both = parse_constraint("=2.36.0", "a.tf").intersect(parse_constraint("2.41.0", "b.tf"))
+    assert both.contradictory and not both.before_oldest
+    assert both.describe() == "azurerm: no version meets every constraint (a.tf; b.tf)"
+    assert not parse_constraint("~> 1.5", "c.tf").contradictory
 
 
 def test_override_file_constraint_replaces_the_original(tmp_path):

@@ -97,6 +97,8 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     of the first engine that can be written (plan/preference.py). A greenfield cluster whose
     recommended profile cannot be written under any engine is planned as a live one."""
     fix = _plan_engines(cluster, context)
+    if fix is not None and cluster.api_version is None and context.versions.known and context.versions.contradictory:
+        return _NO_VERSION  # something to change, but no azurerm version whose rules could be applied
     if not context.greenfield or cluster.module is not None or fix is None or fix.writable(False):
         return fix
     # The live planner assumes the cluster may be deployed, so whatever it writes is safe either way;
@@ -106,6 +108,15 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         return fix
     return replace(as_live, reasons=(_GREENFIELD_AS_LIVE.format(why=fix.summary), *as_live.reasons), otherwise=fix)
 
+
+# Two constraints no version meets (a legacy provider-block `version` beside required_providers, or
+# a module's and its caller's): `terraform init` fails, so no version's rules apply and none is assumed.
+_NO_VERSION = manual_fix(
+    "the azurerm constraints admit no version",
+    "`terraform init` fails with these constraints: make them agree (drop the legacy `version` of the provider "
+    "block, or align required_providers across the module and its callers), then re-run akfix.",
+    blocker="version-conflict",
+)
 
 _GREENFIELD_AS_LIVE = (
     "Greenfield: the recommended profile cannot be written here ({why}), so this cluster is planned as if it "

@@ -28,6 +28,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
         "the code's attributes cap it (it uses what the next major removed), move the code to that major first "
         "(akfix never moves an upper bound or a lock)",
     ),
+    "version-conflict": ("azurerm constraints that admit no version (terraform init fails)",
+                         "make the constraints agree, then re-run akfix"),
     "kubenet": ("kubenet cannot run the engine", "--migrate-kubenet (two changes), or --greenfield for code not deployed"),
     "windows": ("Windows node pools", ""),
     "module-needs-overlay": ("the module forces overlay with the Cilium data plane (an IPAM move of its own)",

@@ -41,7 +41,7 @@ from fixer.plan import planner
 from fixer.plan.changes import manual_fix
 from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
-from fixer.versions import VersionRange, format_version
+from fixer.versions import Version, VersionRange, format_version
 
 NAME = "terraform"
 SUFFIXES = (".tf", ".tf.json")
@@ -237,7 +237,8 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
         versions = narrow_by_state(versions, cluster.live)
     planned = _planned_at(located, cluster, versions, settings, problems)
-    locked = versions.exact and versions.source.endswith(LOCK_FILE) and not settings.azurerm_version
+    # from lock files alone: one root's, or the span of every calling root's (VersionResolver._resolve)
+    locked = versions.known and not settings.azurerm_version and all(part.endswith(LOCK_FILE) for part in versions.source.split("; "))
     if locked and not (planned.fix and planned.fix.writable(False)):  # planned again only where the lock holds it back
         return _above_lock(located, cluster, versions, resolver, settings, problems) or planned
     return planned
@@ -276,14 +277,22 @@ def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, resolver
     ceiling = min(admitted.high, (lock.low[0] + 1, 0, 0))  # never past the locked major, nor a stated bound
     if not admitted.contains(lock.low) or ceiling <= lock.high:
         return None
-    widened = VersionRange(lock.low, ceiling, f"{lock.source} ({format_version(lock.low)}), up to the constraint")
+    pinned = format_version(lock.low) if lock.exact else f"{format_version(lock.low)} to {format_version(_last(lock))}"
+    widened = VersionRange(lock.low, ceiling, f"{lock.source} ({pinned}), up to the constraint")
     planned = _planned_at(located, cluster, widened, settings, problems)
     if planned.fix is None or planned.fix.floor is None or not planned.fix.writable(False):
         return None
-    note = (f"{lock.source} pins azurerm {format_version(lock.low)}, below {format_version(planned.fix.floor)}: run "
+    which = ("pins" if lock.exact else "pin") + f" azurerm {pinned}"
+    below = "below" if _last(lock) < planned.fix.floor else "partly below"
+    note = (f"{lock.source} {which}, {below} {format_version(planned.fix.floor)}: run "
             f"`terraform init -upgrade` (it picks the newest {lock.low[0]}.x the constraints admit) and commit the updated lock; "
             "until then Terraform refuses to plan, so the fix never runs at the locked version.")
     return replace(planned, fix=replace(planned.fix, reasons=(*planned.fix.reasons, note)))
+
+
+def _last(locked: VersionRange) -> Version:
+    """The newest version a lock-derived range holds (its bound is the next patch)."""
+    return (locked.high[0], locked.high[1], locked.high[2] - 1)
 
 
 def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem]) -> dict[str, bytes]:

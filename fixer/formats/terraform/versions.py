@@ -101,8 +101,7 @@ class VersionResolver:
     _by_dir: dict[str, list[str]] | None = None
 
     def for_module(self, module_dir: str) -> VersionRange:
-        seen: set[str] = set()
-        return self._resolve(module_dir, seen) or UNKNOWN
+        return self._resolve(module_dir, frozenset()) or UNKNOWN
 
     def constraints_for(self, module_dir: str) -> VersionRange:
         """What the required_providers constraints of the module and its callers admit, locks
@@ -120,22 +119,22 @@ class VersionResolver:
             self._per_dir[key] = self._read_own(module_dir, locks=False)
         return self._per_dir[key]
 
-    def _resolve(self, module_dir: str, seen: set[str]) -> VersionRange | None:
+    def _resolve(self, module_dir: str, seen: frozenset[str]) -> VersionRange | None:
+        """The versions the module may run at: its own lock, else every caller's versions (a module
+        two roots call runs at either one's: their span, never one of them), within its own constraint."""
         if module_dir in seen:
-            return None
-        seen.add(module_dir)
+            return None  # a call cycle (invalid Terraform): nothing more to learn on this path
         own = self._own(module_dir)
         if own is not None and own.exact:
             return own
-        found = own
-        for caller in sorted(self._caller_index().get(module_dir, ())):
-            theirs = self._resolve(caller, seen)
-            if theirs is None:
-                continue
-            if theirs.exact and (found is None or found.contains(theirs.low)):
-                return theirs
-            found = theirs if found is None else found.intersect(theirs)
-        return found
+        callers = sorted(self._caller_index().get(module_dir, ()))
+        theirs = [self._resolve(caller, seen | {module_dir}) for caller in callers]
+        if not theirs or any(found is None for found in theirs):
+            return own  # a caller that says nothing may run any version the module's own constraint admits
+        spanned = theirs[0]
+        for found in theirs[1:]:
+            spanned = spanned.span(found)
+        return spanned if own is None else own.intersect(spanned)
 
     def _own(self, module_dir: str) -> VersionRange | None:
         if module_dir not in self._per_dir:
