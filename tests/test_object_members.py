@@ -100,6 +100,18 @@ def test_a_condition_on_a_member_is_decided():
     assert _only(_evaluate('var.net.policy == "azure" ? "cilium" : "none"', files)).text == "cilium"
 
 
+def test_a_left_out_optional_compares_as_null_and_decides_the_condition():
+    """`var.x.key == null ? "azure" : var.x.key` over an `optional(string)` the value leaves out
+    (Terraform fills it with null): the condition is decided per environment, while the member on
+    its own stays unresolved (no literal holds it for a fix to rewrite)."""
+    files = {"mod/prod.tfvars": b'net = {\n  policy = "calico"\n}\n', "mod/terraform.tfvars": b'net = {\n  plugin = "azure"\n}\n'}
+    expression = 'var.net.policy == null ? "azure" : var.net.policy'
+    by_environment = {c.environment: c.value.text for c in _evaluate(expression, files)}
+    assert by_environment == {"mod/prod.tfvars": "calico", None: "azure"}
+    assert _only(_evaluate('var.net.policy != null ? var.net.policy : "none"', {"mod/terraform.tfvars": files["mod/terraform.tfvars"]})).text == "none"
+    assert _only(_evaluate("var.net.policy", {"mod/terraform.tfvars": files["mod/terraform.tfvars"]})).kind is ValueKind.EXPRESSION
+
+
 def test_what_cannot_be_read_stays_unresolved_with_a_reason():
     for expression, reason in (
         ("var.net.missing", "does not declare missing"),

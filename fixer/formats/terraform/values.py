@@ -15,6 +15,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
@@ -63,6 +64,13 @@ class CallerRef:
             if expression is not None:
                 return relpath, expression
         return None
+
+
+# Inside a comparison (`var.x.key == null ? "azure" : var.x.key`), an object element the value
+# leaves out while its type says `optional(T)` is null: Terraform fills it in. Elsewhere it stays
+# unresolved, since no literal holds it for a fix to rewrite. Set across scopes (a caller's value
+# is read in the caller's scope), hence a context variable rather than an argument.
+_COMPARING: ContextVar[bool] = ContextVar("comparing", default=False)
 
 
 @dataclass
@@ -302,6 +310,8 @@ class ModuleScope:
             if key != keys[-1]:
                 continue
             if default is None:
+                if optional and _COMPARING.get():
+                    return [Candidate(Value(ValueKind.MISSING, None, None, via=f"var.{name} type default (optional, null)"))]
                 if optional:  # optional(string): null, and no literal to rewrite
                     return [Candidate(_unresolved(reference, f"var.{name} leaves out {'.'.join(keys)}, whose optional() type default is null: set it in the value of var.{name}"))]
                 return [Candidate(_unresolved(reference, f"{'.'.join(keys)} is required by the type of var.{name} but left out"))]
@@ -465,8 +475,12 @@ class ModuleScope:
             if at is not None:
                 # `var.x == "azure"`: tree-sitter-hcl puts var.x's two nodes straight in the operation
                 operator = binary.children[at]
-                a = self._operand(binary.children[:at], relpath, depth)
-                b = self._operand(binary.children[at + 1:], relpath, depth)
+                comparing = _COMPARING.set(True)
+                try:
+                    a = self._operand(binary.children[:at], relpath, depth)
+                    b = self._operand(binary.children[at + 1:], relpath, depth)
+                finally:
+                    _COMPARING.reset(comparing)
                 if a is not None and b is not None:
                     def compare(left: Value, right: Value) -> bool | None:
                         if ValueKind.EXPRESSION in (left.kind, right.kind):
