@@ -108,6 +108,19 @@ def test_one_root_reached_through_two_paths_keeps_its_lock(tmp_path):
     assert found.exact and found.low == (4, 61, 0)
 
 
+def test_a_module_folder_that_is_a_root_too_spans_its_own_runs(tmp_path):
+    """A scenario step applied on its own (it configures the provider) that an all-in-one root also
+    calls: its own runs may use any version its constraint admits, not only the caller's lock."""
+    files = _tree_with_callers(tmp_path, {"all": "modules/aks"}, {"all": "4.28.0"})
+    (tmp_path / "modules/aks/providers.tf").write_text(
+        'terraform {\n  required_providers {\n    azurerm = {\n      version = "~> 4.10"\n    }\n  }\n}\n\nprovider "azurerm" {\n  features {}\n}\n')
+    found = VersionResolver(tmp_path, [*files, "modules/aks/providers.tf"]).for_module("modules/aks")
+    assert (found.low, found.high) == ((4, 10, 0), (5, 0, 0))
+    (tmp_path / "modules/aks/providers.tf").write_text('terraform {\n  required_providers {\n    azurerm = {\n      version = "~> 4.10"\n    }\n  }\n}\n')
+    only_called = VersionResolver(tmp_path, [*files, "modules/aks/providers.tf"]).for_module("modules/aks")
+    assert only_called.exact and only_called.low == (4, 28, 0) and only_called.source == "all/.terraform.lock.hcl"
+
+
 def test_constraints_that_admit_no_version_are_said_as_such():
     """`= 2.36.0` beside `2.41.0`: `terraform init` fails; not ">= 2.41.0, < 2.36.1", and not azurerm 1.x."""
     both = parse_constraint("=2.36.0", "a.tf").intersect(parse_constraint("2.41.0", "b.tf"))

@@ -38,6 +38,8 @@ _MODULE_SOURCE = re.compile(rb'\bsource\s*=\s*"(\.{1,2}/[^"]*)"')
 # still honoured (intersected with required_providers), so it bounds the version like a constraint.
 _PROVIDER_BLOCK = re.compile(rb'(?m)^\s*provider\s+"azurerm"\s*\{')
 _TOP_VERSION = re.compile(rb'(?m)^\s*version\s*=\s*"([^"]+)"')
+# What only a root configures: a state backend (or HCP Terraform), or the azurerm provider itself.
+_ROOT_SIGN = re.compile(rb'(?m)^\s*(?:backend\s+"[^"]*"\s*\{|cloud\s*\{|provider\s+"azurerm"\s*\{)')
 
 
 def provider_block_azurerm(data: bytes, source: str) -> VersionRange | None:
@@ -129,12 +131,28 @@ class VersionResolver:
             return own
         callers = sorted(self._caller_index().get(module_dir, ()))
         theirs = [self._resolve(caller, seen | {module_dir}) for caller in callers]
+        if theirs and self._runs_as_root(module_dir):
+            theirs.append(own)  # also applied on its own (a scenario step that All-in-One calls too): any version it admits
         if not theirs or any(found is None for found in theirs):
             return own  # a caller that says nothing may run any version the module's own constraint admits
         spanned = theirs[0]
         for found in theirs[1:]:
             spanned = spanned.span(found)
-        return spanned if own is None else own.intersect(spanned)
+        if own is None:
+            return spanned
+        both = own.intersect(spanned)
+        # the callers' versions, when the module's constraint admits them all: a span of locks stays one (_above_lock)
+        return spanned if (both.low, both.high) == (spanned.low, spanned.high) else both
+
+    def _runs_as_root(self, module_dir: str) -> bool:
+        return any(_ROOT_SIGN.search(_read(self.root / relpath)) for relpath in self._files_in(module_dir))
+
+    def _files_in(self, module_dir: str) -> list[str]:
+        if self._by_dir is None:
+            self._by_dir = {}
+            for relpath in self.tf_files:
+                self._by_dir.setdefault(posixpath.dirname(relpath), []).append(relpath)
+        return self._by_dir.get(module_dir, [])
 
     def _own(self, module_dir: str) -> VersionRange | None:
         if module_dir not in self._per_dir:
@@ -153,12 +171,8 @@ class VersionResolver:
             if found:
                 return found
         result = None
-        if self._by_dir is None:
-            self._by_dir = {}
-            for relpath in self.tf_files:
-                self._by_dir.setdefault(posixpath.dirname(relpath), []).append(relpath)
         override = None
-        for relpath in sorted(self._by_dir.get(module_dir, ()), key=posixpath.basename):
+        for relpath in sorted(self._files_in(module_dir), key=posixpath.basename):
             data = _read(self.root / relpath)
             if b'provider "azurerm"' in data and b"version" in data:
                 legacy = provider_block_azurerm(data, relpath)
