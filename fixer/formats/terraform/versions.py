@@ -101,6 +101,7 @@ class VersionResolver:
     _per_dir: dict[str, VersionRange | None] = field(default_factory=dict)
     _callers: dict[str, set[str]] | None = None
     _by_dir: dict[str, list[str]] | None = None
+    _roots: dict[str, bool] = field(default_factory=dict)
 
     def for_module(self, module_dir: str) -> VersionRange:
         return self._resolve(module_dir, frozenset()) or UNKNOWN
@@ -126,6 +127,12 @@ class VersionResolver:
         two roots call runs at either one's: their span, never one of them), within its own constraint."""
         if module_dir in seen:
             return None  # a call cycle (invalid Terraform): nothing more to learn on this path
+        key = f"resolved:{module_dir}"
+        if key not in self._per_dir:
+            self._per_dir[key] = self._resolve_uncached(module_dir, seen)
+        return self._per_dir[key]
+
+    def _resolve_uncached(self, module_dir: str, seen: frozenset[str]) -> VersionRange | None:
         own = self._own(module_dir)
         if own is not None and own.exact:
             return own
@@ -145,7 +152,9 @@ class VersionResolver:
         return spanned if (both.low, both.high) == (spanned.low, spanned.high) else both
 
     def _runs_as_root(self, module_dir: str) -> bool:
-        return any(_ROOT_SIGN.search(_read(self.root / relpath)) for relpath in self._files_in(module_dir))
+        if module_dir not in self._roots:
+            self._roots[module_dir] = any(_ROOT_SIGN.search(_read(self.root / relpath)) for relpath in self._files_in(module_dir))
+        return self._roots[module_dir]
 
     def _files_in(self, module_dir: str) -> list[str]:
         if self._by_dir is None:
