@@ -112,6 +112,32 @@ def test_a_left_out_optional_compares_as_null_and_decides_the_condition():
     assert _only(_evaluate("var.net.policy", {"mod/terraform.tfvars": files["mod/terraform.tfvars"]})).kind is ValueKind.EXPRESSION
 
 
+MAP_VARIABLE = b'variable "m" {\n  type    = map(string)\n  default = { policy = "azure" }\n}\n'
+
+
+def test_lookup_reads_whatever_sets_the_map_not_only_its_default():
+    """lookup(var.m, key, default) follows tfvars files and callers like `var.m.key`, and gives its
+    default only where that value leaves the key out (before, it read the variable's default alone)."""
+    tfvars = {"mod/m.tf": MAP_VARIABLE, "mod/terraform.tfvars": b'm = {\n  policy = "calico"\n}\n'}
+    assert _only(_evaluate('lookup(var.m, "policy", "none")', tfvars)).text == "calico"
+    assert _only(_evaluate('lookup(var.m, "other", "cilium")', tfvars)).text == "cilium"
+    assert _only(_evaluate('lookup(var.m, "other")', tfvars)).kind is ValueKind.EXPRESSION  # Terraform fails there
+    caller_files = {"live/main.tf": b'module "a" {\n  m = { policy = "calico" }\n}\nmodule "b" {\n  m = {}\n}\nmodule "c" {\n}\n'}
+    caller_scope = ModuleScope.build("live", caller_files)
+    blocks = list(hcl.blocks(hcl.body_of(caller_scope.sources["live/main.tf"].root)))
+    callers = [CallerRef(f"live: module.{b.labels[0]}", caller_scope, "live/main.tf", b.node) for b in blocks]
+    found = {c.environment: c.value for c in _evaluate('lookup(var.m, "policy", "none")', {"mod/m.tf": MAP_VARIABLE}, callers=callers)}
+    assert {k: v.text for k, v in found.items()} == {"live: module.a": "calico", "live: module.b": "none", "live: module.c": "azure"}
+    assert found["live: module.b"].file == "mod/probe.tf" and "lookup default" in found["live: module.b"].via
+
+
+def test_lookup_on_an_object_type_takes_the_type_default_not_its_own():
+    """An object type that declares the key fills it in (null or its optional default): lookup then
+    finds it, so its own default never applies."""
+    assert _only(_evaluate('lookup(var.net, "plugin", "kubenet")')).text == "azure"  # optional(string, "azure")
+    assert _only(_evaluate('lookup(local.settings.network, "policy", "none")')).text == "calico"
+
+
 def test_what_cannot_be_read_stays_unresolved_with_a_reason():
     for expression, reason in (
         ("var.net.missing", "does not declare missing"),

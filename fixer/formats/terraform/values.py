@@ -176,15 +176,16 @@ class ModuleScope:
             origin=Spot(relpath, node.start_byte, node.end_byte, kind),
         )
 
-    def _member(self, kind: str, name: str, keys: tuple[str, ...], text: str, depth: int) -> list[Candidate]:
-        """`var.x.key...` / `local.x.key...`: the element of the object the variable or local holds."""
+    def _member(self, kind: str, name: str, keys: tuple[str, ...], text: str, depth: int, absent=None) -> list[Candidate]:
+        """`var.x.key...` / `local.x.key...`: the element of the object the variable or local holds.
+        `absent()`: what a value that leaves the key out gives (lookup's default), where the type does not say."""
         if kind == "var":
-            return self._variable(name, depth, keys)
+            return self._variable(name, depth, keys, absent)
         if kind == "local" and name in self.locals:
             file, attribute = self.locals[name]
             inner = hcl.expression_of(attribute)
             if inner is not None:
-                absent = lambda: [Candidate(_unresolved(text, f"local.{name} has no {'.'.join(keys)}"))]  # noqa: E731
+                absent = absent or (lambda: [Candidate(_unresolved(text, f"local.{name} has no {'.'.join(keys)}"))])  # noqa: E731
                 return [_via(c, f"local.{name}") for c in self._select(inner, file, keys, absent, depth + 1)]
         return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
 
@@ -207,10 +208,10 @@ class ModuleScope:
             return self._member(kind, name, inner + keys, f"{text}.{'.'.join(keys)}", depth + 1)
         return [Candidate(_unresolved(f"{text}.{'.'.join(keys)}", "not an object akfix can read"))]
 
-    def _variable(self, name: str, depth: int, keys: tuple[str, ...] = ()) -> list[Candidate]:
+    def _variable(self, name: str, depth: int, keys: tuple[str, ...] = (), absent=None) -> list[Candidate]:
         """The value of `var.name` -- or of its element at `keys` -- per environment."""
         if keys and name in self.variables:
-            return self._variable_member(name, keys, depth)
+            return self._variable_member(name, keys, depth, absent)
         if name in self.bindings:  # an allowed value being tried: a bool stays an expression, as `true` does
             bound = self.bindings[name]
             if isinstance(bound, bool):
@@ -246,14 +247,16 @@ class ModuleScope:
             return [_via(c, f"var.{name} default") for c in self.evaluate(hcl.expression_of(default), file, depth + 1)]
         return [Candidate(_unresolved(f"var.{name}", f"variable {name} has no default: its value comes from a caller, a tfvars file or -var"))]
 
-    def _variable_member(self, name: str, keys: tuple[str, ...], depth: int) -> list[Candidate]:
+    def _variable_member(self, name: str, keys: tuple[str, ...], depth: int, absent=None) -> list[Candidate]:
         """`var.name.key...`: the element in whatever sets the variable (a caller's argument, a
-        tfvars file, the default), or the type's `optional(..., default)` where it is left out."""
+        tfvars file, the default), or the type's `optional(..., default)` where it is left out --
+        or `absent()` (lookup's default) where the type declares no such element (a map, `any`)."""
         reference = f"var.{name}.{'.'.join(keys)}"
         if name in self.bindings:
             return [Candidate(_unresolved(reference, "an allowed value of an object variable"))]
         file, block_node = self.variables[name]
-        absent = lambda: self._type_default(name, keys, depth)  # noqa: E731
+        if absent is None or self._declares(name, keys):
+            absent = lambda: self._type_default(name, keys, depth)  # noqa: E731
 
         def select(scope: "ModuleScope", relpath: str, expression: Node) -> list[Candidate]:
             return scope._select(expression, relpath, keys, absent, depth + 1)
@@ -294,6 +297,18 @@ class ModuleScope:
                 if candidate.environment is None:
                     environments.append(Candidate(candidate.value, tfvars))
         return environments + base if environments else base
+
+    def _declares(self, name: str, keys: tuple[str, ...]) -> bool:
+        """The variable's object type declares the element at `keys` (so a value without it has the type's default)."""
+        file, block_node = self.variables[name]
+        node = hcl.attribute(hcl._block(block_node).body, "type")
+        kind = hcl.expression_of(node) if node is not None else None
+        for key in keys:
+            fields = _object_type_fields(kind) if kind is not None else None
+            if fields is None or key not in fields:
+                return False
+            kind = _optional_parts(fields[key])[0]
+        return True
 
     def _type_default(self, name: str, keys: tuple[str, ...], depth: int) -> list[Candidate]:
         """An object element left out of the value: the default its type gives it,
@@ -394,29 +409,38 @@ class ModuleScope:
                 if candidates[0].value.kind is ValueKind.LITERAL and candidates[0].value.text:
                     return candidates
             return [Candidate(MISSING)]
-        if name == "lookup" and len(args) == 3:
+        if name == "lookup" and len(args) in (2, 3):
             return self._lookup(args, relpath, text, depth)
         return [Candidate(_unresolved(text))]
 
     def _lookup(self, args: list[Node], relpath: str, text: str, depth: int) -> list[Candidate]:
+        """`lookup(map, key[, default])`: the element, read from whatever sets the map (a caller's
+        argument, a tfvars file, the default, a local), else the default; without one Terraform fails."""
         keys = self.evaluate(args[1], relpath, depth + 1)
-        mapping = self._object(args[0], relpath, depth + 1)
-        if mapping is None or len(keys) != 1 or keys[0].value.kind is not ValueKind.LITERAL:
-            return [Candidate(_unresolved(text))]
-        file, elements = mapping
+        if len(keys) != 1 or keys[0].value.kind is not ValueKind.LITERAL:
+            return [Candidate(_unresolved(text, "the key is not a literal"))]
         key = keys[0].value.text
-        if key in elements:
-            return self.evaluate(elements[key], file, depth + 1)
-        return self.evaluate(args[2], relpath, depth + 1)
+        if len(args) == 3:
+            absent = lambda: [_via(c, f"lookup default (no {key} in the map)") for c in self.evaluate(args[2], relpath, depth + 1)]  # noqa: E731
+        else:
+            absent = lambda: [Candidate(_unresolved(text, f"the map has no {key}: Terraform fails without a default"))]  # noqa: E731
+        elements = _object_literal(args[0])
+        if elements is not None:
+            return self.evaluate(elements[key], relpath, depth + 1) if key in elements else absent()
+        path = _path(args[0])
+        if path is None:
+            return [Candidate(_unresolved(text))]
+        kind, name, inner = path
+        return self._member(kind, name, (*inner, key), text, depth + 1, absent)
 
     def local_object(self, expression: Node, relpath: str) -> tuple[str, dict[str, Node]] | None:
         """(file, key -> value expression) of the object literal an expression holds, directly or
         behind locals; None where it is anything else. Not behind a variable: a default says nothing
         about what the callers pass."""
-        return self._object(expression, relpath, 0, variables=False)
+        return self._object(expression, relpath, 0)
 
-    def _object(self, expression: Node, relpath: str, depth: int, variables: bool = True) -> tuple[str, dict[str, Node]] | None:
-        """An object literal, directly or behind a variable default or a local."""
+    def _object(self, expression: Node, relpath: str, depth: int) -> tuple[str, dict[str, Node]] | None:
+        """An object literal, directly or behind locals."""
         elements = _object_literal(expression)
         if elements is not None:
             return relpath, elements
@@ -426,17 +450,8 @@ class ModuleScope:
         kind, name = reference
         if kind == "local" and name in self.locals:
             file, attribute = self.locals[name]
-            return self._object(hcl.expression_of(attribute), file, depth + 1, variables)
-        if variables and kind == "var" and name in self.variables and not any(self._tfvars_sets(name)):
-            file, block_node = self.variables[name]
-            default = hcl.attribute(hcl._block(block_node).body, "default")
-            if default is not None:
-                return self._object(hcl.expression_of(default), file, depth + 1)
+            return self._object(hcl.expression_of(attribute), file, depth + 1)
         return None
-
-    def _tfvars_sets(self, name: str):
-        for relpath in self.auto_tfvars + self.env_tfvars:
-            yield self._tfvars_value(relpath, name) is not None
 
     def _conditional(self, node: Node, relpath: str, text: str, depth: int) -> list[Candidate]:
         """A ternary whose condition the code decides. A condition on a value that differs per
