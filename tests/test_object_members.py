@@ -138,6 +138,22 @@ def test_lookup_on_an_object_type_takes_the_type_default_not_its_own():
     assert _only(_evaluate('lookup(local.settings.network, "policy", "none")')).text == "calico"
 
 
+def test_an_index_computed_from_a_variable_picks_the_element_per_environment():
+    """`local.by_env[var.env].policy` (an environment-keyed map): the index is evaluated like any
+    value, per tfvars file, and each environment reads the element its own index names."""
+    files = {
+        "mod/env.tf": b'variable "env" {\n  default = "dev"\n}\n\nlocals {\n  by_env = {\n    dev  = { policy = "calico" }\n'
+                      b'    prod = { policy = "cilium" }\n  }\n}\n',
+    }
+    assert _only(_evaluate("local.by_env[var.env].policy", files)).text == "calico"
+    files["mod/prod.tfvars"] = b'env = "prod"\n'
+    by_environment = {c.environment: c.value.text for c in _evaluate("local.by_env[var.env].policy", files)}
+    assert by_environment == {"mod/prod.tfvars": "cilium", None: "calico"}
+    files["mod/test.tfvars"] = b'env = "test"\n'  # no such key: that environment's element is unknown
+    assert any(c.value.kind is ValueKind.EXPRESSION for c in _evaluate("local.by_env[var.env].policy", files))
+    assert _only(_evaluate("local.by_env[var.free].policy", files)).kind is ValueKind.EXPRESSION
+
+
 def test_what_cannot_be_read_stays_unresolved_with_a_reason():
     for expression, reason in (
         ("var.net.missing", "does not declare missing"),
@@ -155,9 +171,10 @@ KEYS = st.sampled_from(["policy", "plugin", "nested", "engine", "x"])
 
 @settings(max_examples=150, deadline=None)
 @given(keys=st.lists(KEYS, min_size=1, max_size=4), root=st.sampled_from(["var.net", "local.settings", "local.alias"]),
-       style=st.lists(st.booleans(), min_size=4, max_size=4))
+       style=st.lists(st.sampled_from(["attribute", "string index", "computed index"]), min_size=4, max_size=4))
 def test_any_member_chain_gives_candidates_never_a_traceback(keys, root, style):
-    expression = root + "".join(f'["{k}"]' if bracket else f".{k}" for k, bracket in zip(keys, style))
+    written = {"attribute": ".{}", "string index": '["{}"]', "computed index": "[var.net.{}]"}  # var.net.x names a key, or not
+    expression = root + "".join(written[how].format(k) for k, how in zip(keys, style))
     candidates = _evaluate(expression)
     assert candidates and all(c.value.kind in ValueKind for c in candidates)
     for candidate in candidates:

@@ -149,6 +149,9 @@ class ModuleScope:
         path = _path(expression)
         if path is not None and path[2]:
             return self._member(*path, text, depth)
+        parts = _path_parts(expression.named_children) if path is None and expression.type == "expression" else None
+        if parts is not None:  # a computed index: `local.settings[var.env].policy`
+            return self._indexed_member(*parts, relpath, text, depth)
         reference = _reference(expression)
         if reference is not None:
             kind, name = reference
@@ -188,6 +191,30 @@ class ModuleScope:
                 absent = absent or (lambda: [Candidate(_unresolved(text, f"local.{name} has no {'.'.join(keys)}"))])  # noqa: E731
                 return [_via(c, f"local.{name}") for c in self._select(inner, file, keys, absent, depth + 1)]
         return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
+
+    def _indexed_member(self, kind: str, names: list, relpath: str, text: str, depth: int) -> list[Candidate]:
+        """`local.settings[var.env].policy`: the index evaluated (per environment), then the member it
+        names, each environment taking the element its own index picks. One such index at most."""
+        dynamic = [i for i, part in enumerate(names) if not isinstance(part, str)]
+        if len(dynamic) != 1:
+            return [Candidate(_unresolved(text, "more than one computed index"))]
+        at = dynamic[0]
+        indexes = self.evaluate(names[at], relpath, depth + 1)
+        found: list[Candidate] = []
+        for index in indexes:
+            if index.value.kind is not ValueKind.LITERAL:
+                why = index.value.note or "it is not decided from the code"
+                found.append(Candidate(_unresolved(text, f"the index {hcl.text(names[at]).strip()}: {why}"), index.environment))
+                continue
+            keys = tuple(names[1:at]) + (index.value.text,) + tuple(names[at + 1:])
+            members = [_via(c, f"index {index.value.text!r}") for c in self._member(kind, names[0], keys, text, depth + 1)]
+            if index.environment is None and len(indexes) == 1:
+                return members
+            chosen = _in_environment(members, index.environment)
+            if chosen is None:
+                return [Candidate(_unresolved(text, "the element differs per environment in another way than its index"))]
+            found.append(Candidate(chosen.value, index.environment))
+        return found
 
     def _select(self, expression: Node, relpath: str, keys: tuple[str, ...], absent, depth: int) -> list[Candidate]:
         """Candidates for the element at `keys` of the object `expression` evaluates to; `absent()`
@@ -581,22 +608,33 @@ def _path(expression: Node) -> tuple[str, str, tuple[str, ...]] | None:
 
 
 def _path_of(nodes: list[Node]) -> tuple[str, str, tuple[str, ...]] | None:
+    parts = _path_parts(nodes)
+    if parts is None or not all(isinstance(part, str) for part in parts[1]):
+        return None
+    kind, names = parts
+    return kind, names[0], tuple(names[1:])
+
+
+def _path_parts(nodes: list[Node]) -> tuple[str, list[str | Node]] | None:
+    """("var"|"local", [name, key, ...]) of `var.name.key["k"][expr]`: attribute names and string
+    indexes as text, any other index as the node of its expression (`local.settings[var.env]`)."""
     if len(nodes) < 2 or nodes[0].type != "variable_expr" or hcl.text(nodes[0]).strip() not in ("var", "local"):
         return None
-    names: list[str] = []
+    names: list[str | Node] = []
     for node in nodes[1:]:
         if node.type == "get_attr" and node.named_child_count:
             names.append(hcl.text(node.named_children[-1]))
         elif node.type == "index" and names:
             inner = [c for c in node.named_children[0].named_children if c.type == "expression"] if node.named_child_count else []
-            key = _unwrap(inner[0]) if len(inner) == 1 else None
-            literal = hcl.string_content(key) if key is not None and key.type == "string_lit" else None
-            if literal is None:
+            if len(inner) != 1:
                 return None
-            names.append(literal)
+            key = _unwrap(inner[0])
+            names.append(hcl.string_content(key) if key.type == "string_lit" else inner[0])
         else:
             return None
-    return (hcl.text(nodes[0]).strip(), names[0], tuple(names[1:])) if names else None
+    if not names or not isinstance(names[0], str):
+        return None
+    return hcl.text(nodes[0]).strip(), names
 
 
 def _object_literal(expression: Node) -> dict[str, Node] | None:
