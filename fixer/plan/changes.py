@@ -24,8 +24,8 @@ def change_for(cluster: Cluster, attribute: str, value: str) -> Change:
     file...) when it was followed there; else in the network_profile block."""
     field = _FIELD_OF.get(attribute)
     profile = cluster.profile
-    if field == "data_plane" and profile.data_plane_attribute != attribute:
-        field = None
+    if field == "data_plane" and profile.data_plane_attribute not in (None, attribute):
+        field = None  # ebpf_data_plane stated, network_data_plane written: a new attribute in the block
     current = getattr(profile, field) if field else None
     attribute = dict(cluster.input_names).get(attribute, attribute)
     if current is not None and current.origin is not None:

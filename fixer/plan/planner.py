@@ -132,7 +132,10 @@ def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
     computed = _computed_without_origin(cluster, fix)
     if computed is not None:
         return computed
-    if fix is not None and fix.changes and not cluster.editable:
+    # A change with an origin rewrites the literal it comes from (a variable's default, a tfvars
+    # value, a local's entry), whatever form the module input has; one without needs the input edited.
+    in_input = fix is not None and any(c.origin is None for c in fix.changes)
+    if fix is not None and fix.changes and not cluster.editable and (cluster.not_editable_why or in_input):
         wanted = ", ".join(f'{c.attribute} = "{c.value}"' for c in fix.changes)
         return manual_fix(
             f"set {wanted} in the {'call' if cluster.not_editable_why else 'network_profile argument'} of {cluster.module}"

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key
 from fixer.formats.terraform.expressions import decide_setting
-from fixer.formats.terraform.values import Candidate, ModuleScope
+from fixer.formats.terraform.values import Candidate, ModuleScope, _reference
 from fixer.model import MISSING, Cluster, Spot, Value, ValueKind, settle_data_plane
 
 # Profile field -> the attribute names it is read from (provider names; ARM names for azapi).
@@ -17,7 +17,7 @@ _FIELDS = {
     "policy": ("network_policy", "networkPolicy"),
     "plugin": ("network_plugin", "networkPlugin"),
     "plugin_mode": ("network_plugin_mode", "networkPluginMode"),
-    "data_plane": ("network_data_plane", "ebpf_data_plane", "networkDataplane"),
+    "data_plane": ("network_data_plane", "ebpf_data_plane", "networkDataplane", "network_dataplane"),  # the last: AVM's object
     "data_plane_alternate": ("network_data_plane",),  # only beside ebpf_data_plane (model.settle_data_plane)
 }
 API_EXPRESSION = "expression: "
@@ -50,6 +50,18 @@ def _entries(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> tuple
     return cluster.profile_file, {name: hcl.expression_of(node) for name, node in hcl.attributes(block.body if block else None)}, False
 
 
+def _object_variable(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> str | None:
+    """`network_profile = var.network_profile` in a module call, the variable typed as an object:
+    its name. Each setting is then read as that variable's member, wherever its value comes from
+    (a tfvars file, a caller, the default, the type's `optional(..., default)`)."""
+    kind, _ = block_key(cluster.address)
+    argument = hcl.attribute(resource.body, "network_profile") if kind == "module" else None
+    reference = _reference(hcl.expression_of(argument)) if argument is not None else None
+    if reference is None or reference[0] != "var" or not scope.declares(reference[1], ()):
+        return None
+    return reference[1]
+
+
 def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
     source = scope.sources.get(cluster.profile_file)
     if source is None or source.root is None:
@@ -59,6 +71,8 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
     if resource is None:
         return [cluster]
     file, entries, whole = _entries(cluster, resource, scope)
+    held_by = _object_variable(cluster, resource, scope)
+    whole = whole or held_by is not None
     inputs = dict(cluster.input_names)
     candidates: dict[str, list[Candidate]] = {}
     for field, attributes in _FIELDS.items():
@@ -67,7 +81,15 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
             continue
         if field == "data_plane" and cluster.profile.data_plane_attribute:
             attributes = (cluster.profile.data_plane_attribute, *attributes)  # the block may state two
-        expression = next((entries[n] for n in (inputs.get(a, a) for a in attributes) if entries.get(n) is not None), None)
+        names = [inputs.get(a, a) for a in attributes]
+        if held_by is not None:  # the variable's type lists the object's names: one it lacks is never set
+            declared = next((n for n in names if scope.declares(held_by, (n,))), None)
+            if declared is not None:
+                candidates[field] = scope.variable_member(held_by, (declared,))
+            elif current.kind is ValueKind.EXPRESSION:
+                candidates[field] = [Candidate(MISSING)]
+            continue
+        expression = next((entries[n] for n in names if entries.get(n) is not None), None)
         if expression is not None:
             candidates[field] = decide_setting(scope, expression, file, field == "policy")
         elif whole and current.kind is ValueKind.EXPRESSION:

@@ -282,7 +282,7 @@ class ModuleScope:
         if name in self.bindings:
             return [Candidate(_unresolved(reference, "an allowed value of an object variable"))]
         file, block_node = self.variables[name]
-        if absent is None or self._declares(name, keys):
+        if absent is None or self.declares(name, keys):
             absent = lambda: self._type_default(name, keys, depth)  # noqa: E731
 
         def select(scope: "ModuleScope", relpath: str, expression: Node) -> list[Candidate]:
@@ -325,8 +325,11 @@ class ModuleScope:
                     environments.append(Candidate(candidate.value, tfvars))
         return environments + base if environments else base
 
-    def _declares(self, name: str, keys: tuple[str, ...]) -> bool:
-        """The variable's object type declares the element at `keys` (so a value without it has the type's default)."""
+    def declares(self, name: str, keys: tuple[str, ...]) -> bool:
+        """The variable's object type declares the element at `keys` (so a value without it has the
+        type's default); with no keys, the variable's type is an object."""
+        if name not in self.variables:
+            return False
         file, block_node = self.variables[name]
         node = hcl.attribute(hcl._block(block_node).body, "type")
         kind = hcl.expression_of(node) if node is not None else None
@@ -335,7 +338,7 @@ class ModuleScope:
             if fields is None or key not in fields:
                 return False
             kind = _optional_parts(fields[key])[0]
-        return True
+        return bool(keys) or (kind is not None and _object_type_fields(kind) is not None)
 
     def _type_default(self, name: str, keys: tuple[str, ...], depth: int) -> list[Candidate]:
         """An object element left out of the value: the default its type gives it,
@@ -459,6 +462,10 @@ class ModuleScope:
             return [Candidate(_unresolved(text))]
         kind, name, inner = path
         return self._member(kind, name, (*inner, key), text, depth + 1, absent)
+
+    def variable_member(self, name: str, keys: tuple[str, ...]) -> list[Candidate]:
+        """`var.name.key...` per environment: a caller's argument, a tfvars file, the default, the type's default."""
+        return self._member("var", name, keys, f"var.{name}.{'.'.join(keys)}", 0)
 
     def local_object(self, expression: Node, relpath: str) -> tuple[str, dict[str, Node]] | None:
         """(file, key -> value expression) of the object literal an expression holds, directly or
