@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import posixpath
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from fixer.edit.write import write_changes  # noqa: E402
-from fixer.formats.terraform.versions import required_azurerm  # noqa: E402
+from fixer.formats.terraform.versions import VersionResolver, required_azurerm  # noqa: E402
 from fixer.globs import EVERYTHING  # noqa: E402
 from fixer.model import Status  # noqa: E402
 from fixer.pipeline import Options, Outcome, run  # noqa: E402
@@ -65,12 +66,27 @@ def measure(tree: Path, options: Options) -> tuple[int, int, Counter, list[str]]
             left["phase 1 written"] = len(phase_one)
         violations = [v for r in written for v in _fix_violations(r)]
         before = {c.relpath: c.before for c in result.changes}
+        floored = sorted({posixpath.dirname(c.relpath) for c in result.changes
+                          if c.relpath.endswith(".tf") and b"required_providers" in c.after})
+        conflicted = _without_a_version(work, floored)
         problems = write_changes(list(result.changes))
         violations += [f"write: {p}" for p in problems]
         violations += [v for c in result.changes for v in _file_violations(work, c.relpath, before[c.relpath])]
+        violations += [f"{d or '.'}: its azurerm constraints and its callers' admit no version after the fix"
+                       for d in sorted(_without_a_version(work, floored) - conflicted)]
         again = run(work, options, verify=True)
         violations += [f"{c.relpath}: a second run changes it again" for c in again.changes]
         return len(wanting), len(fixed), left, violations
+
+
+def _without_a_version(root: Path, module_dirs: list[str]) -> set[str]:
+    """The folders among `module_dirs` whose azurerm constraint, with those of the roots that call
+    them, admits no version (a floor above a caller's upper bound: `terraform init` fails there)."""
+    if not module_dirs:
+        return set()
+    tf_files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.tf") if p.is_file() and not p.is_symlink())
+    resolver = VersionResolver(root, tf_files)
+    return {d for d in module_dirs if resolver.constraints_for(d).contradictory}
 
 
 def _fix_violations(report) -> list[str]:

@@ -155,3 +155,14 @@ def test_greenfield_may_cross_the_major_a_range_starts_in_and_keeps_its_cap():
     assert floor_refused((3, 108, 0), code, "add", greenfield=True) is None  # nothing deployed: no state to upgrade
     assert floor_constraint((3, 108, 0), (5, 0, 0)) == ">= 3.108.0, < 5.0.0"  # spans 3.x and 4.x, the code's cap kept
     assert floor_constraint((3, 108, 0), (4, 0, 0)) == "~> 3.108"
+
+
+def test_a_floor_never_crosses_a_callers_upper_bound_greenfield_included():
+    """The range planned may be the module's own (a caller states nothing) while another caller
+    pins `~> 4.23.0`: a floor at 4.58 would leave that root no version (`terraform init` fails)."""
+    module = VersionRange((4, 0, 0), (5, 0, 0), "attributes used in the code")
+    assert floor_refused((4, 58, 0), module, "raise") is None
+    for greenfield in (False, True):
+        why = floor_refused((4, 58, 0), module, "raise", greenfield=greenfield, ceiling=(4, 24, 0))
+        assert why is not None and "stops below 4.24.0" in why
+    assert floor_refused((4, 20, 0), module, "raise", ceiling=(4, 24, 0)) is None

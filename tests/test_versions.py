@@ -185,3 +185,12 @@ def test_a_constraint_below_azurerm_2_is_said_as_it_is_and_left_to_a_person():
         fix = planner.plan(cluster, planner.PlanContext(engine=engines[0], fallback_engines=engines[1:], versions=versions))
         assert (fix.risk, fix.blocker, fix.changes) == (Risk.MANUAL, "version-too-old", ())
         assert "rules start at azurerm 2.0" in fix.summary
+
+
+def test_a_floor_may_go_as_far_as_every_module_above_admits(tmp_path):
+    """root (`~> 4.23.0`) -> wrapper (no constraint) -> module: the root's bound limits a floor written
+    in the module, though it is no direct caller."""
+    files = _tree_with_callers(tmp_path, {"live": "wrappers/aks", "wrappers/aks": "modules/aks"}, {})
+    (tmp_path / "live/versions.tf").write_text('terraform {\n  required_providers {\n    azurerm = {\n      version = "~> 4.23.0"\n    }\n  }\n}\n')
+    admitted = VersionResolver(tmp_path, [*files, "live/versions.tf"]).constraints_for("modules/aks")
+    assert admitted.high == (4, 24, 0) and "live/versions.tf" in admitted.source

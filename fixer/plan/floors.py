@@ -28,7 +28,7 @@ def floor_of(outcomes: list[tuple[Version, Fix]]) -> Version | None:
     return outcomes[start][0] if start > 0 else None
 
 
-def floor_refused(floor: Version, versions: VersionRange, how: str, greenfield: bool = False) -> str | None:
+def floor_refused(floor: Version, versions: VersionRange, how: str, greenfield: bool = False, ceiling: Version = NEWEST) -> str | None:
     """Why akfix may not write this floor, or None. A floor stays in the lowest major the range
     admits: one in a later major could force an upgrade the code was never written for. An added
     constraint (the module states none) also needs to know how far up the code goes: to the end of
@@ -36,6 +36,11 @@ def floor_refused(floor: Version, versions: VersionRange, how: str, greenfield: 
     stays open: `>= 4.58.0` drops only older versions of the lowest major). A range that ends inside a
     later major (`>= 3.62, < 5.0`: the code runs 3.x and 4.x, not 5.x) leaves the major undecided."""
     wanted = f"azurerm >= {format_version(floor)}"
+    if floor >= ceiling:
+        # A root that calls the module (or the module itself) caps azurerm below the floor: written in
+        # the module, the floor would leave that root no version to install (`terraform init` fails).
+        return (f"A provider floor would need {wanted}, but a constraint of this module or of a root that calls it stops "
+                f"below {format_version(ceiling)}, and akfix never crosses an upper bound: raise that constraint first.")
     if greenfield:
         # Nothing is deployed: no state is upgraded across a major and no lock would be held back. The
         # floor keeps any upper bound the range has (the constraint's, or the code's own cap).
@@ -76,7 +81,8 @@ def floored(outcomes: list[tuple[Version, Fix]], floor: Version, versions: Versi
                    floor=floor, hint=None)
 
 
-def required_floor(need: Version, versions: VersionRange, how: str | None, greenfield: bool = False) -> tuple[Version | None, str | None]:
+def required_floor(need: Version, versions: VersionRange, how: str | None, greenfield: bool = False,
+                   ceiling: Version = NEWEST) -> tuple[Version | None, str | None]:
     """A fix that holds only from azurerm `need` on: (floor, None) where a floor makes it hold for
     the whole range, (None, None) where the range starts there anyway, (None, why) where akfix may not
     write the floor. The range must reach `need` (the callers check `need < versions.high`)."""
@@ -84,7 +90,7 @@ def required_floor(need: Version, versions: VersionRange, how: str | None, green
         return None, None
     if not how:
         return None, f"It needs azurerm >= {format_version(need)}; akfix cannot raise the provider version where this cluster is declared: pin it."
-    refused = floor_refused(need, versions, how, greenfield)
+    refused = floor_refused(need, versions, how, greenfield, ceiling)
     return (None, refused) if refused else (need, None)
 
 

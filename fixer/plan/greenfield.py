@@ -86,7 +86,7 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
     if need >= versions.high:
         return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}", _raise_guidance(versions, need),
                           blocker="version-too-old")
-    floor, refused = required_floor(need, versions, context.floors, greenfield=True)
+    floor, refused = required_floor(need, versions, context.floors, greenfield=True, ceiling=context.ceiling)
     if refused:
         return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")
     if floor:

@@ -145,7 +145,7 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
         return Fix(risk=Risk.REPLACEMENT, summary=f"kubenet -> overlay: on {versions.describe()} changing network_plugin recreates the cluster",
                    changes=tuple(changes), reasons=tuple(reasons), phase=1,
                    hint=f"raise azurerm to >= {format_version(first)}, where kubenet -> overlay is in place")
-    floor, refused = required_floor(first, versions, context.floors)
+    floor, refused = required_floor(first, versions, context.floors, ceiling=context.ceiling)
     if refused:
         return manual_fix(f"kubenet -> overlay is in place only from azurerm {format_version(first)}", refused, blocker="version-range")
     if floor:

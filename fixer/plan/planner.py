@@ -21,7 +21,7 @@ from fixer.plan.policy_update import plan_policy_update
 from fixer.plan.preference import choose_engine
 from fixer.plan.put import plan_put
 from fixer.plan.rules import azurerm as rules
-from fixer.versions import UNKNOWN, Version, VersionRange, format_version
+from fixer.versions import NEWEST, UNKNOWN, Version, VersionRange, format_version
 
 ASSUMABLE_NETWORKS = ("azure", "azure-overlay", "kubenet")
 
@@ -43,6 +43,10 @@ class PlanContext:
     # bound the adapter can raise, "add" when it would add one (then only where the range already
     # lies in one major: an added floor pins the major the code is written for); None: no floors.
     floors: str | None = None
+    # The lowest upper bound of the azurerm constraints of the module and of the roots that call it:
+    # a floor at or above it would leave one of them no version (the range planned may span further
+    # where a caller states nothing).
+    ceiling: Version = NEWEST
     # The cluster is not deployed (--greenfield, or a `greenfield` glob): no live fact applies and the
     # complete recommended profile is written (greenfield.py).
     greenfield: bool = False
@@ -264,7 +268,7 @@ def _plan_azurerm(cluster: Cluster, live: _Live, target: str, context: PlanConte
     newest = outcomes[-1][1]
     worst_version, worst = max(outcomes, key=lambda item: item[1].risk.rank)
     floor = floor_of(outcomes) if context.floors and worst.risk is not newest.risk else None
-    refused = floor_refused(floor, context.versions, context.floors) if floor else None
+    refused = floor_refused(floor, context.versions, context.floors, ceiling=context.ceiling) if floor else None
     if floor is not None and refused is None:
         return floored(outcomes, floor, context.versions, live.policy or "", target, context.floors)
     reasons = list(newest.reasons) + ([refused] if refused else [])

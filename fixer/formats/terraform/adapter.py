@@ -41,7 +41,7 @@ from fixer.plan import planner
 from fixer.plan.changes import manual_fix
 from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
-from fixer.versions import Version, VersionRange, format_version
+from fixer.versions import NEWEST, Version, VersionRange, format_version
 
 NAME = "terraform"
 SUFFIXES = (".tf", ".tf.json")
@@ -236,7 +236,8 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
                 versions = versions.intersect(facts.azurerm) if versions.known else facts.azurerm
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
         versions = narrow_by_state(versions, cluster.live)
-    planned = _planned_at(located, cluster, versions, settings, problems)
+    ceiling = resolver.constraints_for(cluster.module_dir).high
+    planned = _planned_at(located, cluster, versions, settings, problems, ceiling)
     # from lock files alone: one root's, or the span of every calling root's (VersionResolver._resolve)
     locked = versions.known and not settings.azurerm_version and all(part.endswith(LOCK_FILE) for part in versions.source.split("; "))
     if locked and not (planned.fix and planned.fix.writable(False)):  # planned again only where the lock holds it back
@@ -244,12 +245,14 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
     return planned
 
 
-def _planned_at(located: Located, cluster: Cluster, versions: VersionRange, settings: Settings, problems: list[Problem]) -> Planned:
+def _planned_at(located: Located, cluster: Cluster, versions: VersionRange, settings: Settings, problems: list[Problem],
+                ceiling: Version = NEWEST) -> Planned:
     site = None if versions.exact else _floor_site(located, cluster, problems)
     greenfield = settings.is_greenfield(located.listing.root, cluster.file)
     deployed = greenfield and cluster.live is not None  # live facts say it is deployed: greenfield's assumption does not hold
     context = planner.PlanContext(
         floors=None if site is None else ("raise" if site.kind == "value" else "add"),
+        ceiling=ceiling,
         engine=settings.engine,
         fallback_engines=settings.fallback_engines,
         greenfield=greenfield and not deployed,
@@ -279,7 +282,7 @@ def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, resolver
         return None
     pinned = format_version(lock.low) if lock.exact else f"{format_version(lock.low)} to {format_version(_last(lock))}"
     widened = VersionRange(lock.low, ceiling, f"{lock.source} ({pinned}), up to the constraint")
-    planned = _planned_at(located, cluster, widened, settings, problems)
+    planned = _planned_at(located, cluster, widened, settings, problems, admitted.high)
     if planned.fix is None or planned.fix.floor is None or not planned.fix.writable(False):
         return None
     which = ("pins" if lock.exact else "pin") + f" azurerm {pinned}"

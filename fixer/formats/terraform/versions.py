@@ -107,13 +107,19 @@ class VersionResolver:
         return self._resolve(module_dir, frozenset()) or UNKNOWN
 
     def constraints_for(self, module_dir: str) -> VersionRange:
-        """What the required_providers constraints of the module and its callers admit, locks
-        aside: how far a provider floor may raise a locked version (`terraform init -upgrade`)."""
-        found = self._constraint(module_dir)
-        for caller in sorted(self._caller_index().get(module_dir, ())):
-            theirs = self._constraint(caller)
+        """What the required_providers constraints of the module and of every module above it (its
+        callers, theirs...) admit together, locks aside: how far a provider floor written in the module
+        may go (each of them must still find a version at `terraform init -upgrade`)."""
+        found, seen, pending = None, {module_dir}, [module_dir]
+        while pending:
+            folder = pending.pop()
+            theirs = self._constraint(folder)
             if theirs is not None:
                 found = theirs if found is None else found.intersect(theirs)
+            for caller in sorted(self._caller_index().get(folder, ())):
+                if caller not in seen:
+                    seen.add(caller)
+                    pending.append(caller)
         return found or UNKNOWN
 
     def _constraint(self, module_dir: str) -> VersionRange | None:
