@@ -194,3 +194,21 @@ def test_a_floor_may_go_as_far_as_every_module_above_admits(tmp_path):
     (tmp_path / "live/versions.tf").write_text('terraform {\n  required_providers {\n    azurerm = {\n      version = "~> 4.23.0"\n    }\n  }\n}\n')
     admitted = VersionResolver(tmp_path, [*files, "live/versions.tf"]).constraints_for("modules/aks")
     assert admitted.high == (4, 24, 0) and "live/versions.tf" in admitted.source
+
+
+def test_a_duplicate_module_call_still_counts_as_a_caller(tmp_path):
+    """Two `module "x"` blocks in one root (Terraform refuses it): each is still a caller, so the
+    root's `~> 4.27.0` reaches the module the second block calls, and no floor of 4.58 is written."""
+    from fixer.model import Risk
+    from fixer.pipeline import Options, run
+
+    module = (Path(__file__).parent / "fixtures/terraform/module-floor-above-a-callers-bound/input/modules/aks/main.tf").read_text()
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(module if name == "second" else "# nothing here\n")
+    (tmp_path / "versions.tf").write_text('terraform {\n  required_providers {\n    azurerm = {\n      version = "~> 4.27.0"\n    }\n  }\n}\n')
+    (tmp_path / "one.tf").write_text('module "same" {\n  source = "./first"\n}\n')
+    (tmp_path / "two.tf").write_text('module "same" {\n  source = "./second"\n}\n')
+    [report] = run(tmp_path, Options(), verify=False).clusters
+    assert report.fix.risk is Risk.REPLACEMENT and report.fix.floor is None
+    assert any("< 4.28.0 (versions.tf)" in reason for reason in report.fix.reasons)  # the root's bound reached the module

@@ -184,15 +184,17 @@ def local_callers(located: Located) -> dict[str, list[tuple[tuple[str, ...], str
             for name, blocks in sorted(found.items()):
                 base = [b for b in blocks if not is_override_file(b[0])]
                 overrides = sorted((b for b in blocks if is_override_file(b[0])), key=lambda b: posixpath.basename(b[0]))
-                if not base:
-                    continue  # an override of nothing: Terraform refuses it
-                target = next((source for _, source in reversed(base[:1] + overrides) if source is not None), None)
-                if not target or not target.startswith(("./", "../")):
-                    continue
-                resolved = posixpath.normpath(posixpath.join(folder, target))
-                if not resolved.startswith(".."):
-                    files = (base[0][0], *(relpath for relpath, _ in overrides))
-                    located.callers.setdefault("" if resolved == "." else resolved, []).append((files, name))
+                # No base block: an override of nothing. Two: a duplicate module call. Terraform refuses
+                # both; the duplicates are still each a caller, so that no module loses one (its version
+                # bounds, its values) to a name clash.
+                for first in base:
+                    target = next((source for _, source in reversed([first, *overrides]) if source is not None), None)
+                    if not target or not target.startswith(("./", "../")):
+                        continue
+                    resolved = posixpath.normpath(posixpath.join(folder, target))
+                    if not resolved.startswith(".."):
+                        files = (first[0], *(relpath for relpath, _ in overrides))
+                        located.callers.setdefault("" if resolved == "." else resolved, []).append((files, name))
     return located.callers
 
 
