@@ -131,6 +131,20 @@ def test_lookup_reads_whatever_sets_the_map_not_only_its_default():
     assert found["live: module.b"].file == "mod/probe.tf" and "lookup default" in found["live: module.b"].via
 
 
+def test_a_value_passed_through_a_callers_variable_falls_back_to_the_receiving_type_or_default():
+    """The root passes its own map (`m = var.root_m`, default {}): a key it leaves out takes the
+    lookup's default, or the module variable's `optional(..., default)` -- the types convert on the
+    module's side -- not "undeclared" in the root's map type."""
+    module = {"mod/m.tf": MAP_VARIABLE + b'variable "o" {\n  type = object({ policy = optional(string, "calico") })\n}\n'}
+    caller_files = {"live/main.tf": b'variable "root_m" {\n  type    = map(string)\n  default = {}\n}\n'
+                                    b'module "a" {\n  m = var.root_m\n  o = var.root_m\n}\n'}
+    caller_scope = ModuleScope.build("live", caller_files)
+    blocks = [b for b in hcl.blocks(hcl.body_of(caller_scope.sources["live/main.tf"].root)) if b.type == "module"]
+    callers = [CallerRef("live: module.a", caller_scope, "live/main.tf", blocks[0].node)]
+    assert _only(_evaluate('lookup(var.m, "policy", "none")', module, callers=callers)).text == "none"
+    assert _only(_evaluate("var.o.policy", module, callers=callers)).text == "calico"
+
+
 def test_lookup_on_an_object_type_takes_the_type_default_not_its_own():
     """An object type that declares the key fills it in (null or its optional default): lookup then
     finds it, so its own default never applies."""

@@ -232,7 +232,9 @@ class ModuleScope:
         path = _path(expression)
         if path is not None:
             kind, name, inner = path
-            return self._member(kind, name, inner + keys, f"{text}.{'.'.join(keys)}", depth + 1)
+            # `absent` travels along: where this value (a caller's variable, a local) leaves the key out
+            # and its own type does not fill it, the type of the variable it is passed to does
+            return self._member(kind, name, inner + keys, f"{text}.{'.'.join(keys)}", depth + 1, absent)
         return [Candidate(_unresolved(f"{text}.{'.'.join(keys)}", "not an object akfix can read"))]
 
     def _variable(self, name: str, depth: int, keys: tuple[str, ...] = (), absent=None) -> list[Candidate]:
