@@ -66,13 +66,11 @@ class VersionRange:
         return self.low <= version < self.high
 
     def intersect(self, other: VersionRange) -> VersionRange:
-        sources = [s for s in (self.source, other.source) if s != "unknown"]
-        return VersionRange(max(self.low, other.low), min(self.high, other.high), _join_sources(sources))
+        return VersionRange(max(self.low, other.low), min(self.high, other.high), _join_sources(self.source, other.source))
 
     def span(self, other: VersionRange) -> VersionRange:
         """The smallest range holding both: a module that two roots call runs at either's version."""
-        sources = [s for s in (self.source, other.source) if s != "unknown"]
-        return VersionRange(min(self.low, other.low), max(self.high, other.high), _join_sources(sources))
+        return VersionRange(min(self.low, other.low), max(self.high, other.high), _join_sources(self.source, other.source))
 
     def describe(self) -> str:
         parts = self.source.split("; ")
@@ -89,9 +87,9 @@ class VersionRange:
         return f"azurerm >= {format_version(self.low)}{high} ({source})"
 
 
-def _join_sources(sources: list[str]) -> str:
-    """Sources joined once each, in order."""
-    parts = [p for s in sources for p in s.split("; ")]
+def _join_sources(*sources: str) -> str:
+    """Sources joined once each, in order; "unknown" says nothing and is left out."""
+    parts = [p for s in sources if s != "unknown" for p in s.split("; ")]
     return "; ".join(dict.fromkeys(parts)) or "unknown"
 
 

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key
 from fixer.formats.terraform.expressions import decide_setting
-from fixer.formats.terraform.values import Candidate, ModuleScope, _reference
+from fixer.formats.terraform.values import Candidate, ModuleScope
 from fixer.model import MISSING, Cluster, Spot, Value, ValueKind, settle_data_plane
 
 # Profile field -> the attribute names it is read from (provider names; ARM names for azapi).
@@ -56,10 +56,7 @@ def _object_variable(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) 
     (a tfvars file, a caller, the default, the type's `optional(..., default)`)."""
     kind, _ = block_key(cluster.address)
     argument = hcl.attribute(resource.body, "network_profile") if kind == "module" else None
-    reference = _reference(hcl.expression_of(argument)) if argument is not None else None
-    if reference is None or reference[0] != "var" or not scope.declares(reference[1], ()):
-        return None
-    return reference[1]
+    return scope.object_variable(hcl.expression_of(argument)) if argument is not None else None
 
 
 def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:

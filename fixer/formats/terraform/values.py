@@ -465,6 +465,13 @@ class ModuleScope:
         kind, name, inner = path
         return self._member(kind, name, (*inner, key), text, depth + 1, absent)
 
+    def object_variable(self, expression: Node | None) -> str | None:
+        """The name of the variable an expression is, where that variable is typed as an object."""
+        reference = _reference(expression) if expression is not None else None
+        if reference is None or reference[0] != "var" or not self.declares(reference[1], ()):
+            return None
+        return reference[1]
+
     def variable_member(self, name: str, keys: tuple[str, ...]) -> list[Candidate]:
         """`var.name.key...` per environment: a caller's argument, a tfvars file, the default, the type's default."""
         return self._member("var", name, keys, f"var.{name}.{'.'.join(keys)}", 0)

@@ -109,7 +109,14 @@ class VersionResolver:
     def constraints_for(self, module_dir: str) -> VersionRange:
         """What the required_providers constraints of the module and of every module above it (its
         callers, theirs...) admit together, locks aside: how far a provider floor written in the module
-        may go (each of them must still find a version at `terraform init -upgrade`)."""
+        may go (each of them must still find a version at `terraform init -upgrade`). Asked once per
+        cluster view and again above a lock: walked once per folder."""
+        key = f"admitted:{module_dir}"
+        if key not in self._per_dir:
+            self._per_dir[key] = self._admitted(module_dir)
+        return self._per_dir[key] or UNKNOWN
+
+    def _admitted(self, module_dir: str) -> VersionRange | None:
         found, seen, pending = None, {module_dir}, [module_dir]
         while pending:
             folder = pending.pop()
@@ -120,7 +127,7 @@ class VersionResolver:
                 if caller not in seen:
                     seen.add(caller)
                     pending.append(caller)
-        return found or UNKNOWN
+        return found
 
     def _constraint(self, module_dir: str) -> VersionRange | None:
         key = f"constraint:{module_dir}"
