@@ -4,8 +4,9 @@ both ask them, so the two can never disagree about what AKS refuses."""
 
 from __future__ import annotations
 
-from fixer.model import Cluster, Fix
+from fixer.model import Change, Cluster, Fix
 from fixer.plan.changes import manual_fix
+from fixer.plan.rules.modules import cilium_precondition, refusal
 
 
 def windows_limit(cluster: Cluster, target: str) -> Fix | None:
@@ -25,6 +26,34 @@ def windows_limit(cluster: Cluster, target: str) -> Fix | None:
             blocker="windows",
         )
     return None
+
+
+def module_limit(cluster: Cluster, writes: list[Change] | str) -> Fix | None:
+    """A module call whose release lacks an input the fix writes, or refuses its value (rules/modules.py):
+    the deployment would fail to validate. `writes`: the fix's changes, or the engine it is for (its
+    policy input). Changes go through the call's inputs (Cluster.input_names); an API version bump
+    cannot, since the module deploys its own."""
+    if not cluster.module:
+        return None
+    if isinstance(writes, str):
+        writes = [Change("networkPolicy" if cluster.api_version is not None else "network_policy", writes)]
+    if any(c.attribute == "apiVersion" for c in writes):
+        why = f"{cluster.module.split(' ')[0]} deploys API version {cluster.api_version}, which akfix cannot bump in a module"
+    else:
+        inputs = dict(cluster.input_names)
+        named = [(inputs.get(c.attribute, c.attribute), c.value) for c in writes]
+        why = refusal(cluster.module, named)
+        if why is None and ("ebpf_data_plane", "cilium") in named:
+            profile = cluster.profile
+            why = cilium_precondition(cluster.module, profile.plugin_mode.literal, not profile.pod_subnet.is_missing)
+    if why is None:
+        return None
+    return manual_fix(
+        why,
+        "Move the call to a release that takes it (akfix never changes a module's version: read its changelog first), "
+        "then re-run akfix; or --engine cilium,calico where the release takes calico.",
+        blocker="module-version",
+    )
 
 
 def byo_limit() -> Fix:

@@ -15,7 +15,7 @@ from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, Value, Valu
 from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, plugin_expression_fix, summary_of
 from fixer.plan.floors import floor_of, floor_refused, floored
 from fixer.plan.greenfield import IF_DEPLOYED, plan_greenfield
-from fixer.plan.limits import byo_limit, kubernetes_limit, windows_limit
+from fixer.plan.limits import byo_limit, kubernetes_limit, module_limit, windows_limit
 from fixer.plan.migration import migration_pending, phase_two, plan_phase_one
 from fixer.plan.policy_update import plan_policy_update
 from fixer.plan.preference import choose_engine
@@ -136,6 +136,9 @@ def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
     computed = _computed_without_origin(cluster, fix)
     if computed is not None:
         return computed
+    refused = module_limit(cluster, list(fix.changes)) if fix is not None and fix.changes else None
+    if refused is not None:
+        return refused
     # A change with an origin rewrites the literal it comes from (a variable's default, a tfvars
     # value, a local's entry), whatever form the module input has; one without needs the input edited.
     in_input = fix is not None and any(c.origin is None for c in fix.changes)
@@ -336,7 +339,10 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
     mode = profile.plugin_mode.literal
     if plugin is None and live is not None and live.plugin:
         plugin, mode = live.plugin, live.plugin_mode
-    if plugin is None and not profile.block_present and context.assume_network:
+    # A PUT (ARM, Bicep, azapi, a module's params) keeps the live plugin wherever it names none,
+    # block or not; azurerm cannot have a block without one.
+    keeps_live = not profile.block_present or (cluster.api_version is not None and profile.plugin.is_missing)
+    if plugin is None and keeps_live and context.assume_network:
         plugin = "azure" if context.assume_network.startswith("azure") else context.assume_network
         mode = "overlay" if context.assume_network == "azure-overlay" else None
     data_plane = (profile.data_plane.literal or (live.data_plane if live and live.data_plane else "azure")).lower()
@@ -436,6 +442,9 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             "run writes step 2. Or use --engine calico, which kubenet supports in place.",
             blocker="kubenet",
         )
+    refused = module_limit(cluster, target)
+    if refused is not None:
+        return refused
     # Greenfield: nothing is deployed, so the move to overlay the module forces is no migration.
     if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing and not greenfield:
         return manual_fix(

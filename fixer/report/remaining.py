@@ -46,6 +46,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
                      "alias on the cluster), then re-run akfix"),
     "byo-cni": ("bring-your-own CNI", "enforce policies with the CNI you installed"),
     "module-input": ("a module input akfix does not edit yet", "set the module input by hand"),
+    "module-version": ("the module release the call names lacks the input or value",
+                       "move the call to a release that takes it (akfix never changes a module's version)"),
     "layout": ("no place in the code akfix can write the fix", "what the cluster's report names (e.g. write a stub's properties out)"),
     "shared-value": ("a value other environments read too", "route the shared setting through a per-environment variable"),
     "package-too-old": ("the IaC package's API is too old", "upgrade the package"),
@@ -64,6 +66,7 @@ PREFERENCE: dict[str, str] = {
     "kubenet": "--engine cilium,calico (calico runs on kubenet)",
     "windows": "--engine cilium,calico (calico runs beside Windows pools)",
     "module-needs-overlay": "--engine cilium,calico",
+    "module-version": "--engine cilium,calico (where the release takes calico)",
 }
 
 

@@ -28,6 +28,7 @@ from fixer.formats.bicep.syntax import (
 from fixer.formats.put_names import FIELDS, profile_from
 from fixer.model import MISSING, Change, Cluster, Edit, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
+from fixer.plan.rules.modules import avm_bicep_api_version, avm_bicep_forces_overlay, avm_bicep_version
 from fixer.textfile import line_end, line_indent, line_start
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
@@ -215,7 +216,7 @@ def _refuse_duplicates(tokens: list[Token], clusters: list[Cluster], data: bytes
 
 
 AVM_MODULE = "avm/res/container-service/managed-cluster"
-AVM_API_VERSION = "2025-10-01"  # the module is typed from this API version (facts 6.4)
+AVM_API_VERSION = "2025-10-01"  # the newest release is typed from this API version (facts 6.4)
 
 
 def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter_file) -> list[Cluster]:
@@ -239,6 +240,8 @@ def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter
                     fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
                                                  FIELDS[key] == "policy")
         name = tokens[index + 1].text
+        version = avm_bicep_version(source)
+        forces = " (forces networkPolicy cilium and overlay when networkDataplane is cilium)" if avm_bicep_forces_overlay(version) else ""
         found.append(
             Cluster(
                 file=relpath,
@@ -248,8 +251,8 @@ def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter
                 profile=profile_from(fields, True),
                 module_dir=posixpath.dirname(relpath),
                 profile_file=relpath,
-                module=f"{source} (forces networkPolicy cilium and overlay when networkDataplane is cilium)",
-                api_version=AVM_API_VERSION,
+                module=source + forces,
+                api_version=avm_bicep_api_version(version, AVM_API_VERSION),
                 anchor=f"module {name}",
             )
         )
