@@ -28,20 +28,17 @@ def windows_limit(cluster: Cluster, target: str) -> Fix | None:
     return None
 
 
-def module_limit(cluster: Cluster, writes: list[Change] | str) -> Fix | None:
+def module_limit(cluster: Cluster, changes: list[Change]) -> Fix | None:
     """A module call whose release lacks an input the fix writes, or refuses its value (rules/modules.py):
-    the deployment would fail to validate. `writes`: the fix's changes, or the engine it is for (its
-    policy input). Changes go through the call's inputs (Cluster.input_names); an API version bump
-    cannot, since the module deploys its own."""
+    the deployment would fail to validate. Changes go through the call's inputs (Cluster.input_names);
+    an API version bump cannot, since the module deploys its own."""
     if not cluster.module:
         return None
-    if isinstance(writes, str):
-        writes = [Change("networkPolicy" if cluster.api_version is not None else "network_policy", writes)]
-    if any(c.attribute == "apiVersion" for c in writes):
+    if any(c.attribute == "apiVersion" for c in changes):
         why = f"{cluster.module.split(' ')[0]} deploys API version {cluster.api_version}, which akfix cannot bump in a module"
     else:
         inputs = dict(cluster.input_names)
-        named = [(inputs.get(c.attribute, c.attribute), c.value) for c in writes]
+        named = [(inputs.get(c.attribute, c.attribute), c.value) for c in changes]
         why = refusal(cluster.module, named)
         if why is None and ("ebpf_data_plane", "cilium") in named:
             profile = cluster.profile
@@ -54,6 +51,13 @@ def module_limit(cluster: Cluster, writes: list[Change] | str) -> Fix | None:
         "then re-run akfix; or --engine cilium,calico where the release takes calico.",
         blocker="module-version",
     )
+
+
+def engine_module_limit(cluster: Cluster, target: str) -> Fix | None:
+    """module_limit for the engine alone (its policy input), asked before the fix is planned so the
+    report names the release rather than a rule that follows from it."""
+    policy = "networkPolicy" if cluster.api_version is not None else "network_policy"
+    return module_limit(cluster, [Change(policy, target)])
 
 
 def byo_limit() -> Fix:

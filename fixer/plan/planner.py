@@ -15,7 +15,7 @@ from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, Value, Valu
 from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, plugin_expression_fix, summary_of
 from fixer.plan.floors import floor_of, floor_refused, floored
 from fixer.plan.greenfield import IF_DEPLOYED, plan_greenfield
-from fixer.plan.limits import byo_limit, kubernetes_limit, module_limit, windows_limit
+from fixer.plan.limits import byo_limit, engine_module_limit, kubernetes_limit, module_limit, windows_limit
 from fixer.plan.migration import migration_pending, phase_two, plan_phase_one
 from fixer.plan.policy_update import plan_policy_update
 from fixer.plan.preference import choose_engine
@@ -442,7 +442,7 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
             "run writes step 2. Or use --engine calico, which kubenet supports in place.",
             blocker="kubenet",
         )
-    refused = module_limit(cluster, target)
+    refused = engine_module_limit(cluster, target)
     if refused is not None:
         return refused
     # Greenfield: nothing is deployed, so the move to overlay the module forces is no migration.
