@@ -141,6 +141,8 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
     profile = _migration_facts(profile_from(fields, profile_node is not None), resource, properties, scope, data, relpath)
     api_text = str(api.value) if api is not None and api.kind == "string" else ""
     api_spot = Spot(relpath, api.start + 1, api.end - 1, "raw") if api is not None and api.kind == "string" else None
+    if api_text.startswith("[") and api_spot is not None:
+        api_text, api_spot = _held_api_version(api_text, api_spot, scope, data, relpath)
     return Cluster(
         file=relpath,
         line=data.count(b"\n", 0, resource.start) + 1,
@@ -155,6 +157,20 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
         name=_name(name, scope, data, relpath) if name is not None else MISSING,  # matched against inventories
         anchor=path,
     )
+
+
+def _held_api_version(text: str, own: Spot, scope: _Scope, data: bytes, relpath: str) -> tuple[str, Spot]:
+    """An apiVersion held by a variable (`[variables('apiVersionAks')]`) whose value is a literal: that
+    version, and where a bump goes: the variable where this resource alone reads it, else this
+    resource's own apiVersion (a variable other resources read may name their types' versions)."""
+    variable = _VARIABLE.match(text)
+    declared = (scope.template.get("variables") or jsonspan.JNode("object", 0, 0)).get_ci(variable.group(1)) if variable else None
+    if declared is None or declared.kind != "string" or str(declared.value).startswith("["):
+        return text, own
+    reference = re.compile(rb"variables\(\s*'" + re.escape(variable.group(1).encode()) + rb"'\s*\)", re.I)
+    alone = len(reference.findall(data, scope.template.start, scope.template.end)) == 1
+    where = _literal(declared, relpath, data).origin if alone else own
+    return str(declared.value), where
 
 
 def _migration_facts(profile: Profile, resource, properties, scope: _Scope, data: bytes, relpath: str) -> Profile:
