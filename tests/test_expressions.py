@@ -275,3 +275,59 @@ def test_a_condition_on_a_per_caller_value_is_decided_for_each_caller(tmp_path):
     assert views["calico"].policy.text == "calico" and views["calico"].data_plane.kind is ValueKind.MISSING
     assert views["cilium"].data_plane.text == "cilium" and views["default"].data_plane.text == "cilium"
     assert {r.status.value for r in result.clusters} == {"compliant"} and all(r.fix is None or not r.fix.changes for r in result.clusters)
+
+
+# --- a condition on a free input: either branch (decide.either) ----------------------------------
+
+
+def test_a_free_condition_that_picks_only_parts_without_the_setting_decides_it():
+    free = {"w": {"type": "object"}, "p": {"type": "string", "defaultValue": "calico"}}
+    base = "createObject('networkProfile', createObject('networkPolicy', parameters('p')))"
+    optional = "if(empty(parameters('w')), json('{}'), createObject('windowsProfile', parameters('w')))"
+    value, data = _arm(free, f"[union({base}, {optional}).networkProfile.networkPolicy]")
+    assert value.literal == "calico" and data[value.origin.start:value.origin.end] == b'"calico"'
+    # where the condition picks the setting itself, it stays unresolved and names the free input
+    value, _ = _arm(free, "[if(empty(parameters('w')), 'calico', '')]")
+    assert value.kind is ValueKind.EXPRESSION and "parameter w (a free input)" in value.note
+    # both branches the same literal value from two places: decided, but written nowhere (a write at
+    # one place would leave the other branch as it was)
+    value, _ = _arm(free, "[if(empty(parameters('w')), 'azure', 'azure')]")
+    assert value.literal == "azure" and value.origin is None
+
+
+def test_bicep_ternary_on_a_free_param_in_a_union():
+    value, data = _bicep("param w object\nparam p string = 'azure'",
+                         "union({ networkProfile: { networkPolicy: p } }, empty(w) ? {} : { windowsProfile: w }).networkProfile.networkPolicy")
+    assert value.literal == "azure" and data[value.origin.start:value.origin.end] == b"'azure'"
+
+
+_BRANCH_VALUES = st.sampled_from(["'azure'", "''", "'calico'", "json('{}')", "createObject('k', 'azure')", "createObject('k', '')",
+                                  "createObject('k', parameters('w'))", "parameters('w')"])
+
+
+def _branches(depth: int = 0):
+    leaf = _BRANCH_VALUES
+    if depth >= 2:
+        return leaf
+    inner = st.deferred(lambda: _branches(depth + 1))
+    return st.one_of(leaf, st.tuples(inner, inner).map(lambda ab: f"if(empty(parameters('w')), {ab[0]}, {ab[1]})"),
+                     st.tuples(inner, inner).map(lambda ab: f"union({ab[0]}, {ab[1]})"))
+
+
+def _with_free_condition_fixed(expression: str, empty: bool) -> str:
+    """The same expression in the world where the free object `w` is (or is not) empty."""
+    return expression.replace("empty(parameters('w'))", "true()" if empty else "false()").replace("parameters('w')", "createObject('x', 1)")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_branches(), st.sampled_from(["", ".k"]))
+def test_either_is_sound_a_decided_value_holds_in_every_world(expression, path):
+    """Whatever akfix decides for an expression whose conditions wait on a free input, it equals what
+    the expression gives with the input empty and with it set (akfix's own evaluator, each world known)."""
+    value, _ = _arm({"w": {"type": "object"}}, f"[{expression}{path}]")
+    if value.kind is ValueKind.EXPRESSION:
+        return
+    for empty in (True, False):
+        world, _ = _arm({}, f"[{_with_free_condition_fixed(expression, empty)}{path}]")
+        assert world.kind is not ValueKind.EXPRESSION, (expression, world.note)
+        assert (world.kind, world.text) == (value.kind, value.text), (expression, empty)

@@ -29,6 +29,11 @@ class Unknown:
 
     reason: str
     inputs: frozenset[str] = field(default_factory=frozenset)
+    # A conditional whose condition waits on the inputs: the values its branches give (R, each
+    # known). Whatever the input, the value is one of them, so where a member or a function of
+    # them comes out the same for each (a union() whose optional part never holds the setting),
+    # that is the answer (either()).
+    alternatives: tuple = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -129,10 +134,46 @@ def lowered(value) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+MAX_ALTERNATIVES = 8  # branch combinations followed before a conditional stays unknown
+
+
+def either(why: Unknown, branches: list[R]) -> R:
+    """One of `branches`, which one waiting on `why` (a condition on free inputs): their common value
+    where they agree (written where they all write it, else nowhere), else an Unknown that keeps
+    them. A branch that is itself unknown leaves the whole unknown."""
+    options: list[R] = []
+    for branch in branches:
+        if isinstance(branch.value, Unknown) and not branch.value.alternatives:
+            return R(why)
+        options += branch.value.alternatives if isinstance(branch.value, Unknown) else [branch]
+    if len(options) > MAX_ALTERNATIVES:
+        return R(why)
+    if all(plain(o.value) == plain(options[0].value) for o in options):
+        spots = {o.spot for o in options}
+        return R(options[0].value, options[0].spot if len(spots) == 1 else None)
+    return R(Unknown(why.reason, why.inputs, alternatives=tuple(options)))
+
+
+def for_each_alternative(args: list[R], apply: Callable[[list[R]], R]) -> R | None:
+    """`apply` over every combination of the arguments' alternatives (either()), joined again;
+    None where an argument is unknown without alternatives (the caller keeps its own answer)."""
+    waiting = [a.value for a in args if isinstance(a.value, Unknown)]
+    if not waiting or any(not w.alternatives for w in waiting):
+        return None
+    choices = [a.value.alternatives if isinstance(a.value, Unknown) else (a,) for a in args]
+    combinations = list(itertools.islice(itertools.product(*choices), MAX_ALTERNATIVES + 1))
+    if len(combinations) > MAX_ALTERNATIVES:
+        return R(waiting[0])
+    why = Unknown(waiting[0].reason, frozenset().union(*(w.inputs for w in waiting)))
+    return either(why, [apply(list(combination)) for combination in combinations])
+
+
 def member(target: R, name: str, safe: bool = False) -> R:
     """`object.name`; property names ignore case in Bicep and ARM. `safe`: `.?`, null when absent."""
     value = target.value
     if isinstance(value, Unknown):
+        if value.alternatives:
+            return either(value, [member(option, name, safe) for option in value.alternatives])
         return target
     if value is None and safe:
         return R(None)

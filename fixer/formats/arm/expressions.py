@@ -32,7 +32,9 @@ from fixer.formats.decide import (
     common_function,
     decide,
     describe,
+    either,
     evaluation_text,
+    for_each_alternative,
     lowered,
     member,
     plain,
@@ -198,8 +200,8 @@ class _Evaluator:
             return self.parameter(key, depth) if name == "parameters" else self.variable(key, depth)
         if name == "if" and len(arg_nodes) == 3:
             condition = self.run(arg_nodes[0], depth + 1).value
-            if isinstance(condition, Unknown):
-                return R(condition)
+            if isinstance(condition, Unknown):  # either branch, whatever the input: see either()
+                return either(condition, [self.run(arg_nodes[1], depth + 1), self.run(arg_nodes[2], depth + 1)])
             if not isinstance(condition, bool):
                 return R(Unknown("if() on a non-boolean"))
             return self.run(arg_nodes[1] if condition else arg_nodes[2], depth + 1)
@@ -212,9 +214,16 @@ class _Evaluator:
         if name not in _FUNCTIONS:
             return R(Unknown(f"{name}() is not evaluated by akfix"))
         args = [self.run(node, depth + 1) for node in arg_nodes]
+        keys = args[::2] if name == "createobject" else []
+        if name in ("createobject", "createarray") and not any(isinstance(k.value, Unknown) for k in keys):
+            return self.apply(name, args)  # an unknown member or item leaves the others known, as a JSON object or array does
         unknown = next((a.value for a in args if isinstance(a.value, Unknown)), None)
         if unknown is not None:
-            return R(unknown)
+            return for_each_alternative(args, lambda known: self.apply(name, known)) or R(unknown)
+        return self.apply(name, args)
+
+    def apply(self, name: str, args: list[R]) -> R:
+        """A function over known arguments."""
         values = [plain(a.value) for a in args]
         found = common_function(name, args)
         if found is not None:
@@ -396,14 +405,29 @@ def _reachable(scope: ArmScope, node, limit: int = 50) -> set[str]:
         current = queue.pop()
         names |= _parameters(current)
         for call in _calls(current, "variables"):
-            declared = _get(variables, call)
-            inner = _expression_text(declared.value) if declared is not None and declared.kind == "string" else None
-            if inner is not None:
+            for inner in _expression_strings(_get(variables, call)):
                 try:
                     queue.append(_Parser(inner).parse())
                 except _Stop:
                     pass
     return {n for n in names if _get(scope.template.get("parameters"), n) is not None}
+
+
+def _expression_strings(node: jsonspan.JNode | None, limit: int = 200):
+    """The expressions of a variable's value: itself, or the strings of an object or array that
+    hold one (`{"networkProfile": {"networkPolicy": "[parameters('p')]"}}`), breadth first, bounded."""
+    queue = [node] if node is not None else []
+    while queue and limit > 0:
+        limit -= 1
+        current = queue.pop(0)
+        if current.kind == "string":
+            inner = _expression_text(current.value)
+            if inner is not None:
+                yield inner
+        elif current.kind == "object":
+            queue += [value for _, _, value in current.members]
+        elif current.kind == "array":
+            queue += current.items
 
 
 def _calls(node, function: str) -> set[str]:

@@ -29,7 +29,9 @@ from fixer.formats.decide import (
     common_function,
     decide,
     describe,
+    either,
     evaluation_text,
+    for_each_alternative,
     lowered,
     member,
     plain,
@@ -361,8 +363,8 @@ class _Evaluator:
             return self.reference(node[1], depth)
         if kind == "cond":
             condition = self.run(node[1], depth + 1).value
-            if isinstance(condition, Unknown):
-                return R(condition)
+            if isinstance(condition, Unknown):  # either branch, whatever the input: see either()
+                return either(condition, [self.run(node[2], depth + 1), self.run(node[3], depth + 1)])
             if not isinstance(condition, bool):
                 return R(Unknown("the condition is not a boolean"))
             return self.run(node[2] if condition else node[3], depth + 1)
@@ -440,8 +442,13 @@ class _Evaluator:
         args = [self.run(node, depth + 1) for node in arg_nodes]
         unknown = next((a.value for a in args if isinstance(a.value, Unknown)), None)
         if unknown is not None:
-            return R(unknown)
-        found = common_function(lowered_name, args)
+            return for_each_alternative(args, lambda known: self.apply(name, known)) or R(unknown)
+        return self.apply(name, args)
+
+    @staticmethod
+    def apply(name: str, args: list[R]) -> R:
+        """A function over known arguments."""
+        found = common_function(name.lower(), args)
         if found is not None:
             return found
         return R(Unknown(f"{name}() with these arguments is not evaluated by akfix"))
