@@ -125,7 +125,7 @@ def _file_violations(root: Path, relpath: str, before: bytes | None) -> list[str
                 if _fmt_clean(before) and not _fmt_clean(after):
                     out.append(f"{relpath}: was terraform fmt clean and is not any more")
         elif relpath.endswith(".json"):
-            json.loads(text)
+            _json_parses_as_before(text, before)
         elif relpath.endswith(".py"):
             ast.parse(text)
         elif relpath.endswith(".bicep"):
@@ -135,6 +135,24 @@ def _file_violations(root: Path, relpath: str, before: bytes | None) -> list[str
     except Exception as exc:  # noqa: BLE001 - any parser's complaint is a violation
         out.append(f"{relpath}: does not parse after the fix ({exc})")
     return out
+
+
+def _json_parses_as_before(text: str, before: bytes | None) -> None:
+    """Raises where the written JSON is less parseable than it was: strict JSON stays strict; a template
+    with multi-line strings (ARM accepts them) parses with `strict=False`; one with comments, with the
+    template parser akfix reads it with."""
+    old = before.decode("utf-8-sig", "replace") if before is not None else None
+    for parse in (json.loads, lambda t: json.loads(t, strict=False)):
+        try:
+            if old is not None:
+                parse(old)
+        except ValueError:
+            continue
+        parse(text)
+        return
+    from fixer.formats import jsonspan
+
+    jsonspan.parse(text.encode())
 
 
 def _fmt_clean(data: bytes) -> bool:
