@@ -2,7 +2,14 @@
 
 import pytest
 
-from fixer.plan.rules.modules import avm_bicep_api_version, avm_bicep_forces_overlay, avm_bicep_version, cilium_precondition, refusal
+from fixer.plan.rules.modules import (
+    avm_bicep_api_version,
+    avm_bicep_forces_overlay,
+    avm_bicep_version,
+    cilium_precondition,
+    module_azurerm,
+    refusal,
+)
 
 AVM = "br/public:avm/res/container-service/managed-cluster"
 
@@ -61,3 +68,23 @@ def test_avm_bicep_tag_that_is_no_version():
 )
 def test_capital_overlay_precondition(module, mode, pod_subnet, refused):
     assert (cilium_precondition(module, mode, pod_subnet) is not None) is refused
+
+
+@pytest.mark.parametrize(
+    ("module", "low", "high"),
+    [("Azure/aks/azurerm 9.4.1", (3, 106, 1), (4, 0, 0)), ("Azure/aks/azurerm 6.8.0", (3, 47, 0), (4, 0, 0)),
+     ("Azure/aks/azurerm 6.1.0", (3, 21, 0), None), ("Azure/aks/azurerm 11.5.0", (4, 48, 0), (5, 0, 0)),
+     ("Azure/aks/azurerm 5.0.0", (3, 3, 0), (4, 0, 0))],
+)
+def test_a_release_states_its_own_azurerm_constraint(module, low, high):
+    from fixer.versions import NEWEST
+
+    versions = module_azurerm(module)
+    assert versions.low == low and versions.high == (high or NEWEST)
+    assert module.split(" ")[1] in versions.source
+
+
+@pytest.mark.parametrize("module", ["Azure/aks/azurerm ~> 9.0", "Azure/aks/azurerm 12.0.0", "Azure/aks/azurerm 4.0.0",
+                                    "Azure/aks/azurerm unknown version", "Azure/aks/azurerm 10.0.0-beta", f"{AVM}:0.9.0", None])
+def test_no_constraint_is_assumed_for_a_range_or_an_unknown_release(module):
+    assert module_azurerm(module) is None

@@ -39,6 +39,7 @@ from fixer.globs import Globs
 from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
 from fixer.plan import planner
 from fixer.plan.changes import manual_fix
+from fixer.plan.rules.modules import module_azurerm
 from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import NEWEST, Version, VersionRange, format_version
@@ -230,13 +231,14 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
     if settings.facts is not None:
         cluster = settings.facts.attach(cluster)
     versions = settings.azurerm_version or resolver.for_module(cluster.module_dir)
+    own = module_azurerm(cluster.module)  # a registry module's own constraint: Terraform intersects it too
     if not versions.exact and not settings.azurerm_version:
-        for facts in settings.plans:
-            if facts.azurerm is not None:
-                versions = versions.intersect(facts.azurerm) if versions.known else facts.azurerm
+        stated = [facts.azurerm for facts in settings.plans if facts.azurerm is not None] + ([own] if own is not None else [])
+        for azurerm in stated:
+            versions = versions.intersect(azurerm) if versions.known else azurerm
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
         versions = narrow_by_state(versions, cluster.live)
-    ceiling = resolver.constraints_for(cluster.module_dir).high
+    ceiling = min(resolver.constraints_for(cluster.module_dir).high, own.high if own is not None else NEWEST)
     planned = _planned_at(located, cluster, versions, settings, problems, ceiling)
     # from lock files alone: one root's, or the span of every calling root's (VersionResolver._resolve)
     locked = versions.known and not settings.azurerm_version and all(part.endswith(LOCK_FILE) for part in versions.source.split("; "))
@@ -277,6 +279,8 @@ def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, resolver
     to plan with the stale lock until `terraform init -upgrade`, so no plan ever runs the fix at the
     locked version. None where no floor helps."""
     admitted = resolver.constraints_for(cluster.module_dir)
+    own = module_azurerm(cluster.module)
+    admitted = admitted.intersect(own) if own is not None else admitted
     ceiling = min(admitted.high, (lock.low[0] + 1, 0, 0))  # never past the locked major, nor a stated bound
     if not admitted.contains(lock.low) or ceiling <= lock.high:
         return None

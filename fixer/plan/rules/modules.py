@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fixer.versions import Version, format_version, parse_constraint, parse_version
+from fixer.versions import Version, VersionRange, format_version, parse_constraint, parse_version
 
 AZURE_AKS = "Azure/aks/azurerm"
 AVM_BICEP = "avm/res/container-service/managed-cluster"
@@ -134,3 +134,29 @@ def cilium_precondition(module: str | None, plugin_mode: str | None, pod_subnet:
         return None
     return (f"{AZURE_AKS} {known[2]} requires network_plugin_mode = \"Overlay\" (capitalised; lowercase from 7.5.0) or a pod "
             f"subnet before ebpf_data_plane = \"cilium\", and the call sets {plugin_mode!r}")
+
+
+# Azure/aks: the azurerm constraint each release's versions.tf states (the release tags; a row holds
+# until the next). Terraform intersects it with the caller's, so it bounds the versions the module
+# runs at, and a floor written in the caller may never cross its upper bound.
+_AZURE_AKS_AZURERM: tuple[tuple[Version, str], ...] = (
+    ((4, 4, 0), "~> 2.34.0"), ((4, 6, 0), "~> 2.34"), ((4, 13, 0), "~> 2.46"), ((5, 0, 0), "~> 3.3"), ((6, 0, 0), "~> 3.21"),
+    ((6, 1, 0), ">= 3.21"), ((6, 2, 0), ">= 3.27"), ((6, 6, 0), ">= 3.40"), ((6, 7, 0), ">= 3.40, < 4.0"),
+    ((6, 8, 0), ">= 3.47.0, < 4.0"), ((7, 0, 0), ">= 3.51.0, < 4.0"), ((7, 4, 0), ">= 3.69.0, < 4.0"),
+    ((8, 0, 0), ">= 3.84.0, < 4.0"), ((9, 1, 0), ">= 3.106.1, < 4.0"), ((10, 0, 0), ">= 3.107.0, < 4.0"),
+    ((11, 0, 0), ">= 4.16.0, < 5.0"), ((11, 5, 0), ">= 4.48.0, < 5.0"),
+)
+_AZURE_AKS_KNOWN_UNTIL: Version = (11, 6, 0)  # releases after the newest tag read are not assumed
+
+
+def module_azurerm(module: str | None) -> VersionRange | None:
+    """The azurerm versions the release a call names (exactly: `version = "9.4.1"`) admits by its
+    own constraint; None for a version range, an unknown release or another module."""
+    known = lowest_version(module or "")
+    if known is None or known[0] != AZURE_AKS or parse_version(known[2]) != known[1] or "-" in known[2]:
+        return None
+    version = known[1]
+    rows = [text for since, text in _AZURE_AKS_AZURERM if since <= version]
+    if not rows or version >= _AZURE_AKS_KNOWN_UNTIL:
+        return None
+    return parse_constraint(rows[-1], f"{AZURE_AKS} {known[2]} requires azurerm \"{rows[-1]}\"")
