@@ -9,6 +9,7 @@ from fixer.plan.rules.modules import (
     cilium_precondition,
     module_azurerm,
     refusal,
+    takes_greenfield_profile,
 )
 
 AVM = "br/public:avm/res/container-service/managed-cluster"
@@ -88,3 +89,13 @@ def test_a_release_states_its_own_azurerm_constraint(module, low, high):
                                     "Azure/aks/azurerm unknown version", "Azure/aks/azurerm 10.0.0-beta", f"{AVM}:0.9.0", None])
 def test_no_constraint_is_assumed_for_a_range_or_an_unknown_release(module):
     assert module_azurerm(module) is None
+
+
+@pytest.mark.parametrize(
+    ("module", "takes"),
+    [("Azure/aks/azurerm 9.4.1", True), ("Azure/aks/azurerm 7.2.0", True), ("Azure/aks/azurerm 7.1.0", False),
+     ("Azure/aks/azurerm ~> 7.0", False), ("Azure/aks/azurerm unknown version", True), (f"{AVM}:0.3.0", True),
+     ("Azure/avm-res-containerservice-managedcluster/azurerm 0.4.0", False)],
+)
+def test_which_calls_take_the_whole_greenfield_profile(module, takes):
+    assert takes_greenfield_profile(module) is takes

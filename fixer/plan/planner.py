@@ -21,6 +21,7 @@ from fixer.plan.policy_update import plan_policy_update
 from fixer.plan.preference import choose_engine
 from fixer.plan.put import plan_put
 from fixer.plan.rules import azurerm as rules
+from fixer.plan.rules.modules import takes_greenfield_profile
 from fixer.versions import NEWEST, UNKNOWN, Version, VersionRange, format_version
 
 ASSUMABLE_NETWORKS = ("azure", "azure-overlay", "kubenet")
@@ -103,7 +104,7 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     fix = _plan_engines(cluster, context)
     if fix is not None and cluster.api_version is None and context.versions.known and context.versions.contradictory:
         return _NO_VERSION  # something to change, but no azurerm version whose rules could be applied
-    if not context.greenfield or cluster.module is not None or fix is None or fix.writable(False):
+    if not context.greenfield or not _greenfield_planned(cluster) or fix is None or fix.writable(False):
         return fix
     # The live planner assumes the cluster may be deployed, so whatever it writes is safe either way;
     # it reaches what the profile cannot, e.g. calico through azapi_update_resource on azurerm 2.x code.
@@ -154,6 +155,12 @@ def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
     return fix
 
 
+def _greenfield_planned(cluster: Cluster) -> bool:
+    """Greenfield writes the whole profile: in the resource, or through a module call whose release
+    has an input for each part (rules/modules.py); other module calls are planned as live."""
+    return cluster.module is None or takes_greenfield_profile(cluster.module)
+
+
 def _computed_without_origin(cluster: Cluster, fix: Fix | None) -> Fix | None:
     """A change aimed at a setting whose value an expression computes (decided by evaluating it,
     formats/decide.py) but which has no literal to rewrite: writing in the block would cut the
@@ -202,8 +209,8 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             "Set a literal where the value comes from (Terraform: or pass --plan with `terraform show -json` output).",
             blocker="expression",
         )
-    if context.greenfield and cluster.module is None:
-        return plan_greenfield(cluster, engine, context)  # registry modules take their own inputs: planned as live
+    if context.greenfield and _greenfield_planned(cluster):
+        return plan_greenfield(cluster, engine, context)
     target = live.policy if live.pinned_only else engine
     if live.policy == target and not live.pinned_only:
         return None  # already runs the requested engine

@@ -160,3 +160,14 @@ def module_azurerm(module: str | None) -> VersionRange | None:
     if not rows or version >= _AZURE_AKS_KNOWN_UNTIL:
         return None
     return parse_constraint(rows[-1], f"{AZURE_AKS} {known[2]} requires azurerm \"{rows[-1]}\"")
+
+
+def takes_greenfield_profile(module: str) -> bool:
+    """Whether a call of this module can be given the whole recommended profile through its inputs:
+    Azure/aks from 7.2.0 (plugin, mode, policy and data plane inputs; the newest where the call names
+    no version) and the Bicep AVM module (its network params exist in every release). The AVM
+    Terraform module takes one object input, which akfix edits only in part."""
+    if module.startswith(AZURE_AKS + " "):
+        known = lowest_version(module)
+        return known is None and module.endswith(" unknown version") or known is not None and known[1] >= (7, 2, 0)
+    return AVM_BICEP in module
