@@ -75,7 +75,9 @@ def test_capital_overlay_precondition(module, mode, pod_subnet, refused):
     ("module", "low", "high"),
     [("Azure/aks/azurerm 9.4.1", (3, 106, 1), (4, 0, 0)), ("Azure/aks/azurerm 6.8.0", (3, 47, 0), (4, 0, 0)),
      ("Azure/aks/azurerm 6.1.0", (3, 21, 0), None), ("Azure/aks/azurerm 11.5.0", (4, 48, 0), (5, 0, 0)),
-     ("Azure/aks/azurerm 5.0.0", (3, 3, 0), (4, 0, 0))],
+     ("Azure/aks/azurerm 5.0.0", (3, 3, 0), (4, 0, 0)),
+     ("Azure/avm-res-containerservice-managedcluster/azurerm 0.3.3", (4, 46, 0), (5, 0, 0)),
+     ("Azure/avm-res-containerservice-managedcluster/azurerm 0.2.0", (4, 0, 0), (5, 0, 0))],
 )
 def test_a_release_states_its_own_azurerm_constraint(module, low, high):
     from fixer.versions import NEWEST
@@ -86,7 +88,9 @@ def test_a_release_states_its_own_azurerm_constraint(module, low, high):
 
 
 @pytest.mark.parametrize("module", ["Azure/aks/azurerm ~> 9.0", "Azure/aks/azurerm 12.0.0", "Azure/aks/azurerm 4.0.0",
-                                    "Azure/aks/azurerm unknown version", "Azure/aks/azurerm 10.0.0-beta", f"{AVM}:0.9.0", None])
+                                    "Azure/aks/azurerm unknown version", "Azure/aks/azurerm 10.0.0-beta", f"{AVM}:0.9.0", None,
+                                    "Azure/avm-res-containerservice-managedcluster/azurerm 0.4.0",  # azapi-backed
+                                    "Azure/avm-res-containerservice-managedcluster/azurerm 0.4.0-pre2"])
 def test_no_constraint_is_assumed_for_a_range_or_an_unknown_release(module):
     assert module_azurerm(module) is None
 

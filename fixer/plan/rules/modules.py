@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fixer.versions import Version, VersionRange, format_version, parse_constraint, parse_version
 
 AZURE_AKS = "Azure/aks/azurerm"
+AVM_TERRAFORM = "Azure/avm-res-containerservice-managedcluster/azurerm"
 AVM_BICEP = "avm/res/container-service/managed-cluster"
 
 
@@ -91,12 +92,29 @@ def lowest_version(module: str) -> tuple[str, Version, str] | None:
     """(name, the lowest release the call admits, the version as the call writes it) of a known
     module, from Cluster.module; None where the call names no version (the newest is fetched) or
     the module is not one of these."""
-    if module.startswith(AZURE_AKS + " "):
-        text = module[len(AZURE_AKS) + 1:]
-        versions = parse_constraint(text, "module") if text != "unknown version" else None
-        return (AZURE_AKS, versions.low, text) if versions is not None else None
+    for name in (AZURE_AKS, AVM_TERRAFORM):
+        if module.startswith(name + " "):
+            text = module[len(name) + 1:]
+            low = _lowest_admitted(text) if text != "unknown version" else None
+            return (name, low, text) if low is not None else None
     version = avm_bicep_version(module)
     return (AVM_BICEP, version, format_version(version)) if version is not None else None
+
+
+def _lowest_admitted(constraint: str) -> Version | None:
+    """The lowest release a module `version` constraint admits ("9.4.1", "~> 7.0", ">= 6.0, < 8.0");
+    0.0.0 where no clause bounds it from below; None for text that is not a constraint."""
+    low: Version = (0, 0, 0)
+    for clause in (c.strip() for c in constraint.split(",") if c.strip()):
+        operator = next((op for op in ("~>", ">=", "<=", "!=", ">", "<", "=") if clause.startswith(op)), "")
+        version = parse_version(clause[len(operator):].strip())
+        if version is None:
+            return None
+        if operator in ("", "=", "~>", ">="):
+            low = max(low, version)
+        elif operator == ">":
+            low = max(low, (version[0], version[1], version[2] + 1))
+    return low
 
 
 def refusal(module: str | None, writes: list[tuple[str, str]]) -> str | None:
@@ -106,7 +124,7 @@ def refusal(module: str | None, writes: list[tuple[str, str]]) -> str | None:
     if known is None:
         return None
     name, version, written = known
-    table = _AZURE_AKS if name == AZURE_AKS else _AVM_BICEP
+    table = {AZURE_AKS: _AZURE_AKS, AVM_BICEP: _AVM_BICEP}.get(name, ())
     called = f"{name} {written}" + ("" if written == format_version(version) else f" (admits {format_version(version)})")
     for key, value in writes:
         rows = [t for t in table if t.name == key and t.value in (None, value)]
@@ -146,20 +164,26 @@ _AZURE_AKS_AZURERM: tuple[tuple[Version, str], ...] = (
     ((8, 0, 0), ">= 3.84.0, < 4.0"), ((9, 1, 0), ">= 3.106.1, < 4.0"), ((10, 0, 0), ">= 3.107.0, < 4.0"),
     ((11, 0, 0), ">= 4.16.0, < 5.0"), ((11, 5, 0), ">= 4.48.0, < 5.0"),
 )
-_AZURE_AKS_KNOWN_UNTIL: Version = (11, 6, 0)  # releases after the newest tag read are not assumed
+# The AVM Terraform module builds the cluster with azurerm up to v0.3.3 (from v0.4.0 with azapi,
+# where the azurerm version no longer decides); its terraform.tf per release tag.
+_AVM_TERRAFORM_AZURERM: tuple[tuple[Version, str], ...] = (
+    ((0, 1, 0), "< 4.0.0"), ((0, 1, 3), ">= 4.0.0, < 5.0.0"), ((0, 3, 1), ">= 4.40.0, < 5.0.0"), ((0, 3, 2), ">= 4.46.0, < 5.0.0"),
+)
+# releases after the newest tag read (Azure/aks) or past the azurerm-backed ones (AVM) are not assumed
+_AZURERM_TABLES = {AZURE_AKS: (_AZURE_AKS_AZURERM, (11, 6, 0)), AVM_TERRAFORM: (_AVM_TERRAFORM_AZURERM, (0, 4, 0))}
 
 
 def module_azurerm(module: str | None) -> VersionRange | None:
     """The azurerm versions the release a call names (exactly: `version = "9.4.1"`) admits by its
     own constraint; None for a version range, an unknown release or another module."""
     known = lowest_version(module or "")
-    if known is None or known[0] != AZURE_AKS or parse_version(known[2]) != known[1] or "-" in known[2]:
+    if known is None or known[0] not in _AZURERM_TABLES or parse_version(known[2]) != known[1] or "-" in known[2]:
         return None
-    version = known[1]
-    rows = [text for since, text in _AZURE_AKS_AZURERM if since <= version]
-    if not rows or version >= _AZURE_AKS_KNOWN_UNTIL:
+    table, until = _AZURERM_TABLES[known[0]]
+    rows = [text for since, text in table if since <= known[1]]
+    if not rows or known[1] >= until:
         return None
-    return parse_constraint(rows[-1], f"{AZURE_AKS} {known[2]} requires azurerm \"{rows[-1]}\"")
+    return parse_constraint(rows[-1], f"{known[0]} {known[2]} requires azurerm \"{rows[-1]}\"")
 
 
 def takes_greenfield_profile(module: str) -> bool:
