@@ -99,7 +99,9 @@ def test_no_constraint_is_assumed_for_a_range_or_an_unknown_release(module):
     ("module", "takes"),
     [("Azure/aks/azurerm 9.4.1", True), ("Azure/aks/azurerm 7.2.0", True), ("Azure/aks/azurerm 7.1.0", False),
      ("Azure/aks/azurerm ~> 7.0", False), ("Azure/aks/azurerm unknown version", True), (f"{AVM}:0.3.0", True),
-     ("Azure/avm-res-containerservice-managedcluster/azurerm 0.4.0", False)],
+     ("Azure/avm-res-containerservice-managedcluster/azurerm 0.4.0", True),
+     ("Azure/avm-res-containerservice-managedcluster/azurerm 0.3.3", False),  # azurerm-backed: the object is partly edited
+     ("Azure/avm-res-containerservice-managedcluster/azurerm 0.4.0-pre2", False)],
 )
 def test_which_calls_take_the_whole_greenfield_profile(module, takes):
     assert takes_greenfield_profile(module) is takes

@@ -189,9 +189,13 @@ def module_azurerm(module: str | None) -> VersionRange | None:
 def takes_greenfield_profile(module: str) -> bool:
     """Whether a call of this module can be given the whole recommended profile through its inputs:
     Azure/aks from 7.2.0 (plugin, mode, policy and data plane inputs; the newest where the call names
-    no version) and the Bicep AVM module (its network params exist in every release). The AVM
-    Terraform module takes one object input, which akfix edits only in part."""
+    no version), the Bicep AVM module (its network params exist in every release) and the AVM
+    Terraform module from v0.4.0 (its network_profile object, every field optional, sent by azapi as
+    written). Its azurerm-backed releases before are planned as live."""
     if module.startswith(AZURE_AKS + " "):
         known = lowest_version(module)
         return known is None and module.endswith(" unknown version") or known is not None and known[1] >= (7, 2, 0)
+    if module.startswith(AVM_TERRAFORM + " "):
+        known = lowest_version(module)
+        return known is not None and known[1] >= (0, 4, 0) and "-" not in known[2]
     return AVM_BICEP in module
