@@ -106,13 +106,14 @@ UNKNOWN = VersionRange()
 _CLAUSE = re.compile(r"^\s*(~>|>=|<=|!=|>|<|=)?\s*(\S+)\s*$")
 
 
-def parse_constraint(text: str, source: str) -> VersionRange | None:
+def parse_constraint(text: str, source: str, oldest: Version = OLDEST) -> VersionRange | None:
     """A Terraform version constraint ("~> 3.0", ">= 3.108, < 5.0", "4.58.0") as a range.
 
     `!=` clauses are ignored: excluding one version never changes which rule band applies.
+    `oldest`: where a range without a lower bound starts (azurerm: 2.0; a module's releases: 0.0.0).
     Returns None for text that is not a constraint.
     """
-    result = VersionRange(OLDEST, NEWEST, source)
+    result = VersionRange(oldest, NEWEST, source)
     for clause in text.split(","):
         if not clause.strip():
             continue
@@ -131,9 +132,9 @@ def parse_constraint(text: str, source: str) -> VersionRange | None:
         elif operator == ">":
             bound = VersionRange(_next_patch(version), NEWEST, source)
         elif operator == "<":
-            bound = VersionRange(OLDEST, version, source)
+            bound = VersionRange(oldest, version, source)
         elif operator == "<=":
-            bound = VersionRange(OLDEST, _next_patch(version), source)
+            bound = VersionRange(oldest, _next_patch(version), source)
         elif operator == "~>":
             # ~> 3.0 allows >= 3.0, < 4.0; ~> 3.1.2 allows >= 3.1.2, < 3.2.0
             upper = (version[0] + 1, 0, 0) if parts <= 2 else (version[0], version[1] + 1, 0)

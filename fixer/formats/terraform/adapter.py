@@ -238,12 +238,14 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
             versions = versions.intersect(azurerm) if versions.known else azurerm
         versions = narrow_by_code(versions, cluster.profile, cluster.anchor.attribute_names)
         versions = narrow_by_state(versions, cluster.live)
-    ceiling = min(resolver.constraints_for(cluster.module_dir).high, own.high if own is not None else NEWEST)
-    planned = _planned_at(located, cluster, versions, settings, problems, ceiling)
+    # what every constraint above the module admits, locks aside: a floor never goes past its bound
+    admitted = resolver.constraints_for(cluster.module_dir)
+    admitted = admitted.intersect(own) if own is not None else admitted
+    planned = _planned_at(located, cluster, versions, settings, problems, admitted.high)
     # from lock files alone: one root's, or the span of every calling root's (VersionResolver._resolve)
     locked = versions.known and not settings.azurerm_version and all(part.endswith(LOCK_FILE) for part in versions.source.split("; "))
     if locked and not (planned.fix and planned.fix.writable(False)):  # planned again only where the lock holds it back
-        return _above_lock(located, cluster, versions, resolver, settings, problems) or planned
+        return _above_lock(located, cluster, versions, admitted, settings, problems) or planned
     return planned
 
 
@@ -271,16 +273,13 @@ def _planned_at(located: Located, cluster: Cluster, versions: VersionRange, sett
     return Planned(cluster, versions, context, fix)
 
 
-def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, resolver: VersionResolver, settings: Settings,
+def _above_lock(located: Located, cluster: Cluster, lock: VersionRange, admitted: VersionRange, settings: Settings,
                 problems: list[Problem]) -> Planned | None:
     """A lock file pins an azurerm version at which the fix is held back or refused, while a later
     version of the same major, still inside every constraint, puts it in place: the fix is written
     with a floor above the lock (the same construction as an unpinned range). Terraform then refuses
     to plan with the stale lock until `terraform init -upgrade`, so no plan ever runs the fix at the
-    locked version. None where no floor helps."""
-    admitted = resolver.constraints_for(cluster.module_dir)
-    own = module_azurerm(cluster.module)
-    admitted = admitted.intersect(own) if own is not None else admitted
+    locked version. `admitted`: what the constraints above the module admit. None where no floor helps."""
     ceiling = min(admitted.high, (lock.low[0] + 1, 0, 0))  # never past the locked major, nor a stated bound
     if not admitted.contains(lock.low) or ceiling <= lock.high:
         return None

@@ -80,7 +80,8 @@ def avm_bicep_api_version(version: Version | None, unknown: str) -> str:
     knows fewer values, so that is the safe side), `unknown` for a tag that is not a version."""
     if version is None:
         return unknown
-    return [name for since, name in _AVM_BICEP_API if version >= since][-1] if version >= _AVM_BICEP_API[0][0] else _AVM_BICEP_API[0][1]
+    rows = [name for since, name in _AVM_BICEP_API if since <= version]
+    return rows[-1] if rows else _AVM_BICEP_API[0][1]
 
 
 def avm_bicep_forces_overlay(version: Version | None) -> bool:
@@ -95,26 +96,11 @@ def lowest_version(module: str) -> tuple[str, Version, str] | None:
     for name in (AZURE_AKS, AVM_TERRAFORM):
         if module.startswith(name + " "):
             text = module[len(name) + 1:]
-            low = _lowest_admitted(text) if text != "unknown version" else None
-            return (name, low, text) if low is not None else None
+            # a constraint's lowest release, counted from 0.0.0 (the azurerm default floor of 2.0 would hide 0.x)
+            versions = parse_constraint(text, name, oldest=(0, 0, 0)) if text != "unknown version" else None
+            return (name, versions.low, text) if versions is not None else None
     version = avm_bicep_version(module)
     return (AVM_BICEP, version, format_version(version)) if version is not None else None
-
-
-def _lowest_admitted(constraint: str) -> Version | None:
-    """The lowest release a module `version` constraint admits ("9.4.1", "~> 7.0", ">= 6.0, < 8.0");
-    0.0.0 where no clause bounds it from below; None for text that is not a constraint."""
-    low: Version = (0, 0, 0)
-    for clause in (c.strip() for c in constraint.split(",") if c.strip()):
-        operator = next((op for op in ("~>", ">=", "<=", "!=", ">", "<", "=") if clause.startswith(op)), "")
-        version = parse_version(clause[len(operator):].strip())
-        if version is None:
-            return None
-        if operator in ("", "=", "~>", ">="):
-            low = max(low, version)
-        elif operator == ">":
-            low = max(low, (version[0], version[1], version[2] + 1))
-    return low
 
 
 def refusal(module: str | None, writes: list[tuple[str, str]]) -> str | None:
