@@ -182,6 +182,7 @@ class Cluster:
     windows_pools: tuple[str, ...] = ()  # addresses of Windows node pools of this cluster
     live: LiveState | None = None
     environment: str | None = None  # the -var-file whose values this view of the cluster uses
+    instance: str | None = None  # Terraform: the for_each key of this view (one view per instance)
     module: str | None = None  # the registry module that builds it, e.g. "Azure/aks/azurerm 9.1.0"
     input_names: tuple[tuple[str, str], ...] = ()  # provider attribute -> the module input to write
     editable: bool = True  # False: reported and planned, but akfix cannot write this fix yet
@@ -193,6 +194,11 @@ class Cluster:
     resource_group: Value = MISSING  # its resource group, where the code fixes it
     live_note: str = ""  # why no live cluster was matched to it (ambiguous or unknown name)
     prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
+    @property
+    def instance_address(self) -> str:
+        """The address Terraform gives this view: `type.name["key"]` for a for_each instance."""
+        return f'{self.address}["{self.instance}"]' if self.instance is not None else self.address
+
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.
     anchor: Any = field(default=None, compare=False, repr=False)
 

@@ -78,8 +78,10 @@ class LiveFacts:
 
     def _mapped(self, cluster: Cluster) -> tuple[ClusterMapping, LiveCluster | None] | None:
         for mapping in self.mappings:
-            if mapping.address is not None and mapping.address != cluster.address:
+            if mapping.address is not None and mapping.address != cluster.instance_address:
                 continue
+            if mapping.address is None and cluster.instance is not None:
+                continue  # a file holds every instance of a for_each: only `type.name["key"]` names one
             if mapping.file is not None and (self.root is None or (self.root / cluster.file).resolve() != mapping.file):
                 continue
             return mapping, self.by_id.get(mapping.id.lower())

@@ -27,13 +27,17 @@ class PlanFacts:
     azurerm: VersionRange | None  # the provider constraint recorded in the plan's configuration
 
     def for_address(self, address: str) -> LiveState | None:
-        """Exact match first, then a unique `module.*.<address>` match; [index] keys ignored."""
+        """Exact match first, then a unique `module.*.<address>` match; [index] keys ignored, except
+        for a for_each instance's address (`type.name["key"]`), which matches only itself."""
         if address in self.live:
             return self.live[address]
         if address.startswith("module."):
             # A registry module call: the cluster is a resource inside it.
             inner = [v for k, v in self.live.items() if k.startswith(address + ".") and f".{CLUSTER_TYPE}." in k]
             return inner[0] if len(inner) == 1 else None
+        if address.endswith("]"):  # a for_each instance: its own address, under any module
+            matches = [v for k, v in self.live.items() if k.endswith("." + address)]
+            return matches[0] if len(matches) == 1 else None
         matches = [v for k, v in self.live.items() if _strip_index(k).endswith("." + address) or _strip_index(k) == address]
         return matches[0] if len(matches) == 1 else None
 

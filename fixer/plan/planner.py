@@ -205,8 +205,8 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         why = f": {value.note}" if value.note else ""
         return manual_fix(
             f"set by an expression akfix cannot resolve: {value.text}{known}",
-            f"akfix follows variables, tfvars and parameters files, locals, try/coalesce/lookup and decidable ternaries{why}. "
-            "Set a literal where the value comes from (Terraform: or pass --plan with `terraform show -json` output).",
+            f"akfix follows variables, tfvars and parameters files, locals, for_each instances, try/coalesce/lookup and decidable ternaries{why}. "
+            "Set a literal where the value comes from, or (Terraform) pass --plan with `terraform show -json` output.",
             blocker="expression",
         )
     if context.greenfield and _greenfield_planned(cluster):
@@ -510,7 +510,9 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         step = profile.policy.via.split(" -> ")[-1]
         subject = (f"the optional() default in the type of {step.removesuffix(' type default')}" if step.endswith(" type default")
                    else f"the default of {step.replace(' default', '')}")
-        reasons.append(f"The fix changes {subject}: every caller of this module that does not set it gets the new engine.")
+        who = ("every instance of for_each whose element does not set it" if cluster.instance is not None
+               else "every caller of this module that does not set it")
+        reasons.append(f"The fix changes {subject}: {who} gets the new engine.")
 
     if live.pinned_only:
         if target == "cilium" and live.data_plane == "cilium" and profile.data_plane.is_missing and version >= (3, 108, 0):

@@ -37,18 +37,20 @@ def guard_shared_edits(planned: list) -> list:
         by_cluster.setdefault((item.cluster.module_dir, item.cluster.address, item.cluster.file), []).append(item)
     out = []
     for views in by_cluster.values():
-        guarded, switched = [], False
-        for view in views:
-            clashes = _clashes(view, views)
+        # each view is weighed against the others as already guarded (a view that took another
+        # engine is what the next one must agree with), then all are settled together
+        guarded, switched = list(views), False
+        for index, view in enumerate(views):
+            clashes = _clashes(view, guarded)
             if clashes:
                 moved = at_caller(view)
-                if moved is not None and not _clashes(moved, views, itself=view):
+                if moved is not None and not _clashes(moved, guarded, itself=view):
                     view = moved
-                elif (other := _alternative(view, views, clashes)) is not None:
+                elif (other := _alternative(view, guarded, clashes)) is not None:
                     view, switched = other, True
                 else:
                     view = _conflict(view, clashes)
-            guarded.append(view)
+            guarded[index] = view
         out += _settled(guarded) if switched else guarded
     return out
 

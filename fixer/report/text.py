@@ -56,6 +56,8 @@ def json_document(engine: str, reports: list[tuple[str, ClusterReport]], problem
             entry["windows_node_pools"] = list(cluster.windows_pools)
         if cluster.environment:
             entry["environment"] = display_path(prefix, cluster.environment)
+        if cluster.instance is not None:
+            entry["instance"] = cluster.instance  # the for_each key; Terraform's address is address["instance"]
         source = policy_source(cluster)
         if source:
             entry["policy_source"] = {**source, "file": display_path(prefix, source["file"])}

@@ -216,7 +216,10 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
     views: list[Cluster] = []
     for cluster in clusters:
         resolved = resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster]
-        views.extend(name_views(cluster, resolved, scope) if names else resolved)
+        # an instance's name is not followed (each.key is bound per view): it is matched by its
+        # address in the plan, or by a [[clusters]] mapping naming `type.name["key"]`
+        plain = [v for v in resolved if v.instance is None]
+        views.extend((name_views(cluster, plain, scope) if names and plain else plain) + [v for v in resolved if v.instance is not None])
     return views
 
 
@@ -225,7 +228,7 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
     cluster = with_evidence(cluster, _deployment_files(located, cluster, problems))
     if settings.read_state:
         cluster = with_state(located, cluster, problems)
-    live = next((found for facts in settings.plans if (found := facts.for_address(cluster.address))), None)
+    live = next((found for facts in settings.plans if (found := facts.for_address(cluster.instance_address))), None)
     if live is not None:  # a plan given on the command line is fresher than a state file
         cluster = replace(cluster, live=live, live_note="")
     if settings.facts is not None:

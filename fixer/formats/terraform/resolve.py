@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from tree_sitter import Node
@@ -9,7 +10,7 @@ from tree_sitter import Node
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key
 from fixer.formats.terraform.expressions import decide_setting
-from fixer.formats.terraform.values import Candidate, ModuleScope
+from fixer.formats.terraform.values import Candidate, Each, ModuleScope
 from fixer.model import MISSING, Cluster, Spot, Value, ValueKind, settle_data_plane
 
 # Profile field -> the attribute names it is read from (provider names; ARM names for azapi).
@@ -67,6 +68,53 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
     resource = hcl.top_block(source.root, kind, labels)
     if resource is None:
         return [cluster]
+    for_each = hcl.attribute(resource.body, "for_each") if kind == "resource" else None
+    collection = hcl.expression_of(for_each) if for_each is not None else None
+    if collection is None or not _reads_each(cluster):
+        return _views(cluster, resource, scope)
+    return _instance_views(cluster, resource, scope, collection)
+
+
+def _reads_each(cluster: Cluster) -> bool:
+    """Some network setting (or the azapi type) is written with `each.`: one view per instance."""
+    profile = cluster.profile
+    texts = [v.text for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
+             if v.kind is ValueKind.EXPRESSION] + [cluster.api_version or ""]
+    return any(_EACH.search(t or "") for t in texts)
+
+
+_EACH = re.compile(r"\beach\.")
+
+
+def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, collection: Node) -> list[Cluster]:
+    """The views of every instance of a `for_each` cluster: each.key and each.value bound to the
+    instance, per environment as the collection lists them. An environment that lists its own
+    instances (a -var-file, a caller) takes only those; the others take what every run lists."""
+    listed = scope.for_each_keys(collection, cluster.profile_file)
+    if isinstance(listed, str):
+        why = f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {listed}"
+        return _views(cluster, resource, replace(scope, each=Each(None, why=why)))
+    own = {i.environment for i in listed if i.environment is not None}
+    out: list[Cluster] = []
+    for instances in listed:
+        for key in instances.keys:
+            each = Each(key, None if instances.strings else collection, cluster.profile_file)
+            views = _views(cluster, resource, replace(scope, each=each))
+            if instances.environment is None:
+                mine = [v for v in views if v.environment not in own]
+            else:
+                mine = [v for v in views if v.environment == instances.environment] or [
+                    replace(v, environment=instances.environment) for v in views if v.environment is None]
+            out += [replace(v, instance=key, environment=instance_label(v.environment or instances.file, key)) for v in mine]
+    return out
+
+
+def instance_label(environment: str, key: str) -> str:
+    """How a view of one instance is named: where its values come from, and its key."""
+    return f'{environment}{", " if ": " in environment else ": "}each.key = "{key}"'
+
+
+def _views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cluster]:
     file, entries, whole = _entries(cluster, resource, scope)
     held_by = _object_variable(cluster, resource, scope)
     whole = whole or held_by is not None

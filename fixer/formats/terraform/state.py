@@ -113,6 +113,8 @@ def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) ->
     """(root folder, state address without instance keys) of every deployment of this view; None
     where the view belongs to a tfvars environment (the one local state cannot say which) or to a
     Terragrunt configuration."""
+    if cluster.instance is not None:
+        return None  # one for_each instance: the state's index keys are not matched to views (yet)
     label = cluster.environment
     if label is None:
         return _roots(located, cluster.module_dir, cluster.address, 0, problems)
@@ -122,7 +124,9 @@ def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) ->
         folder, marker, name = head.partition(": module.")
         if not marker:
             return None  # a -var-file environment, or a Terragrunt deployment (Terragrunt keeps its state)
-        chain.append((folder, name))
+        # `module.aks["dev"]`: the state keeps every instance of the call under `module.aks`, and
+        # they must agree (as for a call without for_each), so the view reads them all
+        chain.append((folder, name.split("[", 1)[0]))
         label = inner[:-1] if inner.endswith(")") else ""
     address = cluster.address
     for folder, name in chain:

@@ -3,9 +3,9 @@
 `network_policy = var.network_policy` is not a policy; the variable's default, or the tfvars file
 that sets it, is. This module evaluates the expressions that real modules use -- `var.x`,
 `local.x`, their members (`var.x.key`, `var.x["key"]`, with the type's `optional(..., default)`),
-`try(...)`, `coalesce(...)`, `lookup(map, key, default)` and ternaries whose condition is known --
-and returns, for each candidate value, the exact place (a Spot) where a fix writes a
-new literal. tfvars files that only some runs load (`prod.tfvars`, passed with -var-file) are
+`try(...)`, `coalesce(...)`, `lookup(map, key, default)`, ternaries whose condition is known and,
+in one instance of a `for_each`, `each.key` and `each.value...` -- and returns, for each candidate
+value, the exact place (a Spot) where a fix writes a new literal. tfvars files that only some runs load (`prod.tfvars`, passed with -var-file) are
 environments: each gives its own candidate, reported and fixed on its own.
 """
 
@@ -66,6 +66,36 @@ class CallerRef:
         return None
 
 
+@dataclass(frozen=True)
+class Each:
+    """One instance of a resource's `for_each`: `each.key` is `key`; `each.value` is the element at
+    `key` of the collection expression (a map), or the key itself where the collection is a set of
+    strings (`collection` None). `key` None: the instances were not listed, and `why` says so."""
+
+    key: str | None
+    collection: Node | None = None
+    file: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Instances:
+    """The keys a for_each collection has in one environment (None: every run), and the file of the
+    literal that lists them; `strings`: a set of strings, whose each.value is the key itself."""
+
+    environment: str | None
+    file: str
+    keys: tuple[str, ...]
+    strings: bool
+
+
+class _Absent(Exception):
+    """An object element that is not there, read inside try(): Terraform's error, which try() catches."""
+
+
+_TRYING: ContextVar[bool] = ContextVar("trying", default=False)
+
+
 # Inside a comparison (`var.x.key == null ? "azure" : var.x.key`), an object element the value
 # leaves out while its type says `optional(T)` is null: Terraform fills it in. Elsewhere it stays
 # unresolved, since no literal holds it for a fix to rewrite. Set across scopes (a caller's value
@@ -86,6 +116,7 @@ class ModuleScope:
     callers: list[CallerRef] = field(default_factory=list)  # a called module gets values from these
     # Inputs set while trying each allowed value (terraform/expressions.py); empty otherwise.
     bindings: dict[str, object] = field(default_factory=dict)
+    each: Each | None = None  # the for_each instance being read (resolve.py binds one scope per instance)
 
     @classmethod
     def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
@@ -147,7 +178,7 @@ class ModuleScope:
         if inner is not None:  # "${var.x}": Terraform 0.11 style, the value of var.x
             return self.evaluate(inner, relpath, depth + 1)
         path = _path(expression)
-        if path is not None and path[2]:
+        if path is not None and (path[2] or path[0] == "each"):
             return self._member(*path, text, depth)
         parts = _path_parts(expression.named_children) if path is None and expression.type == "expression" else None
         if parts is not None:  # a computed index: `local.settings[var.env].policy`
@@ -184,13 +215,34 @@ class ModuleScope:
         `absent()`: what a value that leaves the key out gives (lookup's default), where the type does not say."""
         if kind == "var":
             return self._variable(name, depth, keys, absent)
+        if kind == "each":
+            return self._each(name, keys, text, depth, absent)
         if kind == "local" and name in self.locals:
             file, attribute = self.locals[name]
             inner = hcl.expression_of(attribute)
             if inner is not None:
-                absent = absent or (lambda: [Candidate(_unresolved(text, f"local.{name} has no {'.'.join(keys)}"))])  # noqa: E731
+                absent = absent or (lambda: _left_out(text, f"local.{name} has no {'.'.join(keys)}"))  # noqa: E731
                 return [_via(c, f"local.{name}") for c in self._select(inner, file, keys, absent, depth + 1)]
         return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
+
+    def _each(self, name: str, keys: tuple[str, ...], text: str, depth: int, absent=None) -> list[Candidate]:
+        """`each.key` / `each.value...` of the instance this scope is bound to: the element of the
+        for_each collection at the instance's key, followed wherever that collection comes from."""
+        each = self.each
+        if each is None or each.key is None:
+            why = each.why if each is not None else "each is only set under for_each"
+            return [Candidate(_unresolved(text, why))]
+        if name == "key" and not keys:
+            return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"each.key = {each.key!r}"))]
+        if name != "value":
+            return [Candidate(_unresolved(text, f"each.{name} is not each.key or each.value"))]
+        if each.collection is None:  # a set of strings: the value is the key
+            if keys:
+                return [Candidate(_unresolved(text, "each.value is a string here"))]
+            return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"each.value = {each.key!r}"))]
+        absent = absent or (lambda: _left_out(text, f"the element {each.key!r} has no {'.'.join(keys)}"))  # noqa: E731
+        found = self._select(each.collection, each.file, (each.key, *keys), absent, depth + 1)
+        return [_via(c, f"each.value ({each.key!r})") for c in found]
 
     def _indexed_member(self, kind: str, names: list, relpath: str, text: str, depth: int) -> list[Candidate]:
         """`local.settings[var.env].policy`: the index evaluated (per environment), then the member it
@@ -335,11 +387,13 @@ class ModuleScope:
         file, block_node = self.variables[name]
         node = hcl.attribute(hcl._block(block_node).body, "type")
         kind = hcl.expression_of(node) if node is not None else None
-        for key in keys:
-            fields = _object_type_fields(kind) if kind is not None else None
-            if fields is None or key not in fields:
+        for at, key in enumerate(keys):
+            element = _element_type(kind, key) if kind is not None else None
+            if element is None:
                 return False
-            kind = _optional_parts(fields[key])[0]
+            if at == len(keys) - 1 and _object_type_fields(kind) is None:
+                return False  # a map's key: any may be left out (lookup's default applies)
+            kind = element[0]
         return bool(keys) or (kind is not None and _object_type_fields(kind) is not None)
 
     def _type_default(self, name: str, keys: tuple[str, ...], depth: int) -> list[Candidate]:
@@ -349,12 +403,12 @@ class ModuleScope:
         reference = f"var.{name}.{'.'.join(keys)}"
         node = hcl.attribute(hcl._block(block_node).body, "type")
         kind = hcl.expression_of(node) if node is not None else None
-        for key in keys:
-            fields = _object_type_fields(kind) if kind is not None else None
-            if fields is None or key not in fields:
+        for at, key in enumerate(keys):
+            element = _element_type(kind, key) if kind is not None else None
+            if element is None:
                 return [Candidate(_unresolved(reference, f"the type of variable {name} does not declare {key}"))]
-            kind, default, optional = _optional_parts(fields[key])
-            if key != keys[-1]:
+            kind, default, optional = element
+            if at < len(keys) - 1:
                 continue
             if default is None:
                 if optional and _COMPARING.get():
@@ -425,11 +479,20 @@ class ModuleScope:
         arguments = next((c for c in node.children if c.type == "function_arguments"), None)
         args = [c for c in arguments.children if c.type == "expression"] if arguments is not None else []
         if name == "try" and args:
-            # try() only falls back on errors; a declared variable or local never errors.
-            first = self.evaluate(args[0], relpath, depth + 1)
-            if all(c.value.kind is not ValueKind.EXPRESSION for c in first):
-                return first
-            return [Candidate(_unresolved(text))]
+            # try() only falls back on errors: a declared variable or local never errors; an object
+            # element that is not there does (`try(each.value.mode, null)`), and the next argument counts.
+            for arg in args:
+                trying = _TRYING.set(True)
+                try:
+                    found = self.evaluate(arg, relpath, depth + 1)
+                except _Absent:
+                    continue
+                finally:
+                    _TRYING.reset(trying)
+                if all(c.value.kind is not ValueKind.EXPRESSION for c in found):
+                    return found
+                return [Candidate(_unresolved(text))]
+            return [Candidate(_unresolved(text, "every argument of try() fails"))]
         if name == "coalesce" and args:
             # coalesce() skips null and "" and takes the first other value.
             for arg in args:
@@ -455,7 +518,7 @@ class ModuleScope:
         if len(args) == 3:
             absent = lambda: [_via(c, f"lookup default (no {key} in the map)") for c in self.evaluate(args[2], relpath, depth + 1)]  # noqa: E731
         else:
-            absent = lambda: [Candidate(_unresolved(text, f"the map has no {key}: Terraform fails without a default"))]  # noqa: E731
+            absent = lambda: _left_out(text, f"the map has no {key}: Terraform fails without a default")  # noqa: E731
         elements = _object_literal(args[0])
         if elements is not None:
             return self.evaluate(elements[key], relpath, depth + 1) if key in elements else absent()
@@ -464,6 +527,87 @@ class ModuleScope:
             return [Candidate(_unresolved(text))]
         kind, name, inner = path
         return self._member(kind, name, (*inner, key), text, depth + 1, absent)
+
+    # --- for_each instances ----------------------------------------------------------------
+
+    def for_each_keys(self, expression: Node, relpath: str) -> list[Instances] | str:
+        """The instances a `for_each = <expression>` makes, per environment (a -var-file, a caller):
+        the keys of the map it evaluates to -- an object literal, directly or behind variables,
+        tfvars files, callers and locals -- or the strings of `toset([...])`. A reason where akfix
+        cannot list them (a `for` expression, a data source, a JSON tfvars file)."""
+        return self._keys(expression, relpath, (), 0)
+
+    def _keys(self, expression: Node, relpath: str, keys: tuple[str, ...], depth: int) -> list[Instances] | str:
+        text = hcl.text(expression).strip()
+        if depth > MAX_DEPTH:
+            return "too many indirections"
+        elements = _object_literal(expression)
+        if elements is not None:
+            if not keys:
+                computed = next((k for k in elements if k.startswith("(") or "${" in k), None)
+                if computed is not None:
+                    return f"the key {computed} is computed"
+                return [Instances(None, relpath, tuple(elements), False)]
+            if keys[0] not in elements:
+                return f"{text} has no {keys[0]}"
+            return self._keys(elements[keys[0]], relpath, keys[1:], depth + 1)
+        strings = _string_set(expression)
+        if strings is not None and not keys:
+            return [Instances(None, relpath, strings, True)]
+        path = _path(expression)
+        if path is None or path[0] == "each":
+            return f"{text} is not a collection akfix can list"
+        kind, name, inner = path
+        if kind == "local":
+            if name not in self.locals:
+                return f"local.{name} is not declared in this module"
+            file, attribute = self.locals[name]
+            inner_expression = hcl.expression_of(attribute)
+            return self._keys(inner_expression, file, inner + keys, depth + 1) if inner_expression is not None else f"local.{name} is empty"
+        return self._variable_keys(name, inner + keys, depth)
+
+    def _variable_keys(self, name: str, keys: tuple[str, ...], depth: int) -> list[Instances] | str:
+        """`var.name...` as a for_each collection: listed wherever its value is set, as _variable reads it."""
+        if name not in self.variables:
+            return f"variable {name} is not declared in this module"
+        file, block_node = self.variables[name]
+
+        def default() -> list[Instances] | str:
+            node = hcl.attribute(hcl._block(block_node).body, "default")
+            expression = hcl.expression_of(node) if node is not None else None
+            if expression is None:
+                return f"variable {name} has no default"
+            return self._keys(expression, file, keys, depth + 1)
+
+        if self.callers:
+            found: list[Instances] = []
+            for caller in self.callers:
+                argument = caller.argument(name)
+                why = caller.unread(name) if caller.unread is not None and argument is None else None
+                listed = why or (caller.scope._keys(argument[1], argument[0], keys, depth + 1) if argument is not None else default())
+                if isinstance(listed, str):
+                    return listed
+                found += [replace(i, environment=caller.label + (f" ({i.environment})" if i.environment else "")) for i in listed]
+            return found
+
+        def from_tfvars(relpath: str) -> list[Instances] | str | None:
+            source = self.sources[relpath]
+            if source.root is None:
+                return f"{relpath} sets {name} in JSON" if _json_sets(source, name) else None
+            node = hcl.attribute(hcl.body_of(source.root), name)
+            expression = hcl.expression_of(node) if node is not None else None
+            return self._keys(expression, relpath, keys, depth + 1) if expression is not None else None
+
+        base = next((found for found in map(from_tfvars, reversed(self.auto_tfvars)) if found is not None), None) or default()
+        environments: list[Instances] = []
+        for tfvars in self.env_tfvars:
+            listed = from_tfvars(tfvars)
+            if isinstance(listed, str):
+                return listed
+            environments += [replace(i, environment=tfvars) for i in listed or () if i.environment is None]
+        if isinstance(base, str):  # runs without a -var-file fail without a value; the environments list theirs
+            return environments or base
+        return base + environments
 
     def object_variable(self, expression: Node | None) -> str | None:
         """The name of the variable an expression is, where that variable is typed as an object."""
@@ -632,9 +776,9 @@ def _path_of(nodes: list[Node]) -> tuple[str, str, tuple[str, ...]] | None:
 
 
 def _path_parts(nodes: list[Node]) -> tuple[str, list[str | Node]] | None:
-    """("var"|"local", [name, key, ...]) of `var.name.key["k"][expr]`: attribute names and string
+    """("var"|"local"|"each", [name, key, ...]) of `var.name.key["k"][expr]`: attribute names and string
     indexes as text, any other index as the node of its expression (`local.settings[var.env]`)."""
-    if len(nodes) < 2 or nodes[0].type != "variable_expr" or hcl.text(nodes[0]).strip() not in ("var", "local"):
+    if len(nodes) < 2 or nodes[0].type != "variable_expr" or hcl.text(nodes[0]).strip() not in ("var", "local", "each"):
         return None
     names: list[str | Node] = []
     for node in nodes[1:]:
@@ -669,6 +813,19 @@ def _object_literal(expression: Node) -> dict[str, Node] | None:
     return elements
 
 
+def _string_set(expression: Node) -> tuple[str, ...] | None:
+    """The strings of `toset(["a", "b"])`: a for_each over a set of string literals."""
+    arguments = _call(expression, "toset")
+    node = _unwrap(arguments[0]) if arguments is not None and len(arguments) == 1 else None
+    if node is not None and node.type == "collection_value" and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node is None or node.type != "tuple":
+        return None
+    items = [_unwrap(c) for c in node.named_children if c.type == "expression"]
+    words = [hcl.string_content(i) if i.type == "string_lit" else None for i in items]
+    return tuple(dict.fromkeys(words)) if None not in words else None
+
+
 def _call(expression: Node, name: str) -> list[Node] | None:
     """The arguments of a call of function `name`, else None."""
     node = _unwrap(expression)
@@ -682,6 +839,16 @@ def _object_type_fields(kind: Node) -> dict[str, Node] | None:
     """The attribute types of `object({ a = string, b = optional(string, "x") })`."""
     arguments = _call(kind, "object")
     return _object_literal(arguments[0]) if arguments is not None and len(arguments) == 1 else None
+
+
+def _element_type(kind: Node, key: str) -> tuple[Node, Node | None, bool] | None:
+    """(type, default, optional) of the element `key` of a value of type `kind`: an object type's
+    attribute, or any key of `map(T)` (a for_each collection of objects); None where the type has none."""
+    fields = _object_type_fields(kind)
+    if fields is not None:
+        return _optional_parts(fields[key]) if key in fields else None
+    arguments = _call(kind, "map")
+    return (arguments[0], None, False) if arguments is not None and len(arguments) == 1 else None
 
 
 def _optional_parts(kind: Node) -> tuple[Node, Node | None, bool]:
@@ -712,6 +879,13 @@ def _reference(expression: Node) -> tuple[str, str] | None:
             name = children[1].named_children[-1] if children[1].named_child_count else None
             return (root, hcl.text(name)) if name is not None else None
     return None
+
+
+def _left_out(text: str, reason: str) -> list[Candidate]:
+    """An object element that is not there: Terraform fails (try() catches that, hence the raise)."""
+    if _TRYING.get():
+        raise _Absent(reason)
+    return [Candidate(_unresolved(text, reason))]
 
 
 def _unresolved(text: str, reason: str = "") -> Value:

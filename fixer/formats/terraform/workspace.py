@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from tree_sitter import Node
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.terraform import hcl, terragrunt
 from fixer.formats.terraform.decls import FileDecls, is_override_file
 from fixer.formats.terraform.links import Links
-from fixer.formats.terraform.values import CallerRef, ModuleScope
+from fixer.formats.terraform.values import CallerRef, Each, ModuleScope
 from fixer.model import Problem
 from fixer.textfile import TextFile, UnreadableText, load_text
 
@@ -111,8 +113,26 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
             blocks = [(relpath, node) for relpath in files if (node := _module_block(caller, relpath, name)) is not None]
             if blocks and blocks[0][0] == files[0]:
                 label = f"{posixpath.dirname(files[0]) or '.'}: module.{name}"
-                scope.callers.append(CallerRef(label, caller, files[0], blocks[0][1], tuple(blocks[1:])))
+                for instance, bound in _caller_instances(caller, files[0], blocks[0][1]):
+                    scope.callers.append(CallerRef(label + instance, bound, files[0], blocks[0][1], tuple(blocks[1:])))
     return scope
+
+
+def _caller_instances(caller: ModuleScope, relpath: str, block: Node) -> list[tuple[str, ModuleScope]]:
+    """A module block with `for_each` calls the module once per key: ('["key"]', the caller's scope
+    with each bound to that instance) for each, as Terraform addresses them (`module.aks["dev"]`).
+    Without for_each, the block once; with one whose instances differ per environment or cannot be
+    listed, once, each left unbound (the arguments that read it stay unresolved, with the reason)."""
+    attribute = hcl.attribute(hcl._block(block).body, "for_each")
+    collection = hcl.expression_of(attribute) if attribute is not None else None
+    if collection is None:
+        return [("", caller)]
+    listed = caller.for_each_keys(collection, relpath)
+    if isinstance(listed, str) or any(i.environment is not None for i in listed):
+        why = listed if isinstance(listed, str) else "they differ per environment"
+        unlisted = Each(None, why=f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {why}")
+        return [("", replace(caller, each=unlisted))]
+    return [(f'["{key}"]', replace(caller, each=Each(key, None if i.strings else collection, relpath))) for i in listed for key in i.keys]
 
 
 def tfvars_names(relpath: str, body: bytes) -> frozenset[str]:

@@ -1,0 +1,245 @@
+"""for_each instances of a Terraform cluster (formats/terraform/values.py `each`, resolve.py views):
+`each.key` / `each.value...` read per instance, the instances listed wherever the collection is set
+(a tfvars file, a -var-file environment, a caller, the default, a local, `toset([...])`), and one
+view of the cluster per instance, each written where its own values are."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fixer.cli import main
+from fixer.facts.match import ClusterMapping, LiveFacts
+from fixer.facts.plan_json import PlanFacts
+from fixer.formats.terraform import hcl
+from fixer.formats.terraform.values import Each, ModuleScope
+from fixer.model import MISSING, Cluster, LiveState, Profile, ValueKind
+
+VARIABLES = b'''variable "clusters" {
+  type = map(object({
+    policy = optional(string)
+    mode   = optional(string, "overlay")
+  }))
+  default = {
+    a = { policy = "calico" }
+    b = { policy = null, mode = "none" }
+  }
+}
+
+variable "labels" {
+  type    = map(string)
+  default = {}
+}
+
+locals {
+  sizes = { small = { nodes = "1" }, large = { nodes = "5" } }
+}
+'''
+
+
+def _scope(extra: dict[str, bytes] | None = None, expression: str = "var.clusters") -> tuple[ModuleScope, object]:
+    files = {"m/variables.tf": VARIABLES, "m/probe.tf": f"collection = {expression}\n".encode(), **(extra or {})}
+    scope = ModuleScope.build("m", files)
+    collection = hcl.expression_of(hcl.attribute(hcl.body_of(scope.sources["m/probe.tf"].root), "collection"))
+    return scope, collection
+
+
+def _evaluate(scope: ModuleScope, expression: str):
+    scope.sources["m/q.tf"] = type(scope.sources["m/probe.tf"])("m/q.tf", f"q = {expression}\n".encode(), None)
+    root = hcl.parse(scope.sources["m/q.tf"].body).root_node
+    scope.sources["m/q.tf"].root = root
+    return scope.evaluate(hcl.expression_of(hcl.attribute(hcl.body_of(root), "q")), "m/q.tf")
+
+
+def _bound(key: str, extra=None, expression: str = "var.clusters", strings: bool = False) -> ModuleScope:
+    scope, collection = _scope(extra, expression)
+    return replace(scope, each=Each(key, None if strings else collection, "m/probe.tf"))
+
+
+def test_each_value_members_come_from_the_element_with_its_span():
+    [found] = _evaluate(_bound("a"), "each.value.policy")
+    assert (found.value.kind, found.value.text, found.value.file) == (ValueKind.LITERAL, "calico", "m/variables.tf")
+    assert VARIABLES[found.value.origin.start:found.value.origin.end] == b'"calico"'
+    [null] = _evaluate(_bound("b"), "each.value.policy")
+    assert null.value.kind is ValueKind.MISSING and null.value.origin is not None  # an explicit null: written there
+
+
+def test_each_key_and_the_type_default_of_a_map_of_objects():
+    assert _evaluate(_bound("b"), "each.key")[0].value.text == "b"
+    [mode] = _evaluate(_bound("a"), "each.value.mode")  # left out: optional(string, "overlay")
+    assert (mode.value.kind, mode.value.text) == (ValueKind.LITERAL, "overlay")
+    assert _evaluate(_bound("b"), "each.value.mode")[0].value.text == "none"
+
+
+def test_each_indexes_other_maps_and_lookup_reads_the_element():
+    scope = _bound("large", expression="local.sizes")
+    assert _evaluate(scope, "local.sizes[each.key].nodes")[0].value.text == "5"
+    assert _evaluate(scope, 'lookup(each.value, "nodes", "0")')[0].value.text == "5"
+    assert _evaluate(scope, 'lookup(each.value, "zones", "none")')[0].value.text == "none"
+
+
+def test_a_set_of_strings_gives_each_value_the_key():
+    scope = _bound("web", expression='toset(["web", "ops"])', strings=True)
+    assert _evaluate(scope, "each.value")[0].value.text == "web"
+    assert _evaluate(scope, "each.value.x")[0].value.kind is ValueKind.EXPRESSION
+
+
+def test_try_falls_back_only_where_the_element_is_not_there():
+    scope = _bound("large", expression="local.sizes")
+    [fallback] = _evaluate(scope, 'try(each.value.zones, "azure")')
+    assert (fallback.value.kind, fallback.value.text) == (ValueKind.LITERAL, "azure")
+    assert _evaluate(scope, 'try(each.value.nodes, "azure")')[0].value.text == "5"
+    [absent] = _evaluate(scope, "each.value.zones")  # outside try(): Terraform fails, akfix does not guess
+    assert absent.value.kind is ValueKind.EXPRESSION and "has no zones" in absent.value.note
+
+
+def test_each_without_an_instance_stays_unresolved_with_the_reason():
+    scope, _ = _scope()
+    [found] = _evaluate(scope, "each.value.policy")
+    assert found.value.kind is ValueKind.EXPRESSION and "for_each" in found.value.note
+    unlisted = replace(scope, each=Each(None, why="the instances are not listed: a for expression"))
+    assert "for expression" in _evaluate(unlisted, "each.key")[0].value.note
+
+
+def test_lookup_on_a_map_variable_still_takes_its_default():
+    """map(T) keys are never `declared` by the type: a key the map leaves out takes lookup's default."""
+    scope, _ = _scope()
+    assert _evaluate(scope, 'lookup(var.labels, "team", "platform")')[0].value.text == "platform"
+
+
+def test_the_instances_are_listed_per_environment():
+    tfvars = b'clusters = {\n  x = { policy = "azure" }\n}\n'
+    scope, collection = _scope({"m/terraform.tfvars": tfvars, "m/prod.tfvars": b'clusters = { p1 = {}, "p-2" = {} }\n'})
+    listed = scope.for_each_keys(collection, "m/probe.tf")
+    assert [(i.environment, i.file, i.keys) for i in listed] == [(None, "m/terraform.tfvars", ("x",)), ("m/prod.tfvars", "m/prod.tfvars", ("p1", "p-2"))]
+    scope, collection = _scope(expression='toset(["a", "b", "a"])')
+    [strings] = scope.for_each_keys(collection, "m/probe.tf")
+    assert strings.keys == ("a", "b") and strings.strings
+    scope, collection = _scope(expression="{ for k, v in var.clusters : k => v }")
+    assert isinstance(scope.for_each_keys(collection, "m/probe.tf"), str)
+
+
+def _cluster(instance: str | None) -> Cluster:
+    return Cluster("main.tf", 1, "terraform", "azurerm_kubernetes_cluster.this", Profile(MISSING, MISSING), instance=instance)
+
+
+def test_plan_facts_and_mappings_match_an_instance_by_its_own_address():
+    live = {'module.app.azurerm_kubernetes_cluster.this["a"]': LiveState(policy="calico", plugin="azure", source="plan.json"),
+            'module.app.azurerm_kubernetes_cluster.this["b"]': LiveState(policy=None, plugin="kubenet", source="plan.json")}
+    facts = PlanFacts(live=live, azurerm=None)
+    assert facts.for_address(_cluster("b").instance_address).plugin == "kubenet"
+    assert facts.for_address(_cluster("c").instance_address) is None
+    assert facts.for_address(_cluster(None).instance_address) is None  # two instances: neither is the resource
+    by_address = ClusterMapping(id="/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/b",
+                                address='azurerm_kubernetes_cluster.this["b"]', file=None, line=1)
+    by_file = replace(by_address, address=None, file=Path("/nowhere/main.tf"))
+    matcher = LiveFacts.of((), mappings=(by_address,))
+    assert matcher._mapped(_cluster("b")) is not None and matcher._mapped(_cluster("a")) is None
+    matcher = LiveFacts.of((), mappings=(by_file,)).for_root(Path("/nowhere"))
+    assert matcher._mapped(_cluster("b")) is None  # a file holds every instance: it names none of them
+    assert matcher._mapped(_cluster(None)) is not None
+
+
+MAIN = '''terraform {
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = "~> 4.60"
+    }
+  }
+}
+
+variable "clusters" {
+  type = map(object({ network_policy = optional(string) }))
+}
+
+resource "azurerm_kubernetes_cluster" "this" {
+  for_each            = var.clusters
+  name                = each.key
+  location            = "westeurope"
+  resource_group_name = "rg"
+  dns_prefix          = each.key
+
+  default_node_pool {
+    name       = "system"
+    node_count = 1
+    vm_size    = "Standard_D2s_v5"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  network_profile {
+    network_plugin      = "azure"
+    network_plugin_mode = "overlay"
+    network_data_plane  = "cilium"
+    network_policy      = each.value.network_policy
+  }
+}
+'''
+
+POLICIES = st.sampled_from([None, "null", "azure", "calico", "cilium"])  # None: left out of the element
+KEYS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=8).filter(lambda k: k[0] != "-")
+
+
+def _tfvars(elements: dict[str, str | None]) -> str:
+    lines = ["clusters = {"]
+    for key, policy in elements.items():
+        inner = "" if policy is None else f"network_policy = {policy if policy == 'null' else json.dumps(policy)}"
+        lines.append(f'  "{key}" = {{ {inner} }}' if inner else f'  "{key}" = {{}}')
+    return "\n".join(lines + ["}", ""])
+
+
+def _run(root: Path, *args: str) -> dict:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["apply", "--no-bases", "--format", "json", *args, str(root)])
+    return json.loads(out.getvalue())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(elements=st.dictionaries(KEYS, POLICIES, min_size=1, max_size=5))
+def test_each_instance_is_written_in_its_own_element_and_nothing_else(tmp_path_factory, elements):
+    """Whatever the instances say: only an element that states null gets cilium, in that element's
+    bytes; every other line stays; the file still parses; a second run writes nothing."""
+    root = tmp_path_factory.mktemp("fe")
+    (root / "main.tf").write_text(MAIN)
+    before = _tfvars(elements)
+    (root / "terraform.tfvars").write_text(before)
+    document = _run(root)
+    after = (root / "terraform.tfvars").read_text()
+    assert (root / "main.tf").read_text() == MAIN
+    expected = _tfvars({k: ("cilium" if v == "null" else v) for k, v in elements.items()})
+    assert after == expected
+    hcl.parse(after.encode())  # still HCL
+    statuses = {c["instance"]: (c["status"], c["fix"]["risk"] if c.get("fix") else None) for c in document["clusters"]}
+    assert set(statuses) == set(elements)
+    for key, policy in elements.items():
+        if policy is None:
+            assert statuses[key] == ("unresolved", "manual")  # optional(string) left out: no literal to rewrite
+        elif policy == "null":
+            assert statuses[key][0] == "missing" and statuses[key][1] != "manual"
+        else:
+            assert statuses[key][0] == "compliant"
+    _run(root)
+    assert (root / "terraform.tfvars").read_text() == expected
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed: fmt not checked")
+def test_the_written_element_stays_terraform_fmt_clean(tmp_path):
+    (tmp_path / "main.tf").write_text(MAIN)
+    (tmp_path / "terraform.tfvars").write_text('clusters = {\n  dev = {\n    network_policy = null\n  }\n}\n')
+    _run(tmp_path)
+    assert 'network_policy = "cilium"' in (tmp_path / "terraform.tfvars").read_text()
+    assert subprocess.run(["terraform", "fmt", "-check", "-recursive", str(tmp_path)], capture_output=True).returncode == 0
