@@ -211,8 +211,9 @@ def _run(root: Path, *args: str) -> dict:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(elements=st.dictionaries(KEYS, POLICIES, min_size=1, max_size=5))
 def test_each_instance_is_written_in_its_own_element_and_nothing_else(tmp_path_factory, elements):
-    """Whatever the instances say: only an element that states null gets cilium, in that element's
-    bytes; every other line stays; the file still parses; a second run writes nothing."""
+    """Whatever the instances say: only an element whose policy is null (stated, or left out of the
+    object) gets cilium, in that element; every other element stays; the file still parses; a second
+    run writes nothing."""
     root = tmp_path_factory.mktemp("fe")
     (root / "main.tf").write_text(MAIN)
     before = _tfvars(elements)
@@ -220,15 +221,13 @@ def test_each_instance_is_written_in_its_own_element_and_nothing_else(tmp_path_f
     document = _run(root)
     after = (root / "terraform.tfvars").read_text()
     assert (root / "main.tf").read_text() == MAIN
-    expected = _tfvars({k: ("cilium" if v == "null" else v) for k, v in elements.items()})
+    expected = _tfvars({k: ("cilium" if v in (None, "null") else v) for k, v in elements.items()})
     assert after == expected
     hcl.parse(after.encode())  # still HCL
     statuses = {c["instance"]: (c["status"], c["fix"]["risk"] if c.get("fix") else None) for c in document["clusters"]}
     assert set(statuses) == set(elements)
     for key, policy in elements.items():
-        if policy is None:
-            assert statuses[key] == ("unresolved", "manual")  # optional(string) left out: no literal to rewrite
-        elif policy == "null":
+        if policy in (None, "null"):  # left out (optional(string): null) or null: written in the element
             assert statuses[key][0] == "missing" and statuses[key][1] != "manual"
         else:
             assert statuses[key][0] == "compliant"
@@ -243,3 +242,29 @@ def test_the_written_element_stays_terraform_fmt_clean(tmp_path):
     _run(tmp_path)
     assert 'network_policy = "cilium"' in (tmp_path / "terraform.tfvars").read_text()
     assert subprocess.run(["terraform", "fmt", "-check", "-recursive", str(tmp_path)], capture_output=True).returncode == 0
+
+
+ENTRY_CASES = [
+    ('x = {\n  a = {\n    plugin = "azure"\n    nodes  = 1\n  }\n}\n', "a = {", 'x = {\n  a = {\n    plugin = "azure"\n    nodes  = 1\n    policy = "cilium"\n  }\n}\n'),
+    ('x = {\n  a    = { plugin = "azure", nodes = 1 }\n  bbbb = {}\n}\n', "a    = {", 'x = {\n  a    = { plugin = "azure", nodes = 1, policy = "cilium" }\n  bbbb = {}\n}\n'),
+    ('x = {\n  a    = { plugin = "azure", nodes = 1 }\n  bbbb = {}\n}\n', "bbbb = {", 'x = {\n  a    = { plugin = "azure", nodes = 1 }\n  bbbb = { policy = "cilium" }\n}\n'),
+    ('x = { a = { plugin = "azure", } }\n', "a = {", 'x = { a = { plugin = "azure", policy = "cilium" } }\n'),
+]
+
+
+@pytest.mark.parametrize("body, at, expected", ENTRY_CASES)
+def test_a_left_out_setting_is_added_to_its_object_in_its_layout(body, at, expected, tmp_path):
+    """A one-line object stays on one line (expanded, its key would leave the column its neighbours
+    align to); a multi-line one gains an aligned line."""
+    from fixer.formats.terraform.editor import object_entry_edits
+
+    data = body.encode()
+    start = data.index(at.encode()) + len(at) - 1
+    out = data
+    for edit in sorted(object_entry_edits(data, start, {"policy": "cilium"}, b"\n"), key=lambda e: -e.start):
+        out = out[:edit.start] + edit.text + out[edit.end:]
+    assert out.decode() == expected
+    assert not hcl.parse(out).root_node.has_error
+    if shutil.which("terraform") and body.startswith("x = {\n"):  # the one-line-outer case is not fmt's layout to begin with
+        (tmp_path / "a.tfvars").write_bytes(out)
+        assert subprocess.run(["terraform", "fmt", "-check", str(tmp_path / "a.tfvars")], capture_output=True).returncode == 0

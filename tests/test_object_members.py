@@ -63,11 +63,17 @@ def test_a_key_the_value_leaves_out_takes_the_type_default_which_is_the_origin()
     assert value.via.endswith("var.net type default")
 
 
-def test_a_left_out_optional_without_default_is_null_and_says_where_to_set_it():
-    files = {"mod/terraform.tfvars": b'net = {\n  plugin = "azure"\n}\n'}
-    value = _only(_evaluate("var.net.policy", files))
-    assert value.kind is ValueKind.EXPRESSION
-    assert "optional() type default is null" in value.note and "var.net" in value.note
+def test_a_left_out_optional_without_default_is_null_and_added_to_the_literal_that_leaves_it_out():
+    body = b'net = {\n  plugin = "azure"\n}\n'
+    value = _only(_evaluate("var.net.policy", {"mod/terraform.tfvars": body}))
+    assert value.kind is ValueKind.MISSING and value.origin.kind == "entry:policy"
+    assert (value.origin.file, body[value.origin.start:value.origin.end]) == ("mod/terraform.tfvars", body[6:-1])  # the object
+    assert "policy left out" in value.via
+
+
+def test_a_left_out_key_no_type_declares_is_never_guessed():
+    assert _only(_evaluate("var.net.policy", {"mod/terraform.tfvars": b'net = { nested = {} }\n'})).origin.kind == "entry:policy"
+    assert _only(_evaluate("var.net.nested.missing")).kind is ValueKind.EXPRESSION
 
 
 def test_each_tfvars_file_gives_its_own_object_and_objects_are_not_merged():
@@ -77,7 +83,7 @@ def test_each_tfvars_file_gives_its_own_object_and_objects_are_not_merged():
     }
     by_environment = {c.environment: c.value for c in _evaluate("var.net.policy", files)}
     assert by_environment[None].kind is ValueKind.MISSING and by_environment[None].origin.kind == "null"
-    assert by_environment["mod/prod.tfvars"].kind is ValueKind.EXPRESSION  # optional(string): null, nothing to rewrite
+    assert by_environment["mod/prod.tfvars"].origin.kind == "entry:policy"  # optional(string): null, added to prod's object
     assert {c.environment: c.value.text for c in _evaluate("var.net.plugin", files)} == {"mod/prod.tfvars": "kubenet", None: "azure"}
 
 
@@ -109,7 +115,8 @@ def test_a_left_out_optional_compares_as_null_and_decides_the_condition():
     by_environment = {c.environment: c.value.text for c in _evaluate(expression, files)}
     assert by_environment == {"mod/prod.tfvars": "calico", None: "azure"}
     assert _only(_evaluate('var.net.policy != null ? var.net.policy : "none"', {"mod/terraform.tfvars": files["mod/terraform.tfvars"]})).text == "none"
-    assert _only(_evaluate("var.net.policy", {"mod/terraform.tfvars": files["mod/terraform.tfvars"]})).kind is ValueKind.EXPRESSION
+    alone = _only(_evaluate("var.net.policy", {"mod/terraform.tfvars": files["mod/terraform.tfvars"]}))
+    assert alone.kind is ValueKind.MISSING and alone.origin.kind == "entry:policy"  # a fix adds it to the object
 
 
 MAP_VARIABLE = b'variable "m" {\n  type    = map(string)\n  default = { policy = "azure" }\n}\n'

@@ -20,6 +20,7 @@ from fixer.formats.terraform.editor import (
     edits_for,
     migration_marker_edits,
     module_argument_edits,
+    object_entry_edits,
     quote,
     terragrunt_input_edits,
 )
@@ -563,7 +564,16 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
             out += [(relpath, edit) for edit in terragrunt_input_edits(text.body, values, text.newline)]
         else:
             out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
-    others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved and not is_companion(c)]
+    # Settings an object literal leaves out (an optional() null): added to that literal, one edit per object.
+    added = [c for c in fix.changes if c.origin is not None and c.origin.kind.startswith("entry:")]
+    entries: dict[tuple[str, int], dict[str, str]] = {}
+    for change in added:
+        entries.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
+        out += validation_edits(change, list_item)
+    for (relpath, start), values in entries.items():
+        text = located.texts[relpath]
+        out += [(relpath, edit) for edit in object_entry_edits(text.body, start, values, text.newline)]
+    others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved + added and not is_companion(c)]
     return out + origin_edits(others, _literal, list_item)
 
 

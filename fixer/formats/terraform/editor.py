@@ -159,6 +159,33 @@ def module_argument_edits(body: bytes, block_start: int, values: dict[str, str],
     return _set_attributes(body, block, tuple(Change(k, v) for k, v in values.items()), newline)
 
 
+def object_entry_edits(body: bytes, object_start: int, values: dict[str, str], newline: bytes) -> list[Edit]:
+    """Add string entries to the object literal that starts at `object_start` (an element of a
+    tfvars map that leaves an optional setting out), in its own layout."""
+    node = hcl.parse(body).root_node.descendant_for_byte_range(object_start, object_start)
+    while node is not None and not (node.type == "object" and node.start_byte == object_start):
+        node = node.parent
+    if node is None:
+        raise EditFailure("object not found", body.count(b"\n", 0, object_start) + 1)
+    if node.start_point[0] == node.end_point[0]:
+        # `qa = { plugin = "azure", nodes = 1 }` stays one line: expanded, it would leave the column
+        # of `=` its neighbours align to (terraform fmt aligns only one-line values)
+        return [_append_inline(body, node, values)]
+    return set_object_entries(body, node, values, newline)
+
+
+def _append_inline(body: bytes, obj: Node, values: dict[str, str]) -> Edit:
+    """New entries at the end of a one-line object, comma-separated as HCL allows there."""
+    start = next(c for c in obj.children if c.type == "object_start").end_byte
+    end = next(c for c in obj.children if c.type == "object_end").start_byte
+    items = b", ".join(name.encode() + b" = " + quote(value) for name, value in values.items())
+    inner = body[start:end].rstrip()
+    if not inner.strip():
+        return Edit(start, end, b" " + items + b" ")
+    at = start + len(inner)
+    return Edit(at, at, (b" " if inner.endswith(b",") else b", ") + items)
+
+
 def terragrunt_input_edits(body: bytes, values: dict[str, str], newline: bytes) -> list[Edit]:
     """Set string entries of a terragrunt.hcl's top-level `inputs` object, in its layout, or add
     `inputs = { ... }` at the end of a file that has none."""

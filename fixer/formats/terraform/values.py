@@ -221,7 +221,7 @@ class ModuleScope:
             file, attribute = self.locals[name]
             inner = hcl.expression_of(attribute)
             if inner is not None:
-                absent = absent or (lambda: _left_out(text, f"local.{name} has no {'.'.join(keys)}"))  # noqa: E731
+                absent = absent or (lambda entry=None: _left_out(text, f"local.{name} has no {'.'.join(keys)}"))  # noqa: E731
                 return [_via(c, f"local.{name}") for c in self._select(inner, file, keys, absent, depth + 1)]
         return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
 
@@ -240,7 +240,7 @@ class ModuleScope:
             if keys:
                 return [Candidate(_unresolved(text, "each.value is a string here"))]
             return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"each.value = {each.key!r}"))]
-        absent = absent or (lambda: _left_out(text, f"the element {each.key!r} has no {'.'.join(keys)}"))  # noqa: E731
+        absent = absent or (lambda entry=None: _left_out(text, f"the element {each.key!r} has no {'.'.join(keys)}"))  # noqa: E731
         found = self._select(each.collection, each.file, (each.key, *keys), absent, depth + 1)
         return [_via(c, f"each.value ({each.key!r})") for c in found]
 
@@ -269,8 +269,9 @@ class ModuleScope:
         return found
 
     def _select(self, expression: Node, relpath: str, keys: tuple[str, ...], absent, depth: int) -> list[Candidate]:
-        """Candidates for the element at `keys` of the object `expression` evaluates to; `absent()`
-        gives them where an object literal leaves the key out (a type default may apply)."""
+        """Candidates for the element at `keys` of the object `expression` evaluates to; `absent(entry)`
+        gives them where an object literal leaves the key out (a type default may apply; `entry`: where
+        the last key would be added to that literal, kind `entry:<key>`)."""
         if not keys:
             return self.evaluate(expression, relpath, depth + 1)
         text = hcl.text(expression).strip()
@@ -279,7 +280,9 @@ class ModuleScope:
         elements = _object_literal(expression)
         if elements is not None:
             if keys[0] not in elements:
-                return absent()
+                node = _object_of(expression)
+                entry = Spot(relpath, node.start_byte, node.end_byte, f"entry:{keys[0]}") if node is not None and len(keys) == 1 else None
+                return absent(entry)
             return self._select(elements[keys[0]], relpath, keys[1:], absent, depth + 1)
         path = _path(expression)
         if path is not None:
@@ -337,7 +340,7 @@ class ModuleScope:
             return [Candidate(_unresolved(reference, "an allowed value of an object variable"))]
         file, block_node = self.variables[name]
         if absent is None or self.declares(name, keys):
-            absent = lambda: self._type_default(name, keys, depth)  # noqa: E731
+            absent = lambda entry=None: self._type_default(name, keys, depth, entry)  # noqa: E731
 
         def select(scope: "ModuleScope", relpath: str, expression: Node) -> list[Candidate]:
             return scope._select(expression, relpath, keys, absent, depth + 1)
@@ -396,9 +399,10 @@ class ModuleScope:
             kind = element[0]
         return bool(keys) or (kind is not None and _object_type_fields(kind) is not None)
 
-    def _type_default(self, name: str, keys: tuple[str, ...], depth: int) -> list[Candidate]:
+    def _type_default(self, name: str, keys: tuple[str, ...], depth: int, entry: Spot | None = None) -> list[Candidate]:
         """An object element left out of the value: the default its type gives it,
-        `optional(string, "azure")`; null (no engine) where `optional(string)` gives none."""
+        `optional(string, "azure")`; null (no engine) where `optional(string)` gives none -- written,
+        where the value is an object literal (`entry`), as a new element of that literal."""
         file, block_node = self.variables[name]
         reference = f"var.{name}.{'.'.join(keys)}"
         node = hcl.attribute(hcl._block(block_node).body, "type")
@@ -413,6 +417,10 @@ class ModuleScope:
             if default is None:
                 if optional and _COMPARING.get():
                     return [Candidate(Value(ValueKind.MISSING, None, None, via=f"var.{name} type default (optional, null)"))]
+                if optional and entry is not None:  # null; a fix adds the element to the literal that leaves it out
+                    line = self.sources[entry.file].body.count(b"\n", 0, entry.start) + 1
+                    return [Candidate(Value(ValueKind.MISSING, None, line, file=entry.file, origin=entry,
+                                            via=f"var.{name}: {keys[-1]} left out (optional(), null)"))]
                 if optional:  # optional(string): null, and no literal to rewrite
                     return [Candidate(_unresolved(reference, f"var.{name} leaves out {'.'.join(keys)}, whose optional() type default is null: set it in the value of var.{name}"))]
                 return [Candidate(_unresolved(reference, f"{'.'.join(keys)} is required by the type of var.{name} but left out"))]
@@ -516,9 +524,9 @@ class ModuleScope:
             return [Candidate(_unresolved(text, "the key is not a literal"))]
         key = keys[0].value.text
         if len(args) == 3:
-            absent = lambda: [_via(c, f"lookup default (no {key} in the map)") for c in self.evaluate(args[2], relpath, depth + 1)]  # noqa: E731
+            absent = lambda entry=None: [_via(c, f"lookup default (no {key} in the map)") for c in self.evaluate(args[2], relpath, depth + 1)]  # noqa: E731
         else:
-            absent = lambda: _left_out(text, f"the map has no {key}: Terraform fails without a default")  # noqa: E731
+            absent = lambda entry=None: _left_out(text, f"the map has no {key}: Terraform fails without a default")  # noqa: E731
         elements = _object_literal(args[0])
         if elements is not None:
             return self.evaluate(elements[key], relpath, depth + 1) if key in elements else absent()
@@ -797,12 +805,18 @@ def _path_parts(nodes: list[Node]) -> tuple[str, list[str | Node]] | None:
     return hcl.text(nodes[0]).strip(), names
 
 
-def _object_literal(expression: Node) -> dict[str, Node] | None:
-    """key -> value expression of an object literal (`{ a = "x", "b" = null }`), else None."""
+def _object_of(expression: Node) -> Node | None:
+    """The `object` node an expression is (inside its wrappers), else None."""
     node = _unwrap(expression)
     if node.type == "collection_value" and node.named_child_count == 1:
         node = node.named_children[0]
-    if node.type != "object":
+    return node if node.type == "object" else None
+
+
+def _object_literal(expression: Node) -> dict[str, Node] | None:
+    """key -> value expression of an object literal (`{ a = "x", "b" = null }`), else None."""
+    node = _object_of(expression)
+    if node is None:
         return None
     elements: dict[str, Node] = {}
     for element in (c for c in node.children if c.type == "object_elem"):
