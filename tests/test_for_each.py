@@ -123,7 +123,39 @@ def test_the_instances_are_listed_per_environment():
     [strings] = scope.for_each_keys(collection, "m/probe.tf")
     assert strings.keys == ("a", "b") and strings.strings
     scope, collection = _scope(expression="{ for k, v in var.clusters : k => v }")
-    assert isinstance(scope.for_each_keys(collection, "m/probe.tf"), str)
+    assert [i.keys for i in scope.for_each_keys(collection, "m/probe.tf")] == [("a", "b")]
+    for reshaped in ("{ for k, v in var.clusters : k => v if v.policy != null }", "{ for k, v in var.clusters : k => v.policy }",
+                     "{ for k, v in var.clusters : upper(k) => v }"):
+        scope, collection = _scope(expression=reshaped)
+        assert isinstance(scope.for_each_keys(collection, "m/probe.tf"), str), reshaped
+
+
+LIST = b'''variable "list" {
+  type = list(object({
+    name    = string
+    network = object({ policy = optional(string), plugin = optional(string, "azure") })
+  }))
+}
+'''
+
+
+def test_a_for_expression_over_a_list_of_objects_keys_each_element_by_its_name():
+    """`{ for c in var.list : c.name => c }`: instances named by each element's name, each.value the
+    element (read through the list's type: a left-out optional is null, added to that element)."""
+    tfvars = b'list = [\n  { name = "dev", network = { policy = "calico" } },\n  { name = "prd", network = {} },\n]\n'
+    scope, collection = _scope({"m/list.tf": LIST, "m/terraform.tfvars": tfvars}, "{ for c in var.list : c.name => c }")
+    listed = scope.instances(collection, "m/probe.tf")
+    assert [(i.keys, each.key, each.index) for i, each in listed] == [(("dev", "prd"), "dev", "0"), (("dev", "prd"), "prd", "1")]
+    dev, prd = (replace(scope, each=each) for _, each in listed)
+    assert _evaluate(dev, "each.value.network.policy")[0].value.text == "calico"
+    [left_out] = _evaluate(prd, "each.value.network.policy")
+    assert left_out.value.kind is ValueKind.MISSING and left_out.value.origin.kind == "entry:policy"
+    assert tfvars[left_out.value.origin.start:left_out.value.origin.end] == b"{}"
+    assert _evaluate(prd, "each.value.network.plugin")[0].value.text == "azure"  # the type's default
+    assert _evaluate(prd, "each.key")[0].value.text == "prd"
+    twice = b'list = [{ name = "a", network = {} }, { name = "a", network = {} }]\n'
+    scope, collection = _scope({"m/list.tf": LIST, "m/terraform.tfvars": twice}, "{ for c in var.list : c.name => c }")
+    assert "duplicate" in scope.instances(collection, "m/probe.tf")
 
 
 def _cluster(instance: str | None) -> Cluster:
@@ -268,3 +300,13 @@ def test_a_left_out_setting_is_added_to_its_object_in_its_layout(body, at, expec
     if shutil.which("terraform") and body.startswith("x = {\n"):  # the one-line-outer case is not fmt's layout to begin with
         (tmp_path / "a.tfvars").write_bytes(out)
         assert subprocess.run(["terraform", "fmt", "-check", str(tmp_path / "a.tfvars")], capture_output=True).returncode == 0
+
+
+def test_try_falls_back_per_environment():
+    """One tfvars file's element has the setting, another's does not: only the latter takes try()'s fallback."""
+    files = {"m/terraform.tfvars": b'sizes = {\n  a = { zones = "calico" }\n}\n', "m/prod.tfvars": b'sizes = {\n  a = {}\n}\n',
+             "m/sizes.tf": b'variable "sizes" {\n  type = any\n}\n'}
+    scope, collection = _scope(files, "var.sizes")
+    bound = replace(scope, each=Each("a", collection, "m/probe.tf"))
+    found = {c.environment: c.value.text for c in _evaluate(bound, 'try(each.value.zones, "azure")')}
+    assert found == {None: "calico", "m/prod.tfvars": "azure"}

@@ -90,22 +90,20 @@ def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, c
     """The views of every instance of a `for_each` cluster: each.key and each.value bound to the
     instance, per environment as the collection lists them. An environment that lists its own
     instances (a -var-file, a caller) takes only those; the others take what every run lists."""
-    listed = scope.for_each_keys(collection, cluster.profile_file)
+    listed = scope.instances(collection, cluster.profile_file)
     if isinstance(listed, str):
         why = f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {listed}"
         return _views(cluster, resource, replace(scope, each=Each(None, why=why)))
-    own = {i.environment for i in listed if i.environment is not None}
+    own = {instances.environment for instances, _ in listed if instances.environment is not None}
     out: list[Cluster] = []
-    for instances in listed:
-        for key in instances.keys:
-            each = Each(key, None if instances.strings else collection, cluster.profile_file)
-            views = _views(cluster, resource, replace(scope, each=each))
-            if instances.environment is None:
-                mine = [v for v in views if v.environment not in own]
-            else:
-                mine = [v for v in views if v.environment == instances.environment] or [
-                    replace(v, environment=instances.environment) for v in views if v.environment is None]
-            out += [replace(v, instance=key, environment=instance_label(v.environment or instances.file, key)) for v in mine]
+    for instances, each in listed:
+        views = _views(cluster, resource, replace(scope, each=each))
+        if instances.environment is None:
+            mine = [v for v in views if v.environment not in own]
+        else:
+            mine = [v for v in views if v.environment == instances.environment] or [
+                replace(v, environment=instances.environment) for v in views if v.environment is None]
+        out += [replace(v, instance=each.key, environment=instance_label(v.environment or instances.file, each.key)) for v in mine]
     return out
 
 

@@ -68,14 +68,16 @@ class CallerRef:
 
 @dataclass(frozen=True)
 class Each:
-    """One instance of a resource's `for_each`: `each.key` is `key`; `each.value` is the element at
-    `key` of the collection expression (a map), or the key itself where the collection is a set of
-    strings (`collection` None). `key` None: the instances were not listed, and `why` says so."""
+    """One instance of a `for_each`: `each.key` is `key`; `each.value` is the element at `index` (else
+    at `key`) of the collection expression -- a map, or the list a `for` expression reads -- or the
+    key itself where the collection is a set of strings (`collection` None). `key` None: the
+    instances were not listed, and `why` says so."""
 
     key: str | None
     collection: Node | None = None
     file: str = ""
     why: str = ""
+    index: str | None = None  # where each.value is in `collection`, when not at the key (a `for` over a list)
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,23 @@ class Instances:
     file: str
     keys: tuple[str, ...]
     strings: bool
+    indexes: tuple[str, ...] = ()  # a `for` expression's: where each key's each.value is in its source
 
 
-class _Absent(Exception):
-    """An object element that is not there, read inside try(): Terraform's error, which try() catches."""
+@dataclass(frozen=True)
+class _ForObject:
+    """`{ for key_name, value_name in source : key => value if ... }`: key and value as paths of names."""
+
+    key_name: str | None
+    value_name: str
+    source: Node
+    key: tuple[str, ...] | None
+    value: tuple[str, ...] | None
+    condition: bool
 
 
+# An object element that is not there, read inside try(): Terraform's error, which try() catches.
+_ABSENT = "(not there: an error try() catches)"
 _TRYING: ContextVar[bool] = ContextVar("trying", default=False)
 
 
@@ -241,7 +254,8 @@ class ModuleScope:
                 return [Candidate(_unresolved(text, "each.value is a string here"))]
             return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"each.value = {each.key!r}"))]
         absent = absent or (lambda entry=None: _left_out(text, f"the element {each.key!r} has no {'.'.join(keys)}"))  # noqa: E731
-        found = self._select(each.collection, each.file, (each.key, *keys), absent, depth + 1)
+        at = each.index if each.index is not None else each.key
+        found = self._select(each.collection, each.file, (at, *keys), absent, depth + 1)
         return [_via(c, f"each.value ({each.key!r})") for c in found]
 
     def _indexed_member(self, kind: str, names: list, relpath: str, text: str, depth: int) -> list[Candidate]:
@@ -271,17 +285,22 @@ class ModuleScope:
     def _select(self, expression: Node, relpath: str, keys: tuple[str, ...], absent, depth: int) -> list[Candidate]:
         """Candidates for the element at `keys` of the object `expression` evaluates to; `absent(entry)`
         gives them where an object literal leaves the key out (a type default may apply; `entry`: where
-        the last key would be added to that literal, kind `entry:<key>`)."""
+        the last key would be added to that literal, kind `entry:<key>`, and its line)."""
         if not keys:
             return self.evaluate(expression, relpath, depth + 1)
         text = hcl.text(expression).strip()
         if depth > MAX_DEPTH:
             return [Candidate(_unresolved(text, "too many indirections"))]
         elements = _object_literal(expression)
+        if elements is None and keys[0].isdigit():  # a list's element (`for` over a list: each.value)
+            elements = dict(_elements(expression)) if _tuple_of(expression) is not None else None
         if elements is not None:
             if keys[0] not in elements:
                 node = _object_of(expression)
-                entry = Spot(relpath, node.start_byte, node.end_byte, f"entry:{keys[0]}") if node is not None and len(keys) == 1 else None
+                entry = None
+                if node is not None and len(keys) == 1:  # (where, its line): the literal may be in a caller's file
+                    line = self.sources[relpath].body.count(b"\n", 0, node.start_byte) + 1
+                    entry = (Spot(relpath, node.start_byte, node.end_byte, f"entry:{keys[0]}"), line)
                 return absent(entry)
             return self._select(elements[keys[0]], relpath, keys[1:], absent, depth + 1)
         path = _path(expression)
@@ -399,7 +418,7 @@ class ModuleScope:
             kind = element[0]
         return bool(keys) or (kind is not None and _object_type_fields(kind) is not None)
 
-    def _type_default(self, name: str, keys: tuple[str, ...], depth: int, entry: Spot | None = None) -> list[Candidate]:
+    def _type_default(self, name: str, keys: tuple[str, ...], depth: int, entry: tuple[Spot, int] | None = None) -> list[Candidate]:
         """An object element left out of the value: the default its type gives it,
         `optional(string, "azure")`; null (no engine) where `optional(string)` gives none -- written,
         where the value is an object literal (`entry`), as a new element of that literal."""
@@ -418,8 +437,8 @@ class ModuleScope:
                 if optional and _COMPARING.get():
                     return [Candidate(Value(ValueKind.MISSING, None, None, via=f"var.{name} type default (optional, null)"))]
                 if optional and entry is not None:  # null; a fix adds the element to the literal that leaves it out
-                    line = self.sources[entry.file].body.count(b"\n", 0, entry.start) + 1
-                    return [Candidate(Value(ValueKind.MISSING, None, line, file=entry.file, origin=entry,
+                    spot, line = entry
+                    return [Candidate(Value(ValueKind.MISSING, None, line, file=spot.file, origin=spot,
                                             via=f"var.{name}: {keys[-1]} left out (optional(), null)"))]
                 if optional:  # optional(string): null, and no literal to rewrite
                     return [Candidate(_unresolved(reference, f"var.{name} leaves out {'.'.join(keys)}, whose optional() type default is null: set it in the value of var.{name}"))]
@@ -487,20 +506,7 @@ class ModuleScope:
         arguments = next((c for c in node.children if c.type == "function_arguments"), None)
         args = [c for c in arguments.children if c.type == "expression"] if arguments is not None else []
         if name == "try" and args:
-            # try() only falls back on errors: a declared variable or local never errors; an object
-            # element that is not there does (`try(each.value.mode, null)`), and the next argument counts.
-            for arg in args:
-                trying = _TRYING.set(True)
-                try:
-                    found = self.evaluate(arg, relpath, depth + 1)
-                except _Absent:
-                    continue
-                finally:
-                    _TRYING.reset(trying)
-                if all(c.value.kind is not ValueKind.EXPRESSION for c in found):
-                    return found
-                return [Candidate(_unresolved(text))]
-            return [Candidate(_unresolved(text, "every argument of try() fails"))]
+            return self._try(args, relpath, text, depth)
         if name == "coalesce" and args:
             # coalesce() skips null and "" and takes the first other value.
             for arg in args:
@@ -515,6 +521,31 @@ class ModuleScope:
         if name == "lookup" and len(args) in (2, 3):
             return self._lookup(args, relpath, text, depth)
         return [Candidate(_unresolved(text))]
+
+    def _try(self, args: list[Node], relpath: str, text: str, depth: int) -> list[Candidate]:
+        """try() falls back only on errors: a declared variable or local never errors; an object
+        element that is not there does (`try(each.value.mode, null)`) and the next argument counts --
+        per environment, since one tfvars file may hold the element and another not."""
+        trying = _TRYING.set(True)
+        try:
+            found = self.evaluate(args[0], relpath, depth + 1)
+        finally:
+            _TRYING.reset(trying)
+        out: list[Candidate] = []
+        rest: list[Candidate] | None = None
+        for candidate in found:
+            if candidate.value.via.endswith(_ABSENT):
+                if rest is None:
+                    rest = self._try(args[1:], relpath, text, depth + 1) if len(args) > 1 else [
+                        Candidate(_unresolved(text, "every argument of try() fails"))]
+                chosen = _in_environment(rest, candidate.environment)
+                out.append(Candidate(chosen.value, candidate.environment) if chosen is not None else Candidate(
+                    _unresolved(text, "the fallback differs per environment"), candidate.environment))
+            elif candidate.value.kind is ValueKind.EXPRESSION:
+                out.append(Candidate(_unresolved(text, candidate.value.note), candidate.environment))
+            else:
+                out.append(candidate)
+        return out
 
     def _lookup(self, args: list[Node], relpath: str, text: str, depth: int) -> list[Candidate]:
         """`lookup(map, key[, default])`: the element, read from whatever sets the map (a caller's
@@ -541,27 +572,90 @@ class ModuleScope:
     def for_each_keys(self, expression: Node, relpath: str) -> list[Instances] | str:
         """The instances a `for_each = <expression>` makes, per environment (a -var-file, a caller):
         the keys of the map it evaluates to -- an object literal, directly or behind variables,
-        tfvars files, callers and locals -- or the strings of `toset([...])`. A reason where akfix
-        cannot list them (a `for` expression, a data source, a JSON tfvars file)."""
-        return self._keys(expression, relpath, (), 0)
+        tfvars files, callers and locals -- the strings of `toset([...])`, or the keys a `for`
+        expression gives a list or map of objects (`{ for c in var.clusters : c.name => c }`). A
+        reason where akfix cannot list them (a filtered or reshaped `for`, a data source, JSON)."""
+        strings = _string_set(expression)
+        if strings is not None:
+            return [Instances(None, relpath, strings, True)]
+        loop = _for_object(expression)
+        if loop is not None:
+            return self._loop_keys(loop, relpath)
+        found = self._values_of(expression, relpath, (), 0)
+        if isinstance(found, str):
+            return found
+        listed = []
+        for environment, file, node in found:
+            elements = _object_literal(node)
+            if elements is None:
+                return f"{hcl.text(node).strip()[:60]} is not a map"
+            computed = next((k for k in elements if k.startswith("(") or "${" in k), None)
+            if computed is not None:
+                return f"the key {computed} is computed"
+            listed.append(Instances(environment, file, tuple(elements), False))
+        return listed
 
-    def _keys(self, expression: Node, relpath: str, keys: tuple[str, ...], depth: int) -> list[Instances] | str:
+    def instances(self, collection: Node, relpath: str) -> list[tuple[Instances, Each]] | str:
+        """Every instance of `for_each = <collection>` (file `relpath`): where it is listed, and the
+        binding of each.key / each.value that reads it; a reason where they cannot be listed."""
+        listed = self.for_each_keys(collection, relpath)
+        if isinstance(listed, str):
+            return listed
+        loop = _for_object(collection)
+        source = loop.source if loop is not None else collection
+        return [(instances, Each(key, None if instances.strings else source, relpath,
+                                 index=instances.indexes[position] if instances.indexes else None))
+                for instances in listed for position, key in enumerate(instances.keys)]
+
+    def _loop_keys(self, loop: _ForObject, relpath: str) -> list[Instances] | str:
+        """`{ for k, v in SRC : k => v }` (SRC's own keys) and `{ for v in SRC : v.name => v }` (each
+        element's name, SRC a list of objects, or a map read with `k, v`): each.value is SRC's element."""
+        if loop.condition:
+            return "the for expression filters its elements (if ...)"
+        if loop.value != (loop.value_name,):
+            return "the for expression reshapes its elements"
+        if loop.key is None:
+            return "the for expression computes its keys"
+        found = self._values_of(loop.source, relpath, (), 0)
+        if isinstance(found, str):
+            return found
+        listed = []
+        for environment, file, node in found:
+            if loop.key == (loop.key_name,) and loop.key_name != loop.value_name:  # `k => v`: the map's own keys
+                elements = _object_literal(node)
+                if elements is None:
+                    return "the for expression's keys come from a collection that is not a map"
+                listed.append(Instances(environment, file, tuple(elements), False, tuple(elements)))
+                continue
+            if loop.key[:1] != (loop.value_name,) or len(loop.key) != 2:
+                return "the for expression's key is not an attribute of the element"
+            items = _elements(node) if _tuple_of(node) is not None else list((_object_literal(node) or {}).items())
+            keys = []
+            for _index, item in items:
+                named = _object_literal(item)
+                name = named.get(loop.key[1]) if named is not None else None
+                literal = _unwrap(name) if name is not None else None
+                if literal is None or literal.type != "string_lit":
+                    return f"an element's {loop.key[1]} is not a literal"
+                keys.append(hcl.string_content(literal))
+            if len(set(keys)) != len(keys):
+                return f"two elements share a {loop.key[1]} (Terraform refuses duplicate keys)"
+            listed.append(Instances(environment, file, tuple(keys), False, tuple(index for index, _ in items)))
+        return listed
+
+    def _values_of(self, expression: Node, relpath: str, keys: tuple[str, ...], depth: int) -> list[tuple[str | None, str, Node]] | str:
+        """(environment, file, literal) of the object or tuple literal an expression evaluates to, per
+        environment, followed like a value: variables (tfvars, -var-file, callers, default) and locals."""
         text = hcl.text(expression).strip()
         if depth > MAX_DEPTH:
             return "too many indirections"
-        elements = _object_literal(expression)
-        if elements is not None:
+        if _object_of(expression) is not None or _tuple_of(expression) is not None:
             if not keys:
-                computed = next((k for k in elements if k.startswith("(") or "${" in k), None)
-                if computed is not None:
-                    return f"the key {computed} is computed"
-                return [Instances(None, relpath, tuple(elements), False)]
-            if keys[0] not in elements:
-                return f"{text} has no {keys[0]}"
-            return self._keys(elements[keys[0]], relpath, keys[1:], depth + 1)
-        strings = _string_set(expression)
-        if strings is not None and not keys:
-            return [Instances(None, relpath, strings, True)]
+                return [(None, relpath, expression)]
+            elements = _object_literal(expression)
+            if elements is None or keys[0] not in elements:
+                return f"{text[:60]} has no {keys[0]}"
+            return self._values_of(elements[keys[0]], relpath, keys[1:], depth + 1)
         path = _path(expression)
         if path is None or path[0] == "each":
             return f"{text} is not a collection akfix can list"
@@ -571,48 +665,48 @@ class ModuleScope:
                 return f"local.{name} is not declared in this module"
             file, attribute = self.locals[name]
             inner_expression = hcl.expression_of(attribute)
-            return self._keys(inner_expression, file, inner + keys, depth + 1) if inner_expression is not None else f"local.{name} is empty"
-        return self._variable_keys(name, inner + keys, depth)
+            return self._values_of(inner_expression, file, inner + keys, depth + 1) if inner_expression is not None else f"local.{name} is empty"
+        return self._variable_values(name, inner + keys, depth)
 
-    def _variable_keys(self, name: str, keys: tuple[str, ...], depth: int) -> list[Instances] | str:
-        """`var.name...` as a for_each collection: listed wherever its value is set, as _variable reads it."""
+    def _variable_values(self, name: str, keys: tuple[str, ...], depth: int) -> list[tuple[str | None, str, Node]] | str:
+        """`var.name...` as a collection: its literal wherever its value is set, as _variable reads it."""
         if name not in self.variables:
             return f"variable {name} is not declared in this module"
         file, block_node = self.variables[name]
 
-        def default() -> list[Instances] | str:
+        def default() -> list[tuple[str | None, str, Node]] | str:
             node = hcl.attribute(hcl._block(block_node).body, "default")
             expression = hcl.expression_of(node) if node is not None else None
             if expression is None:
                 return f"variable {name} has no default"
-            return self._keys(expression, file, keys, depth + 1)
+            return self._values_of(expression, file, keys, depth + 1)
 
         if self.callers:
-            found: list[Instances] = []
+            found: list[tuple[str | None, str, Node]] = []
             for caller in self.callers:
                 argument = caller.argument(name)
                 why = caller.unread(name) if caller.unread is not None and argument is None else None
-                listed = why or (caller.scope._keys(argument[1], argument[0], keys, depth + 1) if argument is not None else default())
+                listed = why or (caller.scope._values_of(argument[1], argument[0], keys, depth + 1) if argument is not None else default())
                 if isinstance(listed, str):
                     return listed
-                found += [replace(i, environment=caller.label + (f" ({i.environment})" if i.environment else "")) for i in listed]
+                found += [(caller.label + (f" ({environment})" if environment else ""), at, node) for environment, at, node in listed]
             return found
 
-        def from_tfvars(relpath: str) -> list[Instances] | str | None:
+        def from_tfvars(relpath: str) -> list[tuple[str | None, str, Node]] | str | None:
             source = self.sources[relpath]
             if source.root is None:
                 return f"{relpath} sets {name} in JSON" if _json_sets(source, name) else None
             node = hcl.attribute(hcl.body_of(source.root), name)
             expression = hcl.expression_of(node) if node is not None else None
-            return self._keys(expression, relpath, keys, depth + 1) if expression is not None else None
+            return self._values_of(expression, relpath, keys, depth + 1) if expression is not None else None
 
         base = next((found for found in map(from_tfvars, reversed(self.auto_tfvars)) if found is not None), None) or default()
-        environments: list[Instances] = []
+        environments: list[tuple[str | None, str, Node]] = []
         for tfvars in self.env_tfvars:
             listed = from_tfvars(tfvars)
             if isinstance(listed, str):
                 return listed
-            environments += [replace(i, environment=tfvars) for i in listed or () if i.environment is None]
+            environments += [(tfvars, at, node) for environment, at, node in listed or () if environment is None]
         if isinstance(base, str):  # runs without a -var-file fail without a value; the environments list theirs
             return environments or base
         return base + environments
@@ -827,6 +921,66 @@ def _object_literal(expression: Node) -> dict[str, Node] | None:
     return elements
 
 
+def _tuple_of(expression: Node) -> Node | None:
+    """The `tuple` node an expression is (a list literal), else None."""
+    node = _unwrap(expression)
+    if node.type == "collection_value" and node.named_child_count == 1:
+        node = node.named_children[0]
+    return node if node.type == "tuple" else None
+
+
+def _elements(expression: Node) -> list[tuple[str, Node]]:
+    """(index, element expression) of a list literal."""
+    node = _tuple_of(expression)
+    items = [c for c in node.named_children if c.type == "expression"] if node is not None else []
+    return [(str(index), item) for index, item in enumerate(items)]
+
+
+def _for_object(expression: Node) -> _ForObject | None:
+    """The parts of `{ for k, v in source : key => value if cond }`, keys and values as name paths
+    (`v.name` -> ("v", "name")); None for any other expression."""
+    node = _unwrap(expression)
+    if node.type == "for_expr" and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type != "for_object_expr":
+        return None
+    intro = next((c for c in node.children if c.type == "for_intro"), None)
+    if intro is None:
+        return None
+    names = [hcl.text(c) for c in intro.children if c.type == "identifier"]
+    source = next((c for c in intro.children if c.type == "expression"), None)
+    parts = [c for c in node.children if c.type == "expression"]
+    if source is None or len(parts) != 2 or not 1 <= len(names) <= 2:
+        return None
+
+    def names_of(part: Node) -> tuple[str, ...] | None:
+        if part.named_child_count == 1 and part.named_children[0].type == "variable_expr":
+            return (hcl.text(part.named_children[0]).strip(),)
+        return _path_parts_any(part.named_children)
+
+    return _ForObject(names[0] if len(names) == 2 else None, names[-1], source, names_of(parts[0]), names_of(parts[1]),
+                      any(c.type == "for_cond" for c in node.children))
+
+
+def _path_parts_any(nodes: list[Node]) -> tuple[str, ...] | None:
+    """`v.name` / `v["name"]` as ("v", "name"): a for expression's own variable and string keys."""
+    if len(nodes) < 2 or nodes[0].type != "variable_expr":
+        return None
+    names = [hcl.text(nodes[0]).strip()]
+    for node in nodes[1:]:
+        if node.type == "get_attr" and node.named_child_count:
+            names.append(hcl.text(node.named_children[-1]))
+        elif node.type == "index" and node.named_child_count:
+            inner = [c for c in node.named_children[0].named_children if c.type == "expression"]
+            key = _unwrap(inner[0]) if len(inner) == 1 else None
+            if key is None or key.type != "string_lit":
+                return None
+            names.append(hcl.string_content(key))
+        else:
+            return None
+    return tuple(names)
+
+
 def _string_set(expression: Node) -> tuple[str, ...] | None:
     """The strings of `toset(["a", "b"])`: a for_each over a set of string literals."""
     arguments = _call(expression, "toset")
@@ -861,7 +1015,7 @@ def _element_type(kind: Node, key: str) -> tuple[Node, Node | None, bool] | None
     fields = _object_type_fields(kind)
     if fields is not None:
         return _optional_parts(fields[key]) if key in fields else None
-    arguments = _call(kind, "map")
+    arguments = _call(kind, "map") or _call(kind, "list")  # any key of a map, any index of a list
     return (arguments[0], None, False) if arguments is not None and len(arguments) == 1 else None
 
 
@@ -896,10 +1050,9 @@ def _reference(expression: Node) -> tuple[str, str] | None:
 
 
 def _left_out(text: str, reason: str) -> list[Candidate]:
-    """An object element that is not there: Terraform fails (try() catches that, hence the raise)."""
-    if _TRYING.get():
-        raise _Absent(reason)
-    return [Candidate(_unresolved(text, reason))]
+    """An object element that is not there: Terraform fails, which try() catches (marked for it)."""
+    value = _unresolved(text, reason)
+    return [Candidate(replace(value, via=_ABSENT) if _TRYING.get() else value)]
 
 
 def _unresolved(text: str, reason: str = "") -> Value:

@@ -127,12 +127,12 @@ def _caller_instances(caller: ModuleScope, relpath: str, block: Node) -> list[tu
     collection = hcl.expression_of(attribute) if attribute is not None else None
     if collection is None:
         return [("", caller)]
-    listed = caller.for_each_keys(collection, relpath)
-    if isinstance(listed, str) or any(i.environment is not None for i in listed):
+    listed = caller.instances(collection, relpath)
+    if isinstance(listed, str) or any(instances.environment is not None for instances, _ in listed):
         why = listed if isinstance(listed, str) else "they differ per environment"
         unlisted = Each(None, why=f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {why}")
         return [("", replace(caller, each=unlisted))]
-    return [(f'["{key}"]', replace(caller, each=Each(key, None if i.strings else collection, relpath))) for i in listed for key in i.keys]
+    return [(f'["{each.key}"]', replace(caller, each=each)) for _, each in listed]
 
 
 def tfvars_names(relpath: str, body: bytes) -> frozenset[str]:
