@@ -216,11 +216,13 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
     scope = module_scope(located, module_dir, problems)
     views: list[Cluster] = []
     for cluster in clusters:
-        resolved = resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster]
-        # an instance's name is not followed (each.key is bound per view): it is matched by its
-        # address in the plan, or by a [[clusters]] mapping naming `type.name["key"]`
+        if not names:
+            views.extend(resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster])
+            continue
+        # for_each instances are named in their own scope (each.key bound) by resolve_cluster
+        resolved = resolve_cluster(cluster, scope, named=name_views)
         plain = [v for v in resolved if v.instance is None]
-        views.extend((name_views(cluster, plain, scope) if names and plain else plain) + [v for v in resolved if v.instance is not None])
+        views.extend((name_views(cluster, plain, scope) if plain else []) + [v for v in resolved if v.instance is not None])
     return views
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from tree_sitter import Node
@@ -60,7 +61,10 @@ def _object_variable(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) 
     return scope.object_variable(hcl.expression_of(argument)) if argument is not None else None
 
 
-def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
+def resolve_cluster(cluster: Cluster, scope: ModuleScope, named: Callable | None = None) -> list[Cluster]:
+    """The cluster's views with their values followed. `named(cluster, views, scope)` (live facts
+    given): names the views of each for_each instance in that instance's scope -- and a cluster whose
+    name reads `each.` is split into its instances for that alone, so each is matched on its own."""
     source = scope.sources.get(cluster.profile_file)
     if source is None or source.root is None:
         return [cluster]
@@ -70,9 +74,15 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope) -> list[Cluster]:
         return [cluster]
     for_each = hcl.attribute(resource.body, "for_each") if kind == "resource" else None
     collection = hcl.expression_of(for_each) if for_each is not None else None
-    if collection is None or not _reads_each(cluster):
+    if collection is None or not (_reads_each(cluster) or (named is not None and _named_by_each(cluster, resource))):
         return _views(cluster, resource, scope)
-    return _instance_views(cluster, resource, scope, collection)
+    return _instance_views(cluster, resource, scope, collection, named)
+
+
+def _named_by_each(cluster: Cluster, resource: hcl.Block) -> bool:
+    """The Azure name (or resource group) is written with `each.`: every instance has its own."""
+    texts = [hcl.text(node) for name in ("name", "resource_group_name") if (node := hcl.attribute(resource.body, name)) is not None]
+    return any(_EACH.search(t) for t in texts)
 
 
 def _reads_each(cluster: Cluster) -> bool:
@@ -86,7 +96,7 @@ def _reads_each(cluster: Cluster) -> bool:
 _EACH = re.compile(r"\beach\.")
 
 
-def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, collection: Node) -> list[Cluster]:
+def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, collection: Node, named: Callable | None = None) -> list[Cluster]:
     """The views of every instance of a `for_each` cluster: each.key and each.value bound to the
     instance, per environment as the collection lists them. An environment that lists its own
     instances (a -var-file, a caller) takes only those; the others take what every run lists."""
@@ -97,7 +107,10 @@ def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, c
     own = {instances.environment for instances, _ in listed if instances.environment is not None}
     out: list[Cluster] = []
     for instances, each in listed:
-        views = _views(cluster, resource, replace(scope, each=each))
+        bound = replace(scope, each=each)
+        views = _views(cluster, resource, bound)
+        if named is not None:
+            views = named(cluster, views, bound)
         if instances.environment is None:
             mine = [v for v in views if v.environment not in own]
         else:
