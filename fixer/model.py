@@ -109,7 +109,10 @@ class Profile:
     """The network profile of a cluster as far as the code says."""
 
     block_present: bool = False
-    block_dynamic: bool = False  # `dynamic "network_profile"`: akfix cannot edit it
+    # `dynamic "network_profile"` not known to render exactly one block (then it is read as the block
+    # and this is False): akfix cannot edit it; `dynamic_why` says why it was not read.
+    block_dynamic: bool = False
+    dynamic_why: str = ""
     plugin: Value = MISSING
     plugin_mode: Value = MISSING
     policy: Value = MISSING

@@ -310,3 +310,31 @@ def test_try_falls_back_per_environment():
     bound = replace(scope, each=Each("a", collection, "m/probe.tf"))
     found = {c.environment: c.value.text for c in _evaluate(bound, 'try(each.value.zones, "azure")')}
     assert found == {None: "calico", "m/prod.tfvars": "azure"}
+
+
+@pytest.mark.parametrize("for_each, extra, expected", [
+    ("[var.clusters]", {}, "0"),
+    ('var.clusters == null ? [] : [var.clusters]', {}, "0"),
+    ('var.clusters != null ? [var.clusters] : []', {}, "0"),
+    ("local.sizes", {}, None),  # two keys: two blocks
+    ('var.unset == null ? [] : [var.unset]', {"m/unset.tf": b'variable "unset" {\n  default = null\n}\n'}, None),  # null: no block
+    ("[]", {}, None),
+    ("var.one", {"m/one.tf": b'variable "one" {\n  default = [{ plugin = "azure" }]\n}\n'}, "0"),
+    ("var.one", {"m/one.tf": b'variable "one" {\n  default = [{ plugin = "azure" }]\n}\n', "m/x.tfvars": b"one = []\n"}, None),
+])
+def test_a_dynamic_block_is_read_only_where_it_renders_exactly_one_block_in_every_run(for_each, extra, expected):
+    scope, collection = _scope(extra, for_each)
+    element = scope.sole_element(collection, "m/probe.tf")
+    if expected is None:
+        assert isinstance(element, str) and element
+    else:
+        assert not isinstance(element, str) and element.index == expected
+
+
+def test_an_empty_for_each_keeps_the_cluster_in_the_report(tmp_path):
+    """A reusable module's `default = {}`: no instance here, but the cluster is still reported (as a person's)."""
+    (tmp_path / "main.tf").write_text(MAIN.replace('type = map(object({ network_policy = optional(string) }))',
+                                                   'type = map(object({ network_policy = optional(string) }))\n  default = {}'))
+    document = _run(tmp_path)
+    [cluster] = document["clusters"]
+    assert cluster["status"] == "unresolved" and "no instances" in json.dumps(cluster)

@@ -192,9 +192,11 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     engine = context.engine
     profile = cluster.profile
     if profile.block_dynamic:
+        why = f" ({profile.dynamic_why})" if profile.dynamic_why else ""
         return manual_fix(
-            "network_profile is a dynamic block",
-            "akfix cannot edit a dynamic block safely; set network_policy in the for_each value it iterates over.",
+            f"network_profile is a dynamic block{why}",
+            "akfix reads a dynamic block as the network profile only where it renders exactly one block in every run "
+            "(`[var.x]`, `var.x != null ? [var.x] : []` with var.x set); set network_policy in the value it iterates over.",
             blocker="expression",
         )
     live = _live_state(cluster, context)

@@ -57,7 +57,7 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
         return _set_attributes(body, resource, fix.changes, newline)
     if labels[0] == AZAPI_TYPE:
         return _azapi_edits(body, resource, fix, newline)
-    profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
+    profile = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None) or _dynamic_content(resource)
     if profile is None:
         if not fix.add_block:
             raise EditFailure("network_profile block not found", resource.node.start_point[0] + 1)
@@ -67,6 +67,13 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
         # An override file or an earlier edit added the block meanwhile: only set what is missing.
         changes = tuple(c for c in changes if c.attribute not in ("network_plugin", "network_plugin_mode"))
     return _set_attributes(body, profile, changes, newline)
+
+
+def _dynamic_content(resource: hcl.Block) -> hcl.Block | None:
+    """The content block of a `dynamic "network_profile"` (resolve.py plans it as the block only
+    where it renders exactly one)."""
+    dynamic = next((b for b in hcl.blocks(resource.body) if b.type == "dynamic" and b.labels[:1] == ("network_profile",)), None)
+    return next((b for b in hcl.blocks(dynamic.body) if b.type == "content"), None) if dynamic is not None else None
 
 
 def _azapi_edits(body: bytes, resource: hcl.Block, fix: Fix, newline: bytes) -> list[Edit]:

@@ -98,6 +98,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     body = block.body
     profile_block = None
     dynamic = False
+    dynamic_content = None  # a dynamic network_profile's content: its settings, once resolve.py knows it renders one block
     node_pool_block = None
     lifecycle = None
     auto = False
@@ -111,6 +112,7 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
             profile_block = child
         elif child.type == "dynamic" and child.labels[:1] == ("network_profile",):
             dynamic = True
+            dynamic_content = next((b for b in hcl.blocks(child.body) if b.type == "content"), None)
         elif child.type == "default_node_pool":
             node_pool_block = child
         elif child.type == "lifecycle":
@@ -130,13 +132,14 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     fields: dict[str, Value] = {}
     data_plane_attribute = None
     names: set[str] = set()
-    if profile_block is not None:
-        for key, node in hcl.attributes(profile_block.body):
+    read_from = profile_block if profile_block is not None else dynamic_content
+    if read_from is not None:
+        for key, node in hcl.attributes(read_from.body):
             names.add(key)
             fields[key] = value_of(node)
             if key in DATA_PLANE_ATTRIBUTES and data_plane_attribute != "ebpf_data_plane":
                 data_plane_attribute = key  # beside network_data_plane, ebpf_data_plane is the one (settle_data_plane)
-        names.update(b.type for b in hcl.blocks(profile_block.body))
+        names.update(b.type for b in hcl.blocks(read_from.body))
     # Cluster and default_node_pool attributes only one azurerm major accepts (rules.ATTRIBUTE_*).
     names.update(key for key, _ in hcl.attributes(body) if key in rules.MAJOR_HINTS)
     names.update(b.type for b in hcl.blocks(body) if b.type in rules.MAJOR_HINTS)  # e.g. addon_profile (removed in 3.0)

@@ -84,13 +84,22 @@ def _profile(document: dict, resource_type: str, name: str) -> dict[str, object]
         body = _key(by_name, name)
         if body is None:
             continue
-        profiles = body.get("network_profile") or []
+        profiles = body.get("network_profile") or _dynamic_content(body)
         if not profiles:
             return {}
         if not isinstance(profiles, list):  # an argument `network_profile = {...}`, not a block
             raise ReadbackFailure(f"python-hcl2 reads network_profile of {resource_type}.{name} as an argument, not a block")
         return {k: _unquote(v) for k, v in _unwrap(profiles[0]).items() if not k.startswith("__")}
     raise ReadbackFailure(f"python-hcl2 does not see resource {resource_type}.{name}")
+
+
+def _dynamic_content(body: dict) -> list:
+    """The content of a `dynamic "network_profile"` block, as python-hcl2 reads it ([] if none)."""
+    for dynamic in body.get("dynamic") or []:
+        block = _key(dynamic, "network_profile") if isinstance(dynamic, dict) else None
+        if isinstance(block, dict):
+            return block.get("content") or []
+    return []
 
 
 # text -> python-hcl2's document, or the message of its parse error. Filled by `prefetch` (in a

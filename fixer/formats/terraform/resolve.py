@@ -28,7 +28,19 @@ API_EXPRESSION = "expression: "
 def needs_values(cluster: Cluster) -> bool:
     profile = cluster.profile
     fields = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
-    return any(v.kind is ValueKind.EXPRESSION for v in fields) or (cluster.api_version or "").startswith(API_EXPRESSION)
+    return (any(v.kind is ValueKind.EXPRESSION for v in fields) or (cluster.api_version or "").startswith(API_EXPRESSION)
+            or profile.block_dynamic)
+
+
+def dynamic_profile(resource: hcl.Block) -> tuple[hcl.Block, hcl.Block | None, str] | None:
+    """(the `dynamic "network_profile"` block, its content block, its iterator's name), if any."""
+    block = next((b for b in hcl.blocks(resource.body) if b.type == "dynamic" and b.labels[:1] == ("network_profile",)), None)
+    if block is None:
+        return None
+    content = next((b for b in hcl.blocks(block.body) if b.type == "content"), None)
+    iterator = hcl.attribute(block.body, "iterator")
+    name = hcl.text(hcl.expression_of(iterator)).strip() if iterator is not None else "network_profile"
+    return block, content, name
 
 
 def _entries(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> tuple[str, dict[str, Node], bool]:
@@ -49,6 +61,8 @@ def _entries(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> tuple
     if labels[0] == azapi.AZAPI_TYPE:
         return cluster.profile_file, {key: value for key, _, value in hcl.object_elements(azapi.network_profile(resource))}, False
     block = next((b for b in hcl.blocks(resource.body) if b.type == "network_profile"), None)
+    dynamic = dynamic_profile(resource) if block is None else None
+    block = dynamic[1] if dynamic is not None else block  # its content plays the block's part
     return cluster.profile_file, {name: hcl.expression_of(node) for name, node in hcl.attributes(block.body if block else None)}, False
 
 
@@ -74,7 +88,7 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope, named: Callable | None
         return [cluster]
     for_each = hcl.attribute(resource.body, "for_each") if kind == "resource" else None
     collection = hcl.expression_of(for_each) if for_each is not None else None
-    if collection is None or not (_reads_each(cluster) or (named is not None and _named_by_each(cluster, resource))):
+    if collection is None or not (_reads_each(cluster, resource) or (named is not None and _named_by_each(cluster, resource))):
         return _views(cluster, resource, scope)
     return _instance_views(cluster, resource, scope, collection, named)
 
@@ -85,11 +99,15 @@ def _named_by_each(cluster: Cluster, resource: hcl.Block) -> bool:
     return any(_EACH.search(t) for t in texts)
 
 
-def _reads_each(cluster: Cluster) -> bool:
-    """Some network setting (or the azapi type) is written with `each.`: one view per instance."""
+def _reads_each(cluster: Cluster, resource: hcl.Block) -> bool:
+    """Some network setting (or the azapi type, or whether a dynamic profile renders) is written
+    with `each.`: one view per instance."""
     profile = cluster.profile
     texts = [v.text for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
              if v.kind is ValueKind.EXPRESSION] + [cluster.api_version or ""]
+    dynamic = dynamic_profile(resource) if profile.block_dynamic else None
+    if dynamic is not None and (for_each := hcl.attribute(dynamic[0].body, "for_each")) is not None:
+        texts.append(hcl.text(for_each))
     return any(_EACH.search(t or "") for t in texts)
 
 
@@ -101,6 +119,8 @@ def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, c
     instance, per environment as the collection lists them. An environment that lists its own
     instances (a -var-file, a caller) takes only those; the others take what every run lists."""
     listed = scope.instances(collection, cluster.profile_file)
+    if not listed:  # a reusable module's `default = {}`: no run of this tree makes an instance to read
+        listed = "it has no instances in any run here (its callers are not in this tree)"
     if isinstance(listed, str):
         why = f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {listed}"
         return _views(cluster, resource, replace(scope, each=Each(None, why=why)))
@@ -126,6 +146,27 @@ def instance_label(environment: str, key: str) -> str:
 
 
 def _views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cluster]:
+    if cluster.profile.block_dynamic:
+        return _dynamic_views(cluster, resource, scope)
+    return _field_views(cluster, resource, scope)
+
+
+def _dynamic_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cluster]:
+    """A `dynamic "network_profile"` block that renders exactly one block in every run is that
+    block: its content's settings read with the iterator bound to the element (and written there,
+    or in the element's literal). Otherwise it stays a dynamic block, which a person edits."""
+    dynamic = dynamic_profile(resource)
+    for_each = hcl.attribute(dynamic[0].body, "for_each") if dynamic is not None and dynamic[1] is not None else None
+    if for_each is None:
+        return [cluster]
+    element = scope.sole_element(hcl.expression_of(for_each), cluster.profile_file)
+    if isinstance(element, str):
+        return [replace(cluster, profile=replace(cluster.profile, dynamic_why=element))]
+    views = _field_views(cluster, resource, replace(scope, iterator=(dynamic[2], element)))
+    return [replace(v, profile=replace(v.profile, block_dynamic=False, block_present=True)) for v in views]
+
+
+def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cluster]:
     file, entries, whole = _entries(cluster, resource, scope)
     held_by = _object_variable(cluster, resource, scope)
     whole = whole or held_by is not None

@@ -130,6 +130,12 @@ class ModuleScope:
     # Inputs set while trying each allowed value (terraform/expressions.py); empty otherwise.
     bindings: dict[str, object] = field(default_factory=dict)
     each: Each | None = None  # the for_each instance being read (resolve.py binds one scope per instance)
+    # A dynamic block's iterator (`network_profile.value...` in its content): its name and element.
+    iterator: tuple[str, Each] | None = None
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        return HEADS + ((self.iterator[0],) if self.iterator is not None else ())
 
     @classmethod
     def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
@@ -190,10 +196,10 @@ class ModuleScope:
         inner = _sole_interpolation(node)
         if inner is not None:  # "${var.x}": Terraform 0.11 style, the value of var.x
             return self.evaluate(inner, relpath, depth + 1)
-        path = _path(expression)
-        if path is not None and (path[2] or path[0] == "each"):
+        path = _path(expression, self.heads)
+        if path is not None and (path[2] or path[0] not in ("var", "local")):
             return self._member(*path, text, depth)
-        parts = _path_parts(expression.named_children) if path is None and expression.type == "expression" else None
+        parts = _path_parts(expression.named_children, self.heads) if path is None and expression.type == "expression" else None
         if parts is not None:  # a computed index: `local.settings[var.env].policy`
             return self._indexed_member(*parts, relpath, text, depth)
         reference = _reference(expression)
@@ -228,8 +234,8 @@ class ModuleScope:
         `absent()`: what a value that leaves the key out gives (lookup's default), where the type does not say."""
         if kind == "var":
             return self._variable(name, depth, keys, absent)
-        if kind == "each":
-            return self._each(name, keys, text, depth, absent)
+        if kind not in ("var", "local"):  # each, or a dynamic block's iterator
+            return self._each(kind, name, keys, text, depth, absent)
         if kind == "local" and name in self.locals:
             file, attribute = self.locals[name]
             inner = hcl.expression_of(attribute)
@@ -238,25 +244,32 @@ class ModuleScope:
                 return [_via(c, f"local.{name}") for c in self._select(inner, file, keys, absent, depth + 1)]
         return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
 
-    def _each(self, name: str, keys: tuple[str, ...], text: str, depth: int, absent=None) -> list[Candidate]:
-        """`each.key` / `each.value...` of the instance this scope is bound to: the element of the
-        for_each collection at the instance's key, followed wherever that collection comes from."""
-        each = self.each
+    def _binding(self, head: str) -> Each | None:
+        """What `each` or a dynamic block's iterator is bound to in this scope."""
+        if head == "each":
+            return self.each
+        return self.iterator[1] if self.iterator is not None and self.iterator[0] == head else None
+
+    def _each(self, head: str, name: str, keys: tuple[str, ...], text: str, depth: int, absent=None) -> list[Candidate]:
+        """`each.key` / `each.value...` of the instance this scope is bound to (or `<iterator>.value...`
+        of a dynamic block's element): the element of the collection at the instance's key,
+        followed wherever that collection comes from."""
+        each = self._binding(head)
         if each is None or each.key is None:
-            why = each.why if each is not None else "each is only set under for_each"
+            why = each.why if each is not None else ("each is only set under for_each" if head == "each" else f"{head} is not a value")
             return [Candidate(_unresolved(text, why))]
         if name == "key" and not keys:
-            return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"each.key = {each.key!r}"))]
+            return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"{head}.key = {each.key!r}"))]
         if name != "value":
-            return [Candidate(_unresolved(text, f"each.{name} is not each.key or each.value"))]
+            return [Candidate(_unresolved(text, f"{head}.{name} is not {head}.key or {head}.value"))]
         if each.collection is None:  # a set of strings: the value is the key
             if keys:
-                return [Candidate(_unresolved(text, "each.value is a string here"))]
-            return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"each.value = {each.key!r}"))]
+                return [Candidate(_unresolved(text, f"{head}.value is a string here"))]
+            return [Candidate(Value(ValueKind.LITERAL, each.key, None, via=f"{head}.value = {each.key!r}"))]
         absent = absent or (lambda entry=None: _left_out(text, f"the element {each.key!r} has no {'.'.join(keys)}"))  # noqa: E731
         at = each.index if each.index is not None else each.key
         found = self._select(each.collection, each.file, (at, *keys), absent, depth + 1)
-        return [_via(c, f"each.value ({each.key!r})") for c in found]
+        return [_via(c, f"{head}.value ({each.key!r})" if head == "each" else f"dynamic {head}") for c in found]
 
     def _indexed_member(self, kind: str, names: list, relpath: str, text: str, depth: int) -> list[Candidate]:
         """`local.settings[var.env].policy`: the index evaluated (per environment), then the member it
@@ -303,7 +316,7 @@ class ModuleScope:
                     entry = (Spot(relpath, node.start_byte, node.end_byte, f"entry:{keys[0]}"), line)
                 return absent(entry)
             return self._select(elements[keys[0]], relpath, keys[1:], absent, depth + 1)
-        path = _path(expression)
+        path = _path(expression, self.heads)
         if path is not None:
             kind, name, inner = path
             # `absent` travels along: where this value (a caller's variable, a local) leaves the key out
@@ -561,7 +574,7 @@ class ModuleScope:
         elements = _object_literal(args[0])
         if elements is not None:
             return self.evaluate(elements[key], relpath, depth + 1) if key in elements else absent()
-        path = _path(args[0])
+        path = _path(args[0], self.heads)
         if path is None:
             return [Candidate(_unresolved(text))]
         kind, name, inner = path
@@ -606,6 +619,81 @@ class ModuleScope:
         return [(instances, Each(key, None if instances.strings else source, relpath,
                                  index=instances.indexes[position] if instances.indexes else None))
                 for instances in listed for position, key in enumerate(instances.keys)]
+
+    def sole_element(self, collection: Node, relpath: str) -> Each | str:
+        """The one element a dynamic block's `for_each = <collection>` renders in every run, as a
+        binding for its iterator: `[X]`, `cond ? [X] : []` with the condition decided (`X != null`
+        where X is an object in every run), or a value that is a one-element list or one-key map
+        wherever it is set. A reason where it renders no block, several, or akfix cannot tell."""
+        node = _unwrap(collection)
+        if node.type == "conditional":
+            parts = [c for c in node.children if c.type == "expression"]
+            decided = self._decided(parts[0], relpath) if len(parts) == 3 else None
+            if decided is None:
+                return f"whether {hcl.text(parts[0] if parts else node).strip()} holds is not decided from the code"
+            collection = parts[1] if decided else parts[2]
+        text = hcl.text(collection).strip()
+        if _tuple_of(collection) is not None:
+            items = _elements(collection)
+            return Each("0", collection, relpath, index="0") if len(items) == 1 else f"{text} renders {len(items)} blocks"
+        found = self._values_of(collection, relpath, (), 0)
+        if isinstance(found, str):
+            return found
+        indexes = set()
+        for _environment, _file, literal in found:
+            elements = dict(_elements(literal)) if _tuple_of(literal) is not None else _object_literal(literal) or {}
+            if len(elements) != 1:
+                return f"{text} renders {len(elements)} blocks in some run"
+            indexes |= set(elements)
+        if len(indexes) != 1:
+            return f"{text} renders its block from a different element per run"
+        [index] = indexes
+        return Each(index, collection, relpath, index=index)
+
+    def _decided(self, condition: Node, relpath: str) -> bool | None:
+        """A condition's value when it is the same in every run: decided like a ternary's, or
+        `X != null` / `X == null` where X is an object or list literal wherever it is set."""
+        cases = self._condition(condition, relpath, 0)
+        if cases is not None and len(set(cases.values())) == 1:
+            return next(iter(cases.values()))
+        node = _unwrap(condition)
+        binary = node.named_children[0] if node.type == "operation" and node.named_child_count == 1 else node
+        at = next((i for i, c in enumerate(binary.children) if c.type in ("==", "!=")), None) if binary.type == "binary_operation" else None
+        if at is None:
+            return None
+        sides = [binary.children[:at], binary.children[at + 1:]]
+        texts = ["".join(hcl.text(n) for n in side).strip() for side in sides]
+        if texts.count("null") != 1:
+            return None
+        other = sides[1 - texts.index("null")]
+        expression = other[0] if len(other) == 1 else None
+        path = _path_of(other, self.heads) if expression is None else None
+        if expression is None and path is None:
+            return None
+        if expression is None:  # `var.x` as the grammar gives it in an operation: two nodes
+            probe = self._values_of_path(*path, 0)
+        else:
+            probe = self._values_of(expression, relpath, (), 0)
+        if isinstance(probe, str):
+            return None
+        return binary.children[at].type == "!="
+
+    def _values_of_path(self, kind: str, name: str, keys: tuple[str, ...], depth: int) -> list[tuple[str | None, str, Node]] | str:
+        """_values_of for `kind.name.keys...`: a local, a variable, or the element each / a dynamic
+        block's iterator is bound to."""
+        if kind == "local":
+            if name not in self.locals:
+                return f"local.{name} is not declared in this module"
+            file, attribute = self.locals[name]
+            inner = hcl.expression_of(attribute)
+            return self._values_of(inner, file, keys, depth + 1) if inner is not None else f"local.{name} is empty"
+        if kind == "var":
+            return self._variable_values(name, keys, depth)
+        binding = self._binding(kind)
+        if binding is None or binding.key is None or binding.collection is None or name != "value":
+            return f"{kind}.{name} is not a collection akfix can list"
+        at = binding.index if binding.index is not None else binding.key
+        return self._values_of(binding.collection, binding.file, (at, *keys), depth + 1)
 
     def _loop_keys(self, loop: _ForObject, relpath: str) -> list[Instances] | str:
         """`{ for k, v in SRC : k => v }` (SRC's own keys) and `{ for v in SRC : v.name => v }` (each
@@ -652,21 +740,15 @@ class ModuleScope:
         if _object_of(expression) is not None or _tuple_of(expression) is not None:
             if not keys:
                 return [(None, relpath, expression)]
-            elements = _object_literal(expression)
+            elements = _object_literal(expression) if _object_of(expression) is not None else dict(_elements(expression))
             if elements is None or keys[0] not in elements:
                 return f"{text[:60]} has no {keys[0]}"
             return self._values_of(elements[keys[0]], relpath, keys[1:], depth + 1)
-        path = _path(expression)
-        if path is None or path[0] == "each":
+        path = _path(expression, self.heads)
+        if path is None:
             return f"{text} is not a collection akfix can list"
         kind, name, inner = path
-        if kind == "local":
-            if name not in self.locals:
-                return f"local.{name} is not declared in this module"
-            file, attribute = self.locals[name]
-            inner_expression = hcl.expression_of(attribute)
-            return self._values_of(inner_expression, file, inner + keys, depth + 1) if inner_expression is not None else f"local.{name} is empty"
-        return self._variable_values(name, inner + keys, depth)
+        return self._values_of_path(kind, name, inner + keys, depth)
 
     def _variable_values(self, name: str, keys: tuple[str, ...], depth: int) -> list[tuple[str | None, str, Node]] | str:
         """`var.name...` as a collection: its literal wherever its value is set, as _variable reads it."""
@@ -799,7 +881,7 @@ class ModuleScope:
         the variable_expr and get_attr nodes the grammar gives."""
         if len(nodes) == 1:
             return self.evaluate(nodes[0], relpath, depth + 1)
-        path = _path_of(nodes)
+        path = _path_of(nodes, self.heads)
         if path is None:
             return None
         kind, name, keys = path
@@ -863,24 +945,27 @@ def _sole_interpolation(node: Node) -> Node | None:
     return inner[0] if len(inner) == 1 else None
 
 
-def _path(expression: Node) -> tuple[str, str, tuple[str, ...]] | None:
-    """("var"|"local", name, keys) for `var.name`, `var.name.key`, `local.name["key"]` ... with
+HEADS = ("var", "local", "each")  # the names a value path starts with (a dynamic block adds its iterator)
+
+
+def _path(expression: Node, heads: tuple[str, ...] = HEADS) -> tuple[str, str, tuple[str, ...]] | None:
+    """("var"|"local"|..., name, keys) for `var.name`, `var.name.key`, `local.name["key"]` ... with
     attribute names and string indexes only."""
-    return _path_of(expression.named_children) if expression.type == "expression" else None
+    return _path_of(expression.named_children, heads) if expression.type == "expression" else None
 
 
-def _path_of(nodes: list[Node]) -> tuple[str, str, tuple[str, ...]] | None:
-    parts = _path_parts(nodes)
+def _path_of(nodes: list[Node], heads: tuple[str, ...] = HEADS) -> tuple[str, str, tuple[str, ...]] | None:
+    parts = _path_parts(nodes, heads)
     if parts is None or not all(isinstance(part, str) for part in parts[1]):
         return None
     kind, names = parts
     return kind, names[0], tuple(names[1:])
 
 
-def _path_parts(nodes: list[Node]) -> tuple[str, list[str | Node]] | None:
-    """("var"|"local"|"each", [name, key, ...]) of `var.name.key["k"][expr]`: attribute names and string
-    indexes as text, any other index as the node of its expression (`local.settings[var.env]`)."""
-    if len(nodes) < 2 or nodes[0].type != "variable_expr" or hcl.text(nodes[0]).strip() not in ("var", "local", "each"):
+def _path_parts(nodes: list[Node], heads: tuple[str, ...] = HEADS) -> tuple[str, list[str | Node]] | None:
+    """(head, [name, key, ...]) of `var.name.key["k"][expr]`: attribute names and string indexes as
+    text, any other index as the node of its expression (`local.settings[var.env]`)."""
+    if len(nodes) < 2 or nodes[0].type != "variable_expr" or hcl.text(nodes[0]).strip() not in heads:
         return None
     names: list[str | Node] = []
     for node in nodes[1:]:
