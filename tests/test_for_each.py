@@ -338,3 +338,14 @@ def test_an_empty_for_each_keeps_the_cluster_in_the_report(tmp_path):
     document = _run(tmp_path)
     [cluster] = document["clusters"]
     assert cluster["status"] == "unresolved" and "no instances" in json.dumps(cluster)
+
+
+def test_a_null_default_set_only_by_a_var_file_leaves_the_plain_run_without_a_block():
+    """`default = null`, an object in prod.tfvars: a run without -var-file renders no block, so the
+    dynamic block is not read as one (whereas a required variable has no such run)."""
+    extra = {"m/nd.tf": b'variable "nd" {\n  default = null\n}\n', "m/prod.tfvars": b'nd = { plugin = "azure" }\n'}
+    scope, collection = _scope(extra, "var.nd == null ? [] : [var.nd]")
+    assert isinstance(scope.sole_element(collection, "m/probe.tf"), str)
+    required = {"m/nd.tf": b'variable "nd" {}\n', "m/prod.tfvars": b'nd = { plugin = "azure" }\n'}
+    scope, collection = _scope(required, "var.nd == null ? [] : [var.nd]")
+    assert scope.sole_element(collection, "m/probe.tf").index == "0"

@@ -69,11 +69,22 @@ def edits_for(body: bytes, address: str, fix: Fix, newline: bytes) -> list[Edit]
     return _set_attributes(body, profile, changes, newline)
 
 
+def dynamic_profile(resource: hcl.Block) -> tuple[hcl.Block, hcl.Block | None, str] | None:
+    """(the `dynamic "network_profile"` block, its content block, its iterator's name), if any.
+    resolve.py reads the content as the block -- and this editor writes it there -- only where the
+    dynamic block renders exactly one block."""
+    block = next((b for b in hcl.blocks(resource.body) if b.type == "dynamic" and b.labels[:1] == ("network_profile",)), None)
+    if block is None:
+        return None
+    content = next((b for b in hcl.blocks(block.body) if b.type == "content"), None)
+    iterator = hcl.attribute(block.body, "iterator")
+    name = hcl.text(hcl.expression_of(iterator)).strip() if iterator is not None else "network_profile"
+    return block, content, name
+
+
 def _dynamic_content(resource: hcl.Block) -> hcl.Block | None:
-    """The content block of a `dynamic "network_profile"` (resolve.py plans it as the block only
-    where it renders exactly one)."""
-    dynamic = next((b for b in hcl.blocks(resource.body) if b.type == "dynamic" and b.labels[:1] == ("network_profile",)), None)
-    return next((b for b in hcl.blocks(dynamic.body) if b.type == "content"), None) if dynamic is not None else None
+    dynamic = dynamic_profile(resource)
+    return dynamic[1] if dynamic is not None else None
 
 
 def _azapi_edits(body: bytes, resource: hcl.Block, fix: Fix, newline: bytes) -> list[Edit]:

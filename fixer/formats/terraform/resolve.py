@@ -9,7 +9,7 @@ from dataclasses import replace
 from tree_sitter import Node
 
 from fixer.formats.terraform import azapi, hcl
-from fixer.formats.terraform.editor import block_key
+from fixer.formats.terraform.editor import block_key, dynamic_profile
 from fixer.formats.terraform.expressions import decide_setting
 from fixer.formats.terraform.values import Candidate, Each, ModuleScope
 from fixer.model import MISSING, Cluster, Spot, Value, ValueKind, settle_data_plane
@@ -30,17 +30,6 @@ def needs_values(cluster: Cluster) -> bool:
     fields = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
     return (any(v.kind is ValueKind.EXPRESSION for v in fields) or (cluster.api_version or "").startswith(API_EXPRESSION)
             or profile.block_dynamic)
-
-
-def dynamic_profile(resource: hcl.Block) -> tuple[hcl.Block, hcl.Block | None, str] | None:
-    """(the `dynamic "network_profile"` block, its content block, its iterator's name), if any."""
-    block = next((b for b in hcl.blocks(resource.body) if b.type == "dynamic" and b.labels[:1] == ("network_profile",)), None)
-    if block is None:
-        return None
-    content = next((b for b in hcl.blocks(block.body) if b.type == "content"), None)
-    iterator = hcl.attribute(block.body, "iterator")
-    name = hcl.text(hcl.expression_of(iterator)).strip() if iterator is not None else "network_profile"
-    return block, content, name
 
 
 def _entries(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> tuple[str, dict[str, Node], bool]:

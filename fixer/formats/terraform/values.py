@@ -104,6 +104,7 @@ class _ForObject:
     condition: bool
 
 
+_REQUIRED = "required"  # _variable_values: the variable has no default (a run must set it)
 # An object element that is not there, read inside try(): Terraform's error, which try() catches.
 _ABSENT = "(not there: an error try() catches)"
 _TRYING: ContextVar[bool] = ContextVar("trying", default=False)
@@ -760,7 +761,7 @@ class ModuleScope:
             node = hcl.attribute(hcl._block(block_node).body, "default")
             expression = hcl.expression_of(node) if node is not None else None
             if expression is None:
-                return f"variable {name} has no default"
+                return _REQUIRED
             return self._values_of(expression, file, keys, depth + 1)
 
         if self.callers:
@@ -789,8 +790,10 @@ class ModuleScope:
             if isinstance(listed, str):
                 return listed
             environments += [(tfvars, at, node) for environment, at, node in listed or () if environment is None]
-        if isinstance(base, str):  # runs without a -var-file fail without a value; the environments list theirs
-            return environments or base
+        if base == _REQUIRED:  # runs without a -var-file fail without a value; the environments list theirs
+            return environments or f"variable {name} has no default"
+        if isinstance(base, str):  # e.g. `default = null`: a run without a -var-file has no collection to list
+            return base
         return base + environments
 
     def object_variable(self, expression: Node | None) -> str | None:
