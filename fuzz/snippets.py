@@ -13,6 +13,11 @@ HCL = [
     b'network_plugin_mode = "overlay"', b'network_data_plane = "azure"', b'ebpf_data_plane = "cilium"',
     b'outbound_type = "userDefinedRouting"', b'kubernetes_version = "1.29"',
     b'variable "p" {\n  default = "none"\n}', b'locals {\n  p = "none"\n}',
+    # for_each instances and dynamic blocks (values.py Each, resolve.py instance and dynamic views)
+    b"for_each = var.clusters", b"for_each = { for c in var.l : c.name => c }", b'for_each = toset(["a", "b"])',
+    b"network_policy = each.value.network_policy", b"network_policy = try(each.value.p, null)", b"name = each.key",
+    b'variable "clusters" {\n  default = { a = { network_policy = null }, b = {} }\n}', b'l = [{ name = "a" }, { name = "a" }]',
+    b"content {", b"iterator = np", b"for_each = var.p == null ? [] : [var.p]", b"network_policy = network_profile.value.policy",
     b"{", b"}", b"[", b"]", b"(", b")", b'"', b"=", b",", b"# c", b"// c", b"/* c */", b"/*", b"*/",
     b"<<EOT\nx\nEOT", b"<<-EOT\n  y\n  EOT", b"${var.x}", b"%{ if true }a%{ endif }", b"jsonencode({})",
     b"\t", b"  ", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9", b"\\", b'\\"',

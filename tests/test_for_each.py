@@ -349,3 +349,18 @@ def test_a_null_default_set_only_by_a_var_file_leaves_the_plain_run_without_a_bl
     required = {"m/nd.tf": b'variable "nd" {}\n', "m/prod.tfvars": b'nd = { plugin = "azure" }\n'}
     scope, collection = _scope(required, "var.nd == null ? [] : [var.nd]")
     assert scope.sole_element(collection, "m/probe.tf").index == "0"
+
+
+def test_instances_that_plan_differently_in_a_shared_block_say_so(tmp_path):
+    """blue (Azure CNI overlay) could take cilium, green (kubenet) cannot: the data plane cilium needs
+    would land in the block both read, so neither is written, and the message names the instance."""
+    main = (MAIN.replace('network_plugin      = "azure"', "network_plugin      = each.value.plugin")
+            .replace('    network_data_plane  = "cilium"\n', "")
+            .replace("type = map(object({ network_policy = optional(string) }))",
+                     "type = map(object({ network_policy = optional(string), plugin = string }))"))
+    (tmp_path / "main.tf").write_text(main)
+    (tmp_path / "terraform.tfvars").write_text('clusters = {\n  blue  = { plugin = "azure" }\n  green = { plugin = "kubenet" }\n}\n')
+    document = _run(tmp_path)
+    blue = next(c for c in document["clusters"] if c["instance"] == "blue")
+    assert blue["fix"]["risk"] == "manual" and blue["fix"]["blocker"] == "shared-value"
+    assert 'other instances of its for_each read too (terraform.tfvars: each.key = "green")' in blue["fix"]["summary"]

@@ -149,9 +149,24 @@ _BICEP_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t
 
 def bicep_string(value: str) -> str:
     """A Bicep string literal that reads back as `value`: quotes, backslashes and `${` escaped,
-    any other unprintable character as `\\u{hex}`."""
-    escaped = "".join(_BICEP_ESCAPES.get(c) or (c if c.isprintable() else f"\\u{{{ord(c):X}}}") for c in value)
-    return "'" + escaped.replace("${", "\\${") + "'"
+    any other unprintable character as `\\u{hex}`. A slash that would open `//` or `/*` where
+    tree-sitter-bicep starts a new token (the string's start, after an escape, whitespace or one of
+    `#$'/\\`) is written `\\u{2F}`: tree-sitter-bicep takes it for a comment there, though the Bicep
+    compiler reads the string fine (`'//'` failed to parse; found by the property test)."""
+    out: list[str] = []
+    fresh = True  # the next character starts a token: the string's start, or right after an escape
+    for index, char in enumerate(value):
+        following = value[index + 1:index + 2]
+        if char == "/" and following in ("/", "*") and (fresh or out[-1] in "#$'/\\" or out[-1].isspace()):
+            piece, fresh = "\\u{2F}", True
+        elif char == "$" and following == "{":
+            piece, fresh = "\\$", True
+        elif char in _BICEP_ESCAPES or not char.isprintable():
+            piece, fresh = _BICEP_ESCAPES.get(char) or f"\\u{{{ord(char):X}}}", True
+        else:
+            piece, fresh = char, False
+        out.append(piece)
+    return "'" + "".join(out) + "'"
 
 
 def _bicep_key(key: str) -> str:

@@ -635,9 +635,18 @@ def settled(first: Fix, second: Fix | None) -> bool:
     return second is None or not second.changes
 
 
-def shared_conflict(fix: Fix, others: str, put: bool = False) -> Fix:
+def shared_conflict(fix: Fix, others: str, put: bool = False, instances: bool = False) -> Fix:
     """Demote a fix whose edit would also change other environments of the same cluster.
-    `put`: a Bicep/ARM template, whose environments are parameters files and module callers."""
+    `put`: a Bicep/ARM template, whose environments are parameters files and module callers;
+    `instances`: the views are instances of one for_each, which share the resource block."""
+    if instances:
+        return manual_fix(
+            f"{fix.summary} -- but part of it lands where other instances of its for_each read too ({others})",
+            "Those instances plan differently; read the shared setting (e.g. network_data_plane) from each.value "
+            "and set it in each element, or use --engine cilium,calico where calico fits them all.",
+            *fix.reasons,
+            blocker="shared-value",
+        )
     route = ("make the shared part (a property or the API version) a param that each parameters file or module call sets"
              if put else "route the shared setting (e.g. network_data_plane) through a variable set in each tfvars file")
     return manual_fix(

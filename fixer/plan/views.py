@@ -56,7 +56,8 @@ def guard_shared_edits(planned: list) -> list:
 
 
 def _conflict(view, clashes: list[str]):
-    return replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes))), put=view.cluster.format in ("bicep", "arm")))
+    return replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes))), put=view.cluster.format in ("bicep", "arm"),
+                                                     instances=view.cluster.instance is not None))
 
 
 def _alternative(view, views, clashes: list[str]):
