@@ -5,6 +5,8 @@ view of the cluster per instance, each written where its own values are."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -231,9 +233,6 @@ def _tfvars(elements: dict[str, str | None]) -> str:
 
 
 def _run(root: Path, *args: str) -> dict:
-    import contextlib
-    import io
-
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         main(["apply", "--no-bases", "--format", "json", *args, str(root)])
@@ -364,3 +363,20 @@ def test_instances_that_plan_differently_in_a_shared_block_say_so(tmp_path):
     blue = next(c for c in document["clusters"] if c["instance"] == "blue")
     assert blue["fix"]["risk"] == "manual" and blue["fix"]["blocker"] == "shared-value"
     assert 'other instances of its for_each read too (terraform.tfvars: each.key = "green")' in blue["fix"]["summary"]
+
+
+def test_each_instance_reads_its_own_state_instance(tmp_path):
+    """A committed terraform.tfstate with two instances that run different plugins: each view takes
+    the one with its own index_key (before, instances read no state at all)."""
+    case = Path(__file__).parent / "fixtures" / "terraform" / "for-each-state-instances" / "input"
+    shutil.copytree(case, tmp_path, dirs_exist_ok=True)
+    state = json.loads((tmp_path / "terraform.tfstate").read_text())
+    prod = state["resources"][0]["instances"][1]
+    assert prod["index_key"] == "prod"
+    prod["attributes"]["network_profile"][0].update(network_plugin="kubenet", network_plugin_mode=None)
+    (tmp_path / "terraform.tfstate").write_text(json.dumps(state))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["scan", "--format", "json", str(tmp_path)])
+    live = {c["instance"]: c["live"]["plugin"] for c in json.loads(out.getvalue())["clusters"]}
+    assert live == {"dev": "azure", "prod": "kubenet"}

@@ -44,6 +44,7 @@ class StateCluster:
     # azurerm_kubernetes_cluster instance): top-level names, `block.name` inside blocks,
     # network_profile's by their own name -- the naming of plan/rules.ATTRIBUTE_MIN_VERSION.
     schema_keys: frozenset[str] = frozenset()
+    index: str | None = None  # the resource instance's for_each key (a string key), None otherwise
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def read_state(data: bytes, relpath: str) -> StateFile:
     if version != FORMAT_VERSION:
         raise StateFileError(f"state format version {version!r}, akfix reads version {FORMAT_VERSION} (Terraform 0.12 and later)")
     pools: dict[str, list[str]] = {}  # cluster id (lower case) -> Windows pool addresses
-    found: dict[str, list[dict]] = {}  # cluster address without instance keys -> each instance's attributes
+    found: dict[str, list[tuple[dict, object]]] = {}  # cluster address without instance keys -> each instance's (attributes, index_key)
     for resource in document.get("resources") or []:
         if not isinstance(resource, dict) or resource.get("mode", "managed") != "managed":
             continue
@@ -85,17 +86,17 @@ def read_state(data: bytes, relpath: str) -> StateFile:
             if not isinstance(attributes, dict):
                 continue
             if kind == CLUSTER_TYPE:
-                found.setdefault(base, []).append(attributes)
+                found.setdefault(base, []).append((attributes, instance.get("index_key")))
             elif str(attributes.get("os_type", "")).lower() == "windows" and isinstance(attributes.get("kubernetes_cluster_id"), str):
                 pools.setdefault(attributes["kubernetes_cluster_id"].lower(), []).append(base + _index(instance.get("index_key")))
-    clusters = {base: tuple(_cluster(attributes, relpath, pools) for attributes in instances) for base, instances in found.items()}
+    clusters = {base: tuple(_cluster(attributes, relpath, pools, key) for attributes, key in instances) for base, instances in found.items()}
     serial = document.get("serial")
     terraform_version = document.get("terraform_version")
     return StateFile(relpath, serial if isinstance(serial, int) else None,
                      terraform_version if isinstance(terraform_version, str) else None, clusters)
 
 
-def _cluster(attributes: dict, source: str, pools: dict[str, list[str]]) -> StateCluster:
+def _cluster(attributes: dict, source: str, pools: dict[str, list[str]], key=None) -> StateCluster:
     live = live_values(attributes, source)
     version = attributes.get("current_kubernetes_version") or attributes.get("kubernetes_version")
     provisioning = attributes.get("node_provisioning_profile") or [{}]
@@ -106,6 +107,7 @@ def _cluster(attributes: dict, source: str, pools: dict[str, list[str]]) -> Stat
         auto_provisioning=str(mode or "").lower() == "auto",
         windows_pools=tuple(sorted(pools.get((live.id or "").lower(), ()))) if live.id else (),
         schema_keys=_schema_keys(attributes),
+        index=key if isinstance(key, str) else None,
     )
 
 

@@ -134,6 +134,14 @@ def instance_label(environment: str, key: str) -> str:
     return f'{environment}{", " if ": " in environment else ": "}each.key = "{key}"'
 
 
+def instance_base(label: str) -> str:
+    """instance_label's `environment`: the label without the key."""
+    for separator in (", each.key = ", ": each.key = "):
+        if separator in label:
+            return label.rsplit(separator, 1)[0]
+    return label
+
+
 def _views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cluster]:
     if cluster.profile.block_dynamic:
         return _dynamic_views(cluster, resource, scope)

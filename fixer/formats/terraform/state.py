@@ -24,7 +24,8 @@ from dataclasses import replace
 from fixer.discover import read_safely
 from fixer.facts.state_file import StateCluster, StateFile, StateFileError, read_state
 from fixer.formats.terraform import hcl
-from fixer.formats.terraform.values import _unwrap
+from fixer.formats.terraform.resolve import instance_base
+from fixer.formats.terraform.values import _unwrap, is_auto_tfvars
 from fixer.formats.terraform.workspace import Located, local_callers, read_module_files
 from fixer.model import Cluster, LiveState, Problem, Value, ValueKind
 from fixer.plan.rules import azurerm as rules
@@ -49,7 +50,8 @@ def with_state(located: Located, cluster: Cluster, problems: list[Problem]) -> C
     for folder, address in deployments:
         states, notes = _states(located, folder, problems)
         unread.extend(notes)
-        recorded = [(state, instance) for state in states for instance in _recorded(state, address, cluster.module is not None)]
+        recorded = [(state, instance) for state in states for instance in _recorded(state, address, cluster.module is not None)
+                    if cluster.instance is None or instance.index == cluster.instance]
         if recorded:
             found.extend(recorded)
         else:
@@ -113,9 +115,13 @@ def _deployments(located: Located, cluster: Cluster, problems: list[Problem]) ->
     """(root folder, state address without instance keys) of every deployment of this view; None
     where the view belongs to a tfvars environment (the one local state cannot say which) or to a
     Terragrunt configuration."""
-    if cluster.instance is not None:
-        return None  # one for_each instance: the state's index keys are not matched to views (yet)
     label = cluster.environment
+    if cluster.instance is not None:  # one for_each instance: the view's own label, without the key
+        label = instance_base(label or "")
+        if label.endswith((".tfvars", ".tfvars.json")) and not is_auto_tfvars(label):
+            return None  # the instances a -var-file lists
+        if ": module." not in label:
+            label = None  # listed where every run reads it: the module's own deployments
     if label is None:
         return _roots(located, cluster.module_dir, cluster.address, 0, problems)
     chain = []

@@ -4,9 +4,10 @@
 that sets it, is. This module evaluates the expressions that real modules use -- `var.x`,
 `local.x`, their members (`var.x.key`, `var.x["key"]`, with the type's `optional(..., default)`),
 `try(...)`, `coalesce(...)`, `lookup(map, key, default)`, ternaries whose condition is known and,
-in one instance of a `for_each`, `each.key` and `each.value...` -- and returns, for each candidate
-value, the exact place (a Spot) where a fix writes a new literal. tfvars files that only some runs load (`prod.tfvars`, passed with -var-file) are
-environments: each gives its own candidate, reported and fixed on its own.
+in one instance of a `for_each` (or a dynamic block's element), `each.key` and `each.value...` --
+and returns, for each candidate value, the exact place (a Spot) where a fix writes a new literal.
+tfvars files that only some runs load (`prod.tfvars`, passed with -var-file) are environments:
+each gives its own candidate, reported and fixed on its own.
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ class CallerRef:
             if expression is not None:
                 return relpath, expression
         return None
+
+
+def is_auto_tfvars(relpath: str) -> bool:
+    """A tfvars file every run of its folder loads (the others are passed with -var-file)."""
+    name = posixpath.basename(relpath)
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or ".auto.tfvars" in name
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,7 @@ class ModuleScope:
                 tree = hcl.parse(body)
                 scope.sources[relpath] = _Source(relpath, body, tree.root_node)
             if name.endswith((".tfvars", ".tfvars.json")):
-                if name in ("terraform.tfvars", "terraform.tfvars.json") or ".auto.tfvars" in name:
+                if is_auto_tfvars(relpath):
                     scope.auto_tfvars.append(relpath)
                 else:
                     scope.env_tfvars.append(relpath)
