@@ -115,7 +115,7 @@ def locate_and_plan(
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files,
                                local_callers=lambda: local_callers(located))
     for module_dir, clusters in _clusters_by_module(decls).items():
-        views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None)
+        views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None, instances=bool(settings.plans))
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
     located.planned = with_policy_updates(located.planned, lambda item: _tf_bodies(located, item.cluster.module_dir, problems),
                                           lambda item: _deployment_files(located, item.cluster, problems))
@@ -204,10 +204,12 @@ def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]
     return {m: clusters_of_module(m, by_module[m]) for m in sorted(by_module)}
 
 
-def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem], names: bool = False) -> list[Cluster]:
+def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], problems: list[Problem], names: bool = False,
+                    instances: bool = False) -> list[Cluster]:
     """Clusters with their expressions followed to literals; one view per tfvars environment.
-    `names`: also follow each cluster's Azure name (live facts are matched by it)."""
-    if not any(needs_values(c) for c in clusters):
+    `names`: also follow each cluster's Azure name (live facts are matched by it); `instances`: split
+    every for_each cluster into its instances (a plan records each by its own address)."""
+    if not any(needs_values(c) for c in clusters) and not instances:
         if not names:
             return clusters
         quick = [literal_named(c, located.texts[c.file].body) for c in clusters]
@@ -217,10 +219,10 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
     views: list[Cluster] = []
     for cluster in clusters:
         if not names:
-            views.extend(resolve_cluster(cluster, scope) if needs_values(cluster) else [cluster])
+            views.extend(resolve_cluster(cluster, scope, expand=instances) if needs_values(cluster) or instances else [cluster])
             continue
         # for_each instances are named in their own scope (each.key bound) by resolve_cluster
-        resolved = resolve_cluster(cluster, scope, named=name_views)
+        resolved = resolve_cluster(cluster, scope, named=name_views, expand=instances)
         plain = [v for v in resolved if v.instance is None]
         views.extend((name_views(cluster, plain, scope) if plain else []) + [v for v in resolved if v.instance is not None])
     return views

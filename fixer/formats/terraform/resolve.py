@@ -64,10 +64,12 @@ def _object_variable(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) 
     return scope.object_variable(hcl.expression_of(argument)) if argument is not None else None
 
 
-def resolve_cluster(cluster: Cluster, scope: ModuleScope, named: Callable | None = None) -> list[Cluster]:
+def resolve_cluster(cluster: Cluster, scope: ModuleScope, named: Callable | None = None, expand: bool = False) -> list[Cluster]:
     """The cluster's views with their values followed. `named(cluster, views, scope)` (live facts
     given): names the views of each for_each instance in that instance's scope -- and a cluster whose
-    name reads `each.` is split into its instances for that alone, so each is matched on its own."""
+    name reads `each.` is split into its instances for that alone, so each is matched on its own.
+    `expand` (a plan given): every for_each cluster is split into its instances, which the plan
+    records one by one (`type.name["key"]`)."""
     source = scope.sources.get(cluster.profile_file)
     if source is None or source.root is None:
         return [cluster]
@@ -77,7 +79,7 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope, named: Callable | None
         return [cluster]
     for_each = hcl.attribute(resource.body, "for_each") if kind == "resource" else None
     collection = hcl.expression_of(for_each) if for_each is not None else None
-    if collection is None or not (_reads_each(cluster, resource) or (named is not None and _named_by_each(cluster, resource))):
+    if collection is None or not (expand or _reads_each(cluster, resource) or (named is not None and _named_by_each(cluster, resource))):
         return _views(cluster, resource, scope)
     return _instance_views(cluster, resource, scope, collection, named)
 
