@@ -331,3 +331,15 @@ def test_either_is_sound_a_decided_value_holds_in_every_world(expression, path):
         world, _ = _arm({}, f"[{_with_free_condition_fixed(expression, empty)}{path}]")
         assert world.kind is not ValueKind.EXPRESSION, (expression, world.note)
         assert (world.kind, world.text) == (value.kind, value.text), (expression, empty)
+
+
+def test_a_setting_read_from_a_resource_loop_variable_says_so():
+    """`resource aks '...' = [for c in clusters: {...}]` with `networkPolicy: c.policy`: akfix does
+    not read loop elements; the reason names the loop instead of "c is not a param or var"."""
+    from fixer.formats.bicep.template import locate_bicep
+
+    body = (Path(__file__).parent / "fixtures" / "bicep" / "resource-loop-manual" / "input" / "main.bicep").read_bytes()
+    [cluster] = locate_bicep(body, "main.bicep", [])
+    assert cluster.profile.policy.kind is ValueKind.EXPRESSION
+    assert "loop variable of `[for c in clusters: ...]`" in cluster.profile.policy.note
+    assert cluster.profile.plugin.literal == "azure"  # literals beside it are read as ever

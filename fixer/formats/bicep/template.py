@@ -190,7 +190,8 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
         body = read_object(tokens, body_open, data)
         lowered = resource_type.lower()
         if lowered == CLUSTER_TYPE:
-            clusters.append(_cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
+            cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
+            clusters.append(_in_loop(cluster, _loop_variables(tokens, j)))
             spans[name.text] = (tokens[body.open].start, tokens[body.close].end)
         elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body):
             parent = body.get("parent")
@@ -270,6 +271,42 @@ def _with_pools(cluster: Cluster, pools, spans) -> Cluster:
     start, end = spans.get(cluster.anchor, (0, 0))
     mine = [p for symbol, offset, p in pools if symbol == cluster.anchor or start <= offset < end or symbol is None]
     return replace(cluster, windows_pools=cluster.windows_pools + tuple(mine)) if mine else cluster
+
+
+def _loop_variables(tokens: list[Token], j: int) -> tuple[tuple[str, ...], str]:
+    """(the loop's variables, `for ... in ...` as written) of a resource `= [for c in clusters: {`;
+    ((), "") for any other resource."""
+    j += 1
+    while j < len(tokens) and tokens[j].kind == "newline":
+        j += 1
+    if j + 1 >= len(tokens) or tokens[j].text != "[" or tokens[j + 1].text != "for":
+        return (), ""
+    end = j + 2
+    while end < len(tokens) and tokens[end].text != "in":
+        end += 1
+    names = tuple(t.text for t in tokens[j + 2:end] if t.kind == "ident")
+    close = end
+    while close < len(tokens) and tokens[close].text != ":":
+        close += 1
+    return names, " ".join(t.text for t in tokens[j + 1:close])
+
+
+def _in_loop(cluster: Cluster, loop: tuple[tuple[str, ...], str]) -> Cluster:
+    """A cluster declared in a resource loop: a setting read from the loop variable says so (akfix
+    does not read loop elements, so it stays a person's) instead of "not a param or var"."""
+    names, header = loop
+    if not names:
+        return cluster
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
+    why = (f"it is read from the loop variable of `[{header}: ...]`: akfix does not read the elements of a resource "
+           "loop yet; set the setting in each element by hand")
+
+    def noted(value: Value) -> Value:
+        return replace(value, note=why) if value.kind is ValueKind.EXPRESSION and pattern.search(value.text or "") else value
+
+    profile = cluster.profile
+    return replace(cluster, profile=replace(profile, policy=noted(profile.policy), plugin=noted(profile.plugin),
+                                            plugin_mode=noted(profile.plugin_mode), data_plane=noted(profile.data_plane)))
 
 
 def _body_open(tokens: list[Token], j: int) -> int | None:
