@@ -343,3 +343,15 @@ def test_a_setting_read_from_a_resource_loop_variable_says_so():
     assert cluster.profile.policy.kind is ValueKind.EXPRESSION
     assert "loop variable of `[for c in clusters: ...]`" in cluster.profile.policy.note
     assert cluster.profile.plugin.literal == "azure"  # literals beside it are read as ever
+
+
+def test_the_unresolved_hint_speaks_of_the_clusters_own_format():
+    """A Bicep cluster's hint names params and parameters files, not tfvars and --plan."""
+    from fixer.model import MISSING, Cluster, Profile, Value
+    from fixer.plan.planner import PlanContext, plan
+
+    expression = Value(ValueKind.EXPRESSION, "c.policy", 3, note="why")
+    for fmt, says, never in (("bicep", ".bicepparam", "tfvars"), ("terraform", "tfvars", ".bicepparam"), ("pulumi", "assigned once", "tfvars")):
+        cluster = Cluster("main", 1, fmt, "x", Profile(plugin=MISSING, policy=expression), api_version="2025-10-01" if fmt == "bicep" else None)
+        fix = plan(cluster, PlanContext(engine="cilium"))
+        assert fix.risk.value == "manual" and says in fix.hint and never not in fix.hint, fmt

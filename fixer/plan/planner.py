@@ -188,6 +188,22 @@ def _computed_without_origin(cluster: Cluster, fix: Fix | None) -> Fix | None:
     return None
 
 
+# What akfix follows, per format, before it calls a value "an expression it cannot resolve".
+_EXPRESSION_HINTS = {
+    "terraform": ("akfix follows variables, tfvars files, locals, module callers, for_each instances, dynamic blocks, "
+                  "try/coalesce/lookup and decidable ternaries{why}. Set a literal where the value comes from, or pass --plan "
+                  "with `terraform show -json` output."),
+    "bicep": ("akfix follows params (defaults, .bicepparam and JSON parameters files, module callers), vars and functions, and "
+              "decides conditions over every allowed input{why}. Set a literal where the value comes from."),
+    "arm": ("akfix follows parameters (defaults, parameters files, nested deployments), variables and template functions, and "
+            "decides conditions over every allowed input{why}. Set a literal where the value comes from."),
+    "pulumi": ("akfix follows strings, enum members and names assigned once in the same scope{why}; function parameters and "
+               "**kwargs are left to a person. Set a literal where the value comes from."),
+    "cdktf": ("akfix follows strings, enum members and names assigned once in the same scope{why}; function parameters and "
+              "**kwargs are left to a person. Set a literal where the value comes from."),
+}
+
+
 def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     engine = context.engine
     profile = cluster.profile
@@ -207,8 +223,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
         why = f": {value.note}" if value.note else ""
         return manual_fix(
             f"set by an expression akfix cannot resolve: {value.text}{known}",
-            f"akfix follows variables, tfvars and parameters files, locals, for_each instances, try/coalesce/lookup and decidable ternaries{why}. "
-            "Set a literal where the value comes from, or (Terraform) pass --plan with `terraform show -json` output.",
+            _EXPRESSION_HINTS.get(cluster.format, _EXPRESSION_HINTS["terraform"]).format(why=why),
             blocker="expression",
         )
     if context.greenfield and _greenfield_planned(cluster):
