@@ -197,11 +197,10 @@ _EXPRESSION_HINTS = {
               "decides conditions over every allowed input{why}. Set a literal where the value comes from."),
     "arm": ("akfix follows parameters (defaults, parameters files, nested deployments), variables and template functions, and "
             "decides conditions over every allowed input{why}. Set a literal where the value comes from."),
-    "pulumi": ("akfix follows strings, enum members and names assigned once in the same scope{why}; function parameters and "
-               "**kwargs are left to a person. Set a literal where the value comes from."),
-    "cdktf": ("akfix follows strings, enum members and names assigned once in the same scope{why}; function parameters and "
-              "**kwargs are left to a person. Set a literal where the value comes from."),
 }
+_EXPRESSION_HINTS["pulumi"] = _EXPRESSION_HINTS["cdktf"] = (
+    "akfix follows strings, enum members and names assigned once in the same scope{why}; function parameters and "
+    "**kwargs are left to a person. Set a literal where the value comes from.")
 
 
 def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:

@@ -556,29 +556,33 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
     def list_item(validation, value: str) -> bytes:
         return b", " + _literal(value, validation.file)
 
-    # Inputs passed from a caller's module block (plan/views.at_caller), one edit per block.
-    moved = [c for c in fix.changes if c.origin is not None and c.origin.kind.startswith("argument:")]
-    arguments: dict[tuple[str, int], dict[str, str]] = {}
-    for change in moved:
-        arguments.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
-        out += validation_edits(change, list_item)  # the input still has to pass the module's validation
+    # Inputs passed from a caller's module block (plan/views.at_caller), one edit per block; settings
+    # an object literal leaves out (an optional() null), added to that literal, one edit per object.
+    # Either still has to pass the validation of the variable it sets.
+    moved, arguments = _named_spots(fix.changes, "argument:")
+    added, entries = _named_spots(fix.changes, "entry:")
+    out += [edit for change in moved + added for edit in validation_edits(change, list_item)]
     for (relpath, start), values in arguments.items():
         text = located.texts[relpath]
         if posixpath.basename(relpath) == terragrunt.NAME:  # a Terragrunt caller: its inputs object
             out += [(relpath, edit) for edit in terragrunt_input_edits(text.body, values, text.newline)]
         else:
             out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
-    # Settings an object literal leaves out (an optional() null): added to that literal, one edit per object.
-    added = [c for c in fix.changes if c.origin is not None and c.origin.kind.startswith("entry:")]
-    entries: dict[tuple[str, int], dict[str, str]] = {}
-    for change in added:
-        entries.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
-        out += validation_edits(change, list_item)
     for (relpath, start), values in entries.items():
         text = located.texts[relpath]
         out += [(relpath, edit) for edit in object_entry_edits(text.body, start, values, text.newline)]
     others = [c for c in fix.changes if c.attribute != FLOOR_ATTRIBUTE and c not in moved + added and not is_companion(c)]
     return out + origin_edits(others, _literal, list_item)
+
+
+def _named_spots(changes, prefix: str) -> tuple[list[Change], dict[tuple[str, int], dict[str, str]]]:
+    """The changes whose origin kind is `<prefix><name>`, and their values by (file, start of the
+    block or object they go into) -> name -> value: one edit per block or object."""
+    chosen = [c for c in changes if c.origin is not None and c.origin.kind.startswith(prefix)]
+    grouped: dict[tuple[str, int], dict[str, str]] = {}
+    for change in chosen:
+        grouped.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind[len(prefix):]] = change.value
+    return chosen, grouped
 
 
 def _literal(value: str, file: str) -> bytes:

@@ -110,11 +110,8 @@ def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, c
     instance, per environment as the collection lists them. An environment that lists its own
     instances (a -var-file, a caller) takes only those; the others take what every run lists."""
     listed = scope.instances(collection, cluster.profile_file)
-    if not listed:  # a reusable module's `default = {}`: no run of this tree makes an instance to read
-        listed = "it has no instances in any run here (its callers are not in this tree)"
     if isinstance(listed, str):
-        why = f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {listed}"
-        return _views(cluster, resource, replace(scope, each=Each(None, why=why)))
+        return _views(cluster, resource, replace(scope, each=Each.unlisted(collection, listed)))
     own = {instances.environment for instances, _ in listed if instances.environment is not None}
     out: list[Cluster] = []
     for instances, each in listed:

@@ -86,6 +86,11 @@ class Each:
     why: str = ""
     index: str | None = None  # where each.value is in `collection`, when not at the key (a `for` over a list)
 
+    @classmethod
+    def unlisted(cls, collection: Node, why: str) -> "Each":
+        """each left unbound: the instances of `for_each = <collection>` are not listed, because `why`."""
+        return cls(None, why=f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {why}")
+
 
 @dataclass(frozen=True)
 class Instances:
@@ -111,7 +116,6 @@ class _ForObject:
     condition: bool
 
 
-_REQUIRED = "required"  # _variable_values: the variable has no default (a run must set it)
 # An object element that is not there, read inside try(): Terraform's error, which try() catches.
 _ABSENT = "(not there: an error try() catches)"
 _TRYING: ContextVar[bool] = ContextVar("trying", default=False)
@@ -622,6 +626,8 @@ class ModuleScope:
         listed = self.for_each_keys(collection, relpath)
         if isinstance(listed, str):
             return listed
+        if not any(instances.keys for instances in listed):  # a reusable module's `default = {}`
+            return "it has no instances in any run here (its callers are not in this tree)"
         loop = _for_object(collection)
         source = loop.source if loop is not None else collection
         return [(instances, Each(key, None if instances.strings else source, relpath,
@@ -764,12 +770,12 @@ class ModuleScope:
             return f"variable {name} is not declared in this module"
         file, block_node = self.variables[name]
 
+        required = f"variable {name} has no default"
+
         def default() -> list[tuple[str | None, str, Node]] | str:
             node = hcl.attribute(hcl._block(block_node).body, "default")
             expression = hcl.expression_of(node) if node is not None else None
-            if expression is None:
-                return _REQUIRED
-            return self._values_of(expression, file, keys, depth + 1)
+            return self._values_of(expression, file, keys, depth + 1) if expression is not None else required
 
         if self.callers:
             found: list[tuple[str | None, str, Node]] = []
@@ -797,8 +803,8 @@ class ModuleScope:
             if isinstance(listed, str):
                 return listed
             environments += [(tfvars, at, node) for environment, at, node in listed or () if environment is None]
-        if base == _REQUIRED:  # runs without a -var-file fail without a value; the environments list theirs
-            return environments or f"variable {name} has no default"
+        if base is required:  # runs without a -var-file fail without a value; the environments list theirs
+            return environments or required
         if isinstance(base, str):  # e.g. `default = null`: a run without a -var-file has no collection to list
             return base
         return base + environments

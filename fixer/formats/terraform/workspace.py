@@ -128,10 +128,9 @@ def _caller_instances(caller: ModuleScope, relpath: str, block: Node) -> list[tu
     if collection is None:
         return [("", caller)]
     listed = caller.instances(collection, relpath)
-    if isinstance(listed, str) or not listed or any(instances.environment is not None for instances, _ in listed):
-        why = listed if isinstance(listed, str) else "they differ per environment" if listed else "it has none"
-        unlisted = Each(None, why=f"the instances of for_each = {hcl.text(collection).strip()} are not listed: {why}")
-        return [("", replace(caller, each=unlisted))]
+    if isinstance(listed, str) or any(instances.environment is not None for instances, _ in listed):
+        why = listed if isinstance(listed, str) else "they differ per environment"
+        return [("", replace(caller, each=Each.unlisted(collection, why)))]
     return [(f'["{each.key}"]', replace(caller, each=each)) for _, each in listed]
 
 
