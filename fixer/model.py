@@ -113,6 +113,9 @@ class Profile:
     # and this is False): akfix cannot edit it; `dynamic_why` says why it was not read.
     block_dynamic: bool = False
     dynamic_why: str = ""
+    # The dynamic block renders no block in this view's run (`x != null ? [x] : []`, x null there):
+    # the cluster has no network profile, so no engine -- and a new block cannot go beside the dynamic one.
+    dynamic_none: bool = False
     plugin: Value = MISSING
     plugin_mode: Value = MISSING
     policy: Value = MISSING

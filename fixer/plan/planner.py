@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from fixer.model import ENGINES, Change, Cluster, Fix, Risk, Status, Value, ValueKind, riskiest
+from fixer.model import ENGINES, MISSING, Change, Cluster, Fix, Risk, Status, Value, ValueKind, riskiest
 from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, plugin_expression_fix, summary_of
 from fixer.plan.floors import floor_of, floor_refused, floored
 from fixer.plan.greenfield import IF_DEPLOYED, plan_greenfield
@@ -61,9 +61,9 @@ class PlanContext:
 def status_of(cluster: Cluster) -> Status:
     """What the code says. `none` and "" are not compliant, unlike Checkov and Trivy."""
     profile = cluster.profile
-    if profile.block_dynamic:
+    if profile.block_dynamic and not profile.dynamic_none:
         return Status.UNRESOLVED
-    policy = profile.policy
+    policy = MISSING if profile.dynamic_none else profile.policy  # no block rendered: no engine
     if policy.kind is ValueKind.EXPRESSION:
         return Status.UNRESOLVED
     if policy.kind is ValueKind.MISSING:
@@ -206,6 +206,14 @@ _EXPRESSION_HINTS["pulumi"] = _EXPRESSION_HINTS["cdktf"] = (
 def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     engine = context.engine
     profile = cluster.profile
+    if profile.dynamic_none:
+        return manual_fix(
+            f"network_profile is a dynamic block ({profile.dynamic_why})",
+            "This run gives the block nothing to render, so the cluster has no network profile; akfix does not add a "
+            "block beside a dynamic one. Give this run a network profile with network_policy set in the value the "
+            "block iterates over.",
+            blocker="expression",
+        )
     if profile.block_dynamic:
         why = f" ({profile.dynamic_why})" if profile.dynamic_why else ""
         return manual_fix(

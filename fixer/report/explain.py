@@ -116,7 +116,8 @@ def explain(prefix: str, report: ClusterReport, engine: str, style: Style = PLAI
     out.append(f"  status       {style.paint(report.status.value, report.status.value)}: {_status_why(report)}")
     out.append(f"  engine       {policy} in effect; akfix moves clusters to {engine} (--engine)")
     profile = cluster.profile
-    block = "dynamic (akfix cannot read it)" if profile.block_dynamic else ("present" if profile.block_present else "absent")
+    block = ("dynamic, rendering no block in this run" if profile.dynamic_none else "dynamic (akfix cannot read it)") if profile.block_dynamic else (
+        "present" if profile.block_present else "absent")
     out.append(f"  network profile block: {block}")
     out.append("  values read:")
     for label, value in _values(profile):
@@ -157,6 +158,8 @@ def explain(prefix: str, report: ClusterReport, engine: str, style: Style = PLAI
 def _status_why(report: ClusterReport) -> str:
     profile, live = report.cluster.profile, report.cluster.live
     value = profile.policy
+    if profile.dynamic_none:
+        return f"the network profile is a dynamic block that renders no block in this run ({profile.dynamic_why}): no engine"
     if profile.block_dynamic:
         return "the network profile is a dynamic block"
     if value.kind is ValueKind.EXPRESSION:

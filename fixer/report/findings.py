@@ -247,7 +247,9 @@ def _why(prefix: str, report: ClusterReport, kind: Kind, allowed: tuple[str, ...
         notes.append(f"cluster at {display_path(prefix, cluster.file)}:{cluster.line}")
     if kind is Kind.MISSING:
         why = f"{name} sets no network-policy engine"
-        if source:
+        if cluster.profile.dynamic_none:
+            notes.insert(0, "its dynamic network_profile renders no block in this run")
+        elif source:
             notes.insert(0, f"{source['via']} is null")
     elif kind is Kind.NONE:
         why = f'{name} sets the network policy to "{value.text}"' if value.text else f'{name} sets the network policy to "", i.e. none'

@@ -148,18 +148,33 @@ def _views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cl
 
 
 def _dynamic_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cluster]:
-    """A `dynamic "network_profile"` block that renders exactly one block in every run is that
-    block: its content's settings read with the iterator bound to the element (and written there,
-    or in the element's literal). Otherwise it stays a dynamic block, which a person edits."""
+    """A `dynamic "network_profile"` block read run by run: where it renders exactly one block, that
+    block -- its content's settings read with the iterator bound to the element (and written there,
+    or in the element's literal); where it renders none (`x != null ? [x] : []`, x null in that
+    run), a cluster without a network profile, which a person gives one. Where akfix cannot tell, or
+    it renders several, it stays a dynamic block, which a person edits."""
     dynamic = dynamic_profile(resource)
     for_each = hcl.attribute(dynamic[0].body, "for_each") if dynamic is not None and dynamic[1] is not None else None
     if for_each is None:
         return [cluster]
-    element = scope.sole_element(hcl.expression_of(for_each), cluster.profile_file)
-    if isinstance(element, str):
-        return [replace(cluster, profile=replace(cluster.profile, dynamic_why=element))]
-    views = _field_views(cluster, resource, replace(scope, iterator=(dynamic[2], element)))
-    return [replace(v, profile=replace(v.profile, block_dynamic=False, block_present=True)) for v in views]
+    collection = hcl.expression_of(for_each)
+    rendered = scope.rendered(collection, cluster.profile_file)
+    if isinstance(rendered, str):
+        return [replace(cluster, profile=replace(cluster.profile, dynamic_why=rendered))]
+    views: list[Cluster] = []
+    for environment, element in rendered.items():
+        if element is None:
+            why = f"for_each = {hcl.text(collection).strip()} renders no network_profile block in this run"
+            views.append(replace(cluster, environment=environment, profile=replace(cluster.profile, dynamic_why=why, dynamic_none=True)))
+            continue
+        read = _field_views(cluster, resource, replace(scope, iterator=(dynamic[2], element)))
+        if environment is None:  # the runs no environment of the condition names
+            mine = [v for v in read if v.environment not in rendered or v.environment is None]
+        else:
+            mine = [v for v in read if v.environment == environment] or [
+                replace(v, environment=environment) for v in read if v.environment is None]
+        views += [replace(v, profile=replace(v.profile, block_dynamic=False, block_present=True)) for v in mine]
+    return views
 
 
 def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> list[Cluster]:

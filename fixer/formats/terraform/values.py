@@ -85,6 +85,7 @@ class Each:
     file: str = ""
     why: str = ""
     index: str | None = None  # where each.value is in `collection`, when not at the key (a `for` over a list)
+    environment: str | None = None  # the one environment (a -var-file, a caller) that lists the instance
 
     @classmethod
     def unlisted(cls, collection: Node, why: str) -> "Each":
@@ -118,6 +119,8 @@ class _ForObject:
 
 # An object element that is not there, read inside try(): Terraform's error, which try() catches.
 _ABSENT = "(not there: an error try() catches)"
+_COLLECTION = "(an object or list written out)"  # never null: `x != null` is decided on it
+_NO_DEFAULT = " has no default: its value comes from a caller, a tfvars file or -var"
 _TRYING: ContextVar[bool] = ContextVar("trying", default=False)
 
 
@@ -229,6 +232,8 @@ class ModuleScope:
             return self._function(node, relpath, text, depth)
         if node.type == "conditional":
             return self._conditional(node, relpath, text, depth)
+        if _object_of(expression) is not None or _tuple_of(expression) is not None:
+            return [Candidate(replace(_unresolved(text), via=_COLLECTION))]
         return [Candidate(_unresolved(text))]
 
     def _literal(self, value: str, relpath: str, node: Node, kind: str) -> Value:
@@ -373,7 +378,7 @@ class ModuleScope:
         default = hcl.attribute(hcl._block(block_node).body, "default")
         if default is not None and hcl.expression_of(default) is not None:
             return [_via(c, f"var.{name} default") for c in self.evaluate(hcl.expression_of(default), file, depth + 1)]
-        return [Candidate(_unresolved(f"var.{name}", f"variable {name} has no default: its value comes from a caller, a tfvars file or -var"))]
+        return [Candidate(_unresolved(f"var.{name}", f"variable {name}{_NO_DEFAULT}"))]
 
     def _variable_member(self, name: str, keys: tuple[str, ...], depth: int, absent=None) -> list[Candidate]:
         """`var.name.key...`: the element in whatever sets the variable (a caller's argument, a
@@ -393,7 +398,7 @@ class ModuleScope:
             node = hcl.attribute(hcl._block(block_node).body, "default")
             expression = hcl.expression_of(node) if node is not None else None
             if expression is None:
-                return [Candidate(_unresolved(reference, f"variable {name} has no default: its value comes from a caller, a tfvars file or -var"))]
+                return [Candidate(_unresolved(reference, f"variable {name}{_NO_DEFAULT}"))]
             return [_via(c, f"var.{name} default") for c in select(self, file, expression)]
 
         if self.callers:
@@ -506,7 +511,8 @@ class ModuleScope:
             return self._literal(literal, relpath, inner, "tfvars")
         if hcl.is_null(expression):
             return _null(relpath, inner, source.body)
-        return _unresolved(hcl.text(expression), f"{relpath} sets {name} to an expression")
+        value = _unresolved(hcl.text(expression), f"{relpath} sets {name} to an expression")
+        return replace(value, via=_COLLECTION) if _object_of(expression) is not None or _tuple_of(expression) is not None else value
 
     def _validations(self, relpath: str, block_node: Node) -> tuple[Validation, ...]:
         """Lists of engine names inside `validation { condition = ... }`: extended by a fix so the
@@ -631,25 +637,57 @@ class ModuleScope:
         loop = _for_object(collection)
         source = loop.source if loop is not None else collection
         return [(instances, Each(key, None if instances.strings else source, relpath,
-                                 index=instances.indexes[position] if instances.indexes else None))
+                                 index=instances.indexes[position] if instances.indexes else None,
+                                 environment=instances.environment))
                 for instances in listed for position, key in enumerate(instances.keys)]
 
     def sole_element(self, collection: Node, relpath: str) -> Each | str:
         """The one element a dynamic block's `for_each = <collection>` renders in every run, as a
-        binding for its iterator: `[X]`, `cond ? [X] : []` with the condition decided (`X != null`
-        where X is an object in every run), or a value that is a one-element list or one-key map
-        wherever it is set. A reason where it renders no block, several, or akfix cannot tell."""
+        binding for its iterator; a reason where some run renders no block, several, or akfix cannot
+        tell (rendered() says which runs render one)."""
+        found = self.rendered(collection, relpath)
+        if isinstance(found, str):
+            return found
+        elements = set(found.values())
+        if None in elements:
+            return f"{hcl.text(collection).strip()} renders no block in some run"
+        if len(elements) != 1:
+            return f"{hcl.text(collection).strip()} renders its block from a different element per run"
+        return elements.pop()
+
+    def rendered(self, collection: Node, relpath: str) -> dict[str | None, Each | None] | str:
+        """Per environment (None: every run not named), what a dynamic block's `for_each =
+        <collection>` renders: the one element, as a binding for its iterator, or None for no block.
+        `[X]`; `cond ? [X] : []` with the condition decided per environment (`X != null` where X is an
+        object in one run and null in another); a value that is a one-element list or one-key map
+        wherever it is set. A reason where some run renders several blocks or akfix cannot tell."""
         node = _unwrap(collection)
-        if node.type == "conditional":
-            parts = [c for c in node.children if c.type == "expression"]
-            decided = self._decided(parts[0], relpath) if len(parts) == 3 else None
-            if decided is None:
-                return f"whether {hcl.text(parts[0] if parts else node).strip()} holds is not decided from the code"
-            collection = parts[1] if decided else parts[2]
+        if node.type != "conditional":
+            one = self._one_element(collection, relpath)
+            return one if isinstance(one, str) else {None: one}
+        parts = [c for c in node.children if c.type == "expression"]
+        cases = self._condition(parts[0], relpath, 0) if len(parts) == 3 else None
+        if cases is None:
+            return f"whether {hcl.text(parts[0] if parts else node).strip()} holds is not decided from the code"
+        found: dict[str | None, Each | None] = {}
+        for environment, holds in cases.items():
+            one = self._one_element(parts[1] if holds else parts[2], relpath)
+            if isinstance(one, str):
+                return one
+            found[environment] = one
+        return found
+
+    def _one_element(self, collection: Node, relpath: str) -> Each | None | str:
+        """The element a collection that is the same in every run renders a block from; None for an
+        empty one (no block); a reason where it renders several or differs per run."""
         text = hcl.text(collection).strip()
         if _tuple_of(collection) is not None:
             items = _elements(collection)
+            if not items:
+                return None
             return Each("0", collection, relpath, index="0") if len(items) == 1 else f"{text} renders {len(items)} blocks"
+        if _object_literal(collection) == {}:
+            return None
         found = self._values_of(collection, relpath, (), 0)
         if isinstance(found, str):
             return found
@@ -663,34 +701,6 @@ class ModuleScope:
             return f"{text} renders its block from a different element per run"
         [index] = indexes
         return Each(index, collection, relpath, index=index)
-
-    def _decided(self, condition: Node, relpath: str) -> bool | None:
-        """A condition's value when it is the same in every run: decided like a ternary's, or
-        `X != null` / `X == null` where X is an object or list literal wherever it is set."""
-        cases = self._condition(condition, relpath, 0)
-        if cases is not None and len(set(cases.values())) == 1:
-            return next(iter(cases.values()))
-        node = _unwrap(condition)
-        binary = node.named_children[0] if node.type == "operation" and node.named_child_count == 1 else node
-        at = next((i for i, c in enumerate(binary.children) if c.type in ("==", "!=")), None) if binary.type == "binary_operation" else None
-        if at is None:
-            return None
-        sides = [binary.children[:at], binary.children[at + 1:]]
-        texts = ["".join(hcl.text(n) for n in side).strip() for side in sides]
-        if texts.count("null") != 1:
-            return None
-        other = sides[1 - texts.index("null")]
-        expression = other[0] if len(other) == 1 else None
-        path = _path_of(other, self.heads) if expression is None else None
-        if expression is None and path is None:
-            return None
-        if expression is None:  # `var.x` as the grammar gives it in an operation: two nodes
-            probe = self._values_of_path(*path, 0)
-        else:
-            probe = self._values_of(expression, relpath, (), 0)
-        if isinstance(probe, str):
-            return None
-        return binary.children[at].type == "!="
 
     def _values_of_path(self, kind: str, name: str, keys: tuple[str, ...], depth: int) -> list[tuple[str | None, str, Node]] | str:
         """_values_of for `kind.name.keys...`: a local, a variable, or the element each / a dynamic
@@ -863,34 +873,60 @@ class ModuleScope:
 
     def _condition(self, expression: Node, relpath: str, depth: int) -> dict[str | None, bool] | None:
         """The condition's value per environment (None: every run); None where the code does not
-        decide it for every environment."""
+        decide it for every environment. `a == b`, `x != null` (x an object in one run, null in
+        another), `!a`, `a && b`, `a || b`, a bool variable."""
         node = _unwrap(expression)
         raw = hcl.text(node).strip()
         if raw in ("true", "false"):
             return {None: raw == "true"}
-        path = _path(expression)
-        if path is not None and path[0] == "var":
-            return _per_environment([self._variable(path[1], depth + 1, path[2])], _as_bool)
-        if node.type == "operation":
-            binary = node.named_children[0] if node.named_child_count == 1 else node
-            at = next((i for i, c in enumerate(binary.children) if c.type in ("==", "!=")), None) if binary.type == "binary_operation" else None
-            if at is not None:
-                # `var.x == "azure"`: tree-sitter-hcl puts var.x's two nodes straight in the operation
-                operator = binary.children[at]
-                comparing = _COMPARING.set(True)
-                try:
-                    a = self._operand(binary.children[:at], relpath, depth)
-                    b = self._operand(binary.children[at + 1:], relpath, depth)
-                finally:
-                    _COMPARING.reset(comparing)
-                if a is not None and b is not None:
-                    def compare(left: Value, right: Value) -> bool | None:
-                        if ValueKind.EXPRESSION in (left.kind, right.kind):
-                            return None
-                        same = left.text == right.text and left.kind is right.kind
-                        return same if operator.type == "==" else not same
-                    return _per_environment([a, b], compare)
-        return None
+        if _path(expression, self.heads) is not None:
+            return self._truth([expression], relpath, depth)
+        if node.type != "operation":
+            return None
+        inner = node.named_children[0] if node.named_child_count == 1 else node
+        if inner.type == "unary_operation" and inner.children and inner.children[0].type == "!":
+            cases = self._truth([c for c in inner.children[1:] if c.is_named], relpath, depth)  # `!(...)`: no parentheses
+            return {environment: not holds for environment, holds in cases.items()} if cases is not None else None
+        at = next((i for i, c in enumerate(inner.children) if c.type in ("==", "!=", "&&", "||")), None)
+        if inner.type != "binary_operation" or at is None:
+            return None
+        operator = inner.children[at].type
+        # the grammar may leave a side's parentheses as bare tokens of the operation
+        left, right = ([c for c in side if c.is_named] for side in (inner.children[:at], inner.children[at + 1:]))
+        if operator in ("&&", "||"):
+            return _combine(self._truth(left, relpath, depth), self._truth(right, relpath, depth), operator == "||")
+        # `var.x == "azure"`: tree-sitter-hcl puts var.x's two nodes straight in the operation
+        comparing = _COMPARING.set(True)
+        try:
+            a = self._operand(left, relpath, depth)
+            b = self._operand(right, relpath, depth)
+        finally:
+            _COMPARING.reset(comparing)
+        if a is None or b is None:
+            return None
+
+        def compare(first: Value, second: Value) -> bool | None:
+            if ValueKind.EXPRESSION in (first.kind, second.kind):
+                if {first.kind, second.kind} != {ValueKind.EXPRESSION, ValueKind.MISSING} or not _collection(first, second):
+                    return None
+                same = False  # `x != null`, x an object or list literal in this run: never null
+            else:
+                same = first.text == second.text and first.kind is second.kind
+            return same if operator == "==" else not same
+        return _per_environment([a, b], compare, self._only())
+
+    def _only(self) -> str | None | bool:
+        """The one environment this scope's for_each instance is listed in (False: no such limit):
+        a condition need not be decided in runs that do not make the instance."""
+        return self.each.environment if self.each is not None and self.each.environment is not None else False
+
+    def _truth(self, nodes: list[Node], relpath: str, depth: int) -> dict[str | None, bool] | None:
+        """A condition given as the grammar's nodes: one expression, or `var.x` / `each.value.x` as
+        the variable_expr and get_attr nodes an operation holds (a bool, read per environment)."""
+        if len(nodes) == 1 and _path(nodes[0], self.heads) is None:
+            return self._condition(nodes[0], relpath, depth + 1)
+        operand = self._operand(nodes[0].named_children if len(nodes) == 1 else nodes, relpath, depth)
+        return _per_environment([operand], _as_bool, self._only()) if operand is not None else None
 
     def _operand(self, nodes: list[Node], relpath: str, depth: int) -> list[Candidate] | None:
         """Candidates of one side of a comparison: one expression node, or `var.x` / `local.x` as
@@ -920,12 +956,18 @@ def _in_environment(candidates: list[Candidate], environment: str | None) -> Can
     return chosen[0] if len(chosen) == 1 else None
 
 
-def _per_environment(sides: list[list[Candidate]], decide) -> dict[str | None, bool] | None:
-    """`decide(*values)` for every environment any side names (or once, when none does); None when
-    a side has no single value there or `decide` cannot tell."""
+def _per_environment(sides: list[list[Candidate]], decide, only: str | None | bool = False) -> dict[str | None, bool] | None:
+    """`decide(*values)` for every environment any side names (or once, when none does) -- or for
+    `only` that one (a for_each instance listed in one environment); None when a side has no single
+    value there or `decide` cannot tell."""
     environments: list[str | None] = sorted({c.environment for side in sides for c in side if c.environment is not None})
-    if not environments or all(any(c.environment is None for c in side) for side in sides):
+    if only is not False:
+        environments = [only]
+    elif not environments or all(any(c.environment is None for c in side) for side in sides):
         environments.append(None)  # runs without a -var-file: the values every run shares
+    if environments[-1] is None and len(environments) > 1 and any(
+            c.environment is None and c.value.note.endswith(_NO_DEFAULT) for side in sides for c in side):
+        environments.pop()  # a required variable the -var-files set: a run without one fails, so there is none
     decided: dict[str | None, bool] = {}
     for environment in environments:
         values = [_in_environment(side, environment) for side in sides]
@@ -936,6 +978,31 @@ def _per_environment(sides: list[list[Candidate]], decide) -> dict[str | None, b
             return None
         decided[environment] = result
     return decided
+
+
+def _combine(left: dict[str | None, bool] | None, right: dict[str | None, bool] | None, either: bool) -> dict[str | None, bool] | None:
+    """`left || right` (either) or `left && right`, per environment as _per_environment pairs them.
+    One side alone decides where it settles the result (true for `||`, false for `&&`)."""
+    sides = (left, right)
+    environments: list[str | None] = sorted({e for side in sides if side for e in side if e is not None})
+    if not environments or all(side is None or None in side for side in sides):
+        environments.append(None)
+    decided: dict[str | None, bool] = {}
+    for environment in environments:
+        values = [side.get(environment, side.get(None)) if side is not None else None for side in sides]
+        if either in values:
+            decided[environment] = either
+        elif None in values:
+            return None
+        else:
+            decided[environment] = not either
+    return decided
+
+
+def _collection(*values: Value) -> bool:
+    """One of the values is an object or list written out (evaluate() leaves those as expressions,
+    marked): a value that is never null."""
+    return any(v.kind is ValueKind.EXPRESSION and v.via.endswith(_COLLECTION) for v in values)
 
 
 def _as_bool(value: Value) -> bool | None:
