@@ -18,6 +18,9 @@ HCL = [
     b"network_policy = each.value.network_policy", b"network_policy = try(each.value.p, null)", b"name = each.key",
     b'variable "clusters" {\n  default = { a = { network_policy = null }, b = {} }\n}', b'l = [{ name = "a" }, { name = "a" }]',
     b"content {", b"iterator = np", b"for_each = var.p == null ? [] : [var.p]", b"network_policy = network_profile.value.policy",
+    # conditions decided per run (values.py _condition): !, &&, ||, parentheses, x != null on objects
+    b"for_each = each.value.np != null ? [each.value.np] : []", b'(var.a == "x" || var.b) && !var.c ? "azure" : null',
+    b"!(var.p == null)", b" && ", b" || ", b"np = null", b'np = { network_plugin = "azure" }',
     b"{", b"}", b"[", b"]", b"(", b")", b'"', b"=", b",", b"# c", b"// c", b"/* c */", b"/*", b"*/",
     b"<<EOT\nx\nEOT", b"<<-EOT\n  y\n  EOT", b"${var.x}", b"%{ if true }a%{ endif }", b"jsonencode({})",
     b"\t", b"  ", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9", b"\\", b'\\"',

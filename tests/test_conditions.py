@@ -5,10 +5,16 @@ decided only in the environment that lists it -- and a dynamic network_profile r
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from fixer.cli import main
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.values import Each, ModuleScope
 
@@ -110,3 +116,30 @@ def test_a_dynamic_block_renders_one_block_in_one_run_and_none_in_another():
 def test_a_dynamic_block_that_renders_several_or_cannot_be_told_stays_a_person_s(for_each):
     scope = _scope()
     assert isinstance(scope.rendered(_expression(scope, for_each), "m/probe.tf"), str)
+
+
+def test_a_list_that_is_empty_in_one_run_and_one_element_in_another_is_read_run_by_run():
+    """`for_each = var.profiles`: [] by default, one object in dev.tfvars -- a block in dev, none otherwise."""
+    scope = _scope({"m/p.tf": b'variable "profiles" {\n  default = []\n}\n', "m/dev.tfvars": b'profiles = [{ network_plugin = "azure" }]\n'})
+    rendered = scope.rendered(_expression(scope, "var.profiles"), "m/probe.tf")
+    assert rendered[None] is None and rendered["m/dev.tfvars"].index == "0"
+    two = _scope({"m/p.tf": b'variable "profiles" {\n  default = [{}, {}]\n}\n'})
+    assert isinstance(two.rendered(_expression(two, "var.profiles"), "m/probe.tf"), str)
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "terraform" / "dynamic-profile-per-environment" / "input"
+
+
+def test_a_run_without_a_block_is_reported_missing_and_grouped_with_what_unlocks_it(tmp_path):
+    """prod.tfvars gives its instance a null profile: that view runs no engine (missing, not
+    unresolved), stays a person's, and the summary's group says what to do."""
+    shutil.copytree(FIXTURE, tmp_path / "repo")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["scan", "--format", "json", str(tmp_path / "repo")])
+    document = json.loads(out.getvalue())
+    [prod] = [c for c in document["clusters"] if c["instance"] == "prod"]
+    assert prod["status"] == "missing" and prod["fix"]["blocker"] == "no-block-in-run"
+    assert "renders no network_profile block in this run" in prod["fix"]["summary"]
+    [group] = [g for g in document["remaining"] if g["blocker"] == "no-block-in-run"]
+    assert group["count"] == 1 and "network_policy" in group["unlock"]

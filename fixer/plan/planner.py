@@ -212,7 +212,7 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
             "This run gives the block nothing to render, so the cluster has no network profile; akfix does not add a "
             "block beside a dynamic one. Give this run a network profile with network_policy set in the value the "
             "block iterates over.",
-            blocker="expression",
+            blocker="no-block-in-run",
         )
     if profile.block_dynamic:
         why = f" ({profile.dynamic_why})" if profile.dynamic_why else ""

@@ -35,6 +35,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "module-needs-overlay": ("the module forces overlay with the Cilium data plane (an IPAM move of its own)",
                              "move to overlay (or a pod subnet) in its own change first"),
     "expression": ("value set by an expression akfix cannot resolve", "a literal where the value comes from, or --plan"),
+    "no-block-in-run": ("a dynamic network_profile that renders no block in this run",
+                        "give that run a network profile (with network_policy) in the value the block iterates over"),
     "kubernetes-version": ("Kubernetes older than 1.30", "upgrade the cluster's Kubernetes version first"),
     "replacement": ("the change would recreate the cluster", "--allow-replacement, or raise the azurerm version so it is in place"),
     "two-steps": ("azure <-> calico needs two steps", "the CLI through policy none, then akfix"),

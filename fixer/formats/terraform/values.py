@@ -659,48 +659,49 @@ class ModuleScope:
         """Per environment (None: every run not named), what a dynamic block's `for_each =
         <collection>` renders: the one element, as a binding for its iterator, or None for no block.
         `[X]`; `cond ? [X] : []` with the condition decided per environment (`X != null` where X is an
-        object in one run and null in another); a value that is a one-element list or one-key map
+        object in one run and null in another); a value that is a list or map of at most one element
         wherever it is set. A reason where some run renders several blocks or akfix cannot tell."""
         node = _unwrap(collection)
         if node.type != "conditional":
-            one = self._one_element(collection, relpath)
-            return one if isinstance(one, str) else {None: one}
+            return self._one_element(collection, relpath)
         parts = [c for c in node.children if c.type == "expression"]
         cases = self._condition(parts[0], relpath, 0) if len(parts) == 3 else None
         if cases is None:
             return f"whether {hcl.text(parts[0] if parts else node).strip()} holds is not decided from the code"
         found: dict[str | None, Each | None] = {}
         for environment, holds in cases.items():
-            one = self._one_element(parts[1] if holds else parts[2], relpath)
-            if isinstance(one, str):
-                return one
-            found[environment] = one
+            branch = self._one_element(parts[1] if holds else parts[2], relpath)
+            if isinstance(branch, str) or set(cases) == {None}:
+                return branch
+            if environment not in branch and None not in branch:
+                return f"{hcl.text(collection).strip()} differs per run in another way than its condition"
+            found[environment] = branch.get(environment, branch.get(None))
         return found
 
-    def _one_element(self, collection: Node, relpath: str) -> Each | None | str:
-        """The element a collection that is the same in every run renders a block from; None for an
-        empty one (no block); a reason where it renders several or differs per run."""
+    def _one_element(self, collection: Node, relpath: str) -> dict[str | None, Each | None] | str:
+        """Per environment, the element a collection renders a block from, or None where it is empty
+        (no block); a reason where some run renders several or akfix cannot list it."""
         text = hcl.text(collection).strip()
         if _tuple_of(collection) is not None:
             items = _elements(collection)
-            if not items:
-                return None
-            return Each("0", collection, relpath, index="0") if len(items) == 1 else f"{text} renders {len(items)} blocks"
+            if len(items) > 1:
+                return f"{text} renders {len(items)} blocks"
+            return {None: Each("0", collection, relpath, index="0") if items else None}
         if _object_literal(collection) == {}:
-            return None
+            return {None: None}
         found = self._values_of(collection, relpath, (), 0)
         if isinstance(found, str):
             return found
-        indexes = set()
-        for _environment, _file, literal in found:
+        per_run: dict[str | None, Each | None] = {}
+        for environment, _file, literal in found:
             elements = dict(_elements(literal)) if _tuple_of(literal) is not None else _object_literal(literal) or {}
-            if len(elements) != 1:
+            if len(elements) > 1:
                 return f"{text} renders {len(elements)} blocks in some run"
-            indexes |= set(elements)
-        if len(indexes) != 1:
-            return f"{text} renders its block from a different element per run"
-        [index] = indexes
-        return Each(index, collection, relpath, index=index)
+            index = next(iter(elements), None)
+            element = Each(index, collection, relpath, index=index) if index is not None else None
+            if per_run.setdefault(environment, element) != element:
+                return f"{text} is set twice for one run"
+        return per_run
 
     def _values_of_path(self, kind: str, name: str, keys: tuple[str, ...], depth: int) -> list[tuple[str | None, str, Node]] | str:
         """_values_of for `kind.name.keys...`: a local, a variable, or the element each / a dynamic
