@@ -81,8 +81,11 @@ def _put_fix(cluster: Cluster, old: str, target: str, changes: list[Change], rea
 
 
 def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change], reasons: list[str], context) -> Fix:
-    need = max([OLDEST] + [_AZURERM_FIRST.get((c.attribute, c.value), OLDEST) for c in changes])
-    versions, wanted = context.versions, f"azurerm >= {format_version(need)}"
+    need = _needs(changes)
+    versions = context.versions
+    if need >= versions.high:
+        changes, need = _with_ebpf_data_plane(cluster, changes, need, versions.high, reasons)
+    wanted = f"azurerm >= {format_version(need)}"
     if need >= versions.high:
         return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}", _raise_guidance(versions, need),
                           blocker="version-too-old")
@@ -96,6 +99,25 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
             reasons.append(f"The floor moves the code from azurerm {versions.low[0]}.x to {floor[0]}.x, which it also accepts "
                            f"(below {format_version(versions.high)}): nothing deployed has state to upgrade across the major.")
     return _fix(cluster, old, target, changes, reasons, floor)
+
+
+def _needs(changes: list[Change]) -> Version:
+    return max([OLDEST] + [_AZURERM_FIRST.get((c.attribute, c.value), OLDEST) for c in changes])
+
+
+def _with_ebpf_data_plane(cluster: Cluster, changes: list[Change], need: Version, high: Version, reasons: list[str]) -> tuple[list[Change], Version]:
+    """A range that stops below 3.108 has no network_data_plane, but azurerm 3.35-3.x set the same
+    data plane with ebpf_data_plane (facts 1.1; deprecated in 3.108, removed in 4.0): written instead
+    where that makes the profile fit a 3.x range. Only for a resource block, whose attribute names
+    are the provider's (a module call's inputs are its own)."""
+    if cluster.format != "terraform" or not cluster.address.startswith("azurerm_kubernetes_cluster.") or high > (4, 0, 0):
+        return changes, need
+    swapped = [change_for(cluster, "ebpf_data_plane", c.value) if c.attribute == "network_data_plane" else c for c in changes]
+    if swapped == changes or _needs(swapped) >= high:
+        return changes, need
+    reasons.append("This azurerm range stops below 3.108, which introduced network_data_plane: the Cilium data plane is set "
+                   "with ebpf_data_plane (azurerm 3.35 on; deprecated in 3.108, removed in 4.0: rename it when moving to 4.x).")
+    return swapped, _needs(swapped)
 
 
 def _raise_guidance(versions, need: Version) -> str:
