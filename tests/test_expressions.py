@@ -334,11 +334,11 @@ def test_either_is_sound_a_decided_value_holds_in_every_world(expression, path):
 
 
 def test_a_setting_read_from_a_resource_loop_variable_says_so():
-    """`resource aks '...' = [for c in clusters: {...}]` with `networkPolicy: c.policy`: akfix does
-    not read loop elements; the reason names the loop instead of "c is not a param or var"."""
+    """`resource aks '...' = [for c in clusters: {...}]` with `networkPolicy: c.policy` over a param
+    whose elements akfix cannot list: the reason names the loop instead of "c is not a param or var"."""
     from fixer.formats.bicep.template import locate_bicep
 
-    body = (Path(__file__).parent / "fixtures" / "bicep" / "resource-loop-manual" / "input" / "main.bicep").read_bytes()
+    body = (Path(__file__).parent / "fixtures" / "bicep" / "resource-loop-unlisted" / "input" / "main.bicep").read_bytes()
     [cluster] = locate_bicep(body, "main.bicep", [])
     assert cluster.profile.policy.kind is ValueKind.EXPRESSION
     assert "loop variable of `[for c in clusters: ...]`" in cluster.profile.policy.note

@@ -69,8 +69,22 @@ class Planned:
 
 
 def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, bytes], names: bool = False) -> list[Cluster]:
-    """One view per parameters file beside the template (or one view when there is none).
+    """One view per parameters file beside the template (or one view when there is none), and per
+    element of a resource loop (Bicep `[for c in clusters: ...]`), named after both.
     `names`: a file that sets the cluster's name is a view of its own too (live facts match by name)."""
+    return [replace(c, environment=element_label(c.environment, c.instance)) if c.instance is not None else c
+            for c in _file_views(fmt, data, relpath, parameters, names)]
+
+
+_ELEMENT = ", element "
+
+
+def element_label(environment: str | None, index: str) -> str:
+    """How a view of one element of a resource loop is named: where its values come from, and its index."""
+    return f"{environment}{_ELEMENT}{index}" if environment else f"element {index}"
+
+
+def _file_views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, bytes], names: bool = False) -> list[Cluster]:
     if not parameters:
         return fmt.locate(data, relpath, [])
     views = []  # (file, view): a file may give several views (a Bicep file calling a module twice names each)
@@ -84,11 +98,20 @@ def _views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str, byte
         return any(v.file == name for v in network + ((cluster.name,) if names else ())) or \
             any(v.caller_origin is not None and v.caller_origin.file == name for v in network)
 
-    # a caller read with its own .bicepparam is a deployment of its own, whatever it sets
-    distinct = [v for name, v in views if reads_file(name, v) or isinstance(parameters[name], ThroughCaller)]
-    if len(distinct) < len(views):
-        plain = {c.address: c for c in fmt.locate(data, relpath, [])}
-        distinct += [plain[v.address] for name, v in views if not reads_file(name, v) and v.address in plain and plain[v.address] not in distinct]
+    plain = {(c.address, c.instance): c for c in fmt.locate(data, relpath, [])}
+
+    def own(name: str, cluster: Cluster) -> bool:
+        # a caller read with its own .bicepparam is a deployment of its own, whatever it sets; an
+        # element of a resource loop is the file's own where the file gives the loop other elements
+        # (one the template lacks, or one read otherwise: its settings need not come from the file)
+        if reads_file(name, cluster) or isinstance(parameters[name], ThroughCaller):
+            return True
+        template = plain.get((cluster.address, cluster.instance))
+        return cluster.instance is not None and (template is None or (template.profile, template.name) != (cluster.profile, cluster.name))
+
+    distinct = [v for name, v in views if own(name, v)]
+    distinct += [plain[key] for name, v in views if not own(name, v) and (key := (v.address, v.instance)) in plain
+                 and plain[key] not in distinct]
     return distinct
 
 
@@ -136,7 +159,7 @@ def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], par
 def _environment_file(cluster: Cluster) -> str:
     """The file a view is named after: its parameters file or caller, without what template.py adds
     (" (module x)" for one of several calls, " via caller.bicep" for a caller's own .bicepparam)."""
-    return (cluster.environment or "").split(" (module ")[0].split(" via ")[0]
+    return (cluster.environment or "").split(_ELEMENT)[0].split(" (module ")[0].split(" via ")[0]
 
 
 def _undecided_through(cluster: Cluster, shadowed: list[str]) -> Cluster:

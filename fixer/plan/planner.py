@@ -662,9 +662,11 @@ def shared_conflict(fix: Fix, others: str, put: bool = False, instances: bool = 
     `put`: a Bicep/ARM template, whose environments are parameters files and module callers;
     `instances`: the views are instances of one for_each, which share the resource block."""
     if instances:
+        what, setting, source = (("elements of its resource loop", "networkDataplane", "the loop variable") if put
+                                 else ("instances of its for_each", "network_data_plane", "each.value"))
         return manual_fix(
-            f"{fix.summary} -- but part of it lands where other instances of its for_each read too ({others})",
-            "Those instances plan differently; read the shared setting (e.g. network_data_plane) from each.value "
+            f"{fix.summary} -- but part of it lands where other {what} read too ({others})",
+            f"Those {what.split(' of ')[0]} plan differently; read the shared setting (e.g. {setting}) from {source} "
             "and set it in each element, or use --engine cilium,calico where calico fits them all.",
             *fix.reasons,
             blocker="shared-value",

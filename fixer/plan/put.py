@@ -28,7 +28,7 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
             blocker="live-plugin-unknown",
         )
     changes = [change_for(cluster, "networkPolicy", target)]
-    if target == "cilium":
+    if target == "cilium" and (cluster.profile.data_plane.literal or "").lower() != "cilium":  # stated already: nothing to write
         changes.append(change_for(cluster, "networkDataplane", "cilium"))
     reasons = [
         "Deployed by a PUT: AKS changes the engine in place, but every node pool is reimaged at once; schedule a maintenance window."

@@ -16,6 +16,7 @@ with each engine written there, so a write never flips a condition.
 from __future__ import annotations
 
 from bisect import bisect_right
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from fixer.formats.bicep.parameters import UNREAD
@@ -91,6 +92,10 @@ class Scope:
     variables: dict[str, tuple[int, int]]
     parameter_file: tuple[str, bytes, list[Token], dict] | None = None
     caller: Caller | None = None
+    # A resource loop's variables as one element binds them (`[for (c, i) in clusters: ...]`): name ->
+    # the node it stands for, `clusters[0]` and `0`, evaluated like any expression, so a fix checked
+    # by writing an engine into the element's literal sees it through the loop variable.
+    loop: dict = field(default_factory=dict)
     # (token span, bindings, spot bindings) -> (result, vars used, whether the caller was read): the
     # network settings of one object are decided in turn, each probing the same inputs over the same
     # expression (AKS-Construction's properties: a union of ~60 names), so each evaluation runs once.
@@ -120,7 +125,36 @@ def scope_of(tokens: list[Token], data: bytes, relpath: str, parameter_file=None
         type_text = tokens[i + 2].text if i + 2 < len(tokens) else ""
         nullable = default is None and tokens[j - 1].text == "?"
         params.setdefault(name, Param(name, type_text, default, nullable, _allowed(tokens, i)))
-    return Scope(tokens, data, relpath, params, variables, parameter_file, caller)
+    return Scope(tokens, data, relpath, params, variables, parameter_file, caller, loop=dict(LOOP.get()))
+
+
+# The loop element a cluster is being read for (template.py sets it around one element's reading):
+# every scope made meanwhile binds the loop's variables to it.
+LOOP: ContextVar[tuple] = ContextVar("bicep_loop", default=())
+
+
+def loop_elements(tokens: list[Token], data: bytes, relpath: str, parameter_file, names: tuple[str, ...],
+                  start: int, end: int, limit: int = 64) -> list[tuple] | str:
+    """The bindings of each element of a resource loop over tokens[start:end] (`clusters`,
+    `range(0, 3)`): ((item name, `source[i]`), (index name, i)) per element, as LOOP takes them; a
+    reason where the source is not a list akfix can evaluate here."""
+    scope = scope_of(tokens, data, relpath, parameter_file)
+    try:
+        node = _parsed(tokens, start, end, relpath)
+        found = _Evaluator(scope, {}, {}).run(node)
+    except (_Stop, ValueError, IndexError, RecursionError) as stop:
+        return f"akfix does not evaluate it: {stop}"
+    if isinstance(found.value, Unknown):
+        return found.value.reason
+    if not isinstance(found.value, list):
+        return "it is not a list"
+    if len(found.value) > limit:
+        return f"it has {len(found.value)} elements (akfix reads at most {limit})"
+    out = []
+    for index in range(len(found.value)):
+        element = ((names[0], ("index", node, ("lit", index, None), False)),) if names else ()
+        out.append(element + (((names[1], ("lit", index, None)),) if len(names) > 1 else ()))
+    return out
 
 
 def _extent(tokens: list[Token], start: int) -> int:
@@ -448,6 +482,11 @@ class _Evaluator:
     @staticmethod
     def apply(name: str, args: list[R]) -> R:
         """A function over known arguments."""
+        if name.lower() == "range":  # range(start, count): what a resource loop counts over
+            bounds = [a.value for a in args]
+            if len(bounds) != 2 or not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds) or not 0 <= bounds[1] <= 1000:
+                return R(Unknown("range() with these arguments is not evaluated by akfix"))
+            return R([R(bounds[0] + offset) for offset in range(bounds[1])])
         found = common_function(name.lower(), args)
         if found is not None:
             return found
@@ -460,6 +499,12 @@ class _Evaluator:
         if name in self.bindings:
             self.used[f"param {name}"] = f"tried = {self.bindings[name]!r}"
             return R(self.bindings[name])
+        if name in scope.loop:  # a resource loop's variable: the element this view reads
+            self.active.add(name)
+            try:
+                return self.run(scope.loop[name], depth + 1)
+            finally:
+                self.active.discard(name)
         if name in scope.variables:
             return self._declared(f"var {name}", name, scope.tokens, scope.variables[name], scope.relpath, depth)
         param = scope.params.get(name)
@@ -528,7 +573,7 @@ class _Evaluator:
         return found
 
 
-_FUNCTIONS = {"any", "empty", "length", "tolower", "toupper", "contains", "coalesce", "union", "concat"}
+_FUNCTIONS = {"any", "empty", "length", "tolower", "toupper", "contains", "coalesce", "union", "concat", "range"}
 
 
 def _references(node) -> set[str]:
@@ -593,6 +638,9 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     shown = f"{text[:80]}{'...' if len(text) > 80 else ''} .{'.'.join(path)}" if path else text
     found = setting_value(decision, text, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
                           lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
+    fed = scope.parameter_file
+    if found.origin is not None and fed is not None and found.origin.file == fed[0] and not found.origin.kind.startswith("argument:"):
+        found = replace(found, line=_line(fed[1], found.origin.start))  # the line in that file, not the setting's
     unread = getattr(evaluate, "unread", None)
     if found.kind is ValueKind.EXPRESSION and unread is not None:
         # undecided by a parameters file (put._views keeps that file's view: never the default it overrides)
@@ -678,7 +726,9 @@ def _reachable(scope: Scope, node, limit: int = 400) -> set[str]:
         seen.add(name)
         if len(seen) > limit:
             raise _Stop(f"it reads more than {limit} vars and params")
-        if name in scope.variables:
+        if name in scope.loop:  # a loop variable reads what its source reads
+            queue.extend(sorted(_references(scope.loop[name])))
+        elif name in scope.variables:
             try:
                 queue.extend(sorted(_references(_parsed(scope.tokens, *scope.variables[name], scope.relpath))))
             except (_Stop, ValueError, IndexError):

@@ -13,13 +13,14 @@ import posixpath
 import re
 from dataclasses import replace
 
-from fixer.formats.bicep.expressions import Caller, bicepparam_argument, evaluate_setting, scope_of
+from fixer.formats.bicep.expressions import LOOP, Caller, bicepparam_argument, evaluate_setting, loop_elements, scope_of
 from fixer.formats.bicep.modules import ThroughCaller, bicepparam_edits, calls_of, spreads
 from fixer.formats.bicep.parameters import UNREAD, declared_params, read_parameter_file
 from fixer.formats.bicep.syntax import (
     BicepObject,
     BicepSyntaxError,
     Token,
+    matching,
     quote,
     read_object,
     string_value,
@@ -72,8 +73,6 @@ def _allowed(tokens: list[Token], name: str, data: bytes, relpath: str) -> tuple
             bracket = next((m for m in range(k, i) if tokens[m].text == "["), None)
             if bracket is None:
                 return ()
-            from fixer.formats.bicep.syntax import matching
-
             close = matching(tokens, bracket)
             items = [t for t in tokens[bracket + 1:close] if t.kind == "string"]
             if not items:
@@ -190,8 +189,20 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
         body = read_object(tokens, body_open, data)
         lowered = resource_type.lower()
         if lowered == CLUSTER_TYPE:
-            cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
-            clusters.append(_in_loop(cluster, _loop_variables(tokens, j)))
+            loop = _loop_variables(tokens, j)
+            elements = _elements(tokens, j, data, relpath, parameter_file, loop[0]) if loop[0] else []
+            if loop[0] and elements == []:  # an empty source here: the cluster is still reported, as a person's
+                elements = "its source has no elements here"
+            if isinstance(elements, str) or not loop[0]:
+                cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
+                clusters.append(_in_loop(cluster, loop, elements if isinstance(elements, str) else ""))
+            for index, element in enumerate(elements if not isinstance(elements, str) else ()):
+                bound = LOOP.set(element)  # every scope made while reading this element binds the loop's variables to it
+                try:
+                    cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
+                finally:
+                    LOOP.reset(bound)
+                clusters.append(replace(cluster, instance=str(index)))
             spans[name.text] = (tokens[body.open].start, tokens[body.close].end)
         elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body):
             parent = body.get("parent")
@@ -291,15 +302,30 @@ def _loop_variables(tokens: list[Token], j: int) -> tuple[tuple[str, ...], str]:
     return names, " ".join(t.text for t in tokens[j + 1:close])
 
 
-def _in_loop(cluster: Cluster, loop: tuple[tuple[str, ...], str]) -> Cluster:
-    """A cluster declared in a resource loop: a setting read from the loop variable says so (akfix
-    does not read loop elements, so it stays a person's) instead of "not a param or var"."""
+def _elements(tokens: list[Token], j: int, data: bytes, relpath: str, parameter_file, names: tuple[str, ...]) -> list[tuple] | str:
+    """Each element's loop bindings of a resource `= [for c in <source>: {` (after the `=` at j): the
+    source evaluated like a setting (a param's default or parameters-file value, a var, `range()`);
+    a reason where it is not a list akfix can read."""
+    k = j + 1
+    while k < len(tokens) and tokens[k].text != "in":
+        k += 1
+    end = k + 1
+    while end < len(tokens) and tokens[end].text != ":":
+        end = matching(tokens, end) + 1 if tokens[end].kind == "punct" and tokens[end].text in ("(", "[", "{") else end + 1
+    if end >= len(tokens) or end == k + 1:
+        return "its source is not an expression akfix reads"
+    return loop_elements(tokens, data, relpath, parameter_file, names, k + 1, end)
+
+
+def _in_loop(cluster: Cluster, loop: tuple[tuple[str, ...], str], unread: str = "") -> Cluster:
+    """A cluster declared in a resource loop whose elements akfix cannot list: a setting read from
+    the loop variable says so (a person's) instead of "not a param or var"."""
     names, header = loop
     if not names:
         return cluster
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
-    why = (f"it is read from the loop variable of `[{header}: ...]`: akfix does not read the elements of a resource "
-           "loop yet; set the setting in each element by hand")
+    why = (f"it is read from the loop variable of `[{header}: ...]`, whose elements akfix cannot list"
+           + (f" ({unread})" if unread else "") + "; set the setting in each element by hand")
 
     def noted(value: Value) -> Value:
         return replace(value, note=why) if value.kind is ValueKind.EXPRESSION and pattern.search(value.text or "") else value
@@ -321,8 +347,6 @@ def _body_open(tokens: list[Token], j: int) -> int | None:
             j += 1
         j += 1
     elif j < len(tokens) and tokens[j].text == "if":
-        from fixer.formats.bicep.syntax import matching
-
         j = matching(tokens, j + 1) + 1
     while j < len(tokens) and tokens[j].kind == "newline":
         j += 1
