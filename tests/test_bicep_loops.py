@@ -115,3 +115,17 @@ def test_an_empty_loop_keeps_the_cluster_in_the_report():
     text = "param clusters array = []\n" + RESOURCE.format(header="c in clusters", name="c.name", policy="c.p")
     [view] = _locate(text)
     assert view.instance is None and "no elements" in view.profile.policy.note
+
+
+def test_a_filtered_loop_is_found_and_leaves_out_what_its_condition_drops():
+    """`[for c in clusters: if (c.enabled) {`: before, the cluster was not found at all. An element
+    whose condition is false is not deployed (no view); one whose condition akfix cannot decide is kept."""
+    elements = "  {\n    p: 'none'\n    enabled: true\n  }\n  {\n    p: 'azure'\n    enabled: false\n  }\n  {\n    p: 'calico'\n    enabled: unknownThing\n  }\n"
+    text = f"param clusters array = [\n{elements}]\n" + RESOURCE.format(header="c in clusters", name="'aks'", policy="c.p").replace(
+        "= [for c in clusters: {", "= [for c in clusters: if (c.enabled) {")
+    assert [(v.instance, v.profile.policy.text) for v in _locate(text)] == [("0", "none"), ("2", "calico")]
+
+
+def test_a_conditional_loop_over_a_computed_source_is_found():
+    text = "param a array = [\n  'x'\n]\n" + RESOURCE.format(header="c in concat(a, ['y'])", name="'aks-${c}'", policy="'none'")
+    assert [v.instance for v in _locate(text)] == ["0", "1"]

@@ -134,14 +134,16 @@ LOOP: ContextVar[tuple] = ContextVar("bicep_loop", default=())
 
 
 def loop_elements(tokens: list[Token], data: bytes, relpath: str, parameter_file, names: tuple[str, ...],
-                  start: int, end: int, limit: int = 64) -> list[tuple] | str:
-    """The bindings of each element of a resource loop over tokens[start:end] (`clusters`,
-    `range(0, 3)`): ((item name, `source[i]`), (index name, i)) per element, as LOOP takes them; a
-    reason where the source is not a list akfix can evaluate here."""
+                  source: tuple[int, int], condition: tuple[int, int] | None = None, limit: int = 64) -> list[tuple[int, tuple]] | str:
+    """(index, bindings) of each element of a resource loop over the tokens of `source` (`clusters`,
+    `range(0, 3)`), the bindings ((item name, `source[i]`), (index name, i)) as LOOP takes them. An
+    element whose `if (condition)` is false here is not deployed and left out; one whose condition
+    akfix cannot decide is kept. A reason where the source is not a list akfix can evaluate here."""
     scope = scope_of(tokens, data, relpath, parameter_file)
     try:
-        node = _parsed(tokens, start, end, relpath)
+        node = _parsed(tokens, *source, relpath)
         found = _Evaluator(scope, {}, {}).run(node)
+        test = _parsed(tokens, *condition, relpath) if condition is not None else None
     except (_Stop, ValueError, IndexError, RecursionError) as stop:
         return f"akfix does not evaluate it: {stop}"
     if isinstance(found.value, Unknown):
@@ -153,7 +155,15 @@ def loop_elements(tokens: list[Token], data: bytes, relpath: str, parameter_file
     out = []
     for index in range(len(found.value)):
         element = ((names[0], ("index", node, ("lit", index, None), False)),) if names else ()
-        out.append(element + (((names[1], ("lit", index, None)),) if len(names) > 1 else ()))
+        element += ((names[1], ("lit", index, None)),) if len(names) > 1 else ()
+        if test is not None:
+            try:
+                holds = _Evaluator(replace(scope, loop=dict(element), evaluations={}), {}, {}).run(test).value
+            except (_Stop, ValueError, IndexError, RecursionError):
+                holds = None
+            if holds is False:
+                continue
+        out.append((index, element))
     return out
 
 

@@ -196,7 +196,7 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
             if isinstance(elements, str) or not loop[0]:
                 cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
                 clusters.append(_in_loop(cluster, loop, elements if isinstance(elements, str) else ""))
-            for index, element in enumerate(elements if not isinstance(elements, str) else ()):
+            for index, element in (elements if not isinstance(elements, str) else ()):
                 bound = LOOP.set(element)  # every scope made while reading this element binds the loop's variables to it
                 try:
                     cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
@@ -302,19 +302,35 @@ def _loop_variables(tokens: list[Token], j: int) -> tuple[tuple[str, ...], str]:
     return names, " ".join(t.text for t in tokens[j + 1:close])
 
 
-def _elements(tokens: list[Token], j: int, data: bytes, relpath: str, parameter_file, names: tuple[str, ...]) -> list[tuple] | str:
-    """Each element's loop bindings of a resource `= [for c in <source>: {` (after the `=` at j): the
-    source evaluated like a setting (a param's default or parameters-file value, a var, `range()`);
-    a reason where it is not a list akfix can read."""
+def _elements(tokens: list[Token], j: int, data: bytes, relpath: str, parameter_file, names: tuple[str, ...]) -> list[tuple[int, tuple]] | str:
+    """(index, loop bindings) of each element of a resource `= [for c in <source>: {` (after the `=`
+    at j) -- or `[for c in <source>: if (<condition>) {`, where an element the condition leaves out is
+    not deployed: the source evaluated like a setting (a param's default or parameters-file value, a
+    var, `range()`); a reason where it is not a list akfix can read."""
     k = j + 1
     while k < len(tokens) and tokens[k].text != "in":
         k += 1
-    end = k + 1
-    while end < len(tokens) and tokens[end].text != ":":
-        end = matching(tokens, end) + 1 if tokens[end].kind == "punct" and tokens[end].text in ("(", "[", "{") else end + 1
-    if end >= len(tokens) or end == k + 1:
+    colon = _loop_colon(tokens, k)
+    if colon >= len(tokens) or colon == k + 1:
         return "its source is not an expression akfix reads"
-    return loop_elements(tokens, data, relpath, parameter_file, names, k + 1, end)
+    after = _past_newlines(tokens, colon + 1)
+    condition = None
+    if after < len(tokens) and tokens[after].text == "if" and after + 1 < len(tokens) and tokens[after + 1].text == "(":
+        condition = (after + 2, matching(tokens, after + 1))
+    return loop_elements(tokens, data, relpath, parameter_file, names, (k + 1, colon), condition)
+
+
+def _loop_colon(tokens: list[Token], j: int) -> int:
+    """The `:` that ends a loop's header (`[for c in <source>:`), from token j, past brackets in the source."""
+    while j < len(tokens) and tokens[j].text != ":":
+        j = matching(tokens, j) + 1 if tokens[j].kind == "punct" and tokens[j].text in ("(", "[", "{") else j + 1
+    return j
+
+
+def _past_newlines(tokens: list[Token], j: int) -> int:
+    while j < len(tokens) and tokens[j].kind == "newline":
+        j += 1
+    return j
 
 
 def _in_loop(cluster: Cluster, loop: tuple[tuple[str, ...], str], unread: str = "") -> Cluster:
@@ -339,17 +355,12 @@ def _body_open(tokens: list[Token], j: int) -> int | None:
     """The "{" of a resource body after `=`, past `if (...)` or `[for x in y:`."""
     if j >= len(tokens) or tokens[j].text != "=":
         return None
-    j += 1
-    while j < len(tokens) and tokens[j].kind == "newline":
-        j += 1
-    if j < len(tokens) and tokens[j].text == "[":  # [for ...: {
-        while j < len(tokens) and tokens[j].text != ":":
-            j += 1
-        j += 1
-    elif j < len(tokens) and tokens[j].text == "if":
+    j = _past_newlines(tokens, j + 1)
+    if j < len(tokens) and tokens[j].text == "[":  # [for ...: {  or  [for ...: if (...) {
+        j = _past_newlines(tokens, _loop_colon(tokens, j + 1) + 1)
+    if j + 1 < len(tokens) and tokens[j].text == "if":
         j = matching(tokens, j + 1) + 1
-    while j < len(tokens) and tokens[j].kind == "newline":
-        j += 1
+    j = _past_newlines(tokens, j)
     return j if j < len(tokens) and tokens[j].text == "{" else None
 
 
