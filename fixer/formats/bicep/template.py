@@ -189,20 +189,8 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
         body = read_object(tokens, body_open, data)
         lowered = resource_type.lower()
         if lowered == CLUSTER_TYPE:
-            loop = _loop_variables(tokens, j)
-            elements = _elements(tokens, j, data, relpath, parameter_file, loop[0]) if loop[0] else []
-            if loop[0] and elements == []:  # an empty source here: the cluster is still reported, as a person's
-                elements = "its source has no elements here"
-            if isinstance(elements, str) or not loop[0]:
-                cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
-                clusters.append(_in_loop(cluster, loop, elements if isinstance(elements, str) else ""))
-            for index, element in (elements if not isinstance(elements, str) else ()):
-                bound = LOOP.set(element)  # every scope made while reading this element binds the loop's variables to it
-                try:
-                    cluster = _cluster(tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file)
-                finally:
-                    LOOP.reset(bound)
-                clusters.append(replace(cluster, instance=str(index)))
+            clusters += _per_element(tokens, j, data, relpath, parameter_file, lambda: _cluster(
+                tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
             spans[name.text] = (tokens[body.open].start, tokens[body.close].end)
         elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body):
             parent = body.get("parent")
@@ -244,31 +232,55 @@ def _avm_modules(tokens, data: bytes, relpath: str, params, variables, parameter
         if body_open is None:
             continue
         body = read_object(tokens, body_open, data)
-        module_params = body.get("params")
-        fields: dict[str, Value] = {}
-        if module_params is not None and module_params.object is not None:
-            for key, entry in module_params.object.entries.items():
-                if key in FIELDS:
-                    fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
-                                                 FIELDS[key] == "policy")
-        name = tokens[index + 1].text
-        version = avm_bicep_version(source)
-        forces = " (forces networkPolicy cilium and overlay when networkDataplane is cilium)" if avm_bicep_forces_overlay(version) else ""
-        found.append(
-            Cluster(
-                file=relpath,
-                line=data.count(b"\n", 0, token.start) + 1,
-                format="bicep",
-                address=f"module {name}",
-                profile=profile_from(fields, True),
-                module_dir=posixpath.dirname(relpath),
-                profile_file=relpath,
-                module=source + forces,
-                api_version=avm_bicep_api_version(version, AVM_API_VERSION),
-                anchor=f"module {name}",
-            )
-        )
+        found += _per_element(tokens, index + 3, data, relpath, parameter_file,
+                              lambda: _avm_call(tokens, index, token, source, body, data, relpath, params, variables, parameter_file))
     return found
+
+
+def _avm_call(tokens, index: int, token: Token, source: str, body: BicepObject, data: bytes, relpath: str, params, variables,
+              parameter_file) -> Cluster:
+    module_params = body.get("params")
+    fields: dict[str, Value] = {}
+    if module_params is not None and module_params.object is not None:
+        for key, entry in module_params.object.entries.items():
+            if key in FIELDS:
+                fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
+                                             FIELDS[key] == "policy")
+    name = tokens[index + 1].text
+    version = avm_bicep_version(source)
+    forces = " (forces networkPolicy cilium and overlay when networkDataplane is cilium)" if avm_bicep_forces_overlay(version) else ""
+    return Cluster(
+        file=relpath,
+        line=data.count(b"\n", 0, token.start) + 1,
+        format="bicep",
+        address=f"module {name}",
+        profile=profile_from(fields, True),
+        module_dir=posixpath.dirname(relpath),
+        profile_file=relpath,
+        module=source + forces,
+        api_version=avm_bicep_api_version(version, AVM_API_VERSION),
+        anchor=f"module {name}",
+    )
+
+
+def _per_element(tokens: list[Token], j: int, data: bytes, relpath: str, parameter_file, read) -> list[Cluster]:
+    """`read()` once per element of the loop a declaration is (its `=` at token j), with the loop's
+    variables bound to that element; once, noted, where akfix cannot list the elements; once for a
+    declaration that is no loop."""
+    loop = _loop_variables(tokens, j)
+    if not loop[0]:
+        return [read()]
+    elements = _elements(tokens, j, data, relpath, parameter_file, loop[0]) or "its source has no elements here"
+    if isinstance(elements, str):  # still reported, as a person's
+        return [_in_loop(read(), loop, elements)]
+    out = []
+    for index, element in elements:
+        bound = LOOP.set(element)  # every scope made while reading this element binds the loop's variables to it
+        try:
+            out.append(replace(read(), instance=str(index)))
+        finally:
+            LOOP.reset(bound)
+    return out
 
 
 def _is_windows_pool(tokens: list[Token], body: BicepObject) -> bool:
