@@ -129,3 +129,9 @@ def test_a_filtered_loop_is_found_and_leaves_out_what_its_condition_drops():
 def test_a_conditional_loop_over_a_computed_source_is_found():
     text = "param a array = [\n  'x'\n]\n" + RESOURCE.format(header="c in concat(a, ['y'])", name="'aks-${c}'", policy="'none'")
     assert [v.instance for v in _locate(text)] == ["0", "1"]
+
+
+def test_an_element_value_is_reported_at_its_own_line():
+    text = "param clusters array = [\n  {\n    p: 'none'\n  }\n]\n" + RESOURCE.format(header="c in clusters", name="'aks'", policy="c.p")
+    [view] = _locate(text)
+    assert view.profile.policy.line == 3  # `p: 'none'`, where a fix writes

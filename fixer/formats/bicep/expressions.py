@@ -651,6 +651,8 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     fed = scope.parameter_file
     if found.origin is not None and fed is not None and found.origin.file == fed[0] and not found.origin.kind.startswith("argument:"):
         found = replace(found, line=_line(fed[1], found.origin.start))  # the line in that file, not the setting's
+    elif found.origin is not None and found.origin.file == scope.relpath and not found.origin.kind.startswith("argument:"):
+        found = replace(found, line=_line(scope.data, found.origin.start))  # where the value is written (a param default, an element)
     unread = getattr(evaluate, "unread", None)
     if found.kind is ValueKind.EXPRESSION and unread is not None:
         # undecided by a parameters file (put._views keeps that file's view: never the default it overrides)
