@@ -35,7 +35,8 @@ BICEP = [
     b"networkPolicy: 'none'", b"networkPolicy: ''", b"networkPolicy: p", b"networkPlugin: 'azure'",
     b"networkPluginMode: 'overlay'", b"networkDataplane: 'azure'", b"agentPoolProfiles: [\n  {\n    osType: 'Windows'\n  }\n]",
     b"param p string = 'none'", b"var v = 'none'", b"@allowed([\n  'none'\n])", b"existing", b"= if (cond) {",
-    b"[for i in range(0, 2): {", b"{", b"}", b"[", b"]", b"(", b")", b"'", b":", b",", b"@", b"// c", b"/* c */",
+    b"[for i in range(0, 2): {", b"[for (c, i) in clusters: if (c.on) {", b"networkPolicy: c.networkPolicy",
+    b"param clusters array = [\n  {\n    networkPolicy: 'none'\n  }\n]", b"]", b"{", b"}", b"[", b"]", b"(", b")", b"'", b":", b",", b"@", b"// c", b"/* c */",
     b"/*", b"*/", b"'''\nmulti\n'''", b"'${x}'", b"'a\\'b'", b"?.", b"!", b"??", b"...", b"=>", b"#disable-next-line x",
     b"\t", b"  ", b"\r\n", b"\xef\xbb\xbf", b"\xc3\xa9", b"\\",
 ]
