@@ -4,15 +4,13 @@ value, `range()` -- with the loop variables bound to that element, each fixed in
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reporting import run
 
-from fixer.cli import main
 from fixer.formats.bicep.syntax import tokenize
 from fixer.formats.bicep.template import locate_bicep
 
@@ -85,11 +83,8 @@ def test_a_parameters_file_gives_its_own_elements():
 POLICIES = st.sampled_from(["none", "calico", "azure", "cilium"])
 
 
-def _run(root: Path, *args: str) -> dict:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        main(["apply", "--no-bases", "--format", "json", *args, str(root)])
-    return json.loads(out.getvalue())
+def _run(root: Path) -> dict:
+    return json.loads(run("apply", "--no-bases", "--format", "json", str(root))[1])
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

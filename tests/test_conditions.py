@@ -5,16 +5,14 @@ decided only in the environment that lists it -- and a dynamic network_profile r
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from reporting import run
 
-from fixer.cli import main
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.values import Each, ModuleScope
 
@@ -134,10 +132,7 @@ def test_a_run_without_a_block_is_reported_missing_and_grouped_with_what_unlocks
     """prod.tfvars gives its instance a null profile: that view runs no engine (missing, not
     unresolved), stays a person's, and the summary's group says what to do."""
     shutil.copytree(FIXTURE, tmp_path / "repo")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        main(["scan", "--format", "json", str(tmp_path / "repo")])
-    document = json.loads(out.getvalue())
+    document = json.loads(run("scan", "--format", "json", str(tmp_path / "repo"))[1])
     [prod] = [c for c in document["clusters"] if c["instance"] == "prod"]
     assert prod["status"] == "missing" and prod["fix"]["blocker"] == "no-block-in-run"
     assert "renders no network_profile block in this run" in prod["fix"]["summary"]
