@@ -657,10 +657,19 @@ def settled(first: Fix, second: Fix | None) -> bool:
     return second is None or not second.changes
 
 
-def shared_conflict(fix: Fix, others: str, put: bool = False, instances: bool = False) -> Fix:
+def shared_conflict(fix: Fix, others: str, put: bool = False, instances: bool = False, clusters: bool = False) -> Fix:
     """Demote a fix whose edit would also change other environments of the same cluster.
     `put`: a Bicep/ARM template, whose environments are parameters files and module callers;
-    `instances`: the views are instances of one for_each, which share the resource block."""
+    `instances`: the views are instances of one for_each, which share the resource block;
+    `clusters`: other clusters read the value the fix writes (a default two resources read)."""
+    if clusters:
+        return manual_fix(
+            f"{fix.summary} -- but it writes a value other clusters read too ({others})",
+            "Those clusters plan otherwise, and the value would change them as well; give each cluster its own "
+            f"{'param' if put else 'variable'} (or a literal), or use --engine cilium,calico where one engine fits them all.",
+            *fix.reasons,
+            blocker="shared-value",
+        )
     if instances:
         what, setting, source = (("elements of its resource loop", "networkDataplane", "the loop variable") if put
                                  else ("instances of its for_each", "network_data_plane", "each.value"))

@@ -26,38 +26,45 @@ def _settings(profile) -> tuple:
     return (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
 
 
+def _cluster_key(item) -> tuple[str, str, str]:
+    # the file too: two Bicep or ARM templates of one folder may name their clusters alike
+    return (item.cluster.module_dir, item.cluster.address, item.cluster.file)
+
+
 def guard_shared_edits(planned: list) -> list:
     """Views of one cluster (tfvars environments, callers of a module) share the resource block and
-    whatever place several of them read. A fix may write to a shared place only when every other
-    view reading it plans the very same change. A module default that a caller reaches by not
-    passing the input is written as that caller's argument instead, where that avoids the clash."""
-    by_cluster: dict[tuple[str, str, str], list] = {}
-    for item in planned:
-        # the file too: two Bicep or ARM templates of one folder may name their clusters alike
-        by_cluster.setdefault((item.cluster.module_dir, item.cluster.address, item.cluster.file), []).append(item)
-    out = []
-    for views in by_cluster.values():
+    whatever place several of them read; other clusters may read that place too (a variable or
+    param default two resources read). A fix may write to a shared place only when every other
+    view reading it -- of this cluster or another -- plans the very same change. A module default
+    that a caller reaches by not passing the input is written as that caller's argument instead,
+    where that avoids the clash."""
+    by_cluster: dict[tuple[str, str, str], list[int]] = {}
+    for position, item in enumerate(planned):
+        by_cluster.setdefault(_cluster_key(item), []).append(position)
+    state, switched = list(planned), False
+    for positions in by_cluster.values():
         # each view is weighed against the others as already guarded (a view that took another
         # engine is what the next one must agree with), then all are settled together
-        guarded, switched = list(views), False
-        for index, view in enumerate(views):
-            clashes = _clashes(view, guarded)
+        for position in positions:
+            view = state[position]
+            clashes = _clashes(view, state)
             if clashes:
                 moved = at_caller(view)
-                if moved is not None and not _clashes(moved, guarded, itself=view):
+                if moved is not None and not _clashes(moved, state, itself=view):
                     view = moved
-                elif (other := _alternative(view, guarded, clashes)) is not None:
+                elif (other := _alternative(view, state, clashes)) is not None:
                     view, switched = other, True
                 else:
                     view = _conflict(view, clashes)
-            guarded[index] = view
-        out += _settled(guarded) if switched else guarded
-    return out
+            state[position] = view
+    # a view guarded early is checked again against what the views guarded after it now write
+    return _settled(state) if switched or len(by_cluster) > 1 else state
 
 
 def _conflict(view, clashes: list[str]):
     return replace(view, fix=planner.shared_conflict(view.fix, ", ".join(sorted(set(clashes))), put=view.cluster.format in ("bicep", "arm"),
-                                                     instances=view.cluster.instance is not None))
+                                                     instances=view.cluster.instance is not None,
+                                                     clusters=any(c.startswith(_OTHER_CLUSTER) for c in clashes)))
 
 
 def _alternative(view, views, clashes: list[str]):
@@ -102,18 +109,28 @@ def _settled(views: list) -> list:
         views = views[:index] + [_conflict(views[index], clashes)] + views[index + 1:]
 
 
+_OTHER_CLUSTER = "cluster "  # how a clash with a view of another cluster is named
+
+
 def _clashes(view, views, itself=None) -> list[str]:
-    """The other views that read a place this view's fix writes and plan something else there."""
+    """The other views that read a place this view's fix writes and plan something else there:
+    views of this cluster (which also share its resource block), and of other clusters that read
+    the same value (a variable default, a param default, an object element)."""
     changes = view.fix.changes if view.fix and view.fix.writable(True) else ()
+    own = _cluster_key(view)
     clashes = []
     for change in changes:
         for other in views:
+            same = _cluster_key(other) == own
             # a policy update sits beside the resource block: every view of the cluster reads it
-            shared = change.origin is None or is_policy_update(change) or change.origin in _reads(other)
+            shared = (same and (change.origin is None or is_policy_update(change))) or (
+                change.origin is not None and not is_policy_update(change) and change.origin in _reads(other))
             if other is view or other is itself or not shared:
                 continue
             if not (other.fix and change in other.fix.changes):
-                clashes.append(other.cluster.environment or "runs without a -var-file")
+                environment = other.cluster.environment
+                clashes.append((environment or "runs without a -var-file") if same else
+                               f"{_OTHER_CLUSTER}{other.cluster.address}" + (f" [{environment}]" if environment else ""))
     return clashes
 
 

@@ -51,7 +51,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "module-version": ("the module release the call names lacks the input or value",
                        "move the call to a release that takes it (akfix never changes a module's version)"),
     "layout": ("no place in the code akfix can write the fix", "what the cluster's report names (e.g. write a stub's properties out)"),
-    "shared-value": ("a value other environments read too", "route the shared setting through a per-environment variable"),
+    "shared-value": ("a value other environments or clusters read too",
+                     "route the shared setting through a variable of its own per environment or cluster"),
     "package-too-old": ("the IaC package's API is too old", "upgrade the package"),
     "migration-pending": ("the move to Azure CNI Overlay is not known to be applied",
                           "after the apply or deployment, delete the akfix:phase-1 mark (a comment; in ARM JSON the comments property) "

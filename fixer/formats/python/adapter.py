@@ -162,7 +162,7 @@ class _Job:
         for one in declared:
             pin = pins.get(one.kind.package)
             planned.append(program.plan(one, pin.versions if pin else UNKNOWN, pin))
-        planned = program.with_floors(planned, declared)
+        planned = _guard_shared_nodes(program.with_floors(planned, declared))  # after floors: a floor re-plans a fix
         writable = [p for p in planned if p.fix is not None and p.fix.writable(self.allow_replacement) and not self.held(p.cluster)]
         changes, failed, lines = _edit(files, writable, listing, self.verify, problems, program)
         return planned, changes, problems, failed, lines
@@ -362,6 +362,45 @@ def _with_plugin(cluster: Cluster, fix: Fix, settings, package_versions: Version
     extra = [Change("networkPlugin", plugin)] + ([Change("networkPluginMode", "overlay")] if network == "azure-overlay" else [])
     return replace(fix, changes=tuple(extra) + fix.changes,
                    reasons=fix.reasons + ("network_plugin is written too: azure-native < 3.0 would otherwise send kubenet.",))
+
+
+def _guard_shared_nodes(planned: list[Planned]) -> list[Planned]:
+    """A fix writes into a name's assignment (`POLICY = "none"`) or a profile variable that other
+    clusters of the file read too: written only where each of them plans the very same change, as
+    plan/views.py does for the other formats (whose values carry the Spot they are read from)."""
+    def writes(item: Planned) -> dict[int, tuple]:
+        """id(node) -> the change, for every node the fix rewrites or adds a field to."""
+        site, out = item.cluster.anchor.site, {}
+        for change in item.fix.changes:
+            if is_floor_change(change):
+                continue
+            entry = site.entries.get(item.cluster.anchor.kind.field(change.attribute))
+            node = entry[1].node if entry is not None else site.node
+            if node is not None:
+                out[id(node)] = out.get(id(node), ()) + (change,)
+        return out
+
+    def reads(item: Planned) -> set[int]:
+        site = item.cluster.anchor.site if item.cluster.anchor is not None else None
+        if site is None:
+            return set()
+        return {id(resolved.node) for _, resolved in site.entries.values() if resolved.node is not None} | (
+            {id(site.node)} if site.node is not None else set())
+
+    out = []
+    for item in planned:
+        if item.fix is None or not item.fix.writable(True) or item.cluster.anchor is None:
+            out.append(item)
+            continue
+        others = []
+        for node, changes in writes(item).items():
+            for other in planned:
+                if other is not item and node in reads(other) and not (other.fix and set(changes) <= set(other.fix.changes)):
+                    others.append(other.cluster.address)
+        if others:
+            item = replace(item, fix=planner.shared_conflict(item.fix, ", ".join(sorted(set(others))), clusters=True))
+        out.append(item)
+    return out
 
 
 def _edit(files, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], program: _Program):
