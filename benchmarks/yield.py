@@ -13,7 +13,8 @@ copied, fixed with `akfix apply`, and checked:
 - every written file parses (python-hcl2 / JSON / tree-sitter-bicep / ast) and a terraform-fmt-clean
   .tf file stays clean;
 - a second run changes nothing.
-A violation is printed with its file and counted; the script exits 1 when there is any.
+A cluster view the run did not fix must read the same policy afterwards (no bystander changed
+through a value it shares). A violation is printed with its file and counted; the script exits 1 when there is any.
 """
 
 from __future__ import annotations
@@ -76,7 +77,23 @@ def measure(tree: Path, options: Options) -> tuple[int, int, Counter, list[str]]
                        for d in sorted(_without_a_version(work, floored) - conflicted)]
         again = run(work, options, verify=True)
         violations += [f"{c.relpath}: a second run changes it again" for c in again.changes]
+        violations += _bystanders(result.clusters, again.clusters)
         return len(wanting), len(fixed), left, violations
+
+
+def _bystanders(first, second) -> list[str]:
+    """A cluster view the run did not fix must read the same policy after the write: a fix that
+    rewrote a value it shares (a default two clusters read) would have changed it silently."""
+    def key(report):
+        c = report.cluster
+        return (c.file, c.address, c.environment, c.instance)
+
+    after = {key(r): r for r in second}
+    return [f"{r.cluster.file}: {r.cluster.address} [{r.cluster.environment or ''}] was not fixed, yet its policy changed "
+            f"({r.cluster.profile.policy.text!r} -> {after[key(r)].cluster.profile.policy.text!r})"
+            for r in first if r.outcome is not Outcome.FIXED and key(r) in after
+            and (r.cluster.profile.policy.kind, r.cluster.profile.policy.text) != (after[key(r)].cluster.profile.policy.kind,
+                                                                                  after[key(r)].cluster.profile.policy.text)]
 
 
 def _without_a_version(root: Path, module_dirs: list[str]) -> set[str]:
