@@ -98,19 +98,18 @@ def _file_views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str,
         return any(v.file == name for v in network + ((cluster.name,) if names else ())) or \
             any(v.caller_origin is not None and v.caller_origin.file == name for v in network)
 
+    # a caller read with its own .bicepparam is a deployment of its own, whatever it sets
+    kept = [reads_file(name, v) or isinstance(parameters[name], ThroughCaller) for name, v in views]
+    if all(kept):
+        return [v for _, v in views]
     plain = {(c.address, c.instance): c for c in fmt.locate(data, relpath, [])}
-
-    def own(name: str, cluster: Cluster) -> bool:
-        # a caller read with its own .bicepparam is a deployment of its own, whatever it sets; an
-        # element of a resource loop is the file's own where the file gives the loop other elements
-        # (one the template lacks, or one read otherwise: its settings need not come from the file)
-        if reads_file(name, cluster) or isinstance(parameters[name], ThroughCaller):
-            return True
-        template = plain.get((cluster.address, cluster.instance))
-        return cluster.instance is not None and (template is None or (template.profile, template.name) != (cluster.profile, cluster.name))
-
-    distinct = [v for name, v in views if own(name, v)]
-    distinct += [plain[key] for name, v in views if not own(name, v) and (key := (v.address, v.instance)) in plain
+    for at, (name, v) in enumerate(views):
+        # an element of a resource loop is the file's own where the file gives the loop other
+        # elements (one the template lacks, or one read otherwise: its settings need not come from the file)
+        template = plain.get((v.address, v.instance))
+        kept[at] = kept[at] or (v.instance is not None and (template is None or (template.profile, template.name) != (v.profile, v.name)))
+    distinct = [v for (_, v), own in zip(views, kept) if own]
+    distinct += [plain[key] for (_, v), own in zip(views, kept) if not own and (key := (v.address, v.instance)) in plain
                  and plain[key] not in distinct]
     return distinct
 

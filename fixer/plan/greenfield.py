@@ -113,11 +113,12 @@ def _with_ebpf_data_plane(cluster: Cluster, changes: list[Change], need: Version
     if cluster.format != "terraform" or not cluster.address.startswith("azurerm_kubernetes_cluster.") or high > (4, 0, 0):
         return changes, need
     swapped = [change_for(cluster, "ebpf_data_plane", c.value) if c.attribute == "network_data_plane" else c for c in changes]
-    if swapped == changes or _needs(swapped) >= high:
+    swapped_need = _needs(swapped)
+    if swapped == changes or swapped_need >= high:
         return changes, need
     reasons.append("This azurerm range stops below 3.108, which introduced network_data_plane: the Cilium data plane is set "
                    "with ebpf_data_plane (azurerm 3.35 on; deprecated in 3.108, removed in 4.0: rename it when moving to 4.x).")
-    return swapped, _needs(swapped)
+    return swapped, swapped_need
 
 
 def _raise_guidance(versions, need: Version) -> str:

@@ -648,11 +648,12 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     shown = f"{text[:80]}{'...' if len(text) > 80 else ''} .{'.'.join(path)}" if path else text
     found = setting_value(decision, text, shown, line, evaluation_text(shown, used, decision), policy, scope.relpath,
                           lambda: _writable_origin(scope, node, evaluate, getattr(evaluate, "result", R(None)), start, end))
-    fed = scope.parameter_file
-    if found.origin is not None and fed is not None and found.origin.file == fed[0] and not found.origin.kind.startswith("argument:"):
-        found = replace(found, line=_line(fed[1], found.origin.start))  # the line in that file, not the setting's
-    elif found.origin is not None and found.origin.file == scope.relpath and not found.origin.kind.startswith("argument:"):
-        found = replace(found, line=_line(scope.data, found.origin.start))  # where the value is written (a param default, an element)
+    if found.origin is not None and not found.origin.kind.startswith("argument:"):
+        # reported where the value is written (a param default, a loop element, a parameters file's line), not at the setting
+        fed = scope.parameter_file
+        body = fed[1] if fed is not None and found.origin.file == fed[0] else scope.data if found.origin.file == scope.relpath else None
+        if body is not None:
+            found = replace(found, line=_line(body, found.origin.start))
     unread = getattr(evaluate, "unread", None)
     if found.kind is ValueKind.EXPRESSION and unread is not None:
         # undecided by a parameters file (put._views keeps that file's view: never the default it overrides)

@@ -299,19 +299,14 @@ def _with_pools(cluster: Cluster, pools, spans) -> Cluster:
 def _loop_variables(tokens: list[Token], j: int) -> tuple[tuple[str, ...], str]:
     """(the loop's variables, `for ... in ...` as written) of a resource `= [for c in clusters: {`;
     ((), "") for any other resource."""
-    j += 1
-    while j < len(tokens) and tokens[j].kind == "newline":
-        j += 1
+    j = _past_newlines(tokens, j + 1)
     if j + 1 >= len(tokens) or tokens[j].text != "[" or tokens[j + 1].text != "for":
         return (), ""
     end = j + 2
     while end < len(tokens) and tokens[end].text != "in":
         end += 1
     names = tuple(t.text for t in tokens[j + 2:end] if t.kind == "ident")
-    close = end
-    while close < len(tokens) and tokens[close].text != ":":
-        close += 1
-    return names, " ".join(t.text for t in tokens[j + 1:close])
+    return names, " ".join(t.text for t in tokens[j + 1:_loop_colon(tokens, end)])
 
 
 def _elements(tokens: list[Token], j: int, data: bytes, relpath: str, parameter_file, names: tuple[str, ...]) -> list[tuple[int, tuple]] | str:

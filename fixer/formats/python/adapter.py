@@ -387,6 +387,7 @@ def _guard_shared_nodes(planned: list[Planned]) -> list[Planned]:
         return {id(resolved.node) for _, resolved in site.entries.values() if resolved.node is not None} | (
             {id(site.node)} if site.node is not None else set())
 
+    read = [reads(item) for item in planned]
     out = []
     for item in planned:
         if item.fix is None or not item.fix.writable(True) or item.cluster.anchor is None:
@@ -394,8 +395,8 @@ def _guard_shared_nodes(planned: list[Planned]) -> list[Planned]:
             continue
         others = []
         for node, changes in writes(item).items():
-            for other in planned:
-                if other is not item and node in reads(other) and not (other.fix and set(changes) <= set(other.fix.changes)):
+            for other, its_reads in zip(planned, read):
+                if other is not item and node in its_reads and not (other.fix and set(changes) <= set(other.fix.changes)):
                     others.append(other.cluster.address)
         if others:
             item = replace(item, fix=planner.shared_conflict(item.fix, ", ".join(sorted(set(others))), clusters=True))
