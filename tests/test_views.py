@@ -62,3 +62,19 @@ def test_a_single_engine_and_no_greenfield_has_nothing_else_to_take(monkeypatch)
     monkeypatch.setattr(views.planner, "plan", lambda cluster, context: (_ for _ in ()).throw(AssertionError("not re-planned")))
     [first, _] = views.guard_shared_edits([a, c])
     assert first.fix.blocker == "shared-value" and "envs/c.bicep" in first.fix.summary
+
+
+def test_a_view_whose_write_matched_a_view_left_to_a_person_is_left_too(monkeypatch):
+    """B writes SHARED_B, which A reads and planned too; A is then left to a person (its write at
+    SHARED_C would change C). B's write would now change A behind A's plan, so B goes as well --
+    with one engine and one cluster too, not only where a view took another choice."""
+    alone = PlanContext(engine="cilium")
+    b = Item(_view("b", (SHARED_B,)), alone, _fix("cilium", SHARED_B, own="b"))
+    a = Item(_view("a", (SHARED_C, SHARED_B)), alone, _fix("cilium", SHARED_C, SHARED_B, own="a"))
+    c = Item(_view("c", (SHARED_C,)), alone, None)
+    monkeypatch.setattr(views.planner, "plan", lambda cluster, context: None)
+
+    guarded = {item.cluster.environment: item.fix for item in views.guard_shared_edits([b, a, c])}
+
+    assert guarded["envs/a.bicep"].risk is Risk.MANUAL
+    assert guarded["envs/b.bicep"].risk is Risk.MANUAL and guarded["envs/b.bicep"].blocker == "shared-value"

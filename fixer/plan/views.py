@@ -41,7 +41,7 @@ def guard_shared_edits(planned: list) -> list:
     by_cluster: dict[tuple[str, str, str], list[int]] = {}
     for position, item in enumerate(planned):
         by_cluster.setdefault(_cluster_key(item), []).append(position)
-    state, switched = list(planned), False
+    state = list(planned)
     for positions in by_cluster.values():
         # each view is weighed against the others as already guarded (a view that took another
         # engine is what the next one must agree with), then all are settled together
@@ -53,12 +53,13 @@ def guard_shared_edits(planned: list) -> list:
                 if moved is not None and not _clashes(moved, state, itself=view):
                     view = moved
                 elif (other := _alternative(view, state, clashes)) is not None:
-                    view, switched = other, True
+                    view = other
                 else:
                     view = _conflict(view, clashes)
             state[position] = view
-    # a view guarded early is checked again against what the views guarded after it now write
-    return _settled(state) if switched or len(by_cluster) > 1 else state
+    # a view guarded early is checked again against what the views guarded after it now write: one
+    # that took another choice, or one left to a person whose write it matched
+    return _settled(state)
 
 
 def _conflict(view, clashes: list[str]):
@@ -99,8 +100,9 @@ _GREENFIELD_NOTE = ASSUMPTION.split("(", 1)[0]  # how a greenfield fix begins it
 
 
 def _settled(views: list) -> list:
-    """Once a view took another choice, every view is checked again against what the others now
-    write, until none clashes; a clash at this point leaves the view to a person."""
+    """Once every view is guarded, each is checked again against what the others now write (a view
+    may have taken another choice, or been left to a person), until none clashes; a clash at this
+    point leaves the view to a person."""
     while True:
         clashing = next(((i, c) for i, v in enumerate(views) if (c := _clashes(v, views))), None)
         if clashing is None:
