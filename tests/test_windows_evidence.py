@@ -80,3 +80,13 @@ def test_python_vm_disks_and_service_plans_are_not_evidence():
                b'    name="disk", os_type="Windows"))\n'
                b'pool = containerservice.AgentPool("win", os_type="Windows")\n')
     assert [place.split(" ")[0] for place in windows_evidence({"__main__.py": program})] == ["__main__.py:4"]
+
+
+def test_commented_out_pools_are_not_evidence_but_a_trailing_comment_after_code_is():
+    hcl = (b'variable "pools" {\n  default = [{\n    # os_type = "Windows"\n    // os_sku = "Windows2022"\n  }]\n}\n'
+           b'/*\n  os_type = "Windows"\n*/\nlocals {\n  glob = "Microsoft.Storage/*"\n  os_type = "Windows"\n  end = "*/"\n}\n')
+    assert windows_evidence({"main.tf": hcl}) == ('main.tf:12 (os_type = "Windows")',)  # a `/*` in a string hides nothing
+    bicep = b"var pools = [\n  {\n    // osType: 'Windows'\n  }\n  /* { osType: 'Windows' } */\n]\nvar b = { osType: 'Windows' } // kept\n"
+    assert windows_evidence({"main.bicep": bicep}) == ("main.bicep:7 (var b = { osType: 'Windows' } // kept)",)
+    python = b"pools = [\n    # dict(os_type='Windows'),\n    dict(name='win', os_type='Windows'),\n]\n"
+    assert windows_evidence({"__main__.py": python}) == ("__main__.py:3 (dict(name='win', os_type='Windows'),)",)

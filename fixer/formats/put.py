@@ -13,6 +13,7 @@ from fixer.formats.bicep.modules import ThroughCaller
 from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
+from fixer.plan.limits import minor_version
 from fixer.plan.views import guard_shared_edits
 from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
 from fixer.versions import UNKNOWN
@@ -41,7 +42,7 @@ class PutFormat:
     # the kubenet migration's phase-1 mark: (body, anchor, newline, remove) -> edits; None: the
     # format cannot carry it (plan/migration.py refuses phase 1 there)
     marker_edits: Callable[[bytes, str, bytes, bool], list[Edit]] | None = None
-    # (relpath, bytes, exists) -> a BuildOutput when the file is compiled from a source akfix reads
+    # (relpath, bytes, the folder's listed files) -> a BuildOutput when the file is compiled from a source akfix reads
     # (ARM built by Bicep): listed, not planned, so the cluster is fixed once, at its source
     built_from: Callable[[str, bytes, Callable[[str], bool]], object] | None = None
     # Params a fix passes where a module is called (Spot kind `argument:<name>`): (body, file, spot
@@ -109,9 +110,23 @@ def _file_views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str,
         template = plain.get((v.address, v.instance))
         kept[at] = kept[at] or (v.instance is not None and (template is None or (template.profile, template.name) != (v.profile, v.name)))
     distinct = [v for (_, v), own in zip(views, kept) if own]
-    distinct += [plain[key] for (_, v), own in zip(views, kept) if not own and (key := (v.address, v.instance)) in plain
-                 and plain[key] not in distinct]
+    standing_in: dict[tuple, list[Cluster]] = {}  # the template's view -> the files' views it stands for
+    for (_, v), own in zip(views, kept):
+        if not own and (v.address, v.instance) in plain:
+            standing_in.setdefault((v.address, v.instance), []).append(v)
+    distinct += [_oldest_version(plain[key], group) for key, group in standing_in.items() if plain[key] not in distinct]
     return distinct
+
+
+def _oldest_version(template: Cluster, deployments: list[Cluster]) -> Cluster:
+    """The template's view standing for parameters files that set nothing of the network profile:
+    judged with the oldest Kubernetes version any of them deploys (AKS refuses NPM and Calico below
+    1.30, so a file that sets 1.27 must hold the fix back even though it adds no view of its own);
+    with none read, with one the files leave unread (a fix then states its assumption)."""
+    values = [d.profile.kubernetes_version for d in deployments]
+    read = sorted((minor_version(v.literal), at, v) for at, v in enumerate(values) if minor_version(v.literal) is not None)
+    chosen = read[0][2] if read else next((v for v in values if v.kind is ValueKind.EXPRESSION), None)
+    return replace(template, profile=replace(template.profile, kubernetes_version=chosen)) if chosen is not None else template
 
 
 def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], parameters: dict, texts: dict,
@@ -223,7 +238,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             if fmt.worth_reporting(candidate.data):
                 problems.append(Problem(candidate.relpath, getattr(exc, "line", 1), f"{exc}; left untouched"))
             continue
-        output = fmt.built_from(candidate.relpath, candidate.data, lambda name: name in listing.siblings(candidate.relpath)) if fmt.built_from else None
+        output = fmt.built_from(candidate.relpath, candidate.data, listing.siblings(candidate.relpath)) if fmt.built_from else None
         if output is not None:
             built += [output] if clusters else []  # listed only where it builds a cluster
             continue

@@ -67,6 +67,7 @@ def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
         return ()  # the common case, without a regex pass
     text = body.decode("utf-8", "replace")
     pattern, excluded = _format_of(relpath, text)
+    excluded = excluded + _commented_out(text, "#" if relpath.endswith(".py") else "#|//" if relpath.endswith((".tf", ".tfvars", ".hcl")) else "//")
     found = []
     for match in pattern.finditer(text) if pattern is not None else ():
         if pattern is _PYTHON and "WINDOWS" not in match.group(0) and _NOT_A_POOL.search(_enclosing_call(text, match.start())):
@@ -75,6 +76,17 @@ def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
             line = text.count("\n", 0, match.start()) + 1
             found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
     return tuple(found)
+
+
+def _commented_out(text: str, line_markers: str) -> list[tuple[int, int]]:
+    """Spans of code commented out: lines that start with a line-comment marker, and block comments
+    that start a line (`/* ... */`). Only whole lines: a marker after code, or `/*` inside a string
+    (`"Microsoft.Storage/*"`), must never hide a real setting -- counting a comment as a pool is the
+    cautious error, missing a pool is not."""
+    spans = [m.span() for m in re.finditer(rf"^[ \t]*(?:{line_markers}).*$", text, re.MULTILINE)]
+    if not line_markers.startswith("#") or "//" in line_markers:  # HCL and Bicep have block comments; Python has none
+        spans += [m.span() for m in re.finditer(r"^[ \t]*/\*.*?\*/", text, re.MULTILINE | re.DOTALL)]
+    return spans
 
 
 def _enclosing_call(text: str, at: int) -> str:

@@ -4,7 +4,7 @@ both ask them, so the two can never disagree about what AKS refuses."""
 
 from __future__ import annotations
 
-from fixer.model import Change, Cluster, Fix
+from fixer.model import Change, Cluster, Fix, Value, ValueKind
 from fixer.plan.changes import manual_fix
 from fixer.plan.rules.modules import cilium_precondition, refusal
 
@@ -69,15 +69,45 @@ def byo_limit() -> Fix:
 
 
 def kubernetes_limit(cluster: Cluster, target: str) -> Fix | None:
-    """Since the 2026-05-29 release AKS installs NPM and Calico only on Kubernetes >= 1.30."""
-    kubernetes = minor_version(cluster.profile.kubernetes_version.literal)
-    if target in ("azure", "calico") and kubernetes is not None and kubernetes < (1, 30):
+    """Since the 2026-05-29 release AKS installs NPM and Calico only on Kubernetes >= 1.30. The
+    version the code sets -- or, where an expression may give several (allowed values, inputs), the
+    oldest of them, which a deployment may run."""
+    oldest = _oldest_version(cluster.profile.kubernetes_version)
+    if target in ("azure", "calico") and oldest is not None and minor_version(oldest) < (1, 30):
+        value = cluster.profile.kubernetes_version
+        via = value.via or "set"
+        if value.file and value.file != cluster.file and value.file not in via:
+            via += f" in {value.file}"
+        where = f" ({via})" if via != "set" else ""
+        said = oldest if value.literal else f"{value.text} may be {oldest}"
         return manual_fix(
-            f"Kubernetes {cluster.profile.kubernetes_version.literal} is too old for {target}",
+            f"Kubernetes {said} is too old for {target}{where}",
             "Since the 2026-05-29 release AKS refuses to install NPM or Calico on Kubernetes < 1.30; upgrade the cluster first.",
             blocker="kubernetes-version",
         )
     return None
+
+
+def kubernetes_assumption(cluster: Cluster, target: str) -> str | None:
+    """A fix that writes azure or calico where the code sets the Kubernetes version by an expression
+    akfix cannot read: the reason states the assumption (a version below 1.30 makes AKS reject the
+    update -- a failed deployment, nothing recreated)."""
+    value = cluster.profile.kubernetes_version
+    if target not in ("azure", "calico") or value.kind is not ValueKind.EXPRESSION or _oldest_version(value) is not None:
+        return None
+    return (f"kubernetes_version is set by {value.text}, which akfix cannot read"
+            + (f" ({value.note})" if value.note else "")
+            + f": this fix assumes Kubernetes >= 1.30, the oldest on which AKS installs {target} (an older cluster "
+            "rejects the update; nothing is recreated).")
+
+
+def _oldest_version(value: Value) -> str | None:
+    """The literal version, or the oldest an expression may give (its domain), when each reads as one."""
+    texts = [value.literal] if value.literal else list(value.domain)
+    parsed = [(minor_version(t), t) for t in texts]
+    if not parsed or any(v is None for v, _ in parsed):
+        return None
+    return min(parsed)[1]
 
 
 def minor_version(text: str | None) -> tuple[int, int] | None:

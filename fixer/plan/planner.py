@@ -15,7 +15,7 @@ from fixer.model import ENGINES, MISSING, Change, Cluster, Fix, Risk, Status, Va
 from fixer.plan.changes import _FIELD_OF, change_for, manual_fix, plugin_expression_fix, summary_of
 from fixer.plan.floors import floor_of, floor_refused, floored
 from fixer.plan.greenfield import IF_DEPLOYED, plan_greenfield
-from fixer.plan.limits import byo_limit, engine_module_limit, kubernetes_limit, module_limit, windows_limit
+from fixer.plan.limits import byo_limit, engine_module_limit, kubernetes_assumption, kubernetes_limit, module_limit, windows_limit
 from fixer.plan.migration import migration_pending, phase_two, plan_phase_one
 from fixer.plan.policy_update import plan_policy_update
 from fixer.plan.preference import choose_engine
@@ -134,6 +134,9 @@ def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
         engines = (context.engine, *context.fallback_engines)
         return choose_engine(engines, lambda engine: _plan_engines(cluster, replace(context, engine=engine, fallback_engines=())))
     fix = _plan(cluster, context)
+    assumed = kubernetes_assumption(cluster, fix.engine) if fix is not None and fix.changes and fix.engine else None
+    if assumed:
+        fix = replace(fix, reasons=(*fix.reasons, assumed))
     computed = _computed_without_origin(cluster, fix)
     if computed is not None:
         return computed

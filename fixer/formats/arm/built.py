@@ -1,6 +1,6 @@
 """ARM templates that are Bicep's build output.
 
-`bicep build main.bicep` writes main.json beside its source and stamps it
+`bicep build main.bicep` writes main.json beside its source (or `--outfile azuredeploy.json`) and stamps it
 (`metadata._generator.name = "bicep"`); Azure Verified Modules commit both. The template is the
 source's cluster again, so akfix reads and fixes the source (its callers and views) and lists the
 template as built from it: an edit by hand would diverge from the source, and the next build
@@ -36,13 +36,15 @@ class BuildOutput:
         return {"file": self.file, "line": self.line, "built_from": self.source, "generator": self.generator}
 
 
-def bicep_source(relpath: str, data: bytes, exists) -> BuildOutput | None:
-    """The Bicep file `relpath` was built from: stamped by Bicep, with `<stem>.bicep` beside it
-    (`exists(relpath)` asks the listing). None for any other template."""
+def bicep_source(relpath: str, data: bytes, siblings) -> BuildOutput | None:
+    """The Bicep file `relpath` was built from: stamped by Bicep, with its source beside it --
+    `<stem>.bicep` (what `bicep build` names it), else the folder's only .bicep file or its
+    `main.bicep` (`bicep build main.bicep --outfile azuredeploy.json`, the quickstarts' layout).
+    `siblings`: the listed files of the folder. None for any other template."""
     if _STAMP not in data:
         return None
-    source = posixpath.splitext(relpath)[0] + ".bicep"
-    if not exists(source):
+    source = _source_beside(relpath, siblings)
+    if source is None:
         return None
     try:
         metadata = json.loads(data.decode("utf-8-sig")).get("metadata") or {}
@@ -52,3 +54,14 @@ def bicep_source(relpath: str, data: bytes, exists) -> BuildOutput | None:
     if not isinstance(generator, dict) or str(generator.get("name", "")).lower() != "bicep":
         return None
     return BuildOutput(relpath, source, f"bicep {generator.get('version', '')}".strip())
+
+
+def _source_beside(relpath: str, siblings) -> str | None:
+    same_stem = posixpath.splitext(relpath)[0] + ".bicep"
+    if same_stem in siblings:
+        return same_stem
+    sources = [s for s in siblings if s.endswith(".bicep")]
+    if len(sources) == 1:
+        return sources[0]
+    main = posixpath.join(posixpath.dirname(relpath), "main.bicep")
+    return main if main in sources else None

@@ -20,6 +20,7 @@ from fixer.formats.deployment_parameters import declares_all, named_for
 from fixer.formats.put_names import FIELDS, profile_from
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
+from fixer.textfile import line_of
 
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 DEPLOYMENTS = "microsoft.resources/deployments"
@@ -39,6 +40,7 @@ class _Scope:
 
     template: jsonspan.JNode
     parameter_files: list[tuple[str, jsonspan.JNode]] = field(default_factory=list)
+    parameter_bodies: dict[str, bytes] = field(default_factory=dict)  # each file's bytes: the line of a value it sets
     # scope `inner`: the template around the nested deployment, and the `parameters` it passes
     outer: "_Scope | None" = None
     passed: jsonspan.JNode | None = None
@@ -69,7 +71,7 @@ def locate_arm(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes
         if values is not None and values.kind == "object" and declares_all((key for key, _, _ in values.members), declared):
             parsed.append((name, document))
     clusters: list[Cluster] = []
-    _walk(root, _Scope(root, parsed), data, relpath, clusters, ())
+    _walk(root, _Scope(root, parsed, dict(parameter_files)), data, relpath, clusters, ())
     return clusters
 
 
@@ -183,7 +185,7 @@ def _migration_facts(profile: Profile, resource, properties, scope: _Scope, data
     unmarkable = _unmarkable(comments)
     return replace(
         profile,
-        kubernetes_version=_value(version, scope, data, relpath, evaluate=False) if version is not None else MISSING,
+        kubernetes_version=_value(version, scope, data, relpath) if version is not None else MISSING,
         identity_type=_value(identity_type, scope, data, relpath, evaluate=False) if identity_type is not None else MISSING,
         migration_pending=not unmarkable and comments is not None and MIGRATION_MARKER.decode() in str(comments.value),
         unmarkable=unmarkable,
@@ -255,7 +257,7 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, polic
             entry = (document.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
             value = entry.get("value") if entry is not None and entry.kind == "object" else None
             if value is not None and value.kind in ("string", "null"):
-                return replace(_param_value(value, file), validations=allowed)
+                return replace(_param_value(value, file, scope.parameter_bodies.get(file)), validations=allowed)
         default = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
         if default is not None and default.kind in ("string", "null") and not str(default.value or "").startswith("["):
             found = _literal(default, relpath, data)
@@ -343,9 +345,10 @@ def _outer_allowed(scope: _Scope, found: Value, relpath: str, data: bytes) -> tu
     return ()
 
 
-def _param_value(node: jsonspan.JNode, file: str) -> Value:
+def _param_value(node: jsonspan.JNode, file: str, body: bytes | None) -> Value:
     kind = ValueKind.MISSING if node.kind == "null" else ValueKind.LITERAL
-    return Value(kind, node.value if kind is ValueKind.LITERAL else None, None, file=file,
+    line = line_of(body, node.start) if body is not None else None
+    return Value(kind, node.value if kind is ValueKind.LITERAL else None, line, file=file,
                  origin=Spot(file, node.start, node.end, "parameters"), via=f"parameters file {posixpath.basename(file)}")
 
 

@@ -34,7 +34,7 @@ from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.state import narrow_by_state, with_state
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.versions import LOCK_FILE, VersionResolver, narrow_by_code, required_azurerm
-from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files
+from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files, version_callers
 from fixer.formats.windows_evidence import with_evidence
 from fixer.globs import Globs
 from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
@@ -113,7 +113,7 @@ def locate_and_plan(
         progress("Terraform: parsing", len(candidates), len(candidates))
     located = Located(listing, texts, decls, caller_files=caller_files, links=Links.of(listing))
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files,
-                               local_callers=lambda: local_callers(located))
+                               local_callers=lambda: version_callers(located))
     for module_dir, clusters in _clusters_by_module(decls).items():
         views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None, instances=bool(settings.plans))
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)

@@ -11,7 +11,7 @@ from tree_sitter import Node
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.editor import block_key, dynamic_profile
 from fixer.formats.terraform.expressions import decide_setting
-from fixer.formats.terraform.values import Candidate, Each, ModuleScope
+from fixer.formats.terraform.values import Candidate, Each, ModuleScope, required_unset
 from fixer.model import MISSING, Cluster, Spot, Value, ValueKind, settle_data_plane
 
 # Profile field -> the attribute names it is read from (provider names; ARM names for azapi).
@@ -29,7 +29,18 @@ def needs_values(cluster: Cluster) -> bool:
     profile = cluster.profile
     fields = (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
     return (any(v.kind is ValueKind.EXPRESSION for v in fields) or (cluster.api_version or "").startswith(API_EXPRESSION)
-            or profile.block_dynamic)
+            or profile.block_dynamic or profile.kubernetes_version.kind is ValueKind.EXPRESSION)
+
+
+def _version_expression(cluster: Cluster, resource: hcl.Block) -> Node | None:
+    """The expression that sets the cluster's Kubernetes version (read, never written: AKS refuses
+    NPM and Calico below 1.30, so a variable's default or tfvars value decides whether they fit)."""
+    kind, labels = block_key(cluster.address)
+    if kind != "module" and labels[0] == azapi.AZAPI_TYPE:
+        found = hcl.object_element(azapi.properties(resource), "kubernetesVersion")
+        return found[1] if found else None
+    attribute = hcl.attribute(resource.body, "kubernetes_version")
+    return hcl.expression_of(attribute) if attribute is not None else None
 
 
 def _entries(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> tuple[str, dict[str, Node], bool]:
@@ -202,6 +213,9 @@ def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> l
             candidates[field] = decide_setting(scope, expression, file, field == "policy")
         elif whole and current.kind is ValueKind.EXPRESSION:
             candidates[field] = [Candidate(MISSING)]  # the object leaves it out
+    version = _version_expression(cluster, resource) if cluster.profile.kubernetes_version.kind is ValueKind.EXPRESSION else None
+    if version is not None:
+        candidates["kubernetes_version"] = decide_setting(scope, version, cluster.profile_file, False)
     if (cluster.api_version or "").startswith(API_EXPRESSION):
         cluster = _resolve_api_version(cluster, resource, scope)
     environments = sorted({c.environment for found in candidates.values() for c in found if c.environment})
@@ -209,7 +223,10 @@ def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> l
     # Runs without a -var-file use the defaults and auto tfvars: a view of their own. (A called
     # module has no such run: every run goes through one of its callers.)
     tfvars_only = all(e.endswith((".tfvars", ".tfvars.json")) for e in environments)
-    for environment in environments + ([None] if tfvars_only else []) or [None]:
+    # ... unless a required variable only the -var-files set is read: Terraform refuses that run.
+    plain_run = tfvars_only and not (environments and any(
+        required_unset(c.value) for found in candidates.values() for c in found if c.environment is None))
+    for environment in environments + ([None] if plain_run else []) or [None]:
         profile = cluster.profile
         for field, found in candidates.items():
             chosen = next((c for c in found if c.environment == environment), None) or next(

@@ -121,6 +121,11 @@ class _ForObject:
 _ABSENT = "(not there: an error try() catches)"
 _COLLECTION = "(an object or list written out)"  # never null: `x != null` is decided on it
 _NO_DEFAULT = " has no default: its value comes from a caller, a tfvars file or -var"
+
+
+def required_unset(value: Value) -> bool:
+    """A required variable no file sets: a run that reads it without a -var-file fails (so there is none)."""
+    return value.kind is ValueKind.EXPRESSION and value.note.endswith(_NO_DEFAULT)
 _TRYING: ContextVar[bool] = ContextVar("trying", default=False)
 
 
@@ -967,7 +972,7 @@ def _per_environment(sides: list[list[Candidate]], decide, only: str | None | bo
     elif not environments or all(any(c.environment is None for c in side) for side in sides):
         environments.append(None)  # runs without a -var-file: the values every run shares
     if environments[-1] is None and len(environments) > 1 and any(
-            c.environment is None and c.value.note.endswith(_NO_DEFAULT) for side in sides for c in side):
+            c.environment is None and required_unset(c.value) for side in sides for c in side):
         environments.pop()  # a required variable the -var-files set: a run without one fails, so there is none
     decided: dict[str | None, bool] = {}
     for environment in environments:

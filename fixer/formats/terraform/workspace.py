@@ -217,6 +217,17 @@ def local_callers(located: Located) -> dict[str, list[tuple[tuple[str, ...], str
     return located.callers
 
 
+def version_callers(located: Located) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """local_callers, and the Terragrunt configurations that run each module: a unit's folder holds
+    the lock file Terragrunt copies back beside terragrunt.hcl, which pins the provider for that
+    deployment as a calling root's lock does (versions.VersionResolver)."""
+    calls = {module_dir: list(found) for module_dir, found in local_callers(located).items()}
+    located.terragrunt("")  # reads every configuration once
+    for module_dir, configurations in sorted((located._terragrunt or {}).items()):
+        calls.setdefault(module_dir, []).extend(((c.relpath,), terragrunt.NAME) for c in configurations)
+    return calls
+
+
 def _module_calls(located: Located) -> dict[str, dict[str, list[tuple[str, str | None]]]]:
     """folder -> module name -> (file, source or None) of each `module` block, in the files that
     call a local module and the override files beside them."""
