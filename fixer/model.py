@@ -189,6 +189,7 @@ class Cluster:
     live: LiveState | None = None
     environment: str | None = None  # the -var-file whose values this view of the cluster uses
     instance: str | None = None  # Terraform: the for_each key of this view (one view per instance)
+    instance_is_index: bool = False  # ... or its count.index (`type.name[0]`, no quotes)
     module: str | None = None  # the registry module that builds it, e.g. "Azure/aks/azurerm 9.1.0"
     input_names: tuple[tuple[str, str], ...] = ()  # provider attribute -> the module input to write
     editable: bool = True  # False: reported and planned, but akfix cannot write this fix yet
@@ -202,8 +203,11 @@ class Cluster:
     prevent_destroy: bool = False  # lifecycle.prevent_destroy: Terraform refuses a replacement
     @property
     def instance_address(self) -> str:
-        """The address Terraform gives this view: `type.name["key"]` for a for_each instance."""
-        return f'{self.address}["{self.instance}"]' if self.instance is not None else self.address
+        """The address Terraform gives this view: `type.name["key"]` for a for_each instance,
+        `type.name[0]` for a count instance."""
+        if self.instance is None:
+            return self.address
+        return f"{self.address}[{self.instance}]" if self.instance_is_index else f'{self.address}["{self.instance}"]'
 
     # Format-specific handle the editor needs (byte spans, node ids); not part of equality.
     anchor: Any = field(default=None, compare=False, repr=False)

@@ -19,3 +19,22 @@ def test_arm_parameters_file_value_reports_its_line(tmp_path, capsys):
     dev = sources["azuredeploy.parameters.dev.json"]
     lines = (root / dev["file"]).read_text().splitlines()
     assert '"value"' in lines[dev["line"] - 1]  # the line that sets it (was null: the file's bytes were not at hand)
+
+
+def test_bicep_value_a_callers_view_owns_names_one_file_and_its_line(tmp_path, capsys):
+    """The module builds its properties with union(); the caller's view owns the evaluation. The
+    file and line reported are one pair (before: the module's file with the call's line, a line the
+    module may not even have)."""
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "aks.bicep").write_text(
+        "param name string\nparam kubernetesVersion string\n\nvar common = {\n  kubernetesVersion: kubernetesVersion\n}\n\n"
+        "var specific = {\n  networkProfile: {\n    networkPlugin: 'azure'\n    networkPolicy: 'none'\n  }\n}\n\n"
+        "resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {\n  name: name\n  location: 'westeurope'\n"
+        "  properties: union(common, specific)\n}\n")
+    (tmp_path / "main.bicep").write_text(
+        "module aksCluster './modules/aks.bicep' = {\n  name: 'aks'\n  params: {\n    name: 'lab'\n    kubernetesVersion: '1.33.1'\n  }\n}\n")
+    main(["scan", "--format", "json", str(tmp_path)])
+    (cluster,) = json.loads(capsys.readouterr().out)["clusters"]
+    source = cluster["policy_source"]
+    line = (tmp_path / source["file"]).read_text().splitlines()[source["line"] - 1]
+    assert "module aksCluster" in line or "networkPolicy" in line

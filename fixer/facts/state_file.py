@@ -44,7 +44,7 @@ class StateCluster:
     # azurerm_kubernetes_cluster instance): top-level names, `block.name` inside blocks,
     # network_profile's by their own name -- the naming of plan/rules.ATTRIBUTE_MIN_VERSION.
     schema_keys: frozenset[str] = frozenset()
-    index: str | None = None  # the resource instance's for_each key (a string key), None otherwise
+    index: str | None = None  # the resource instance's for_each key, or its count index as text; None otherwise
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def _cluster(attributes: dict, source: str, pools: dict[str, list[str]], key=Non
         auto_provisioning=str(mode or "").lower() == "auto",
         windows_pools=tuple(sorted(pools.get((live.id or "").lower(), ()))) if live.id else (),
         schema_keys=_schema_keys(attributes),
-        index=key if isinstance(key, str) else None,
+        index=str(key) if isinstance(key, (str, int)) and not isinstance(key, bool) else None,
     )
 
 

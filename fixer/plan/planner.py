@@ -537,9 +537,13 @@ def _plan_at(cluster: Cluster, live: _Live, target: str, version: Version) -> Fi
         step = profile.policy.via.split(" -> ")[-1]
         subject = (f"the optional() default in the type of {step.removesuffix(' type default')}" if step.endswith(" type default")
                    else f"the default of {step.replace(' default', '')}")
-        who = ("every instance of for_each whose element does not set it" if cluster.instance is not None
-               else "every caller of this module that does not set it")
-        reasons.append(f"The fix changes {subject}: {who} gets the new engine.")
+        if cluster.instance_is_index and profile.policy.via.startswith(f"index '{cluster.instance}'"):
+            reasons.append(f"The fix changes element {cluster.instance} of {subject}: "
+                           f"only the instance count.index = {cluster.instance} reads it.")
+        else:
+            who = ("every instance of for_each whose element does not set it" if cluster.instance is not None
+                   else "every caller of this module that does not set it")
+            reasons.append(f"The fix changes {subject}: {who} gets the new engine.")
 
     if live.pinned_only:
         if target == "cilium" and live.data_plane == "cilium" and profile.data_plane.is_missing and version >= (3, 108, 0):

@@ -137,7 +137,10 @@ def policy_source(cluster) -> dict | None:
     value = cluster.profile.policy
     if value.origin is None:
         return None
-    return {"file": value.origin.file, "line": value.line, "via": value.via or value.origin.kind}
+    # file and line as one pair: a Bicep value a caller's view owns has the call's file and line
+    # while its literal (origin) may sit in the module
+    file = value.file if value.file and value.line is not None else value.origin.file
+    return {"file": file, "line": value.line, "via": value.via or value.origin.kind}
 
 
 def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_run: bool | None = None, branch: str | None = None,

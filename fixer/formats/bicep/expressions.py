@@ -576,7 +576,10 @@ class _Evaluator:
             return found  # described already (setdefault keeps the first): counting lines is not free
         if not isinstance(found.value, (dict, list)):
             shown = describe(found.value) if not isinstance(found.value, Unknown) else "unknown"
-            line = _line(self.scope.data, tokens[span[0]].start) if file == self.scope.relpath and span[0] < len(tokens) else None
+            fed = self.scope.parameter_file
+            body = self.scope.data if file == self.scope.relpath else fed[1] if fed is not None and file == fed[0] else None
+            # a parameters file's tokens are its own: their offsets are in its body
+            line = _line(body, tokens[span[0]].start) if body is not None and span[0] < len(tokens) else None
             self.used.setdefault(label, f"{shown} ({where or label}{f', line {line}' if line else ''})")
         else:
             self.used.setdefault(label, f"an object ({where or label})")

@@ -90,6 +90,9 @@ def resolve_cluster(cluster: Cluster, scope: ModuleScope, named: Callable | None
         return [cluster]
     for_each = hcl.attribute(resource.body, "for_each") if kind == "resource" else None
     collection = hcl.expression_of(for_each) if for_each is not None else None
+    count = hcl.attribute(resource.body, "count") if kind in ("resource", "module") and for_each is None else None
+    if count is not None and _reads(cluster, resource, _COUNT):
+        return _count_views(cluster, resource, scope, hcl.expression_of(count))
     if collection is None or not (expand or _reads_each(cluster, resource) or (named is not None and _named_by_each(cluster, resource))):
         return _views(cluster, resource, scope)
     return _instance_views(cluster, resource, scope, collection, named)
@@ -104,16 +107,51 @@ def _named_by_each(cluster: Cluster, resource: hcl.Block) -> bool:
 def _reads_each(cluster: Cluster, resource: hcl.Block) -> bool:
     """Some network setting (or the azapi type, or whether a dynamic profile renders) is written
     with `each.`: one view per instance."""
+    return _reads(cluster, resource, _EACH)
+
+
+def _reads(cluster: Cluster, resource: hcl.Block, pattern: re.Pattern) -> bool:
     profile = cluster.profile
     texts = [v.text for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
              if v.kind is ValueKind.EXPRESSION] + [cluster.api_version or ""]
     dynamic = dynamic_profile(resource) if profile.block_dynamic else None
     if dynamic is not None and (for_each := hcl.attribute(dynamic[0].body, "for_each")) is not None:
         texts.append(hcl.text(for_each))
-    return any(_EACH.search(t or "") for t in texts)
+    return any(pattern.search(t or "") for t in texts)
 
 
 _EACH = re.compile(r"\beach\.")
+_COUNT = re.compile(r"\bcount\.index\b")
+
+
+def _noted(profile, why: str):
+    """The profile with `why` on every setting that reads count.index and stayed unresolved."""
+    def noted(value: Value) -> Value:
+        return replace(value, note=why) if value.kind is ValueKind.EXPRESSION and _COUNT.search(value.text or "") else value
+    return replace(profile, **{field: noted(getattr(profile, field)) for field in _FIELDS})
+
+
+def _count_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, expression) -> list[Cluster]:
+    """The views of every instance of a `count` cluster whose settings read `count.index`
+    (`var.clusters[count.index].network_policy`): count.index bound to each index, per environment
+    as the list is set. Where akfix cannot count the instances, count.index stays unread."""
+    listed = scope.count_indexes(expression, cluster.profile_file) if expression is not None else "count is empty"
+    if isinstance(listed, str):
+        return [replace(v, profile=_noted(v.profile, f"count.index: {listed}")) for v in _views(cluster, resource, scope)]
+    own = {instances.environment for instances in listed if instances.environment is not None}
+    out: list[Cluster] = []
+    for instances in listed:
+        for index in instances.keys:
+            views = _views(cluster, resource, replace(scope, count_index=index))
+            if instances.environment is None:
+                mine = [v for v in views if v.environment not in own]
+            else:
+                mine = [v for v in views if v.environment == instances.environment] or [
+                    replace(v, environment=instances.environment) for v in views if v.environment is None]
+            out += [replace(v, instance=index, instance_is_index=True,
+                            environment=f"{v.environment or instances.file}{', ' if ': ' in (v.environment or instances.file) else ': '}count.index = {index}")
+                    for v in mine]
+    return out
 
 
 def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, collection: Node, named: Callable | None = None) -> list[Cluster]:

@@ -152,10 +152,11 @@ class ModuleScope:
     each: Each | None = None  # the for_each instance being read (resolve.py binds one scope per instance)
     # A dynamic block's iterator (`network_profile.value...` in its content): its name and element.
     iterator: tuple[str, Each] | None = None
+    count_index: str | None = None  # the `count` instance being read: count.index (resolve.py binds one scope per index)
 
     @property
     def heads(self) -> tuple[str, ...]:
-        return HEADS + ((self.iterator[0],) if self.iterator is not None else ())
+        return HEADS + ((self.iterator[0],) if self.iterator is not None else ()) + (("count",) if self.count_index is not None else ())
 
     @classmethod
     def build(cls, module_dir: str, files: dict[str, bytes]) -> "ModuleScope":
@@ -256,6 +257,10 @@ class ModuleScope:
         `absent()`: what a value that leaves the key out gives (lookup's default), where the type does not say."""
         if kind == "var":
             return self._variable(name, depth, keys, absent)
+        if kind == "count" and self.count_index is not None:
+            if name != "index" or keys:
+                return [Candidate(_unresolved(text, "count has only count.index"))]
+            return [Candidate(Value(ValueKind.LITERAL, self.count_index, None, via=f"count.index = {self.count_index}"))]
         if kind not in ("var", "local"):  # each, or a dynamic block's iterator
             return self._each(kind, name, keys, text, depth, absent)
         if kind == "local" and name in self.locals:
@@ -629,6 +634,33 @@ class ModuleScope:
             if computed is not None:
                 return f"the key {computed} is computed"
             listed.append(Instances(environment, file, tuple(elements), False))
+        return listed
+
+    def count_indexes(self, expression: Node, relpath: str) -> list[Instances] | str:
+        """The instances `count = <expression>` makes, per environment: a whole number, or
+        `length(<list>)` of a list literal followed like a value (variables, tfvars, callers, locals);
+        their keys are the indexes "0", "1", ... A reason where akfix cannot count them."""
+        node = _unwrap(expression)
+        if node.type == "numeric_lit" and hcl.text(node).strip().isdigit():
+            return [Instances(None, relpath, tuple(str(i) for i in range(int(hcl.text(node)))), False)]
+        arguments = _call(expression, "length")
+        if arguments is None:  # a number behind variables, tfvars, locals, a decidable ternary
+            found = self.evaluate(expression, relpath)
+            # a number stays an expression to the evaluator (settings are strings): its text is the number
+            numbers = [(c, (c.value.text or "").strip()) for c in found if c.value.kind is not ValueKind.MISSING]
+            if not found or len(numbers) != len(found) or any(not n.isdigit() for _, n in numbers):
+                return f"count = {hcl.text(expression).strip()[:60]} is neither a number nor length() of a list akfix reads"
+            return [Instances(c.environment, c.value.file or relpath, tuple(str(i) for i in range(int(n))), False) for c, n in numbers]
+        if len(arguments) != 1:
+            return "length() takes one argument"
+        found = self._values_of(arguments[0], relpath, (), 0)
+        if isinstance(found, str):
+            return found
+        listed = []
+        for environment, file, value in found:
+            if _tuple_of(value) is None:
+                return f"{hcl.text(value).strip()[:60]} is not a list"
+            listed.append(Instances(environment, file, tuple(index for index, _ in _elements(value)), False))
         return listed
 
     def instances(self, collection: Node, relpath: str) -> list[tuple[Instances, Each]] | str:
@@ -1065,7 +1097,10 @@ def _path_parts(nodes: list[Node], heads: tuple[str, ...] = HEADS) -> tuple[str,
             if len(inner) != 1:
                 return None
             key = _unwrap(inner[0])
-            names.append(hcl.string_content(key) if key.type == "string_lit" else inner[0])
+            if key.type == "numeric_lit" and hcl.text(key).strip().isdigit():  # a list's element: `var.clusters[0]`
+                names.append(hcl.text(key).strip())
+            else:
+                names.append(hcl.string_content(key) if key.type == "string_lit" else inner[0])
         else:
             return None
     if not names or not isinstance(names[0], str):
