@@ -38,3 +38,13 @@ def test_bicep_value_a_callers_view_owns_names_one_file_and_its_line(tmp_path, c
     source = cluster["policy_source"]
     line = (tmp_path / source["file"]).read_text().splitlines()[source["line"] - 1]
     assert "module aksCluster" in line or "networkPolicy" in line
+
+
+def test_aks_automatic_says_the_policy_it_states_is_not_what_runs(tmp_path, capsys):
+    (tmp_path / "main.bicep").write_text(
+        "resource auto 'Microsoft.ContainerService/managedClusters@2025-03-01' = {\n  name: 'aks-auto'\n  location: 'westeurope'\n"
+        "  sku: {\n    name: 'Automatic'\n    tier: 'Standard'\n  }\n  properties: {\n    networkProfile: {\n"
+        "      networkPolicy: 'azure'\n    }\n  }\n}\n")
+    main(["explain", "main.bicep:1", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "compliant" in out and "the code's networkPolicy 'azure' (line 10) is not what AKS runs" in out

@@ -403,7 +403,11 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
         # AKS Automatic always runs Azure CNI Overlay with the Cilium data plane (facts §2): compliant
         # as it is, whatever the profile says, and never written (as formats/terraform/azapi.py).
         # `file`: a module call that passes the sku keeps a view of its own (put._views).
-        cilium = Value(ValueKind.LITERAL, "cilium", sku_value.line, file=sku_value.file, via=f"AKS Automatic (always Cilium): {sku_value.via or 'sku.name'}")
+        said = profile.policy.literal
+        # a networkPolicy the code states besides is not what AKS runs: say so (explain), never write it
+        ignored = f"; the code's networkPolicy '{said}' (line {profile.policy.line}) is not what AKS runs" if said and said.lower() != "cilium" else ""
+        cilium = Value(ValueKind.LITERAL, "cilium", sku_value.line, file=sku_value.file,
+                       via=f"AKS Automatic (always Cilium): {sku_value.via or 'sku.name'}{ignored}")
         profile = profile_from({"policy": cilium, "data_plane": cilium, "plugin_mode": Value(ValueKind.LITERAL, "overlay", via="AKS Automatic"),
                                 "plugin": Value(ValueKind.LITERAL, "azure", via="AKS Automatic")}, True)
     # what the kubenet migration checks (plan/migration.py): the version, the identity, akfix's mark
