@@ -14,7 +14,7 @@ from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
 from fixer.plan.limits import minor_version
-from fixer.plan.views import guard_shared_edits
+from fixer.plan.views import BYSTANDER, guard_shared_edits, readings
 from fixer.textfile import TextFile, UnreadableText, line_indent, line_of, line_start, load_text
 from fixer.versions import UNKNOWN
 
@@ -256,12 +256,12 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     planned = guard_shared_edits(planned)
     writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
     changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems, names=getattr(settings, "facts", None) is not None,
-                                   callers=callers, chains=chains)
+                                   callers=callers, chains=chains, others=planned)
     return planned, changes, problems, failed, lines, tuple(built)
 
 
 def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, verify: bool, problems: list[Problem], names: bool = False,
-          callers: dict | None = None, chains: dict | None = None):
+          callers: dict | None = None, chains: dict | None = None, others: list[Planned] = ()):
     per_file: dict[str, dict[tuple[int, int], bytes]] = {}
     lines: dict = {}
     failed: set = set()
@@ -294,7 +294,7 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
         # the fix of another cluster in the same file fail "not idempotent" (found by fuzzing).
         edited = [item for item in writable if item.key not in failed]
         bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after, r) or _readback(fmt, texts[r], after, r, edited))}
-        for relpath, why in _second_run(fmt, texts, results, edited, bad, names, callers or {}, chains or {}).items():
+        for relpath, why in _second_run(fmt, texts, results, edited, bad, names, callers or {}, chains or {}, others).items():
             bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
     changes = []
     for relpath, after in results.items():
@@ -349,10 +349,12 @@ def _arguments(changes) -> dict[tuple[str, int], dict[str, str]]:
 
 
 def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list[Planned], bad: dict, names: bool = False,
-                callers: dict | None = None, chains: dict | None = None) -> dict[str, str]:
-    """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more."""
+                callers: dict | None = None, chains: dict | None = None, others: list[Planned] = ()) -> dict[str, str]:
+    """Idempotence over all edited files at once: re-read every fixed cluster, plan nothing more;
+    and every other view of an edited template (`others`: all planned) reads what it read before."""
     bodies = {n: (load_text(results[n]).body if n in results and n not in bad else t.body) for n, t in texts.items()}
     failures = {}
+    read_again: dict[str, list[Cluster]] = {}  # template -> its views over the edited text
     for item in writable:
         relpath = item.cluster.file
         own_files = [n for n in fmt.parameter_files_for(relpath, list(bodies)) if fmt.parameters_apply(bodies[n], relpath)]
@@ -360,10 +362,20 @@ def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list
         for own, caller in (chains or {}).get(relpath, {}).items():  # as run() read them
             parameters.pop(caller, None)
             parameters[own] = ThroughCaller(caller, bodies[caller], bodies[own])
-        again = [c for c in _views(fmt, bodies[relpath], relpath, parameters, names) if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
+        views = read_again.setdefault(relpath, _views(fmt, bodies[relpath], relpath, parameters, names))
+        again = [c for c in views if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
         if not again or not planner.settled(item.fix, second):
             failures[relpath] = f"not idempotent: a second run would change {item.cluster.address} again"
+    # a view of an edited template that no fix here writes must read what it read before
+    written = {item.key for item in writable}
+    for item in others:
+        if item.key in written or item.cluster.file not in read_again:
+            continue
+        after = next((c for c in read_again[item.cluster.file]
+                      if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)), None)
+        if after is not None and readings(after.profile) != readings(item.cluster.profile):
+            failures.setdefault(item.cluster.file, BYSTANDER.format(address=item.cluster.address))
     return failures
 
 

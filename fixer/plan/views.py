@@ -26,6 +26,16 @@ def _settings(profile) -> tuple:
     return (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane, profile.data_plane_alternate)
 
 
+def readings(profile) -> tuple:
+    """What a view's network settings say, line numbers aside (an edit may move them): a cluster a
+    write does not fix must read the same afterwards (each adapter's verification checks it)."""
+    return tuple((v.kind, v.text, v.domain, v.note) for v in _settings(profile))
+
+
+BYSTANDER = ("the edit changes what {address} reads, a cluster this run does not fix "
+             "(it reads the edited value on some input akfix cannot decide)")
+
+
 def _cluster_key(item) -> tuple[str, str, str]:
     # the file too: two Bicep or ARM templates of one folder may name their clusters alike
     return (item.cluster.module_dir, item.cluster.address, item.cluster.file)

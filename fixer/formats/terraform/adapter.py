@@ -41,7 +41,7 @@ from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
 from fixer.plan import planner
 from fixer.plan.changes import manual_fix
 from fixer.plan.rules.modules import module_azurerm
-from fixer.plan.views import guard_shared_edits
+from fixer.plan.views import BYSTANDER, guard_shared_edits, readings
 from fixer.textfile import TextFile, UnreadableText, line_of, load_text
 from fixer.versions import NEWEST, Version, VersionRange, format_version
 
@@ -667,6 +667,21 @@ def _second_run_is_quiet(located: Located, module_dir: str, bodies: dict[str, by
         second = planner.plan(replace(cluster, live=item.cluster.live), item.context)
         if not planner.settled(item.fix, second):
             return item.cluster.profile_file, item.cluster.line, f"not idempotent: a second run would change {item.cluster.address} again"
+    return _bystander_changed(located, module_dir, again, planned)
+
+
+def _bystander_changed(located: Located, module_dir: str, again: dict, planned: list[Planned]) -> tuple[str, int, str] | None:
+    """A view of the module that this write does not fix must read what it read before. The views
+    guard (plan/views.py) holds writes to places other views are known to read; this catches what
+    it cannot see: a setting left unresolved that still reads the edited value on some input
+    (`var.enabled ? var.policy : "calico"` beside a fix that rewrites var.policy's default)."""
+    written = {item.key for item in planned}
+    for item in located.planned:
+        if item.cluster.module_dir != module_dir or item.key in written:
+            continue
+        after = again.get(item.key)
+        if after is not None and readings(after.profile) != readings(item.cluster.profile):
+            return item.cluster.profile_file, item.cluster.line, BYSTANDER.format(address=item.cluster.address)
     return None
 
 
