@@ -90,3 +90,12 @@ def test_commented_out_pools_are_not_evidence_but_a_trailing_comment_after_code_
     assert windows_evidence({"main.bicep": bicep}) == ("main.bicep:7 (var b = { osType: 'Windows' } // kept)",)
     python = b"pools = [\n    # dict(os_type='Windows'),\n    dict(name='win', os_type='Windows'),\n]\n"
     assert windows_evidence({"__main__.py": python}) == ("__main__.py:3 (dict(name='win', os_type='Windows'),)",)
+
+
+def test_a_whole_windows_string_is_evidence_whatever_its_key_but_not_in_a_list_of_allowed_values():
+    hcl = (b'variable "apps_os" {\n  default = "Windows"\n  validation {\n    condition = contains(["Linux", "Windows"], var.apps_os)\n'
+           b'    error_message = "Linux or Windows"\n  }\n}\n')
+    assert windows_evidence({"main.tf": hcl}) == ('main.tf:2 (default = "Windows")',)
+    bicep = b"@allowed([\n  'Linux'\n  'Windows'\n])\nparam poolOs string = 'Linux'\n@description('Windows or Linux')\nparam other string = 'x'\n"
+    assert windows_evidence({"main.bicep": bicep}) == ()
+    assert windows_evidence({"main.bicep": bicep.replace(b"= 'Linux'", b"= 'Windows2022'")}) == ("main.bicep:5 (param poolOs string = 'Windows2022')",)

@@ -32,7 +32,9 @@ class PutFormat:
     in_block_edits: Callable[[bytes, object, list, bytes], list[Edit]]
     literal: Callable[[str, str], bytes]  # (value, file) -> the value written as a literal
     check_file: Callable[[TextFile, bytes, str], str | None]  # (before, after, relpath)
-    parameters_apply: Callable[[bytes, str], bool] = lambda body, template: True  # does this file feed that template?
+    parameters_apply: Callable[[bytes, str, str], bool] = lambda body, template, name: True  # does file `name` feed that template?
+    # template -> parameters files elsewhere in the tree that name it (a .bicepparam's `using '../main.bicep'`)
+    parameter_index: Callable[[Listing], dict[str, list[str]]] = lambda listing: {}
     # independent read-back: (before, after, [(anchor, {key: value})]) -> failure reason or None
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
     # template -> the files that call it as a local module (Bicep), each a view of its own like a parameters file
@@ -130,7 +132,7 @@ def _oldest_version(template: Cluster, deployments: list[Cluster]) -> Cluster:
 
 
 def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], parameters: dict, texts: dict,
-                     problems: list[Problem]) -> tuple[dict[str, str], list[str]]:
+                     problems: list[Problem], elsewhere: dict[str, list[str]]) -> tuple[dict[str, str], list[str]]:
     """Callers whose own .bicepparam files feed them: each such file becomes a view of its own, read
     .bicepparam -> caller -> module (modules.ThroughCaller), in place of the caller alone, which no
     deployment runs. ({the .bicepparam file: its caller}, the callers kept back): a caller with a
@@ -145,9 +147,9 @@ def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], par
         if caller not in parameters:
             continue  # no view goes through a caller akfix could not read
         own, fed, broken = {}, False, False
-        for name in fmt.parameter_files_for(caller, list(listing.siblings(caller))):
+        for name in fmt.parameter_files_for(caller, [*listing.siblings(caller), *elsewhere.get(caller, ())]):
             body, problem = read_safely(listing.root, listing.root / name, name)
-            if body and fmt.parameters_apply(body, caller):
+            if body and fmt.parameters_apply(body, caller, name):
                 fed = True
                 try:
                     own[name] = load_text(body)
@@ -213,6 +215,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     texts, planned, built = {}, [], []
     chains: dict[str, dict[str, str]] = {}  # template -> {a caller's own .bicepparam: that caller}
     callers = fmt.callers(listing, {c.relpath for c in scan.candidates})
+    elsewhere = fmt.parameter_index(listing) if scan.candidates else {}
     for index, candidate in enumerate(scan.candidates):
         if progress is not None:
             progress(f"{fmt.title}: parsing", index + 1, len(scan.candidates))
@@ -222,14 +225,15 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             text = load_text(candidate.data)
             parameters = {}
             called_by = callers.get(candidate.relpath, [])
-            for name in fmt.parameter_files_for(candidate.relpath, list(listing.siblings(candidate.relpath))) + called_by:
+            own = [*listing.siblings(candidate.relpath), *elsewhere.get(candidate.relpath, ())]
+            for name in fmt.parameter_files_for(candidate.relpath, own) + called_by:
                 body, problem = read_safely(listing.root, listing.root / name, name)
                 if problem and name not in called_by:  # a caller's own problems are reported by its own run
                     problems.append(problem)
-                if body and (name in called_by or fmt.parameters_apply(body, candidate.relpath)):
+                if body and (name in called_by or fmt.parameters_apply(body, candidate.relpath, name)):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
-            through, shadowed = _through_callers(fmt, listing, called_by, parameters, texts, problems) if called_by else ({}, [])
+            through, shadowed = _through_callers(fmt, listing, called_by, parameters, texts, problems, elsewhere) if called_by else ({}, [])
             if through:
                 chains[candidate.relpath] = through
             clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)
@@ -357,7 +361,7 @@ def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list
     read_again: dict[str, list[Cluster]] = {}  # template -> its views over the edited text
     for item in writable:
         relpath = item.cluster.file
-        own_files = [n for n in fmt.parameter_files_for(relpath, list(bodies)) if fmt.parameters_apply(bodies[n], relpath)]
+        own_files = [n for n in fmt.parameter_files_for(relpath, list(bodies)) if fmt.parameters_apply(bodies[n], relpath, n)]
         parameters = {n: bodies[n] for n in own_files + (callers or {}).get(relpath, []) if n in bodies}
         for own, caller in (chains or {}).get(relpath, {}).items():  # as run() read them
             parameters.pop(caller, None)

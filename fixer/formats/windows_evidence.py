@@ -30,6 +30,14 @@ from fixer.textfile import line_of
 # Bicep `osType: 'Windows'`, .bicepparam `param osType = 'Windows'`, `os_sku = "Windows2022"`.
 _HCL = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)"?\s*[=:]\s*"(?i:windows)""")
 _BICEP = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)(?:\s+string)?\s*[=:]\s*'(?i:windows)""")
+# A string that is Windows and nothing else, whatever key holds it: a pool's OS often comes through
+# an input named otherwise (`variable "apps_os" { default = "Windows" }`, `os = "Windows"` in a map
+# a node pool's for_each reads, a Bicep param or .bicepparam value). Descriptions never are the whole
+# string; a list that also names Linux is a list of allowed values, not a pool (_allowed_list).
+_WHOLE_HCL = re.compile(r'"(?i:windows(?:20\d\d|annual)?)"')
+_WHOLE_BICEP = re.compile(r"'(?i:windows(?:20\d\d|annual)?)'")
+_LINUX = re.compile(r"""["'](?i:linux|ubuntu|azurelinux|cblmariner|mariner)["']""")
+
 # .tfvars.json: `"os_type": "Windows"` (ARM JSON is walked as JSON: _json_evidence).
 _JSON_VALUE = re.compile(r""""(?i:\w*os_?(?:type|sku)\w*)"\s*:\s*"(?i:windows)""")
 
@@ -68,14 +76,38 @@ def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
     text = body.decode("utf-8", "replace")
     pattern, excluded = _format_of(relpath, text)
     excluded = excluded + _commented_out(text, "#" if relpath.endswith(".py") else "#|//" if relpath.endswith((".tf", ".tfvars", ".hcl")) else "//")
-    found = []
-    for match in pattern.finditer(text) if pattern is not None else ():
+    found, lines = [], set()
+    whole = {_HCL: _WHOLE_HCL, _BICEP: _WHOLE_BICEP}.get(pattern)
+    matches = [*(pattern.finditer(text) if pattern is not None else ()), *(whole.finditer(text) if whole is not None else ())]
+    for match in sorted(matches, key=lambda m: m.start()):
         if pattern is _PYTHON and "WINDOWS" not in match.group(0) and _NOT_A_POOL.search(_enclosing_call(text, match.start())):
             continue  # a VM disk's or an App Service plan's OS, written as a string
-        if not any(start <= match.start() < end for start, end in excluded):
-            line = text.count("\n", 0, match.start()) + 1
+        if match.re is whole and _allowed_list(text, match.start()):
+            continue  # `@allowed(['Linux', 'Windows'])`, `contains(["Linux", "Windows"], var.os)`
+        line = text.count("\n", 0, match.start()) + 1
+        if line not in lines and not any(start <= match.start() < end for start, end in excluded):
+            lines.add(line)
             found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
     return tuple(found)
+
+
+def _allowed_list(text: str, at: int) -> bool:
+    """The string at `at` is an element of a list literal that also names a Linux OS: the values an
+    input allows, not a pool's OS."""
+    depth, start = 0, None
+    for index in range(at - 1, max(-1, at - 2000), -1):
+        char = text[index]
+        if char in ")]}":
+            depth += 1
+        elif char in "([{":
+            if depth == 0:
+                start = index if char == "[" else None
+                break
+            depth -= 1
+    if start is None:
+        return False
+    end = text.find("]", at)
+    return end != -1 and _LINUX.search(text, start, end) is not None
 
 
 def _commented_out(text: str, line_markers: str) -> list[tuple[int, int]]:

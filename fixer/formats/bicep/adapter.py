@@ -43,6 +43,7 @@ BICEP = PutFormat(
     literal=lambda value, file: json.dumps(value).encode() if file.endswith(".json") else bicep_syntax.quote(value).encode(),
     check_file=check_bicep_file,
     parameters_apply=bicep_parameters.feeds,
+    parameter_index=bicep_parameters.parameter_index,
     readback=bicep_readback.readback,
     callers=bicep_modules.callers,
     remember=(bicep_modules.MODULE,),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from fixer.discover import read_safely
 from fixer.formats import jsonspan
 from fixer.formats.bicep.syntax import Token, matching, quote, tokenize
 from fixer.formats.deployment_parameters import declares_all, named_for
@@ -22,25 +23,56 @@ UNREAD = "unread"
 
 
 def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
-    """Beside template `x.bicep`: `.bicepparam` files (which feed it when their `using` names it) and
-    the JSON files named as parameters files are -- `x.parameters.json`, `x.parameters.prod.json`,
+    """Of `files` (the template's folder, and the tree's .bicepparam files whose `using` names it,
+    parameter_index): `.bicepparam` files (which feed it when their `using` resolves to it) and the
+    JSON files beside it named as parameters files are -- `x.parameters.json`, `x.parameters.prod.json`,
     `x.params.json`, `parameters.json`, `parameters-x.json`, `parameters_dev.json` -- which feed it
     when it declares every parameter they set, as Azure requires. Examples and samples
     (`parameters-example.json`) are no deployment."""
-    folder = posixpath.dirname(relpath)
-    return sorted(other for other in files
-                  if (other.endswith(".bicepparam") and posixpath.dirname(other) == folder) or named_for(relpath, other))
+    return sorted(other for other in files if other.endswith(".bicepparam") or named_for(relpath, other))
 
 
-def feeds(body: bytes, template: str) -> bool:
-    """A .bicepparam file feeds the template its `using` statement names; a JSON file (it starts
-    with `{`, which Bicep cannot) is a deployment parameters document (whether the template
-    declares its parameters is checked where the template is read: read_parameter_file)."""
+_USING = re.compile(rb"^\s*using\s+'([^']+)'", re.M)
+
+
+def using_target(name: str, body: bytes) -> str | None:
+    """The tree path of the template a .bicepparam file's `using` names, relative to the file's own
+    folder (`using '../main.bicep'` in params/dev.bicepparam is main.bicep); None for a registry or
+    template-spec reference (`br:`, `ts:`), a path out of the tree, or no `using`."""
+    match = _USING.search(body.removeprefix(b"\xef\xbb\xbf"))
+    target = match.group(1).decode("utf-8", "replace") if match else ""
+    if not target or ":" in target.split("/")[0]:
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+    return None if resolved.startswith("..") or resolved.startswith("/") else resolved
+
+
+def feeds(body: bytes, template: str, name: str = "") -> bool:
+    """A .bicepparam file feeds the template its `using` statement resolves to (from the file's own
+    folder; without `name`, the same file name); a JSON file (it starts with `{`, which Bicep
+    cannot) is a deployment parameters document (whether the template declares its parameters is
+    checked where the template is read: read_parameter_file)."""
     body = body.removeprefix(b"\xef\xbb\xbf")
     if body.lstrip()[:1] == b"{":
         return _parameters_object(body) is not None
-    match = re.search(rb"^\s*using\s+'([^']+)'", body, re.M)
+    if name:
+        return using_target(name, body) == template
+    match = _USING.search(body)
     return bool(match) and posixpath.basename(match.group(1).decode()) == posixpath.basename(template)
+
+
+def parameter_index(listing) -> dict[str, list[str]]:
+    """Template -> the .bicepparam files of the tree whose `using` resolves to it from another
+    folder (params/dev.bicepparam with `using '../main.bicep'`). Each file is read once."""
+    index: dict[str, list[str]] = {}
+    for name in listing.files:
+        if not name.endswith(".bicepparam"):
+            continue
+        body, _ = read_safely(listing.root, listing.root / name, name)  # a problem is reported where a template reads it
+        target = using_target(name, body) if body else None
+        if target is not None and posixpath.dirname(target) != posixpath.dirname(name):
+            index.setdefault(target, []).append(name)
+    return index
 
 
 def validate(name: str, body: bytes) -> None:
