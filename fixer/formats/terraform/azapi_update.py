@@ -9,6 +9,7 @@ Terraform 0.12 syntax, or azurerm credentials azapi does not take under the same
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import replace
 from typing import Callable
 
@@ -16,10 +17,12 @@ from fixer.formats.terraform import policy_update as update
 from fixer.formats.terraform.constraints import find_site, floor_edits
 from fixer.model import Change, Edit, Fix, Spot
 from fixer.plan.changes import manual_fix
-from fixer.plan.policy_update import AZAPI_CONSTRAINT_ATTRIBUTE, AZAPI_CONSTRAINT_KIND, POLICY_UPDATE_KIND, is_policy_update
+from fixer.plan.policy_update import AZAPI_CONSTRAINT_ATTRIBUTE, AZAPI_CONSTRAINT_KIND, AZAPI_FLOOR, POLICY_UPDATE_KIND, is_policy_update
 
 PROVIDER_ATTRIBUTE = "provider.azapi"
 PROVIDER_KIND = "azapi-provider"
+ROOT_REQUIREMENT_ATTRIBUTE = "required_providers.azapi (root)"
+ROOT_REQUIREMENT_KIND = "azapi-root-requirement"
 
 Files = Callable[[object], dict[str, bytes]]  # planned item -> file bodies
 
@@ -47,7 +50,24 @@ def _completed(item, module: dict[str, bytes], deployment: dict[str, bytes]):
     for relpath, end, names in credentials:
         changes.append(Change(PROVIDER_ATTRIBUTE, f"{', '.join(names)} as provider \"azurerm\" sets them",
                               origin=Spot(relpath, end, end, PROVIDER_KIND)))
-    return replace(item, fix=replace(fix, changes=tuple(changes)))
+        changes += _root_requirement(cluster.module_dir, relpath, deployment)
+    return replace(item, fix=replace(fix, changes=tuple(dict.fromkeys(changes))))
+
+
+def _root_requirement(module_dir: str, relpath: str, deployment: dict[str, bytes]) -> list[Change]:
+    """A `provider "azapi"` block written in another folder than the module's (the root that calls
+    it) configures the provider that folder's required_providers names `azapi`: without an entry
+    there it is hashicorp/azapi, not Azure/azapi, and `terraform init` fails. The entry goes with it
+    (`source` and the module's floor) unless the folder declares azapi already."""
+    folder = posixpath.dirname(relpath)
+    if folder == module_dir:
+        return []
+    files = {f: b for f, b in deployment.items() if posixpath.dirname(f) == folder and f.endswith(".tf")}
+    site = find_site(files, relpath, "azapi")
+    if site.kind not in ("entry", "block"):
+        return []  # declared there (its version checked by foreign_azapi_pins)
+    constraint = f"~> {AZAPI_FLOOR[0]}.{AZAPI_FLOOR[1]}"
+    return [Change(ROOT_REQUIREMENT_ATTRIBUTE, constraint, origin=Spot(site.file, max(site.start, 0), max(site.end, 0), ROOT_REQUIREMENT_KIND))]
 
 
 def _refusal(cluster, module: dict[str, bytes], deployment: dict[str, bytes]):
@@ -107,6 +127,10 @@ def policy_update_edits(fix: Fix, cluster, module: dict[str, bytes], body_of: Ca
         elif kind == PROVIDER_KIND:
             spot = change.origin
             out.append((spot.file, update.provider_edit(body_of(spot.file), spot.start, newline_of(spot.file))))
+        elif kind == ROOT_REQUIREMENT_KIND:
+            file = change.origin.file
+            site = find_site({file: body_of(file)}, file, "azapi")
+            out += [(file, e) for e in floor_edits(body_of(file), site, change.value, newline_of(file), "azapi", update.AZAPI_SOURCE)]
     return _joined(out)
 
 
@@ -126,4 +150,4 @@ def _joined(edits: list[tuple[str, Edit]]) -> list[tuple[str, Edit]]:
 
 def is_companion(change: Change) -> bool:
     """A change this module writes (not a literal at its origin)."""
-    return change.origin is not None and change.origin.kind in (POLICY_UPDATE_KIND, AZAPI_CONSTRAINT_KIND, PROVIDER_KIND)
+    return change.origin is not None and change.origin.kind in (POLICY_UPDATE_KIND, AZAPI_CONSTRAINT_KIND, PROVIDER_KIND, ROOT_REQUIREMENT_KIND)
