@@ -25,3 +25,16 @@ def profile_from(fields: dict[str, Value], present: bool) -> Profile:
         data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
         outbound_type=fields.get("outbound_type", MISSING),
     )
+
+
+# What a PUT that creates a cluster states (AKS requires agent pools and a DNS prefix at creation),
+# or what makes it about the network: a properties object with none of these re-PUTs a cluster
+# created elsewhere to change something else (managed Prometheus, an upgrade). AKS keeps that
+# cluster's network profile, so it is no cluster of its own and nothing is written into it.
+_CREATION_OR_NETWORK = frozenset({"agentpoolprofiles", "dnsprefix", "fqdnsubdomain", "networkprofile", "kubernetesversion"})
+
+
+def partial_update(property_names) -> bool:
+    """A managedClusters resource whose literal `properties` names only other things (non-empty)."""
+    names = {str(name).lower() for name in property_names}
+    return bool(names) and not names & _CREATION_OR_NETWORK

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from fixer.formats import jsonspan
 from fixer.formats.arm.expressions import ArmScope, evaluate_setting
 from fixer.formats.deployment_parameters import declares_all, named_for
-from fixer.formats.put_names import FIELDS, profile_from
+from fixer.formats.put_names import FIELDS, partial_update, profile_from
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.textfile import line_of
@@ -94,7 +94,10 @@ def _walk(template, scope: _Scope, data: bytes, relpath: str, out: list[Cluster]
         kind = str((resource.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower()
         here = path + (key,)
         existing = resource.get("existing")
-        if kind == CLUSTER_TYPE and not (existing is not None and existing.value is True):
+        properties = resource.get("properties") if kind == CLUSTER_TYPE else None
+        if properties is not None and properties.kind == "object" and partial_update(key for key, _, _ in properties.members):
+            pass  # re-PUTs a cluster created elsewhere (metrics, upgrade): AKS keeps its network profile
+        elif kind == CLUSTER_TYPE and not (existing is not None and existing.value is True):
             # `"existing": true` (languageVersion 2.0) only references a cluster deployed elsewhere
             out.append(_cluster(resource, scope, data, relpath, here, template))
         elif kind == DEPLOYMENTS:

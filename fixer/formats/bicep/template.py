@@ -26,7 +26,7 @@ from fixer.formats.bicep.syntax import (
     string_value,
     tokenize,
 )
-from fixer.formats.put_names import FIELDS, profile_from
+from fixer.formats.put_names import FIELDS, partial_update, profile_from
 from fixer.model import MISSING, Change, Cluster, Edit, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.plan.rules.modules import avm_bicep_api_version, avm_bicep_forces_overlay, avm_bicep_version
@@ -188,6 +188,9 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
             continue
         body = read_object(tokens, body_open, data)
         lowered = resource_type.lower()
+        properties = body.get("properties") if lowered == CLUSTER_TYPE else None
+        if properties is not None and properties.object is not None and partial_update(properties.object.entries):
+            continue  # re-PUTs a cluster created elsewhere (metrics, upgrade): AKS keeps its network profile
         if lowered == CLUSTER_TYPE:
             clusters += _per_element(tokens, j, data, relpath, parameter_file, lambda: _cluster(
                 tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
