@@ -104,7 +104,7 @@ def _file_views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str,
     # a caller read with its own .bicepparam is a deployment of its own, whatever it sets
     kept = [reads_file(name, v) or isinstance(parameters[name], ThroughCaller) for name, v in views]
     if all(kept):
-        return [v for _, v in views]
+        return [v for _, v in views] + _template_defaults(fmt, data, relpath, parameters, [v for _, v in views])
     plain = {(c.address, c.instance): c for c in fmt.locate(data, relpath, [])}
     for at, (name, v) in enumerate(views):
         # an element of a resource loop is the file's own where the file gives the loop other
@@ -117,7 +117,33 @@ def _file_views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str,
         if not own and (v.address, v.instance) in plain:
             standing_in.setdefault((v.address, v.instance), []).append(v)
     distinct += [_oldest_version(plain[key], group) for key, group in standing_in.items() if plain[key] not in distinct]
-    return distinct
+    return distinct + _template_defaults(fmt, data, relpath, parameters, distinct)
+
+
+def _template_defaults(fmt: PutFormat, data: bytes, relpath: str, parameters: dict, views: list[Cluster]) -> list[Cluster]:
+    """The template deployed with its own defaults (`az deployment group create -f`, a Deploy to Azure
+    button) is a deployment too, where those defaults settle the network settings and differ from
+    what a parameters file sets: a write to the template must suit it as well (plan/views.py), or a
+    fix planned for the file's kubenet -> azure would put cilium beside the template's kubenet
+    default. ARM templates only: their parameters files sit beside templates that Deploy-to-Azure
+    buttons and `-f` deploy alone, while a Bicep template with a .bicepparam (its `using`) or azd's
+    main.parameters.json is deployed through that file. Not where a setting needs a value only a
+    file gives."""
+    if fmt.name != "arm" or any(not name.endswith(".json") for name in parameters):
+        return []
+    out = []
+    for alone in fmt.locate(data, relpath, []):
+        same = [v for v in views if (v.address, v.instance) == (alone.address, alone.instance)]
+        profile = alone.profile
+        if not same or any(v.kind is ValueKind.EXPRESSION for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)):
+            continue
+        if all(readings(v.profile) == readings(profile) for v in same):
+            continue  # the files' views stand for it
+        out.append(replace(alone, environment=_DEFAULTS))
+    return out
+
+
+_DEFAULTS = "template defaults"
 
 
 def _oldest_version(template: Cluster, deployments: list[Cluster]) -> Cluster:
@@ -368,6 +394,8 @@ def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list
             parameters[own] = ThroughCaller(caller, bodies[caller], bodies[own])
         views = read_again.setdefault(relpath, _views(fmt, bodies[relpath], relpath, parameters, names))
         again = [c for c in views if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
+        if not again and item.cluster.environment == _DEFAULTS and len(views) > 0:
+            continue  # the defaults now read as the files' views do (_template_defaults): those are checked
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
         if not again or not planner.settled(item.fix, second):
             failures[relpath] = f"not idempotent: a second run would change {item.cluster.address} again"
