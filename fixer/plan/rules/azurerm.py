@@ -169,7 +169,16 @@ ADDED_IN_3X: dict[str, Version] = {
     "maintenance_window_node_os": (3, 63, 0), "cost_analysis_enabled": (3, 106, 0),
 }
 ATTRIBUTE_MIN_VERSION.update(ADDED_IN_3X)
-MAJOR_HINTS = MAJOR_HINTS | REMOVED_IN_4_0 | frozenset(ADDED_IN_3X)
+# What 3.0 put in place of addon_profile and role_based_access_control (3.0 upgrade guide,
+# "azurerm_kubernetes_cluster": the addons became top-level arguments and blocks): code that writes
+# one was written for 3.0 or later, never 2.x.
+ADDED_IN_3_0 = frozenset({
+    "aci_connector_linux", "azure_policy_enabled", "http_application_routing_enabled", "ingress_application_gateway",
+    "key_vault_secrets_provider", "oms_agent", "open_service_mesh_enabled", "role_based_access_control_enabled",
+    "azure_active_directory_role_based_access_control",
+})
+ATTRIBUTE_MIN_VERSION.update({name: (3, 0, 0) for name in ADDED_IN_3_0})
+MAJOR_HINTS = MAJOR_HINTS | REMOVED_IN_4_0 | frozenset(ADDED_IN_3X) | ADDED_IN_3_0
 
 # 5.0 makes the node_provisioning_profile block required (facts §1.1, 5.0 upgrade guide): a cluster
 # resource without one was written for a provider before 5.0.
