@@ -99,3 +99,8 @@ def test_a_whole_windows_string_is_evidence_whatever_its_key_but_not_in_a_list_o
     bicep = b"@allowed([\n  'Linux'\n  'Windows'\n])\nparam poolOs string = 'Linux'\n@description('Windows or Linux')\nparam other string = 'x'\n"
     assert windows_evidence({"main.bicep": bicep}) == ()
     assert windows_evidence({"main.bicep": bicep.replace(b"= 'Linux'", b"= 'Windows2022'")}) == ("main.bicep:5 (param poolOs string = 'Windows2022')",)
+
+
+def test_members_of_a_bicep_union_type_are_not_evidence():
+    bicep = b"type pool = {\n  osSKU: (\n    | 'Ubuntu'\n    | 'Windows2019'\n    | 'Windows2022')?\n  osType: 'Linux' | 'Windows'\n}\n"
+    assert windows_evidence({"main.bicep": bicep}) == ()

@@ -82,13 +82,19 @@ def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
     for match in sorted(matches, key=lambda m: m.start()):
         if pattern is _PYTHON and "WINDOWS" not in match.group(0) and _NOT_A_POOL.search(_enclosing_call(text, match.start())):
             continue  # a VM disk's or an App Service plan's OS, written as a string
-        if match.re is whole and _allowed_list(text, match.start()):
-            continue  # `@allowed(['Linux', 'Windows'])`, `contains(["Linux", "Windows"], var.os)`
+        if match.re is whole and (_allowed_list(text, match.start()) or _union_member(text, match.start(), match.end())):
+            continue  # `@allowed(['Linux', 'Windows'])`, `contains(["Linux", "Windows"], var.os)`, `osSKU: ('Ubuntu' | 'Windows2022')?`
         line = text.count("\n", 0, match.start()) + 1
         if line not in lines and not any(start <= match.start() < end for start, end in excluded):
             lines.add(line)
             found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
     return tuple(found)
+
+
+def _union_member(text: str, start: int, end: int) -> bool:
+    """A member of a Bicep union type (`| 'Windows2022'`): the values a type allows, not a pool's OS."""
+    before, after = text[max(0, start - 200):start].rstrip(), text[end:end + 200].lstrip()
+    return before.endswith("|") or after.startswith("|")
 
 
 def _allowed_list(text: str, at: int) -> bool:
