@@ -35,6 +35,12 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
     ]
     changes, reasons = with_api_version(cluster, api, changes, reasons)
     if target == "cilium":
+        modes = (cluster.profile.plugin_mode.literal, cluster.live.plugin_mode if cluster.live else None,
+                 "overlay" if (context.assume_network or "").endswith("overlay") else None)
+        if "overlay" not in {(m or "").lower() for m in modes}:
+            # as the azurerm planner says it: the code shows no overlay (agent pools' pod subnets are not read here)
+            reasons.append("No overlay in the code: on the node subnet AKS runs Cilium only since 2025-03; with a pod subnet "
+                           "(agent pools' podSubnetID) or overlay it always did.")
         reasons.append("Cilium is Linux-only and enforces only after every node is reimaged; node auto-provisioning must be off.")
     else:
         reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")

@@ -1,0 +1,35 @@
+"""What a PUT fix (Bicep, ARM) tells people beside its changes."""
+
+from __future__ import annotations
+
+import json
+
+from fixer.cli import main
+
+TEMPLATE = """resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {
+  name: 'aks'
+  location: 'westeurope'
+  properties: {
+    dnsPrefix: 'aks'
+    networkProfile: {
+      networkPlugin: 'azure'%s
+    }
+  }
+}
+"""
+
+
+def _reasons(tmp_path, capsys, mode: str) -> list[str]:
+    (tmp_path / "main.bicep").write_text(TEMPLATE % mode)
+    main(["scan", "--format", "json", str(tmp_path)])
+    (cluster,) = json.loads(capsys.readouterr().out)["clusters"]
+    assert cluster["fix"]["engine"] == "cilium"
+    return cluster["fix"]["reasons"]
+
+
+def test_cilium_on_the_node_subnet_is_noted_as_the_azurerm_planner_does(tmp_path, capsys):
+    assert any(r.startswith("No overlay in the code") for r in _reasons(tmp_path, capsys, ""))
+
+
+def test_no_note_where_the_code_says_overlay(tmp_path, capsys):
+    assert not any(r.startswith("No overlay") for r in _reasons(tmp_path, capsys, "\n      networkPluginMode: 'overlay'"))
