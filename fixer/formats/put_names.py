@@ -29,9 +29,9 @@ def profile_from(fields: dict[str, Value], present: bool) -> Profile:
 
 # What a PUT that creates a cluster states (AKS requires agent pools and a DNS prefix at creation),
 # or what makes it about the network: a properties object with none of these re-PUTs a cluster
-# created elsewhere to change something else (managed Prometheus, an upgrade). AKS keeps that
-# cluster's network profile, so it is no cluster of its own and nothing is written into it.
-_CREATION_OR_NETWORK = frozenset({"agentpoolprofiles", "dnsprefix", "fqdnsubdomain", "networkprofile", "kubernetesversion"})
+# created elsewhere to change something else (managed Prometheus, a Kubernetes upgrade). AKS keeps
+# that cluster's network profile, so it is no cluster of its own and nothing is written into it.
+_CREATION_OR_NETWORK = frozenset({"agentpoolprofiles", "dnsprefix", "fqdnsubdomain", "networkprofile"})
 
 
 def partial_update(property_names) -> bool:
