@@ -59,3 +59,15 @@ def test_tfvars_environments_each_get_their_version(tmp_path, capsys):
     assert by_environment["prod.tfvars"]["summary"] == "Kubernetes 1.28.3 is too old for calico (set in prod.tfvars)"
     assert by_environment["dev.tfvars"]["risk"] == "manual"  # its write lands in the block prod shares
 
+
+
+def test_pulumi_stack_configs_give_the_versions_they_deploy(tmp_path, capsys):
+    (cluster,) = _scan("python/pulumi-stack-config-version", tmp_path, capsys)
+    assert cluster["fix"]["summary"].startswith('Kubernetes 1.29.9 (what config.get("k8sVersion") may be) is too old for calico')
+    assert "Pulumi.dev.yaml, Pulumi.prod.yaml" in cluster["fix"]["summary"]
+
+
+def test_pulumi_stacks_all_on_supported_versions_need_no_assumption(tmp_path, capsys):
+    (cluster,) = _scan("python/pulumi-stack-config-all-supported", tmp_path, capsys)
+    assert cluster["fix"]["risk"] == "disruptive"
+    assert not any("assumes" in r for r in cluster["fix"]["reasons"])

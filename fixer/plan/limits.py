@@ -79,7 +79,7 @@ def kubernetes_limit(cluster: Cluster, target: str) -> Fix | None:
         if value.file and value.file != cluster.file and value.file not in via:
             via += f" in {value.file}"
         where = f" ({via})" if via != "set" else ""
-        said = oldest if value.literal else f"{value.text} may be {oldest}"
+        said = oldest if value.literal else f"{oldest} (what {value.text} may be)"
         return manual_fix(
             f"Kubernetes {said} is too old for {target}{where}",
             "Since the 2026-05-29 release AKS refuses to install NPM or Calico on Kubernetes < 1.30; upgrade the cluster first.",

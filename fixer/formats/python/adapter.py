@@ -19,14 +19,15 @@ from dataclasses import dataclass, field, replace
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import newline_consistent
 from fixer.formats.put import Planned
-from fixer.formats.python import floors
+from fixer.formats.python import floors, stack_config
 from fixer.formats.python import kinds as K
 from fixer.formats.python.floor_choice import FloorChooser
 from fixer.formats.python.floors import is_floor_change
 from fixer.formats.python.packages import Pin, Pins, pins_for
 from fixer.formats.python.spec_sites import statements
+from fixer.formats.python.values import keyword_args
 from fixer.formats.windows_evidence import with_evidence
-from fixer.model import Change, Cluster, FileChange, Fix, Problem
+from fixer.model import Change, Cluster, FileChange, Fix, Problem, ValueKind
 from fixer.plan import planner
 from fixer.plan.preference import choose_engine
 from fixer.plan.rules import python_packages as packages
@@ -196,6 +197,21 @@ class _Program:
     files_in: object
     floors: dict = field(default_factory=dict)  # package -> (FloorEdits, the pin's upper bound) for this program's fixes
     _stated: dict = field(default_factory=dict)
+    _stacks: tuple | None = None  # (project name, {Pulumi.<stack>.yaml: text}), read on first need
+
+    def stack_version(self, declared: "_Declared", cluster: Cluster) -> Cluster:
+        """A kubernetes_version read from the stack configuration: every version a stack deploys
+        becomes the value's domain (stack_config.py), which AKS's version rules judge."""
+        if cluster.profile.kubernetes_version.kind is not ValueKind.EXPRESSION:
+            return cluster
+        if self._stacks is None:
+            names = self.files_in(self.folder)
+            stacks = {name: text for name in stack_config.stack_files(self.folder, names) if (text := self.read(name)) is not None}
+            self._stacks = (stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml"))), stacks)
+        project, stacks = self._stacks
+        argument = keyword_args(declared.call).get("kubernetes_version")
+        found = stack_config.version_domain(declared.parsed.reader, argument.value if argument else None, project, stacks)
+        return replace(cluster, profile=replace(cluster.profile, kubernetes_version=found)) if found is not None else cluster
 
     def stated(self, package: str):
         """Where the program's project files state `package` (spec_sites.py), read once."""
@@ -211,6 +227,7 @@ class _Program:
         api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
         cluster = locate.cluster_of(declared.parsed, kind, declared.call, declared.index, declared.address,
                                     fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
+        cluster = self.stack_version(declared, cluster)
         pools = _separate_windows_pools(self.files, declared.relpath, declared.variable, declared.found)
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set

@@ -1,0 +1,116 @@
+"""The Kubernetes version a Pulumi program reads from its stack configuration.
+
+`kubernetes_version=config.get("k8sVersion") or "1.31.2"` deploys, per stack, the value that stack's
+`Pulumi.<stack>.yaml` sets under `<project>:k8sVersion` (or the config object's namespace), else the
+fallback. akfix plans one view per program, so the versions every stack may deploy become the
+value's domain: AKS's version rules (NPM and Calico need >= 1.30) then judge the oldest of them, as
+they do for a Terraform variable's allowed values. Read only, never written.
+
+Pure: the call's expression, the program's reader and the stack files' texts in, a Value out.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+import libcst as cst
+from ruamel.yaml import YAML, YAMLError
+
+from fixer.model import Value, ValueKind
+
+_GETTERS = {"get", "require", "get_secret", "require_secret"}
+
+
+def stack_files(folder: str, names) -> list[str]:
+    """`Pulumi.<stack>.yaml` files of the program folder (`names`: the folder's listed files)."""
+    return sorted(n for n in names if posixpath.dirname(n) == folder and posixpath.basename(n).startswith("Pulumi.")
+                  and n.endswith((".yaml", ".yml")) and posixpath.basename(n).count(".") == 2)
+
+
+def version_domain(reader, node: cst.BaseExpression | None, project: str | None, stacks: dict[str, str]) -> Value | None:
+    """The versions `node` (the kubernetes_version argument) deploys across `stacks` (file -> text),
+    as an expression Value whose domain lists them; None where the expression is no config read."""
+    if isinstance(node, cst.Name):
+        assigned = reader.assigned_value(node)
+        node = assigned if isinstance(assigned, cst.BaseExpression) else None
+    if node is None:
+        return None
+    fallback = None
+    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+        right = reader.read(node.right).value
+        if right.literal is None:
+            return None
+        fallback, node = right.literal, node.left
+    read = _config_read(reader, node)
+    if read is None:
+        return None
+    namespace, key, default = read
+    fallback = default if default is not None else fallback
+    namespace = namespace or project
+    versions: list[str] = []
+    for text in stacks.values():
+        found = _stack_value(text, namespace, key)
+        if found is not None:
+            versions.append(found)
+        elif fallback is not None:
+            versions.append(fallback)
+    if not stacks and fallback is not None:
+        versions.append(fallback)
+    if not versions:
+        return None
+    where = f"in {', '.join(posixpath.basename(f) for f in sorted(stacks))}" if stacks else "no stack file sets it"
+    return Value(ValueKind.EXPRESSION, reader.code(node), reader.line_of(node),
+                 domain=tuple(sorted(set(versions))), via=f"stack config {namespace}:{key}, {where}",
+                 note=f"set per stack: {', '.join(sorted(set(versions)))}")
+
+
+def _config_read(reader, node) -> tuple[str | None, str, str | None] | None:
+    """(namespace, key, default) of `config.get("key")`, `config.require("key")`, `config.get("key", "x")`."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute) or node.func.attr.value not in _GETTERS:
+        return None
+    if not node.args or reader.read(node.args[0].value).value.literal is None:
+        return None
+    key = reader.read(node.args[0].value).value.literal
+    default = reader.read(node.args[1].value).value.literal if len(node.args) > 1 else None
+    owner = node.func.value
+    if isinstance(owner, cst.Name):
+        assigned = reader.assigned_value(owner)
+        owner = assigned if isinstance(assigned, cst.BaseExpression) else owner
+    namespace = None
+    if isinstance(owner, cst.Call) and reader.code(owner.func).endswith("Config"):
+        if owner.args:
+            namespace = reader.read(owner.args[0].value).value.literal
+            if namespace is None:
+                return None  # a namespace akfix cannot read
+    elif not isinstance(owner, cst.Name):
+        return None
+    return namespace, key, default
+
+
+def project_name(text: str | None) -> str | None:
+    """`name:` of a Pulumi.yaml."""
+    document = _load(text)
+    name = document.get("name") if isinstance(document, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _stack_value(text: str, namespace: str | None, key: str) -> str | None:
+    document = _load(text)
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        return None
+    value = config.get(f"{namespace}:{key}") if namespace else None
+    if value is None:
+        value = config.get(key)
+    if isinstance(value, dict):  # `key: {value: ...}` (structured config)
+        value = value.get("value")
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+
+def _load(text: str | None):
+    if not text:
+        return None
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except (YAMLError, ValueError):
+        return None
