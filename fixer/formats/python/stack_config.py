@@ -60,7 +60,7 @@ def version_domain(reader, node: cst.BaseExpression | None, project: str | None,
         return None
     where = f"in {', '.join(posixpath.basename(f) for f in sorted(stacks))}" if stacks else "no stack file sets it"
     return Value(ValueKind.EXPRESSION, reader.code(node), reader.line_of(node),
-                 domain=tuple(sorted(set(versions))), via=f"stack config {namespace}:{key}, {where}",
+                 domain=tuple(sorted(set(versions))), via=f"stack config {namespace + ':' if namespace else ''}{key}, {where}",
                  note=f"set per stack: {', '.join(sorted(set(versions)))}")
 
 
@@ -102,6 +102,8 @@ def _stack_value(text: str, namespace: str | None, key: str) -> str | None:
     value = config.get(f"{namespace}:{key}") if namespace else None
     if value is None:
         value = config.get(key)
+    if value is None and not namespace:  # the project's name unread: any namespace's key of that name
+        value = next((v for k, v in config.items() if isinstance(k, str) and k.endswith(f":{key}")), None)
     if isinstance(value, dict):  # `key: {value: ...}` (structured config)
         value = value.get("value")
     return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
