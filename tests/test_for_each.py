@@ -380,3 +380,12 @@ def test_each_instance_reads_its_own_state_instance(tmp_path):
         main(["scan", "--format", "json", str(tmp_path)])
     live = {c["instance"]: c["live"]["plugin"] for c in json.loads(out.getvalue())["clusters"]}
     assert live == {"dev": "azure", "prod": "kubenet"}
+
+
+def test_instance_labels_of_for_each_and_count_strip_back_to_their_environment():
+    from fixer.formats.terraform.resolve import instance_base, instance_label
+
+    assert instance_label("dev.tfvars", "prod") == 'dev.tfvars: each.key = "prod"'
+    assert instance_label("dev.tfvars", "0", counted=True) == "dev.tfvars: count.index = 0"
+    assert instance_base(instance_label("dev.tfvars", "0", counted=True)) == "dev.tfvars"
+    assert instance_base(instance_label("live: module.aks", "1", counted=True)) == "live: module.aks"

@@ -46,7 +46,7 @@ class PutFormat:
     marker_edits: Callable[[bytes, str, bytes, bool], list[Edit]] | None = None
     # (relpath, bytes, the folder's listed files) -> a BuildOutput when the file is compiled from a source akfix reads
     # (ARM built by Bicep): listed, not planned, so the cluster is fixed once, at its source
-    built_from: Callable[[str, bytes, Callable[[str], bool]], object] | None = None
+    built_from: Callable[[str, bytes, tuple[str, ...]], object] | None = None
     # Params a fix passes where a module is called (Spot kind `argument:<name>`): (body, file, spot
     # start, {name: value}, newline) -> edits; and the anchor the read-back finds them under
     # ((body, file, spot start) -> e.g. "module aks", None: idempotence alone checks them).
@@ -116,7 +116,7 @@ def _file_views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str,
     for (_, v), own in zip(views, kept):
         if not own and (v.address, v.instance) in plain:
             standing_in.setdefault((v.address, v.instance), []).append(v)
-    distinct += [_oldest_version(plain[key], group) for key, group in standing_in.items() if plain[key] not in distinct]
+    distinct += [_with_oldest_version(plain[key], group) for key, group in standing_in.items() if plain[key] not in distinct]
     return distinct + _template_defaults(fmt, data, relpath, parameters, distinct)
 
 
@@ -146,7 +146,7 @@ def _template_defaults(fmt: PutFormat, data: bytes, relpath: str, parameters: di
 _DEFAULTS = "template defaults"
 
 
-def _oldest_version(template: Cluster, deployments: list[Cluster]) -> Cluster:
+def _with_oldest_version(template: Cluster, deployments: list[Cluster]) -> Cluster:
     """The template's view standing for parameters files that set nothing of the network profile:
     judged with the oldest Kubernetes version any of them deploys (AKS refuses NPM and Calico below
     1.30, so a file that sets 1.27 must hold the fix back even though it adds no view of its own);
@@ -394,7 +394,7 @@ def _second_run(fmt: PutFormat, texts, results: dict[str, bytes], writable: list
             parameters[own] = ThroughCaller(caller, bodies[caller], bodies[own])
         views = read_again.setdefault(relpath, _views(fmt, bodies[relpath], relpath, parameters, names))
         again = [c for c in views if (c.address, c.environment) == (item.cluster.address, item.cluster.environment)]
-        if not again and item.cluster.environment == _DEFAULTS and len(views) > 0:
+        if not again and item.cluster.environment == _DEFAULTS:
             continue  # the defaults now read as the files' views do (_template_defaults): those are checked
         second = planner.plan(replace(again[0], live=item.cluster.live), item.context) if again else None
         if not again or not planner.settled(item.fix, second):

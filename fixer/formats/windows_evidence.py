@@ -75,7 +75,6 @@ def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
         return ()  # the common case, without a regex pass
     text = body.decode("utf-8", "replace")
     pattern, excluded = _format_of(relpath, text)
-    excluded = excluded + _commented_out(text, "#" if relpath.endswith(".py") else "#|//" if relpath.endswith((".tf", ".tfvars", ".hcl")) else "//")
     found, lines = [], set()
     whole = {_HCL: _WHOLE_HCL, _BICEP: _WHOLE_BICEP}.get(pattern)
     matches = [*(pattern.finditer(text) if pattern is not None else ()), *(whole.finditer(text) if whole is not None else ())]
@@ -116,13 +115,13 @@ def _allowed_list(text: str, at: int) -> bool:
     return end != -1 and _LINUX.search(text, start, end) is not None
 
 
-def _commented_out(text: str, line_markers: str) -> list[tuple[int, int]]:
+def _commented_out(text: str, line_markers: str, blocks: bool = True) -> list[tuple[int, int]]:
     """Spans of code commented out: lines that start with a line-comment marker, and block comments
-    that start a line (`/* ... */`). Only whole lines: a marker after code, or `/*` inside a string
-    (`"Microsoft.Storage/*"`), must never hide a real setting -- counting a comment as a pool is the
-    cautious error, missing a pool is not."""
+    that start a line (`/* ... */`, where the format has them). Only whole lines: a marker after code,
+    or `/*` inside a string (`"Microsoft.Storage/*"`), must never hide a real setting -- counting a
+    comment as a pool is the cautious error, missing a pool is not."""
     spans = [m.span() for m in re.finditer(rf"^[ \t]*(?:{line_markers}).*$", text, re.MULTILINE)]
-    if not line_markers.startswith("#") or "//" in line_markers:  # HCL and Bicep have block comments; Python has none
+    if blocks:
         spans += [m.span() for m in re.finditer(r"^[ \t]*/\*.*?\*/", text, re.MULTILINE | re.DOTALL)]
     return spans
 
@@ -192,11 +191,11 @@ def _json_evidence(relpath: str, body: bytes) -> list[str]:
 
 def _format_of(relpath: str, text: str):
     if relpath.endswith((".tf", ".tfvars", ".hcl")):
-        return _HCL, _blocks(text, _HCL_BLOCK, _hcl_module_source)
+        return _HCL, _blocks(text, _HCL_BLOCK, _hcl_module_source) + _commented_out(text, "#|//")
     if relpath.endswith((".bicep", ".bicepparam")):
-        return _BICEP, _blocks(text, _BICEP_BLOCK, lambda block, header: header.group(2))
+        return _BICEP, _blocks(text, _BICEP_BLOCK, lambda block, header: header.group(2)) + _commented_out(text, "//")
     if relpath.endswith(".py"):  # no blocks: a string inside a VM's or App Service's call is left out by its callee
-        return _PYTHON, []
+        return _PYTHON, _commented_out(text, "#", blocks=False)
     if relpath.endswith(".json"):  # .tfvars.json: no resource blocks to leave out
         return _JSON_VALUE, []
     return None, []

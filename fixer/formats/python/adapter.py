@@ -197,7 +197,7 @@ class _Program:
     files_in: object
     floors: dict = field(default_factory=dict)  # package -> (FloorEdits, the pin's upper bound) for this program's fixes
     _stated: dict = field(default_factory=dict)
-    _stacks: tuple | None = None  # (project name, {Pulumi.<stack>.yaml: text}), read on first need
+    _stacks: tuple | None = None  # (project name, {Pulumi.<stack>.yaml: its config}), read on first need
 
     def stack_version(self, declared: "_Declared", cluster: Cluster) -> Cluster:
         """A kubernetes_version read from the stack configuration: every version a stack deploys
@@ -206,8 +206,8 @@ class _Program:
             return cluster
         if self._stacks is None:
             names = self.files_in(self.folder)
-            stacks = {name: text for name in stack_config.stack_files(self.folder, names) if (text := self.read(name)) is not None}
-            self._stacks = (stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml"))), stacks)
+            texts = {name: text for name in stack_config.stack_files(self.folder, names) if (text := self.read(name)) is not None}
+            self._stacks = (stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml"))), stack_config.stack_configs(texts))
         project, stacks = self._stacks
         argument = keyword_args(declared.call).get("kubernetes_version")
         found = stack_config.version_domain(declared.parsed.reader, argument.value if argument else None, project, stacks)

@@ -6,7 +6,7 @@ fallback. akfix plans one view per program, so the versions every stack may depl
 value's domain: AKS's version rules (NPM and Calico need >= 1.30) then judge the oldest of them, as
 they do for a Terraform variable's allowed values. Read only, never written.
 
-Pure: the call's expression, the program's reader and the stack files' texts in, a Value out.
+Pure: the call's expression, the program's reader and the stack files' config in, a Value out.
 """
 
 from __future__ import annotations
@@ -27,9 +27,21 @@ def stack_files(folder: str, names) -> list[str]:
                   and n.endswith((".yaml", ".yml")) and posixpath.basename(n).count(".") == 2)
 
 
-def version_domain(reader, node: cst.BaseExpression | None, project: str | None, stacks: dict[str, str]) -> Value | None:
-    """The versions `node` (the kubernetes_version argument) deploys across `stacks` (file -> text),
-    as an expression Value whose domain lists them; None where the expression is no config read."""
+def stack_configs(texts: dict[str, str]) -> dict[str, dict]:
+    """Each stack file's `config:` mapping (empty where the file has none or does not parse), read
+    once per program."""
+    out = {}
+    for name, text in texts.items():
+        document = _load(text)
+        config = document.get("config") if isinstance(document, dict) else None
+        out[name] = config if isinstance(config, dict) else {}
+    return out
+
+
+def version_domain(reader, node: cst.BaseExpression | None, project: str | None, stacks: dict[str, dict]) -> Value | None:
+    """The versions `node` (the kubernetes_version argument) deploys across `stacks` (file -> its
+    config mapping, stack_configs), as an expression Value whose domain lists them; None where the
+    expression is no config read."""
     if isinstance(node, cst.Name):
         assigned = reader.assigned_value(node)
         node = assigned if isinstance(assigned, cst.BaseExpression) else None
@@ -48,8 +60,8 @@ def version_domain(reader, node: cst.BaseExpression | None, project: str | None,
     fallback = default if default is not None else fallback
     namespace = namespace or project
     versions: list[str] = []
-    for text in stacks.values():
-        found = _stack_value(text, namespace, key)
+    for config in stacks.values():
+        found = _stack_value(config, namespace, key)
         if found is not None:
             versions.append(found)
         elif fallback is not None:
@@ -68,9 +80,9 @@ def _config_read(reader, node) -> tuple[str | None, str, str | None] | None:
     """(namespace, key, default) of `config.get("key")`, `config.require("key")`, `config.get("key", "x")`."""
     if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute) or node.func.attr.value not in _GETTERS:
         return None
-    if not node.args or reader.read(node.args[0].value).value.literal is None:
+    key = reader.read(node.args[0].value).value.literal if node.args else None
+    if key is None:
         return None
-    key = reader.read(node.args[0].value).value.literal
     default = reader.read(node.args[1].value).value.literal if len(node.args) > 1 else None
     owner = node.func.value
     if isinstance(owner, cst.Name):
@@ -94,11 +106,7 @@ def project_name(text: str | None) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _stack_value(text: str, namespace: str | None, key: str) -> str | None:
-    document = _load(text)
-    config = document.get("config") if isinstance(document, dict) else None
-    if not isinstance(config, dict):
-        return None
+def _stack_value(config: dict, namespace: str | None, key: str) -> str | None:
     value = config.get(f"{namespace}:{key}") if namespace else None
     if value is None:
         value = config.get(key)

@@ -142,16 +142,20 @@ def _count_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, expr
     out: list[Cluster] = []
     for instances in listed:
         for index in instances.keys:
-            views = _views(cluster, resource, replace(scope, count_index=index))
-            if instances.environment is None:
-                mine = [v for v in views if v.environment not in own]
-            else:
-                mine = [v for v in views if v.environment == instances.environment] or [
-                    replace(v, environment=instances.environment) for v in views if v.environment is None]
+            mine = _listed_in(_views(cluster, resource, replace(scope, count_index=index)), instances.environment, own)
             out += [replace(v, instance=index, instance_is_index=True,
-                            environment=f"{v.environment or instances.file}{', ' if ': ' in (v.environment or instances.file) else ': '}count.index = {index}")
-                    for v in mine]
+                            environment=instance_label(v.environment or instances.file, index, counted=True)) for v in mine]
     return out
+
+
+def _listed_in(views: list[Cluster], environment: str | None, own: set[str]) -> list[Cluster]:
+    """The views of an instance that `environment` lists: that environment's own (or the shared ones,
+    named after it); for an instance every run lists (None), the views of the environments that do
+    not list their own instances."""
+    if environment is None:
+        return [v for v in views if v.environment not in own]
+    return [v for v in views if v.environment == environment] or [
+        replace(v, environment=environment) for v in views if v.environment is None]
 
 
 def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, collection: Node, named: Callable | None = None) -> list[Cluster]:
@@ -168,23 +172,21 @@ def _instance_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope, c
         views = _views(cluster, resource, bound)
         if named is not None:
             views = named(cluster, views, bound)
-        if instances.environment is None:
-            mine = [v for v in views if v.environment not in own]
-        else:
-            mine = [v for v in views if v.environment == instances.environment] or [
-                replace(v, environment=instances.environment) for v in views if v.environment is None]
+        mine = _listed_in(views, instances.environment, own)
         out += [replace(v, instance=each.key, environment=instance_label(v.environment or instances.file, each.key)) for v in mine]
     return out
 
 
-def instance_label(environment: str, key: str) -> str:
-    """How a view of one instance is named: where its values come from, and its key."""
-    return f'{environment}{", " if ": " in environment else ": "}each.key = "{key}"'
+def instance_label(environment: str, key: str, counted: bool = False) -> str:
+    """How a view of one instance is named: where its values come from, and its key (its
+    count.index for a `count` instance)."""
+    binding = f"count.index = {key}" if counted else f'each.key = "{key}"'
+    return f'{environment}{", " if ": " in environment else ": "}{binding}'
 
 
 def instance_base(label: str) -> str:
     """instance_label's `environment`: the label without the key."""
-    for separator in (", each.key = ", ": each.key = "):
+    for separator in (", each.key = ", ": each.key = ", ", count.index = ", ": count.index = "):
         if separator in label:
             return label.rsplit(separator, 1)[0]
     return label

@@ -51,6 +51,10 @@ class Located:
 
     def terragrunt(self, module_dir: str) -> list:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
+        return self.terragrunt_runs().get(module_dir, [])
+
+    def terragrunt_runs(self) -> dict:
+        """Module dir -> the Terragrunt configurations that run it, read once."""
         if self._terragrunt is None:
             bodies = {relpath: self.texts[relpath].body for relpath in self.listing.files
                       if posixpath.basename(relpath) == terragrunt.NAME and _load(self, relpath, None)}
@@ -60,7 +64,7 @@ class Located:
                 return self.texts[relpath].body if listed and _load(self, relpath, None) else None
 
             self._terragrunt = terragrunt.configurations(bodies, read)
-        return self._terragrunt.get(module_dir, [])
+        return self._terragrunt
 
     def loose_tfvars(self) -> dict[str, frozenset[str]]:
         """tfvars files in folders with no .tf file and no terragrunt.hcl (`tfvars/prod/prod.tfvars`,
@@ -222,8 +226,7 @@ def version_callers(located: Located) -> dict[str, list[tuple[tuple[str, ...], s
     the lock file Terragrunt copies back beside terragrunt.hcl, which pins the provider for that
     deployment as a calling root's lock does (versions.VersionResolver)."""
     calls = {module_dir: list(found) for module_dir, found in local_callers(located).items()}
-    located.terragrunt("")  # reads every configuration once
-    for module_dir, configurations in sorted((located._terragrunt or {}).items()):
+    for module_dir, configurations in sorted(located.terragrunt_runs().items()):
         calls.setdefault(module_dir, []).extend(((c.relpath,), terragrunt.NAME) for c in configurations)
     return calls
 
