@@ -194,6 +194,7 @@ class Cluster:
     input_names: tuple[tuple[str, str], ...] = ()  # provider attribute -> the module input to write
     editable: bool = True  # False: reported and planned, but akfix cannot write this fix yet
     not_editable_why: str = ""  # where editable is False: why, for people (else the planner says it)
+    not_editable_blocker: str = ""  # ... and what stands in the way (report/remaining.py), when not the planner's default
     api_version: str | None = None  # set for clusters deployed by a PUT (ARM, Bicep, azapi): ARM rules apply
     api_origin: Spot | None = None  # where the API version's bytes are, when it comes from elsewhere
     ignores_profile: bool = False  # lifecycle.ignore_changes covers the network profile

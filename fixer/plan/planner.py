@@ -153,7 +153,7 @@ def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
             if cluster.module else f"set {wanted} (akfix cannot write it here)",
             cluster.not_editable_why or "akfix does not edit this module's object input yet. The module builds the cluster with "
             "azapi from v0.4.0: AKS applies the change as a PUT, in place, reimaging every node pool.",
-            blocker="module-input" if cluster.module else "layout",
+            blocker=cluster.not_editable_blocker or ("module-input" if cluster.module else "layout"),
         )
     return fix
 

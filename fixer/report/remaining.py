@@ -50,6 +50,7 @@ BLOCKERS: dict[str, tuple[str, str]] = {
     "module-input": ("a module input akfix does not edit yet", "set the module input by hand"),
     "module-version": ("the module release the call names lacks the input or value",
                        "move the call to a release that takes it (akfix never changes a module's version)"),
+    "duplicate": ("a resource declared twice in one module (Terraform does not load it)", "remove or rename one declaration"),
     "layout": ("no place in the code akfix can write the fix", "what the cluster's report names (e.g. write a stub's properties out)"),
     "shared-value": ("a value other environments or clusters read too",
                      "route the shared setting through a variable of its own per environment or cluster"),

@@ -27,7 +27,7 @@ from fixer.formats.terraform.editor import (
 from fixer.formats.terraform.inputs import declared_variables, input_edits
 from fixer.formats.terraform.links import Links, guard_linked_files
 from fixer.formats.terraform.locate import locate
-from fixer.formats.terraform.module import clusters_of_module
+from fixer.formats.terraform.module import clusters_of_module, duplicate_declarations
 from fixer.formats.terraform.names import literal_named, name_views
 from fixer.formats.terraform.readback import ReadbackFailure, check_readback, parse_error, prefetch
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
@@ -114,7 +114,7 @@ def locate_and_plan(
     located = Located(listing, texts, decls, caller_files=caller_files, links=Links.of(listing))
     resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files,
                                local_callers=lambda: version_callers(located))
-    for module_dir, clusters in _clusters_by_module(decls).items():
+    for module_dir, clusters in _clusters_by_module(decls, problems).items():
         views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None, instances=bool(settings.plans))
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
     located.planned = with_policy_updates(located.planned, lambda item: _tf_bodies(located, item.cluster.module_dir, problems),
@@ -196,11 +196,14 @@ def locate_any(body: bytes, relpath: str) -> FileDecls:
     return locate_json(body, relpath) if relpath.endswith(tfjson.SUFFIX) else locate(body, relpath)
 
 
-def _clusters_by_module(decls: dict[str, FileDecls]) -> dict[str, list[Cluster]]:
+def _clusters_by_module(decls: dict[str, FileDecls], problems: list[Problem]) -> dict[str, list[Cluster]]:
     by_module: dict[str, dict[str, FileDecls]] = {}
     for relpath, found in decls.items():
         if found.clusters or found.node_pools:
             by_module.setdefault(posixpath.dirname(relpath), {})[relpath] = found
+    for files in by_module.values():
+        problems.extend(Problem(again.file, again.line, f"{again.address} is declared twice (first at {first.file}:{first.line}); "
+                                "Terraform rejects duplicate blocks; left untouched") for again, first in duplicate_declarations(files))
     return {m: clusters_of_module(m, by_module[m]) for m in sorted(by_module)}
 
 

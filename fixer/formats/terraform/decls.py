@@ -40,6 +40,7 @@ class ClusterDecl:
     module: str | None = None  # registry module that builds the cluster, e.g. "Azure/aks/azurerm 9.1.0"
     editable: bool = True  # False: akfix reports it but cannot write its fix yet
     not_editable_why: str = ""
+    not_editable_blocker: str = ""
     api_version: str | None = None  # azapi: the API version in `type` (ARM rules apply)
     windows_inline: bool = False  # a Windows pool declared inside the cluster (azapi agentPoolProfiles)
     input_names: tuple[tuple[str, str], ...] | None = None  # provider attribute -> module input (None: by module)

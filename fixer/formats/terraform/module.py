@@ -26,6 +26,9 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 overrides.setdefault(decl.address, []).append(decl)
             else:
                 base.setdefault(decl.address, decl)
+    for again, first in duplicate_declarations(files):
+        base[first.address] = replace(base[first.address], editable=False, not_editable_why=_declared_twice(first, again),
+                                      not_editable_blocker="duplicate")
     pools = [pool for decls in files.values() for pool in decls.node_pools]
     updates = {u.cluster_name: u for relpath in sorted(files) for u in files[relpath].policy_updates}
     clusters = []
@@ -53,12 +56,35 @@ def clusters_of_module(module_dir: str, files: dict[str, FileDecls]) -> list[Clu
                 module=decl.module,
                 editable=decl.editable,
                 not_editable_why=decl.not_editable_why,
+                not_editable_blocker=decl.not_editable_blocker,
                 api_version=decl.api_version,
                 input_names=decl.input_names if decl.input_names is not None else module_inputs(decl.module),
                 anchor=decl,
             )
         )
     return clusters
+
+
+def duplicate_declarations(files: dict[str, FileDecls]) -> list[tuple[ClusterDecl, ClusterDecl]]:
+    """(later, first) for every address declared again in another non-override file of the module:
+    Terraform refuses to load such a module, so neither declaration is what gets deployed. (Twice in
+    one file is refused when the file is located.)"""
+    first: dict[str, ClusterDecl] = {}
+    again: list[tuple[ClusterDecl, ClusterDecl]] = []
+    for relpath in sorted(files, key=posixpath.basename):
+        if is_override_file(relpath):
+            continue
+        for decl in files[relpath].clusters:
+            if decl.address in first:
+                again.append((decl, first[decl.address]))
+            else:
+                first[decl.address] = decl
+    return again
+
+
+def _declared_twice(first: ClusterDecl, again: ClusterDecl) -> str:
+    return (f"{first.address} is declared in {first.file}:{first.line} and again in {again.file}:{again.line}: Terraform "
+            "rejects duplicate resource blocks, so this module does not load. Remove or rename one declaration, then re-run akfix.")
 
 
 def _merged_profile(decl: ClusterDecl, overrides: list[ClusterDecl]) -> tuple[Profile, str]:
