@@ -28,6 +28,7 @@ class Options:
     allow_replacement: bool = False
     azurerm_version: VersionRange | None = None
     plans: tuple[PlanFacts, ...] = ()
+    pulumi_states: tuple = ()  # fixer.facts.pulumi_state.PulumiState: `pulumi stack export` files given with --plan
     read_state: bool = True  # live facts from the terraform.tfstate files of the folders that deploy a cluster
     azapi_updates: bool = True  # calico through azapi_update_resource where azurerm cannot write it in place
     facts: object = None  # fixer.facts.match.LiveFacts: live clusters from --inventory / --from-azure
@@ -100,6 +101,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
         switch_engines=options.switch_engines,
         azurerm_version=options.azurerm_version,
         plans=options.plans,
+        pulumi_states=options.pulumi_states,
         read_state=options.read_state,
         azapi_updates=options.azapi_updates,
         facts=options.facts.for_root(listing.root) if options.facts is not None else None,

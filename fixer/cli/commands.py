@@ -65,7 +65,7 @@ def gather(args, options: Options) -> Assessment:
     roots, screened = _screen(args, _run_all(args, options, verify=False),
                               findable=lambda report: cluster_finding("", report, allowed) is not None)
     if args.command == "check" and getattr(args, "plan", None):
-        roots = _with_planned_clusters(roots, args.plan)
+        roots = _with_planned_clusters(roots, getattr(args, "terraform_plans", args.plan))
     assessment = assess(options.engine, allowed, roots)
     aside = tuple(replace(finding, suppression=item.suppression) for item in screened.suppressed
                   if (finding := cluster_finding(item.prefix, item.report, allowed)) is not None)

@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         "azure (Azure CNI, node or pod subnet), azure-overlay, kubenet",
     )
     common.add_argument("--plan", action="append", type=Path, default=[], metavar="FILE",
-                        help="`terraform show -json` output (plan or state): live values and provider version fill in what code cannot say")
+                        help="`terraform show -json` output (plan or state), or a Pulumi stack's state (`pulumi stack export`): live values "
+                        "and provider version fill in what code cannot say")
     common.add_argument("--no-state", dest="read_state", action="store_false",
                         help="do not read terraform.tfstate files (local backend) for the live values of the clusters they record")
     common.add_argument("--no-azapi", dest="azapi_updates", action="store_false",
@@ -208,7 +209,7 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _options(args):
-    from fixer.facts.plan_json import PlanFileError, load_plan
+    from fixer.facts.plan_json import PlanFacts, PlanFileError, load_live_file
     from fixer.globs import EVERYTHING, Globs
     from fixer.pipeline import Options
     from fixer.versions import exactly, parse_version
@@ -219,12 +220,18 @@ def _options(args):
         if parsed is None:
             raise ValueError(f"--azurerm-version: not a version: {args.azurerm_version!r}")
         version = exactly(parsed, "--azurerm-version")
-    plans = []
+    plans, pulumi_states = [], []
+    args.terraform_plans = []  # check --plan gates on these (a Pulumi state plans nothing)
     for path in getattr(args, "plan", []):
         try:
-            plans.append(load_plan(path))
+            facts = load_live_file(path)
         except PlanFileError as exc:
             raise ValueError(f"--plan {path}: {exc}") from exc
+        if isinstance(facts, PlanFacts):
+            plans.append(facts)
+            args.terraform_plans.append(path)
+        else:
+            pulumi_states.append(facts)
     for path in args.paths or [Path(".")]:
         if not path.exists():
             raise ValueError(f"{path}: no such file or directory")
@@ -244,6 +251,7 @@ def _options(args):
         allow_replacement=getattr(args, "allow_replacement", False),
         azurerm_version=version,
         plans=tuple(plans),
+        pulumi_states=tuple(pulumi_states),
         read_state=getattr(args, "read_state", True),
         azapi_updates=getattr(args, "azapi_updates", True),
     )

@@ -47,12 +47,33 @@ def _strip_index(address: str) -> str:
 
 
 def load_plan(path: Path) -> PlanFacts:
+    return _plan_of(_document(path), path)
+
+
+def load_live_file(path: Path):
+    """What `--plan FILE` holds: `terraform show -json` output (PlanFacts), or a Pulumi stack's
+    state, `pulumi stack export` or a file backend's checkpoint (facts/pulumi_state.PulumiState)."""
+    from fixer.facts.pulumi_state import PulumiStateError, is_pulumi_state, pulumi_state_of
+
+    document = _document(path)
+    if is_pulumi_state(document):
+        try:
+            return pulumi_state_of(document, path.name)
+        except PulumiStateError as exc:
+            raise PlanFileError(f"cannot read the Pulumi state: {exc}") from None
+    return _plan_of(document, path)
+
+
+def _document(path: Path):
     try:
-        document = load_json(path.read_bytes())
+        return load_json(path.read_bytes())
     except OSError as exc:
         raise PlanFileError(f"cannot read plan JSON: {exc.strerror or exc}") from None
     except JsonTextError as exc:
         raise PlanFileError(f"cannot read plan JSON: {exc}" + (f" (line {exc.line}, column {exc.column})" if exc.line else "")) from None
+
+
+def _plan_of(document, path: Path) -> PlanFacts:
     if not isinstance(document, dict):
         raise PlanFileError("not a `terraform show -json` document")
     live: dict[str, LiveState] = {}

@@ -14,8 +14,8 @@ from fixer.pipeline import ClusterReport, Outcome
 BLOCKERS: dict[str, tuple[str, str]] = {
     "live-plugin-unknown": (
         "live network plugin unknown",
-        "--inventory (az aks list -o json) or --from-azure, --plan (terraform show -json), run where the local "
-        "terraform.tfstate is, --assume-network azure|azure-overlay|kubenet, or --greenfield for code not deployed",
+        "--inventory (az aks list -o json) or --from-azure, --plan (terraform show -json, or pulumi stack export), run where the local "
+        "terraform.tfstate or Pulumi checkpoint is, --assume-network azure|azure-overlay|kubenet, or --greenfield for code not deployed",
     ),
     "version-range": (
         "provider version only a range",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import newline_consistent
 from fixer.formats.put import Planned
-from fixer.formats.python import floors, stack_config
+from fixer.formats.python import floors, live_state, stack_config
 from fixer.formats.python import kinds as K
 from fixer.formats.python.floor_choice import FloorChooser
 from fixer.formats.python.floors import is_floor_change
@@ -198,17 +198,32 @@ class _Program:
     floors: dict = field(default_factory=dict)  # package -> (FloorEdits, the pin's upper bound) for this program's fixes
     _stated: dict = field(default_factory=dict)
     _stacks: tuple | None = None  # (project name, {Pulumi.<stack>.yaml: its config}), read on first need
+    _states: live_state.ProgramStates | None = None  # the stacks' states (live_state.py), read on first need
+
+    def stacks(self) -> tuple:
+        """(project name, {Pulumi.<stack>.yaml: its config mapping}), read once per program."""
+        if self._stacks is None:
+            names = self.files_in(self.folder)
+            texts = {name: text for name in stack_config.stack_files(self.folder, names) if (text := self.read(name)) is not None}
+            self._stacks = (stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml"))), stack_config.stack_configs(texts))
+        return self._stacks
+
+    def states(self) -> live_state.ProgramStates:
+        """The states of the program's stacks: --plan exports, and the tree's checkpoints (unless --no-state)."""
+        if self._states is None:
+            project, stacks = self.stacks()
+            settings = self.job.settings
+            found, unread = live_state.checkpoints(self.job.listing, self.folder, project) if settings.read_state else ((), ())
+            names = tuple(posixpath.basename(n)[len("Pulumi."):].rsplit(".", 1)[0] for n in stacks)
+            self._states = live_state.ProgramStates(tuple(getattr(settings, "pulumi_states", ())), found, names, project, unread)
+        return self._states
 
     def stack_version(self, declared: "_Declared", cluster: Cluster) -> Cluster:
         """A kubernetes_version read from the stack configuration: every version a stack deploys
         becomes the value's domain (stack_config.py), which AKS's version rules judge."""
         if cluster.profile.kubernetes_version.kind is not ValueKind.EXPRESSION:
             return cluster
-        if self._stacks is None:
-            names = self.files_in(self.folder)
-            texts = {name: text for name in stack_config.stack_files(self.folder, names) if (text := self.read(name)) is not None}
-            self._stacks = (stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml"))), stack_config.stack_configs(texts))
-        project, stacks = self._stacks
+        project, stacks = self.stacks()
         argument = keyword_args(declared.call).get("kubernetes_version")
         found = stack_config.version_domain(declared.parsed.reader, argument.value if argument else None, project, stacks)
         return replace(cluster, profile=replace(cluster.profile, kubernetes_version=found)) if found is not None else cluster
@@ -232,19 +247,25 @@ class _Program:
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set
         cluster = with_evidence(cluster, {path: text.body for path, (text, _, _) in self.files.items()})
+        name = live_state.logical_name(declared.parsed.reader, declared.call, kind)
+        cluster = live_state.with_pulumi_state(cluster, kind, name, self.states())
         if getattr(settings, "facts", None) is not None:
             cluster = settings.facts.attach(cluster)
         versions = _azurerm_versions(kind, names, pin, self.pins.cdktf_azurerm, settings)
         if kind.put and pin:
             versions = replace(package_versions, source=pin.describe())
+        greenfield = settings.is_greenfield(self.job.listing.root, declared.relpath)
+        deployed = greenfield and cluster.live is not None and cluster.live.plugin is not None  # a state records it
         context = planner.PlanContext(engine=settings.engine, versions=versions, assume_network=settings.assume_network,
-                                      greenfield=settings.is_greenfield(self.job.listing.root, declared.relpath),
+                                      greenfield=greenfield and not deployed,
                                       migrate_kubenet=settings.migrate_kubenet, switch_engines=settings.switch_engines,
                                       pin_advice=f"pass --azurerm-version with the azurerm version your {kind.package} release bundles")
         fix = choose_engine(
             (settings.engine, *settings.fallback_engines),
             lambda engine: _checked(kind, cluster, planner.plan(cluster, replace(context, engine=engine)), package_versions, settings, pin),
         )
+        if deployed and fix is not None:
+            fix = replace(fix, reasons=(f"Not treated as greenfield: {cluster.live.source} records this cluster as deployed.", *fix.reasons))
         return Planned(cluster, versions, context, fix)
 
     def with_floors(self, planned: list[Planned], declared: list[_Declared]) -> list[Planned]:
@@ -370,15 +391,17 @@ def _with_plugin(cluster: Cluster, fix: Fix, settings, package_versions: Version
         return planner.manual_fix(
             "a new network_profile needs the live network plugin",
             f"{known} fills in network_plugin = kubenet when network_profile leaves it out. Check the live plugin with "
-            "`az aks show --query networkProfile`, then re-run with --assume-network azure|azure-overlay|kubenet.",
+            "`az aks show --query networkProfile`, then re-run with --assume-network azure|azure-overlay|kubenet, or give the "
+            "stack's state: --plan with `pulumi stack export` output.",
             blocker="live-plugin-unknown",
         )
     plugin = "azure" if network.startswith("azure") else network
     if plugin == "kubenet" and fix.engine in ("cilium", "azure"):
         return planner.manual_fix(f"kubenet cannot run {fix.engine}", "Use --engine calico, or migrate the plugin first.", blocker="kubenet")
     extra = [Change("networkPlugin", plugin)] + ([Change("networkPluginMode", "overlay")] if network == "azure-overlay" else [])
+    told = f"the live plugin from {cluster.live.source}" if _live_network(cluster) else "--assume-network"
     return replace(fix, changes=tuple(extra) + fix.changes,
-                   reasons=fix.reasons + ("network_plugin is written too: azure-native < 3.0 would otherwise send kubenet.",))
+                   reasons=fix.reasons + (f"network_plugin is written too ({told}): azure-native < 3.0 would otherwise send kubenet.",))
 
 
 def _guard_shared_nodes(planned: list[Planned]) -> list[Planned]:

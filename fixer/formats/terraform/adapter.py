@@ -74,6 +74,7 @@ class Settings:
     migrate_kubenet: bool = False
     read_state: bool = True  # terraform.tfstate files give live facts (state.py)
     azapi_updates: bool = True  # calico through azapi_update_resource (plan/policy_update.py); --no-azapi
+    pulumi_states: tuple = ()  # fixer.facts.pulumi_state.PulumiState: `pulumi stack export` files given with --plan
 
     def is_greenfield(self, root: Path, relpath: str) -> bool:
         return bool(self.greenfield) and self.greenfield.matches(root / relpath)
