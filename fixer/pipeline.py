@@ -136,7 +136,8 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
                 edit_lines=lines.get(item.key, ()) if item.fix else (),
             )
         )
-    unknown = tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules) + outputs
+    unknown = (tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules)
+               + tuple(located.remote_terragrunt_runs()) + outputs)
     return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown, listing)
 
 

@@ -81,3 +81,21 @@ def test_input_edits_set_entries_in_layout_or_add_the_inputs_object():
     merged = source + b'inputs = merge(local.common, {\n  name = "x"\n})\n'
     with pytest.raises(EditFailure):
         terragrunt_input_edits(merged, {"network_policy": "cilium"}, b"\n")
+
+
+def test_remote_aks_sources_are_listed_as_not_inspected(tmp_path):
+    from fixer.formats.terraform.terragrunt import remote_run
+    from fixer.pipeline import Options, run
+
+    git = b'terraform {\n  source = "git::https://example.com/m.git//modules/aks?ref=v2.3.0"\n}\n'
+    assert remote_run("live/terragrunt.hcl", git).line == 2
+    assert remote_run("live/terragrunt.hcl", b'terraform {\n  source = "tfr:///Azure/aks/azurerm?version=9.0.0"\n}\n') is not None
+    assert remote_run("live/terragrunt.hcl", b'terraform {\n  source = "git::https://example.com/m.git//modules/vnet"\n}\n') is None
+    assert remote_run("live/terragrunt.hcl", b'terraform {\n  source = "../../modules/aks"\n}\n') is None  # in the tree: read as a caller
+    assert remote_run("live/terragrunt.hcl", b'terraform {\n  source = "${local.base}//aks"\n}\n') is None  # not a literal
+    for folder, body in {"live/prod/aks": git, "live/prod/vnet": git.replace(b"aks", b"vnet")}.items():
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "terragrunt.hcl").write_bytes(body)
+    result = run(tmp_path, Options(), verify=False)
+    assert [(m.file, m.line, m.source) for m in result.not_inspected] == [
+        ("live/prod/aks/terragrunt.hcl", 2, "git::https://example.com/m.git//modules/aks?ref=v2.3.0")]

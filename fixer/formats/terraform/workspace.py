@@ -53,6 +53,16 @@ class Located:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
         return self.terragrunt_runs().get(module_dir, [])
 
+    def remote_terragrunt_runs(self) -> list:
+        """The tree's Terragrunt configurations that run an AKS-looking module from outside it."""
+        runs = []
+        for relpath in self.listing.files:
+            if posixpath.basename(relpath) == terragrunt.NAME and _load(self, relpath, None) and b"source" in self.texts[relpath].body:
+                found = terragrunt.remote_run(relpath, self.texts[relpath].body)
+                if found is not None:
+                    runs.append(found)
+        return sorted(runs, key=lambda r: r.file)
+
     def terragrunt_runs(self) -> dict:
         """Module dir -> the Terragrunt configurations that run it, read once."""
         if self._terragrunt is None:
