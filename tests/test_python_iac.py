@@ -253,3 +253,27 @@ def test_a_cdktf_windows_node_pool_rules_out_cilium_but_not_calico(tmp_path):
     calico = run(tmp_path, Options(engine="calico", azurerm_version=exactly((4, 60, 0), "test")), verify=True)
     assert [r.outcome.value for r in calico.clusters] == ["fixed"]
     assert b"network_policy='calico'" in calico.changes[0].after
+
+
+def test_verification_refuses_an_edit_a_cluster_not_fixed_would_read():
+    """Defence in depth behind the transform's shared-name guard (which refuses to rewrite a name two
+    calls read): a write that changes what another cluster of the file reads is refused."""
+    from fixer.formats.python import locate
+    from fixer.formats.python.adapter import _bystander_changed
+
+    source = '''import pulumi
+from pulumi_azure_native import containerservice
+
+POLICY = "{policy}"
+
+a = containerservice.ManagedCluster("a", network_profile=containerservice.ContainerServiceNetworkProfileArgs(network_plugin="azure", network_policy=POLICY))
+b = containerservice.ManagedCluster("b", network_profile=containerservice.ContainerServiceNetworkProfileArgs(
+    network_plugin="azure", network_policy=POLICY))
+'''
+    before = locate.parse("__main__.py", source.replace("{policy}", "none").encode())
+    after = locate.parse("__main__.py", source.replace("{policy}", "cilium").encode())
+    found, again = locate.find(before).clusters, locate.find(after).clusters
+    assert "ManagedCluster.b" in _bystander_changed(before, found, after, again, {0})
+    assert _bystander_changed(before, found, after, again, {0, 1}) is None  # both fixed: nobody is a bystander
+    same = locate.parse("__main__.py", source.replace("{policy}", "none").encode())
+    assert _bystander_changed(before, found, same, locate.find(same).clusters, {0}) is None

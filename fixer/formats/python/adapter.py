@@ -30,6 +30,7 @@ from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Change, Cluster, FileChange, Fix, Problem, ValueKind
 from fixer.plan import planner
 from fixer.plan.preference import choose_engine
+from fixer.plan.views import BYSTANDER, readings
 from fixer.plan.rules import python_packages as packages
 from fixer.textfile import TextFile, UnreadableText, load_text
 from fixer.versions import UNKNOWN, VersionRange
@@ -525,6 +526,9 @@ def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], f
     again = locate.find(reparsed).clusters
     if len(again) != len(files[relpath][2].clusters):
         return "the number of clusters in the file would change"
+    why = _bystander_changed(files[relpath][1], files[relpath][2].clusters, reparsed, again, {i.cluster.anchor.index for i in done})
+    if why:
+        return why
     for item in done:
         kind, call, _ = again[item.cluster.anchor.index]
         cluster = locate.cluster_of(reparsed, kind, call, item.cluster.anchor.index, item.cluster.address,
@@ -541,6 +545,23 @@ def _verify(before: TextFile, after: bytes, relpath: str, done: list[Planned], f
         second = planner.plan(cluster, item.context)
         if not planner.settled(item.fix, second):
             return f"not idempotent: a second run would change {cluster.address} again"
+    return None
+
+
+def _bystander_changed(parsed, found, reparsed, again, fixed: set[int]) -> str | None:
+    """A cluster of the file that this write does not fix must read the same network settings
+    afterwards (as Terraform's and the PUT formats' verification checks): the edit of a name's
+    assignment must not reach a call that reads it through an expression akfix cannot decide."""
+    from fixer.formats.python import locate
+
+    addresses = locate.addresses(parsed, found)
+    for index, ((kind, call, _), (new_kind, new_call, _)) in enumerate(zip(found, again)):
+        if index in fixed:
+            continue
+        before = locate.cluster_of(parsed, kind, call, index, addresses[index], fills_kubenet=False, api=None)
+        after = locate.cluster_of(reparsed, new_kind, new_call, index, addresses[index], fills_kubenet=False, api=None)
+        if readings(before.profile) != readings(after.profile):
+            return BYSTANDER.format(address=addresses[index])
     return None
 
 
