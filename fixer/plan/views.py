@@ -162,8 +162,10 @@ def at_caller(view):
             change = replace(change, origin=target)  # the variable's validation list is still extended
         elif change.origin is None:
             # The resource block itself, shared by every view: only a setting it does not state yet
-            # can become an input of the module that this caller passes.
-            if caller is None or view.fix.add_block or not _absent(profile, change.attribute):
+            # can become an input of the module that this caller passes. Only the Terraform editor
+            # declares that input and reads it in the block (terraform/inputs.py); a Bicep parameters
+            # file or module call given a param the template does not declare fails to compile.
+            if caller is None or view.fix.add_block or not _absent(profile, change.attribute) or view.cluster.format != "terraform":
                 return None
             summary = summary.replace(f'{change.attribute} = "{change.value}"',
                                       f'{change.attribute} = "{change.value}" (a new module input, in {caller.file})', 1)
