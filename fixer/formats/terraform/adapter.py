@@ -234,6 +234,8 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 
 def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
+    if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster)):
+        cluster = replace(cluster, windows_pools=foreign)
     cluster = with_evidence(cluster, _deployment_files(located, cluster, problems))
     if settings.read_state:
         cluster = with_state(located, cluster, problems)
@@ -314,22 +316,51 @@ def _last(locked: VersionRange) -> Version:
 
 
 def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem]) -> dict[str, bytes]:
-    """The module's .tf and tfvars files and its callers' folders: where a Windows pool the locator
-    cannot tie to the cluster is set. A view through one module call ("live/prod: module.aks") reads
-    that caller's folder; a view every caller shares (the block states its values) reads them all."""
-    folders = [cluster.module_dir]
-    caller, marker, _ = (cluster.environment or "").partition(": module.")
-    if marker:
-        folders.append("" if caller == "." else caller)
-    else:
-        callers = local_callers(located)
-        for folder in folders:  # grows: the callers' callers too
-            for files, _name in callers.get(folder, []):
-                if posixpath.dirname(files[0]) not in folders and len(folders) < 64:
-                    folders.append(posixpath.dirname(files[0]))
+    """The module's .tf and tfvars files, its callers' folders and the other local modules those
+    callers deploy: where a Windows pool the locator cannot tie to the cluster is set (a root's node
+    pool fed `module.aks.id`, a node-pool module beside the cluster's). A view through one module
+    call ("live/prod: module.aks") reads that caller's deployment; a view every caller shares (the
+    block states its values) reads them all."""
+    folders = _deployment_folders(located, cluster)
     files = {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
     files.update({c.relpath: located.texts[c.relpath].body for folder in folders for c in located.terragrunt(folder)})
     return files
+
+
+MAX_DEPLOYMENT_FOLDERS = 64
+
+
+def _deployment_folders(located: Located, cluster: Cluster) -> list[str]:
+    """The cluster's module, the roots above it, and every local module those roots call."""
+    folders = [cluster.module_dir]
+    caller, marker, _ = (cluster.environment or "").partition(": module.")
+    callers = local_callers(located)
+    if marker:
+        folders.append("" if caller == "." else caller)
+    else:
+        for folder in folders:  # grows: the callers' callers too
+            for files, _name in callers.get(folder, []):
+                if posixpath.dirname(files[0]) not in folders and len(folders) < MAX_DEPLOYMENT_FOLDERS:
+                    folders.append(posixpath.dirname(files[0]))
+    called: dict[str, list[str]] = {}  # caller folder -> the local modules it calls
+    for callee, found in callers.items():
+        for files, _name in found:
+            called.setdefault(posixpath.dirname(files[0]), []).append(callee)
+    for folder in folders:  # grows: every local module the deployment runs, down the chain
+        for callee in called.get(folder, []):
+            if callee not in folders and len(folders) < MAX_DEPLOYMENT_FOLDERS:
+                folders.append(callee)
+    return folders
+
+
+def _foreign_windows_pools(located: Located, cluster: Cluster) -> tuple[str, ...]:
+    """Windows node-pool resources in the deployment's other folders: the locator ties a pool to a
+    cluster only within one module (by its reference to the cluster), so one in a caller or a module
+    beside the cluster's counts for every cluster the deployment builds (cautious: calico or a
+    person instead of cilium is safe; cilium beside Windows is not)."""
+    folders = set(_deployment_folders(located, cluster)) - {cluster.module_dir}
+    return tuple(sorted(f"{pool.address} ({relpath})" for relpath, found in located.decls.items()
+                        if posixpath.dirname(relpath) in folders for pool in found.node_pools if pool.windows))
 
 
 def _with_floors(located: Located, planned: list[Planned], problems: list[Problem]) -> list[Planned]:
