@@ -104,3 +104,26 @@ def test_a_whole_windows_string_is_evidence_whatever_its_key_but_not_in_a_list_o
 def test_members_of_a_bicep_union_type_are_not_evidence():
     bicep = b"type pool = {\n  osSKU: (\n    | 'Ubuntu'\n    | 'Windows2019'\n    | 'Windows2022')?\n  osType: 'Linux' | 'Windows'\n}\n"
     assert windows_evidence({"main.bicep": bicep}) == ()
+
+
+def test_agent_pool_resources_count_only_in_foreign_files():
+    """A called module's agentPools child (no locator ties it to the cluster) is evidence; in the
+    cluster's own template the locator reads it, so the text is not counted twice."""
+    from fixer.formats.windows_evidence import windows_evidence
+
+    pool = (b"resource pool 'Microsoft.ContainerService/managedClusters/agentPools@2024-05-01' = {\n"
+            b"  name: 'win1'\n  properties: {\n    osType: 'Windows'\n  }\n}\n")
+    assert windows_evidence({"modules/pool.bicep": pool}) == ()
+    assert windows_evidence({"modules/pool.bicep": pool}, foreign=frozenset({"modules/pool.bicep"})) == (
+        "modules/pool.bicep:4 (osType: 'Windows')",)
+    vm = pool.replace(b"Microsoft.ContainerService/managedClusters/agentPools", b"Microsoft.Compute/virtualMachines")
+    assert windows_evidence({"modules/vm.bicep": vm}, foreign=frozenset({"modules/vm.bicep"})) == ()  # a VM is no pool
+
+
+def test_a_local_bicep_module_call_passing_windows_counts():
+    from fixer.formats.windows_evidence import windows_evidence
+
+    call = b"module win 'winpool.bicep' = {\n  name: 'w'\n  params: {\n    poolOsType: 'Windows'\n  }\n}\n"
+    assert windows_evidence({"main.bicep": call}) == ("main.bicep:4 (poolOsType: 'Windows')",)
+    registry = call.replace(b"'winpool.bicep'", b"'br/public:avm/res/compute/virtual-machine:0.1.0'")
+    assert windows_evidence({"main.bicep": registry}) == ()  # a registry VM module's OS is no pool's

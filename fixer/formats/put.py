@@ -39,6 +39,8 @@ class PutFormat:
     readback: Callable[[bytes, bytes, list], str | None] = lambda before, after, checks: None
     # template -> the files that call it as a local module (Bicep), each a view of its own like a parameters file
     callers: Callable[[Listing, set[str]], dict[str, list[str]]] = lambda listing, wanted: {}
+    # (template, body) -> the local module files it calls (Bicep): part of its deployment
+    called: Callable[[str, bytes], list[str]] = lambda relpath, body: []
     # Bytes whose files the reading pass remembers for `callers` (it then need not read them all again).
     remember: tuple[bytes, ...] = ()
     # the kubenet migration's phase-1 mark: (body, anchor, newline, remove) -> edits; None: the
@@ -233,12 +235,39 @@ def _deployment_files(relpath: str, body: bytes, parameters: dict[str, bytes], c
     return files
 
 
+MAX_CALLED = 32
+
+
+def _called_files(fmt: PutFormat, listing: Listing, files: dict[str, bytes], seen: dict) -> dict[str, bytes]:
+    """The local modules the deployment's templates call, down the chain: a Windows agent pool
+    declared in one (an `agentPools` child of an `existing` cluster) is no locator's to tie to the
+    cluster, so its text is evidence (windows_evidence `foreign` files). `seen`: the run's memo
+    (a file's calls, a module's bytes), so the views of one template read each module once."""
+    found: dict[str, bytes] = {}
+    pending = [(name, body) for name, body in files.items() if name.endswith(".bicep")]
+    while pending and len(found) < MAX_CALLED:
+        name, body = pending.pop()
+        if ("calls", name) not in seen:
+            seen[("calls", name)] = fmt.called(name, body)
+        for target in seen[("calls", name)]:
+            if target in files or target in found:
+                continue
+            if ("body", target) not in seen:  # its own run reports a problem reading it
+                seen[("body", target)] = read_safely(listing.root, listing.root / target, target)[0]
+            data = seen[("body", target)]
+            if data:
+                found[target] = data
+                pending.append((target, data))
+    return found
+
+
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
     """(planned, changes, problems, failed keys, edit lines, build outputs) for every template of one
     format. `held(cluster)`: a suppressed cluster, whose fix is not edited."""
     scan = read_candidates(listing, fmt.suffixes, fmt.markers, remember=fmt.remember, progress=progress, stage=f"{fmt.title}: reading")
     problems: list[Problem] = list(scan.problems)
     texts, planned, built = {}, [], []
+    seen: dict = {}  # _called_files' memo
     chains: dict[str, dict[str, str]] = {}  # template -> {a caller's own .bicepparam: that caller}
     callers = fmt.callers(listing, {c.relpath for c in scan.candidates})
     elsewhere = fmt.parameter_index(listing) if scan.candidates else {}
@@ -275,7 +304,9 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         if clusters:
             texts[candidate.relpath] = text
         for cluster in clusters:
-            cluster = with_evidence(cluster, _deployment_files(candidate.relpath, text.body, parameters, cluster))
+            deployment = _deployment_files(candidate.relpath, text.body, parameters, cluster)
+            called = _called_files(fmt, listing, deployment, seen)
+            cluster = with_evidence(cluster, {**deployment, **called}, foreign=frozenset(called))
             if getattr(settings, "facts", None) is not None:
                 cluster = settings.facts.attach(cluster)
             context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN,

@@ -54,27 +54,29 @@ _HCL_BLOCK = re.compile(r'^(resource|data|module)\s+"([^"]*)"[^\n{]*\{', re.MULT
 _BICEP_BLOCK = re.compile(r"^(resource|module)\s+\w+\s+'([^']*)'[^\n]*", re.MULTILINE)
 _CLOSE = re.compile(r"^\}", re.MULTILINE)
 _AZAPI_POOL = re.compile(r"managedClusters/agentPools@", re.IGNORECASE)
+_POOL_TYPE = re.compile(r"managedClusters/agentPools@|azurerm_kubernetes_cluster_node_pool", re.IGNORECASE)
 _HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]*)"', re.MULTILINE)
 # A module that may build AKS clusters or node pools, by its source: a registry name that says so,
 # or any local path (the cluster's own module is usually one: `source = "../.."`).
 _AKS_MODULE = re.compile(r"^\.{1,2}/|aks|kubernetes|agent.?pool|node.?pool|container.?service|managed.?cluster", re.IGNORECASE)
 
 
-def windows_evidence(files: Mapping[str, bytes]) -> tuple[str, ...]:
+def windows_evidence(files: Mapping[str, bytes], foreign: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """`file:line` of every place in `files` that sets a node pool's OS to Windows outside the
-    resource blocks the locators read."""
-    return tuple(place for relpath in sorted(files) for place in _file_evidence(relpath, files[relpath]))
+    resource blocks the locators read. In `foreign` files (modules the cluster's template calls, where
+    no locator ties a pool to it) an agent-pool resource's own OS counts too."""
+    return tuple(place for relpath in sorted(files) for place in _file_evidence(relpath, files[relpath], relpath in foreign))
 
 
 @lru_cache(maxsize=1024)
-def _file_evidence(relpath: str, body: bytes) -> tuple[str, ...]:
+def _file_evidence(relpath: str, body: bytes, pools: bool = False) -> tuple[str, ...]:
     """One file's places (a template is read once for all the views that share it)."""
     if relpath.endswith(".json") and not relpath.endswith(".tfvars.json"):
         return tuple(_json_evidence(relpath, body))
     if b"indows" not in body and b"INDOWS" not in body:
         return ()  # the common case, without a regex pass
     text = body.decode("utf-8", "replace")
-    pattern, excluded = _format_of(relpath, text)
+    pattern, excluded = _format_of(relpath, text, pools)
     found, lines = [], set()
     whole = {_HCL: _WHOLE_HCL, _BICEP: _WHOLE_BICEP}.get(pattern)
     matches = [*(pattern.finditer(text) if pattern is not None else ()), *(whole.finditer(text) if whole is not None else ())]
@@ -144,11 +146,11 @@ def _enclosing_call(text: str, at: int) -> str:
     return ""
 
 
-def with_evidence(cluster: Cluster, files: Mapping[str, bytes]) -> Cluster:
+def with_evidence(cluster: Cluster, files: Mapping[str, bytes], foreign: frozenset[str] = frozenset()) -> Cluster:
     """The cluster with the Windows pools its deployment's text names, where its locator found none."""
     if cluster.windows_pools:
         return cluster
-    found = windows_evidence(files)
+    found = windows_evidence(files, foreign)
     return replace(cluster, windows_pools=tuple(f"a node pool set to Windows at {place}" for place in found)) if found else cluster
 
 
@@ -189,11 +191,11 @@ def _json_evidence(relpath: str, body: bytes) -> list[str]:
     return found
 
 
-def _format_of(relpath: str, text: str):
+def _format_of(relpath: str, text: str, pools: bool = False):
     if relpath.endswith((".tf", ".tfvars", ".hcl")):
         return _HCL, _blocks(text, _HCL_BLOCK, _hcl_module_source) + _commented_out(text, "#|//")
     if relpath.endswith((".bicep", ".bicepparam")):
-        return _BICEP, _blocks(text, _BICEP_BLOCK, lambda block, header: header.group(2)) + _commented_out(text, "//")
+        return _BICEP, _blocks(text, _BICEP_BLOCK, _bicep_module_source, pools) + _commented_out(text, "//")
     if relpath.endswith(".py"):  # no blocks: a string inside a VM's or App Service's call is left out by its callee
         return _PYTHON, _commented_out(text, "#", blocks=False)
     if relpath.endswith(".json"):  # .tfvars.json: no resource blocks to leave out
@@ -206,10 +208,18 @@ def _hcl_module_source(block: str, header: re.Match) -> str:
     return source.group(1) if source else ""
 
 
-def _blocks(text: str, header_pattern: re.Pattern, source_of) -> list[tuple[int, int]]:
+def _bicep_module_source(block: str, header: re.Match) -> str:
+    """A Bicep module's path; a local one (no registry or template-spec scheme) as `./path`, so that
+    a call of a module of the repository counts like a local Terraform module's."""
+    source = header.group(2)
+    return source if ":" in source or source.startswith(("br/", "ts/")) else "./" + source.removeprefix("./")
+
+
+def _blocks(text: str, header_pattern: re.Pattern, source_of, pools: bool = False) -> list[tuple[int, int]]:
     """Spans of the top-level blocks whose OS keys are not node-pool evidence: every resource (and
     data) block, and module calls of modules that are not AKS ones. A block ends at the first `}` in
-    column 0 after its header (the layout `terraform fmt` and the Bicep formatter keep)."""
+    column 0 after its header (the layout `terraform fmt` and the Bicep formatter keep). `pools`: an
+    agent-pool resource's block is evidence too (a module's, which no locator ties to the cluster)."""
     spans = []
     for header in header_pattern.finditer(text):
         close = _CLOSE.search(text, header.end())
@@ -219,5 +229,7 @@ def _blocks(text: str, header_pattern: re.Pattern, source_of) -> list[tuple[int,
             continue
         if header.group(1) == "resource" and header.group(2) == "azapi_resource" and _AZAPI_POOL.search(block):
             continue  # an agent pool PUT by azapi: no locator ties it to a cluster
+        if pools and header.group(1) == "resource" and _POOL_TYPE.search(header.group(2)):
+            continue  # an agent pool in a module the cluster's template calls
         spans.append((header.start(), end))
     return spans

@@ -46,6 +46,7 @@ BICEP = PutFormat(
     parameter_index=bicep_parameters.parameter_index,
     readback=bicep_readback.readback,
     callers=bicep_modules.callers,
+    called=bicep_modules.called,
     remember=(bicep_modules.MODULE,),
     marker_edits=bicep.migration_marker_edits,
     argument_edits=bicep.argument_edits,

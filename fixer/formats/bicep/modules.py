@@ -97,6 +97,18 @@ def callers(listing: Listing, wanted: set[str] | None = None) -> dict[str, list[
     return found
 
 
+def called(relpath: str, body: bytes) -> list[str]:
+    """The local module files `relpath` calls (its own deployment's other templates: a Windows
+    agent pool may be declared there, tied to the cluster by an `existing` parent or a name)."""
+    if b"module" not in body:
+        return []
+    try:
+        tokens = tokenize(load_text(body).body)
+    except (BicepSyntaxError, UnreadableText, UnicodeDecodeError, ValueError):
+        return []
+    return list(dict.fromkeys(target for _, target, _ in _calls(tokens, relpath) if target != relpath))
+
+
 @dataclass(frozen=True)
 class ThroughCaller:
     """A caller of the module read with one of its own .bicepparam files: the view of one deployment

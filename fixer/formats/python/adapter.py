@@ -30,8 +30,8 @@ from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Change, Cluster, FileChange, Fix, Problem, ValueKind
 from fixer.plan import planner
 from fixer.plan.preference import choose_engine
-from fixer.plan.views import BYSTANDER, readings
 from fixer.plan.rules import python_packages as packages
+from fixer.plan.views import BYSTANDER, readings
 from fixer.textfile import TextFile, UnreadableText, load_text
 from fixer.versions import UNKNOWN, VersionRange
 
