@@ -141,7 +141,8 @@ def _clashes(view, views, itself=None) -> list[str]:
                 continue
             if not (other.fix and change in other.fix.changes):
                 environment = other.cluster.environment
-                clashes.append((environment or "runs without a -var-file") if same else
+                alone = "the template deployed with its own defaults" if other.cluster.format in ("bicep", "arm") else "runs without a -var-file"
+                clashes.append((environment or alone) if same else
                                f"{_OTHER_CLUSTER}{other.cluster.address}" + (f" [{environment}]" if environment else ""))
     return clashes
 
