@@ -69,7 +69,39 @@ def guard_shared_edits(planned: list) -> list:
             state[position] = view
     # a view guarded early is checked again against what the views guarded after it now write: one
     # that took another choice, or one left to a person whose write it matched
-    return _settled(state)
+    state = _settled(state)
+    for positions in by_cluster.values():
+        state = _common_engine(positions, state)
+    return state
+
+
+def _common_engine(positions: list[int], state: list) -> list:
+    """Where views of one cluster were left to a person because they clash, the first engine of
+    --engine that every one of them can write, the same change in every shared place: dev on
+    kubenet and prod on Azure CNI both get calico through the one template or variable they share,
+    where the greedy guard above gave each its own first choice and then neither."""
+    views = [state[p] for p in positions]
+    if len(views) < 2 or not any(v.fix is not None and v.fix.blocker == "shared-value" for v in views):
+        return state
+    context = views[0].context
+    if not context.fallback_engines:
+        return state  # one engine: the views were planned with it already
+    for engine in (context.engine, *context.fallback_engines):
+        trial = list(state)
+        for position in positions:
+            view = state[position]
+            fix = planner.plan(view.cluster, replace(view.context, engine=engine, fallback_engines=()))
+            if fix is not None and (not fix.writable(False) or any(is_policy_update(c) for c in fix.changes)):
+                break
+            trial[position] = replace(view, fix=fix)
+        else:
+            if not any(_clashes(trial[p], trial) for p in positions):
+                note = f"{engine} for every view of this cluster: one engine they can all take, written once where they share"
+                for position in positions:
+                    if trial[position].fix is not None and trial[position].fix.changes:
+                        trial[position] = replace(trial[position], fix=replace(trial[position].fix, reasons=(note, *trial[position].fix.reasons)))
+                return trial
+    return state
 
 
 def _conflict(view, clashes: list[str]):
