@@ -358,9 +358,8 @@ def _foreign_windows_pools(located: Located, cluster: Cluster) -> tuple[str, ...
     cluster only within one module (by its reference to the cluster), so one in a caller or a module
     beside the cluster's counts for every cluster the deployment builds (cautious: calico or a
     person instead of cilium is safe; cilium beside Windows is not)."""
-    folders = set(_deployment_folders(located, cluster)) - {cluster.module_dir}
-    return tuple(sorted(f"{pool.address} ({relpath})" for relpath, found in located.decls.items()
-                        if posixpath.dirname(relpath) in folders for pool in found.node_pools if pool.windows))
+    folders = [f for f in _deployment_folders(located, cluster) if f != cluster.module_dir]
+    return tuple(sorted(f"{pool.address} ({relpath})" for folder in folders for relpath, pool in located.windows_pools_in(folder)))
 
 
 def _with_floors(located: Located, planned: list[Planned], problems: list[Problem]) -> list[Planned]:
