@@ -79,13 +79,18 @@ class ModuleCall:
     line: int
     name: str
     source: str
+    terragrunt: bool = False  # a terragrunt.hcl's `terraform { source }` (terragrunt.remote_run), not a module block
     group = "unknown-module"  # how reports list what was not inspected (report/text.py)
 
+    @property
+    def label(self) -> str:
+        return "terragrunt" if self.terragrunt else f"module.{self.name}"
+
     def describe(self, shown=lambda relpath: relpath) -> str:
-        return f"{shown(self.file)}:{self.line}  module.{self.name}  source = {self.source}"
+        return f"{shown(self.file)}:{self.line}  {self.label}  source = {self.source}"
 
     def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "module": f"module.{self.name}", "source": self.source}
+        return {"file": self.file, "line": self.line, "module": self.label, "source": self.source}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ stays undecided, never read from the default it overrides: an `inputs` that is n
 keys win), so a variable the child does not set is undecided unless the parent is a file of the
 tree whose inputs akfix reads and does not set it. The configuration's file joins the deployment's
 text (Windows pools set there count). Sources that are not local paths (git::, registry) run code
-outside the tree and are left alone; one that suggests AKS is listed as not inspected (RemoteRun).
+outside the tree and are left alone; one that suggests AKS is listed as not inspected (remote_run).
 
 Read with the HCL parser every Terraform file goes through (hcl.py). Pure: file bodies in,
 module folder -> its configurations.
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fixer.formats.terraform import hcl
+from fixer.formats.terraform.decls import ModuleCall
 
 NAME = "terragrunt.hcl"
 # Terragrunt functions that name a folder this tree can resolve: the repository root, and the
@@ -35,36 +36,26 @@ _ROOTS = {"${get_repo_root()}": "", "${get_terragrunt_dir()}": None}
 _AKS_HINT = re.compile(r"aks|kubernetes", re.I)
 
 
-@dataclass(frozen=True)
-class RemoteRun:
+def remote_run(relpath: str, body: bytes) -> ModuleCall | None:
     """A configuration that runs a module from outside the tree (git::, a registry) whose source
     suggests AKS: whatever cluster it builds is not in the tree, so it is listed as not inspected
-    rather than passed over in silence."""
-
-    file: str
-    line: int
-    source: str
-    group = "unknown-module"  # how reports list what was not inspected (report/text.py)
-
-    def describe(self, shown=lambda relpath: relpath) -> str:
-        return f"{shown(self.file)}:{self.line}  terragrunt  source = {self.source}"
-
-    def to_json(self) -> dict:
-        return {"file": self.file, "line": self.line, "module": "terragrunt", "source": self.source}
-
-
-def remote_run(relpath: str, body: bytes) -> RemoteRun | None:
-    """The configuration's remote source, where it suggests AKS; None for a local one or none."""
-    block = next((b for b in hcl.blocks(hcl.body_of(hcl.parse(body).root_node)) if b.type == "terraform"), None)
-    node = hcl.attribute(block.body, "source") if block is not None else None
-    expression = hcl.expression_of(node) if node is not None else None
-    raw = hcl.text(expression).strip() if expression is not None else ""
-    if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"' or "${" in raw:
+    rather than passed over in silence. None for a local source, or none."""
+    node, raw = _source(hcl.body_of(hcl.parse(body).root_node))
+    if node is None or "${" in raw:
         return None
     source = raw[1:-1]
     if source.startswith(("./", "../", "/")) or not _AKS_HINT.search(source):
         return None
-    return RemoteRun(relpath, node.start_point[0] + 1, source)
+    return ModuleCall(relpath, node.start_point[0] + 1, "", source, terragrunt=True)
+
+
+def _source(root):
+    """The `terraform { source = "..." }` attribute and its quoted text; (None, "") where it is no string."""
+    block = next((b for b in hcl.blocks(root) if b.type == "terraform"), None)
+    node = hcl.attribute(block.body, "source") if block is not None else None
+    expression = hcl.expression_of(node) if node is not None else None
+    raw = hcl.text(expression).strip() if expression is not None else ""
+    return (node, raw) if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"' else (None, "")
 
 
 def module_of(relpath: str, body: bytes) -> str | None:
@@ -78,11 +69,8 @@ def inputs_of(body: bytes) -> frozenset[str]:
 
 
 def _module(relpath: str, root) -> str | None:
-    block = next((b for b in hcl.blocks(root) if b.type == "terraform"), None)
-    node = hcl.attribute(block.body, "source") if block is not None else None
-    expression = hcl.expression_of(node) if node is not None else None
-    raw = hcl.text(expression).strip() if expression is not None else ""
-    if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
+    node, raw = _source(root)
+    if node is None:
         return None  # not a string (a function call, a local): not resolved
     path = raw[1:-1].replace("//", "/")
     here = posixpath.dirname(relpath)
