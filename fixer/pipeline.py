@@ -137,7 +137,7 @@ def run(root: Path, options: Options, *, verify: bool, progress=None) -> RunResu
             )
         )
     unknown = (tuple(m for relpath in sorted(located.decls) for m in located.decls[relpath].unknown_modules)
-               + tuple(located.remote_terragrunt_runs()) + outputs)
+               + tuple(located.remote_terragrunt_runs()) + outputs + pending.never)
     return RunResult(listing.root, tuple(reports), tuple(changes), tuple(problems), unknown, listing)
 
 

@@ -94,6 +94,7 @@ FIXED_LABEL = {None: "auto-fixable", True: "would write", False: "written"}
 _NOT_INSPECTED_HEADINGS = {
     "unknown-module": lambda n: f"not inspected: {n} call{'s' if n != 1 else ''} of modules akfix does not know (they may build AKS clusters):",
     "built": lambda n: f"read through their source: {n} template{'s' if n != 1 else ''} built by Bicep:",
+    "never-run": lambda n: f"never run by Pulumi: {n} file{'s' if n != 1 else ''} with clusters that no import can reach (left alone):",
 }
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import newline_consistent
 from fixer.formats.put import Planned
-from fixer.formats.python import floors, live_state, stack_config
+from fixer.formats.python import entry, floors, live_state, stack_config
 from fixer.formats.python import kinds as K
 from fixer.formats.python.floor_choice import FloorChooser
 from fixer.formats.python.floors import is_floor_change
@@ -51,12 +51,15 @@ def start(listing: Listing, settings, verify: bool, allow_replacement: bool, pro
     while this process goes on with the other formats; `finish()` collects the results."""
     scan = read_candidates(listing, SUFFIXES, K.MARKERS, progress=progress, stage="Python: reading")
     worth = [c for c in scan.candidates if _worth_parsing(c.data)]
+    never = _never_run(listing, [c.relpath for c in worth])
+    worth = [c for c in worth if c.relpath not in never]
     # A program is a folder: its files share package versions and node pools. Folders are independent.
     folders: dict[str, list] = {}
     for candidate in worth:
         folders.setdefault(posixpath.dirname(candidate.relpath), []).append(candidate)
     job = _Job(listing, settings, verify, allow_replacement, held)
     pending = Pending(job, list(folders.values()), list(scan.problems), progress)
+    pending.never = tuple(never[relpath] for relpath in sorted(never))
     if len(worth) >= POOL_THRESHOLD:
         pending.submit()
     return pending
@@ -68,6 +71,7 @@ class Pending:
     def __init__(self, job: "_Job", groups: list, problems: list[Problem], progress):
         self.job, self.groups, self.problems, self.progress = job, groups, problems, progress
         self.pool = self.results = None
+        self.never: tuple = ()  # files no Pulumi project runs (entry.NeverRun): listed, not planned
 
     def submit(self) -> None:
         global _POOL_JOB
@@ -296,6 +300,26 @@ def _clashing(outcomes) -> dict[int, str]:
             if first[1] != change.after:
                 clashing[index] = clashing[first[0]] = change.relpath
     return clashing
+
+
+def _never_run(listing: Listing, relpaths: list[str]) -> dict:
+    """relpath -> entry.NeverRun for the files with clusters that their Pulumi project never runs."""
+    mains: dict[str, str | None] = {}
+
+    def has_file(folder: str, name: str) -> bool:
+        return posixpath.join(folder, name) in listing.by_folder.get(folder, ())
+
+    def main_of(project: str) -> str | None:
+        if project not in mains:
+            mains[project] = stack_config.project_main(_read_text(listing, project))
+        return mains[project]
+
+    found = {}
+    for relpath in relpaths:
+        why = entry.never_run(relpath, has_file, main_of)
+        if why is not None:
+            found[relpath] = why
+    return found
 
 
 def _worth_parsing(data: bytes) -> bool:

@@ -106,6 +106,13 @@ def project_name(text: str | None) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def project_main(text: str | None) -> str | None:
+    """`main:` of a Pulumi.yaml: the folder or file Pulumi runs instead of the project's `__main__.py`."""
+    document = _load(text)
+    main = document.get("main") if isinstance(document, dict) else None
+    return main if isinstance(main, str) and main.strip() else None
+
+
 def _stack_value(config: dict, namespace: str | None, key: str) -> str | None:
     value = config.get(f"{namespace}:{key}") if namespace else None
     if value is None:
