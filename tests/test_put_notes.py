@@ -33,3 +33,11 @@ def test_cilium_on_the_node_subnet_is_noted_as_the_azurerm_planner_does(tmp_path
 
 def test_no_note_where_the_code_says_overlay(tmp_path, capsys):
     assert not any(r.startswith("No overlay") for r in _reasons(tmp_path, capsys, "\n      networkPluginMode: 'overlay'"))
+
+
+def test_kubenet_guidance_speaks_the_templates_language(tmp_path, capsys):
+    (tmp_path / "main.bicep").write_text((TEMPLATE % "").replace("networkPlugin: 'azure'", "networkPlugin: 'kubenet'"))
+    main(["scan", "--format", "json", str(tmp_path)])
+    (cluster,) = json.loads(capsys.readouterr().out)["clusters"]
+    hint = cluster["fix"]["hint"]
+    assert "networkPluginMode = 'overlay'" in hint and "in place by a PUT" in hint and "azurerm" not in hint

@@ -468,12 +468,15 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
     if live.plugin == "none":
         return byo_limit()
     if live.plugin == "kubenet" and target in ("cilium", "azure") and not migrate_kubenet:
+        camel = cluster.format in ("bicep", "arm")
+        settings = ("networkPlugin = 'azure' and networkPluginMode = 'overlay'" if camel
+                    else 'network_plugin = "azure" and network_plugin_mode = "overlay"')
+        where = "in place by a PUT" if cluster.api_version else "in place only on azurerm >= 4.66"
         return manual_fix(
             f"kubenet cannot run {target}",
-            "Two steps, each its own apply: (1) migrate IPAM kubenet -> Azure CNI Overlay with network_plugin = \"azure\" and "
-            "network_plugin_mode = \"overlay\" while network policy is none (in place only on azurerm >= 4.66; needs a "
-            f"user-assigned identity); (2) then enable {target}. --migrate-kubenet writes step 1 and, once it is applied, a later "
-            "run writes step 2. Or use --engine calico, which kubenet supports in place.",
+            f"Two steps, each its own apply: (1) migrate IPAM kubenet -> Azure CNI Overlay with {settings} while network policy "
+            f"is none ({where}; needs a user-assigned identity); (2) then enable {target}. --migrate-kubenet writes step 1 and, "
+            "once it is applied, a later run writes step 2. Or use --engine calico, which kubenet supports in place.",
             blocker="kubenet",
         )
     refused = engine_module_limit(cluster, target)
