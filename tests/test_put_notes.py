@@ -41,3 +41,16 @@ def test_kubenet_guidance_speaks_the_templates_language(tmp_path, capsys):
     (cluster,) = json.loads(capsys.readouterr().out)["clusters"]
     hint = cluster["fix"]["hint"]
     assert "networkPluginMode = 'overlay'" in hint and "in place by a PUT" in hint and "azurerm" not in hint
+
+
+def test_a_param_default_written_says_who_else_gets_it(tmp_path, capsys):
+    template = "param networkPolicy string = 'none'\n\n" + (TEMPLATE % "\n      networkPluginMode: 'overlay'").replace(
+        "networkPlugin: 'azure'", "networkPlugin: 'azure'\n      networkPolicy: networkPolicy")
+    (tmp_path / "main.bicep").write_text(template)
+    main(["scan", "--format", "json", str(tmp_path)])
+    (cluster,) = json.loads(capsys.readouterr().out)["clusters"]
+    assert any(r.startswith("The fix changes a param default of the template") for r in cluster["fix"]["reasons"])
+    (tmp_path / "main.bicep").write_text(TEMPLATE % "")  # a literal in the block: no default changes
+    main(["scan", "--format", "json", str(tmp_path)])
+    (cluster,) = json.loads(capsys.readouterr().out)["clusters"]
+    assert not any(r.startswith("The fix changes a param default") for r in cluster["fix"]["reasons"])

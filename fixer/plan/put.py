@@ -44,6 +44,12 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
         reasons.append("Cilium is Linux-only and enforces only after every node is reimaged; node auto-provisioning must be off.")
     else:
         reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
+    policy = cluster.profile.policy
+    if changes[0].origin is not None and changes[0].origin.file == cluster.file and "default" in (policy.via or ""):
+        # as the azurerm planner says of a variable default: a reusable template's callers may be elsewhere
+        word = "parameter" if cluster.format == "arm" else "param"
+        reasons.append(f"The fix changes a {word} default of the template: every deployment and module call that does not set "
+                       f"the {word} gets the new engine.")
     sets = settings_text(changes, where=False)
     return Fix(
         risk=Risk.DISRUPTIVE,
