@@ -127,3 +127,11 @@ def test_a_local_bicep_module_call_passing_windows_counts():
     assert windows_evidence({"main.bicep": call}) == ("main.bicep:4 (poolOsType: 'Windows')",)
     registry = call.replace(b"'winpool.bicep'", b"'br/public:avm/res/compute/virtual-machine:0.1.0'")
     assert windows_evidence({"main.bicep": registry}) == ()  # a registry VM module's OS is no pool's
+
+
+def test_pulumi_stack_config_naming_a_windows_pool_counts():
+    from fixer.formats.windows_evidence import windows_evidence
+
+    stack = b"config:\n  app:pools:\n    - name: win1\n      osType: Windows\n    # - osType: Windows (an old pool)\n"
+    assert windows_evidence({"Pulumi.prod.yaml": stack}) == ("Pulumi.prod.yaml:4 (osType: Windows)",)
+    assert windows_evidence({"Pulumi.dev.yaml": stack.replace(b"osType: Windows\n    #", b"osType: Linux\n    #")}) == ()

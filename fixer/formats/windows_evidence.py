@@ -38,6 +38,9 @@ _WHOLE_HCL = re.compile(r'"(?i:windows(?:20\d\d|annual)?)"')
 _WHOLE_BICEP = re.compile(r"'(?i:windows(?:20\d\d|annual)?)'")
 _LINUX = re.compile(r"""["'](?i:linux|ubuntu|azurelinux|cblmariner|mariner)["']""")
 
+# Pulumi stack config (`Pulumi.<stack>.yaml`): a pool list a program reads with require_object, `osType: Windows`.
+_YAML = re.compile(r"""\b(?i:\w*os_?(?:type|sku)\w*)["']?\s*:\s*["']?(?i:windows)""")
+
 # .tfvars.json: `"os_type": "Windows"` (ARM JSON is walked as JSON: _json_evidence).
 _JSON_VALUE = re.compile(r""""(?i:\w*os_?(?:type|sku)\w*)"\s*:\s*"(?i:windows)""")
 
@@ -198,6 +201,8 @@ def _format_of(relpath: str, text: str, pools: bool = False):
         return _BICEP, _blocks(text, _BICEP_BLOCK, _bicep_module_source, pools) + _commented_out(text, "//")
     if relpath.endswith(".py"):  # no blocks: a string inside a VM's or App Service's call is left out by its callee
         return _PYTHON, _commented_out(text, "#", blocks=False)
+    if relpath.endswith((".yaml", ".yml")):  # Pulumi stack config: no blocks, comments aside
+        return _YAML, _commented_out(text, "#", blocks=False)
     if relpath.endswith(".json"):  # .tfvars.json: no resource blocks to leave out
         return _JSON_VALUE, []
     return None, []

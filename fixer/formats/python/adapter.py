@@ -251,7 +251,10 @@ class _Program:
         pools = _separate_windows_pools(self.files, declared.relpath, declared.variable, declared.found)
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set
-        cluster = with_evidence(cluster, {path: text.body for path, (text, _, _) in self.files.items()})
+        # and the stack config the program reads (`cfg.require_object("pools")` listing a Windows pool)
+        stacks = {name: data for name in stack_config.stack_files(self.folder, self.files_in(self.folder))
+                  if (data := (self.read(name) or "").encode())}
+        cluster = with_evidence(cluster, {**{path: text.body for path, (text, _, _) in self.files.items()}, **stacks})
         name = live_state.logical_name(declared.parsed.reader, declared.call, kind)
         cluster = live_state.with_pulumi_state(cluster, kind, name, self.states())
         if getattr(settings, "facts", None) is not None:
