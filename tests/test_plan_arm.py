@@ -69,3 +69,32 @@ def test_put_adds_profile_without_plugin_for_calico_only():
 def test_windows_pool_and_expression_api():
     assert plan(cluster(windows=["x"]), PlanContext()).risk is Risk.MANUAL
     assert plan(cluster(api="expression: ${var.api}"), PlanContext()).risk is Risk.MANUAL
+
+
+def test_an_agent_pool_os_akfix_cannot_resolve_may_be_windows(tmp_path):
+    """osType from a parameter with no default and no parameters file: it may be Windows, so it
+    counts as a Windows pool; with allowedValues that name no Windows it does not."""
+    import json as _json
+
+    from fixer.pipeline import Options, run
+
+    def template(parameter: dict) -> str:
+        return _json.dumps({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "parameters": {"userPoolOs": parameter},
+            "resources": [{
+                "type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-05-01", "name": "aks",
+                "location": "westeurope",
+                "properties": {"dnsPrefix": "aks",
+                               "agentPoolProfiles": [{"name": "sys", "mode": "System", "count": 1, "vmSize": "Standard_D4s_v5"},
+                                                     {"name": "user", "mode": "User", "count": 1, "vmSize": "Standard_D4s_v5",
+                                                      "osType": "[parameters('userPoolOs')]"}],
+                               "networkProfile": {"networkPlugin": "azure", "networkPluginMode": "overlay"}}}]}, indent=2)
+
+    (tmp_path / "azuredeploy.json").write_text(template({"type": "string"}))
+    (report,) = run(tmp_path, Options(), verify=False).clusters
+    assert report.fix.blocker == "windows" and "osType unknown" in report.cluster.windows_pools[0]
+    (tmp_path / "azuredeploy.json").write_text(template({"type": "string", "allowedValues": ["Linux"]}))
+    (report,) = run(tmp_path, Options(), verify=False).clusters
+    assert report.cluster.windows_pools == () and report.fix.engine == "cilium"

@@ -138,7 +138,7 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
         if fields["policy"].kind is not ValueKind.EXPRESSION:
             fields["policy"] = Value(ValueKind.EXPRESSION, data[profile_node.start:profile_node.end].decode(), fields["policy"].line,
                                      note="networkProfile is built by an expression")
-    windows = _windows(properties, resource)
+    windows = _windows(properties, resource, scope, data, relpath)
     api = resource.get("apiVersion")
     name = resource.get("name")
     name_text = str(name.value) if name is not None and name.kind == "string" else path[-1]
@@ -208,20 +208,40 @@ def _unmarkable(comments: jsonspan.JNode | None) -> str:
     return ""
 
 
-def _windows(properties, resource) -> list[str]:
+def _windows(properties, resource, scope: _Scope, data: bytes, relpath: str) -> list[str]:
+    """The cluster's Windows pools: inline profiles and agentPools children whose osType is Windows,
+    read through parameters, parameters files and variables like the network settings. An osType
+    akfix cannot resolve may be Windows: it counts too (cilium beside Windows is the unsafe error)."""
     found = []
+
+    def os_of(node) -> str | None:
+        """"windows", "unknown: <expression>" or None (Linux or unset)."""
+        if node is None:
+            return None
+        value = _value(node, scope, data, relpath)
+        if value.kind is ValueKind.LITERAL:
+            return "windows" if str(value.text).lower().startswith("windows") else None
+        if value.kind is ValueKind.MISSING:
+            return None
+        domain = [str(v).lower() for v in (value.domain or ())]
+        if domain and not any(v.startswith("windows") for v in domain):
+            return None  # every value the expression may take is no Windows
+        return f"unknown: {str(node.value)[:80]}"
+
     pools = properties.get("agentPoolProfiles") if properties is not None and properties.kind == "object" else None
     for pool in pools.items if pools is not None and pools.kind == "array" else []:
-        os_type = pool.get_ci("osType") if pool.kind == "object" else None
-        if os_type is not None and str(os_type.value).lower() == "windows":
+        os = os_of(pool.get_ci("osType") if pool.kind == "object" else None)
+        if os is not None:
             name = pool.get("name")
-            found.append(f"agentPoolProfiles/{name.value if name is not None else '?'}")
+            found.append(f"agentPoolProfiles/{name.value if name is not None else '?'}" + ("" if os == "windows" else f" (osType {os})"))
     for _, child in _resources(resource):
         kind = str((child.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower()
         child_properties = child.get("properties")
-        os_type = child_properties.get_ci("osType") if child_properties is not None and child_properties.kind == "object" else None
-        if kind.endswith("agentpools") and os_type is not None and str(os_type.value).lower() == "windows":
-            found.append(f"agentPools/{(child.get('name') or jsonspan.JNode('string', 0, 0, '?')).value}")
+        os_node = child_properties.get_ci("osType") if child_properties is not None and child_properties.kind == "object" else None
+        os = os_of(os_node) if kind.endswith("agentpools") else None
+        if os is not None:
+            found.append(f"agentPools/{(child.get('name') or jsonspan.JNode('string', 0, 0, '?')).value}"
+                         + ("" if os == "windows" else f" (osType {os})"))
     return found
 
 
