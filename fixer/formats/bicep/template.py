@@ -417,10 +417,18 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     version = properties.object.get("kubernetesVersion") if properties and properties.object else None
     identity = body.get("identity")
     identity_type = identity.object.get("type") if identity and identity.object else None
+    if version is not None:
+        kubernetes_version = _value(tokens, version.value_start, version.value_end, data, relpath, params, variables, parameter_file)
+    elif properties is not None and properties.object is None:
+        # properties built by an expression (`union({kubernetesVersion: ...}, ...)`): the version
+        # evaluated like the network settings, so AKS's version rules still judge it
+        kubernetes_version = evaluate_setting(scope_of(tokens, data, relpath, parameter_file), properties.value_start,
+                                              properties.value_end, False, ("kubernetesVersion",))
+    else:
+        kubernetes_version = MISSING
     profile = replace(
         profile,
-        kubernetes_version=_value(tokens, version.value_start, version.value_end, data, relpath, params, variables, parameter_file)
-        if version else MISSING,
+        kubernetes_version=kubernetes_version,
         identity_type=_value(tokens, identity_type.value_start, identity_type.value_end, data, relpath, params, variables, parameter_file)
         if identity_type else MISSING,
         migration_pending=profile_entry is not None and profile_entry.object is not None and _marked(tokens, profile_entry.object, data),
