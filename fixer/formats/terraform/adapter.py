@@ -14,7 +14,7 @@ from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import hcl, terragrunt, tfjson
 from fixer.formats.terraform.azapi_update import is_companion, policy_update_edits, with_policy_updates
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
-from fixer.formats.terraform.decls import FileDecls, ParseFailure, is_override_file
+from fixer.formats.terraform.decls import ClusterDecl, FileDecls, ParseFailure, is_override_file
 from fixer.formats.terraform.editor import (
     EditFailure,
     edits_for,
@@ -33,6 +33,7 @@ from fixer.formats.terraform.readback import ReadbackFailure, check_readback, pa
 from fixer.formats.terraform.resolve import needs_values, resolve_cluster
 from fixer.formats.terraform.state import narrow_by_state, with_state
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
+from fixer.formats.terraform.values import required_unset
 from fixer.formats.terraform.versions import LOCK_FILE, VersionResolver, narrow_by_code, required_azurerm
 from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files, version_callers
 from fixer.formats.windows_evidence import with_evidence
@@ -234,7 +235,7 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 
 def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
-    if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster)):
+    if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster) or _pools_of_unknown_os(located, cluster, problems)):
         cluster = replace(cluster, windows_pools=foreign)
     cluster = with_evidence(cluster, _deployment_files(located, cluster, problems))
     if settings.read_state:
@@ -359,7 +360,31 @@ def _foreign_windows_pools(located: Located, cluster: Cluster) -> tuple[str, ...
     beside the cluster's counts for every cluster the deployment builds (cautious: calico or a
     person instead of cilium is safe; cilium beside Windows is not)."""
     folders = [f for f in _deployment_folders(located, cluster) if f != cluster.module_dir]
-    return tuple(sorted(f"{pool.address} ({relpath})" for folder in folders for relpath, pool in located.windows_pools_in(folder)))
+    return tuple(sorted(f"{pool.address} ({relpath})" for folder in folders for relpath, pool in located.pools_in(folder) if pool.windows))
+
+
+_VARIABLE = re.compile(r"\bvar\.(\w+)")
+
+
+def _pools_of_unknown_os(located: Located, cluster: Cluster, problems: list[Problem]) -> tuple[str, ...]:
+    """Node pools of the deployment whose os_type is an expression reading a variable that no file
+    of the tree gives a value (required, set by no tfvars file or caller: it comes from -var or the
+    environment). Such a pool may be Windows, so it counts as one: akfix guesses no plugin, and no OS
+    either. (A value the tree holds is text the Windows evidence reads.)"""
+    name = cluster.anchor.name if isinstance(cluster.anchor, ClusterDecl) else None
+    found = []
+    for folder in _deployment_folders(located, cluster):
+        for relpath, pool in located.pools_in(folder):
+            if pool.os_inputs is None or (folder == cluster.module_dir and pool.cluster_name not in (None, name)):
+                continue
+            scope = None
+            for variable in dict.fromkeys(_VARIABLE.findall(pool.os_inputs)):
+                scope = scope or module_scope(located, folder, problems)
+                candidates = scope._variable(variable, 0)
+                if candidates and all(required_unset(c.value) for c in candidates):
+                    found.append(f"{pool.address} ({relpath}: its os_type reads var.{variable}, which no file of the tree sets)")
+                    break
+    return tuple(found)
 
 
 def _with_floors(located: Located, planned: list[Planned], problems: list[Problem]) -> list[Planned]:

@@ -69,6 +69,8 @@ class NodePoolDecl:
     line: int
     windows: bool
     cluster_name: str | None  # the azurerm_kubernetes_cluster it references, when visible
+    # os_type (and for_each) text where os_type is no literal: the inputs it reads decide whether it may be Windows
+    os_inputs: str | None = None
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,12 @@ def _prevents_destroy(lifecycle: hcl.Block | None) -> bool:
 def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
     body = block.body
     os_node = hcl.attribute(body, "os_type")
-    os_type = value_of(os_node).literal if os_node is not None else None
+    os_value = value_of(os_node) if os_node is not None else None
+    os_type = os_value.literal if os_value is not None else None
+    os_inputs = None
+    if os_value is not None and os_type is None and os_value.text:
+        for_each = hcl.attribute(body, "for_each")
+        os_inputs = os_value.text + (" " + hcl.text(hcl.expression_of(for_each) or for_each) if for_each is not None else "")
     ref_node = hcl.attribute(body, "kubernetes_cluster_id")
     cluster_name = None
     if ref_node is not None:
@@ -235,4 +240,5 @@ def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
         line=block.node.start_point[0] + 1,
         windows=(os_type or "").lower() == "windows",
         cluster_name=cluster_name,
+        os_inputs=os_inputs,
     )

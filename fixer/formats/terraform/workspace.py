@@ -46,19 +46,18 @@ class Located:
     exposed_inputs: dict = field(default_factory=dict)
     declared_variables: dict = field(default_factory=dict)  # module dir -> {variable: file}, parsed once (inputs.py)
     _terragrunt: dict | None = None  # module dir -> [terragrunt.Configuration], read on first need
-    _windows: dict | None = None  # folder -> its Windows node-pool declarations (windows_pools_in)
+    _pools: dict | None = None  # folder -> its node-pool declarations (pools_in)
     states: dict = field(default_factory=dict)  # root folder -> its state files (state.py), read on first need
     _loose_tfvars: dict | None = None  # tfvars file outside any module -> the names it sets, read on first need
 
-    def windows_pools_in(self, folder: str) -> tuple:
-        """The Windows node-pool declarations of one folder (indexed once per run)."""
-        if self._windows is None:
-            self._windows = {}
+    def pools_in(self, folder: str) -> tuple:
+        """(file, declaration) of the node pools of one folder (indexed once per run)."""
+        if self._pools is None:
+            self._pools = {}
             for relpath, found in self.decls.items():
                 for pool in found.node_pools:
-                    if pool.windows:
-                        self._windows.setdefault(posixpath.dirname(relpath), []).append((relpath, pool))
-        return tuple(self._windows.get(folder, ()))
+                    self._pools.setdefault(posixpath.dirname(relpath), []).append((relpath, pool))
+        return tuple(self._pools.get(folder, ()))
 
     def terragrunt(self, module_dir: str) -> list:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
