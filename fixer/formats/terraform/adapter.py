@@ -381,8 +381,11 @@ def _pools_of_unknown_os(located: Located, cluster: Cluster, problems: list[Prob
             for variable in dict.fromkeys(_VARIABLE.findall(pool.os_inputs)):
                 scope = scope or module_scope(located, folder, problems)
                 candidates = scope._variable(variable, 0)
-                if candidates and all(required_unset(c.value) for c in candidates):
-                    found.append(f"{pool.address} ({relpath}: its os_type reads var.{variable}, which no file of the tree sets)")
+                # every run unset, or one caller's deployment that passes a value no file sets (a tfvars
+                # environment's base run without a -var-file does not exist, so it does not count alone)
+                unset = [c for c in candidates if required_unset(c.value)]
+                if unset and (len(unset) == len(candidates) or any(": module." in (c.environment or "") for c in unset)):
+                    found.append(f"{pool.address} ({relpath}: its os_type reads var.{variable}, which a deployment takes from outside the tree)")
                     break
     return tuple(found)
 
