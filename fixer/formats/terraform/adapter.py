@@ -380,7 +380,7 @@ def _pools_of_unknown_os(located: Located, cluster: Cluster, problems: list[Prob
             scope = None
             for variable in dict.fromkeys(_VARIABLE.findall(pool.os_inputs)):
                 scope = scope or module_scope(located, folder, problems)
-                candidates = scope._variable(variable, 0)
+                candidates = scope.variable(variable)
                 # every run unset, or one caller's deployment that passes a value no file sets (a tfvars
                 # environment's base run without a -var-file does not exist, so it does not count alone)
                 unset = [c for c in candidates if required_unset(c.value)]

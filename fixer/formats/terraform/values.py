@@ -864,6 +864,10 @@ class ModuleScope:
             return None
         return reference[1]
 
+    def variable(self, name: str) -> list[Candidate]:
+        """The value of `var.name` per environment (each caller's, each tfvars file's, the default)."""
+        return self._variable(name, 0)
+
     def variable_member(self, name: str, keys: tuple[str, ...]) -> list[Candidate]:
         """`var.name.key...` per environment: a caller's argument, a tfvars file, the default, the type's default."""
         return self._member("var", name, keys, f"var.{name}.{'.'.join(keys)}", 0)
