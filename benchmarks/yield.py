@@ -15,6 +15,8 @@ copied, fixed with `akfix apply`, and checked:
 - a second run changes nothing.
 A cluster view the run did not fix must read the same policy afterwards (no bystander changed
 through a value it shares). A violation is printed with its file and counted; the script exits 1 when there is any.
+Independently of akfix's own Windows detection, a tree where cilium was written and any file sets an OS key
+to Windows is listed "to review" (not counted: the pool may be another cluster's).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import ast
 import json
 import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -66,6 +69,8 @@ def measure(tree: Path, options: Options) -> tuple[int, int, Counter, list[str]]
         if phase_one:
             left["phase 1 written"] = len(phase_one)
         violations = [v for r in written for v in _fix_violations(r)]
+        if any(r.fix.engine == "cilium" for r in fixed):
+            _REVIEW.extend(f"[{tree.name}] cilium written while {hit}" for hit in _windows_text(work))
         before = {c.relpath: c.before for c in result.changes}
         floored = sorted({posixpath.dirname(c.relpath) for c in result.changes
                           if c.relpath.endswith(".tf") and b"required_providers" in c.after})
@@ -79,6 +84,24 @@ def measure(tree: Path, options: Options) -> tuple[int, int, Counter, list[str]]
         violations += [f"{c.relpath}: a second run changes it again" for c in again.changes]
         violations += _bystanders(result.clusters, again.clusters)
         return len(wanting), len(fixed), left, violations
+
+
+# An independent check of akfix's Windows detection (which _fix_violations relies on): any file of the
+# tree that sets an OS key to Windows, by this script's own regex. A hit beside a cilium write is listed
+# for a person to review (the pool may belong to another cluster), not counted as a violation.
+_OS_WINDOWS = re.compile(r"""(?i)\bos_?(?:type|sku)["']?\s*[:=]\s*["']?windows""")
+_TEXT_SUFFIXES = (".tf", ".tfvars", ".bicep", ".bicepparam", ".json", ".py", ".yaml", ".yml")
+_REVIEW: list[str] = []
+
+
+def _windows_text(root: Path) -> list[str]:
+    hits = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix in _TEXT_SUFFIXES and path.is_file() and not path.is_symlink():
+            text = path.read_text("utf-8", "replace")
+            for match in _OS_WINDOWS.finditer(text):
+                hits.append(f"{path.relative_to(root).as_posix()}:{text.count(chr(10), 0, match.start()) + 1} names a Windows OS")
+    return hits
 
 
 def _bystanders(first, second) -> list[str]:
@@ -208,6 +231,12 @@ def main() -> int:
     print(f"\nsafety violations: {len(all_violations)}")
     for violation in all_violations:
         print("  " + violation)
+    review = list(dict.fromkeys(_REVIEW))
+    if review:
+        print(f"\nto review ({len(review)}: a Windows OS named in a tree where cilium was written; akfix judged the pool another "
+              "cluster's, or no pool)")
+        for line in review:
+            print("  " + line)
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "violations": all_violations}, indent=2) + "\n")
     return 1 if all_violations else 0
