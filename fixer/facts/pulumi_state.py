@@ -83,7 +83,7 @@ def pulumi_state_of(document, source: str) -> PulumiState:
     if not isinstance(resources, list):
         raise PulumiStateError("the deployment's resources are not a list")
     windows: dict[str, list[str]] = {}  # cluster id (lower case) -> Windows pool names
-    found: list[tuple[dict, str, dict]] = []
+    found: list[tuple[dict, str, dict, re.Match]] = []
     stacks: set[str] = set()
     for resource in resources:
         if not isinstance(resource, dict) or resource.get("delete") is True:
@@ -96,14 +96,13 @@ def pulumi_state_of(document, source: str) -> PulumiState:
         outputs = resource.get("outputs") if isinstance(resource.get("outputs"), dict) else {}
         package = next((p for p, pattern in _CLUSTER_TYPES.items() if pattern.match(kind)), None)
         if package is not None:
-            found.append((resource, package, outputs))
+            found.append((resource, package, outputs, urn))
         elif any(p.match(kind) for p in _POOL_TYPES) and _text(outputs.get("osType")) and outputs["osType"].lower() == "windows":
             cluster_id = _pool_cluster_id(resource, outputs)
             if cluster_id:
                 windows.setdefault(cluster_id.lower(), []).append(urn["name"])
     clusters = []
-    for resource, package, outputs in found:
-        urn = _URN.match(resource["urn"])
+    for resource, package, outputs, urn in found:
         resource_id = _text(resource.get("id")) or _text(outputs.get("id"))
         inline = [str(p.get("name") or "?") for p in outputs.get("agentPoolProfiles") or [] if isinstance(p, dict)
                   and str(p.get("osType") or "").lower() == "windows"]

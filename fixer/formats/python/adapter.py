@@ -202,15 +202,22 @@ class _Program:
     files_in: object
     floors: dict = field(default_factory=dict)  # package -> (FloorEdits, the pin's upper bound) for this program's fixes
     _stated: dict = field(default_factory=dict)
+    _stack_texts: dict | None = None  # {Pulumi.<stack>.yaml: its text}, read on first need
     _stacks: tuple | None = None  # (project name, {Pulumi.<stack>.yaml: its config}), read on first need
     _states: live_state.ProgramStates | None = None  # the stacks' states (live_state.py), read on first need
+
+    def stack_texts(self) -> dict[str, str]:
+        """{Pulumi.<stack>.yaml: its text}, read once per program."""
+        if self._stack_texts is None:
+            names = stack_config.stack_files(self.folder, self.files_in(self.folder))
+            self._stack_texts = {name: text for name in names if (text := self.read(name)) is not None}
+        return self._stack_texts
 
     def stacks(self) -> tuple:
         """(project name, {Pulumi.<stack>.yaml: its config mapping}), read once per program."""
         if self._stacks is None:
-            names = self.files_in(self.folder)
-            texts = {name: text for name in stack_config.stack_files(self.folder, names) if (text := self.read(name)) is not None}
-            self._stacks = (stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml"))), stack_config.stack_configs(texts))
+            project = stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml")))
+            self._stacks = (project, stack_config.stack_configs(self.stack_texts()))
         return self._stacks
 
     def states(self) -> live_state.ProgramStates:
@@ -252,8 +259,7 @@ class _Program:
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set
         # and the stack config the program reads (`cfg.require_object("pools")` listing a Windows pool)
-        stacks = {name: data for name in stack_config.stack_files(self.folder, self.files_in(self.folder))
-                  if (data := (self.read(name) or "").encode())}
+        stacks = {name: text.encode() for name, text in self.stack_texts().items()}
         cluster = with_evidence(cluster, {**{path: text.body for path, (text, _, _) in self.files.items()}, **stacks})
         name = live_state.logical_name(declared.parsed.reader, declared.call, kind)
         cluster = live_state.with_pulumi_state(cluster, kind, name, self.states())

@@ -35,7 +35,15 @@ from fixer.formats.terraform.state import narrow_by_state, with_state
 from fixer.formats.terraform.tfjson import json_edits_for, json_readback, locate_json
 from fixer.formats.terraform.values import required_unset
 from fixer.formats.terraform.versions import LOCK_FILE, VersionResolver, narrow_by_code, required_azurerm
-from fixer.formats.terraform.workspace import LOCAL_SOURCE, Located, local_callers, module_scope, read_module_files, version_callers
+from fixer.formats.terraform.workspace import (
+    LOCAL_SOURCE,
+    Located,
+    local_callees,
+    local_callers,
+    module_scope,
+    read_module_files,
+    version_callers,
+)
 from fixer.formats.windows_evidence import with_evidence
 from fixer.globs import Globs
 from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
@@ -235,9 +243,11 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 
 def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
-    if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster) or _pools_of_unknown_os(located, cluster, problems)):
+    folders = _deployment_folders(located, cluster)
+    if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster, folders)
+                                      or _pools_of_unknown_os(located, cluster, folders, problems)):
         cluster = replace(cluster, windows_pools=foreign)
-    cluster = with_evidence(cluster, _deployment_files(located, cluster, problems))
+    cluster = with_evidence(cluster, _deployment_files(located, cluster, problems, folders))
     if settings.read_state:
         cluster = with_state(located, cluster, problems)
     live = next((found for facts in settings.plans if (found := facts.for_address(cluster.instance_address))), None)
@@ -316,13 +326,13 @@ def _last(locked: VersionRange) -> Version:
     return (locked.high[0], locked.high[1], locked.high[2] - 1)
 
 
-def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem]) -> dict[str, bytes]:
+def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem], folders: list[str] | None = None) -> dict[str, bytes]:
     """The module's .tf and tfvars files, its callers' folders and the other local modules those
     callers deploy: where a Windows pool the locator cannot tie to the cluster is set (a root's node
     pool fed `module.aks.id`, a node-pool module beside the cluster's). A view through one module
     call ("live/prod: module.aks") reads that caller's deployment; a view every caller shares (the
-    block states its values) reads them all."""
-    folders = _deployment_folders(located, cluster)
+    block states its values) reads them all. `folders`: _deployment_folders, where already known."""
+    folders = folders if folders is not None else _deployment_folders(located, cluster)
     files = {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
     files.update({c.relpath: located.texts[c.relpath].body for folder in folders for c in located.terragrunt(folder)})
     return files
@@ -335,18 +345,15 @@ def _deployment_folders(located: Located, cluster: Cluster) -> list[str]:
     """The cluster's module, the roots above it, and every local module those roots call."""
     folders = [cluster.module_dir]
     caller, marker, _ = (cluster.environment or "").partition(": module.")
-    callers = local_callers(located)
     if marker:
         folders.append("" if caller == "." else caller)
     else:
+        callers = local_callers(located)
         for folder in folders:  # grows: the callers' callers too
             for files, _name in callers.get(folder, []):
                 if posixpath.dirname(files[0]) not in folders and len(folders) < MAX_DEPLOYMENT_FOLDERS:
                     folders.append(posixpath.dirname(files[0]))
-    called: dict[str, list[str]] = {}  # caller folder -> the local modules it calls
-    for callee, found in callers.items():
-        for files, _name in found:
-            called.setdefault(posixpath.dirname(files[0]), []).append(callee)
+    called = local_callees(located)
     for folder in folders:  # grows: every local module the deployment runs, down the chain
         for callee in called.get(folder, []):
             if callee not in folders and len(folders) < MAX_DEPLOYMENT_FOLDERS:
@@ -354,26 +361,26 @@ def _deployment_folders(located: Located, cluster: Cluster) -> list[str]:
     return folders
 
 
-def _foreign_windows_pools(located: Located, cluster: Cluster) -> tuple[str, ...]:
+def _foreign_windows_pools(located: Located, cluster: Cluster, folders: list[str]) -> tuple[str, ...]:
     """Windows node-pool resources in the deployment's other folders: the locator ties a pool to a
     cluster only within one module (by its reference to the cluster), so one in a caller or a module
     beside the cluster's counts for every cluster the deployment builds (cautious: calico or a
     person instead of cilium is safe; cilium beside Windows is not)."""
-    folders = [f for f in _deployment_folders(located, cluster) if f != cluster.module_dir]
-    return tuple(sorted(f"{pool.address} ({relpath})" for folder in folders for relpath, pool in located.pools_in(folder) if pool.windows))
+    return tuple(sorted(f"{pool.address} ({relpath})" for folder in folders if folder != cluster.module_dir
+                        for relpath, pool in located.pools_in(folder) if pool.windows))
 
 
 _VARIABLE = re.compile(r"\bvar\.(\w+)")
 
 
-def _pools_of_unknown_os(located: Located, cluster: Cluster, problems: list[Problem]) -> tuple[str, ...]:
+def _pools_of_unknown_os(located: Located, cluster: Cluster, folders: list[str], problems: list[Problem]) -> tuple[str, ...]:
     """Node pools of the deployment whose os_type is an expression reading a variable that no file
     of the tree gives a value (required, set by no tfvars file or caller: it comes from -var or the
     environment). Such a pool may be Windows, so it counts as one: akfix guesses no plugin, and no OS
     either. (A value the tree holds is text the Windows evidence reads.)"""
     name = cluster.anchor.name if isinstance(cluster.anchor, ClusterDecl) else None
     found = []
-    for folder in _deployment_folders(located, cluster):
+    for folder in folders:
         for relpath, pool in located.pools_in(folder):
             if pool.os_inputs is None or (folder == cluster.module_dir and pool.cluster_name not in (None, name)):
                 continue

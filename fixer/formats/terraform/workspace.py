@@ -35,6 +35,7 @@ class Located:
     planned: list = field(default_factory=list)  # adapter.Planned, in file order
     module_files: dict[str, list[str]] = field(default_factory=dict)  # module dir -> value files read
     callers: dict[str, list[tuple[tuple[str, ...], str]]] | None = None  # module dir -> (caller file + its overrides, module name)
+    callees: dict[str, list[str]] | None = None  # caller folder -> the local modules it calls (local_callees)
     caller_files: frozenset[str] | None = None  # files known to call a local module (None: unknown)
     _value_files_by_dir: dict[str, list[str]] | None = None
     edit_cache: dict = field(default_factory=dict)  # (planned key, fix id) -> edits, see adapter._edits
@@ -239,6 +240,16 @@ def local_callers(located: Located) -> dict[str, list[tuple[tuple[str, ...], str
                         files = (first[0], *(relpath for relpath, _ in overrides))
                         located.callers.setdefault("" if resolved == "." else resolved, []).append((files, name))
     return located.callers
+
+
+def local_callees(located: Located) -> dict[str, list[str]]:
+    """caller folder -> the local modules it calls: local_callers turned around, built once per run."""
+    if located.callees is None:
+        located.callees = {}
+        for callee, found in local_callers(located).items():
+            for files, _name in found:
+                located.callees.setdefault(posixpath.dirname(files[0]), []).append(callee)
+    return located.callees
 
 
 def version_callers(located: Located) -> dict[str, list[tuple[tuple[str, ...], str]]]:
