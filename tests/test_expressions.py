@@ -355,3 +355,22 @@ def test_the_unresolved_hint_speaks_of_the_clusters_own_format():
         cluster = Cluster("main", 1, fmt, "x", Profile(plugin=MISSING, policy=expression), api_version="2025-10-01" if fmt == "bicep" else None)
         fix = plan(cluster, PlanContext(engine="cilium"))
         assert fix.risk.value == "manual" and says in fix.hint and never not in fix.hint, fmt
+
+
+def test_a_missing_key_of_a_multi_line_object_is_a_place_to_add_it():
+    from fixer.formats.decide import R, binding_key, member_or_slot, without_slots
+    from fixer.model import Spot
+
+    where = Spot("main.bicepparam", 40, 41, "object")
+    profile = R({"networkPlugin": R("azure", Spot("main.bicepparam", 60, 67, "literal"))}, where)
+    slot = member_or_slot(profile, "networkDataplane", True, {})
+    assert (slot.value, slot.spot) == (None, Spot("main.bicepparam", 40, 41, "member:networkDataplane"))
+    assert member_or_slot(profile, "networkDataplane", True, {binding_key(slot.spot): "cilium"}).value == "cilium"
+    assert member_or_slot(profile, "networkPlugin", True, {}).spot.kind == "literal"  # present: its literal
+    assert member_or_slot(profile, "NETWORKPLUGIN", True, {}).value == "azure"  # keys ignore case, as in Bicep
+    assert member_or_slot(profile, "networkDataplane", False, {}).spot is None  # `.x` of an absent key fails to deploy
+    one_line = R(profile.value, None)
+    assert member_or_slot(one_line, "networkDataplane", True, {}).spot is None
+    typed = without_slots(R({"networkProfile": profile}, Spot("main.bicepparam", 10, 11, "object")))
+    assert typed.spot is None and typed.value["networkProfile"].spot is None
+    assert typed.value["networkProfile"].value["networkPlugin"].spot.kind == "literal"  # literals stay writable

@@ -463,25 +463,99 @@ def test_params_passed_at_the_module_call(call):
         assert _bicep_comments(data) == _bicep_comments(after)
         if b"\r\n" in data:
             assert after.count(b"\n") == after.count(b"\r\n")
-        # every line kept in order; the new ones are params entries indented like the others, and a
-        # replaced one keeps its key and its comment
-        old_lines, new_lines = data.splitlines(), after.splitlines()
-        added = []
-        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
-            assert op in ("equal", "insert", "replace"), (op, old_lines[i1:i2])
-            if op == "replace":
-                replaced = {line.split(b":")[0]: line.partition(b"//")[2] for line in old_lines[i1:i2]}
-                news = [line for line in new_lines[j1:j2] if line.split(b":")[0] in replaced]
-                assert [line.split(b":")[0] for line in news] == list(replaced), (old_lines[i1:i2], new_lines[j1:j2])
-                assert [line.partition(b"//")[2] for line in news] == list(replaced.values())
-                added += [line for line in new_lines[j1:j2] if line not in news]
-            elif op == "insert":
-                added += new_lines[j1:j2]
-        assert all(re.fullmatch(rb"(networkPlugin|networkPluginMode|networkPolicy|networkDataplane): '\w+'", a[len(indent):])
-                   and a.startswith(indent) and not a[len(indent):].startswith((b" ", b"\t")) for a in added), added
+        _only_entries_added(data, after, indent)
         (cluster,) = bicep.locate_bicep(AVM_LIKE.encode(), "modules/aks.bicep", [("main.bicep", after.decode("utf-8").encode())])
         profile = cluster.profile
         assert (profile.policy.literal, profile.data_plane.literal, profile.plugin.literal) == ("cilium", "cilium", "azure")
         (root / "main.bicep").write_bytes(after)
+        again = run(root, options, verify=True)
+        assert not again.changes and not again.problems
+
+
+def _only_entries_added(data: bytes, after: bytes, indent: bytes) -> None:
+    """Every line kept in order; the new ones are network entries indented like their siblings, and
+    a replaced one keeps its key and its comment."""
+    old_lines, new_lines = data.splitlines(), after.splitlines()
+    added = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        assert op in ("equal", "insert", "replace"), (op, old_lines[i1:i2])
+        if op == "replace":
+            replaced = {line.split(b":")[0]: line.partition(b"//")[2] for line in old_lines[i1:i2]}
+            news = [line for line in new_lines[j1:j2] if line.split(b":")[0] in replaced]
+            assert [line.split(b":")[0] for line in news] == list(replaced), (old_lines[i1:i2], new_lines[j1:j2])
+            assert [line.partition(b"//")[2] for line in news] == list(replaced.values())
+            added += [line for line in new_lines[j1:j2] if line not in news]
+        elif op == "insert":
+            added += new_lines[j1:j2]
+    assert all(re.fullmatch(rb"(networkPlugin|networkPluginMode|networkPolicy|networkDataplane): '\w+'", a[len(indent):])
+               and a.startswith(indent) and not a[len(indent):].startswith((b" ", b"\t")) for a in added), added
+
+
+CLUSTER_FROM_OBJECT = """param cluster object
+
+resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {
+  name: cluster.name
+  location: 'westeurope'
+  properties: {
+    kubernetesVersion: '1.31.2'
+    dnsPrefix: cluster.name
+    networkProfile: cluster.networkProfile
+  }
+}
+"""
+
+
+@st.composite
+def bicepparam_objects(draw):
+    """A .bicepparam file passing the cluster's settings as one object whose networkProfile lacks
+    some network keys, written with any indent, newline style, comments and blank lines."""
+    u = draw(st.sampled_from(["  ", "    ", "\t"]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    comments = _Comments(draw)
+    entries = ["networkPlugin: 'azure'", "networkPluginMode: 'overlay'"]
+    if draw(st.booleans()):
+        entries.append("networkPolicy: " + draw(st.sampled_from(["''", "'none'"])))
+    if draw(st.booleans()):
+        entries.append("loadBalancerSku: 'standard'")
+    lines = []
+    for entry in draw(st.permutations(entries)):
+        lines += comments.lines(u * 2)
+        if draw(st.integers(0, 4)) == 0:
+            lines.append("")
+        lines.append(f"{u * 2}{entry}{comments.maybe(4)}")
+    lines += comments.lines(u * 2)
+    body = ["using 'main.bicep'", "", "param cluster = {", f"{u}name: 'aks'", f"{u}networkProfile: {{{comments.maybe()}"]
+    body += lines + [f"{u}}}"]
+    if draw(st.booleans()):
+        body += [f"{u}tags: {{", f"{u * 2}team: 'platform'", f"{u}}}"]
+    body.append("}")
+    return ("\n".join(body) + "\n").replace("\n", newline).encode(), (u * 2).encode()
+
+
+@given(case=bicepparam_objects(), engine=st.sampled_from(["cilium", "calico"]))
+def test_keys_added_to_an_object_a_setting_reads(case, engine):
+    """A setting read from an object literal that lacks it is added to that object, and only there."""
+    data, indent = case
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "main.bicep").write_text(CLUSTER_FROM_OBJECT)
+        (root / "main.bicepparam").write_bytes(data)
+        options = Options(engine=engine)
+        result = run(root, options, verify=True)
+        assert not result.problems, result.problems
+        (report,) = result.clusters
+        assert report.outcome.value == "fixed", report.fix
+        (change,) = result.changes
+        assert change.relpath == "main.bicepparam"  # the template every other deployment reads is untouched
+        after = change.after
+        tokenize(after)
+        assert _bicep_comments(data) == _bicep_comments(after)
+        if b"\r\n" in data:
+            assert after.count(b"\n") == after.count(b"\r\n")
+        _only_entries_added(data, after, indent)
+        (cluster,) = bicep.locate_bicep(CLUSTER_FROM_OBJECT.encode(), "main.bicep", [("main.bicepparam", after)])
+        wanted = ("cilium", "cilium") if engine == "cilium" else ("calico", None)
+        assert (cluster.profile.policy.literal, cluster.profile.data_plane.literal) == wanted
+        (root / "main.bicepparam").write_bytes(after)
         again = run(root, options, verify=True)
         assert not again.changes and not again.problems

@@ -14,7 +14,7 @@ inputs it waits for. This module asks the two questions of issue 20 and says whi
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from fixer.model import ENGINES, Value, ValueKind
@@ -181,6 +181,43 @@ def member(target: R, name: str, safe: bool = False) -> R:
         found = value.get(name) or {k.lower(): v for k, v in value.items()}.get(name.lower())
         return found if found is not None else (R(None) if safe else R(Unknown(f"the object has no property {name}")))
     return R(Unknown(f".{name} of a value that is not an object"))
+
+
+MEMBER_KIND = "member:"  # Spot kind of a key a fix adds to an object literal: `member:<key>`
+
+
+def binding_key(spot) -> tuple:
+    """How an engine written at `spot` is bound while a fix is checked (the evaluators' spot
+    bindings): a literal by its place; a key added to an object by the object's place and the key."""
+    return (spot.file, spot.start, spot.kind) if spot.kind.startswith(MEMBER_KIND) else (spot.file, spot.start)
+
+
+def member_or_slot(target: R, name: str, safe: bool, bindings: dict) -> R:
+    """member(); and where `.?name` (or a setting the resource reads from the object) finds no such
+    key in an object literal that can take one (R.spot of kind `object`: written one entry per line,
+    in no typed param), the place a fix may add it: kind `member:<name>`, null until an engine is
+    bound there. Writing the key there changes this value and nothing the object does not reach."""
+    found = member(target, name, safe)
+    where = target.spot
+    if not (safe and found.value is None and found.spot is None and isinstance(target.value, dict)
+            and where is not None and where.kind == "object"):
+        return found
+    if name.lower() in {key.lower() for key in target.value}:
+        return found  # present, and null by an expression: not a place to add it
+    slot = replace(where, kind=f"{MEMBER_KIND}{name}")
+    return R(bindings.get(binding_key(slot)), slot)
+
+
+def without_slots(found: R) -> R:
+    """The value with no object that takes a new key (a typed param's value: its type may not
+    declare the key, and Bicep and ARM refuse a property the type does not allow)."""
+    value = found.value
+    if isinstance(value, dict):
+        spot = found.spot if found.spot is None or found.spot.kind != "object" else None
+        return R({k: without_slots(v) for k, v in value.items()}, spot)
+    if isinstance(value, list):
+        return R([without_slots(v) for v in value], found.spot)
+    return found
 
 
 def merge(left: dict, right: dict) -> dict:

@@ -10,6 +10,7 @@ from typing import Callable
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits, validation_edits
 from fixer.formats.bicep.modules import ThroughCaller
+from fixer.formats.decide import MEMBER_KIND
 from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
@@ -54,6 +55,9 @@ class PutFormat:
     # ((body, file, spot start) -> e.g. "module aks", None: idempotence alone checks them).
     argument_edits: Callable[[bytes, str, int, dict[str, str], bytes], list[Edit]] | None = None
     argument_anchor: Callable[[bytes, str, int], str | None] = lambda body, file, at: None
+    # Keys a fix adds to an object literal a setting reads without them (Spot kind `member:<key>`,
+    # decide.member_or_slot): (body, file, the object's `{`, {key: value}, newline) -> edits
+    member_edits: Callable[[bytes, str, int, dict[str, str], bytes], list[Edit]] | None = None
 
     @property
     def title(self) -> str:
@@ -400,11 +404,22 @@ def is_argument(spot) -> bool:
     return spot is not None and spot.kind.startswith("argument:")
 
 
+def is_member(spot) -> bool:
+    """A key a fix adds to an object literal that a setting reads (decide.member_or_slot)."""
+    return spot is not None and spot.kind.startswith(MEMBER_KIND)
+
+
 def _arguments(changes) -> dict[tuple[str, int], dict[str, str]]:
     """(file, spot start) -> {param: value} of the changes passed where the module is called."""
+    return _grouped(changes, is_argument)
+
+
+def _grouped(changes, kind: Callable[[object], bool]) -> dict[tuple[str, int], dict[str, str]]:
+    """(file, spot start) -> {name: value} of the changes whose spot is of `kind` and names a key
+    (`argument:<name>`, `member:<key>`): one edit per params object or object literal."""
     found: dict[tuple[str, int], dict[str, str]] = {}
     for change in changes:
-        if is_argument(change.origin):
+        if kind(change.origin):
             found.setdefault((change.origin.file, change.origin.start), {})[change.origin.kind.split(":", 1)[1]] = change.value
     return found
 
@@ -459,6 +474,11 @@ def _edits_of(fmt: PutFormat, texts, item: Planned) -> list[tuple[str, Edit]]:
         raise ValueError(f"{fmt.title} cannot pass a param where a module is called")
     for (file, at), values in arguments.items():  # one edit per params object (or parameters file)
         out += [(file, e) for e in fmt.argument_edits(texts[file].body, file, at, values, texts[file].newline)]
-    moved = [c for c in item.fix.changes if is_argument(c.origin)]
+    members = _grouped(item.fix.changes, is_member)
+    if members and fmt.member_edits is None:
+        raise ValueError(f"{fmt.title} cannot add a key to an object literal")
+    for (file, at), values in members.items():  # one edit per object
+        out += [(file, e) for e in fmt.member_edits(texts[file].body, file, at, values, texts[file].newline)]
+    moved = [c for c in item.fix.changes if is_argument(c.origin) or is_member(c.origin)]
     out += [edit for change in moved for edit in validation_edits(change, list_item)]  # the module's @allowed still checks it
     return out + origin_edits([c for c in item.fix.changes if c not in moved], fmt.literal, list_item)

@@ -45,7 +45,7 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
     else:
         reasons.append("AKS installs NPM/Calico only on Kubernetes >= 1.30 (since the 2026-05-29 release).")
     policy = cluster.profile.policy
-    if changes[0].origin is not None and changes[0].origin.file == cluster.file and "default" in (policy.via or ""):
+    if changes[0].origin is not None and changes[0].origin.file == cluster.file and _in_default(cluster.format, policy.via or ""):
         # as the azurerm planner says of a variable default: a reusable template's callers may be elsewhere
         word = "parameter" if cluster.format == "arm" else "param"
         reasons.append(f"The fix changes a {word} default of the template: every deployment and module call that does not set "
@@ -90,3 +90,12 @@ def with_api_version(cluster: Cluster, api, changes: list[Change], reasons: list
         changes.append(change_for(cluster, "networkPluginMode", "overlay"))
         reasons.append("networkPluginMode Overlay (preview casing) is written overlay, as API versions from 2023-02-01 require.")
     return changes, reasons
+
+
+def _in_default(format_name: str, via: str) -> bool:
+    """Whether the value is written in a param's default: named so (`param p default`, or an
+    evaluation whose literal lies in one); in ARM every literal an evaluation writes in the template
+    is a parameter default (variables are never written)."""
+    if format_name == "arm":
+        return "default" in via
+    return (via.startswith("param ") and via.endswith(" default")) or "written in the default of param " in via

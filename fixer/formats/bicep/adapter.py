@@ -50,5 +50,6 @@ BICEP = PutFormat(
     remember=(bicep_modules.MODULE,),
     marker_edits=bicep.migration_marker_edits,
     argument_edits=bicep.argument_edits,
+    member_edits=bicep.object_entry_edits,
     argument_anchor=lambda body, file, at: None if file.endswith(".bicepparam") else bicep_modules.module_at(body, at),
 )

@@ -24,9 +24,11 @@ from fixer.formats.bicep.syntax import Token, bicepparam_anchor, matching, strin
 from fixer.formats.decide import (
     MAX_DEPTH,
     MAX_STEPS,
+    MEMBER_KIND,
     PROBES,
     R,
     Unknown,
+    binding_key,
     common_function,
     decide,
     describe,
@@ -35,8 +37,10 @@ from fixer.formats.decide import (
     for_each_alternative,
     lowered,
     member,
+    member_or_slot,
     plain,
     setting_value,
+    without_slots,
 )
 from fixer.model import Spot, Value, ValueKind
 
@@ -202,6 +206,7 @@ _TWO = {"??", "||", "&&", "==", "!=", "=~", "!~", "<=", ">=", ".?", "[?"}
 class _Parser:
     def __init__(self, tokens: list[Token], start: int, end: int, file: str):
         self.tokens = [t for t in tokens[start:end] if t.kind != "newline"]
+        self.newlines = [t.start for t in tokens[start:end] if t.kind == "newline"]  # sorted: multi-line objects
         self.i = 0
         self.file = file
 
@@ -285,6 +290,13 @@ class _Parser:
             if depth > MAX_DEPTH:
                 raise _Stop("the expression nests too deeply")
 
+    def _object_spot(self, open_token: Token, close: Token) -> Spot | None:
+        """Where a missing key of this object may be added (kind `object`, at its `{`): only a
+        multi-line object, whose entries stand one per line, takes a new line of its own."""
+        i = bisect_right(self.newlines, open_token.start)
+        multi_line = i < len(self.newlines) and self.newlines[i] < close.start
+        return Spot(self.file, open_token.start, open_token.end, "object") if multi_line else None
+
     def primary(self, depth: int):
         token = self.take()
         if token.kind in ("string", "mstring"):
@@ -318,7 +330,7 @@ class _Parser:
             self.take(")")
             return inner
         if token.text == "{":
-            keys, values = [], []
+            open_token, keys, values = token, [], []
             while self.peek() != "}":
                 if self.peek() == ",":
                     self.take()
@@ -329,8 +341,8 @@ class _Parser:
                 self.take(":")
                 keys.append(key.text if key.kind == "ident" else string_value(key))
                 values.append(self.expression(depth + 1))
-            self.take("}")
-            return ("obj", keys, values)
+            close = self.take("}")
+            return ("obj", keys, values, self._object_spot(open_token, close))
         if token.text == "[":
             items = []
             while self.peek() != "]":
@@ -398,8 +410,8 @@ class _Evaluator:
         kind = node[0]
         if kind == "lit":
             spot = node[2]
-            if spot is not None and (spot.file, spot.start) in self.spot_bindings:
-                return R(self.spot_bindings[(spot.file, spot.start)], spot)
+            if spot is not None and binding_key(spot) in self.spot_bindings:
+                return R(self.spot_bindings[binding_key(spot)], spot)
             return R(node[1], spot)
         if kind == "unknown":
             return R(Unknown(f"{node[1]} is not evaluated"))
@@ -421,7 +433,7 @@ class _Evaluator:
         if kind == "bin":
             return self.binary(node[1], node[2], node[3], depth)
         if kind == "member":
-            return member(self.run(node[1], depth + 1), node[2], node[3])
+            return member_or_slot(self.run(node[1], depth + 1), node[2], node[3], self.spot_bindings)
         if kind == "index":
             target, index = self.run(node[1], depth + 1), self.run(node[2], depth + 1).value
             if isinstance(index, Unknown):
@@ -432,7 +444,7 @@ class _Evaluator:
                 return member(target, index, node[3])
             return R(target.value if isinstance(target.value, Unknown) else Unknown("an index akfix does not evaluate"))
         if kind == "obj":
-            return R({key: self.run(value, depth + 1) for key, value in zip(node[1], node[2])})
+            return R({key: self.run(value, depth + 1) for key, value in zip(node[1], node[2])}, node[3])
         if kind == "arr":
             return R([self.run(item, depth + 1) for item in node[1]])
         if kind == "call":
@@ -519,18 +531,19 @@ class _Evaluator:
             return self._declared(f"var {name}", name, scope.tokens, scope.variables[name], scope.relpath, depth)
         param = scope.params.get(name)
         if param is not None and scope.caller is not None and scope.caller.passes(name):
-            return self._passed(name, depth)
+            return _typed(param, self._passed(name, depth))
         if scope.parameter_file is not None and name in scope.parameter_file[3]:
             file, _body, ptokens, declarations = scope.parameter_file
             first, _end = declarations[name]
             if ptokens[first].kind == UNREAD:  # a JSON parameters file's value akfix does not read (parameters.py)
                 self.unread = (file, _line(_body, ptokens[first].start))
                 return R(Unknown(f"{file} sets param {name} to {ptokens[first].text}, which akfix does not read"))
-            return self._declared(f"param {name}", name, ptokens, (first, _extent(ptokens, first)), file, depth, f"{file} param {name}")
+            found = self._declared(f"param {name}", name, ptokens, (first, _extent(ptokens, first)), file, depth, f"{file} param {name}")
+            return _typed(param, found)
         if param is None:
             return R(Unknown(f"{name} is not a param or var of this file"))
         if param.default is not None:
-            return self._declared(f"param {name}", name, scope.tokens, param.default, scope.relpath, depth, f"param {name} default")
+            return _typed(param, self._declared(f"param {name}", name, scope.tokens, param.default, scope.relpath, depth, f"param {name} default"))
         if param.nullable:
             self.used[f"param {name}"] = "no value: a nullable param is null"
             return R(None)
@@ -586,6 +599,12 @@ class _Evaluator:
         return found
 
 
+def _typed(param: Param | None, found: R) -> R:
+    """A param's value as a fix may write it: a key may be added to its objects only where the
+    param is a plain `object` or `array` (a user-defined type may not declare the key)."""
+    return found if param is not None and param.type in ("object", "array") else without_slots(found)
+
+
 _FUNCTIONS = {"any", "empty", "length", "tolower", "toupper", "contains", "coalesce", "union", "concat", "range"}
 
 
@@ -629,7 +648,7 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         try:
             result = whole
             for step in path:  # a setting inside the object the expression builds; absent = not set
-                result = member(result, step, safe=True)
+                result = member_or_slot(result, step, True, spot_bindings or {})
         except (_Stop, ValueError, IndexError, RecursionError) as stop:
             return Unknown(f"akfix does not evaluate it: {stop}")
         if not bindings and not spot_bindings:
@@ -665,7 +684,12 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         # passed by the fix where the module is called: the value is that file's (put._views keeps its view)
         body = scope.caller.scope.data if scope.caller is not None else scope.parameter_file[1]
         return replace(found, file=found.origin.file, line=body.count(b"\n", 0, found.origin.start) + 1)
-    if found.origin is not None and scope.caller is None and scope.parameter_file is not None:
+    if found.origin is not None and found.origin.file == scope.relpath:
+        owner = _default_holding(scope, found.origin.start)
+        if owner is not None:  # plan/put.py: every deployment that does not set the param reads the fix
+            found = replace(found, via=f"{found.via}; written in the default of param {owner}")
+    whole = found.origin is not None and not found.origin.kind.startswith(MEMBER_KIND)  # a key added to an object is no param's whole value
+    if whole and scope.caller is None and scope.parameter_file is not None:
         default_of = next((n for n, p in scope.params.items() if p.default is not None and found.origin.file == scope.relpath
                            and scope.tokens[p.default[0]].start == found.origin.start), None)
         if default_of is not None:  # the default, shared by every .bicepparam file: this one's own line where they clash (plan/views.py)
@@ -680,7 +704,7 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
     fed = caller.scope.parameter_file  # the caller's own .bicepparam (modules.ThroughCaller)
     if fed is not None and found.origin is not None and found.origin.file == fed[0]:
         found = replace(found, file=fed[0], line=_line(fed[1], found.origin.start))
-    elif fed is not None and found.origin is not None and found.origin.file == caller.file:
+    elif fed is not None and whole and found.origin.file == caller.file:
         # a default of the caller's, which each of its .bicepparam files reads: this file's own line
         # where they clash (plan/views.py), as for a template's own .bicepparam files
         default_of = next((n for n, p in caller.scope.params.items() if p.default is not None
@@ -692,6 +716,14 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         hint = f"would change it: pass {' or '.join(passed) or 'the param'} in the params of {caller.where()} so that it gives an engine"
         found = replace(found, evaluation=f"{found.evaluation}\n{hint}")
     return found
+
+
+def _default_holding(scope: Scope, at: int) -> str | None:
+    """The param whose default value holds byte `at` of the template, if any."""
+    for name, param in scope.params.items():
+        if param.default is not None and scope.tokens[param.default[0]].start <= at < scope.tokens[param.default[1] - 1].end:
+            return name
+    return None
 
 
 def _unpassed(scope: Scope, node, decision, found: Value) -> Value:
@@ -786,7 +818,7 @@ def _writable_origin(scope: Scope, node, evaluate, result: R, start: int, end: i
         candidates.append((result.spot, None))
     for spot, passed in candidates:
         def written(engine: str):
-            return evaluate({passed: engine}) if passed else evaluate({}, {(spot.file, spot.start): engine})
+            return evaluate({passed: engine}) if passed else evaluate({}, {binding_key(spot): engine})
 
         if all(lowered(written(engine)) == engine for engine in PROBES):
             return spot

@@ -607,13 +607,22 @@ def argument_edits(data: bytes, file: str, at: int, values: dict[str, str], newl
     related one; or `param` lines of a .bicepparam file."""
     if file.endswith(".bicepparam"):
         return bicepparam_edits(data, values, newline)
+    return object_entry_edits(data, file, at, values, newline, "the params object of the module call")
+
+
+def object_entry_edits(data: bytes, file: str, at: int, values: dict[str, str], newline: bytes,
+                       what: str = "the object the setting reads") -> list[Edit]:
+    """Keys added to (or set in) the multi-line object literal whose `{` is at byte `at` of `file`,
+    one entry per line after the related one: a module call's params, or an object a resource's
+    setting reads without the key (Spot kind `member:<key>`, in a var, a param default or a
+    .bicepparam value)."""
     tokens = tokenize(data)
     index = next((i for i, t in enumerate(tokens) if t.start == at and t.text == "{"), None)
     if index is None:
-        raise ValueError(f"the params object of the module call in {file} is not where it was read")
+        raise ValueError(f"{what} in {file} is not where it was read")
     obj = read_object(tokens, index, data)
     if obj.one_line or spreads(tokens, obj.open, obj.close):
-        raise ValueError(f"the params object of the module call in {file} is on one line or spreads an object: pass the params by hand")
+        raise ValueError(f"{what} in {file} is on one line or spreads an object: set it by hand")
     return _set_entries(data, tokens, obj, [Change(name, value) for name, value in values.items()], newline)
 
 
