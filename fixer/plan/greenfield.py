@@ -91,6 +91,15 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
                           blocker="version-too-old")
     floor, refused = required_floor(need, versions, context.floors, greenfield=True, ceiling=context.ceiling)
     if refused:
+        # A root's bound stops the floor network_data_plane needs; where every root runs 3.x, the
+        # older attribute sets the same data plane at every version they run, without that floor.
+        older_reasons = list(reasons)
+        older, older_need = _with_ebpf_data_plane(cluster, changes, need, versions.high, older_reasons)
+        if older is not changes:
+            older_floor, older_refused = required_floor(older_need, versions, context.floors, greenfield=True, ceiling=context.ceiling)
+            if not older_refused:
+                changes, need, floor, refused, reasons[:] = older, older_need, older_floor, None, older_reasons
+    if refused:
         return manual_fix(f"the greenfield profile needs {wanted}", refused, blocker="version-range")
     if floor:
         reasons.append(f"{versions.describe()}: the profile needs {wanted}; akfix raises the module's azurerm constraint "
@@ -117,7 +126,11 @@ def _with_ebpf_data_plane(cluster: Cluster, changes: list[Change], need: Version
     if swapped == changes or swapped_need >= high:
         return changes, need
     reasons.append("This azurerm range stops below 3.108, which introduced network_data_plane: the Cilium data plane is set "
-                   "with ebpf_data_plane (azurerm 3.35 on; deprecated in 3.108, removed in 4.0: rename it when moving to 4.x).")
+                   "with ebpf_data_plane (azurerm 3.35 on; deprecated in 3.108, removed in 4.0: rename it when moving to 4.x)."
+                   if high <= (3, 108, 0) else
+                   "A root that calls this module caps azurerm below the 3.108 floor network_data_plane needs, and every root runs "
+                   "3.x: the Cilium data plane is set with ebpf_data_plane, which every 3.x version from 3.35 on accepts (deprecated "
+                   "in 3.108, removed in 4.0: rename it when moving to 4.x).")
     return swapped, swapped_need
 
 
