@@ -99,3 +99,31 @@ def test_remote_aks_sources_are_listed_as_not_inspected(tmp_path):
     result = run(tmp_path, Options(), verify=False)
     assert [(m.file, m.line, m.source) for m in result.not_inspected] == [
         ("live/prod/aks/terragrunt.hcl", 2, "git::https://example.com/m.git//modules/aks?ref=v2.3.0")]
+
+
+def test_dependencies_name_unit_folders_from_the_configuration():
+    files = {
+        "live/prod/pool/terragrunt.hcl": b'''terraform {
+  source = "../../../modules/pool"
+}
+
+dependency "aks" {
+  config_path = "../aks"
+}
+
+dependency "named" {
+  config_path = "${get_terragrunt_dir()}/../vnet"
+}
+
+dependencies {
+  paths = ["../network", "../../../../outside"]
+}
+''',
+        "live/prod/aks/terragrunt.hcl": b'terraform {\n  source = "../../../modules/aks"\n}\n',
+    }
+    found = configurations(files)
+    (pool,) = found["modules/pool"]
+    # an interpolated path is not followed; one out of the tree is dropped
+    assert pool.depends_on == ("live/prod/aks", "live/prod/network")
+    (aks,) = found["modules/aks"]
+    assert aks.depends_on == ()

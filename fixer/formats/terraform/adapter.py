@@ -245,7 +245,8 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
     folders = _deployment_folders(located, cluster)
     if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster, folders)
-                                      or _pools_of_unknown_os(located, cluster, folders, problems)):
+                                      or _pools_of_unknown_os(located, cluster, folders, problems)
+                                      or _looked_up_windows_pools(located, cluster)):
         cluster = replace(cluster, windows_pools=foreign)
     cluster = with_evidence(cluster, _deployment_files(located, cluster, problems, folders))
     if settings.read_state:
@@ -335,6 +336,11 @@ def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem
     folders = folders if folders is not None else _deployment_folders(located, cluster)
     files = {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
     files.update({c.relpath: located.texts[c.relpath].body for folder in folders for c in located.terragrunt(folder)})
+    # a tfvars file of no module that module_scope takes as an environment of one of these folders
+    # (`envs/prod.tfvars`, passed with -var-file): its values are this deployment's too
+    declared = [_declared(located, folder).keys() for folder in folders]
+    files.update({relpath: located.texts[relpath].body for relpath, names in located.loose_tfvars().items()
+                  if any(names <= variables for variables in declared)})
     return files
 
 
@@ -342,7 +348,8 @@ MAX_DEPLOYMENT_FOLDERS = 64
 
 
 def _deployment_folders(located: Located, cluster: Cluster) -> list[str]:
-    """The cluster's module, the roots above it, and every local module those roots call."""
+    """The cluster's module, the roots above it, every local module those roots call, and the
+    modules of Terragrunt units that depend on a unit running one of them."""
     folders = [cluster.module_dir]
     caller, marker, _ = (cluster.environment or "").partition(": module.")
     if marker:
@@ -354,8 +361,9 @@ def _deployment_folders(located: Located, cluster: Cluster) -> list[str]:
                 if posixpath.dirname(files[0]) not in folders and len(folders) < MAX_DEPLOYMENT_FOLDERS:
                     folders.append(posixpath.dirname(files[0]))
     called = local_callees(located)
-    for folder in folders:  # grows: every local module the deployment runs, down the chain
-        for callee in called.get(folder, []):
+    for folder in folders:  # grows: every local module the deployment runs, down the chain, and
+        # the modules of Terragrunt units that depend on a unit running one of them
+        for callee in called.get(folder, []) + located.terragrunt_dependents(folder):
             if callee not in folders and len(folders) < MAX_DEPLOYMENT_FOLDERS:
                 folders.append(callee)
     return folders
@@ -368,6 +376,23 @@ def _foreign_windows_pools(located: Located, cluster: Cluster, folders: list[str
     person instead of cilium is safe; cilium beside Windows is not)."""
     return tuple(sorted(f"{pool.address} ({relpath})" for folder in folders if folder != cluster.module_dir
                         for relpath, pool in located.pools_in(folder) if pool.windows))
+
+
+def _looked_up_windows_pools(located: Located, cluster: Cluster) -> tuple[str, ...]:
+    """Node pools that may be Windows, added anywhere in the tree to a cluster found by a data
+    source (a pools root beside the cluster's, with its own state). The lookup may find this cluster
+    unless its name or resource group, both literal on each side, differ (cautious, as for foreign
+    pools: a lookup akfix cannot read may find any cluster)."""
+    def differ(looked_up: str | None, stated) -> bool:
+        return looked_up is not None and stated.literal is not None and looked_up.lower() != stated.literal.lower()
+
+    pools = located.looked_up_pools()
+    if pools and cluster.name.literal is None:  # names are followed only with live facts: the block's literals here
+        cluster = literal_named(cluster, located.texts[cluster.file].body) or cluster
+    return tuple(f"{pool.address} ({relpath}: its cluster is looked up by data.azurerm_kubernetes_cluster.{pool.cluster_data}"
+                 f"{'' if pool.windows else ', and its os_type is read from inputs'})"
+                 for relpath, pool, lookup in pools
+                 if lookup is None or not (differ(lookup.name, cluster.name) or differ(lookup.resource_group, cluster.resource_group)))
 
 
 _VARIABLE = re.compile(r"\bvar\.(\w+)")

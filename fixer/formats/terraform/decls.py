@@ -71,6 +71,18 @@ class NodePoolDecl:
     cluster_name: str | None  # the azurerm_kubernetes_cluster it references, when visible
     # os_type (and for_each) text where os_type is no literal: the inputs it reads decide whether it may be Windows
     os_inputs: str | None = None
+    # the `data "azurerm_kubernetes_cluster"` it references (`data.azurerm_kubernetes_cluster.x.id`):
+    # a cluster found by name, maybe one another root declares
+    cluster_data: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterLookup:
+    """A `data "azurerm_kubernetes_cluster"` block: the name and resource group it looks up, where literal."""
+
+    label: str
+    name: str | None
+    resource_group: str | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,7 @@ class FileDecls:
     node_pools: tuple[NodePoolDecl, ...]
     unknown_modules: tuple[ModuleCall, ...] = ()
     policy_updates: tuple[PolicyUpdateDecl, ...] = ()
+    cluster_lookups: tuple[ClusterLookup, ...] = ()
 
 
 def value_of(attribute_node) -> Value:

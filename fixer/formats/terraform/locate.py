@@ -17,6 +17,7 @@ from fixer.formats.terraform.decls import (
     MIGRATION_MARKER,
     NODE_POOL_TYPE,
     ClusterDecl,
+    ClusterLookup,
     FileDecls,
     ModuleCall,
     NodePoolDecl,
@@ -46,7 +47,10 @@ def locate(body: bytes, relpath: str) -> FileDecls:
     clusters: list[ClusterDecl] = []
     pools: list[NodePoolDecl] = []
     updates: list[PolicyUpdateDecl] = []
+    lookups: list[ClusterLookup] = []
     for block in hcl.blocks(hcl.body_of(root)):
+        if block.type == "data" and block.labels[:1] == (CLUSTER_TYPE,) and len(block.labels) == 2:
+            lookups.append(_cluster_lookup(block))
         if block.type != "resource" or len(block.labels) != 2:
             continue
         resource_type, name = block.labels
@@ -71,7 +75,15 @@ def locate(body: bytes, relpath: str) -> FileDecls:
             lowered = source.lower()
             if not source.startswith(("./", "../")) and ("aks" in lowered or "kubernetes" in lowered):
                 unknown.append(ModuleCall(relpath, block.node.start_point[0] + 1, block.labels[0], source))
-    return FileDecls(tuple(clusters), tuple(pools), tuple(unknown), tuple(updates))
+    return FileDecls(tuple(clusters), tuple(pools), tuple(unknown), tuple(updates), tuple(lookups))
+
+
+def _cluster_lookup(block: hcl.Block) -> ClusterLookup:
+    def literal(name: str) -> str | None:
+        node = hcl.attribute(block.body, name)
+        return value_of(node).literal if node is not None else None
+
+    return ClusterLookup(block.labels[1], literal("name"), literal("resource_group_name"))
 
 
 def _refuse_duplicates(root, relpath: str) -> None:
@@ -228,12 +240,14 @@ def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
         for_each = hcl.attribute(body, "for_each")
         os_inputs = os_value.text + (" " + hcl.text(hcl.expression_of(for_each) or for_each) if for_each is not None else "")
     ref_node = hcl.attribute(body, "kubernetes_cluster_id")
-    cluster_name = None
+    cluster_name = cluster_data = None
     if ref_node is not None:
         ref = value_of(ref_node).text or ""
         prefix = f"{CLUSTER_TYPE}."
         if ref.startswith(prefix):
             cluster_name = ref[len(prefix):].split(".")[0].split("[")[0]
+        elif ref.startswith(f"data.{prefix}"):
+            cluster_data = ref[len(prefix) + 5:].split(".")[0].split("[")[0]
     return NodePoolDecl(
         address=f"{NODE_POOL_TYPE}.{name}",
         file=relpath,
@@ -241,4 +255,5 @@ def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
         windows=(os_type or "").lower() == "windows",
         cluster_name=cluster_name,
         os_inputs=os_inputs,
+        cluster_data=cluster_data,
     )

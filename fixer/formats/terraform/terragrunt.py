@@ -103,6 +103,9 @@ class Configuration:
     # inputs akfix reads (then every key the child does not set is undecided).
     inherited: frozenset[str] | None
     why: str = ""  # what akfix does not read, for the reports
+    # The configuration folders its `dependency` blocks and `dependencies { paths }` name: units whose
+    # outputs it reads (a node-pool unit fed `dependency.aks.outputs.id`), part of one deployment.
+    depends_on: tuple[str, ...] = ()
 
     def unread(self, name: str) -> str | None:
         """Why the value this deployment gives `name` is not read, or None (read, or the default)."""
@@ -139,8 +142,29 @@ def configurations(files: dict[str, bytes], read: Callable[[str], bytes | None] 
         node = hcl.attribute(root, "inputs")
         literal = node is None or hcl.object_node(hcl.expression_of(node)) is not None
         inherited, why = _inherited(relpath, root, root_of)
-        found.setdefault(folder, []).append(Configuration(relpath, _inputs(root), literal, inherited, why))
+        found.setdefault(folder, []).append(Configuration(relpath, _inputs(root), literal, inherited, why, _depends_on(relpath, root)))
     return found
+
+
+def _depends_on(relpath: str, root) -> tuple[str, ...]:
+    """The unit folders a configuration depends on: each `dependency "x" { config_path = "../aks" }`
+    and `dependencies { paths = ["../vnet"] }` written as a string, from the configuration's folder."""
+    here, paths = posixpath.dirname(relpath), []
+    for block in hcl.blocks(root):
+        if block.type == "dependency":
+            node = hcl.attribute(block.body, "config_path")
+            paths += [hcl.text(hcl.expression_of(node) or node).strip()] if node is not None else []
+        elif block.type == "dependencies":
+            node = hcl.attribute(block.body, "paths")
+            text = hcl.text(hcl.expression_of(node) or node).strip() if node is not None else ""
+            paths += re.findall(r'"[^"$]*"', text) if text.startswith("[") else []
+    folders = []
+    for path in paths:
+        if len(path) >= 2 and path[0] == path[-1] == '"' and "${" not in path:
+            folder = posixpath.normpath(posixpath.join(here, path[1:-1]))
+            if not folder.startswith(".."):
+                folders.append("" if folder == "." else folder)
+    return tuple(dict.fromkeys(folders))
 
 
 def _inherited(relpath: str, root, root_of: Callable) -> tuple[frozenset[str] | None, str]:

@@ -50,6 +50,8 @@ class Located:
     _pools: dict | None = None  # folder -> its node-pool declarations (pools_in)
     states: dict = field(default_factory=dict)  # root folder -> its state files (state.py), read on first need
     _loose_tfvars: dict | None = None  # tfvars file outside any module -> the names it sets, read on first need
+    _looked_up: tuple | None = None  # node pools attached through a cluster data source (looked_up_pools)
+    _dependents: dict | None = None  # Terragrunt unit folder -> module folders of the units that depend on it
 
     def pools_in(self, folder: str) -> tuple:
         """(file, declaration) of the node pools of one folder (indexed once per run)."""
@@ -60,9 +62,35 @@ class Located:
                     self._pools.setdefault(posixpath.dirname(relpath), []).append((relpath, pool))
         return tuple(self._pools.get(folder, ()))
 
+    def looked_up_pools(self) -> tuple:
+        """(file, pool, lookup) of the tree's node pools that may be Windows (a Windows literal, or an
+        os_type read from inputs) attached to a cluster found by a `data "azurerm_kubernetes_cluster"`
+        block: the lookup of the pool's folder (decls.ClusterLookup), None where none is found."""
+        if self._looked_up is None:
+            lookups: dict[tuple[str, str], object] = {}
+            for relpath, found in self.decls.items():
+                for lookup in found.cluster_lookups:
+                    lookups.setdefault((posixpath.dirname(relpath), lookup.label), lookup)
+            self._looked_up = tuple((relpath, pool, lookups.get((posixpath.dirname(relpath), pool.cluster_data)))
+                                    for relpath, found in sorted(self.decls.items()) for pool in found.node_pools
+                                    if pool.cluster_data is not None and (pool.windows or pool.os_inputs is not None))
+        return self._looked_up
+
     def terragrunt(self, module_dir: str) -> list:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
         return self.terragrunt_runs().get(module_dir, [])
+
+    def terragrunt_dependents(self, module_dir: str) -> list[str]:
+        """The module folders that Terragrunt units depending on a unit of this module run (a
+        node-pool unit whose `dependency "aks"` names the cluster's unit): one deployment."""
+        if self._dependents is None:
+            self._dependents = {}
+            for folder, configurations in sorted(self.terragrunt_runs().items()):
+                for configuration in configurations:
+                    for unit in configuration.depends_on:
+                        self._dependents.setdefault(unit, []).append(folder)
+        units = [posixpath.dirname(c.relpath) for c in self.terragrunt(module_dir)]
+        return list(dict.fromkeys(folder for unit in units for folder in self._dependents.get(unit, ())))
 
     def remote_terragrunt_runs(self) -> list:
         """The tree's Terragrunt configurations that run an AKS-looking module from outside it."""
