@@ -96,7 +96,7 @@ def test_a_profile_azurerm_2x_cannot_express_falls_back_to_calico_through_azapi(
     fix = plan(_no_profile_cluster(), _greenfield_at((2, 47, 0), fallback_engines=("calico",)))
     assert (fix.risk, fix.engine) == (Risk.DISRUPTIVE, "calico") and is_policy_update(fix.changes[0])
     assert fix.reasons[0].startswith("Greenfield: the recommended profile cannot be written here (")
-    assert "3.108.0" in fix.reasons[0]  # why: the cilium profile's floor, beyond what 2.47 offers
+    assert "3.75.0 (with ebpf_data_plane)" in fix.reasons[0]  # why: the lowest azurerm that expresses the cilium profile
 
 
 def test_the_fallback_never_writes_what_the_live_planner_would_not():
@@ -117,3 +117,19 @@ def test_a_profile_that_can_be_written_is_preferred_to_the_live_fix():
     fix = plan(_no_profile_cluster(), _greenfield_at((4, 58, 0), fallback_engines=("calico",)))
     assert fix.engine == "cilium" and [c.attribute for c in fix.changes][:2] == ["network_plugin", "network_plugin_mode"]
     assert not any(r.startswith("Greenfield: the recommended profile cannot") for r in fix.reasons)
+
+
+def test_the_greenfield_note_names_the_network_it_keeps():
+    from fixer.plan.planner import plan
+
+    fix = plan(_no_profile_cluster(), _greenfield_at((4, 20, 0)))
+    assert "written: Azure CNI Overlay and the engine with the Cilium data plane" in fix.reasons[0]
+    from dataclasses import replace
+
+    from fixer.model import Value, ValueKind
+
+    stated = _no_profile_cluster()
+    azure_cni = replace(stated, profile=replace(stated.profile, block_present=True, plugin=Value(ValueKind.LITERAL, "azure", 3)))
+    fix = plan(azure_cni, _greenfield_at((4, 20, 0), engine="calico"))
+    assert "written: the code's Azure CNI and the engine." in fix.reasons[0]  # not "Overlay": none is written
+    assert {c.attribute for c in fix.changes} == {"network_policy"}

@@ -36,7 +36,7 @@ _PUT = ("networkPlugin", "networkPluginMode", "networkPolicy", "networkDataplane
 IF_DEPLOYED = "If this code is deployed, do not take this fix: run akfix without --greenfield for this path."
 ASSUMPTION = (
     "Greenfield: akfix assumes no live cluster here (a template, example or new environment), so the complete "
-    "recommended profile is written: Azure CNI Overlay and the engine{dataplane}. " + IF_DEPLOYED
+    "recommended profile is written: {network} and the engine{dataplane}. " + IF_DEPLOYED
 )
 
 
@@ -66,7 +66,9 @@ def plan_greenfield(cluster: Cluster, target: str, context) -> Fix | None:
     if target == "cilium" and (profile.data_plane.literal or "").lower() != "cilium":
         attribute = profile.data_plane_attribute or plane_name
         changes.append(change_for(cluster, attribute, "cilium"))
-    reasons.insert(0, ASSUMPTION.format(dataplane=" with the Cilium data plane" if target == "cilium" else ""))
+    # Azure CNI the code states is kept; kubenet (or no plugin) moves to Overlay
+    network = "Azure CNI Overlay" if plugin in (None, "kubenet") else f"the code's Azure CNI{' Overlay' if (profile.plugin_mode.literal or '').lower() == 'overlay' else ''}"
+    reasons.insert(0, ASSUMPTION.format(network=network, dataplane=" with the Cilium data plane" if target == "cilium" else ""))
     if put:
         return _put_fix(cluster, policy, target, changes, reasons)
     return _terraform_fix(cluster, policy, target, changes, reasons, context)
@@ -87,6 +89,10 @@ def _terraform_fix(cluster: Cluster, old: str, target: str, changes: list[Change
         changes, need = _with_ebpf_data_plane(cluster, changes, need, versions.high, reasons)
     wanted = f"azurerm >= {format_version(need)}"
     if need >= versions.high:
+        # the lowest version that expresses it: 3.75 with ebpf_data_plane, where a 3.x pin is too old for both
+        older = [change_for(cluster, "ebpf_data_plane", c.value) if c.attribute == "network_data_plane" else c for c in changes]
+        if cluster.address.startswith("azurerm_kubernetes_cluster.") and older != changes and _needs(older) < need:
+            need, wanted = _needs(older), f"azurerm >= {format_version(_needs(older))} (with ebpf_data_plane)"
         return manual_fix(f"{versions.describe()} cannot express this profile: it needs {wanted}", _raise_guidance(versions, need),
                           blocker="version-too-old")
     floor, refused = required_floor(need, versions, context.floors, greenfield=True, ceiling=context.ceiling)
