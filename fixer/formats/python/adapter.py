@@ -237,7 +237,7 @@ class _Program:
             return cluster
         project, stacks = self.stacks()
         argument = keyword_args(declared.call).get("kubernetes_version")
-        found = stack_config.version_domain(declared.parsed.reader, argument.value if argument else None, project, stacks)
+        found = stack_config.config_domain(declared.parsed.reader, argument.value if argument else None, project, stacks)
         return replace(cluster, profile=replace(cluster.profile, kubernetes_version=found)) if found is not None else cluster
 
     def stated(self, package: str):
@@ -255,7 +255,8 @@ class _Program:
         cluster = locate.cluster_of(declared.parsed, kind, declared.call, declared.index, declared.address,
                                     fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
         cluster = self.stack_version(declared, cluster)
-        pools = _separate_windows_pools(self.files, declared.relpath, declared.variable, declared.found)
+        project, stacks = self.stacks()
+        pools = _separate_windows_pools(self.files, declared) + _pools_of_unread_os(self.files, declared, project, stacks)
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set
         # and the stack config the program reads (`cfg.require_object("pools")` listing a Windows pool)
@@ -360,19 +361,42 @@ def _azurerm_versions(kind: K.Kind, names: set[str], pin: Pin | None, cdktf_azur
     return packages.azurerm_of(kind.package, pin.versions, f"bundled by {pin.describe()}")
 
 
-def _separate_windows_pools(files, relpath: str, variable: str | None, found) -> tuple[str, ...]:
-    """Windows pools declared as their own resources: those in the same file that mention the
-    cluster's variable, or mention no cluster of the file; and those in the program's other files
-    (`files` holds one folder; they cannot be tied to one cluster, so they count for every one)."""
-    own_variables = {v for _, _, v in found.clusters if v}
-    pools = []
-    for pool in found.pools:
-        if pool.windows and (variable in pool.mentions or not (pool.mentions & own_variables)):
-            pools.append(pool.address)
-    for other, (_, _, other_found) in files.items():
-        if other != relpath:
-            pools += [f"{p.address} ({p.file})" for p in other_found.pools if p.windows]
-    return tuple(pools)
+def _separate_pools(files, declared: "_Declared") -> list[tuple[str, object, object]]:
+    """(label, pool, its file's reader) of the pools declared as their own resources that may be the
+    cluster's: those in the same file that mention the cluster's variable, or mention no cluster of
+    the file; and those in the program's other files (`files` holds one folder; they cannot be tied
+    to one cluster, so they count for every one)."""
+    own_variables = {v for _, _, v in declared.found.clusters if v}
+    pools = [(pool.address, pool, declared.parsed.reader) for pool in declared.found.pools
+             if declared.variable in pool.mentions or not (pool.mentions & own_variables)]
+    for other, (_, parsed, other_found) in files.items():
+        if other != declared.relpath:
+            pools += [(f"{p.address} ({p.file})", p, parsed.reader) for p in other_found.pools]
+    return pools
+
+
+def _separate_windows_pools(files, declared: "_Declared") -> tuple[str, ...]:
+    return tuple(label for label, pool, _ in _separate_pools(files, declared) if pool.windows)
+
+
+def _pools_of_unread_os(files, declared: "_Declared", project: str | None, stacks: dict[str, dict]) -> tuple[str, ...]:
+    """The cluster's pools (in its call, or their own resources) whose os_type is no literal. One read
+    from the stack config stays Linux where every stack (and the fallback) gives another OS; any
+    other may be Windows and counts as one: akfix guesses no OS, as it guesses no plugin."""
+    from fixer.formats.python import locate
+
+    reader = declared.parsed.reader
+    candidates = [(label, node, reader) for label, node in locate.inline_pool_oses(declared.parsed, declared.kind, declared.call)]
+    candidates += [(label, pool.os_node, pool_reader) for label, pool, pool_reader in _separate_pools(files, declared)
+                   if pool.os_node is not None]
+    found = []
+    for label, node, node_reader in candidates:
+        read = stack_config.config_domain(node_reader, node, project, stacks)
+        if read is None:
+            found.append(f"{label} (its os_type is {node_reader.code(node)}, which akfix cannot read: it may be Windows)")
+        elif any(value.lower() == "windows" for value in read.domain):
+            found.append(f"{label} (its os_type reads {read.via}: {', '.join(read.domain)})")
+    return tuple(found)
 
 
 def _checked(kind: K.Kind, cluster: Cluster, fix: Fix | None, package_versions: VersionRange, settings, pin: Pin | None) -> Fix | None:

@@ -63,6 +63,7 @@ class Pool:
     windows: bool
     mentions: frozenset[str]
     file: str
+    os_node: cst.BaseExpression | None = None  # os_type where it is no literal: read from config or inputs
 
 
 @dataclass(frozen=True)
@@ -166,12 +167,14 @@ def find(parsed: ParsedFile) -> Found:
             continue
         pool_kind = next((k for n in names if (k := K.pool_kind_of(n))), None)
         if pool_kind is not None:
-            os_type = parsed.reader.read(_keyword(call, "os_type", "osType")).value
+            os_node = _keyword(call, "os_type", "osType")
+            os_type = parsed.reader.read(os_node).value
             pools.append(Pool(
                 address=f"{_class_name(call)}.{_resource_name(parsed, call, pool_kind)}",
                 windows=(os_type.literal or "").lower() == "windows",
                 mentions=frozenset(n.value for n in parsed.index.names if _inside(parsed, n, call)),
                 file=parsed.relpath,
+                os_node=os_node if os_node is not None and os_type.literal is None else None,
             ))
     clusters.sort(key=lambda item: parsed.reader.line_of(item[1]))
     return Found(clusters, pools)
@@ -298,20 +301,32 @@ def _nested(parsed: ParsedFile, node: cst.BaseExpression | None) -> dict[str, cs
 def _pools_inline(parsed: ParsedFile, kind: K.Kind, call: cst.Call) -> tuple[list[str], bool]:
     """(Windows pools, pod subnet set) from the pools inside the cluster call."""
     windows, pod_subnet = [], False
+    for label, fields in _inline_pools(parsed, kind, call):
+        if (parsed.reader.read(fields.get("os_type")).value.literal or "").lower() == "windows":
+            windows.append(label)
+        pod_subnet = pod_subnet or "pod_subnet_id" in fields
+    return windows, pod_subnet
+
+
+def inline_pool_oses(parsed: ParsedFile, kind: K.Kind, call: cst.Call) -> list[tuple[str, cst.BaseExpression]]:
+    """(label, os_type) of the pools inside the cluster call whose os_type is no literal."""
+    return [(label, fields["os_type"]) for label, fields in _inline_pools(parsed, kind, call)
+            if "os_type" in fields and parsed.reader.read(fields["os_type"]).value.literal is None]
+
+
+def _inline_pools(parsed: ParsedFile, kind: K.Kind, call: cst.Call) -> list[tuple[str, dict[str, cst.BaseExpression]]]:
+    """(label, fields) of each pool inside the cluster call: its pool list's entries, then default_node_pool."""
     pools = []
     if kind.pool_list:
         listed = _keyword(call, kind.pool_list, K.camel(kind.pool_list))
-        pools = list(listed.elements) if isinstance(listed, cst.List) else []
-        pools = [e.value for e in pools]
+        pools = [e.value for e in listed.elements] if isinstance(listed, cst.List) else []
     default = _keyword(call, "default_node_pool")
+    out = []
     for index, pool in enumerate(pools + ([default] if default is not None else [])):
         fields = _nested(parsed, pool)
-        os_type = parsed.reader.read(fields.get("os_type")).value.literal or ""
-        if os_type.lower() == "windows":
-            name = parsed.reader.read(fields.get("name")).value.literal or f"#{index}"
-            windows.append(f"{kind.pool_list}[{name}]")
-        pod_subnet = pod_subnet or "pod_subnet_id" in fields
-    return windows, pod_subnet
+        name = parsed.reader.read(fields.get("name")).value.literal or f"#{index}"
+        out.append((f"{kind.pool_list or 'default_node_pool'}[{name}]", fields))
+    return out
 
 
 def _unmarkable(site: ProfileSite) -> str:

@@ -38,10 +38,10 @@ def stack_configs(texts: dict[str, str]) -> dict[str, dict]:
     return out
 
 
-def version_domain(reader, node: cst.BaseExpression | None, project: str | None, stacks: dict[str, dict]) -> Value | None:
-    """The versions `node` (the kubernetes_version argument) deploys across `stacks` (file -> its
+def config_domain(reader, node: cst.BaseExpression | None, project: str | None, stacks: dict[str, dict]) -> Value | None:
+    """The values `node` (a kubernetes_version or os_type argument) takes across `stacks` (file -> its
     config mapping, stack_configs), as an expression Value whose domain lists them; None where the
-    expression is no config read."""
+    expression is no config read, or no stack and no fallback gives it a value."""
     if isinstance(node, cst.Name):
         assigned = reader.assigned_value(node)
         node = assigned if isinstance(assigned, cst.BaseExpression) else None
