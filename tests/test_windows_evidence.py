@@ -135,3 +135,30 @@ def test_pulumi_stack_config_naming_a_windows_pool_counts():
     stack = b"config:\n  app:pools:\n    - name: win1\n      osType: Windows\n    # - osType: Windows (an old pool)\n"
     assert windows_evidence({"Pulumi.prod.yaml": stack}) == ("Pulumi.prod.yaml:4 (osType: Windows)",)
     assert windows_evidence({"Pulumi.dev.yaml": stack.replace(b"osType: Windows\n    #", b"osType: Linux\n    #")}) == ()
+
+
+def test_inline_windows_pools_are_named_by_line_and_once():
+    from fixer.formats.bicep.template import locate_bicep
+
+    body = b"""param osType string
+
+resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {
+  name: 'aks'
+  properties: {
+    agentPoolProfiles: [
+      {
+        name: 'win'
+        osType: 'Windows'
+      }
+      {
+        name: 'user'
+        osType: osType
+        enableAutoScaling: true
+      }
+    ]
+  }
+}
+"""
+    (cluster,) = locate_bicep(body, "main.bicep", [])
+    # a line, not a byte offset; `osType: osType` once, for its own param (not the next key's)
+    assert cluster.windows_pools == ("agentPoolProfiles (line 9)", "agentPoolProfiles (osType reads param osType, which nothing in the tree sets)")

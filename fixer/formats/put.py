@@ -11,6 +11,7 @@ from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits, validation_edits
 from fixer.formats.bicep.modules import ThroughCaller
 from fixer.formats.decide import MEMBER_KIND
+from fixer.formats.pool_targets import pool_targets
 from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
 from fixer.plan import planner
@@ -265,6 +266,41 @@ def _called_files(fmt: PutFormat, listing: Listing, files: dict[str, bytes], see
     return found
 
 
+def _same_cluster_elsewhere(planned: list[Planned]) -> list[Planned]:
+    """Templates that declare a cluster of the same name (and resource group, where both state one)
+    deploy one Azure resource: the Windows pools one of them declares are the others' too, which are
+    planned again with them (a cluster two example folders both create, one adding a Windows pool)."""
+    def identity(cluster: Cluster) -> tuple[str, str | None] | None:
+        name = (cluster.name.literal or "").lower()
+        return (name, (cluster.resource_group.literal or "").lower() or None) if name else None
+
+    windows: dict[str, list[Cluster]] = {}
+    for item in planned:
+        key = identity(item.cluster)
+        if key is not None and item.cluster.windows_pools:
+            windows.setdefault(key[0], []).append(item.cluster)
+    out = []
+    for item in planned:
+        key = identity(item.cluster)
+        others = [] if key is None or item.cluster.windows_pools else [
+            c for c in windows.get(key[0], []) if c.file != item.cluster.file and None in (key[1], identity(c)[1]) or identity(c) == key]
+        others = [c for c in others if c.file != item.cluster.file]
+        if others:
+            pools = tuple(f"{pool} (the same cluster, {key[0]}, declared in {c.file})" for c in others for pool in c.windows_pools)
+            cluster = replace(item.cluster, windows_pools=pools)
+            item = replace(item, cluster=cluster, fix=planner.plan(cluster, item.context))
+        out.append(item)
+    return out
+
+
+def _pool_files(lookups: dict[str, tuple[bytes, frozenset]], cluster: Cluster, deployment: dict[str, bytes]) -> dict[str, bytes]:
+    """The pool-only templates of the tree (pool_targets.py) outside the deployment that may add
+    pools to this cluster: they name it, or a name akfix cannot read, or its own name is unread."""
+    name = (cluster.name.literal or "").lower() or None
+    return {relpath: data for relpath, (data, targets) in lookups.items()
+            if relpath not in deployment and (name is None or None in targets or name in targets)}
+
+
 def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacement: bool, progress=None, held=lambda cluster: False):
     """(planned, changes, problems, failed keys, edit lines, build outputs) for every template of one
     format. `held(cluster)`: a suppressed cluster, whose fix is not edited."""
@@ -272,6 +308,8 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
     problems: list[Problem] = list(scan.problems)
     texts, planned, built = {}, [], []
     seen: dict = {}  # _called_files' memo
+    # pool-only templates (agent pools added to a cluster by name): evidence for the clusters they may name
+    lookups = {c.relpath: (c.data, targets) for c in scan.candidates if (targets := pool_targets(c.relpath, c.data)) is not None}
     chains: dict[str, dict[str, str]] = {}  # template -> {a caller's own .bicepparam: that caller}
     callers = fmt.callers(listing, {c.relpath for c in scan.candidates})
     elsewhere = fmt.parameter_index(listing) if scan.candidates else {}
@@ -310,6 +348,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
         for cluster in clusters:
             deployment = _deployment_files(candidate.relpath, text.body, parameters, cluster)
             called = _called_files(fmt, listing, deployment, seen)
+            called.update(_pool_files(lookups, cluster, {**deployment, **called}))
             cluster = with_evidence(cluster, {**deployment, **called}, foreign=frozenset(called))
             if getattr(settings, "facts", None) is not None:
                 cluster = settings.facts.attach(cluster)
@@ -318,7 +357,7 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                                           migrate_kubenet=settings.migrate_kubenet,
                                           switch_engines=settings.switch_engines)
             planned.append(Planned(cluster, UNKNOWN, context, planner.plan(cluster, context)))
-    planned = guard_shared_edits(planned)
+    planned = guard_shared_edits(_same_cluster_elsewhere(planned))
     writable = [p for p in planned if p.fix is not None and p.fix.writable(allow_replacement) and not held(p.cluster)]
     changes, failed, lines = _edit(fmt, texts, writable, listing, verify, problems, names=getattr(settings, "facts", None) is not None,
                                    callers=callers, chains=chains, others=planned)

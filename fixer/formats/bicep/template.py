@@ -395,7 +395,7 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
             if found.kind is ValueKind.EXPRESSION:
                 found = replace(found, text=text, note="built by an expression, not an object literal" + (f": {found.note}" if found.note else ""))
             fields[field_name] = found
-    windows = _windows(tokens, properties, params, parameter_file)
+    windows = _windows(tokens, properties, params, parameter_file, data)
     interpolated = type_token.interpolated
     profile = profile_from(fields, profile_entry is not None)
     sku = body.get("sku")
@@ -495,7 +495,7 @@ def _name(tokens, entry, data: bytes, relpath: str, params, variables, parameter
     return Value(ValueKind.LITERAL, "".join(texts), file=files[0] if files else None, via=f"template {token.text} with {', '.join(vias)}")
 
 
-def _windows(tokens, properties, params: dict, parameter_file) -> list[str]:
+def _windows(tokens, properties, params: dict, parameter_file, data: bytes) -> list[str]:
     """Inline agent pools whose osType is Windows -- or reads a param that nothing in the tree sets
     (declared without a default, and this view has no parameters file or caller): such a pool may be
     Windows, and akfix guesses no OS. (A value the tree holds is text the Windows evidence reads.)"""
@@ -506,10 +506,11 @@ def _windows(tokens, properties, params: dict, parameter_file) -> list[str]:
     free = (declared_params(tokens) - set(params)) if parameter_file is None else set()
     loop_source = {t.text for t in tokens[pools.value_start:pools.value_end][:6] if t.kind == "ident"} & free  # `[for p in pools: ...]`
     for i in range(pools.value_start, pools.value_end):
-        if tokens[i].text != "osType" or i + 2 >= pools.value_end:
-            continue
+        if tokens[i].text != "osType" or i + 2 >= pools.value_end or tokens[i + 1].text != ":":
+            continue  # `osType` as a value (`osType: osType`) is no key
         if (string_value(tokens[i + 2]) or "").lower() == "windows":
-            found.append(f"agentPoolProfiles (line {tokens[i].start})")
+            line = data.count(b"\n", 0, tokens[i].start) + 1
+            found.append(f"agentPoolProfiles (line {line})")
         elif string_value(tokens[i + 2]) is None:
             end = i + 2
             while end < pools.value_end and tokens[end].kind != "newline":
