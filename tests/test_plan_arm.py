@@ -98,3 +98,14 @@ def test_an_agent_pool_os_akfix_cannot_resolve_may_be_windows(tmp_path):
     (tmp_path / "azuredeploy.json").write_text(template({"type": "string", "allowedValues": ["Linux"]}))
     (report,) = run(tmp_path, Options(), verify=False).clusters
     assert report.cluster.windows_pools == () and report.fix.engine == "cilium"
+
+
+def test_previews_before_2023_03_know_overlay_with_a_capital_o():
+    from fixer.plan.rules import arm as rules
+
+    assert rules.accepts((2023, 2, 2, True), "networkPluginMode", "Overlay")
+    assert not rules.accepts((2023, 2, 2, True), "networkPluginMode", "overlay")
+    assert rules.accepts((2022, 4, 2, True), "networkPluginMode", "Overlay")
+    assert not rules.accepts((2022, 3, 2, True), "networkPluginMode", "Overlay")
+    assert not rules.accepts((2023, 2, 1, False), "networkPluginMode", "Overlay")  # stable: lowercase only
+    assert not rules.accepts((2023, 3, 2, True), "networkPluginMode", "Overlay")

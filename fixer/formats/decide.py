@@ -134,6 +134,7 @@ def lowered(value) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+EVALUATED = "evaluated under defaults: "  # the `via` of a value decided by evaluating it (report/text.py rewords it)
 MAX_ALTERNATIVES = 8  # branch combinations followed before a conditional stays unknown
 
 
@@ -290,4 +291,4 @@ def setting_value(decision: Decision, text: str, shown: str, line: int, evaluati
     spot = origin()
     return Value(ValueKind.MISSING if value is None else ValueKind.LITERAL, value, line,
                  file=spot.file if spot is not None and spot.file != relpath else None, origin=spot,
-                 via=f"evaluated under defaults: {shown}", evaluation=evaluation)
+                 via=f"{EVALUATED}{shown}", evaluation=evaluation)

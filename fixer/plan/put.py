@@ -7,6 +7,8 @@ wrong is the API version: a value it does not know is rejected, so akfix bumps i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fixer.model import Change, Cluster, Fix, Risk
 from fixer.plan.changes import change_for, manual_fix, settings_text
 from fixer.plan.rules import arm
@@ -74,6 +76,13 @@ def with_api_version(cluster: Cluster, api, changes: list[Change], reasons: list
     """The changes plus an API version bump where the cluster's API version does not know a value
     they write (rule 8), and the lowercase overlay that stable versions from 2023-02-01 require."""
     changes, reasons = list(changes), list(reasons)
+    if arm.capital_overlay(api):
+        # previews 2022-04-02 to 2023-02-02 know only `Overlay` (facts 3.1, rule 14): written so where
+        # nothing else needs a bump, the template keeps its API version (the bump goes to an older
+        # stable, which drops what the preview has)
+        capital = [replace(c, value="Overlay") if (c.attribute, c.value) == ("networkPluginMode", "overlay") else c for c in changes]
+        if all(arm.accepts(api, c.attribute, c.value) for c in capital):
+            changes = capital
     needs = [c for c in changes if not arm.accepts(api, c.attribute, c.value)]
     if needs:
         bump = arm.format_api_version(arm.BUMP_TO)

@@ -7,6 +7,7 @@ import json
 from collections import Counter
 
 from fixer.facts.drift import drift_of
+from fixer.formats.decide import EVALUATED
 from fixer.model import FileChange, Problem, Risk, Status
 from fixer.pipeline import ClusterReport, Outcome
 from fixer.report.remaining import remaining_groups, remaining_text
@@ -160,7 +161,11 @@ def table(reports: list[tuple[str, ClusterReport]], verbose: bool = True, dry_ru
         lines = []
         source = policy_source(cluster)
         if source and verbose:
-            lines.append(f"policy from {source['via']} at {display_path(prefix, source['file'])}:{source['line']}")
+            via = source["via"]
+            if via.startswith(EVALUATED):  # "policy from x.networkPolicy (evaluated under the defaults)", not "from evaluated..."
+                expression, _, written = via[len(EVALUATED):].partition("; ")
+                via = f"{expression} (evaluated under the defaults{'; ' + written if written else ''})"
+            lines.append(f"policy from {via} at {display_path(prefix, source['file'])}:{source['line']}")
         if fix is not None:
             lines.append(fix.summary)
             if verbose:

@@ -48,9 +48,19 @@ FIRST_PREVIEW = {
 BUMP_TO: ApiVersion = (2023, 2, 1, False)
 
 
+# Previews that know networkPluginMode only as `Overlay`, capital O (facts 3.1).
+CAPITAL_OVERLAY: tuple[ApiVersion, ApiVersion] = ((2022, 4, 2, True), (2023, 2, 2, True))
+
+
+def capital_overlay(version: ApiVersion) -> bool:
+    return version[3] and CAPITAL_OVERLAY[0][:3] <= version[:3] <= CAPITAL_OVERLAY[1][:3]
+
+
 def accepts(version: ApiVersion, field: str, value: str) -> bool:
     """Whether an API version knows a value. Previews are judged against the preview list, since
     a preview can lack a value that an older stable version has (and the other way round)."""
+    if (field, value) == ("networkPluginMode", "Overlay"):
+        return capital_overlay(version)
     key = (field, value)
     table = FIRST_PREVIEW if version[3] else FIRST_STABLE
     first = table.get(key) or FIRST_STABLE.get(key)
