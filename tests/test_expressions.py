@@ -374,3 +374,32 @@ def test_a_missing_key_of_a_multi_line_object_is_a_place_to_add_it():
     typed = without_slots(R({"networkProfile": profile}, Spot("main.bicepparam", 10, 11, "object")))
     assert typed.spot is None and typed.value["networkProfile"].spot is None
     assert typed.value["networkProfile"].value["networkPlugin"].spot.kind == "literal"  # literals stay writable
+
+
+def test_string_templates_are_evaluated_but_never_written():
+    from fixer.formats.bicep.syntax import interpolation_parts
+
+    data = b"""param env string = 'dev'
+param minor int = 31
+param policy string = 'calico'
+var name = 'aks-${env}-${toLower('EU')}'
+var version = '1.${minor}.2'
+var profile = '${policy}'
+var prefixed = 'x${policy}'
+var nested = 'x-${empty('}') ? 'a' : 'b'}'
+"""
+    tokens = tokenize(data)
+    scope = scope_of(tokens, data, "main.bicep", None)
+
+    def value_of(var: str):
+        start, end = scope.variables[var]
+        return evaluate_setting(scope, start, end, policy=var in ("profile", "prefixed"))
+
+    assert value_of("name").literal == "aks-dev-eu"
+    assert value_of("version").literal == "1.31.2"
+    assert value_of("nested").literal == "x-b"  # a brace inside a string inside the template
+    # the param passes through unchanged: its default is where an engine goes; with a prefix it does not
+    assert value_of("profile").origin.start == data.index(b"'calico'")
+    assert value_of("prefixed").literal == "xcalico" and value_of("prefixed").origin is None
+    template = next(t for t in tokens if t.interpolated and "minor" in t.text)
+    assert interpolation_parts(template) == ["1.", (template.start + 5, "minor"), ".2"]

@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from fixer.formats.bicep.parameters import UNREAD
-from fixer.formats.bicep.syntax import Token, bicepparam_anchor, matching, string_value
+from fixer.formats.bicep.syntax import BicepSyntaxError, Token, bicepparam_anchor, interpolation_parts, matching, string_value, tokenize
 from fixer.formats.decide import (
     MAX_DEPTH,
     MAX_STEPS,
@@ -290,6 +290,29 @@ class _Parser:
             if depth > MAX_DEPTH:
                 raise _Stop("the expression nests too deeply")
 
+    def _interpolation(self, token: Token, depth: int):
+        """`'aks-${env}-01'`: its literal parts and the expressions between them (never a place a
+        fix writes: a literal there is only part of the value)."""
+        if token.kind != "string":
+            return ("unknown", f"the string template {token.text}")
+        parts = []
+        for part in interpolation_parts(token):
+            if isinstance(part, str):
+                parts.append(("lit", part, None))
+                continue
+            at, source = part
+            try:
+                inner = [replace(t, start=t.start + at, end=t.end + at) for t in tokenize(source.encode("utf-8"))]
+            except BicepSyntaxError:
+                return ("unknown", f"the string template {token.text}")
+            parser = _Parser(inner, 0, len(inner), self.file)
+            if depth > MAX_DEPTH or not parser.tokens:
+                raise _Stop("the string template nests too deeply")
+            parts.append(parser.expression(depth + 1))
+            if parser.i != len(parser.tokens):
+                return ("unknown", f"the string template {token.text}")
+        return ("interp", parts)
+
     def _object_spot(self, open_token: Token, close: Token) -> Spot | None:
         """Where a missing key of this object may be added (kind `object`, at its `{`): only a
         multi-line object, whose entries stand one per line, takes a new line of its own."""
@@ -302,7 +325,7 @@ class _Parser:
         if token.kind in ("string", "mstring"):
             value = string_value(token)
             if value is None:
-                return ("unknown", f"the string template {token.text}")
+                return self._interpolation(token, depth)
             return ("lit", value, Spot(self.file, token.start, token.end, "literal"))
         if token.kind == "number":
             return ("lit", int(token.text), None) if token.text.isdigit() else ("unknown", token.text)
@@ -445,6 +468,18 @@ class _Evaluator:
             return R(target.value if isinstance(target.value, Unknown) else Unknown("an index akfix does not evaluate"))
         if kind == "obj":
             return R({key: self.run(value, depth + 1) for key, value in zip(node[1], node[2])}, node[3])
+        if kind == "interp":
+            pieces = []
+            for part in node[1]:
+                value = self.run(part, depth + 1).value
+                if isinstance(value, Unknown):
+                    return R(value)
+                if isinstance(value, bool):
+                    value = "true" if value else "false"
+                if not isinstance(value, (str, int)):
+                    return R(Unknown("an object, array or null inside a string template"))
+                pieces.append(str(value))
+            return R("".join(pieces))
         if kind == "arr":
             return R([self.run(item, depth + 1) for item in node[1]])
         if kind == "call":

@@ -172,6 +172,32 @@ def string_value(token: Token) -> str | None:
     return body.replace("\\'", "'").replace("\\\\", "\\").replace("\\$", "$").replace("\\n", "\n").replace("\\t", "\t")
 
 
+def interpolation_parts(token: Token) -> list[str | tuple[int, str]]:
+    """The parts of an interpolated string (`'aks-${env}-01'`): literal text, unescaped, and
+    (byte offset in the file, source) of each `${...}` expression, in order."""
+    text, parts, literal, i = token.text, [], [], 1
+    while i < len(text) - 1:
+        if text.startswith("\\", i):
+            literal.append({"n": "\n", "t": "\t", "r": "\r"}.get(text[i + 1], text[i + 1]))
+            i += 2
+        elif text.startswith("${", i):
+            depth, j = 1, i + 2
+            while j < len(text) and depth:
+                if text[j] == "'":  # a string inside the expression: its braces do not count
+                    j = text.index("'", j + 1) + 1 if "'" in text[j + 1:] else len(text)
+                    continue
+                depth += {"{": 1, "}": -1}.get(text[j], 0)
+                j += 1
+            parts += ["".join(literal)] if literal else []
+            literal = []
+            parts.append((token.start + len(text[:i + 2].encode("utf-8")), text[i + 2:j - 1]))
+            i = j
+        else:
+            literal.append(text[i])
+            i += 1
+    return parts + (["".join(literal)] if literal else [])
+
+
 def quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${") + "'"
 
