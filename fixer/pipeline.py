@@ -175,10 +175,17 @@ def _other_formats(listing: Listing, settings, options: Options, verify: bool, p
     if verify:
         # 4. a file that terraform fmt left unchanged stays unchanged by it (one batch process).
         broken = terraform.fmt_regressions(changes)
-        for change in [c for c in changes if c.relpath in broken]:
+        # a fix is written whole or not at all: the other files of a group with a broken file (its
+        # provider floor, its module input) would be an unasked-for change on their own
+        dropped = {id(owners[relpath]) for relpath in broken}
+        for change in [c for c in changes if id(owners[c.relpath]) in dropped]:
             changes.remove(change)
-            problems.append(Problem(change.relpath, broken[change.relpath],
-                                    "not written, verification failed: the file was terraform-fmt clean and the edit would break that"))
+            if change.relpath in broken:
+                why = "not written, verification failed: the file was terraform-fmt clean and the edit would break that"
+                problems.append(Problem(change.relpath, broken[change.relpath], why))
+            else:
+                with_it = ", ".join(sorted(r for r in broken if owners[r] is owners[change.relpath]))
+                problems.append(Problem(change.relpath, 1, f"not written: it belongs to a fix whose edit of {with_it} failed verification"))
             failed.update(item.key for item in owners[change.relpath])
 
     from fixer.formats import put

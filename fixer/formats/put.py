@@ -400,10 +400,20 @@ def _edit(fmt: PutFormat, texts, writable: list[Planned], listing: Listing, veri
         bad = {r: why for r, after in results.items() if (why := fmt.check_file(texts[r], after, r) or _readback(fmt, texts[r], after, r, edited))}
         for relpath, why in _second_run(fmt, texts, results, edited, bad, names, callers or {}, chains or {}, others).items():
             bad.setdefault(relpath, why)  # the first check that failed says why (not "not idempotent")
+    # a fix is written whole or not at all: every file of a fix that has a bad file is held too
+    # (with the other fixes that share one of those files, whose edits the file's text carries)
+    held_files = dict(bad)
+    while True:
+        failing = [i for i in writable if {f for f, _ in lines.get(i.key, ())} & held_files.keys()]
+        more = {f: f"not written: it belongs to a fix whose edit of {', '.join(sorted(held_files))} failed verification"
+                for i in failing for f, _ in lines.get(i.key, ()) if f not in held_files}
+        if not more:
+            break
+        held_files.update(more)
     changes = []
     for relpath, after in results.items():
-        if relpath in bad:
-            problems.append(Problem(relpath, 1, f"not written, verification failed: {bad[relpath]}"))
+        if relpath in held_files:
+            problems.append(Problem(relpath, 1, f"not written, verification failed: {bad[relpath]}" if relpath in bad else held_files[relpath]))
             failed.update(i.key for i in writable if relpath in {f for f, _ in lines.get(i.key, ())})
         elif after != texts[relpath].data:
             changes.append(FileChange(listing.root / relpath, relpath, texts[relpath].data, after, fmt.name))
