@@ -101,7 +101,7 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     """The fix for one cluster, or None when there is nothing to do; with fallback engines, the fix
     of the first engine that can be written (plan/preference.py). A greenfield cluster whose
     recommended profile cannot be written under any engine is planned as a live one."""
-    fix = _plan_engines(cluster, context)
+    fix = _lowercase_overlay(cluster, _plan_engines(cluster, context), context)
     if fix is not None and cluster.api_version is None and context.versions.known and context.versions.contradictory:
         return _NO_VERSION  # something to change, but no azurerm version whose rules could be applied
     if not context.greenfield or not _greenfield_planned(cluster) or fix is None or fix.writable(False):
@@ -112,6 +112,25 @@ def plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     if as_live is None or not as_live.writable(False):
         return fix
     return replace(as_live, reasons=(_GREENFIELD_AS_LIVE.format(why=fix.summary), *as_live.reasons), otherwise=fix)
+
+
+LOWERCASE_OVERLAY = (3, 62, 0)  # azurerm accepts only `overlay` from here, only `Overlay` before (facts 1.1, rule 14)
+
+
+def _lowercase_overlay(cluster: Cluster, fix: Fix | None, context: PlanContext) -> Fix | None:
+    """A floor that lifts code written for azurerm 3.35-3.61 (`network_plugin_mode = "Overlay"`) to
+    3.62 or later also writes the mode as those versions spell it: left as it is, the plan the
+    floor asks for fails validation. In place: from 3.72 the mode forces a new cluster only when the
+    new value is not overlay, and the API has reported it lowercase since."""
+    if fix is None or not fix.floor or fix.floor < LOWERCASE_OVERLAY or context.versions.low >= LOWERCASE_OVERLAY:
+        return fix
+    if cluster.profile.plugin_mode.literal != "Overlay" or any(c.attribute == "network_plugin_mode" for c in fix.changes):
+        return fix
+    if cluster.api_version is not None or not cluster.address.startswith("azurerm_kubernetes_cluster."):
+        return fix  # a module's inputs are its own to spell; a PUT has its own rule (plan/put.py)
+    note = (f'network_plugin_mode "Overlay" is written "overlay": azurerm {format_version(LOWERCASE_OVERLAY)} and later, '
+            "which the floor requires, accept only the lowercase value.")
+    return replace(fix, changes=(*fix.changes, change_for(cluster, "network_plugin_mode", "overlay")), reasons=(*fix.reasons, note))
 
 
 # Two constraints no version meets (a legacy provider-block `version` beside required_providers, or
