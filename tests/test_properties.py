@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixer.formats.terraform import hcl
@@ -462,3 +462,46 @@ def test_an_avm_call_gains_its_network_profile_and_nothing_else_changes(data):
         (root / "main.tf").write_bytes(change.after)
         again = run(root, options, verify=True)
         assert not again.changes and not again.problems
+
+
+# --- fmt-clean blocks with trailing comments: the fix is written and the file stays fmt-clean -----
+
+
+@st.composite
+def commented_profiles(draw):
+    """A cluster whose network_profile lines carry trailing comments in any pattern (fmt aligns the
+    comments of consecutive lines as a group), before `terraform fmt` normalises the file."""
+    attrs = [("network_plugin", '"azure"'), ("network_plugin_mode", '"overlay"')]
+    for extra in (("pod_cidr", '"10.244.0.0/16"'), ("load_balancer_sku", '"standard"'), ("outbound_type", '"loadBalancer"')):
+        if draw(st.booleans()):
+            attrs.insert(draw(st.integers(0, len(attrs))), extra)
+    lines = []
+    for n, (key, value) in enumerate(attrs):
+        comment = draw(st.sampled_from(["", f" # why {n}", f" // why {'x' * n}"]))
+        lines.append(f"    {key} = {value}{comment}")
+    return "\n".join([
+        'resource "azurerm_kubernetes_cluster" "main" {',
+        '  name = "aks"',
+        "",
+        "  network_profile {",
+        *lines,
+        "  }",
+        "}",
+        "",
+    ])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=commented_profiles(), engine=st.sampled_from(["cilium", "calico"]))
+def test_trailing_comment_groups_stay_fmt_clean(terraform_bin, text, engine):
+    import subprocess
+
+    def fmt(data: bytes) -> bytes:
+        return subprocess.run([terraform_bin, "fmt", "-"], input=data, capture_output=True, check=True,
+                              env={"TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"}).stdout
+
+    data = fmt(text.encode())
+    with tempfile.TemporaryDirectory() as tmp:
+        change = _one_change(Path(tmp), data, Options(engine=engine, azurerm_version=exactly((4, 66, 0), "test")))
+        assert fmt(change.after) == change.after  # written, and still what terraform fmt writes
+        assert read_profile(change.after.decode(), "azurerm_kubernetes_cluster", "main")["network_policy"] == engine

@@ -472,7 +472,7 @@ def _edit_multiline(body: bytes, container: _Container, updates: dict[str, bytes
     new_rows: list[_Row] = []
     at, indent = 0, b""
     if additions:
-        anchor = _pick_anchor(rows)
+        anchor = _past_comment_run(body, rows, _pick_anchor(rows))
         outer = line_indent(body, container.node.start_byte)
         if anchor is not None:
             at = line_end(body, anchor.comment if anchor.comment is not None else anchor.expr_end)
@@ -511,6 +511,22 @@ def _pick_anchor(rows: list[_Row]) -> _Row | None:
         if name in by_key:
             return by_key[name]
     return rows[-1] if rows else None
+
+
+def _past_comment_run(body: bytes, rows: list[_Row], anchor: _Row | None) -> _Row | None:
+    """The anchor moved to the last of the consecutive lines with trailing comments it starts or
+    sits in: terraform fmt aligns such comments as one group, and new lines (without comments)
+    inside it would split the group into two that fmt aligns apart (eleventh draw)."""
+    def commented(row: _Row) -> bool:  # the block's last comment is no child of its body: read the line
+        return row.comment is not None or body[row.expr_end:line_end(body, row.expr_end)].strip()[:1] in (b"#", b"/")
+
+    by_row = {row.row: row for row in rows if row.row == row.last}
+    while anchor is not None and commented(anchor):
+        following = by_row.get(anchor.last + 1)
+        if following is None or not commented(following):
+            break
+        anchor = following
+    return anchor
 
 
 def _key_start(body: bytes, row: _Row) -> int:
