@@ -246,7 +246,7 @@ def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver,
     folders = _deployment_folders(located, cluster)
     if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster, folders)
                                       or _pools_of_unknown_os(located, cluster, folders, problems)
-                                      or _looked_up_windows_pools(located, cluster)):
+                                      or _looked_up_windows_pools(located, cluster, folders)):
         cluster = replace(cluster, windows_pools=foreign)
     cluster = with_evidence(cluster, _deployment_files(located, cluster, problems, folders))
     if settings.read_state:
@@ -378,11 +378,13 @@ def _foreign_windows_pools(located: Located, cluster: Cluster, folders: list[str
                         for relpath, pool in located.pools_in(folder) if pool.windows))
 
 
-def _looked_up_windows_pools(located: Located, cluster: Cluster) -> tuple[str, ...]:
-    """Node pools that may be Windows, added anywhere in the tree to a cluster found by a data
-    source (a pools root beside the cluster's, with its own state). The lookup may find this cluster
-    unless its name or resource group, both literal on each side, differ (cautious, as for foreign
-    pools: a lookup akfix cannot read may find any cluster)."""
+def _looked_up_windows_pools(located: Located, cluster: Cluster, folders: list[str]) -> tuple[str, ...]:
+    """Node pools that may be Windows, added outside the cluster's deployment (`folders`, whose
+    pools _foreign_windows_pools reads) to a cluster found by a data source: a pools root beside the
+    cluster's, with its own state. The lookup may find this cluster unless its name or resource
+    group, both literal on each side, differ (cautious: a name akfix cannot read may be any
+    cluster's), or the name comes from a module or cluster of the lookup's own root (`module.aks.name`:
+    that root's cluster, in another deployment than this one)."""
     def differ(looked_up: str | None, stated) -> bool:
         return looked_up is not None and stated.literal is not None and looked_up.lower() != stated.literal.lower()
 
@@ -392,7 +394,8 @@ def _looked_up_windows_pools(located: Located, cluster: Cluster) -> tuple[str, .
     return tuple(f"{pool.address} ({relpath}: its cluster is looked up by data.azurerm_kubernetes_cluster.{pool.cluster_data}"
                  f"{'' if pool.windows else ', and its os_type is read from inputs'})"
                  for relpath, pool, lookup in pools
-                 if lookup is None or not (differ(lookup.name, cluster.name) or differ(lookup.resource_group, cluster.resource_group)))
+                 if posixpath.dirname(relpath) not in folders and (lookup is None or not (
+                     lookup.from_deployment or differ(lookup.name, cluster.name) or differ(lookup.resource_group, cluster.resource_group))))
 
 
 _VARIABLE = re.compile(r"\bvar\.(\w+)")

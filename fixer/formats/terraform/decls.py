@@ -83,6 +83,9 @@ class ClusterLookup:
     label: str
     name: str | None
     resource_group: str | None
+    # the name is read from a module or a cluster resource of the lookup's own root (`module.aks.name`):
+    # that root's deployment, whose own folders the Windows checks already read
+    from_deployment: bool = False
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,10 @@ def _cluster_lookup(block: hcl.Block) -> ClusterLookup:
         node = hcl.attribute(block.body, name)
         return value_of(node).literal if node is not None else None
 
-    return ClusterLookup(block.labels[1], literal("name"), literal("resource_group_name"))
+    node = hcl.attribute(block.body, "name")
+    text = value_of(node).text or "" if node is not None else ""
+    return ClusterLookup(block.labels[1], literal("name"), literal("resource_group_name"),
+                         from_deployment=text.startswith(("module.", f"{CLUSTER_TYPE}.")))
 
 
 def _refuse_duplicates(root, relpath: str) -> None:
