@@ -333,7 +333,7 @@ def _never_run(listing: Listing, relpaths: list[str]) -> dict:
 
 
 def _worth_parsing(data: bytes) -> bool:
-    if any(d in data for d in K.DEFINITIONS):
+    if K.DEFINITIONS.search(data):
         return False  # an SDK or generated CDKTF bindings: defines the classes, builds no cluster
     # A class name but no Azure import: libcst could not resolve it to one of ours anyway.
     return any(m in data for m in _OURS) or data.startswith((b"\xff\xfe", b"\xfe\xff"))

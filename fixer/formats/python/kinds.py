@@ -98,8 +98,10 @@ KINDS = (AZURE_NATIVE_KIND, PULUMI_AZURE_KIND, CDKTF_KIND)
 # Bytes a program must contain to be worth parsing (class names, whatever the import style; node
 # pools too: a Windows pool in another file of the program rules out cilium).
 MARKERS = (b"ManagedCluster", b"KubernetesCluster", b"AgentPool")
-# Files that define these classes are SDKs or generated bindings, not programs.
-DEFINITIONS = (b"class ManagedCluster(", b"class KubernetesCluster(")
+# Files that define these classes are SDKs or generated bindings, not programs -- unless the class
+# is a program's own component (`class KubernetesCluster(pulumi.ComponentResource)`, pierskarsenbarg/
+# aks-reference), which builds a cluster and its pools like any program file.
+DEFINITIONS = re.compile(rb"^class (?:ManagedCluster|KubernetesCluster)\((?!\s*(?:pulumi\.)?ComponentResource\b)", re.MULTILINE)
 
 
 def kind_of(qualified_name: str) -> Kind | None:
