@@ -187,10 +187,15 @@ def member(target: R, name: str, safe: bool = False) -> R:
 MEMBER_KIND = "member:"  # Spot kind of a key a fix adds to an object literal: `member:<key>`
 
 
+def is_member(spot) -> bool:
+    """A key a fix adds to an object literal that a setting reads (member_or_slot)."""
+    return spot is not None and spot.kind.startswith(MEMBER_KIND)
+
+
 def binding_key(spot) -> tuple:
     """How an engine written at `spot` is bound while a fix is checked (the evaluators' spot
     bindings): a literal by its place; a key added to an object by the object's place and the key."""
-    return (spot.file, spot.start, spot.kind) if spot.kind.startswith(MEMBER_KIND) else (spot.file, spot.start)
+    return (spot.file, spot.start, spot.kind) if is_member(spot) else (spot.file, spot.start)
 
 
 def member_or_slot(target: R, name: str, safe: bool, bindings: dict) -> R:

@@ -10,7 +10,7 @@ from typing import Callable
 from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits, validation_edits
 from fixer.formats.bicep.modules import ThroughCaller
-from fixer.formats.decide import MEMBER_KIND
+from fixer.formats.decide import is_member
 from fixer.formats.pool_targets import pool_targets
 from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
@@ -270,33 +270,36 @@ def _same_cluster_elsewhere(planned: list[Planned]) -> list[Planned]:
     """Templates that declare a cluster of the same name (and resource group, where both state one)
     deploy one Azure resource: the Windows pools one of them declares are the others' too, which are
     planned again with them (a cluster two example folders both create, one adding a Windows pool)."""
-    def identity(cluster: Cluster) -> tuple[str, str | None] | None:
-        name = (cluster.name.literal or "").lower()
-        return (name, (cluster.resource_group.literal or "").lower() or None) if name else None
+    def group_of(cluster: Cluster) -> str | None:
+        return (cluster.resource_group.literal or "").lower() or None
 
     windows: dict[str, list[Cluster]] = {}
     for item in planned:
-        key = identity(item.cluster)
-        if key is not None and item.cluster.windows_pools:
-            windows.setdefault(key[0], []).append(item.cluster)
+        name = _literal_name(item.cluster)
+        if name is not None and item.cluster.windows_pools:
+            windows.setdefault(name, []).append(item.cluster)
     out = []
     for item in planned:
-        key = identity(item.cluster)
-        others = [] if key is None or item.cluster.windows_pools else [
-            c for c in windows.get(key[0], []) if c.file != item.cluster.file and None in (key[1], identity(c)[1]) or identity(c) == key]
-        others = [c for c in others if c.file != item.cluster.file]
+        name, group = _literal_name(item.cluster), group_of(item.cluster)
+        others = [] if name is None or item.cluster.windows_pools else [
+            c for c in windows.get(name, []) if c.file != item.cluster.file and (None in (group, group_of(c)) or group == group_of(c))]
         if others:
-            pools = tuple(f"{pool} (the same cluster, {key[0]}, declared in {c.file})" for c in others for pool in c.windows_pools)
+            pools = tuple(f"{pool} (the same cluster, {name}, declared in {c.file})" for c in others for pool in c.windows_pools)
             cluster = replace(item.cluster, windows_pools=pools)
             item = replace(item, cluster=cluster, fix=planner.plan(cluster, item.context))
         out.append(item)
     return out
 
 
+def _literal_name(cluster: Cluster) -> str | None:
+    """The cluster's Azure name where the code states it (lowercase: Azure names ignore case)."""
+    return (cluster.name.literal or "").lower() or None
+
+
 def _pool_files(lookups: dict[str, tuple[bytes, frozenset]], cluster: Cluster, deployment: dict[str, bytes]) -> dict[str, bytes]:
     """The pool-only templates of the tree (pool_targets.py) outside the deployment that may add
     pools to this cluster: they name it, or a name akfix cannot read, or its own name is unread."""
-    name = (cluster.name.literal or "").lower() or None
+    name = _literal_name(cluster)
     return {relpath: data for relpath, (data, targets) in lookups.items()
             if relpath not in deployment and (name is None or None in targets or name in targets)}
 
@@ -451,11 +454,6 @@ def _readback(fmt: PutFormat, before: TextFile, after: bytes, relpath: str, writ
 def is_argument(spot) -> bool:
     """A place where a fix passes a param the module call (or parameters file) does not pass yet."""
     return spot is not None and spot.kind.startswith("argument:")
-
-
-def is_member(spot) -> bool:
-    """A key a fix adds to an object literal that a setting reads (decide.member_or_slot)."""
-    return spot is not None and spot.kind.startswith(MEMBER_KIND)
 
 
 def _arguments(changes) -> dict[tuple[str, int], dict[str, str]]:

@@ -24,7 +24,6 @@ from fixer.formats.bicep.syntax import BicepSyntaxError, Token, bicepparam_ancho
 from fixer.formats.decide import (
     MAX_DEPTH,
     MAX_STEPS,
-    MEMBER_KIND,
     PROBES,
     R,
     Unknown,
@@ -35,6 +34,7 @@ from fixer.formats.decide import (
     either,
     evaluation_text,
     for_each_alternative,
+    is_member,
     lowered,
     member,
     member_or_slot,
@@ -723,7 +723,7 @@ def evaluate_setting(scope: Scope, start: int, end: int, policy: bool = False, p
         owner = _default_holding(scope, found.origin.start)
         if owner is not None:  # plan/put.py: every deployment that does not set the param reads the fix
             found = replace(found, via=f"{found.via}; written in the default of param {owner}")
-    whole = found.origin is not None and not found.origin.kind.startswith(MEMBER_KIND)  # a key added to an object is no param's whole value
+    whole = found.origin is not None and not is_member(found.origin)  # a key added to an object is no param's whole value
     if whole and scope.caller is None and scope.parameter_file is not None:
         default_of = next((n for n, p in scope.params.items() if p.default is not None and found.origin.file == scope.relpath
                            and scope.tokens[p.default[0]].start == found.origin.start), None)

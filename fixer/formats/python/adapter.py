@@ -256,12 +256,13 @@ class _Program:
                                     fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
         cluster = self.stack_version(declared, cluster)
         project, stacks = self.stacks()
-        pools = _separate_windows_pools(self.files, declared) + _pools_of_unread_os(self.files, declared, project, stacks)
+        separate = _separate_pools(self.files, declared)
+        pools = tuple(label for label, pool, _ in separate if pool.windows) + _pools_of_unread_os(separate, declared, project, stacks)
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set
         # and the stack config the program reads (`cfg.require_object("pools")` listing a Windows pool)
-        stacks = {name: text.encode() for name, text in self.stack_texts().items()}
-        cluster = with_evidence(cluster, {**{path: text.body for path, (text, _, _) in self.files.items()}, **stacks})
+        stack_bodies = {name: text.encode() for name, text in self.stack_texts().items()}
+        cluster = with_evidence(cluster, {**{path: text.body for path, (text, _, _) in self.files.items()}, **stack_bodies})
         name = live_state.logical_name(declared.parsed.reader, declared.call, kind)
         cluster = live_state.with_pulumi_state(cluster, kind, name, self.states())
         if getattr(settings, "facts", None) is not None:
@@ -375,20 +376,16 @@ def _separate_pools(files, declared: "_Declared") -> list[tuple[str, object, obj
     return pools
 
 
-def _separate_windows_pools(files, declared: "_Declared") -> tuple[str, ...]:
-    return tuple(label for label, pool, _ in _separate_pools(files, declared) if pool.windows)
-
-
-def _pools_of_unread_os(files, declared: "_Declared", project: str | None, stacks: dict[str, dict]) -> tuple[str, ...]:
-    """The cluster's pools (in its call, or their own resources) whose os_type is no literal. One read
-    from the stack config stays Linux where every stack (and the fallback) gives another OS; any
-    other may be Windows and counts as one: akfix guesses no OS, as it guesses no plugin."""
+def _pools_of_unread_os(separate: list, declared: "_Declared", project: str | None, stacks: dict[str, dict]) -> tuple[str, ...]:
+    """The cluster's pools (in its call, or their own resources: `separate`, _separate_pools) whose
+    os_type is no literal. One read from the stack config stays Linux where every stack (and the
+    fallback) gives another OS; any other may be Windows and counts as one: akfix guesses no OS, as
+    it guesses no plugin."""
     from fixer.formats.python import locate
 
     reader = declared.parsed.reader
     candidates = [(label, node, reader) for label, node in locate.inline_pool_oses(declared.parsed, declared.kind, declared.call)]
-    candidates += [(label, pool.os_node, pool_reader) for label, pool, pool_reader in _separate_pools(files, declared)
-                   if pool.os_node is not None]
+    candidates += [(label, pool.os_node, pool_reader) for label, pool, pool_reader in separate if pool.os_node is not None]
     found = []
     for label, node, node_reader in candidates:
         read = stack_config.config_domain(node_reader, node, project, stacks)
