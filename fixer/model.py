@@ -245,6 +245,11 @@ class Fix:
     # Where no engine of the list can be written: (engine, blocker) of each later engine, so the
     # summary groups by what stands in the way of all of them (report/remaining.py).
     later_blockers: tuple[tuple[str, str], ...] = ()
+    # One engine asked and its fix cannot be written: calico was planned too (plan/preference.py) and
+    # can be written (calico_writes True), or cannot (False; its blocker in later_blockers, later_asked
+    # False). None: not planned (another engine was asked after it, or the answer came from elsewhere).
+    later_asked: bool = True
+    calico_writes: bool | None = None
     # A provider floor: the fix holds only from this azurerm version on, so the module's constraint
     # is raised to it in the same change (Terraform; the adapter writes the constraint). Python
     # programs raise the floor of the package that decides (`floor_of`) in their project files.

@@ -74,3 +74,50 @@ def test_a_later_engine_with_nothing_to_do_ends_the_search():
 def test_cli_refuses_unknown_engines(tmp_path, value):
     result = subprocess.run([sys.executable, "-m", "fixer", "scan", str(tmp_path), "--engine", value], capture_output=True, text=True)
     assert result.returncode == 2 and "--engine" in result.stderr
+
+
+# One engine asked: its hints offer `--engine calico`, so calico is planned too, and the offer is kept
+# only where calico can be written (plan/preference.py `_probed`).
+
+def test_one_engine_asked_and_calico_writable_keeps_the_offer_and_marks_it():
+    first = Fix(risk=Risk.MANUAL, summary="set by an expression", hint="Resolve it or pass --plan.", blocker="expression")
+    asked = []
+    plans = {"cilium": first, "calico": _fix(Risk.DISRUPTIVE, "calico")}
+    fix = choose_engine(("cilium",), lambda e: asked.append(e) or plans[e])
+    assert asked == ["cilium", "calico"]
+    assert (fix.engine, fix.risk, fix.changes, fix.calico_writes) == (None, Risk.MANUAL, (), True)  # still cilium's answer
+    assert fix.hint == "Resolve it or pass --plan. Or use --engine cilium,calico: calico can be written here."
+
+
+def test_one_engine_asked_and_calico_held_takes_the_offer_back():
+    first = Fix(risk=Risk.MANUAL, summary="kubenet cannot run cilium", blocker="kubenet",
+                hint="Two steps, each its own apply. Or use --engine calico, which kubenet supports in place.")
+    calico = Fix(risk=Risk.MANUAL, summary="Kubernetes 1.29.4 is too old for calico", hint="Upgrade the cluster first.",
+                 blocker="kubernetes-version")
+    fix = choose_engine(("cilium",), {"cilium": first, "calico": calico}.get)
+    assert fix.hint == "Two steps, each its own apply. For calico: Upgrade the cluster first."
+    assert fix.reasons[-1] == "calico cannot be written either (manual: Kubernetes 1.29.4 is too old for calico)"
+    assert (fix.later_blockers, fix.later_asked, fix.calico_writes, fix.skipped) == ((("calico", "kubernetes-version"),), False, False, ())
+
+
+def test_calico_asked_alone_plans_nothing_more():
+    asked = []
+    choose_engine(("calico",), lambda e: asked.append(e) or _fix(Risk.MANUAL, e))
+    assert asked == ["calico"]
+
+
+@pytest.mark.parametrize("hint, left", [
+    ("Cilium on AKS is Linux-only; use --engine calico for this cluster (Calico supports Windows Server 2019/2022 on Azure CNI).",
+     "Cilium on AKS is Linux-only."),
+    ("Azure NPM on Windows is unsupported since 2026-09-30; use --engine calico for this cluster.",
+     "Azure NPM on Windows is unsupported since 2026-09-30."),
+    ("Migrate with `az aks update --network-plugin azure --network-plugin-mode overlay` first, or use --engine calico.",
+     "Migrate with `az aks update --network-plugin azure --network-plugin-mode overlay` first."),
+    ("Use --engine calico, or migrate the plugin first.", "Migrate the plugin first."),
+    ("then re-run with --assume-network azure|azure-overlay, or use --engine calico.", "then re-run with --assume-network azure|azure-overlay."),
+    ("(2) then enable cilium. Or use --engine calico, which kubenet supports in place.", "(2) then enable cilium."),
+    ("Use --engine calico on kubenet clusters.", None),
+])
+def test_every_form_of_the_calico_offer_is_taken_back(hint, left):
+    from fixer.plan.preference import without_calico_advice
+    assert without_calico_advice(hint) == left

@@ -70,8 +70,10 @@ def test_with_the_preference_tried_the_group_says_what_stands_in_the_way_of_each
     assert old["reason"] == "live network plugin unknown; calico, next in --engine: Kubernetes older than 1.30"
     assert "--engine" not in old["unlock"] and old["unlock"].endswith("; calico: upgrade the cluster's Kubernetes version first")
     plain = json.loads(_akfix("check", str(root), "--format", "json").stdout)
-    assert all(g["unlock"].startswith("--engine cilium,calico (calico needs no plugin") for g in plain["remaining"])
-    assert [g["count"] for g in plain["remaining"]] == [2]  # without the preference: one group, as before
+    # without the preference, calico is planned for the hint: offered only where it can be written
+    offered, held = sorted(plain["remaining"], key=lambda g: g["reason"])
+    assert offered["reason"] == "live network plugin unknown" and offered["unlock"].startswith("--engine cilium,calico (calico needs no plugin")
+    assert held["reason"] == "live network plugin unknown; calico: Kubernetes older than 1.30" and "--engine" not in held["unlock"]
 
 
 PINNED = """terraform {{
@@ -116,3 +118,25 @@ def test_a_version_the_code_admits_that_is_too_old_is_no_range_to_narrow(tmp_pat
     assert group["reason"] == "azurerm version the code admits is too old for the fix"
     assert "raise the pinned version or the constraint's upper bound" in group["unlock"]
     assert "lock.hcl" not in group["unlock"]
+
+
+def test_the_preference_is_offered_only_where_calico_can_be_written(tmp_path):
+    """A kubenet cluster on Kubernetes 1.29 cannot take calico either (AKS installs it only on >= 1.30):
+    the summary must not send the reader to --engine cilium,calico for it, and says what calico needs."""
+    root = tmp_path / "repo"
+    shutil.copytree(TERRAFORM / "kubenet-cilium-manual" / "input", root / "new")
+    shutil.copytree(TERRAFORM / "kubenet-cilium-manual" / "input", root / "old")
+    main = root / "old" / "main.tf"
+    text = main.read_text()
+    assert "kubernetes_version" not in text
+    main.write_text(text.replace('  dns_prefix ', '  kubernetes_version  = "1.29.4"\n  dns_prefix ', 1))
+    assert "1.29.4" in main.read_text()
+    document = json.loads(_akfix("check", str(root), "--format", "json").stdout)
+    groups = sorted(document["remaining"], key=lambda g: g["reason"])
+    assert [g["count"] for g in groups] == [1, 1]
+    plain, old = groups
+    assert plain["reason"] == "kubenet cannot run the engine" and "--engine cilium,calico" in plain["unlock"]
+    assert old["reason"] == "kubenet cannot run the engine; calico: Kubernetes older than 1.30"
+    assert "--engine cilium,calico" not in old["unlock"] and "calico: upgrade the cluster's Kubernetes version first" in old["unlock"]
+    text = _akfix("scan", str(root / "old")).stdout
+    assert "--engine calico" not in text and "calico cannot be written either" in text

@@ -149,9 +149,11 @@ _GREENFIELD_AS_LIVE = (
 
 
 def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
-    if context.fallback_engines:
-        engines = (context.engine, *context.fallback_engines)
-        return choose_engine(engines, lambda engine: _plan_engines(cluster, replace(context, engine=engine, fallback_engines=())))
+    engines = (context.engine, *context.fallback_engines)
+    return choose_engine(engines, lambda engine: _plan_engine(cluster, replace(context, engine=engine, fallback_engines=())))
+
+
+def _plan_engine(cluster: Cluster, context: PlanContext) -> Fix | None:
     fix = _plan(cluster, context)
     assumed = kubernetes_assumption(cluster, fix.engine) if fix is not None and fix.changes and fix.engine else None
     if assumed:

@@ -10,6 +10,7 @@ later engine would have needed, so the report still says what would unlock the p
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Callable
 
@@ -19,11 +20,16 @@ from fixer.plan.policy_update import is_policy_update
 _WRITABLE = (Risk.IN_PLACE, Risk.DISRUPTIVE)
 
 
+PROBED = "calico"  # the engine a one-engine run's hints offer: it runs on kubenet, beside Windows pools, on any plugin
+
+
 def choose_engine(engines: tuple[str, ...], plan_for: Callable[[str], Fix | None]) -> Fix | None:
     """The fix of the first engine in `engines` that can be written; `plan_for(engine)` plans one."""
     first = plan_for(engines[0])
-    if first is None or len(engines) == 1 or _can_write(first):
+    if first is None or _can_write(first):
         return first
+    if len(engines) == 1:
+        return _probed(engines[0], first, plan_for)
     skipped = [(engines[0], first)]
     for engine in engines[1:]:
         fix = plan_for(engine)
@@ -35,16 +41,58 @@ def choose_engine(engines: tuple[str, ...], plan_for: Callable[[str], Fix | None
     return _none_written(skipped)
 
 
-def _none_written(skipped: list[tuple[str, Fix]]) -> Fix:
-    """The first engine's answer, with what each later engine would have needed."""
+def _probed(engine: str, first: Fix, plan_for: Callable[[str], Fix | None]) -> Fix:
+    """One engine asked and its fix cannot be written: calico, the way out the hints offer, is
+    planned too. Where it can be written the hint says so; where it cannot, the offer is taken back
+    and calico's own blocker said, as if the preference had been asked (the summary groups it so)."""
+    if engine == PROBED:
+        return first
+    calico = plan_for(PROBED)
+    if calico is None:
+        return first
+    if _can_write(calico):
+        offer = "" if _OFFERS_CALICO.search(first.hint or "") else f"Or use --engine {engine},{PROBED}: {PROBED} can be written here."
+        return replace(first, hint=" ".join(filter(None, [_sentence(first.hint), offer])) or None, calico_writes=True)
+    held = _none_written([(engine, replace(first, hint=without_calico_advice(first.hint))), (PROBED, calico)], asked=False)
+    return replace(held, calico_writes=False)
+
+
+# How the planners offer calico in a hint (plan/limits.py, plan/migration.py, plan/put.py, planner.py, the
+# Python adapter): each form, and what the hint says without it.
+_CALICO_ADVICE = (
+    (re.compile(r"\s*Or use --engine calico[^.]*\."), ""),
+    (re.compile(r"; use --engine calico for this cluster(?: \([^)]*\))?\."), "."),
+    (re.compile(r",? or use --engine calico\."), "."),
+    (re.compile(r"Use --engine calico, or (\w)"), lambda m: m.group(1).upper()),
+    (re.compile(r"\s*Use --engine calico[^.]*\."), ""),
+)
+
+
+_OFFERS_CALICO = re.compile(r"--engine (?:\w+,)*calico")
+
+
+def without_calico_advice(hint: str | None) -> str | None:
+    """The hint without its offer of --engine calico, where calico was planned and cannot be written."""
+    if not hint:
+        return hint
+    for pattern, replacement in _CALICO_ADVICE:
+        hint = pattern.sub(replacement, hint)
+    return hint.strip() or None
+
+
+def _none_written(skipped: list[tuple[str, Fix]], asked: bool = True) -> Fix:
+    """The first engine's answer, with what each later engine would have needed; `asked` is False
+    where the later engine was only probed for the hints (one engine asked)."""
     first, tried = skipped[0][1], skipped[1:]
     later = tuple((engine, _why(fix)) for engine, fix in tried)
+    where = ", next in --engine," if asked else ""
     # Said where the reader looks: the first engine's hint may still suggest a later engine.
-    notes = tuple(f"{engine}, next in --engine, cannot be written either ({why})" for engine, why in later)
-    hints = [_sentence(first.hint)] + [_sentence(f"For {engine}, next in --engine: {fix.hint}") for engine, fix in tried
+    notes = tuple(f"{engine}{where} cannot be written either ({why})" for engine, why in later)
+    hints = [_sentence(first.hint)] + [_sentence(f"For {engine}{where.rstrip(',')}: {fix.hint}") for engine, fix in tried
                                        if fix.hint and fix.hint != first.hint]  # the same step is said once
-    return replace(first, reasons=first.reasons + notes, skipped=later, hint=" ".join(filter(None, hints)) or None,
-                   later_blockers=tuple((engine, _blocker(fix)) for engine, fix in tried))
+    return replace(first, reasons=first.reasons + notes, skipped=later if asked else first.skipped,
+                   hint=" ".join(filter(None, hints)) or None,
+                   later_blockers=tuple((engine, _blocker(fix)) for engine, fix in tried), later_asked=asked)
 
 
 def _blocker(fix: Fix) -> str:

@@ -63,6 +63,8 @@ BLOCKERS: dict[str, tuple[str, str]] = {
 
 # What an engine preference would unlock, said only where none was given: with --engine
 # cilium,calico already asked, a later engine's own blocker is what stands in the way.
+# Offered where calico was planned and can be written (Fix.calico_writes), with the blocker's own words
+# where it has them.
 PREFERENCE: dict[str, str] = {
     "live-plugin-unknown": "--engine cilium,calico (calico needs no plugin: set by a PUT, or through azapi_update_resource for azurerm)",
     "version-range": "--engine cilium,calico (Terraform: calico through azapi_update_resource needs no azurerm floor)",
@@ -74,11 +76,16 @@ PREFERENCE: dict[str, str] = {
 }
 
 
-def unlock_of(blocker: str, preference_tried: bool = False) -> str | None:
-    """The flag or fact that unlocks a blocker; the preference only where it was not tried."""
+def unlock_of(blocker: str, preference_tried: bool = False, calico_writes: bool | None = None) -> str | None:
+    """The flag or fact that unlocks a blocker; the preference only where it was not tried, and where
+    calico was planned (calico_writes not None), only where it can be written."""
+    if preference_tried or calico_writes is False:
+        offer = ""
+    else:
+        offer = PREFERENCE.get(blocker, "--engine cilium,calico (calico can be written)" if calico_writes else "")
     if blocker not in BLOCKERS:
-        return None
-    parts = ["" if preference_tried else PREFERENCE.get(blocker, ""), BLOCKERS[blocker][1]]  # the one-flag unlock first
+        return offer or None
+    parts = [offer, BLOCKERS[blocker][1]]  # the one-flag unlock first
     return "; or ".join(p for p in parts if p) or None
 
 
@@ -103,36 +110,38 @@ def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
     """Clusters whose fix was held back or left to a person, by blocker, largest group first."""
     # (blocker, or "other:" + the summary where no entry says it; each later engine's blocker where an
     # --engine list was tried: grouped by what stands in the way of every engine)
-    counts: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
+    counts: Counter[tuple[str, tuple[tuple[str, str], ...], bool, bool | None]] = Counter()
     templates: dict[tuple, Counter[str]] = {}
     for report in reports:
         if report.fix is None or report.outcome not in (Outcome.MANUAL, Outcome.HELD):
             continue
         blocker = report.fix.blocker or ("replacement" if report.outcome is Outcome.HELD else "")
-        key = (blocker if blocker in BLOCKERS else f"other:{report.fix.summary}", report.fix.later_blockers)
+        key = (blocker if blocker in BLOCKERS else f"other:{report.fix.summary}", report.fix.later_blockers, report.fix.later_asked,
+               report.fix.calico_writes)
         counts[key] += 1
         folder = _template_folder(report)
         if folder:
             templates.setdefault(key, Counter())[folder] += 1
     groups = []
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        blocker, later = key
-        reason, unlock = _said(blocker, later)
+        blocker, later, asked, calico_writes = key
+        reason, unlock = _said(blocker, later, asked, calico_writes)
         found = templates.get(key, Counter()) if unlock and "--greenfield" in unlock else Counter()
         groups.append(Group(blocker if blocker in BLOCKERS else "other", count, reason, unlock,
                             sum(found.values()), tuple(f"**/{folder}/**" for folder in sorted(found))))
     return groups
 
 
-def _said(blocker: str, later: tuple[tuple[str, str], ...]) -> tuple[str, str | None]:
+def _said(blocker: str, later: tuple[tuple[str, str], ...], asked: bool, calico_writes: bool | None) -> tuple[str, str | None]:
     """The group's reason and unlock: the first engine's, then each later engine's own."""
     reason = BLOCKERS[blocker][0] if blocker in BLOCKERS else blocker.removeprefix("other:")
-    unlocks = [unlock_of(blocker, preference_tried=bool(later))]
+    unlocks = [unlock_of(blocker, preference_tried=bool(later), calico_writes=calico_writes)]
     same = [engine for engine, other in later if other == blocker]
+    where = ", next in --engine" if asked else ""
     for engine, other in later:
         if other == blocker:
             continue
-        reason += f"; {engine}, next in --engine: {BLOCKERS[other][0] if other in BLOCKERS else 'cannot be written'}"
+        reason += f"; {engine}{where}: {BLOCKERS[other][0] if other in BLOCKERS else 'cannot be written'}"
         found = unlock_of(other, preference_tried=True)
         unlocks.append(f"{engine}: {found}" if found else None)
     if same:
