@@ -83,7 +83,7 @@ def test_what_akfix_does_not_read_is_an_unread_token_with_the_reason():
     kinds = {name: (tokens[first].kind, tokens[first].text) for name, (first, _) in declarations.items()}
     assert kinds["a"] == (UNREAD, "${AKS_POLICY} (an azd environment substitution)")
     assert kinds["b"] == (UNREAD, "a Key Vault reference")
-    assert kinds["c"] == (UNREAD, "an object") and kinds["d"] == (UNREAD, "an array")
+    assert kinds["c"] == ("punct", "{") and kinds["d"] == ("punct", "[")  # read as one-line literals
     assert kinds["e"] == ("ident", "null") and kinds["f"] == ("ident", "true") and kinds["g"] == ("number", "3")
 
 
@@ -123,10 +123,14 @@ def test_any_parameters_document_reads_to_tokens_inside_the_file(values, indent)
     assert set(declarations) == declared
     for name, (first, end) in declarations.items():
         token = tokens[first]
-        assert 0 <= token.start <= token.end <= len(body) and end == first + 1
+        assert 0 <= token.start <= token.end <= len(body) and first < end
+        assert all(0 <= t.start <= t.end <= len(body) and t.kind != "newline" for t in tokens[first:end])  # one line
         original = next(v for k, v in values.items() if k.lower() == name)
         if token.kind == "string":  # a string the evaluator reads is the JSON string at that span
-            assert string_value(token) == original == json.loads(body[token.start:token.end])
+            assert string_value(token) == original == json.loads(body[token.start:token.end]) and end == first + 1
+        for leaf in tokens[first:end]:  # every string in an object or array is the JSON string at its span
+            if leaf.kind == "string":
+                assert string_value(leaf) == json.loads(body[leaf.start:leaf.end])
 
 
 ARM = json.dumps({

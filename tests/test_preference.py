@@ -121,3 +121,10 @@ def test_calico_asked_alone_plans_nothing_more():
 def test_every_form_of_the_calico_offer_is_taken_back(hint, left):
     from fixer.plan.preference import without_calico_advice
     assert without_calico_advice(hint) == left
+
+
+def test_one_engine_asked_and_calico_held_by_the_same_thing_says_it_once():
+    first = Fix(risk=Risk.MANUAL, summary="set networkPolicy through its inputs", blocker="layout", hint="Set the input it reads.")
+    calico = Fix(risk=Risk.MANUAL, summary="set networkPolicy through its inputs", blocker="layout", hint="Set the input it reads.")
+    fix = choose_engine(("cilium",), {"cilium": first, "calico": calico}.get)
+    assert (fix.reasons, fix.later_blockers, fix.calico_writes, fix.hint) == ((), (), False, "Set the input it reads.")

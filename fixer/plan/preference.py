@@ -53,8 +53,10 @@ def _probed(engine: str, first: Fix, plan_for: Callable[[str], Fix | None]) -> F
     if _can_write(calico):
         offer = "" if _OFFERS_CALICO.search(first.hint or "") else f"Or use --engine {engine},{PROBED}: {PROBED} can be written here."
         return replace(first, hint=" ".join(filter(None, [_sentence(first.hint), offer])) or None, calico_writes=True)
-    held = _none_written([(engine, replace(first, hint=without_calico_advice(first.hint))), (PROBED, calico)], asked=False)
-    return replace(held, calico_writes=False)
+    first = replace(first, hint=without_calico_advice(first.hint), calico_writes=False)
+    if _blocker(calico) == _blocker(first):
+        return first  # the same thing stands in calico's way: said once
+    return _none_written([(engine, first), (PROBED, calico)], asked=False)
 
 
 # How the planners offer calico in a hint (plan/limits.py, plan/migration.py, plan/put.py, planner.py, the

@@ -4,8 +4,10 @@ azd's `infra/main.parameters.json`).
 
 A JSON file is presented to the evaluator as a .bicepparam file is: tokens and declarations, each
 token spanning the JSON file's own bytes, so a fix rewrites a value where it is and nothing else of
-the file. What akfix does not read there -- an object or array, a Key Vault `reference`, an azd
-`${VAR}` substitution -- is a token of kind "unread" whose text says why: the param is undecided
+the file. An object or array value becomes the tokens of a one-line Bicep literal (`{ 'k': v, ... }`):
+its members are read and its string leaves rewritten where they are, but it takes no new key (a
+key added to JSON is no Bicep line). What akfix does not read there -- a Key Vault `reference`, an
+azd `${VAR}` substitution -- is a token of kind "unread" whose text says why: the param is undecided
 for that deployment, never taken from the template's default, which the file overrides.
 """
 
@@ -100,8 +102,9 @@ def read_parameter_file(name: str, body: bytes, declared: set[str]) -> tuple[str
     declarations: dict[str, tuple[int, int]] = {}
     for key, key_node, entry in parameters.members:
         param = by_lower[key.lower()]  # deployment parameter names are case-insensitive
-        declarations[param] = (len(tokens), len(tokens) + 1)
-        tokens.append(_value_token(entry, key_node))
+        first = len(tokens)
+        tokens.extend(_value_tokens(entry, key_node))
+        declarations[param] = (first, len(tokens))
         tokens.append(Token("newline", tokens[-1].end, tokens[-1].end, "\n"))
     return name, body, tokens, declarations
 
@@ -134,12 +137,44 @@ def _parameters_object(body: bytes):
     return parameters if parameters is not None and parameters.kind == "object" else None
 
 
-def _value_token(entry, key_node) -> Token:
-    """The token the evaluator reads for one `"name": {"value": ...}` entry."""
+def _value_tokens(entry, key_node) -> list[Token]:
+    """The tokens the evaluator reads for one `"name": {"value": ...}` entry."""
     value = entry.get("value") if entry.kind == "object" else None
     if value is None:
         why = "a Key Vault reference" if entry.kind == "object" and entry.get("reference") is not None else "no value"
-        return Token(UNREAD, key_node.start, key_node.end, why)
+        return [Token(UNREAD, key_node.start, key_node.end, why)]
+    return _literal_tokens(value, 0)
+
+
+_MAX_DEPTH = 32  # deeper JSON values stay unread: the evaluator refuses deeper nesting anyway
+
+
+def _literal_tokens(value, depth: int) -> list[Token]:
+    """A JSON value as Bicep literal tokens spanning its own bytes. Brackets span theirs; a key's `:`
+    and the `,` between members are zero-width (JSON's own sit elsewhere), and no newline is made, so
+    the object reads as one line: no place for a new key (expressions.py `_object_spot`)."""
+    if value.kind not in ("object", "array"):
+        return [_value_token(value)]
+    if depth > _MAX_DEPTH:
+        return [Token(UNREAD, value.start, value.end, f"an {value.kind} nested too deeply")]
+    opening, closing = ("{", "}") if value.kind == "object" else ("[", "]")
+    tokens = [Token("punct", value.start, value.start + 1, opening)]
+    if value.kind == "object":
+        for key, key_node, member in value.members:
+            tokens.append(Token("string", key_node.start, key_node.end, quote(key)))
+            tokens.append(Token("punct", key_node.end, key_node.end, ":"))
+            tokens.extend(_literal_tokens(member, depth + 1))
+            tokens.append(Token("punct", tokens[-1].end, tokens[-1].end, ","))
+    else:
+        for item in value.items:
+            tokens.extend(_literal_tokens(item, depth + 1))
+            tokens.append(Token("punct", tokens[-1].end, tokens[-1].end, ","))
+    tokens.append(Token("punct", value.end - 1, value.end, closing))
+    return tokens
+
+
+def _value_token(value) -> Token:
+    """The token of one JSON scalar."""
     if value.kind == "string":
         if "${" in value.value:  # azd fills ${VAR} from the environment at deploy time
             return Token(UNREAD, value.start, value.end, f"{value.value} (an azd environment substitution)")
@@ -148,4 +183,4 @@ def _value_token(entry, key_node) -> Token:
         return Token("ident", value.start, value.end, value.kind)
     if value.kind == "number":
         return Token("number", value.start, value.end, str(value.value))
-    return Token(UNREAD, value.start, value.end, f"an {value.kind}" if value.kind in ("object", "array") else value.kind)
+    return Token(UNREAD, value.start, value.end, value.kind)
