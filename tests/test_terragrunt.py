@@ -53,7 +53,7 @@ def test_what_a_configuration_does_not_let_akfix_read_stays_undecided():
     by_file = {c.relpath: c for c in configurations(files, lambda relpath: asked.append(relpath) or others.get(relpath))["modules/aks"]}
     a, b, c, d = (by_file[f"live/{x}/terragrunt.hcl"] for x in "abcd")
     assert a.unread("name") is None and a.unread("network_policy") is None  # the root's inputs are read: it sets location only
-    assert "may set it" in a.unread("location")
+    assert a.unread("location") == "terragrunt.hcl (included by live/a/terragrunt.hcl) sets it (Terragrunt, which akfix does not evaluate)"
     assert "built by an expression" in b.unread("name") and "built by an expression" in b.unread("network_policy")
     assert "the include at live/c/terragrunt.hcl:4" in c.unread("network_policy")  # a path akfix does not resolve
     assert "live/root.hcl" in d.unread("network_policy")  # a parent whose inputs are an expression
@@ -127,3 +127,24 @@ dependencies {
     assert pool.depends_on == ("live/prod/aks", "live/prod/network")
     (aks,) = found["modules/aks"]
     assert aks.depends_on == ()
+
+
+def test_a_source_an_include_carries_makes_the_unit_a_caller_from_its_own_folder():
+    """`_env/aks.hcl`, included by every environment, holds the source and inputs: Terragrunt reads
+    both as the child's, a relative source from the child's folder (HV-Hung/terragrunt-aks-helm)."""
+    env = b'terraform {\n  source = "../../../modules/aks"\n}\ninputs = {\n  network_plugin = "kubenet"\n}\n'
+    files = {
+        "environments/dev/aks/terragrunt.hcl": b'include "env" {\n  path = "${get_terragrunt_dir()}/../../_env/aks.hcl"\n}\n',
+        "environments/prod/aks/terragrunt.hcl": b'include "env" {\n  path = find_in_parent_folders("_env/aks.hcl")\n}\n',
+        "environments/qa/aks/terragrunt.hcl": b'include "env" {\n  path = "${dirname(find_in_parent_folders("root.hcl"))}/_env/aks.hcl"\n}\n',
+        "environments/uat/aks/terragrunt.hcl": b'include "env" {\n  path = "../../_env/aks.hcl"\n}\n',
+        "environments/gone/aks/terragrunt.hcl": b'include "env" {\n  path = "../../_env/missing.hcl"\n}\n',
+    }
+    others = {"environments/_env/aks.hcl": env, "environments/root.hcl": b"locals {}\n"}
+    found = configurations(files, others.get)
+    units = {c.relpath.split("/")[1]: c for c in found["modules/aks"]}
+    assert sorted(units) == ["dev", "prod", "qa", "uat"]  # the unit whose include is not in the tree runs nothing akfix knows
+    for unit in units.values():
+        assert unit.includes == ("environments/_env/aks.hcl",) and unit.inherited == frozenset({"network_plugin"})
+        assert unit.unread("network_plugin").startswith("environments/_env/aks.hcl (included by ")
+        assert unit.unread("network_policy") is None

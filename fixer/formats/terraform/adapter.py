@@ -335,7 +335,8 @@ def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem
     block states its values) reads them all. `folders`: _deployment_folders, where already known."""
     folders = folders if folders is not None else _deployment_folders(located, cluster)
     files = {p: located.texts[p].body for folder in folders for p in read_module_files(located, folder, problems)}
-    files.update({c.relpath: located.texts[c.relpath].body for folder in folders for c in located.terragrunt(folder)})
+    files.update({path: located.texts[path].body for folder in folders for c in located.terragrunt(folder)
+                  for path in (c.relpath, *c.includes)})
     # a tfvars file of no module that module_scope takes as an environment of one of these folders
     # (`envs/prod.tfvars`, passed with -var-file): its values are this deployment's too
     declared = [_declared(located, folder).keys() for folder in folders]

@@ -106,6 +106,10 @@ class Configuration:
     # The configuration folders its `dependency` blocks and `dependencies { paths }` name: units whose
     # outputs it reads (a node-pool unit fed `dependency.aks.outputs.id`), part of one deployment.
     depends_on: tuple[str, ...] = ()
+    # The files of the tree its `include` blocks read (their settings are this deployment's too),
+    # each with the keys its inputs set.
+    includes: tuple[str, ...] = ()
+    included_inputs: tuple[frozenset[str], ...] = ()
 
     def unread(self, name: str) -> str | None:
         """Why the value this deployment gives `name` is not read, or None (read, or the default)."""
@@ -113,8 +117,12 @@ class Configuration:
             return f"the inputs of {self.relpath} are built by an expression (Terragrunt, which akfix does not evaluate)"
         if name in self.inputs:
             return None
-        if self.inherited is None or name in self.inherited:
+        if self.inherited is None:
             return f"{self.why or 'an include of ' + self.relpath} may set it (Terragrunt, which akfix does not evaluate)"
+        if name in self.inherited:
+            setter = next((f"{path} (included by {self.relpath})" for path, keys in zip(self.includes, self.included_inputs)
+                           if name in keys), f"an include of {self.relpath}")
+            return f"{setter} sets it (Terragrunt, which akfix does not evaluate)"
         return None
 
 
@@ -136,13 +144,21 @@ def configurations(files: dict[str, bytes], read: Callable[[str], bytes | None] 
     found: dict[str, list[Configuration]] = {}
     for relpath in sorted(files):
         root = roots[relpath]
+        includes = _includes(relpath, root, root_of)
         folder = _module(relpath, root)
+        if folder is None and _source(root)[0] is None:
+            # `terraform { source }` may come from an include (an `_env/aks.hcl` every environment
+            # includes); Terragrunt reads it as the child's own, so a relative path is the child's
+            folder = next((module for parent in includes if parent is not None and root_of(parent) is not None
+                           and (module := _module(relpath, root_of(parent))) is not None), None)
         if folder is None:
             continue
         node = hcl.attribute(root, "inputs")
         literal = node is None or hcl.object_node(hcl.expression_of(node)) is not None
-        inherited, why = _inherited(relpath, root, root_of)
-        found.setdefault(folder, []).append(Configuration(relpath, _inputs(root), literal, inherited, why, _depends_on(relpath, root)))
+        inherited, why = _inherited(relpath, root, includes, root_of)
+        included = tuple(parent for parent in includes if parent is not None and root_of(parent) is not None)
+        found.setdefault(folder, []).append(Configuration(relpath, _inputs(root), literal, inherited, why, _depends_on(relpath, root),
+                                                          included, tuple(_inputs(root_of(parent)) for parent in included)))
     return found
 
 
@@ -167,14 +183,52 @@ def _depends_on(relpath: str, root) -> tuple[str, ...]:
     return tuple(dict.fromkeys(folders))
 
 
-def _inherited(relpath: str, root, root_of: Callable) -> tuple[frozenset[str] | None, str]:
-    """The keys the includes' inputs set (None: an include akfix cannot read), and which include."""
-    keys: set[str] = set()
+def _includes(relpath: str, root, root_of: Callable) -> list[str | None]:
+    """The file each `include` block reads, None where its path is not one akfix resolves."""
+    found = []
     for block in (b for b in hcl.blocks(root) if b.type == "include"):
         node = hcl.attribute(block.body, "path")
         text = hcl.text(hcl.expression_of(node) or node).strip() if node is not None else ""
-        match = _FIND_IN_PARENTS.match(text)
-        parent = _find_in_parents(relpath, match.group(1) or NAME, root_of) if match else None
+        found.append(_include_path(relpath, text, root_of))
+    return found
+
+
+_DIRNAME_OF_PARENT = re.compile(r'^\$\{dirname\(find_in_parent_folders\(\s*(?:"([^"$]*)")?\s*\)\)\}')
+
+
+def _include_path(relpath: str, text: str, root_of: Callable) -> str | None:
+    """An include's `path` as a file of the tree: find_in_parent_folders("x.hcl"), or a string from
+    the configuration's folder, get_terragrunt_dir(), get_repo_root() or dirname(find_in_parent_folders())."""
+    match = _FIND_IN_PARENTS.match(text)
+    if match:
+        return _find_in_parents(relpath, match.group(1) or NAME, root_of)
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
+        return None
+    path, here = text[1:-1], posixpath.dirname(relpath)
+    parent = _DIRNAME_OF_PARENT.match(path)
+    if parent:
+        found = _find_in_parents(relpath, parent.group(1) or NAME, root_of)
+        if found is None:
+            return None
+        path = posixpath.join(posixpath.dirname(found), path[parent.end():].lstrip("/"))
+    else:
+        for function, base in _ROOTS.items():
+            if path.startswith(function):
+                path = posixpath.join(here if base is None else base, path[len(function):].lstrip("/"))
+                break
+        else:
+            path = posixpath.join(here, path)
+    candidate = posixpath.normpath(path)
+    if "${" in candidate or candidate.startswith("..") or posixpath.isabs(candidate) or root_of(candidate) is None:
+        return None
+    return candidate
+
+
+def _inherited(relpath: str, root, includes: list[str | None], root_of: Callable) -> tuple[frozenset[str] | None, str]:
+    """The keys the includes' inputs set (None: an include akfix cannot read), and which include."""
+    keys: set[str] = set()
+    blocks = [b for b in hcl.blocks(root) if b.type == "include"]
+    for block, parent in zip(blocks, includes):
         if parent is None:
             return None, f"the include at {relpath}:{block.node.start_point[0] + 1}"
         inputs = hcl.attribute(root_of(parent), "inputs")
