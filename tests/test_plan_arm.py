@@ -109,3 +109,12 @@ def test_previews_before_2023_03_know_overlay_with_a_capital_o():
     assert not rules.accepts((2022, 3, 2, True), "networkPluginMode", "Overlay")
     assert not rules.accepts((2023, 2, 1, False), "networkPluginMode", "Overlay")  # stable: lowercase only
     assert not rules.accepts((2023, 3, 2, True), "networkPluginMode", "Overlay")
+
+
+def test_a_preview_moves_to_the_first_preview_that_knows_every_value_never_to_an_older_stable():
+    from fixer.plan.rules.arm import bump_target, parse_api_version
+    cilium = [("networkPolicy", "cilium"), ("networkDataplane", "cilium")]
+    assert bump_target(parse_api_version("2022-07-02-preview"), cilium) == (2023, 2, 2, True)
+    assert bump_target(parse_api_version("2022-07-02-preview"), [*cilium, ("networkPluginMode", "overlay")]) == (2023, 3, 2, True)
+    assert bump_target(parse_api_version("2023-01-02-preview"), [("networkPolicy", "none")]) == (2023, 8, 2, True)
+    assert bump_target(parse_api_version("2022-09-01"), cilium) == (2023, 2, 1, False)  # stable: rule 8's stable floor

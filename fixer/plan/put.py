@@ -85,19 +85,22 @@ def with_api_version(cluster: Cluster, api, changes: list[Change], reasons: list
             changes = capital
     needs = [c for c in changes if not arm.accepts(api, c.attribute, c.value)]
     if needs:
-        bump = arm.format_api_version(arm.BUMP_TO)
+        target = arm.bump_target(api, [(c.attribute, c.value) for c in needs])
+        bump = arm.format_api_version(target)
         changes.append(Change("apiVersion", bump, origin=cluster.api_origin))
-        api = arm.BUMP_TO
+        api = target
         reasons.append(
             f"API version {cluster.api_version} does not know {', '.join(f'{c.attribute} {c.value}' for c in needs)}: "
-            f"bumped to {bump}. A newer API version can change other defaults; review the what-if or plan."
+            f"bumped to {bump}" + (" (a later preview: the stable versions lack what previews add, such as preview-only "
+                                   "properties the template may use)" if target[3] else "")
+            + ". A newer API version can change other defaults; review the what-if or plan."
         )
     written = {c.attribute for c in changes}
-    if (cluster.profile.plugin_mode.literal == "Overlay" and "networkPluginMode" not in written and not api[3]
-            and api[:3] >= arm.FIRST_STABLE[("networkPluginMode", "overlay")][:3]):
-        # Rule 14: stable API versions from 2023-02-01 know only the lowercase value.
+    if (cluster.profile.plugin_mode.literal == "Overlay" and "networkPluginMode" not in written and not arm.capital_overlay(api)
+            and arm.accepts(api, "networkPluginMode", "overlay")):
+        # Rule 14: stable API versions from 2023-02-01 and previews from 2023-03-02 know only the lowercase value.
         changes.append(change_for(cluster, "networkPluginMode", "overlay"))
-        reasons.append("networkPluginMode Overlay (preview casing) is written overlay, as API versions from 2023-02-01 require.")
+        reasons.append(f"networkPluginMode Overlay (preview casing) is written overlay, as API version {arm.format_api_version(api)} requires.")
     return changes, reasons
 
 

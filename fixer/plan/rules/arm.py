@@ -48,6 +48,18 @@ FIRST_PREVIEW = {
 BUMP_TO: ApiVersion = (2023, 2, 1, False)
 
 
+def bump_target(version: ApiVersion, values: list[tuple[str, str]]) -> ApiVersion:
+    """The API version a template moves to so that it knows `values` (rule 8): BUMP_TO from a stable
+    version; from a preview, the first preview that knows them all. A preview template moved to
+    2023-02-01 would lose what the preview adds (`apiServerAccessProfile.enableVnetIntegration`,
+    workloadRuntime `KataMshvVmIsolation`): azapi then fails schema validation and Bicep drops them."""
+    if not version[3]:
+        return BUMP_TO
+    firsts = [FIRST_PREVIEW.get(value) or FIRST_STABLE.get(value) or version for value in values]
+    target = max([version, *firsts], key=lambda v: v[:3])
+    return (*target[:3], True)
+
+
 # Previews that know networkPluginMode only as `Overlay`, capital O (facts 3.1).
 CAPITAL_OVERLAY: tuple[ApiVersion, ApiVersion] = ((2022, 4, 2, True), (2023, 2, 2, True))
 
