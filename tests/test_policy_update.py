@@ -320,3 +320,16 @@ def test_a_refused_update_the_preference_chose_gives_back_the_first_engines_answ
     [group] = document["remaining"]
     assert "calico, next in --engine: calico through azapi_update_resource cannot be written" in group["reason"]
     assert "--engine" not in group["unlock"]
+
+
+@pytest.mark.parametrize("code, refused", [
+    ('resource "azapi_resource" "x" {\n  body = jsonencode({ a = 1 })\n}\n', "main.tf:2 gives azapi_resource.x its body as a string"),
+    ('resource "azapi_resource" "x" {\n  body = <<EOT\n{"a": 1}\nEOT\n}\n', "main.tf:2 gives azapi_resource.x its body as a string"),
+    ('data "azapi_resource" "x" {\n  body = "{}"\n}\n', "main.tf:2 gives azapi_resource.x its body as a string"),
+    ('locals {\n  id = jsondecode(azapi_resource.x.output).id\n}\n', "main.tf:2 reads an azapi output with jsondecode"),
+    ('resource "azapi_resource" "x" {\n  body = {\n    a = 1\n  }\n}\n', None),  # azapi 2.x style
+    ('resource "azurerm_resource_group" "x" {\n  body = jsonencode({})\n}\n', None),  # not azapi
+])
+def test_azapi_1x_code_stands_in_the_way_of_the_azapi_2_update(code, refused):
+    found = update.azapi_1x_code({"main.tf": code.encode()})
+    assert (found is None) if refused is None else found.startswith(refused)

@@ -117,6 +117,8 @@ def test_calico_asked_alone_plans_nothing_more():
     ("then re-run with --assume-network azure|azure-overlay, or use --engine calico.", "then re-run with --assume-network azure|azure-overlay."),
     ("(2) then enable cilium. Or use --engine calico, which kubenet supports in place.", "(2) then enable cilium."),
     ("Use --engine calico on kubenet clusters.", None),
+    ("--assume-network azure|kubenet; or --greenfield if nothing is deployed; or --engine cilium,calico: calico needs no plugin, "
+     "and akfix sets it through azapi_update_resource.", "--assume-network azure|kubenet; or --greenfield if nothing is deployed."),
 ])
 def test_every_form_of_the_calico_offer_is_taken_back(hint, left):
     from fixer.plan.preference import without_calico_advice

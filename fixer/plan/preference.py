@@ -65,6 +65,7 @@ _CALICO_ADVICE = (
     (re.compile(r"\s*Or use --engine calico[^.]*\."), ""),
     (re.compile(r"; use --engine calico for this cluster(?: \([^)]*\))?\."), "."),
     (re.compile(r",? or use --engine calico\."), "."),
+    (re.compile(r";? or --engine (?:\w+,)*calico\b[^.]*\."), "."),
     (re.compile(r"Use --engine calico, or (\w)"), lambda m: m.group(1).upper()),
     (re.compile(r"\s*Use --engine calico[^.]*\."), ""),
 )
@@ -86,6 +87,8 @@ def _none_written(skipped: list[tuple[str, Fix]], asked: bool = True) -> Fix:
     """The first engine's answer, with what each later engine would have needed; `asked` is False
     where the later engine was only probed for the hints (one engine asked)."""
     first, tried = skipped[0][1], skipped[1:]
+    if any(engine == PROBED for engine, _ in tried):  # calico was planned and cannot be written: not offered
+        first = replace(first, hint=without_calico_advice(first.hint))
     later = tuple((engine, _why(fix)) for engine, fix in tried)
     where = ", next in --engine," if asked else ""
     # Said where the reader looks: the first engine's hint may still suggest a later engine.

@@ -87,7 +87,7 @@ def _refusal(cluster, module: dict[str, bytes], deployment: dict[str, bytes]):
     old = update.terraform_too_old({**module, **deployment})
     if old:
         return old
-    pinned = update.foreign_azapi_pins(deployment, module)
+    pinned = update.foreign_azapi_pins(deployment, module) or update.azapi_1x_code({**module, **deployment})
     if pinned:
         return pinned
     credentials = update.credential_blocks(deployment)

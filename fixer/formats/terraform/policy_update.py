@@ -182,6 +182,39 @@ def foreign_azapi_pins(files: dict[str, bytes], module_files: dict[str, bytes]) 
     return None
 
 
+_JSON_OUTPUT = re.compile(rb"jsondecode\(\s*(?:data\.)?azapi_\w+\.[\w-]+(?:\[[^\]]*\])?\.output\b")
+
+
+def azapi_1x_code(files: dict[str, bytes]) -> str | None:
+    """Why the configuration's own azapi code is written for azapi 1.x, which the update's azapi 2.5
+    would break: a `body` given as a string (`jsonencode(...)`, a heredoc) or an `output` read with
+    jsondecode. azapi 2.0 takes only HCL objects there (facts 6.1), so those resources would fail
+    the plan though the fix never touched them. None when there is none."""
+    for relpath, body in sorted(files.items()):
+        if b"azapi_" not in body or not relpath.endswith(".tf"):
+            continue
+        decoded = _JSON_OUTPUT.search(body)
+        if decoded:
+            line = body.count(b"\n", 0, decoded.start()) + 1
+            return f"{relpath}:{line} reads an azapi output with jsondecode (azapi 1.x; 2.x returns an object)"
+        root = hcl.body_of(hcl.parse(body).root_node)
+        for block in hcl.blocks(root):
+            if block.type not in ("resource", "data") or not block.labels or not block.labels[0].startswith("azapi_"):
+                continue
+            node = hcl.attribute(block.body, "body")
+            expression = hcl.expression_of(node) if node is not None else None
+            if expression is not None and _is_text(expression):
+                return (f"{relpath}:{node.start_point[0] + 1} gives {block.labels[0]}.{block.labels[1] if len(block.labels) > 1 else ''} "
+                        "its body as a string (azapi 1.x; azapi 2.x, which the update needs, takes only an HCL object)")
+    return None
+
+
+def _is_text(expression) -> bool:
+    """A body that is JSON text: jsonencode(...), a heredoc or a quoted string."""
+    text = hcl.text(expression).lstrip()
+    return text.startswith(("jsonencode(", "<<", '"'))
+
+
 def terraform_too_old(files: dict[str, bytes]) -> str | None:
     """azapi 2.x serves plugin protocol 6 (terraform-plugin-framework providerserver), which Terraform
     reads from 1.0: a `required_version` that admits nothing from 1.0 on stands in the way."""
