@@ -186,6 +186,9 @@ class Cluster:
     module_dir: str = ""  # the Terraform module (directory) the cluster belongs to
     profile_file: str = ""  # the file whose network_profile is effective (an override file wins)
     windows_pools: tuple[str, ...] = ()  # addresses of Windows node pools of this cluster
+    # Windows Server versions its deployment names as a pool's OS SKU ("Windows2025"): Calico on AKS
+    # supports Windows Server 2019 and 2022 only (facts §4). Read where windows_pools is not empty.
+    windows_skus: tuple[str, ...] = ()
     live: LiveState | None = None
     environment: str | None = None  # the -var-file whose values this view of the cluster uses
     instance: str | None = None  # Terraform: the for_each key of this view (one view per instance)

@@ -162,3 +162,13 @@ resource aks 'Microsoft.ContainerService/managedClusters@2024-05-01' = {
     (cluster,) = locate_bicep(body, "main.bicep", [])
     # a line, not a byte offset; `osType: osType` once, for its own param (not the next key's)
     assert cluster.windows_pools == ("agentPoolProfiles (line 9)", "agentPoolProfiles (osType reads param osType, which nothing in the tree sets)")
+
+
+def test_windows_versions_are_read_for_calico_and_allowed_lists_are_not_pools():
+    from fixer.formats.windows_evidence import _file_skus
+    assert _file_skus(b'os_sku = "Windows2025"\n') == ("Windows2025",)
+    assert _file_skus(b"osSKU: 'windows2022'\n") == ("Windows2022",)
+    assert _file_skus(b"os_sku=OSSKU.WINDOWS2025\n") == ("Windows2025",)
+    assert _file_skus(b'validation { condition = contains(["Ubuntu", "Windows2019", "Windows2025"], var.sku) }\n') == ()
+    assert _file_skus(b"type sku = 'Ubuntu' | 'Windows2025'\n") == ()
+    assert _file_skus(b'os_type = "Windows"\n') == ()  # no version named: the default (2022 from Kubernetes 1.25)

@@ -150,11 +150,34 @@ def _enclosing_call(text: str, at: int) -> str:
 
 
 def with_evidence(cluster: Cluster, files: Mapping[str, bytes], foreign: frozenset[str] = frozenset()) -> Cluster:
-    """The cluster with the Windows pools its deployment's text names, where its locator found none."""
-    if cluster.windows_pools:
-        return cluster
-    found = windows_evidence(files, foreign)
-    return replace(cluster, windows_pools=tuple(f"a node pool set to Windows at {place}" for place in found)) if found else cluster
+    """The cluster with the Windows pools its deployment's text names, where its locator found none,
+    and the Windows Server versions the deployment names (calico's limit)."""
+    if not cluster.windows_pools:
+        found = windows_evidence(files, foreign)
+        if not found:
+            return cluster
+        cluster = replace(cluster, windows_pools=tuple(f"a node pool set to Windows at {place}" for place in found))
+    skus = tuple(sorted({sku for relpath in sorted(files) for sku in _file_skus(files[relpath])}))
+    return replace(cluster, windows_skus=skus) if skus else cluster
+
+
+# A Windows Server version as an OS SKU value: "Windows2022", 'Windows2025', WINDOWS2025 (a Python enum).
+_SKU = re.compile(r"""(?<![\w-])["']?(?i:windows)(20\d\d|annual)\b""")
+
+
+@lru_cache(maxsize=1024)
+def _file_skus(body: bytes) -> tuple[str, ...]:
+    """The Windows OS SKUs a file names: every place, cautiously (a SKU in a list that also names
+    Linux, or in a type union, is a list of allowed values and left out)."""
+    if b"indows" not in body and b"INDOWS" not in body:
+        return ()
+    text = body.decode("utf-8", "replace")
+    found = set()
+    for match in _SKU.finditer(text):
+        if _allowed_list(text, match.start()) or _union_member(text, match.start(), match.end()):
+            continue
+        found.add("Windows" + match.group(1).capitalize())
+    return tuple(sorted(found))
 
 
 _OS_KEY = re.compile(r"\w*os_?(?:type|sku)\w*", re.IGNORECASE)

@@ -8,6 +8,8 @@ from fixer.model import Change, Cluster, Fix, Value, ValueKind
 from fixer.plan.changes import manual_fix
 from fixer.plan.rules.modules import cilium_precondition, refusal
 
+CALICO_WINDOWS = frozenset({"Windows2019", "Windows2022"})  # facts §4: the Windows versions Calico supports on AKS
+
 
 def windows_limit(cluster: Cluster, target: str) -> Fix | None:
     """Cilium is Linux-only and NPM on Windows is unsupported (facts §4): calico is the engine there."""
@@ -16,6 +18,15 @@ def windows_limit(cluster: Cluster, target: str) -> Fix | None:
             "Windows node pools rule out cilium",
             "Cilium on AKS is Linux-only; use --engine calico for this cluster (Calico supports Windows Server 2019/2022 on Azure CNI).",
             f"Windows node pools: {', '.join(cluster.windows_pools)}",
+            blocker="windows",
+        )
+    unsupported = [sku for sku in cluster.windows_skus if sku not in CALICO_WINDOWS] if cluster.windows_pools else []
+    if unsupported and target == "calico":
+        return manual_fix(
+            f"Calico on AKS supports Windows Server 2019 and 2022, not {', '.join(unsupported)}",
+            "No engine AKS manages is documented for this Windows version (facts §4: Calico on Windows Server 2019/2022, "
+            "Cilium Linux-only, NPM unsupported on Windows): move the pool to Windows2022 or confirm Calico's support first.",
+            f"Windows node pools: {', '.join(cluster.windows_pools)}; Windows versions named: {', '.join(cluster.windows_skus)}",
             blocker="windows",
         )
     if cluster.windows_pools and target == "azure":
