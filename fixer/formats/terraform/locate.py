@@ -233,9 +233,21 @@ def _prevents_destroy(lifecycle: hcl.Block | None) -> bool:
     return node is not None and hcl.text(hcl.expression_of(node) or node).strip() == "true"
 
 
+_NO_INSTANCE = {"count": ("0",), "for_each": ("{}", "[]", "toset([])")}
+
+
+def _never_created(body) -> bool:
+    """`count = 0` or a for_each over an empty literal: Terraform creates no instance of the block."""
+    for name, empty in _NO_INSTANCE.items():
+        node = hcl.attribute(body, name)
+        if node is not None and re.sub(r"\s+", "", hcl.text(hcl.expression_of(node) or node)) in empty:
+            return True
+    return False
+
+
 def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
     body = block.body
-    os_node = hcl.attribute(body, "os_type")
+    os_node = hcl.attribute(body, "os_type") if not _never_created(body) else None  # a pool never created has no OS
     os_value = value_of(os_node) if os_node is not None else None
     os_type = os_value.literal if os_value is not None else None
     os_inputs = None
