@@ -8,6 +8,7 @@ its visible callers, intersected; else unknown. The code's own attributes narrow
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -85,6 +86,29 @@ def required_azurerm(data: bytes, source: str) -> VersionRange | None:
         if match:
             return parse_constraint(match.group(1).decode(), source)
     return None
+
+
+def required_azurerm_json(data: bytes, source: str) -> VersionRange | None:
+    """The azurerm constraint of a .tf.json file's `terraform.required_providers` (Terraform's JSON
+    syntax: each block an object, or a list of objects; the entry an object with `version`, or a
+    string in 0.12 style)."""
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    found = None
+    for terraform in _as_list(document.get("terraform") if isinstance(document, dict) else None):
+        for providers in _as_list(terraform.get("required_providers") if isinstance(terraform, dict) else None):
+            entry = providers.get("azurerm") if isinstance(providers, dict) else None
+            version = entry.get("version") if isinstance(entry, dict) else entry
+            constraint = parse_constraint(version, source) if isinstance(version, str) else None
+            if constraint is not None:
+                found = constraint if found is None else found.intersect(constraint)
+    return found
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value] if value is not None else []
 
 
 @dataclass
@@ -202,7 +226,7 @@ class VersionResolver:
                     result = legacy if result is None else result.intersect(legacy)
             if b"required_providers" not in data:
                 continue
-            constraint = required_azurerm(data, relpath)
+            constraint = required_azurerm_json(data, relpath) if relpath.endswith(".tf.json") else required_azurerm(data, relpath)
             if constraint is None:
                 continue
             if is_override_file(relpath):
