@@ -505,3 +505,47 @@ def test_trailing_comment_groups_stay_fmt_clean(terraform_bin, text, engine):
         change = _one_change(Path(tmp), data, Options(engine=engine, azurerm_version=exactly((4, 66, 0), "test")))
         assert fmt(change.after) == change.after  # written, and still what terraform fmt writes
         assert read_profile(change.after.decode(), "azurerm_kubernetes_cluster", "main")["network_policy"] == engine
+
+
+@st.composite
+def var_files(draw):
+    """An environment's -var-file in any layout terraform fmt leaves alone: groups of aligned
+    attributes, blank lines, comments, with or without a final newline."""
+    lines = []
+    for n in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["attr", "blank", "comment", "list"]))
+        if kind == "attr":
+            lines.append(f'{"x" * draw(st.integers(1, 12))}{n} = "{n}"')
+        elif kind == "comment":
+            lines.append(draw(st.sampled_from(["# note", "// note", "/* note */"])))
+        elif kind == "list":
+            lines.append(f'tags{n} = ["a", "b"]')
+        else:
+            lines.append("")
+    text = "\n".join(["network_plugin = \"azure\"", *lines])
+    return text + draw(st.sampled_from(["", "\n", "\n\n"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tfvars=var_files(), data_plane=st.booleans())
+def test_settings_added_to_a_var_file_parse_back_and_stay_fmt_clean(terraform_bin, tfvars, data_plane):
+    """The -var-file of an environment that reads shared defaults gains the settings (terraform
+    editor.tfvars_entry_edits): every file stays what terraform fmt writes, and reads back."""
+    import subprocess
+
+    import hcl2
+
+    from fixer.edit.edits import apply_edits
+    from fixer.formats.terraform.editor import tfvars_entry_edits
+
+    def fmt(data: bytes) -> bytes:
+        return subprocess.run([terraform_bin, "fmt", "-"], input=data, capture_output=True, check=True,
+                              env={"TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"}).stdout
+
+    body = fmt(tfvars.encode())
+    values = {"network_policy": "cilium", **({"network_data_plane": "cilium"} if data_plane else {})}
+    after = apply_edits(body, tfvars_entry_edits(body, values, b"\n"))
+    assert fmt(after) == after
+    parsed = {key: str(value).strip('"') for key, value in hcl2.loads(after.decode()).items()}  # python-hcl2 5 keeps the quotes
+    assert all(parsed[key] == value for key, value in values.items()) and parsed["network_plugin"] == "azure"
+    assert after.startswith(body.rstrip(b"\n \t"))  # the file's own lines are kept as they were

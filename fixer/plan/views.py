@@ -200,20 +200,27 @@ def at_caller(view):
             # file or module call given a param the template does not declare fails to compile.
             if caller is None or view.fix.add_block or not _absent(profile, change.attribute) or view.cluster.format != "terraform":
                 return None
+            what = "a new variable, set" if caller.file.endswith(".tfvars") else "a new module input"
             summary = summary.replace(f'{change.attribute} = "{change.value}"',
-                                      f'{change.attribute} = "{change.value}" (a new module input, in {caller.file})', 1)
+                                      f'{change.attribute} = "{change.value}" ({what} in {caller.file})', 1)
             change = replace(change, origin=replace(caller, kind=f"argument:{change.attribute}"), exposes=True)
             exposed.append(change.attribute)
         moved.append(change)
     if moved == list(view.fix.changes):
         return None  # nothing to move (or moved already)
-    notes = ["Written where this view's values come from (arguments of the module call in the caller's file, or its own "
-             "parameters file): the other views read the module's defaults and plan otherwise, so the defaults stay as they are."]
+    notes = ["Written where this view's values come from (arguments of the module call in the caller's file, its own "
+             "parameters file, or its -var-file): the other views read the module's defaults and plan otherwise, so the defaults "
+             "stay as they are."]
+    # the planner's note that the fix changes a default no longer holds: the default stays
+    kept = tuple(r for r in view.fix.reasons if not r.startswith(_CHANGES_DEFAULT))
     if exposed:
         notes.append(f"The module gains the input{'s' if len(exposed) > 1 else ''} {', '.join(exposed)} (default null: "
                      "Terraform treats a null argument as not set, so callers that do not pass it plan no change) "
                      "and its network_profile block reads it.")
-    return replace(view, fix=replace(view.fix, changes=tuple(moved), summary=summary, reasons=(*view.fix.reasons, *notes)))
+    return replace(view, fix=replace(view.fix, changes=tuple(moved), summary=summary, reasons=(*kept, *notes)))
+
+
+_CHANGES_DEFAULT = "The fix changes the default of "  # planner.py's note on a variable's default
 
 
 def _absent(profile, attribute: str) -> bool:

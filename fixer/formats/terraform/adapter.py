@@ -11,7 +11,7 @@ from pathlib import Path
 from fixer.discover import Candidate, Listing
 from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt, validation_edits
 from fixer.facts.plan_json import PlanFacts
-from fixer.formats.terraform import hcl, terragrunt, tfjson
+from fixer.formats.terraform import hcl, synth_output, terragrunt, tfjson
 from fixer.formats.terraform.azapi_update import is_companion, policy_update_edits, with_policy_updates
 from fixer.formats.terraform.constraints import FLOOR_ATTRIBUTE, ConstraintSite, find_site, floor_edits, new_constraint
 from fixer.formats.terraform.decls import ClusterDecl, FileDecls, ParseFailure, is_override_file
@@ -23,6 +23,7 @@ from fixer.formats.terraform.editor import (
     object_entry_edits,
     quote,
     terragrunt_input_edits,
+    tfvars_entry_edits,
 )
 from fixer.formats.terraform.inputs import declared_variables, input_edits
 from fixer.formats.terraform.links import Links, guard_linked_files
@@ -108,9 +109,16 @@ def locate_and_plan(
     problems: list[Problem] = []
     texts: dict[str, TextFile] = {}
     decls: dict[str, FileDecls] = {}
+    synthesized: dict[str, bool] = {}  # CDKTF project -> read as Python (synth_output.py)
     for index, candidate in enumerate(candidates):
         if progress is not None:
             progress("Terraform: parsing", index, len(candidates))
+        project = synth_output.project_of(candidate.relpath)
+        if project is not None:
+            if project not in synthesized:
+                synthesized[project] = synth_output.read_as_python(listing.root, project)
+            if synthesized[project]:
+                continue  # the Python program is read: its synthesized copy is the same cluster
         try:
             text = load_text(candidate.data)
             found = locate_any(text.body, candidate.relpath)
@@ -122,9 +130,13 @@ def locate_and_plan(
     if progress is not None:
         progress("Terraform: parsing", len(candidates), len(candidates))
     located = Located(listing, texts, decls, caller_files=caller_files, links=Links.of(listing))
-    resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith(".tf")], caller_files=caller_files,
+    resolver = VersionResolver(listing.root, [f for f in listing.files if f.endswith((".tf", ".tf.json"))], caller_files=caller_files,
                                local_callers=lambda: version_callers(located))
     for module_dir, clusters in _clusters_by_module(decls, problems).items():
+        project = synth_output.project_of(module_dir + "/")
+        if project is not None:
+            clusters = [replace(c, editable=False, not_editable_why=synth_output.not_editable_why(project), not_editable_blocker="layout")
+                        for c in clusters]
         views = _resolved_views(located, module_dir, clusters, problems, names=settings.facts is not None, instances=bool(settings.plans))
         located.planned.extend(_plan_cluster(located, c, resolver, settings, problems) for c in views)
     located.planned = with_policy_updates(located.planned, lambda item: _tf_bodies(located, item.cluster.module_dir, problems),
@@ -664,6 +676,8 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
         text = located.texts[relpath]
         if posixpath.basename(relpath) == terragrunt.NAME:  # a Terragrunt caller: its inputs object
             out += [(relpath, edit) for edit in terragrunt_input_edits(text.body, values, text.newline)]
+        elif relpath.endswith(".tfvars"):  # an environment's -var-file that leaves the variable to its default
+            out += [(relpath, edit) for edit in tfvars_entry_edits(text.body, values, text.newline)]
         else:
             out += [(relpath, edit) for edit in module_argument_edits(text.body, start, values, text.newline)]
     for (relpath, start), values in entries.items():

@@ -218,6 +218,20 @@ def terragrunt_input_edits(body: bytes, values: dict[str, str], newline: bytes) 
     return _set_entries(body, _object_container(obj), changes, newline)
 
 
+def tfvars_entry_edits(body: bytes, values: dict[str, str], newline: bytes) -> list[Edit]:
+    """Add `name = "value"` lines to a -var-file that does not set them: at its end, after a blank
+    line, aligned among themselves (terraform fmt aligns `=` only within a group of lines, so the
+    file's own groups are left as they are)."""
+    root = hcl.body_of(hcl.parse(body).root_node)
+    present = [name for name in values if hcl.attribute(root, name) is not None]
+    if present:
+        raise EditFailure(f"{', '.join(present)} is set in this file already", 1)
+    changes = tuple(Change(k, v) for k, v in values.items())
+    end = len(body.rstrip(b"\r\n \t"))
+    lead = newline * 2 if end else b""
+    return [Edit(end, len(body), lead + aligned([(c.attribute, rendered(c)) for c in changes], b"", newline))]
+
+
 def _add_inputs(body: bytes, changes: tuple[Change, ...], newline: bytes) -> Edit:
     """`inputs = { ... }` appended to a terragrunt.hcl that sets none."""
     unit = hcl.indent_unit(body)

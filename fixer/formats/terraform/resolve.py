@@ -266,15 +266,37 @@ def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> l
     # ... unless a required variable only the -var-files set is read: Terraform refuses that run.
     plain_run = tfvars_only and not (environments and any(
         required_unset(c.value) for found in candidates.values() for c in found if c.environment is None))
+    direct = {field: name for field, attributes in _FIELDS.items() if field in candidates
+              and (name := _direct_variable(next((entries[n] for n in [inputs.get(a, a) for a in attributes] if entries.get(n) is not None), None)))}
     for environment in environments + ([None] if plain_run else []) or [None]:
         profile = cluster.profile
         for field, found in candidates.items():
             chosen = next((c for c in found if c.environment == environment), None) or next(
                 (c for c in found if c.environment is None), found[0]
             )
-            profile = replace(profile, **{field: chosen.value})
+            value = chosen.value
+            if chosen.environment is None and field in direct and _var_file(environment, scope) and value.origin is not None \
+                    and value.via == f"var.{direct[field]} default" and value.caller_origin is None:
+                # This run's -var-file leaves the variable to its default, which the other runs read
+                # too: its fix sets the variable in that file (views.at_caller), changing this run alone.
+                value = replace(value, caller_origin=Spot(environment, 0, 0, f"argument:{direct[field]}"))
+            profile = replace(profile, **{field: value})
         views.append(replace(cluster, profile=settle_data_plane(profile), environment=environment))
     return views
+
+
+_VARIABLE = re.compile(r"^var\.([A-Za-z_][\w-]*)$")
+
+
+def _direct_variable(expression) -> str | None:
+    """`var.NAME` as a whole setting (not an element, not a function of it): the variable's name."""
+    match = _VARIABLE.match(hcl.text(expression).strip()) if expression is not None else None
+    return match.group(1) if match else None
+
+
+def _var_file(environment: str | None, scope: ModuleScope) -> bool:
+    """An HCL -var-file of a root module (not an auto-loaded tfvars, not a caller's view)."""
+    return environment is not None and environment.endswith(".tfvars") and environment in scope.env_tfvars and not scope.callers
 
 
 def _resolve_api_version(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> Cluster:
