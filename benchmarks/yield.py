@@ -89,7 +89,9 @@ def measure(tree: Path, options: Options) -> tuple[int, int, Counter, list[str]]
 # An independent check of akfix's Windows detection (which _fix_violations relies on): any file of the
 # tree that sets an OS key to Windows, by this script's own regex. A hit beside a cilium write is listed
 # for a person to review (the pool may belong to another cluster), not counted as a violation.
-_OS_WINDOWS = re.compile(r"""(?i)\bos_?(?:type|sku)["']?\s*[:=]\s*["']?windows""")
+# Also an OS key whose line offers Windows in an expression (`osType: win ? 'Windows' : 'Linux'`) and an
+# allowed-values list naming Windows (a deployment may pass it).
+_OS_WINDOWS = re.compile(r"""(?i)\bos_?(?:type|sku)["']?\s*[:=][^\n]*["']windows|@allowed\(\[[^\]]*'windows|"allowedValues"\s*:\s*\[[^\]]*"windows""")
 _TEXT_SUFFIXES = (".tf", ".tfvars", ".bicep", ".bicepparam", ".json", ".py", ".yaml", ".yml")
 _REVIEW: list[str] = []
 

@@ -219,6 +219,9 @@ def _windows(properties, resource, scope: _Scope, data: bytes, relpath: str) -> 
         if node is None:
             return None
         value = _value(node, scope, data, relpath)
+        offered = _offers_windows(node, scope)
+        if offered:
+            return f"unknown: parameter {offered}, whose allowedValues offer Windows"
         if value.kind is ValueKind.LITERAL:
             return "windows" if str(value.text).lower().startswith("windows") else None
         if value.kind is ValueKind.MISSING:
@@ -243,6 +246,27 @@ def _windows(properties, resource, scope: _Scope, data: bytes, relpath: str) -> 
             found.append(f"agentPools/{(child.get('name') or jsonspan.JNode('string', 0, 0, '?')).value}"
                          + ("" if os == "windows" else f" (osType {os})"))
     return found
+
+
+_PARAMETER = re.compile(r"^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.IGNORECASE)
+
+
+def _offers_windows(node, scope: _Scope) -> str | None:
+    """`"[parameters('os')]"` where the parameter's allowedValues include Windows and no parameters
+    file of this view (nor a nested deployment's caller) sets it: a deployment may pass Windows."""
+    match = _PARAMETER.match(str(node.value)) if node.kind == "string" else None
+    if match is None or scope.passes(match.group(1)) or any(_sets(file, match.group(1)) for _, file in scope.parameter_files):
+        return None
+    parameters = scope.template.get("parameters")
+    declared = parameters.get_ci(match.group(1)) if parameters is not None and parameters.kind == "object" else None
+    allowed = declared.get_ci("allowedValues") if declared is not None and declared.kind == "object" else None
+    values = [str(item.value).lower() for item in allowed.items] if allowed is not None and allowed.kind == "array" else []
+    return match.group(1) if any(v.startswith("windows") for v in values) else None
+
+
+def _sets(parameter_file: jsonspan.JNode, name: str) -> bool:
+    parameters = parameter_file.get("parameters") if parameter_file.kind == "object" else None
+    return parameters is not None and parameters.kind == "object" and parameters.get_ci(name) is not None
 
 
 def _literal(node: jsonspan.JNode, relpath: str, data: bytes, kind: str = "literal") -> Value:
@@ -301,7 +325,8 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, polic
             return Value(found.kind, found.text, found.line, file=relpath, origin=found.origin, via=f"variable {name}")
     if not evaluate:  # names: format()/concat() below say where each part comes from
         return Value(ValueKind.EXPRESSION, text, line)
-    return evaluate_setting(_arm_scope(scope, data, relpath), text, line, policy=policy)
+    found = evaluate_setting(_arm_scope(scope, data, relpath), text, line, policy=policy)
+    return replace(found, validations=_default_allowed(scope, found, relpath, data)) if found.origin is not None else found
 
 
 # [format('aks-{0}', parameters('env'))] and [concat('aks-', parameters('env'))]: names, mostly
@@ -358,7 +383,12 @@ def _allowed_values(declared, relpath: str, data: bytes) -> tuple[Validation, ..
 
 def _outer_allowed(scope: _Scope, found: Value, relpath: str, data: bytes) -> tuple[Validation, ...]:
     """The allowedValues of the outer parameter whose default a fix through a nested deployment writes."""
-    outer = scope.outer
+    return _default_allowed(scope.outer, found, relpath, data)
+
+
+def _default_allowed(outer: _Scope | None, found: Value, relpath: str, data: bytes) -> tuple[Validation, ...]:
+    """The allowedValues of the parameter (of this scope or one around it) whose default an
+    evaluation's fix writes: a default outside them fails the deployment's validation."""
     while outer is not None:
         for _, _, declared in (outer.template.get("parameters") or jsonspan.JNode("object", 0, 0)).members:
             default = declared.get("defaultValue") if declared.kind == "object" else None

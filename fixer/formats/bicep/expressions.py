@@ -128,7 +128,7 @@ def scope_of(tokens: list[Token], data: bytes, relpath: str, parameter_file=None
             continue
         type_text = tokens[i + 2].text if i + 2 < len(tokens) else ""
         nullable = default is None and tokens[j - 1].text == "?"
-        params.setdefault(name, Param(name, type_text, default, nullable, _allowed(tokens, i)))
+        params.setdefault(name, Param(name, type_text, default, nullable, allowed_values(tokens, i)))
     return Scope(tokens, data, relpath, params, variables, parameter_file, caller, loop=dict(LOOP.get()))
 
 
@@ -179,7 +179,7 @@ def _extent(tokens: list[Token], start: int) -> int:
     return j
 
 
-def _allowed(tokens: list[Token], param_index: int) -> tuple | None:
+def allowed_values(tokens: list[Token], param_index: int) -> tuple | None:
     """The values of `@allowed([...])` among the decorators above tokens[param_index]."""
     k = param_index - 1
     while k > 0 and not (tokens[k].text == "allowed" and tokens[k - 1].text == "@"):

@@ -13,7 +13,7 @@ import posixpath
 import re
 from dataclasses import replace
 
-from fixer.formats.bicep.expressions import LOOP, Caller, bicepparam_argument, evaluate_setting, loop_elements, scope_of
+from fixer.formats.bicep.expressions import LOOP, Caller, allowed_values, bicepparam_argument, evaluate_setting, loop_elements, scope_of
 from fixer.formats.bicep.modules import ThroughCaller, bicepparam_edits, calls_of, spreads
 from fixer.formats.bicep.parameters import UNREAD, declared_params, read_parameter_file
 from fixer.formats.bicep.syntax import (
@@ -97,7 +97,9 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
         found = evaluate_setting(scope or scope_of(tokens, data, relpath, parameter_file), start, end, policy)
         if declared and found.origin is not None:
             found = replace(found, validations=_allowed(tokens, token.text, data, relpath))  # a fix extends the module's @allowed
-        return found
+        elif found.origin is not None and found.origin.kind.startswith("argument:"):  # an evaluation's param the call will pass
+            found = replace(found, validations=_allowed(tokens, found.origin.kind.removeprefix("argument:"), data, relpath))
+        return _with_default_allowed(found, tokens, params, data, relpath)
     if len(value_tokens) == 1:
         token = value_tokens[0]
         literal = string_value(token)
@@ -126,7 +128,19 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
     if not value_tokens:
         return Value(ValueKind.EXPRESSION, "", line)
     # an expression: decided under the defaults or over every allowed input where it can be (issue 20)
-    return evaluate_setting(scope_of(tokens, data, relpath, parameter_file), start, end, policy)
+    found = evaluate_setting(scope_of(tokens, data, relpath, parameter_file), start, end, policy)
+    return _with_default_allowed(found, tokens, params, data, relpath)
+
+
+def _with_default_allowed(found: Value, tokens: list[Token], params: dict, data: bytes, relpath: str) -> Value:
+    """A value whose literal lies in a param's default (an evaluation written there) keeps that
+    param's `@allowed` list, which a fix extends: a default outside it does not compile (BCP033)."""
+    origin = found.origin
+    if origin is None or origin.file != relpath or found.validations:
+        return found
+    name = next((name for name, (first, last) in params.items()
+                 if first < last and tokens[first].start <= origin.start and origin.end <= tokens[last - 1].end), None)
+    return replace(found, validations=_allowed(tokens, name, data, relpath)) if name is not None else found
 
 
 def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: str, via: str) -> Value:
@@ -505,6 +519,16 @@ def _windows(tokens, properties, params: dict, parameter_file, data: bytes) -> l
     found = []
     free = (declared_params(tokens) - set(params)) if parameter_file is None else set()
     loop_source = {t.text for t in tokens[pools.value_start:pools.value_end][:6] if t.kind == "ident"} & free  # `[for p in pools: ...]`
+    whole = tokens[pools.value_start:pools.value_end]
+    if len(whole) == 1 and whole[0].text in free:  # `agentPoolProfiles: pools`: every pool is the deployer's
+        return [f"agentPoolProfiles (reads param {whole[0].text}, which nothing in the tree sets)"]
+    if isinstance(parameter_file, Caller):
+        given = parameter_file.passes
+    else:
+        given = (lambda name: name in parameter_file[3]) if parameter_file is not None else (lambda name: False)
+    # a param whose @allowed list offers Windows, and that neither this view's parameters file nor its caller sets:
+    # a deployment may pass Windows
+    offered = {name for name in declared_params(tokens) if not given(name) and _allows_windows(tokens, name)}
     for i in range(pools.value_start, pools.value_end):
         if tokens[i].text != "osType" or i + 2 >= pools.value_end or tokens[i + 1].text != ":":
             continue  # `osType` as a value (`osType: osType`) is no key
@@ -515,10 +539,24 @@ def _windows(tokens, properties, params: dict, parameter_file, data: bytes) -> l
             end = i + 2
             while end < pools.value_end and tokens[end].kind != "newline":
                 end += 1
-            reads = ({t.text for t in tokens[i + 2:end] if t.kind == "ident"} & free) | loop_source
+            line = data.count(b"\n", 0, tokens[i].start) + 1
+            idents = {t.text for t in tokens[i + 2:end] if t.kind == "ident"}
+            reads = (idents & free) | loop_source
             if reads:
                 found.append(f"agentPoolProfiles (osType reads param {sorted(reads)[0]}, which nothing in the tree sets)")
+            elif any((string_value(t) or "").lower().startswith("windows") for t in tokens[i + 2:end]):
+                found.append(f"agentPoolProfiles (line {line}: osType may be Windows)")  # `useWindows ? 'Windows' : 'Linux'`
+            elif idents & offered:
+                found.append(f"agentPoolProfiles (line {line}: osType reads param {sorted(idents & offered)[0]}, whose @allowed offers Windows)")
     return found
+
+
+def _allows_windows(tokens: list[Token], name: str) -> bool:
+    """`@allowed([..., 'Windows'])` above `param name`."""
+    index = next((i for i, t in enumerate(tokens) if t.text == "param" and i + 1 < len(tokens) and tokens[i + 1].text == name
+                  and (i == 0 or tokens[i - 1].kind == "newline")), None)
+    allowed = allowed_values(tokens, index) if index is not None else None
+    return any(isinstance(v, str) and v.lower().startswith("windows") for v in allowed or ())
 
 
 def _marked(tokens: list[Token], obj: BicepObject, data: bytes) -> bool:
