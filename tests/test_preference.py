@@ -130,3 +130,12 @@ def test_one_engine_asked_and_calico_held_by_the_same_thing_says_it_once():
     calico = Fix(risk=Risk.MANUAL, summary="set networkPolicy through its inputs", blocker="layout", hint="Set the input it reads.")
     fix = choose_engine(("cilium",), {"cilium": first, "calico": calico}.get)
     assert (fix.reasons, fix.later_blockers, fix.calico_writes, fix.hint) == ((), (), False, "Set the input it reads.")
+
+
+def test_a_fix_planned_with_calico_already_is_not_probed_again():
+    """The Python adapter chooses around planner.plan, which probes itself: the note is said once."""
+    first = Fix(risk=Risk.MANUAL, summary="plugin unknown", blocker="live-plugin-unknown")
+    calico = Fix(risk=Risk.MANUAL, summary="Kubernetes 1.26.3 is too old for calico", blocker="kubernetes-version")
+    plans = {"cilium": choose_engine(("cilium",), {"cilium": first, "calico": calico}.get), "calico": calico}
+    fix = choose_engine(("cilium",), plans.get)
+    assert sum("calico cannot be written either" in r for r in fix.reasons) == 1

@@ -45,8 +45,8 @@ def _probed(engine: str, first: Fix, plan_for: Callable[[str], Fix | None]) -> F
     """One engine asked and its fix cannot be written: calico, the way out the hints offer, is
     planned too. Where it can be written the hint says so; where it cannot, the offer is taken back
     and calico's own blocker said, as if the preference had been asked (the summary groups it so)."""
-    if engine == PROBED:
-        return first
+    if engine == PROBED or first.calico_writes is not None:
+        return first  # calico, or planned already (an adapter's choice around the planner's own)
     calico = plan_for(PROBED)
     if calico is None:
         return first
