@@ -248,25 +248,27 @@ def _windows(properties, resource, scope: _Scope, data: bytes, relpath: str) -> 
     return found
 
 
-_PARAMETER = re.compile(r"^\[\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.IGNORECASE)
-
-
 def _offers_windows(node, scope: _Scope) -> str | None:
     """`"[parameters('os')]"` where the parameter's allowedValues include Windows and no parameters
     file of this view (nor a nested deployment's caller) sets it: a deployment may pass Windows."""
     match = _PARAMETER.match(str(node.value)) if node.kind == "string" else None
-    if match is None or scope.passes(match.group(1)) or any(_sets(file, match.group(1)) for _, file in scope.parameter_files):
+    if match is None or scope.passes(match.group(1)) or any(_file_parameter(file, match.group(1)) is not None for _, file in scope.parameter_files):
         return None
-    parameters = scope.template.get("parameters")
-    declared = parameters.get_ci(match.group(1)) if parameters is not None and parameters.kind == "object" else None
+    declared = _declared_parameter(scope, match.group(1))
     allowed = declared.get_ci("allowedValues") if declared is not None and declared.kind == "object" else None
     values = [str(item.value).lower() for item in allowed.items] if allowed is not None and allowed.kind == "array" else []
     return match.group(1) if any(v.startswith("windows") for v in values) else None
 
 
-def _sets(parameter_file: jsonspan.JNode, name: str) -> bool:
-    parameters = parameter_file.get("parameters") if parameter_file.kind == "object" else None
-    return parameters is not None and parameters.kind == "object" and parameters.get_ci(name) is not None
+def _declared_parameter(scope: _Scope, name: str) -> jsonspan.JNode | None:
+    """The template's declaration of a parameter (names are case-insensitive)."""
+    return (scope.template.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
+
+
+def _file_parameter(document: jsonspan.JNode, name: str) -> jsonspan.JNode | None:
+    """A parameters file's entry for a parameter, or None where the file does not set it."""
+    parameters = document.get("parameters") if document.kind == "object" else None
+    return parameters.get_ci(name) if parameters is not None and parameters.kind == "object" else None
 
 
 def _literal(node: jsonspan.JNode, relpath: str, data: bytes, kind: str = "literal") -> Value:
@@ -293,7 +295,7 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, polic
     parameter = _PARAMETER.match(text)
     if parameter:
         name = parameter.group(1)
-        declared = (scope.template.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
+        declared = _declared_parameter(scope, name)
         allowed = _allowed_values(declared, relpath, data)
         if scope.passes(name):  # passed by the nested deployment: the outer value, evaluated
             if not evaluate:
@@ -301,7 +303,7 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, polic
             found = evaluate_setting(_arm_scope(scope, data, relpath), text, line, policy=policy)
             return replace(found, validations=allowed + _outer_allowed(scope, found, relpath, data)) if found.origin is not None else found
         for file, document in scope.parameter_files:
-            entry = (document.get("parameters") or jsonspan.JNode("object", 0, 0)).get_ci(name)
+            entry = _file_parameter(document, name)
             value = entry.get("value") if entry is not None and entry.kind == "object" else None
             if value is not None and value.kind in ("string", "null"):
                 return replace(_param_value(value, file, scope.parameter_bodies.get(file)), validations=allowed)
