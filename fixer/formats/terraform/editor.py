@@ -227,18 +227,20 @@ def tfvars_entry_edits(body: bytes, values: dict[str, str], newline: bytes) -> l
     if present:
         raise EditFailure(f"{', '.join(present)} is set in this file already", 1)
     changes = tuple(Change(k, v) for k, v in values.items())
-    end = len(body.rstrip(b"\r\n \t"))
-    lead = newline * 2 if end else b""
-    return [Edit(end, len(body), lead + aligned([(c.attribute, rendered(c)) for c in changes], b"", newline))]
+    return [_appended(body, aligned([(c.attribute, rendered(c)) for c in changes], b"", newline), newline)]
 
 
 def _add_inputs(body: bytes, changes: tuple[Change, ...], newline: bytes) -> Edit:
     """`inputs = { ... }` appended to a terragrunt.hcl that sets none."""
     unit = hcl.indent_unit(body)
+    lines = aligned([(c.attribute, rendered(c)) for c in changes], unit, newline)
+    return _appended(body, b"inputs = {" + newline + lines + b"}" + newline, newline)
+
+
+def _appended(body: bytes, text: bytes, newline: bytes) -> Edit:
+    """`text` (ending in a newline) at the end of the file, after a blank line, in place of its trailing whitespace."""
     end = len(body.rstrip(b"\r\n \t"))
-    lead = newline * 2 if end else b""
-    text = lead + b"inputs = {" + newline + aligned([(c.attribute, rendered(c)) for c in changes], unit, newline) + b"}" + newline
-    return Edit(end, len(body), text)
+    return Edit(end, len(body), (newline * 2 if end else b"") + text)
 
 
 def set_object_entries(body: bytes, obj: Node, values: dict[str, str], newline: bytes) -> list[Edit]:
