@@ -145,18 +145,17 @@ def configurations(files: dict[str, bytes], read: Callable[[str], bytes | None] 
     for relpath in sorted(files):
         root = roots[relpath]
         includes = _includes(relpath, root, root_of)
+        included = tuple(parent for _, parent in includes if parent is not None)
         folder = _module(relpath, root)
         if folder is None and _source(root)[0] is None:
             # `terraform { source }` may come from an include (an `_env/aks.hcl` every environment
             # includes); Terragrunt reads it as the child's own, so a relative path is the child's
-            folder = next((module for parent in includes if parent is not None and root_of(parent) is not None
-                           and (module := _module(relpath, root_of(parent))) is not None), None)
+            folder = next((module for parent in included if (module := _module(relpath, root_of(parent))) is not None), None)
         if folder is None:
             continue
         node = hcl.attribute(root, "inputs")
         literal = node is None or hcl.object_node(hcl.expression_of(node)) is not None
-        inherited, why = _inherited(relpath, root, includes, root_of)
-        included = tuple(parent for parent in includes if parent is not None and root_of(parent) is not None)
+        inherited, why = _inherited(relpath, includes, root_of)
         found.setdefault(folder, []).append(Configuration(relpath, _inputs(root), literal, inherited, why, _depends_on(relpath, root),
                                                           included, tuple(_inputs(root_of(parent)) for parent in included)))
     return found
@@ -183,13 +182,14 @@ def _depends_on(relpath: str, root) -> tuple[str, ...]:
     return tuple(dict.fromkeys(folders))
 
 
-def _includes(relpath: str, root, root_of: Callable) -> list[str | None]:
-    """The file each `include` block reads, None where its path is not one akfix resolves."""
+def _includes(relpath: str, root, root_of: Callable) -> list[tuple[hcl.Block, str | None]]:
+    """Each `include` block and the file of the tree it reads, None where its path is not one akfix
+    resolves (or names no file of the tree)."""
     found = []
     for block in (b for b in hcl.blocks(root) if b.type == "include"):
         node = hcl.attribute(block.body, "path")
         text = hcl.text(hcl.expression_of(node) or node).strip() if node is not None else ""
-        found.append(_include_path(relpath, text, root_of))
+        found.append((block, _include_path(relpath, text, root_of)))
     return found
 
 
@@ -224,11 +224,10 @@ def _include_path(relpath: str, text: str, root_of: Callable) -> str | None:
     return candidate
 
 
-def _inherited(relpath: str, root, includes: list[str | None], root_of: Callable) -> tuple[frozenset[str] | None, str]:
+def _inherited(relpath: str, includes: list[tuple[hcl.Block, str | None]], root_of: Callable) -> tuple[frozenset[str] | None, str]:
     """The keys the includes' inputs set (None: an include akfix cannot read), and which include."""
     keys: set[str] = set()
-    blocks = [b for b in hcl.blocks(root) if b.type == "include"]
-    for block, parent in zip(blocks, includes):
+    for block, parent in includes:
         if parent is None:
             return None, f"the include at {relpath}:{block.node.start_point[0] + 1}"
         inputs = hcl.attribute(root_of(parent), "inputs")
