@@ -249,9 +249,8 @@ class Fix:
     # summary groups by what stands in the way of all of them (report/remaining.py).
     later_blockers: tuple[tuple[str, str], ...] = ()
     # One engine asked and its fix cannot be written: calico was planned too (plan/preference.py) and
-    # can be written (calico_writes True), or cannot (False; its blocker in later_blockers, later_asked
-    # False). None: not planned (another engine was asked after it, or the answer came from elsewhere).
-    later_asked: bool = True
+    # can be written (calico_writes True), or cannot (False; its blocker in later_blockers). None: not
+    # planned (another engine was asked after it, or the answer came from elsewhere).
     calico_writes: bool | None = None
     # A provider floor: the fix holds only from this azurerm version on, so the module's constraint
     # is raised to it in the same change (Terraform; the adapter writes the constraint). Python
@@ -265,6 +264,11 @@ class Fix:
     # The answer that stands where an adapter cannot write this fix whole (calico through
     # azapi_update_resource, refused for the module around it): what the planner said without it.
     otherwise: Fix | None = None
+
+    @property
+    def later_asked(self) -> bool:
+        """Whether later_blockers are engines --engine asked for (else: calico, planned for the hints)."""
+        return self.calico_writes is not False
 
     def writable(self, allow_replacement: bool) -> bool:
         if not self.changes:

@@ -139,3 +139,30 @@ def test_a_fix_planned_with_calico_already_is_not_probed_again():
     plans = {"cilium": choose_engine(("cilium",), {"cilium": first, "calico": calico}.get), "calico": calico}
     fix = choose_engine(("cilium",), plans.get)
     assert sum("calico cannot be written either" in r for r in fix.reasons) == 1
+
+
+PULUMI_KUBENET_126 = '''import pulumi_azure_native as azure_native
+
+cluster = azure_native.containerservice.ManagedCluster(
+    "aks",
+    resource_group_name="rg",
+    dns_prefix="aks",
+    kubernetes_version="1.26.3",
+    agent_pool_profiles=[azure_native.containerservice.ManagedClusterAgentPoolProfileArgs(
+        name="sys", mode="System", count=1, vm_size="Standard_D2s_v5", os_type="Linux")],
+    network_profile=azure_native.containerservice.ContainerServiceNetworkProfileArgs(network_plugin="kubenet"),
+)
+'''
+
+
+@pytest.mark.parametrize("engines, said", [("cilium,calico", "calico, next in --engine, cannot be written either"),
+                                           ("cilium", "calico cannot be written either")])
+def test_the_python_adapter_says_what_calico_needs_once(tmp_path, engines, said):
+    """The adapter chooses among engines around the planner: the planner plans one engine there
+    (PlanContext.one_engine), so calico's blocker is said once, in the words of what was asked."""
+    (tmp_path / "__main__.py").write_text(PULUMI_KUBENET_126)
+    (tmp_path / "requirements.txt").write_text("pulumi>=3.0.0,<4.0.0\npulumi-azure-native>=3.0.0,<4.0.0\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: aks\nruntime: python\n")
+    out = subprocess.run([sys.executable, "-m", "fixer", "scan", "--engine", engines, str(tmp_path)], capture_output=True, text=True).stdout
+    assert out.count("cannot be written either") == 1 and said in out
+    assert out.count("Since the 2026-05-29 release AKS refuses") == 1

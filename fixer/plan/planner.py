@@ -34,6 +34,9 @@ _LB_OUTBOUND = ("", "loadBalancer")
 class PlanContext:
     engine: str = "cilium"
     fallback_engines: tuple[str, ...] = ()  # --engine cilium,calico: tried in order where `engine` cannot be written
+    # Plan exactly `engine`: the caller chooses among engines itself (the Python adapter, which checks
+    # each engine's fix against its package; the views' trials), so no calico is planned for the hints.
+    one_engine: bool = False
     versions: VersionRange = UNKNOWN
     assume_network: str | None = None  # what the user says the live cluster runs, when code cannot
     switch_engines: bool = False  # also move clusters that run another engine to `engine`
@@ -149,6 +152,8 @@ _GREENFIELD_AS_LIVE = (
 
 
 def _plan_engines(cluster: Cluster, context: PlanContext) -> Fix | None:
+    if context.one_engine:
+        return _plan_engine(cluster, context)
     engines = (context.engine, *context.fallback_engines)
     return choose_engine(engines, lambda engine: _plan_engine(cluster, replace(context, engine=engine, fallback_engines=())))
 

@@ -46,17 +46,17 @@ def _probed(engine: str, first: Fix, plan_for: Callable[[str], Fix | None]) -> F
     planned too. Where it can be written the hint says so; where it cannot, the offer is taken back
     and calico's own blocker said, as if the preference had been asked (the summary groups it so)."""
     if engine == PROBED or first.calico_writes is not None:
-        return first  # calico, or planned already (an adapter's choice around the planner's own)
+        return first  # calico itself, or a fix whose hints were settled already
     calico = plan_for(PROBED)
     if calico is None:
         return first
     if _can_write(calico):
         offer = "" if _OFFERS_CALICO.search(first.hint or "") else f"Or use --engine {engine},{PROBED}: {PROBED} can be written here."
         return replace(first, hint=" ".join(filter(None, [_sentence(first.hint), offer])) or None, calico_writes=True)
-    first = replace(first, hint=without_calico_advice(first.hint), calico_writes=False)
+    first = replace(first, calico_writes=False)
     if _blocker(calico) == _blocker(first):
-        return first  # the same thing stands in calico's way: said once
-    return _none_written([(engine, first), (PROBED, calico)], asked=False)
+        return replace(first, hint=without_calico_advice(first.hint))  # the same thing stands in calico's way: said once
+    return _none_written([(engine, first), (PROBED, calico)])
 
 
 # How the planners offer calico in a hint (plan/limits.py, plan/migration.py, plan/put.py, planner.py, the
@@ -83,10 +83,11 @@ def without_calico_advice(hint: str | None) -> str | None:
     return hint.strip() or None
 
 
-def _none_written(skipped: list[tuple[str, Fix]], asked: bool = True) -> Fix:
-    """The first engine's answer, with what each later engine would have needed; `asked` is False
-    where the later engine was only probed for the hints (one engine asked)."""
+def _none_written(skipped: list[tuple[str, Fix]]) -> Fix:
+    """The first engine's answer, with what each later engine would have needed (the later engines
+    --engine asked for, or calico, planned for the hints where one engine was asked: _probed)."""
     first, tried = skipped[0][1], skipped[1:]
+    asked = first.later_asked
     if any(engine == PROBED for engine, _ in tried):  # calico was planned and cannot be written: not offered
         first = replace(first, hint=without_calico_advice(first.hint))
     later = tuple((engine, _why(fix)) for engine, fix in tried)
@@ -97,7 +98,7 @@ def _none_written(skipped: list[tuple[str, Fix]], asked: bool = True) -> Fix:
                                        if fix.hint and fix.hint != first.hint]  # the same step is said once
     return replace(first, reasons=first.reasons + notes, skipped=later if asked else first.skipped,
                    hint=" ".join(filter(None, hints)) or None,
-                   later_blockers=tuple((engine, _blocker(fix)) for engine, fix in tried), later_asked=asked)
+                   later_blockers=tuple((engine, _blocker(fix)) for engine, fix in tried))
 
 
 def _blocker(fix: Fix) -> str:

@@ -90,7 +90,7 @@ def _common_engine(positions: list[int], state: list) -> list:
         trial = list(state)
         for position in positions:
             view = state[position]
-            fix = planner.plan(view.cluster, replace(view.context, engine=engine, fallback_engines=()))
+            fix = planner.plan(view.cluster, replace(view.context, engine=engine, fallback_engines=(), one_engine=True))
             if fix is not None and (not fix.writable(False) or any(is_policy_update(c) for c in fix.changes)):
                 break
             trial[position] = replace(view, fix=fix)
@@ -121,7 +121,7 @@ def _alternative(view, views, clashes: list[str]):
         return None
     for greenfield in ((True, False) if context.greenfield else (False,)):
         for engine in engines:
-            fix = planner.plan(view.cluster, replace(context, engine=engine, fallback_engines=(), greenfield=greenfield))
+            fix = planner.plan(view.cluster, replace(context, engine=engine, fallback_engines=(), greenfield=greenfield, one_engine=True))
             if fix is None or fix == chosen or not fix.writable(False) or any(is_policy_update(c) for c in fix.changes):
                 continue
             candidate = replace(view, fix=fix)

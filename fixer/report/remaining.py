@@ -110,34 +110,33 @@ def remaining_groups(reports: list[ClusterReport]) -> list[Group]:
     """Clusters whose fix was held back or left to a person, by blocker, largest group first."""
     # (blocker, or "other:" + the summary where no entry says it; each later engine's blocker where an
     # --engine list was tried: grouped by what stands in the way of every engine)
-    counts: Counter[tuple[str, tuple[tuple[str, str], ...], bool, bool | None]] = Counter()
+    counts: Counter[tuple[str, tuple[tuple[str, str], ...], bool | None]] = Counter()
     templates: dict[tuple, Counter[str]] = {}
     for report in reports:
         if report.fix is None or report.outcome not in (Outcome.MANUAL, Outcome.HELD):
             continue
         blocker = report.fix.blocker or ("replacement" if report.outcome is Outcome.HELD else "")
-        key = (blocker if blocker in BLOCKERS else f"other:{report.fix.summary}", report.fix.later_blockers, report.fix.later_asked,
-               report.fix.calico_writes)
+        key = (blocker if blocker in BLOCKERS else f"other:{report.fix.summary}", report.fix.later_blockers, report.fix.calico_writes)
         counts[key] += 1
         folder = _template_folder(report)
         if folder:
             templates.setdefault(key, Counter())[folder] += 1
     groups = []
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        blocker, later, asked, calico_writes = key
-        reason, unlock = _said(blocker, later, asked, calico_writes)
+        blocker, later, calico_writes = key
+        reason, unlock = _said(blocker, later, calico_writes)
         found = templates.get(key, Counter()) if unlock and "--greenfield" in unlock else Counter()
         groups.append(Group(blocker if blocker in BLOCKERS else "other", count, reason, unlock,
                             sum(found.values()), tuple(f"**/{folder}/**" for folder in sorted(found))))
     return groups
 
 
-def _said(blocker: str, later: tuple[tuple[str, str], ...], asked: bool, calico_writes: bool | None) -> tuple[str, str | None]:
+def _said(blocker: str, later: tuple[tuple[str, str], ...], calico_writes: bool | None) -> tuple[str, str | None]:
     """The group's reason and unlock: the first engine's, then each later engine's own."""
     reason = BLOCKERS[blocker][0] if blocker in BLOCKERS else blocker.removeprefix("other:")
     unlocks = [unlock_of(blocker, preference_tried=bool(later), calico_writes=calico_writes)]
     same = [engine for engine, other in later if other == blocker]
-    where = ", next in --engine" if asked else ""
+    where = ", next in --engine" if calico_writes is not False else ""  # False: calico was only planned for the hints
     for engine, other in later:
         if other == blocker:
             continue

@@ -278,7 +278,8 @@ class _Program:
                                       pin_advice=f"pass --azurerm-version with the azurerm version your {kind.package} release bundles")
         fix = choose_engine(
             (settings.engine, *settings.fallback_engines),
-            lambda engine: _checked(kind, cluster, planner.plan(cluster, replace(context, engine=engine)), package_versions, settings, pin),
+            lambda engine: _checked(kind, cluster, planner.plan(cluster, replace(context, engine=engine, one_engine=True)), package_versions,
+                                    settings, pin),
         )
         if deployed and fix is not None:
             fix = replace(fix, reasons=(f"Not treated as greenfield: {cluster.live.source} records this cluster as deployed.", *fix.reasons))
