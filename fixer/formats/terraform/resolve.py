@@ -234,6 +234,7 @@ def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> l
     whole = whole or held_by is not None
     inputs = dict(cluster.input_names)
     candidates: dict[str, list[Candidate]] = {}
+    direct: dict[str, str] = {}  # field -> the variable it is as a whole (`var.NAME`)
     for field, attributes in _FIELDS.items():
         current: Value = getattr(cluster.profile, field)
         if current.kind is not ValueKind.EXPRESSION and not (whole and field != "data_plane_alternate"):
@@ -251,6 +252,8 @@ def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> l
         expression = next((entries[n] for n in names if entries.get(n) is not None), None)
         if expression is not None:
             candidates[field] = decide_setting(scope, expression, file, field == "policy")
+            if (name := _direct_variable(expression)) is not None:
+                direct[field] = name
         elif whole and current.kind is ValueKind.EXPRESSION:
             candidates[field] = [Candidate(MISSING)]  # the object leaves it out
     version = _version_expression(cluster, resource) if cluster.profile.kubernetes_version.kind is ValueKind.EXPRESSION else None
@@ -266,8 +269,6 @@ def _field_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) -> l
     # ... unless a required variable only the -var-files set is read: Terraform refuses that run.
     plain_run = tfvars_only and not (environments and any(
         required_unset(c.value) for found in candidates.values() for c in found if c.environment is None))
-    direct = {field: name for field, attributes in _FIELDS.items() if field in candidates
-              and (name := _direct_variable(next((entries[n] for n in [inputs.get(a, a) for a in attributes] if entries.get(n) is not None), None)))}
     for environment in environments + ([None] if plain_run else []) or [None]:
         profile = cluster.profile
         for field, found in candidates.items():
@@ -290,7 +291,7 @@ _VARIABLE = re.compile(r"^var\.([A-Za-z_][\w-]*)$")
 
 def _direct_variable(expression) -> str | None:
     """`var.NAME` as a whole setting (not an element, not a function of it): the variable's name."""
-    match = _VARIABLE.match(hcl.text(expression).strip()) if expression is not None else None
+    match = _VARIABLE.match(hcl.text(expression).strip())
     return match.group(1) if match else None
 
 
