@@ -12,17 +12,39 @@ FIELDS = {
     "networkDataplane": "data_plane",
     "outboundType": "outbound_type",
 }
+# The data plane's name in previews 2022-09-02 to 2023-01-02 only (facts 3.1). It is read as the data
+# plane where networkDataplane is absent, and renamed to networkDataplane when a fix writes the data
+# plane: that fix moves the API version to one that knows networkDataplane and not the old name.
+PREVIEW_DATA_PLANE = "ebpfDataplane"
 
 
-def profile_from(fields: dict[str, Value], present: bool) -> Profile:
-    """A Profile from values keyed by Profile field; `present`: the networkProfile object exists."""
+def profile_keys(keys) -> dict[str, str]:
+    """The networkProfile keys present that akfix reads -> Profile field."""
+    keys = list(keys)
+    read = {key: FIELDS[key] for key in keys if key in FIELDS}
+    if PREVIEW_DATA_PLANE in keys and "networkDataplane" not in keys:
+        read[PREVIEW_DATA_PLANE] = "data_plane"
+    return read
+
+
+def renames_data_plane(keys, written) -> bool:
+    """Whether writing `written` (attribute names) into an object with these keys renames
+    ebpfDataplane to networkDataplane rather than adding networkDataplane beside it."""
+    keys = list(keys)
+    return "networkDataplane" in written and PREVIEW_DATA_PLANE in keys and "networkDataplane" not in keys
+
+
+def profile_from(fields: dict[str, Value], present: bool, keys=()) -> Profile:
+    """A Profile from values keyed by Profile field; `present`: the networkProfile object exists;
+    `keys`: the object's keys (which name carries the data plane)."""
     return Profile(
         block_present=present,
         plugin=fields.get("plugin", MISSING),
         plugin_mode=fields.get("plugin_mode", MISSING),
         policy=fields.get("policy", MISSING),
         data_plane=fields.get("data_plane", MISSING),
-        data_plane_attribute="networkDataplane" if "data_plane" in fields else None,
+        data_plane_attribute=(None if "data_plane" not in fields
+                              else PREVIEW_DATA_PLANE if profile_keys(keys).get(PREVIEW_DATA_PLANE) else "networkDataplane"),
         outbound_type=fields.get("outbound_type", MISSING),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fixer.formats.put_names import PREVIEW_DATA_PLANE
 from fixer.model import Change, Cluster, Fix, Risk
 from fixer.plan.changes import change_for, manual_fix, settings_text
 from fixer.plan.rules import arm
@@ -30,12 +31,18 @@ def plan_put(cluster: Cluster, old: str, plugin: str | None, target: str, contex
             blocker="live-plugin-unknown",
         )
     changes = [change_for(cluster, "networkPolicy", target)]
-    if target == "cilium" and (cluster.profile.data_plane.literal or "").lower() != "cilium":  # stated already: nothing to write
+    if target == "cilium" and ((cluster.profile.data_plane.literal or "").lower() != "cilium"  # stated already: nothing to write
+                               or cluster.profile.data_plane_attribute == PREVIEW_DATA_PLANE):
+        # ...unless under its preview name: policy cilium moves the API version past that name, so the
+        # editor renames it networkDataplane (facts 3.1)
         changes.append(change_for(cluster, "networkDataplane", "cilium"))
     reasons = [
         "Deployed by a PUT: AKS changes the engine in place, but every node pool is reimaged at once; schedule a maintenance window."
     ]
     changes, reasons = with_api_version(cluster, api, changes, reasons)
+    if cluster.profile.data_plane_attribute == PREVIEW_DATA_PLANE and "networkDataplane" in {c.attribute for c in changes}:
+        reasons.append("ebpfDataplane (its name in previews 2022-09-02 to 2023-01-02) is renamed networkDataplane: "
+                       "API versions that know networkPolicy cilium know only the new name.")
     if target == "cilium":
         modes = (cluster.profile.plugin_mode.literal, cluster.live.plugin_mode if cluster.live else None,
                  "overlay" if (context.assume_network or "").endswith("overlay") else None)

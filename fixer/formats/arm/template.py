@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from fixer.formats import jsonspan
 from fixer.formats.arm.expressions import ArmScope, evaluate_setting
 from fixer.formats.deployment_parameters import declares_all, named_for
-from fixer.formats.put_names import FIELDS, partial_update, profile_from
+from fixer.formats.put_names import FIELDS, PREVIEW_DATA_PLANE, partial_update, profile_from, profile_keys, renames_data_plane
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.textfile import line_of
@@ -118,9 +118,8 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
     profile_node = properties.get("networkProfile") if properties is not None and properties.kind == "object" else None
     fields: dict[str, Value] = {}
     if profile_node is not None and profile_node.kind == "object":
-        for key, _, node in profile_node.members:
-            if key in FIELDS:
-                fields[FIELDS[key]] = _value(node, scope, data, relpath, FIELDS[key] == "policy")
+        for key, field_name in profile_keys(name for name, _, _ in profile_node.members).items():
+            fields[field_name] = _value(profile_node.get(key), scope, data, relpath, field_name == "policy")
     elif properties is not None and properties.kind != "object":
         # properties built by an ARM expression (union(), createObject()...): evaluated (issue 20);
         # a fix writes only at a parameter the setting passes through, else it stays manual
@@ -143,7 +142,7 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
     name = resource.get("name")
     name_text = str(name.value) if name is not None and name.kind == "string" else path[-1]
     address = f"Microsoft.ContainerService/managedClusters/{name_text}"
-    profile = _migration_facts(profile_from(fields, profile_node is not None), resource, properties, scope, data, relpath)
+    profile = _migration_facts(profile_from(fields, profile_node is not None, _keys(profile_node)), resource, properties, scope, data, relpath)
     api_text = str(api.value) if api is not None and api.kind == "string" else ""
     api_spot = Spot(relpath, api.start + 1, api.end - 1, "raw") if api is not None and api.kind == "string" else None
     if api_text.startswith("[") and api_spot is not None:
@@ -438,7 +437,20 @@ def edits_for(data: bytes, path: tuple[str, ...], changes, newline: bytes) -> li
     if profile is None:
         start, end, text = jsonspan.insert_members(data, properties, [("networkProfile", {c.attribute: c.value for c in changes})], newline)
         return [Edit(start, end, text)]
-    return [Edit(*edit) for edit in jsonspan.set_members(data, profile, [(c.attribute, c.value) for c in changes], newline)]
+    values = [(c.attribute, c.value) for c in changes]
+    edits = []
+    if renames_data_plane(_keys(profile), {key for key, _ in values}):
+        key_node = next(key for name, key, _ in profile.members if name == PREVIEW_DATA_PLANE)
+        edits.append(Edit(key_node.start, key_node.end, b'"networkDataplane"'))
+        wanted = dict(values).pop("networkDataplane")
+        values = [(key, value) for key, value in values if key != "networkDataplane"]
+        if profile.get(PREVIEW_DATA_PLANE).value != wanted:
+            values.append((PREVIEW_DATA_PLANE, wanted))
+    return edits + [Edit(*edit) for edit in jsonspan.set_members(data, profile, values, newline)]
+
+
+def _keys(node: jsonspan.JNode | None) -> list[str]:
+    return [name for name, _, _ in node.members] if node is not None and node.kind == "object" else []
 
 
 # The kubenet migration's phase-1 mark (plan/migration.py). ARM JSON has no comments to be sure

@@ -26,7 +26,7 @@ from fixer.formats.bicep.syntax import (
     string_value,
     tokenize,
 )
-from fixer.formats.put_names import FIELDS, partial_update, profile_from
+from fixer.formats.put_names import FIELDS, PREVIEW_DATA_PLANE, partial_update, profile_from, profile_keys, renames_data_plane
 from fixer.model import MISSING, Change, Cluster, Edit, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.plan.rules.modules import avm_bicep_api_version, avm_bicep_forces_overlay, avm_bicep_version
@@ -393,10 +393,10 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
     profile_entry = properties.object.get("networkProfile") if properties and properties.object else None
     fields: dict[str, Value] = {}
     if profile_entry is not None and profile_entry.object is not None:
-        for key, entry in profile_entry.object.entries.items():
-            if key in FIELDS:
-                fields[FIELDS[key]] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
-                                             FIELDS[key] == "policy", network=True)
+        for key, field_name in profile_keys(profile_entry.object.entries).items():
+            entry = profile_entry.object.entries[key]
+            fields[field_name] = _value(tokens, entry.value_start, entry.value_end, data, relpath, params, variables, parameter_file,
+                                        field_name == "policy", network=True)
     elif properties is not None and properties.object is None or profile_entry is not None:
         # built by an expression (`aksSettings.networkProfile`, `union(...)`): evaluated (issue 20);
         # a fix writes only where a literal passes through, else it stays manual
@@ -411,7 +411,8 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
             fields[field_name] = found
     windows = _windows(tokens, properties, params, parameter_file, data)
     interpolated = type_token.interpolated
-    profile = profile_from(fields, profile_entry is not None)
+    profile = profile_from(fields, profile_entry is not None,
+                           profile_entry.object.entries if profile_entry is not None and profile_entry.object is not None else ())
     sku = body.get("sku")
     sku_name = sku.object.get("name") if sku is not None and sku.object is not None else None
     sku_value = _value(tokens, sku_name.value_start, sku_name.value_end, data, relpath, params, variables, parameter_file) if sku_name else MISSING
@@ -673,10 +674,14 @@ def _expand_one_line(data: bytes, tokens, obj: BicepObject, changes, newline: by
     indent = line_indent(data, tokens[obj.open].start)
     unit = b"\t" if indent.startswith(b"\t") else b"  "
     wanted = {c.attribute: c.value for c in changes}
+    renamed = renames_data_plane(obj.entries, wanted)
     lines = []
     for key, entry in obj.entries.items():
+        name = data[tokens[entry.key_token].start:tokens[entry.key_token].end]
+        if renamed and key == PREVIEW_DATA_PLANE:  # the preview name (put_names)
+            key, name = "networkDataplane", b"networkDataplane"
         value = quote(wanted.pop(key)).encode() if key in wanted else data[tokens[entry.value_start].start:tokens[entry.value_end - 1].end]
-        lines.append(data[tokens[entry.key_token].start:tokens[entry.key_token].end] + b": " + value)
+        lines.append(name + b": " + value)
     lines += [f"{key}: {quote(value)}".encode() for key, value in wanted.items()]
     text = b"{" + newline + b"".join(indent + unit + line + newline for line in lines) + indent + b"}"
     return Edit(tokens[obj.open].start, tokens[obj.close].end, text)
@@ -686,6 +691,11 @@ def _set_entries(data: bytes, tokens, obj: BicepObject, changes, newline: bytes)
     edits, additions = [], []
     for change in changes:
         entry = obj.get(change.attribute)
+        if entry is None and renames_data_plane(obj.entries, {change.attribute}):
+            # the preview name, renamed where the fix moves the API version past it (put_names)
+            entry = obj.get(PREVIEW_DATA_PLANE)
+            key = tokens[entry.key_token]
+            edits.append(Edit(key.start, key.end, b"networkDataplane"))
         if entry is None:
             additions.append((change.attribute, change.value))
         elif entry.value_end - entry.value_start != 1 or string_value(tokens[entry.value_start]) != change.value:

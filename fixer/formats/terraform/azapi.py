@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fixer.formats.put_names import FIELDS, profile_from
+from fixer.formats.put_names import profile_from, profile_keys
 from fixer.formats.terraform import hcl
 from fixer.formats.terraform.decls import MIGRATION_MARKER, ClusterDecl, value_of_expression
 from fixer.model import MISSING, Profile, Value, ValueKind
@@ -68,9 +68,9 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         return ClusterDecl.of_block(block, f"{AZAPI_TYPE}.{block.labels[1]}", relpath, profile, api_version=api, editable=False)
     profile_object = network_profile(block)
     fields: dict[str, Value] = {}
-    for key, _, value in hcl.object_elements(profile_object):
-        if key in FIELDS:
-            fields[FIELDS[key]] = value_of_expression(value)
+    elements = {key: value for key, _, value in hcl.object_elements(profile_object)}
+    for key, field_name in profile_keys(elements).items():
+        fields[field_name] = value_of_expression(elements[key])
     opaque = _opaque_part(block)
     if opaque is not None:
         # body, properties or networkProfile is built by an expression (merge(), a local...):
@@ -83,7 +83,7 @@ def azapi_cluster(block: hcl.Block, relpath: str):
         for k, _, v in hcl.object_elements(pool)
         if k == "osType"
     )
-    profile = _migration_facts(block, profile_from(fields, profile_object is not None), profile_object)
+    profile = _migration_facts(block, profile_from(fields, profile_object is not None, elements), profile_object)
     return ClusterDecl.of_block(
         block,
         f"{AZAPI_TYPE}.{block.labels[1]}",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from fixer.formats.put_names import PREVIEW_DATA_PLANE, renames_data_plane
 from fixer.formats.terraform import azapi, hcl
 from fixer.formats.terraform.azapi import AZAPI_TYPE
 from fixer.formats.terraform.decls import MIGRATION_MARKER
@@ -93,7 +94,9 @@ def _azapi_edits(body: bytes, resource: hcl.Block, fix: Fix, newline: bytes) -> 
     changes = tuple(c for c in fix.changes if c.attribute != "apiVersion")
     profile = azapi.network_profile(resource)
     if profile is not None:
-        edits.extend(_set_entries(body, _object_container(profile), changes, newline))
+        keys = [key for key, _, _ in hcl.object_elements(profile)]
+        renames = {PREVIEW_DATA_PLANE: "networkDataplane"} if renames_data_plane(keys, {c.attribute for c in changes}) else None
+        edits.extend(_set_entries(body, _object_container(profile), changes, newline, renames))
     else:
         properties = azapi.properties(resource)
         if properties is None or properties.start_point[0] == properties.end_point[0]:
@@ -388,23 +391,32 @@ def _set_attributes(body: bytes, block: hcl.Block, changes: tuple[Change, ...], 
     return _set_entries(body, _block_container(body, block), changes, newline)
 
 
-def _set_entries(body: bytes, container: _Container, changes: tuple[Change, ...], newline: bytes) -> list[Edit]:
+def _set_entries(body: bytes, container: _Container, changes: tuple[Change, ...], newline: bytes,
+                 renames: dict[str, str] | None = None) -> list[Edit]:
+    """Entries set in place or added; `renames` (old key -> new key): a change of the new key
+    is written at the old key's entry, whose key is renamed (azapi's ebpfDataplane)."""
     entries = [e for e in (_entry(c, container.is_object) for c in _children(container)) if e]
     existing = {_name(key): expression for key, _, expression in entries}
+    renamed = {new: old for old, new in (renames or {}).items() if old in existing and new not in existing}
     updates: dict[str, bytes] = {}
     additions: list[Change] = []
     for change in changes:
-        expression = existing.get(change.attribute)
+        key = renamed.get(change.attribute, change.attribute)
+        expression = existing.get(key)
         if expression is None:
             additions.append(change)
         elif hcl.string_content(expression) != change.value:
-            updates[change.attribute] = rendered(change)
-    if not updates and not additions:
+            updates[key] = rendered(change)
+    keys = {old: new for new, old in renamed.items() if new in {c.attribute for c in changes}}
+    if not updates and not additions and not keys:
         return []
     quoted = bool(entries) and hcl.text(entries[0][0]).strip().startswith('"')
     if container.one_line:
+        if keys:
+            raise EditFailure(f"{', '.join(keys)} is renamed in a one-line object: write it on lines of its own first",
+                              container.node.start_point[0] + 1)
         return [_expand_one_line(body, container, entries, updates, additions, quoted, newline)]
-    return _edit_multiline(body, container, updates, additions, quoted, newline)
+    return _edit_multiline(body, container, updates, additions, quoted, newline, keys)
 
 
 def _children(container: _Container) -> list[Node]:
@@ -479,11 +491,23 @@ def _widths(rows: list[_Row]) -> dict[int, int]:
     return {id(row): max(len(r.key) for r in run) for run in _runs(rows) for row in run}
 
 
-def _edit_multiline(body: bytes, container: _Container, updates: dict[str, bytes], additions: list[Change], quoted: bool, newline: bytes) -> list[Edit]:
+def _edit_multiline(body: bytes, container: _Container, updates: dict[str, bytes], additions: list[Change], quoted: bool, newline: bytes,
+                    renames: dict[str, str] | None = None) -> list[Edit]:
     rows = _rows(container, updates)
     before = _widths(rows)
     # Realign only a file that terraform fmt would leave as it is; an unaligned file stays so.
     aligned = all(row.eq - row.key_end == before[id(row)] - len(row.key) + 1 for row in rows)
+    edits: list[Edit] = []
+    updates = dict(updates)
+    for row in rows:
+        new_key = (renames or {}).get(row.key.strip('"'))
+        if new_key is not None:  # the key renamed in place; alignment below counts its new length
+            if row.key.strip('"') in updates:
+                updates[new_key] = updates.pop(row.key.strip('"'))
+            edits.append(Edit(row.key_end - len(row.key), row.key_end, _printed(new_key, row.key.startswith('"')).encode()))
+            row.key = _printed(new_key, row.key.startswith('"'))
+    if len(edits) != len(renames or {}):
+        raise EditFailure("a renamed entry spans several lines: rename it by hand", container.node.start_point[0] + 1)
 
     new_rows: list[_Row] = []
     at, indent = 0, b""
@@ -504,7 +528,6 @@ def _edit_multiline(body: bytes, container: _Container, updates: dict[str, bytes
     ordered = sorted(rows + new_rows, key=lambda r: (r.row, r.new))
     widths = _widths(ordered) if aligned else {id(r): len(r.key) for r in ordered}
 
-    edits: list[Edit] = []
     for row in rows:
         want = widths[id(row)] - len(row.key) + 1
         if aligned and row.eq - row.key_end != want:
