@@ -142,7 +142,9 @@ def _template_defaults(fmt: PutFormat, data: bytes, relpath: str, parameters: di
     for alone in fmt.locate(data, relpath, []):
         same = [v for v in views if (v.address, v.instance) == (alone.address, alone.instance)]
         profile = alone.profile
-        if not same or any(v.kind is ValueKind.EXPRESSION for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)):
+        # (a plugin undecided over the values its parameter offers is the template's own: put_names.offered_plugin)
+        if not same or any(v.kind is ValueKind.EXPRESSION and not v.domain
+                           for v in (profile.policy, profile.plugin, profile.plugin_mode, profile.data_plane)):
             continue
         if all(readings(v.profile) == readings(profile) for v in same):
             continue  # the files' views stand for it

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fixer.model import MISSING, Profile, Value
+from fixer.model import MISSING, Profile, Value, ValueKind
 
 # ARM property -> Profile field
 FIELDS = {
@@ -60,3 +60,23 @@ def partial_update(property_names) -> bool:
     """A managedClusters resource whose literal `properties` names only other things (non-empty)."""
     names = {str(name).lower() for name in property_names}
     return bool(names) and not names & _CREATION_OR_NETWORK
+
+
+def offered_plugin(plugin: Value, plugin_mode: Value = MISSING) -> Value:
+    """A plugin read from a template input's default whose allowed list (`@allowed`, allowedValues)
+    offers others: a deployment may pass any of them, so the plugin is undecided over that list, not
+    the default. The engines that fit every value offered are still written (calico on azure and
+    kubenet); cilium is not, as it would be on a kubenet deployment the template offers.
+    A stated networkPluginMode overlay leaves azure alone ("overlay: only with networkPlugin azure",
+    facts 3.1): AKS rejects the other offers, so they are none (as after akfix's own phase 1, which
+    writes the default azure and keeps kubenet in the list so that older deployments still compile)."""
+    if plugin.kind is not ValueKind.LITERAL or not plugin.via.endswith(" default") or not plugin.validations:
+        return plugin
+    offered = tuple(dict.fromkeys(v.lower() for validation in plugin.validations for v in validation.values))
+    if (plugin_mode.literal or "").lower() == "overlay":
+        offered = tuple(v for v in offered if v == "azure")
+    if set(offered) <= {plugin.literal.lower()}:
+        return plugin
+    name = plugin.via.removesuffix(" default")
+    return Value(ValueKind.EXPRESSION, name, plugin.line, file=plugin.file, via=plugin.via, domain=offered,
+                 note=f"it allows {', '.join(offered)} (default {plugin.literal!r}), and a deployment may pass any of them")

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field, replace
 from fixer.formats import jsonspan
 from fixer.formats.arm.expressions import ArmScope, evaluate_setting
 from fixer.formats.deployment_parameters import declares_all, named_for
-from fixer.formats.put_names import FIELDS, PREVIEW_DATA_PLANE, partial_update, profile_from, profile_keys, renames_data_plane
+from fixer.formats.put_names import (
+    FIELDS,
+    PREVIEW_DATA_PLANE,
+    offered_plugin,
+    partial_update,
+    profile_from,
+    profile_keys,
+    renames_data_plane,
+)
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.textfile import line_of
@@ -137,6 +145,8 @@ def _cluster(resource, scope: _Scope, data: bytes, relpath: str, path: tuple[str
         if fields["policy"].kind is not ValueKind.EXPRESSION:
             fields["policy"] = Value(ValueKind.EXPRESSION, data[profile_node.start:profile_node.end].decode(), fields["policy"].line,
                                      note="networkProfile is built by an expression")
+    if not scope.parameter_files and "plugin" in fields:  # no deployment's file: every value the template offers may be passed
+        fields["plugin"] = offered_plugin(fields["plugin"], fields.get("plugin_mode", MISSING))
     windows = _windows(properties, resource, scope, data, relpath)
     api = resource.get("apiVersion")
     name = resource.get("name")

@@ -26,7 +26,15 @@ from fixer.formats.bicep.syntax import (
     string_value,
     tokenize,
 )
-from fixer.formats.put_names import FIELDS, PREVIEW_DATA_PLANE, partial_update, profile_from, profile_keys, renames_data_plane
+from fixer.formats.put_names import (
+    FIELDS,
+    PREVIEW_DATA_PLANE,
+    offered_plugin,
+    partial_update,
+    profile_from,
+    profile_keys,
+    renames_data_plane,
+)
 from fixer.model import MISSING, Change, Cluster, Edit, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.plan.rules.modules import avm_bicep_api_version, avm_bicep_forces_overlay, avm_bicep_version
@@ -409,6 +417,8 @@ def _cluster(tokens, body: BicepObject, name: str, type_token: Token, api: str, 
             if found.kind is ValueKind.EXPRESSION:
                 found = replace(found, text=text, note="built by an expression, not an object literal" + (f": {found.note}" if found.note else ""))
             fields[field_name] = found
+    if parameter_file is None and "plugin" in fields:  # no deployment's file: every value the template offers may be passed
+        fields["plugin"] = offered_plugin(fields["plugin"], fields.get("plugin_mode", MISSING))
     windows = _windows(tokens, properties, params, parameter_file, data)
     interpolated = type_token.interpolated
     profile = profile_from(fields, profile_entry is not None,
