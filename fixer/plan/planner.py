@@ -309,10 +309,15 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
 
 def _said_plugin_domain(fix: Fix | None, plugin: Value, target: str, live: _Live) -> Fix | None:
     """Where the engine was planned without the plugin because it runs on every value allowed, say so."""
-    if fix is None or not fix.changes or not _planned_without_plugin(live, plugin, target):
+    if fix is None or not fix.changes or plugin.kind is not ValueKind.EXPRESSION or not plugin.domain:
         return fix
-    note = (f"network_plugin is set by {plugin.text}, which the code allows to be {' or '.join(plugin.domain)}: "
-            f"{target} runs on each, so the fix holds whichever it is.")
+    if len({value.lower() for value in plugin.domain}) == 1:
+        note = f"network_plugin is set by {plugin.text}, which the code allows to be {plugin.domain[0]} only ({plugin.via or plugin.note}): planned for it."
+    elif _planned_without_plugin(live, plugin, target):
+        note = (f"network_plugin is set by {plugin.text}, which the code allows to be {' or '.join(plugin.domain)}: "
+                f"{target} runs on each, so the fix holds whichever it is.")
+    else:
+        return fix
     return replace(fix, reasons=(note, *fix.reasons))
 
 
@@ -396,6 +401,8 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
         policy = None  # an expression akfix cannot evaluate
 
     plugin = profile.plugin.literal
+    if plugin is None and len({value.lower() for value in profile.plugin.domain}) == 1:
+        plugin = profile.plugin.domain[0]  # an expression every allowed input (every stack...) gives the same plugin
     mode = profile.plugin_mode.literal
     if plugin is None and live is not None and live.plugin:
         plugin, mode = live.plugin, live.plugin_mode

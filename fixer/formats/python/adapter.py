@@ -230,15 +230,26 @@ class _Program:
             self._states = live_state.ProgramStates(tuple(getattr(settings, "pulumi_states", ())), found, names, project, unread)
         return self._states
 
-    def stack_version(self, declared: "_Declared", cluster: Cluster) -> Cluster:
-        """A kubernetes_version read from the stack configuration: every version a stack deploys
-        becomes the value's domain (stack_config.py), which AKS's version rules judge."""
-        if cluster.profile.kubernetes_version.kind is not ValueKind.EXPRESSION:
+    def stack_values(self, declared: "_Declared", cluster: Cluster) -> Cluster:
+        """A kubernetes_version or network_plugin read from the stack configuration: every value a
+        stack deploys becomes the value's domain (stack_config.py). AKS's version rules judge the
+        versions; the engines that run on every plugin a stack deploys can be written (calico on
+        azure and kubenet, cilium where every stack deploys azure)."""
+        profile = cluster.profile
+        if ValueKind.EXPRESSION not in (profile.kubernetes_version.kind, profile.plugin.kind):
             return cluster
+        from fixer.formats.python.locate import PyAnchor, profile_argument
+
         project, stacks = self.stacks()
-        argument = keyword_args(declared.call).get("kubernetes_version")
-        found = stack_config.config_domain(declared.parsed.reader, argument.value if argument else None, project, stacks)
-        return replace(cluster, profile=replace(cluster.profile, kubernetes_version=found)) if found is not None else cluster
+        reader = declared.parsed.reader
+        if profile.kubernetes_version.kind is ValueKind.EXPRESSION:
+            argument = keyword_args(declared.call).get("kubernetes_version")
+            found = stack_config.config_domain(reader, argument.value if argument else None, project, stacks)
+            profile = replace(profile, kubernetes_version=found) if found is not None else profile
+        if profile.plugin.kind is ValueKind.EXPRESSION and isinstance(cluster.anchor, PyAnchor):
+            found = stack_config.config_domain(reader, profile_argument(cluster.anchor.site, "network_plugin"), project, stacks)
+            profile = replace(profile, plugin=found) if found is not None else profile
+        return replace(cluster, profile=profile)
 
     def stated(self, package: str):
         """Where the program's project files state `package` (spec_sites.py), read once."""
@@ -254,7 +265,7 @@ class _Program:
         api = next((a for n in names if (a := K.api_of_module(n))), None) or packages.azure_native_api(package_versions)
         cluster = locate.cluster_of(declared.parsed, kind, declared.call, declared.index, declared.address,
                                     fills_kubenet=package_versions.known and package_versions.high <= (3, 0, 0), api=api)
-        cluster = self.stack_version(declared, cluster)
+        cluster = self.stack_values(declared, cluster)
         project, stacks = self.stacks()
         separate = _separate_pools(self.files, declared)
         pools = tuple(label for label, pool, _ in separate if pool.windows) + _pools_of_unread_os(separate, declared, project, stacks)

@@ -288,7 +288,12 @@ def _sole_element(node: cst.BaseExpression) -> cst.BaseExpression:
     return node
 
 
-def _nested(parsed: ParsedFile, node: cst.BaseExpression | None) -> dict[str, cst.BaseExpression]:
+def profile_argument(site: ProfileSite, snake: str) -> cst.BaseExpression | None:
+    """The expression a profile written in the call gives `snake` (network_plugin...), as written."""
+    return _nested(None, site.node).get(snake) if site.node is not None else None
+
+
+def _nested(parsed: ParsedFile | None, node: cst.BaseExpression | None) -> dict[str, cst.BaseExpression]:
     """Keyword arguments of an args call, or string-keyed entries of a dict literal (snake keys)."""
     node = _sole_element(node) if node is not None else None
     if isinstance(node, cst.Call):
