@@ -56,6 +56,9 @@ class PutFormat:
     # ((body, file, spot start) -> e.g. "module aks", None: idempotence alone checks them).
     argument_edits: Callable[[bytes, str, int, dict[str, str], bytes], list[Edit]] | None = None
     argument_anchor: Callable[[bytes, str, int], str | None] = lambda body, file, at: None
+    # The caller's text as one call's Windows evidence: (caller body, caller, template, view, the
+    # template's views) -> bytes; other calls' clusters left out (Bicep: template.other_calls_blanked)
+    caller_evidence: Callable[[bytes, str, str, Cluster, list[Cluster]], bytes] = lambda body, caller, template, view, views: body
     # Keys a fix adds to an object literal a setting reads without them (Spot kind `member:<key>`,
     # decide.member_or_slot): (body, file, the object's `{`, {key: value}, newline) -> edits
     member_edits: Callable[[bytes, str, int, dict[str, str], bytes], list[Edit]] | None = None
@@ -352,6 +355,8 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             texts[candidate.relpath] = text
         for cluster in clusters:
             deployment = _deployment_files(candidate.relpath, text.body, parameters, cluster)
+            deployment.update({name: fmt.caller_evidence(body, name, candidate.relpath, cluster, clusters)
+                               for name, body in deployment.items() if name in called_by})
             called = _called_files(fmt, listing, deployment, seen)
             called.update(_pool_files(lookups, cluster, {**deployment, **called}))
             cluster = with_evidence(cluster, {**deployment, **called}, foreign=frozenset(called))

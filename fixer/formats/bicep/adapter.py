@@ -51,5 +51,6 @@ BICEP = PutFormat(
     marker_edits=bicep.migration_marker_edits,
     argument_edits=bicep.argument_edits,
     member_edits=bicep.object_entry_edits,
+    caller_evidence=bicep.other_calls_blanked,
     argument_anchor=lambda body, file, at: None if file.endswith(".bicepparam") else bicep_modules.module_at(body, at),
 )

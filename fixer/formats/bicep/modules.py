@@ -42,7 +42,7 @@ def local_target(caller: str, source: str) -> str | None:
     return None if target.startswith("../") or target == ".." else target
 
 
-def _calls(tokens: list[Token], caller: str):
+def module_calls(tokens: list[Token], caller: str):
     """(module name, target path, index of the `module` token) of each local module statement."""
     for index, token in enumerate(tokens[:-2]):
         if token.kind != "ident" or token.text != "module" or (index and tokens[index - 1].kind != "newline"):
@@ -91,7 +91,7 @@ def callers(listing: Listing, wanted: set[str] | None = None) -> dict[str, list[
             tokens = tokenize(load_text(body).body)
         except (BicepSyntaxError, UnreadableText, UnicodeDecodeError, ValueError):
             continue  # the file's own run reports it
-        for _, target, _ in _calls(tokens, relpath):
+        for _, target, _ in module_calls(tokens, relpath):
             if target != relpath and relpath not in found.setdefault(target, []):
                 found[target].append(relpath)
     return found
@@ -106,7 +106,7 @@ def called(relpath: str, body: bytes) -> list[str]:
         tokens = tokenize(load_text(body).body)
     except (BicepSyntaxError, UnreadableText, UnicodeDecodeError, ValueError):
         return []
-    return list(dict.fromkeys(target for _, target, _ in _calls(tokens, relpath) if target != relpath))
+    return list(dict.fromkeys(target for _, target, _ in module_calls(tokens, relpath) if target != relpath))
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def calls_of(caller: str, body: bytes, relpath: str, body_open_at, parameter_fil
     if parameter_file is not None:
         fed = read_parameter_file(*parameter_file, declared_params(tokens))
     found = []
-    for name, target, index in _calls(tokens, caller):
+    for name, target, index in module_calls(tokens, caller):
         if target != relpath:
             continue
         line = body.count(b"\n", 0, tokens[index].start) + 1

@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from fixer.formats.bicep.expressions import LOOP, Caller, allowed_values, bicepparam_argument, evaluate_setting, loop_elements, scope_of
-from fixer.formats.bicep.modules import ThroughCaller, bicepparam_edits, calls_of, spreads
+from fixer.formats.bicep.modules import ThroughCaller, bicepparam_edits, calls_of, module_calls, spreads
 from fixer.formats.bicep.parameters import UNREAD, declared_params, read_parameter_file
 from fixer.formats.bicep.syntax import (
     BicepObject,
@@ -183,6 +183,37 @@ def locate_bicep(data: bytes, relpath: str, parameter_files: list[tuple[str, byt
             return [replace(c, environment=f"{call.file} (module {call.module})") for call in calls for c in _locate(data, relpath, call)]
         return _locate(data, relpath, calls[0] if calls else None)
     return _locate(data, relpath, parameter_files[0] if parameter_files else None)
+
+
+def other_calls_blanked(caller_body: bytes, caller: str, relpath: str, view: Cluster, views: list[Cluster]) -> bytes:
+    """The caller's text as Windows evidence for one call's view (windows_evidence.py): the other
+    calls of the same template, each a view of its own that deploys a cluster of another literal
+    name, blanked (newlines kept, so lines still count). A Windows pool one call passes is that
+    call's cluster's, not its sibling's; a call whose cluster may be the same one stays."""
+    module = _call_module(view)
+    names = {_call_module(v): v.name.literal for v in views if v.file == view.file and _call_module(v)}
+    mine = names.get(module) if module else None
+    if mine is None:
+        return caller_body
+    tokens = tokenize(caller_body)
+    spans = []
+    for other, target, index in module_calls(tokens, caller):
+        if target != relpath or other == module or names.get(other) in (None, mine):
+            continue
+        body_open = _body_open(tokens, index + 3)
+        if body_open is None:
+            return caller_body  # a call akfix does not read through: keep everything
+        spans.append((tokens[index].start, tokens[matching(tokens, body_open)].end))
+    out = bytearray(caller_body)
+    for start, end in spans:
+        out[start:end] = bytes(b if b in b"\r\n" else 32 for b in caller_body[start:end])
+    return bytes(out)
+
+
+def _call_module(view: Cluster) -> str | None:
+    """The module call a view is named after ("main.bicep (module linux)" -> linux), if any."""
+    environment = view.environment or ""
+    return environment.rsplit(" (module ", 1)[1].removesuffix(")") if " (module " in environment else None
 
 
 def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
