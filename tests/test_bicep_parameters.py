@@ -42,16 +42,21 @@ def test_which_files_beside_a_template_are_its_parameters_files():
     files = ["infra/main.bicep", "infra/main.parameters.json", "infra/main.parameters.prod.json", "infra/parameters.json",
              "infra/dev.bicepparam", "infra/other.parameters.json", "infra/parameters-example.json", "infra/main.json",
              "elsewhere/main.parameters.json", "infra/parameters-main.json", "infra/parameters_prd.json", "infra/main.params.json",
-             "infra/main.parameters.sample.json", "infra/mainparameters.json"]
+             "infra/main.parameters.sample.json", "infra/mainparameters.json", "infra/params/dev.json", "infra/other/dev.json",
+             "infra/params/nested/dev.json", "infra/settings.json"]
+    # every name that says parameters, and the files of a parameters folder beside the template; whether
+    # each feeds it is the content's question (a parameters document that sets only what it declares)
     assert parameter_files_for("infra/main.bicep", files) == [
         "infra/dev.bicepparam", "infra/main.parameters.json", "infra/main.parameters.prod.json", "infra/main.params.json",
-        "infra/parameters-main.json", "infra/parameters.json", "infra/parameters_prd.json"]
+        "infra/mainparameters.json", "infra/other.parameters.json", "infra/parameters-main.json", "infra/parameters.json",
+        "infra/parameters_prd.json", "infra/params/dev.json"]
 
 
 def test_a_json_file_feeds_when_it_is_a_parameters_document_and_a_bicepparam_when_using_names_the_template():
     assert feeds(_document({"x": {"value": 1}}), "main.bicep")
     assert feeds(b"\xef\xbb\xbf" + _document({}), "main.bicep")  # a BOM does not hide it
     assert not feeds(b'{"resources": []}', "main.bicep")  # a template, not parameters
+    assert not feeds(b'{"parameters": {"x": {"type": "string"}}, "resources": []}', "main.bicep")  # its declarations are no values
     assert not feeds(b"{ not json", "main.bicep")
     assert feeds(b"using 'main.bicep'\nparam x = 1\n", "infra/main.bicep")
     assert not feeds(b"using 'other.bicep'\nparam x = 1\n", "infra/main.bicep")
@@ -145,7 +150,7 @@ ARM = json.dumps({
 
 def test_arm_templates_take_the_same_names_and_only_files_that_fit_them():
     files = ["t/aks.json", "t/aks.parameters.json", "t/parameters_dev.json", "t/parameters-example.json", "t/net.parameters.json"]
-    assert arm_parameter_files_for("t/aks.json", files) == ["t/aks.parameters.json", "t/parameters_dev.json"]
+    assert arm_parameter_files_for("t/aks.json", files) == ["t/aks.parameters.json", "t/net.parameters.json", "t/parameters_dev.json"]
     fits = ("t/aks.parameters.json", _document({"networkPolicy": {"value": "none"}}))
     foreign = ("t/parameters_dev.json", _document({"networkPolicy": {"value": "calico"}, "vnetName": {"value": "hub"}}))
     [cluster] = locate_arm(ARM, "t/aks.json", [fits])

@@ -6,19 +6,43 @@ from __future__ import annotations
 
 import posixpath
 
+# Folders beside a template that hold its per-environment parameters files (`params/dev.json`).
+PARAMETER_FOLDERS = ("params", "parameters", "parameter")
+
 
 def named_for(template: str, other: str) -> bool:
-    """`other` is named as a JSON parameters file of `template` (x.bicep or x.json) in its folder:
-    `x.parameters.json`, `x.parameters.prod.json`, `x.params.json`, `parameters.json`,
-    `parameters-x.json`, `parameters_dev.json`. Examples and samples (`parameters-example.json`)
-    are no deployment."""
-    if posixpath.dirname(other) != posixpath.dirname(template) or other == template:
+    """`other` may be a JSON parameters file of `template` (x.bicep or x.json): in its folder, named
+    as one -- `x.parameters.json`, `x.params.json`, `parameters.json`, `parameters-x.json`, and any
+    name that says parameters (`dev.parameters.json`, `x.dev.parameters.json`, `params.json`) -- or
+    any JSON file of a parameters folder beside it (`params/dev.json`). Whether it feeds the
+    template is checked where it is read (it must be a parameters document setting only parameters
+    the template declares, as Azure requires): a file of another template adds no view that reads
+    the network profile, so reading too many is the cautious error, missing one is not. Examples
+    and samples (`parameters-example.json`) are no deployment."""
+    if other == template or not other.lower().endswith(".json"):
         return False
     name = posixpath.basename(other).lower()
-    stem = posixpath.basename(template).lower().removesuffix(".bicep").removesuffix(".json")
-    if not name.endswith(".json") or "example" in name or "sample" in name:
+    if "example" in name or "sample" in name:
         return False
-    return name.startswith((stem + ".parameters", stem + ".params", "parameters"))
+    folder, here = posixpath.dirname(template), posixpath.dirname(other)
+    if here != folder:
+        return posixpath.dirname(here) == folder and posixpath.basename(here).lower() in PARAMETER_FOLDERS
+    return "param" in name
+
+
+def parameter_folder_files(listing, template: str) -> list[str]:
+    """The files of the parameters folders beside `template` (PARAMETER_FOLDERS)."""
+    folder = posixpath.dirname(template)
+    return [f for sub in PARAMETER_FOLDERS for f in listing.siblings(posixpath.join(folder, sub, "x"))]
+
+
+def parameters_of(document):
+    """The `parameters` object of a deployment parameters document (a JSON node), or None: a
+    template (it has resources) names its parameters' declarations there, not values."""
+    if document.kind != "object" or document.get("resources") is not None:
+        return None
+    parameters = document.get("parameters")
+    return parameters if parameters is not None and parameters.kind == "object" else None
 
 
 def declares_all(set_names, declared) -> bool:

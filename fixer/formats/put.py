@@ -11,6 +11,7 @@ from fixer.discover import Listing, read_candidates, read_safely
 from fixer.edit.edits import OverlappingEdits, apply_edits, origin_edits, validation_edits
 from fixer.formats.bicep.modules import ThroughCaller
 from fixer.formats.decide import is_member
+from fixer.formats.deployment_parameters import parameter_folder_files
 from fixer.formats.pool_targets import pool_targets
 from fixer.formats.windows_evidence import with_evidence
 from fixer.model import Cluster, Edit, FileChange, Problem, Value, ValueKind
@@ -330,7 +331,8 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             text = load_text(candidate.data)
             parameters = {}
             called_by = callers.get(candidate.relpath, [])
-            own = [*listing.siblings(candidate.relpath), *elsewhere.get(candidate.relpath, ())]
+            own = list(dict.fromkeys([*listing.siblings(candidate.relpath), *parameter_folder_files(listing, candidate.relpath),
+                                      *elsewhere.get(candidate.relpath, ())]))
             for name in fmt.parameter_files_for(candidate.relpath, own) + called_by:
                 body, problem = read_safely(listing.root, listing.root / name, name)
                 if problem and name not in called_by:  # a caller's own problems are reported by its own run

@@ -14,18 +14,10 @@ import posixpath
 import re
 from dataclasses import dataclass, field, replace
 
-from fixer.formats import jsonspan
+from fixer.formats import jsonspan, put_names
 from fixer.formats.arm.expressions import ArmScope, evaluate_setting
-from fixer.formats.deployment_parameters import declares_all, named_for
-from fixer.formats.put_names import (
-    FIELDS,
-    PREVIEW_DATA_PLANE,
-    offered_plugin,
-    partial_update,
-    profile_from,
-    profile_keys,
-    renames_data_plane,
-)
+from fixer.formats.deployment_parameters import declares_all, named_for, parameters_of
+from fixer.formats.put_names import FIELDS, offered_plugin, partial_update, profile_from, profile_keys
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
 from fixer.plan.migration import MIGRATION_MARKER
 from fixer.textfile import line_of
@@ -74,9 +66,9 @@ def locate_arm(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes
             document = jsonspan.parse(body)
         except jsonspan.JsonSpanError:
             continue
-        values = document.get("parameters") if document.kind == "object" else None
+        values = parameters_of(document)
         # a file setting a parameter this template does not declare is another template's: Azure refuses it here
-        if values is not None and values.kind == "object" and declares_all((key for key, _, _ in values.members), declared):
+        if values is not None and declares_all((key for key, _, _ in values.members), declared):
             parsed.append((name, document))
     clusters: list[Cluster] = []
     _walk(root, _Scope(root, parsed, dict(parameter_files)), data, relpath, clusters, ())
@@ -449,13 +441,13 @@ def edits_for(data: bytes, path: tuple[str, ...], changes, newline: bytes) -> li
         return [Edit(start, end, text)]
     values = [(c.attribute, c.value) for c in changes]
     edits = []
-    if renames_data_plane(_keys(profile), {key for key, _ in values}):
-        key_node = next(key for name, key, _ in profile.members if name == PREVIEW_DATA_PLANE)
+    if put_names.renames_data_plane(_keys(profile), {key for key, _ in values}):
+        key_node = next(key for name, key, _ in profile.members if name == put_names.PREVIEW_DATA_PLANE)
         edits.append(Edit(key_node.start, key_node.end, b'"networkDataplane"'))
         wanted = dict(values).pop("networkDataplane")
         values = [(key, value) for key, value in values if key != "networkDataplane"]
-        if profile.get(PREVIEW_DATA_PLANE).value != wanted:
-            values.append((PREVIEW_DATA_PLANE, wanted))
+        if profile.get(put_names.PREVIEW_DATA_PLANE).value != wanted:
+            values.append((put_names.PREVIEW_DATA_PLANE, wanted))
     return edits + [Edit(*edit) for edit in jsonspan.set_members(data, profile, values, newline)]
 
 

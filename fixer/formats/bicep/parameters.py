@@ -19,7 +19,7 @@ import re
 from fixer.discover import read_safely
 from fixer.formats import jsonspan
 from fixer.formats.bicep.syntax import Token, matching, quote, tokenize
-from fixer.formats.deployment_parameters import declares_all, named_for
+from fixer.formats.deployment_parameters import declares_all, named_for, parameters_of
 
 UNREAD = "unread"
 
@@ -133,8 +133,7 @@ def _parameters_object(body: bytes):
         document = jsonspan.parse(body)
     except (jsonspan.JsonSpanError, RecursionError):
         return None
-    parameters = document.get("parameters") if document.kind == "object" else None
-    return parameters if parameters is not None and parameters.kind == "object" else None
+    return parameters_of(document)
 
 
 def _value_tokens(entry, key_node) -> list[Token]:
