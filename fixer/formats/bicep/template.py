@@ -122,7 +122,10 @@ def _value(tokens: list[Token], start: int, end: int, data: bytes, relpath: str,
             if parameter_file is not None and name in parameter_file[3]:
                 file, body, ptokens, pdecl = parameter_file
                 found = _spot_value(ptokens, *pdecl[name], body, file, f"{posixpath.basename(file)} param {name}")
-                return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note, validations=allowed)
+                # an expression there (`readEnvironmentVariable(...)`) gives, at most, what @allowed admits
+                domain = tuple(dict.fromkeys(v for a in allowed for v in a.values)) if found.kind is ValueKind.EXPRESSION else ()
+                return Value(found.kind, found.text, found.line, file=found.file, origin=found.origin, via=found.via, note=found.note,
+                             validations=allowed, domain=domain)
             first, last = params.get(name, (0, 0))
             if first == last:
                 return Value(ValueKind.EXPRESSION, name, line, note=f"param {name} has no default")
@@ -154,8 +157,11 @@ def _with_default_allowed(found: Value, tokens: list[Token], params: dict, data:
 def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: str, via: str) -> Value:
     value_tokens = tokens[start:end]
     if len(value_tokens) != 1:
+        # `file`: the view reads this file (a .bicepparam's `readEnvironmentVariable(...)` decides the
+        # setting for that deployment, undecided; never the template's default it overrides)
         text = data[tokens[start].start:tokens[end - 1].end].decode() if value_tokens else ""
-        return Value(ValueKind.EXPRESSION, text, None, note=f"{via} is an expression")
+        line = data.count(b"\n", 0, tokens[start].start) + 1 if value_tokens else None
+        return Value(ValueKind.EXPRESSION, text, line, file=file, note=f"{via} is an expression")
     token = value_tokens[0]
     line = data.count(b"\n", 0, token.start) + 1
     if token.kind == UNREAD:  # a JSON parameters file's value akfix does not read: that file's view, undecided
@@ -164,7 +170,7 @@ def _spot_value(tokens: list[Token], start: int, end: int, data: bytes, file: st
         return Value(ValueKind.MISSING, None, line, file=file, origin=Spot(file, token.start, token.end, "null"), via=via)
     literal = string_value(token)
     if literal is None:
-        return Value(ValueKind.EXPRESSION, token.text, line, note=f"{via} is an expression")
+        return Value(ValueKind.EXPRESSION, token.text, line, file=file, note=f"{via} is an expression")
     return Value(ValueKind.LITERAL, literal, line, file=file, origin=Spot(file, token.start, token.end, "literal"), via=via)
 
 
