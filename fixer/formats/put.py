@@ -340,7 +340,10 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
                 if body and (name in called_by or fmt.parameters_apply(body, candidate.relpath, name)):
                     texts[name] = load_text(body)
                     parameters[name] = texts[name].body
-            through, shadowed = _through_callers(fmt, listing, called_by, parameters, texts, problems, elsewhere) if called_by else ({}, [])
+            # a Bicep caller's own .bicepparam files feed it (an ARM caller's parameters files are not followed:
+            # what it passes from them stays undecided, arm/linked.py)
+            through, shadowed = (_through_callers(fmt, listing, called_by, parameters, texts, problems, elsewhere)
+                                 if called_by and fmt.name == "bicep" else ({}, []))
             if through:
                 chains[candidate.relpath] = through
             clusters = _views(fmt, text.body, candidate.relpath, parameters, names=getattr(settings, "facts", None) is not None)

@@ -7,6 +7,7 @@ import json
 
 from fixer.edit.edits import newline_consistent
 from fixer.formats import jsonspan
+from fixer.formats.arm import linked
 from fixer.formats.arm import template as arm
 from fixer.formats.arm.built import bicep_source
 from fixer.formats.put import PutFormat
@@ -58,4 +59,5 @@ ARM = PutFormat(
     check_file=check_json_file,
     built_from=bicep_source,
     marker_edits=arm.migration_marker_edits,
+    callers=linked.callers,
 )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from fixer.formats import jsonspan, put_names
 from fixer.formats.arm.expressions import ArmScope, evaluate_setting
+from fixer.formats.arm.linked import as_parameters_document
 from fixer.formats.deployment_parameters import declares_all, named_for, parameters_of
 from fixer.formats.put_names import FIELDS, offered_plugin, partial_update, profile_from, profile_keys
 from fixer.model import MISSING, Cluster, Edit, Profile, Spot, Validation, Value, ValueKind
@@ -41,6 +42,7 @@ class _Scope:
     template: jsonspan.JNode
     parameter_files: list[tuple[str, jsonspan.JNode]] = field(default_factory=list)
     parameter_bodies: dict[str, bytes] = field(default_factory=dict)  # each file's bytes: the line of a value it sets
+    linked: frozenset[str] = frozenset()  # the parameter files that are templates deploying this one (linked.py)
     # scope `inner`: the template around the nested deployment, and the `parameters` it passes
     outer: "_Scope | None" = None
     passed: jsonspan.JNode | None = None
@@ -61,17 +63,23 @@ def locate_arm(data: bytes, relpath: str, parameter_files: list[tuple[str, bytes
         return []
     parsed = []
     declared = [key for key, _, _ in (root.get("parameters") or jsonspan.JNode("object", 0, 0)).members]
+    linked = set()
     for name, body in parameter_files:
         try:
             document = jsonspan.parse(body)
         except jsonspan.JsonSpanError:
             continue
+        if document.kind == "object" and document.get("resources") is not None:  # a template linking this one
+            document = as_parameters_document(document, name, relpath)
+            if document is None:
+                continue
+            linked.add(name)
         values = parameters_of(document)
         # a file setting a parameter this template does not declare is another template's: Azure refuses it here
         if values is not None and declares_all((key for key, _, _ in values.members), declared):
             parsed.append((name, document))
     clusters: list[Cluster] = []
-    _walk(root, _Scope(root, parsed, dict(parameter_files)), data, relpath, clusters, ())
+    _walk(root, _Scope(root, parsed, dict(parameter_files), linked=frozenset(linked)), data, relpath, clusters, ())
     return clusters
 
 
@@ -306,7 +314,15 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, polic
         for file, document in scope.parameter_files:
             entry = _file_parameter(document, name)
             value = entry.get("value") if entry is not None and entry.kind == "object" else None
-            if value is not None and value.kind in ("string", "null"):
+            passed_expression = file in scope.linked and value is not None and value.kind == "string" and \
+                str(value.value).startswith("[") and not str(value.value).startswith("[[")
+            if value is not None and (passed_expression or value.kind not in ("string", "null")):
+                # what that deployment passes, undecided (never the default it overrides): a linked
+                # deployment's expression (linked.py), or a value that is no string
+                text = str(value.value) if value.kind == "string" else data_of(scope, file, value)
+                return Value(ValueKind.EXPRESSION, text, line_of(scope.parameter_bodies[file], value.start) if file in scope.parameter_bodies else None,
+                             file=file, note=f"{file} passes {text[:80]}", domain=tuple(v for a in allowed for v in a.values))
+            if value is not None:
                 return replace(_param_value(value, file, scope.parameter_bodies.get(file)), validations=allowed)
         default = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
         if default is not None and default.kind in ("string", "null") and not str(default.value or "").startswith("["):
@@ -399,6 +415,12 @@ def _default_allowed(outer: _Scope | None, found: Value, relpath: str, data: byt
                 return _allowed_values(declared, relpath, data)
         outer = outer.outer
     return ()
+
+
+def data_of(scope: _Scope, file: str, node: jsonspan.JNode) -> str:
+    """A parameters file's value as written (an object or array, shortened)."""
+    body = scope.parameter_bodies.get(file)
+    return body[node.start:node.end].decode("utf-8", "replace")[:120] if body is not None else node.kind
 
 
 def _param_value(node: jsonspan.JNode, file: str, body: bytes | None) -> Value:
