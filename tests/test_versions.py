@@ -212,3 +212,18 @@ def test_a_duplicate_module_call_still_counts_as_a_caller(tmp_path):
     [report] = run(tmp_path, Options(), verify=False).clusters
     assert report.fix.risk is Risk.REPLACEMENT and report.fix.floor is None
     assert any("< 4.28.0 (versions.tf)" in reason for reason in report.fix.reasons)  # the root's bound reached the module
+
+
+def test_commented_out_constraints_are_no_constraints():
+    from fixer.formats.terraform.versions import code_only, required_azurerm
+
+    body = (b'terraform {\n  required_providers {\n    azurerm = {\n      source = "hashicorp/azurerm"\n'
+            b'      # version = "~> 4.66"\n      // version = ">= 4.70"\n      version = "= 4.20.0" # pinned\n    }\n  }\n}\n')
+    found = required_azurerm(body, "versions.tf")
+    assert (found.low, found.high) == ((4, 20, 0), (4, 20, 0))
+    only_comment = b'terraform {\n  required_providers {\n    azurerm = {\n      source = "hashicorp/azurerm"\n      #version = "= 4.0.0"\n    }\n  }\n}\n'
+    assert required_azurerm(only_comment, "versions.tf") is None
+    text = b'url = "https://x/#a" # note\n/* a\nb */ x = 1\n'
+    blanked = code_only(text)
+    assert len(blanked) == len(text) and blanked.count(b"\n") == text.count(b"\n")
+    assert b'"https://x/#a"' in blanked and b"note" not in blanked and b"a\nb" not in blanked

@@ -43,6 +43,18 @@ _TOP_VERSION = re.compile(rb'(?m)^\s*version\s*=\s*"([^"]+)"')
 _ROOT_SIGN = re.compile(rb'(?m)^\s*(?:backend\s+"[^"]*"\s*\{|cloud\s*\{|provider\s+"azurerm"\s*\{)')
 
 
+# A string (kept: `"#"` inside one is no comment), or a comment (blanked): `#`, `//` to the line's
+# end, `/* ... */`. A commented-out `# version = "~> 4.66"` is no constraint (found on real code).
+_STRING_OR_COMMENT = re.compile(rb'"(?:[^"\\\n]|\\.)*"|(#|//)[^\n]*|/\*.*?\*/', re.S)
+
+
+def code_only(data: bytes) -> bytes:
+    """HCL with its comments blanked (newlines kept, so lines still count)."""
+    if b"#" not in data and b"//" not in data and b"/*" not in data:
+        return data
+    return _STRING_OR_COMMENT.sub(lambda m: m.group(0) if m.group(0)[:1] == b'"' else re.sub(rb"[^\n]", b" ", m.group(0)), data)
+
+
 def provider_block_azurerm(data: bytes, source: str) -> VersionRange | None:
     """The `version` argument of a `provider "azurerm"` block (its own level, not a nested block's)."""
     found = None
@@ -75,7 +87,8 @@ def lock_version(data: bytes, source: str) -> VersionRange | None:
 
 
 def required_azurerm(data: bytes, source: str) -> VersionRange | None:
-    """The azurerm constraint of a file's `required_providers`, if it has one."""
+    """The azurerm constraint of a file's `required_providers`, if it has one (comments aside)."""
+    data = code_only(data)
     for block in _REQUIRED_PROVIDERS.finditer(data):
         tail = data[block.end():block.end() + 4000]
         for match in _AZURERM_OBJECT.finditer(tail):
@@ -264,7 +277,8 @@ def _read(path: Path) -> bytes:
     try:
         if not path.is_file():
             return b""
-        return path.read_bytes()
+        data = path.read_bytes()
+        return data if path.name.endswith(".json") else code_only(data)
     except OSError:
         return b""
 
