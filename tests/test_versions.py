@@ -220,7 +220,7 @@ def test_commented_out_constraints_are_no_constraints():
     body = (b'terraform {\n  required_providers {\n    azurerm = {\n      source = "hashicorp/azurerm"\n'
             b'      # version = "~> 4.66"\n      // version = ">= 4.70"\n      version = "= 4.20.0" # pinned\n    }\n  }\n}\n')
     found = required_azurerm(body, "versions.tf")
-    assert (found.low, found.high) == ((4, 20, 0), (4, 20, 0))
+    assert found.exact and found.low == (4, 20, 0)
     only_comment = b'terraform {\n  required_providers {\n    azurerm = {\n      source = "hashicorp/azurerm"\n      #version = "= 4.0.0"\n    }\n  }\n}\n'
     assert required_azurerm(only_comment, "versions.tf") is None
     text = b'url = "https://x/#a" # note\n/* a\nb */ x = 1\n'
