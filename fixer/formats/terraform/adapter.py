@@ -351,9 +351,8 @@ def _deployment_files(located: Located, cluster: Cluster, problems: list[Problem
                   for path in (c.relpath, *c.includes)})
     # a tfvars file of no module that module_scope takes as an environment of one of these folders
     # (`envs/prod.tfvars`, passed with -var-file): its values are this deployment's too
-    declared = [_declared(located, folder).keys() for folder in folders]
-    files.update({relpath: located.texts[relpath].body for relpath, names in located.loose_tfvars().items()
-                  if any(names <= variables for variables in declared)})
+    files.update({relpath: located.texts[relpath].body for folder in folders
+                  for relpath in located.loose_tfvars_for(folder, _declared(located, folder).keys())})
     return files
 
 

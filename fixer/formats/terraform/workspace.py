@@ -133,6 +133,22 @@ class Located:
                         self._loose_tfvars[relpath] = names
         return self._loose_tfvars
 
+    def loose_tfvars_for(self, module_dir: str, variables) -> list[str]:
+        """The loose tfvars files that may be environments of the module: it declares every variable
+        one sets, and the file sits in no other module's folder. `app1/environments/dev.tfvars` is
+        app1's (the nearest folder above it with .tf files), never app2's, which declares the same
+        variables; a file above or beside every module (`tfvars/prod.tfvars`) may be any one's."""
+        return [relpath for relpath, names in sorted(self.loose_tfvars().items())
+                if names <= variables and self._within_owner(relpath, module_dir)]
+
+    def _within_owner(self, relpath: str, module_dir: str) -> bool:
+        folder = posixpath.dirname(posixpath.dirname(relpath)) if "/" in relpath else None
+        while folder is not None:
+            if any(s.endswith(".tf") for s in self.listing.by_folder.get(folder, ())):
+                return module_dir == folder or module_dir.startswith(folder + "/") or folder == ""
+            folder = posixpath.dirname(folder) if folder else None
+        return True
+
     def value_files(self, module_dir: str) -> list[str]:
         """The .tf / .tfvars / .tfvars.json files directly in a directory (indexed once)."""
         if self._value_files_by_dir is None:
@@ -153,11 +169,10 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
     bodies = bodies or {}
     files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
     scope = ModuleScope.build(module_dir, files)
-    for relpath, names in sorted(located.loose_tfvars().items()):
+    for relpath in located.loose_tfvars_for(module_dir, scope.variables.keys()):
         # a tfvars file of no module, setting only variables this module declares: an environment
         # of it (`-var-file=../tfvars/prod/prod.tfvars`), loaded by name on no run
-        if names <= scope.variables.keys():
-            scope.add_var_file(relpath, bodies.get(relpath, located.texts[relpath].body))
+        scope.add_var_file(relpath, bodies.get(relpath, located.texts[relpath].body))
     for configuration in located.terragrunt(module_dir):
         scope.callers.append(_terragrunt_caller(located, configuration, bodies))
     if depth < MAX_CALLER_DEPTH:
