@@ -126,8 +126,10 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
                                    f"{profile_block.node.start_point[0] + 1}); Terraform allows one", child.node.start_point[0] + 1)
             profile_block = child
         elif child.type == "dynamic" and child.labels[:1] == ("network_profile",):
+            # several (one per mode, each `for_each = var.mode == "x" ? [1] : []`): which renders is
+            # resolve.py's question, and no one block's settings are the cluster's (found on real code)
+            dynamic_content = next((b for b in hcl.blocks(child.body) if b.type == "content"), None) if not dynamic else None
             dynamic = True
-            dynamic_content = next((b for b in hcl.blocks(child.body) if b.type == "content"), None)
         elif child.type == "default_node_pool":
             node_pool_block = child
         elif child.type == "lifecycle":
@@ -148,6 +150,8 @@ def _cluster(block: hcl.Block, name: str, relpath: str) -> ClusterDecl:
     data_plane_attribute = None
     names: set[str] = set()
     read_from = profile_block if profile_block is not None else dynamic_content
+    if profile_block is not None and dynamic:
+        read_from = None  # a block beside a dynamic one: Terraform allows one of them to render
     if read_from is not None:
         for key, node in hcl.attributes(read_from.body):
             names.add(key)

@@ -204,6 +204,11 @@ def _dynamic_views(cluster: Cluster, resource: hcl.Block, scope: ModuleScope) ->
     or in the element's literal); where it renders none (`x != null ? [x] : []`, x null in that
     run), a cluster without a network profile, which a person gives one. Where akfix cannot tell, or
     it renders several, it stays a dynamic block, which a person edits."""
+    several = sum(1 for b in hcl.blocks(resource.body) if b.type == "network_profile" or (b.type == "dynamic" and b.labels[:1] == ("network_profile",)))
+    if several > 1:
+        why = (f"the cluster has {several} network_profile blocks (dynamic ones among them), of which Terraform renders at most "
+               "one: akfix does not tell which, so a person edits the one that renders")
+        return [replace(cluster, profile=replace(cluster.profile, dynamic_why=why))]
     dynamic = dynamic_profile(resource)
     for_each = hcl.attribute(dynamic[0].body, "for_each") if dynamic is not None and dynamic[1] is not None else None
     if for_each is None:
