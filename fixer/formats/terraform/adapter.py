@@ -392,19 +392,26 @@ def _foreign_windows_pools(located: Located, cluster: Cluster, folders: list[str
 
 def _looked_up_windows_pools(located: Located, cluster: Cluster, folders: list[str]) -> tuple[str, ...]:
     """Node pools that may be Windows, added outside the cluster's deployment (`folders`, whose
-    pools _foreign_windows_pools reads) to a cluster found by a data source: a pools root beside the
-    cluster's, with its own state. The lookup may find this cluster unless its name or resource
+    pools _foreign_windows_pools reads) to a cluster found by a data source or named by its ID
+    (`kubernetes_cluster_id = var.aks_id`, the ID read from the pool folder's tfvars where it can be):
+    a pools root beside the cluster's, with its own state. The lookup may find this cluster unless its name or resource
     group, both literal on each side, differ (cautious: a name akfix cannot read may be any
     cluster's), or the name comes from a module or cluster of the lookup's own root (`module.aks.name`:
     that root's cluster, in another deployment than this one)."""
     def differ(looked_up: str | None, stated) -> bool:
         return looked_up is not None and stated.literal is not None and looked_up.lower() != stated.literal.lower()
 
-    pools = located.looked_up_pools()
+    # a pool module that a root calls gets its cluster's ID from that root: part of that deployment
+    # (_foreign_windows_pools), not a pool of any cluster
+    callers = local_callers(located)
+    pools = [(relpath, pool, lookup) for relpath, pool, lookup in located.looked_up_pools()
+             if pool.cluster_id is None or not callers.get(posixpath.dirname(relpath))]
     if pools and cluster.name.literal is None:  # names are followed only with live facts: the block's literals here
         cluster = literal_named(cluster, located.texts[cluster.file].body) or cluster
-    return tuple(f"{pool.address} ({relpath}: its cluster is looked up by data.azurerm_kubernetes_cluster.{pool.cluster_data}"
-                 f"{'' if pool.windows else ', and its os_type is read from inputs'})"
+    return tuple(f"{pool.address} ({relpath}: its cluster is "
+                 + (f"looked up by data.azurerm_kubernetes_cluster.{pool.cluster_data}" if pool.cluster_data is not None
+                    else f"named by kubernetes_cluster_id = {pool.cluster_id}")
+                 + f"{'' if pool.windows else ', and its os_type is read from inputs'})"
                  for relpath, pool, lookup in pools
                  if posixpath.dirname(relpath) not in folders and (lookup is None or not (
                      lookup.from_deployment or differ(lookup.name, cluster.name) or differ(lookup.resource_group, cluster.resource_group))))

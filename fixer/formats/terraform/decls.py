@@ -74,6 +74,9 @@ class NodePoolDecl:
     # the `data "azurerm_kubernetes_cluster"` it references (`data.azurerm_kubernetes_cluster.x.id`):
     # a cluster found by name, maybe one another root declares
     cluster_data: str | None = None
+    # `kubernetes_cluster_id = var.aks_id` (or a local, or a literal ID): a cluster named by its ID, maybe
+    # one another root declares (workspace.looked_up_pools reads the ID where the pool's folder gives it)
+    cluster_id: str | None = None
 
 
 @dataclass(frozen=True)

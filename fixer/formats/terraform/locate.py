@@ -259,7 +259,7 @@ def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
         for_each = hcl.attribute(body, "for_each")
         os_inputs = os_value.text + (" " + hcl.text(hcl.expression_of(for_each) or for_each) if for_each is not None else "")
     ref_node = hcl.attribute(body, "kubernetes_cluster_id")
-    cluster_name = cluster_data = None
+    cluster_name = cluster_data = cluster_id = None
     if ref_node is not None:
         ref = value_of(ref_node).text or ""
         prefix = f"{CLUSTER_TYPE}."
@@ -267,6 +267,8 @@ def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
             cluster_name = ref[len(prefix):].split(".")[0].split("[")[0]
         elif ref.startswith(f"data.{prefix}"):
             cluster_data = ref[len(prefix) + 5:].split(".")[0].split("[")[0]
+        elif ref.startswith(("var.", "local.")) or value_of(ref_node).literal is not None:
+            cluster_id = ref
     return NodePoolDecl(
         address=f"{NODE_POOL_TYPE}.{name}",
         file=relpath,
@@ -275,4 +277,5 @@ def _node_pool(block: hcl.Block, name: str, relpath: str) -> NodePoolDecl:
         cluster_name=cluster_name,
         os_inputs=os_inputs,
         cluster_data=cluster_data,
+        cluster_id=cluster_id,
     )

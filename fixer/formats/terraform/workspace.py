@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from fixer.discover import Listing, read_safely
 from fixer.formats.terraform import hcl, terragrunt
-from fixer.formats.terraform.decls import FileDecls, is_override_file
+from fixer.formats.terraform.decls import ClusterLookup, FileDecls, is_override_file
 from fixer.formats.terraform.links import Links
 from fixer.formats.terraform.values import CallerRef, Each, ModuleScope
 from fixer.model import Problem
@@ -71,10 +71,29 @@ class Located:
             for relpath, found in self.decls.items():
                 for lookup in found.cluster_lookups:
                     lookups.setdefault((posixpath.dirname(relpath), lookup.label), lookup)
-            self._looked_up = tuple((relpath, pool, lookups.get((posixpath.dirname(relpath), pool.cluster_data)))
+            self._looked_up = tuple((relpath, pool, lookups.get((posixpath.dirname(relpath), pool.cluster_data))
+                                     if pool.cluster_data is not None else self._id_lookup(relpath, pool.cluster_id))
                                     for relpath, found in sorted(self.decls.items()) for pool in found.node_pools
-                                    if pool.cluster_data is not None and (pool.windows or pool.os_inputs is not None))
+                                    if (pool.cluster_data is not None or pool.cluster_id is not None)
+                                    and (pool.windows or pool.os_inputs is not None))
         return self._looked_up
+
+    def _id_lookup(self, relpath: str, reference: str):
+        """The cluster a pool's `kubernetes_cluster_id` names, where one ID is read: the literal, or the
+        one value its folder's tfvars files and the variable's default give `var.x`. None: any cluster."""
+        if reference.startswith("local."):
+            return None
+        if reference.startswith("var."):
+            name = reference[4:].split(".")[0].split("[")[0]
+            setting = re.compile(rb'(?m)^\s*' + re.escape(name.encode()) + rb'\s*=\s*"([^"]*)"')
+            folder = posixpath.dirname(relpath)
+            found = {m.group(1).decode("utf-8", "replace") for f in self.value_files(folder) if _load(self, f, None)
+                     for m in setting.finditer(self.texts[f].body)}
+            if len(found) != 1:
+                return None
+            reference = found.pop()
+        match = _CLUSTER_ID.search(reference)
+        return ClusterLookup(reference, match.group(2), match.group(1)) if match else None
 
     def terragrunt(self, module_dir: str) -> list:
         """The Terragrunt configurations of the tree that run this module (terragrunt.py)."""
@@ -158,6 +177,9 @@ class Located:
                     self._value_files_by_dir.setdefault(posixpath.dirname(relpath), []).append(relpath)
         return self._value_files_by_dir.get(module_dir, [])
 
+
+# A managed cluster's resource ID: /subscriptions/.../resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME
+_CLUSTER_ID = re.compile(r"/resourceGroups/([^/]+)/providers/Microsoft\.ContainerService/managedClusters/([^/\s\"]+)", re.I)
 
 MAX_CALLER_DEPTH = 3
 LOCAL_SOURCE = re.compile(rb'\bsource\s*=\s*"\.{1,2}/')
