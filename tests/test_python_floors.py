@@ -233,6 +233,7 @@ def test_the_floor_is_a_change_of_the_fix_and_a_line_of_the_pr(tmp_path):
     body = pr_text.body(pr_text.describe("cilium", [report], [], [], "k8s/network-policies"))
     assert '**pulumi-azure-native >= 2.0.0 required**' in body and 'pip install -U "pulumi-azure-native>=2.0.0"' in body
     assert "terraform init" not in body
+    assert any("2.x is a new major beside the stated 1.x" in reason for reason in report.fix.reasons)  # what the floor moves
     for change in result.changes:
         change.path.write_bytes(change.after)
     again = run(tmp_path, Options(), verify=True)

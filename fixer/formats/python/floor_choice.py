@@ -59,7 +59,9 @@ class FloorChooser:
                     out[i] = replace(today, fix=floors.refused_fix(today.fix, package, floor, why))
                     continue
                 tool = "cdktf deploy" if declared[i].kind.format == "cdktf" else "pulumi up"
-                out[i] = replace(narrowed, fix=floors.floored_fix(today.fix, narrowed.fix, edits, self._stated_as(package), tool))
+                pin = self.pins.get(package)
+                out[i] = replace(narrowed, fix=floors.floored_fix(today.fix, narrowed.fix, edits, self._stated_as(package), tool,
+                                                                  pin.versions.low if pin is not None else None))
             if not edits.refused:
                 pin = self.pins.get(package)
                 to_write[package] = (edits, pin.versions.high if pin else NEWEST)

@@ -94,8 +94,9 @@ def floor_edits(package: str, floor: Version, stated: Statements, texts) -> Floo
     return FloorEdits(package, floor, tuple(edits))
 
 
-def floored_fix(today: Fix, narrowed: Fix, edits: FloorEdits, stated_as: str, tool: str) -> Fix:
-    """The fix planned for the raised range, carrying the floor and one change per edited statement."""
+def floored_fix(today: Fix, narrowed: Fix, edits: FloorEdits, stated_as: str, tool: str, stated_low: Version | None = None) -> Fix:
+    """The fix planned for the raised range, carrying the floor and one change per edited statement.
+    `stated_low`: the lower bound the project states; a floor in a later major says what that moves."""
     floor = format_version(edits.floor)
     wanted = f"{edits.package} >= {floor}"
     below = ("would destroy and recreate the cluster" if today.risk is Risk.REPLACEMENT
@@ -103,6 +104,12 @@ def floored_fix(today: Fix, narrowed: Fix, edits: FloorEdits, stated_as: str, to
     note = (f"{stated_as}: below {edits.package} {floor} this fix {below}; akfix raises the package floor to >= {floor} in the "
             f"same change ({', '.join(edits.files)}; run `pip install -U \"{wanted.replace(' ', '')}\"` or your tool's update "
             f"before `{tool}`).")
+    if stated_low is not None and stated_low > (0, 0, 0) and edits.floor[0] > stated_low[0]:
+        # the range admitted the new major already (a floor never crosses an upper bound), but a
+        # program installed at the old one moves with it
+        note += (f" {edits.package} {edits.floor[0]}.x is a new major beside the stated {stated_low[0]}.x: it moves every resource "
+                 f"of the program to its API versions and changes some inputs (see the package's upgrade guide); review "
+                 f"`{tool.split()[0]} preview` for the program's other resources.")
     changes = tuple(Change(floor_attribute(edits.package), e.spec, origin=Spot(e.file, e.start, e.end, FLOOR_KIND)) for e in edits.edits)
     return replace(narrowed, summary=f"{narrowed.summary} -- with {wanted} (floor raised in {', '.join(edits.files)})",
                    reasons=(note, *narrowed.reasons), changes=narrowed.changes + changes, floor=edits.floor, floor_of=edits.package, hint=None)
