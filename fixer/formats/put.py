@@ -119,9 +119,12 @@ def _file_views(fmt: PutFormat, data: bytes, relpath: str, parameters: dict[str,
     plain = {(c.address, c.instance): c for c in fmt.locate(data, relpath, [])}
     for at, (name, v) in enumerate(views):
         # an element of a resource loop is the file's own where the file gives the loop other
-        # elements (one the template lacks, or one read otherwise: its settings need not come from the file)
+        # elements (one the template lacks, or one read otherwise: its settings need not come from the file);
+        # so is a view whose pools the file sets (`param nodePools = [...]`, all Linux where the template
+        # alone leaves them to the deployer)
         template = plain.get((v.address, v.instance))
         kept[at] = kept[at] or (v.instance is not None and (template is None or (template.profile, template.name) != (v.profile, v.name)))
+        kept[at] = kept[at] or (template is not None and template.windows_pools != v.windows_pools)
     distinct = [v for (_, v), own in zip(views, kept) if own]
     standing_in: dict[tuple, list[Cluster]] = {}  # the template's view -> the files' views it stands for
     for (_, v), own in zip(views, kept):
