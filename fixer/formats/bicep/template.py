@@ -257,7 +257,10 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
         elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body):
             parent = body.get("parent")
             symbol = tokens[parent.value_start].text if parent and parent.value_end - parent.value_start == 1 else None
-            pools.append((symbol, token.start, f"resource {name.text}"))
+            named = None
+            if symbol is None:
+                symbol, named = _named_parent(tokens, body.get("name"))
+            pools.append((symbol, token.start, f"resource {name.text}", named))
     clusters.extend(_avm_modules(tokens, data, relpath, params, variables, parameter_file))
     _refuse_duplicates(tokens, clusters, data)
     if pools:
@@ -352,10 +355,30 @@ def _is_windows_pool(tokens: list[Token], body: BicepObject) -> bool:
 
 
 def _with_pools(cluster: Cluster, pools, spans) -> Cluster:
-    """Windows agent pools of this cluster: `parent: <cluster>`, nested in its body, or no parent seen."""
+    """Windows agent pools of this cluster: `parent: <cluster>` (or a name `'${cluster.name}/pool'`), nested
+    in its body, or no parent seen -- unless the pool's literal name `'aks-a/pool'` names another cluster
+    than this one's literal name."""
     start, end = spans.get(cluster.anchor, (0, 0))
-    mine = [p for symbol, offset, p in pools if symbol == cluster.anchor or start <= offset < end or symbol is None]
+    own = (cluster.name.literal or "").lower()
+    mine = [p for symbol, offset, p, named in pools if symbol == cluster.anchor or start <= offset < end
+            or (symbol is None and (named is None or not own or named.lower() == own))]
     return replace(cluster, windows_pools=cluster.windows_pools + tuple(mine)) if mine else cluster
+
+
+_PARENT_NAME = re.compile(r"^'\$\{\s*([A-Za-z_]\w*)\.name\s*\}/")
+
+
+def _named_parent(tokens: list[Token], entry) -> tuple[str | None, str | None]:
+    """(cluster symbol, literal cluster name) an agent pool's `name` gives its parent by: `'${aks.name}/win'`
+    names the symbol, `'aks-prod/win'` the cluster's name."""
+    if entry is None or entry.value_end - entry.value_start != 1:
+        return None, None
+    token = tokens[entry.value_start]
+    match = _PARENT_NAME.match(token.text)
+    if match:
+        return match.group(1), None
+    literal = string_value(token)
+    return (None, literal.split("/")[0]) if literal and "/" in literal else (None, None)
 
 
 def _loop_variables(tokens: list[Token], j: int) -> tuple[tuple[str, ...], str]:
