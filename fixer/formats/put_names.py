@@ -78,5 +78,7 @@ def offered_plugin(plugin: Value, plugin_mode: Value = MISSING) -> Value:
     if set(offered) <= {plugin.literal.lower()}:
         return plugin
     name = plugin.via.removesuffix(" default")
+    # origin and validations kept: --greenfield moves the default to azure (plan/greenfield.py), as it moves kubenet
     return Value(ValueKind.EXPRESSION, name, plugin.line, file=plugin.file, via=plugin.via, domain=offered,
+                 origin=plugin.origin, validations=plugin.validations,
                  note=f"it allows {', '.join(offered)} (default {plugin.literal!r}), and a deployment may pass any of them")

@@ -49,9 +49,12 @@ def plan_greenfield(cluster: Cluster, target: str, context) -> Fix | None:
     limit = windows_limit(cluster, target) or kubernetes_limit(cluster, target)
     if limit:
         return limit
-    if profile.plugin.kind is ValueKind.EXPRESSION:
+    # a template input's default whose allowed list offers other plugins (put_names.offered_plugin): no
+    # deployment runs yet, so the default moves to Azure CNI Overlay as kubenet does
+    offered = profile.plugin.kind is ValueKind.EXPRESSION and profile.plugin.origin is not None and bool(profile.plugin.domain)
+    if profile.plugin.kind is ValueKind.EXPRESSION and not offered:
         return plugin_expression_fix(profile.plugin, "akfix needs the plugin to know which engines are allowed; resolve it.")
-    plugin = (profile.plugin.literal or "").lower() or None
+    plugin = "kubenet" if offered else (profile.plugin.literal or "").lower() or None
     if plugin == "none":
         return byo_limit()
     put = cluster.api_version is not None
@@ -60,7 +63,10 @@ def plan_greenfield(cluster: Cluster, target: str, context) -> Fix | None:
     reasons: list[str] = []
     if plugin in (None, "kubenet"):
         changes += [change_for(cluster, plugin_name, "azure"), change_for(cluster, mode_name, "overlay")]
-        if plugin == "kubenet":
+        if offered:
+            reasons.append(f"{profile.plugin.text} allows {', '.join(profile.plugin.domain)}: its default becomes azure, with Azure CNI "
+                           f"Overlay; a deployment that passes another plugin gets AKS's refusal ({target} needs Azure CNI).")
+        elif plugin == "kubenet":
             reasons.append("kubenet retires on 2028-03-31 and runs neither cilium nor azure: moved to Azure CNI Overlay (pod CIDR kept).")
     changes.append(change_for(cluster, policy_name, target))
     if target == "cilium" and (profile.data_plane.literal or "").lower() != "cilium":
