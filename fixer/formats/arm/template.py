@@ -314,14 +314,9 @@ def _value(node: jsonspan.JNode, scope: _Scope, data: bytes, relpath: str, polic
         for file, document in scope.parameter_files:
             entry = _file_parameter(document, name)
             value = entry.get("value") if entry is not None and entry.kind == "object" else None
-            passed_expression = file in scope.linked and value is not None and value.kind == "string" and \
-                str(value.value).startswith("[") and not str(value.value).startswith("[[")
-            if value is not None and (passed_expression or value.kind not in ("string", "null")):
-                # what that deployment passes, undecided (never the default it overrides): a linked
-                # deployment's expression (linked.py), or a value that is no string
-                text = str(value.value) if value.kind == "string" else data_of(scope, file, value)
-                return Value(ValueKind.EXPRESSION, text, line_of(scope.parameter_bodies[file], value.start) if file in scope.parameter_bodies else None,
-                             file=file, note=f"{file} passes {text[:80]}", domain=tuple(v for a in allowed for v in a.values))
+            undecided = _undecided_value(value, file, scope, allowed) if value is not None else None
+            if undecided is not None:
+                return undecided
             if value is not None:
                 return replace(_param_value(value, file, scope.parameter_bodies.get(file)), validations=allowed)
         default = declared.get("defaultValue") if declared is not None and declared.kind == "object" else None
@@ -417,10 +412,18 @@ def _default_allowed(outer: _Scope | None, found: Value, relpath: str, data: byt
     return ()
 
 
-def data_of(scope: _Scope, file: str, node: jsonspan.JNode) -> str:
-    """A parameters file's value as written (an object or array, shortened)."""
+def _undecided_value(value: jsonspan.JNode, file: str, scope: _Scope, allowed: tuple[Validation, ...]) -> Value | None:
+    """What a deployment's file passes where akfix reads no string from it, undecided (never the
+    default it overrides; over the parameter's allowedValues): a linked deployment's expression
+    (`[parameters('plugin')]`, linked.py), or a value that is no string. None where it is one."""
+    text = str(value.value) if value.kind == "string" else ""
+    if value.kind in ("string", "null") and not (file in scope.linked and text.startswith("[") and not text.startswith("[[")):
+        return None
     body = scope.parameter_bodies.get(file)
-    return body[node.start:node.end].decode("utf-8", "replace")[:120] if body is not None else node.kind
+    if value.kind != "string":
+        text = body[value.start:value.end].decode("utf-8", "replace")[:120] if body is not None else value.kind
+    return Value(ValueKind.EXPRESSION, text, line_of(body, value.start) if body is not None else None, file=file,
+                 note=f"{file} passes {text[:80]}", domain=tuple(v for a in allowed for v in a.values))
 
 
 def _param_value(node: jsonspan.JNode, file: str, body: bytes | None) -> Value:
