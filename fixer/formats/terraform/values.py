@@ -53,11 +53,12 @@ class CallerRef:
     block: Node  # the module block (a Terragrunt inputs object, or the file's body)
     overrides: tuple[tuple[str, Node], ...] = ()  # (file, block) of *_override.tf blocks merged into it, in order
     unread: Callable[[str], str | None] | None = None  # Terragrunt: why `name` is not read here
+    beaten: frozenset[str] = frozenset()  # Terragrunt: inputs a var file overrides (unread says which)
 
     def argument(self, name: str) -> tuple[str, Node] | None:
         """(file, expression) of an argument: the last override setting it wins (Terraform's merge)."""
-        if self.unread is not None:  # Terragrunt: an element of the inputs object
-            found = hcl.object_element(self.block, name) if self.block.type == "object" else None
+        if self.unread is not None:  # Terragrunt: an element of the inputs object, unless a var file beats it
+            found = hcl.object_element(self.block, name) if self.block.type == "object" and name not in self.beaten else None
             return (self.relpath, found[1]) if found is not None else None
         for relpath, block in reversed(((self.relpath, self.block), *self.overrides)):
             argument = hcl.attribute(hcl._block(block).body, name)

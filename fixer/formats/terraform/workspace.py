@@ -18,7 +18,7 @@ from fixer.discover import Listing, read_safely
 from fixer.formats.terraform import hcl, terragrunt
 from fixer.formats.terraform.decls import ClusterLookup, FileDecls, is_override_file
 from fixer.formats.terraform.links import Links
-from fixer.formats.terraform.values import CallerRef, Each, ModuleScope
+from fixer.formats.terraform.values import CallerRef, Each, ModuleScope, is_auto_tfvars
 from fixer.model import Problem
 from fixer.textfile import TextFile, UnreadableText, load_text
 
@@ -196,7 +196,7 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
         # of it (`-var-file=../tfvars/prod/prod.tfvars`), loaded by name on no run
         scope.add_var_file(relpath, bodies.get(relpath, located.texts[relpath].body))
     for configuration in located.terragrunt(module_dir):
-        scope.callers.append(_terragrunt_caller(located, configuration, bodies))
+        scope.callers.append(_terragrunt_caller(located, configuration, bodies, scope.auto_tfvars))
     if depth < MAX_CALLER_DEPTH:
         for files, name in local_callers(located).get(module_dir, []):
             caller = module_scope(located, posixpath.dirname(files[0]), problems, bodies, depth + 1)
@@ -235,16 +235,32 @@ def tfvars_names(relpath: str, body: bytes) -> frozenset[str]:
     return frozenset(name for name, _ in hcl.attributes(hcl.body_of(hcl.parse(body).root_node)))
 
 
-def _terragrunt_caller(located: Located, configuration, bodies: dict[str, bytes]) -> CallerRef:
-    """A Terragrunt configuration as a caller: its inputs object plays the module block's part."""
+def _terragrunt_caller(located: Located, configuration, bodies: dict[str, bytes], module_tfvars: list[str]) -> CallerRef:
+    """A Terragrunt configuration as a caller: its inputs object plays the module block's part.
+    Terragrunt passes inputs as TF_VAR_ variables, which every var file beats (its docs, "Inputs"):
+    the module folder's terraform.tfvars / *.auto.tfvars, the unit folder's (Terragrunt copies that
+    folder into its working copy), and the files `extra_arguments` pass (`required_var_files`). A
+    variable one of those may set is undecided for the unit, never the inputs' value."""
     relpath = configuration.relpath
     folder = posixpath.dirname(relpath)
-    scope = ModuleScope.build(folder, {relpath: bodies.get(relpath, located.texts[relpath].body)})
+    body = bodies.get(relpath, located.texts[relpath].body)
+    scope = ModuleScope.build(folder, {relpath: body})
     root = hcl.body_of(scope.sources[relpath].root)
     node = hcl.attribute(root, "inputs")
     inputs = hcl.object_node(hcl.expression_of(node)) if node is not None else None
-    return CallerRef(f"{folder or '.'}: terragrunt", scope, relpath, inputs if inputs is not None else root,
-                     unread=configuration.unread)
+    unit_tfvars = [f for f in located.listing.by_folder.get(folder, ()) if is_auto_tfvars(f) and _load(located, f, None)]
+    setters = {name: f for f in (*module_tfvars, *unit_tfvars) for name in tfvars_names(f, bodies.get(f, located.texts[f].body))}
+    passes_var_files = b"required_var_files" in body or b"optional_var_files" in body
+
+    def unread(name: str) -> str | None:
+        if name in setters:
+            return f"{setters[name]} sets it, and a var file wins over Terragrunt's inputs (TF_VAR_)"
+        if passes_var_files:
+            return f"a var file that {relpath}'s extra_arguments pass may set it (Terragrunt)"
+        return configuration.unread(name)
+
+    return CallerRef(f"{folder or '.'}: terragrunt", scope, relpath, inputs if inputs is not None else root, unread=unread,
+                     beaten=frozenset(setters))
 
 
 def _module_block(scope: ModuleScope, relpath: str, name: str):
