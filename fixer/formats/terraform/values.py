@@ -54,9 +54,14 @@ class CallerRef:
     overrides: tuple[tuple[str, Node], ...] = ()  # (file, block) of *_override.tf blocks merged into it, in order
     unread: Callable[[str], str | None] | None = None  # Terragrunt: why `name` is not read here
     beaten: frozenset[str] = frozenset()  # Terragrunt: inputs a var file overrides (unread says which)
+    own_run: bool = False  # the module folder applied on its own: `block` is its terraform.tfvars body
 
     def argument(self, name: str) -> tuple[str, Node] | None:
         """(file, expression) of an argument: the last override setting it wins (Terraform's merge)."""
+        if self.own_run:
+            found = hcl.attribute(self.block, name)
+            expression = hcl.expression_of(found) if found is not None else None
+            return (self.relpath, expression) if expression is not None else None
         if self.unread is not None:  # Terragrunt: an element of the inputs object, unless a var file beats it
             found = hcl.object_element(self.block, name) if self.block.type == "object" and name not in self.beaten else None
             return (self.relpath, found[1]) if found is not None else None

@@ -197,6 +197,7 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
         scope.add_var_file(relpath, bodies.get(relpath, located.texts[relpath].body))
     for configuration in located.terragrunt(module_dir):
         scope.callers.append(_terragrunt_caller(located, configuration, bodies, scope.auto_tfvars))
+    own_tfvars = [f for f in scope.auto_tfvars if posixpath.dirname(f) == module_dir]
     if depth < MAX_CALLER_DEPTH:
         for files, name in local_callers(located).get(module_dir, []):
             caller = module_scope(located, posixpath.dirname(files[0]), problems, bodies, depth + 1)
@@ -205,6 +206,13 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
                 label = f"{posixpath.dirname(files[0]) or '.'}: module.{name}"
                 for instance, bound in _caller_instances(caller, files[0], blocks[0][1]):
                     scope.callers.append(CallerRef(label + instance, bound, files[0], blocks[0][1], tuple(blocks[1:])))
+    if len(own_tfvars) == 1 and any(c.unread is None and not c.own_run for c in scope.callers):
+        # a module folder with a terraform.tfvars of its own is applied on its own too (module blocks
+        # never load that file): one more deployment, whose values it sets and whose defaults it shares
+        tfvars = own_tfvars[0]
+        source = scope.sources.get(tfvars)
+        if source is not None and source.root is not None:
+            scope.callers.append(CallerRef(f"{module_dir or '.'} (its own run)", scope, tfvars, hcl.body_of(source.root), own_run=True))
     return scope
 
 
