@@ -307,11 +307,16 @@ def _plan(cluster: Cluster, context: PlanContext) -> Fix | None:
     return _or_policy_update(cluster, live, target, fix) if context.azapi_updates else fix
 
 
+def sole_plugin(plugin: Value) -> str | None:
+    """The one plugin an expression gives for every allowed input (every stack, every allowed value)."""
+    return plugin.domain[0] if len({value.lower() for value in plugin.domain}) == 1 else None
+
+
 def _said_plugin_domain(fix: Fix | None, plugin: Value, target: str, live: _Live) -> Fix | None:
     """Where the engine was planned without the plugin because it runs on every value allowed, say so."""
     if fix is None or not fix.changes or plugin.kind is not ValueKind.EXPRESSION or not plugin.domain:
         return fix
-    if len({value.lower() for value in plugin.domain}) == 1:
+    if sole_plugin(plugin) is not None:
         note = f"network_plugin is set by {plugin.text}, which the code allows to be {plugin.domain[0]} only ({plugin.via or plugin.note}): planned for it."
     elif _planned_without_plugin(live, plugin, target):
         note = (f"network_plugin is set by {plugin.text}, which the code allows to be {' or '.join(plugin.domain)}: "
@@ -400,9 +405,7 @@ def _live_state(cluster: Cluster, context: PlanContext) -> _Live:
     else:
         policy = None  # an expression akfix cannot evaluate
 
-    plugin = profile.plugin.literal
-    if plugin is None and len({value.lower() for value in profile.plugin.domain}) == 1:
-        plugin = profile.plugin.domain[0]  # an expression every allowed input (every stack...) gives the same plugin
+    plugin = profile.plugin.literal or sole_plugin(profile.plugin)
     mode = profile.plugin_mode.literal
     if plugin is None and live is not None and live.plugin:
         plugin, mode = live.plugin, live.plugin_mode

@@ -52,6 +52,7 @@ class FloorChooser:
             written = [i for i in mine if not self.held(planned[i].cluster)] or mine
             floor = max(wanted[i][1] for i in written)  # a fix that holds from 2.0 holds from 3.0 too: re-planned there
             edits = floors.floor_edits(package, floor, self.stated(package), self.read)
+            pin = self.pins.get(package)
             for i in mine:
                 today, narrowed = planned[i], self._raised(declared[i], floor)
                 if edits.refused or not writes(narrowed.fix):
@@ -59,11 +60,9 @@ class FloorChooser:
                     out[i] = replace(today, fix=floors.refused_fix(today.fix, package, floor, why))
                     continue
                 tool = "cdktf deploy" if declared[i].kind.format == "cdktf" else "pulumi up"
-                pin = self.pins.get(package)
                 out[i] = replace(narrowed, fix=floors.floored_fix(today.fix, narrowed.fix, edits, self._stated_as(package), tool,
                                                                   pin.versions.low if pin is not None else None))
             if not edits.refused:
-                pin = self.pins.get(package)
                 to_write[package] = (edits, pin.versions.high if pin else NEWEST)
         return out, to_write
 

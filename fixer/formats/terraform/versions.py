@@ -88,7 +88,11 @@ def lock_version(data: bytes, source: str) -> VersionRange | None:
 
 def required_azurerm(data: bytes, source: str) -> VersionRange | None:
     """The azurerm constraint of a file's `required_providers`, if it has one (comments aside)."""
-    data = code_only(data)
+    return _required_in(code_only(data), source)
+
+
+def _required_in(data: bytes, source: str) -> VersionRange | None:
+    """required_azurerm over text whose comments are blanked already (_read)."""
     for block in _REQUIRED_PROVIDERS.finditer(data):
         tail = data[block.end():block.end() + 4000]
         for match in _AZURERM_OBJECT.finditer(tail):
@@ -239,7 +243,7 @@ class VersionResolver:
                     result = legacy if result is None else result.intersect(legacy)
             if b"required_providers" not in data:
                 continue
-            constraint = required_azurerm_json(data, relpath) if relpath.endswith(".tf.json") else required_azurerm(data, relpath)
+            constraint = required_azurerm_json(data, relpath) if relpath.endswith(".tf.json") else _required_in(data, relpath)
             if constraint is None:
                 continue
             if is_override_file(relpath):
