@@ -271,7 +271,8 @@ def _called_files(fmt: PutFormat, listing: Listing, files: dict[str, bytes], see
             data = seen[("body", target)]
             if data:
                 found[target] = data
-                pending.append((target, data))
+                if target.endswith(".bicep"):  # a loaded JSON/YAML file calls nothing
+                    pending.append((target, data))
     return found
 
 

@@ -36,10 +36,7 @@ from fixer.textfile import UnreadableText, line_end, load_text
 def local_target(caller: str, source: str) -> str | None:
     """The repository path a module source names, or None for a registry module, a template spec,
     a non-Bicep module or a path out of the repository."""
-    if ":" in source or not source.endswith(".bicep") or source.startswith("/"):
-        return None
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(caller), source))
-    return None if target.startswith("../") or target == ".." else target
+    return _local_file(caller, source) if source.endswith(".bicep") else None
 
 
 def module_calls(tokens: list[Token], caller: str):
@@ -98,15 +95,47 @@ def callers(listing: Listing, wanted: set[str] | None = None) -> dict[str, list[
 
 
 def called(relpath: str, body: bytes) -> list[str]:
-    """The local module files `relpath` calls (its own deployment's other templates: a Windows
-    agent pool may be declared there, tied to the cluster by an `existing` parent or a name)."""
-    if b"module" not in body:
+    """The local files `relpath` calls or reads (its own deployment's other text): module templates,
+    where a Windows agent pool may be declared, tied to the cluster by an `existing` parent or a name;
+    files it `import`s from (an `@export()` var holding the pool list) and files it reads with
+    `loadJsonContent` / `loadYamlContent` / `loadTextContent` (a config file listing the pools).
+    Their text is Windows evidence (put._called_files): pools akfix cannot evaluate are never read as Linux."""
+    if b"module" not in body and b"import" not in body and b"Content(" not in body:
         return []
     try:
         tokens = tokenize(load_text(body).body)
     except (BicepSyntaxError, UnreadableText, UnicodeDecodeError, ValueError):
         return []
-    return list(dict.fromkeys(target for _, target, _ in module_calls(tokens, relpath) if target != relpath))
+    modules = [target for _, target, _ in module_calls(tokens, relpath) if target != relpath]
+    return list(dict.fromkeys([*modules, *_read_files(tokens, relpath)]))
+
+
+_LOADERS = {"loadJsonContent", "loadYamlContent", "loadTextContent"}
+
+
+def _read_files(tokens: list[Token], relpath: str):
+    """Repository paths of `import ... from 'x.bicep'` statements and of literal `load*Content('x')` arguments."""
+    for index, token in enumerate(tokens[:-2]):
+        if token.kind != "ident":
+            continue
+        if token.text == "from" and tokens[index + 1].kind == "string":  # `import { pools } from './shared.bicep'`
+            source = string_value(tokens[index + 1])
+            target = local_target(relpath, source) if source else None
+        elif token.text in _LOADERS and tokens[index + 1].text == "(" and tokens[index + 2].kind == "string":
+            source = string_value(tokens[index + 2])
+            target = _local_file(relpath, source) if source else None
+        else:
+            continue
+        if target is not None:
+            yield target
+
+
+def _local_file(caller: str, source: str) -> str | None:
+    """The repository path a load*Content argument names (relative to the caller), None out of the tree."""
+    if source.startswith("/") or ":" in source:
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(caller), source))
+    return None if target.startswith("../") or target == ".." else target
 
 
 @dataclass(frozen=True)

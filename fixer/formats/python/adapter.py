@@ -14,6 +14,7 @@ import ast
 import difflib
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field, replace
 
 from fixer.discover import Listing, read_candidates, read_safely
@@ -203,8 +204,17 @@ class _Program:
     floors: dict = field(default_factory=dict)  # package -> (FloorEdits, the pin's upper bound) for this program's fixes
     _stated: dict = field(default_factory=dict)
     _stack_texts: dict | None = None  # {Pulumi.<stack>.yaml: its text}, read on first need
+    _data_texts: dict | None = None  # {a JSON/YAML file the program names: its text}, read on first need
     _stacks: tuple | None = None  # (project name, {Pulumi.<stack>.yaml: its config}), read on first need
     _states: live_state.ProgramStates | None = None  # the stacks' states (live_state.py), read on first need
+
+    def data_texts(self) -> dict[str, str]:
+        """{path: text} of the JSON/YAML files the program names by a literal path (`json.load(open("pools.json"))`):
+        a pool list read from one is evidence like the program's own text. Read once per program."""
+        if self._data_texts is None:
+            names = {name for text, _, _ in self.files.values() for name in _data_paths(text.body, self.folder)}
+            self._data_texts = {name: text for name in sorted(names) if (text := self.read(name)) is not None}
+        return self._data_texts
 
     def stack_texts(self) -> dict[str, str]:
         """{Pulumi.<stack>.yaml: its text}, read once per program."""
@@ -272,7 +282,7 @@ class _Program:
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set
         # and the stack config the program reads (`cfg.require_object("pools")` listing a Windows pool)
-        stack_bodies = {name: text.encode() for name, text in self.stack_texts().items()}
+        stack_bodies = {name: text.encode() for name, text in {**self.data_texts(), **self.stack_texts()}.items()}
         cluster = with_evidence(cluster, {**{path: text.body for path, (text, _, _) in self.files.items()}, **stack_bodies})
         name = live_state.logical_name(declared.parsed.reader, declared.call, kind)
         cluster = live_state.with_pulumi_state(cluster, kind, name, self.states())
@@ -350,6 +360,18 @@ def _worth_parsing(data: bytes) -> bool:
         return False  # an SDK or generated CDKTF bindings: defines the classes, builds no cluster
     # A class name but no Azure import: libcst could not resolve it to one of ours anyway.
     return any(m in data for m in _OURS) or data.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+# A literal path to a data file in a program (Pulumi and CDKTF run from the project folder)
+_DATA_PATH = re.compile(rb"""["']((?:\./)?[\w.-]+(?:/[\w.-]+)*\.(?:json|ya?ml))["']""")
+
+
+def _data_paths(body: bytes, folder: str):
+    """Repository paths of the data files a program file names, kept inside the repository."""
+    for match in _DATA_PATH.finditer(body):
+        target = posixpath.normpath(posixpath.join(folder, match.group(1).decode()))
+        if not target.startswith("../") and target != ".." and not posixpath.basename(target).startswith("Pulumi."):
+            yield target
 
 
 def _read_text(listing: Listing, relpath: str) -> str | None:
