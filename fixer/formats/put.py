@@ -367,8 +367,9 @@ def run(fmt: PutFormat, listing: Listing, settings, verify: bool, allow_replacem
             deployment.update({name: fmt.caller_evidence(body, name, candidate.relpath, cluster, clusters)
                                for name, body in deployment.items() if name in called_by})
             called = _called_files(fmt, listing, deployment, seen)
-            called.update(_pool_files(lookups, cluster, {**deployment, **called}))
-            cluster = with_evidence(cluster, {**deployment, **called}, foreign=frozenset(called))
+            standalone = _pool_files(lookups, cluster, {**deployment, **called})
+            called.update(standalone)
+            cluster = with_evidence(cluster, {**deployment, **called}, foreign=frozenset(called), standalone=frozenset(standalone))
             if getattr(settings, "facts", None) is not None:
                 cluster = settings.facts.attach(cluster)
             context = planner.PlanContext(engine=settings.engine, fallback_engines=settings.fallback_engines, versions=UNKNOWN,

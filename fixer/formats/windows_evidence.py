@@ -23,6 +23,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from fixer.formats import jsonspan
+from fixer.formats.pool_inputs import arm_pool_os, bicep_pool_os
 from fixer.model import Cluster
 from fixer.textfile import line_of
 
@@ -64,20 +65,26 @@ _HCL_SOURCE = re.compile(r'^\s*source\s*=\s*"([^"]*)"', re.MULTILINE)
 _AKS_MODULE = re.compile(r"^\.{1,2}/|aks|kubernetes|agent.?pool|node.?pool|container.?service|managed.?cluster", re.IGNORECASE)
 
 
-def windows_evidence(files: Mapping[str, bytes], foreign: frozenset[str] = frozenset()) -> tuple[str, ...]:
+def windows_evidence(files: Mapping[str, bytes], foreign: frozenset[str] = frozenset(),
+                     standalone: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """`file:line` of every place in `files` that sets a node pool's OS to Windows outside the
     resource blocks the locators read. In `foreign` files (modules the cluster's template calls, where
-    no locator ties a pool to it) an agent-pool resource's own OS counts too."""
-    return tuple(place for relpath in sorted(files) for place in _file_evidence(relpath, files[relpath], relpath in foreign))
+    no locator ties a pool to it) an agent-pool resource's own OS counts too. In `standalone` ones
+    (pool-only templates deployed on their own: no caller passes their inputs) an OS input that may
+    be Windows counts as well (pool_inputs.py)."""
+    return tuple(place for relpath in sorted(files)
+                 for place in _file_evidence(relpath, files[relpath], relpath in foreign, relpath in standalone))
 
 
 @lru_cache(maxsize=1024)
-def _file_evidence(relpath: str, body: bytes, pools: bool = False) -> tuple[str, ...]:
+def _file_evidence(relpath: str, body: bytes, pools: bool = False, standalone: bool = False) -> tuple[str, ...]:
     """One file's places (a template is read once for all the views that share it)."""
     if relpath.endswith(".json") and not relpath.endswith(".tfvars.json"):
-        return tuple(_json_evidence(relpath, body))
+        return tuple(_json_evidence(relpath, body, standalone))
+    inputs = tuple(f"{relpath}:{line_of(body, at)} (osType {why})" for at, why in bicep_pool_os(body)) \
+        if standalone and relpath.endswith(".bicep") else ()
     if b"indows" not in body and b"INDOWS" not in body:
-        return ()  # the common case, without a regex pass
+        return inputs  # the common case, without a regex pass
     text = body.decode("utf-8", "replace")
     pattern, excluded = _format_of(relpath, text, pools)
     found, lines = [], set()
@@ -92,7 +99,7 @@ def _file_evidence(relpath: str, body: bytes, pools: bool = False) -> tuple[str,
         if line not in lines and not any(start <= match.start() < end for start, end in excluded):
             lines.add(line)
             found.append(f"{relpath}:{line} ({text.splitlines()[line - 1].strip()[:60]})")
-    return tuple(found)
+    return inputs + tuple(found)
 
 
 def _union_member(text: str, start: int, end: int) -> bool:
@@ -149,11 +156,12 @@ def _enclosing_call(text: str, at: int) -> str:
     return ""
 
 
-def with_evidence(cluster: Cluster, files: Mapping[str, bytes], foreign: frozenset[str] = frozenset()) -> Cluster:
+def with_evidence(cluster: Cluster, files: Mapping[str, bytes], foreign: frozenset[str] = frozenset(),
+                  standalone: frozenset[str] = frozenset()) -> Cluster:
     """The cluster with the Windows pools its deployment's text names, where its locator found none,
     and the Windows Server versions the deployment names (calico's limit)."""
     if not cluster.windows_pools:
-        found = windows_evidence(files, foreign)
+        found = windows_evidence(files, foreign, standalone)
         if not found:
             return cluster
         cluster = replace(cluster, windows_pools=tuple(f"a node pool set to Windows at {place}" for place in found))
@@ -184,10 +192,12 @@ _OS_KEY = re.compile(r"\w*os_?(?:type|sku)\w*", re.IGNORECASE)
 _CLUSTER_TYPES = ("microsoft.containerservice/managedclusters", "microsoft.resources/deployments")
 
 
-def _json_evidence(relpath: str, body: bytes) -> list[str]:
+def _json_evidence(relpath: str, body: bytes, standalone: bool = False) -> list[str]:
     """ARM templates and parameters files: an OS key whose value (or `value` / `defaultValue`) is a
-    Windows literal, anywhere but inside a resource of another type (a VM's osDisk.osType)."""
-    if b"indows" not in body and b"INDOWS" not in body:
+    Windows literal, anywhere but inside a resource of another type (a VM's osDisk.osType). In a
+    `standalone` pool-only template an agent pool's osType expression counts when the input it reads
+    may be Windows (pool_inputs.py)."""
+    if b"indows" not in body and b"INDOWS" not in body and not (standalone and b"gentPools" in body):
         return []
     try:
         root = jsonspan.parse(body, lazy=False)  # read whole here: a lazy node would fail later, inside the walk
@@ -201,6 +211,10 @@ def _json_evidence(relpath: str, body: bytes) -> list[str]:
             if kind is not None and kind.kind == "string" and node.get_ci("apiVersion") is not None and \
                     not str(kind.value).lower().startswith(_CLUSTER_TYPES):
                 return  # a resource of another type
+            if standalone and kind is not None and str(kind.value).lower().endswith("/agentpools"):
+                unread = arm_pool_os(root, node.get("properties"))
+                if unread:
+                    found.append(f"{relpath}:{line_of(body, node.start)} (osType {unread})")
             if _OS_KEY.fullmatch(key):
                 inner = node.get("value") or node.get("defaultValue")
                 if inner is not None and inner.kind == "string" and str(inner.value).lower().startswith("windows"):
