@@ -19,18 +19,23 @@ from fixer.discover import read_safely
 from fixer.formats import jsonspan
 
 DEPLOYMENTS = "microsoft.resources/deployments"
-_URI = re.compile(r"^\[\s*uri\(\s*deployment\(\)\.properties\.templateLink\.uri\s*,\s*'([^']+)'\s*\)\s*\]$", re.I)
+# A URI built from where the calling template itself was deployed from: `deployment().properties.templateLink.uri`,
+# or the quickstarts' `_artifactsLocation` parameter (with its SAS token); the one `.json` literal in it is the linked file
+_BASE = re.compile(r"deployment\(\)\.properties\.templateLink\.uri|parameters\(\s*'_?artifactsLocation'\s*\)", re.I)
+_JSON_LITERAL = re.compile(r"'([^'\[\]]+\.json)'", re.I)
+_VARIABLE = re.compile(r"variables\(\s*'([^']+)'\s*\)", re.I)
 
 
 def links(root: jsonspan.JNode, relpath: str) -> list[tuple[str, jsonspan.JNode | None]]:
     """(linked template's tree path, the parameters object the deployment passes or None) of every
     deployment resource of the template (nested templates and child resources too)."""
     found: list[tuple[str, jsonspan.JNode | None]] = []
-    _walk(root, relpath, found, 0)
+    variables = root.get("variables") if root.kind == "object" else None
+    _walk(root, relpath, found, 0, variables if variables is not None and variables.kind == "object" else None)
     return found
 
 
-def _walk(node: jsonspan.JNode, relpath: str, found: list, depth: int) -> None:
+def _walk(node: jsonspan.JNode, relpath: str, found: list, depth: int, variables: jsonspan.JNode | None = None) -> None:
     if depth > 20 or node.kind != "object":
         return
     resources = node.get("resources")
@@ -42,29 +47,56 @@ def _walk(node: jsonspan.JNode, relpath: str, found: list, depth: int) -> None:
         kind = str((resource.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower()
         properties = resource.get("properties")
         if kind == DEPLOYMENTS and properties is not None and properties.kind == "object":
-            target = _target(properties.get("templateLink"), relpath)
+            target = _target(properties.get("templateLink"), relpath, variables)
             if target is not None:
                 passed = properties.get("parameters")
                 found.append((target, passed if passed is not None and passed.kind == "object" else None))
             inner = properties.get("template")
             if inner is not None:
-                _walk(inner, relpath, found, depth + 1)
-        _walk(resource, relpath, found, depth + 1)
+                _walk(inner, relpath, found, depth + 1)  # an inner template's own variables are not the outer's
+        _walk(resource, relpath, found, depth + 1, variables)
 
 
-def _target(link: jsonspan.JNode | None, relpath: str) -> str | None:
+def _target(link: jsonspan.JNode | None, relpath: str, variables: jsonspan.JNode | None = None) -> str | None:
     if link is None or link.kind != "object":
         return None
     relative = link.get("relativePath")
     text = str(relative.value) if relative is not None and relative.kind == "string" else None
     if text is None:
         uri = link.get("uri")
-        match = _URI.match(str(uri.value)) if uri is not None and uri.kind == "string" else None
-        text = match.group(1) if match else None
+        text = _relative_in(_expanded(str(uri.value), variables)) if uri is not None and uri.kind == "string" else None
+    text = text.lstrip("/") if text else text
     if not text or text.startswith("["):
         return None
     target = posixpath.normpath(posixpath.join(posixpath.dirname(relpath), text))
     return None if target.startswith("..") or target.startswith("/") else target
+
+
+def _expanded(expression: str, variables: jsonspan.JNode | None, depth: int = 0) -> str:
+    """The expression with each `variables('x')` replaced by that variable's own text (a few levels
+    deep: `aksTemplate` built from `templateBase`), so a URI held in a variable is read like one inline."""
+    if variables is None or depth > 4 or "variables(" not in expression.lower():
+        return expression
+
+    def text_of(match: re.Match) -> str:
+        value = variables.get_ci(match.group(1))
+        if value is None or value.kind != "string":
+            return match.group(0)
+        inner = str(value.value)
+        inner = inner[1:-1] if inner.startswith("[") and inner.endswith("]") and not inner.startswith("[[") else f"'{inner}'"
+        return _expanded(inner, variables, depth + 1)
+
+    return _VARIABLE.sub(text_of, expression)
+
+
+def _relative_in(uri: str) -> str | None:
+    """The linked file's path relative to the caller, where the URI is built from the caller's own
+    location and names exactly one `.json` file; None for any other URI (an absolute URL, a
+    parameter the deployer passes)."""
+    if not _BASE.search(uri):
+        return None
+    names = set(_JSON_LITERAL.findall(uri))
+    return names.pop() if len(names) == 1 else None
 
 
 def callers(listing, wanted: set[str] | None = None) -> dict[str, list[str]]:
