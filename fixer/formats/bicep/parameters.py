@@ -91,7 +91,7 @@ def read_parameter_file(name: str, body: bytes, declared: set[str]) -> tuple[str
     not declare, which Azure refuses."""
     if not name.endswith(".json"):
         tokens = tokenize(body)
-        return name, body, tokens, bicepparam_declarations(tokens)
+        return name, body, tokens, _with_base(tokens, bicepparam_declarations(tokens), declared)
     parameters = _parameters_object(body)
     if parameters is None:
         return None
@@ -125,6 +125,25 @@ def bicepparam_declarations(tokens: list[Token]) -> dict[str, tuple[int, int]]:
             while end < len(tokens) and tokens[end].kind != "newline":
                 end = matching(tokens, end) + 1 if tokens[end].kind == "punct" and tokens[end].text in ("(", "[", "{") else end + 1
             found[tokens[i + 1].text] = (i + 3, end)
+    return found
+
+
+def _with_base(tokens: list[Token], declarations: dict[str, tuple[int, int]], declared: set[str]) -> dict[str, tuple[int, int]]:
+    """A .bicepparam file that `extends` a base file takes every param it does not set itself from
+    that base (Bicep 0.29+). akfix does not read the base: each such param is undecided for this
+    deployment (an "unread" token at the `extends` statement), never the template's default the base
+    may override."""
+    at = next((i for i, t in enumerate(tokens[:-1]) if t.kind == "ident" and t.text == "extends"
+               and (i == 0 or tokens[i - 1].kind == "newline") and tokens[i + 1].kind == "string"), None)
+    if at is None:
+        return declarations
+    base = tokens[at + 1]
+    why = f"whatever the base file {base.text} it extends sets"
+    found = dict(declarations)
+    for param in sorted(declared - set(declarations)):
+        found[param] = (len(tokens), len(tokens) + 1)
+        tokens.append(Token(UNREAD, base.start, base.end, why))  # past the file's own tokens: spans stay its bytes
+        tokens.append(Token("newline", base.end, base.end, "\n"))
     return found
 
 
