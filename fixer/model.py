@@ -68,6 +68,7 @@ class Validation:
     insert_at: int  # body offset just after the list's last element
     values: tuple[str, ...]
     line: int
+    compare: str = ""  # an `x == "a" || x == "b"` chain instead of a list: the compared expression `x`
 
 
 @dataclass(frozen=True)

@@ -670,6 +670,8 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
                                    lambda p: located.texts[p].newline)
 
     def list_item(validation, value: str) -> bytes:
+        if validation.compare:  # `var.x == "a" || var.x == "b"`: one more comparison
+            return b" || " + validation.compare.encode() + b" == " + _literal(value, validation.file)
         return b", " + _literal(value, validation.file)
 
     # Inputs passed from a caller's module block (plan/views.at_caller), one edit per block; settings

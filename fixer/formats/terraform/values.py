@@ -546,6 +546,11 @@ class ModuleScope:
                     last = items[-1]
                     body = self.sources[relpath].body
                     found.append(Validation(relpath, last.end_byte, tuple(words), body.count(b"\n", 0, last.end_byte) + 1))
+            chain = _comparison_chain(condition)
+            if chain is not None:
+                compared, words, last = chain
+                body = self.sources[relpath].body
+                found.append(Validation(relpath, last.end_byte, words, body.count(b"\n", 0, last.end_byte) + 1, compare=compared))
         return tuple(found)
 
     def _function(self, node: Node, relpath: str, text: str, depth: int) -> list[Candidate]:
@@ -1287,6 +1292,52 @@ def _via(candidate: Candidate, step: str) -> Candidate:
     value = candidate.value
     via = f"{step} -> {value.via}" if value.via else step
     return replace(candidate, value=replace(value, via=via))
+
+
+# The node types a condition made only of `==` comparisons joined by `||` consists of
+_CHAIN_NODES = frozenset({"attribute", "identifier", "=", "expression", "(", ")", "operation", "binary_operation", "||", "==",
+                          "variable_expr", "get_attr", ".", "literal_value", "string_lit", "quoted_template_start",
+                          "template_literal", "quoted_template_end", "null_lit"})
+
+
+def _comparison_chain(condition: Node | None) -> tuple[str, tuple[str, ...], Node] | None:
+    """(the compared expression, the engine words it may equal, the last comparison) of a condition
+    such as `var.x == null || (var.x == "azure") || (var.x == "calico")`: a fix appends
+    `|| var.x == "cilium"` after the last comparison, as it extends a `contains([...])` list. None
+    for any other condition (an `&&`, a function, a negation): left as it is."""
+    if condition is None:
+        return None
+    stack, comparisons = [condition], []
+    while stack:
+        node = stack.pop()
+        if node.type not in _CHAIN_NODES:
+            return None
+        if node.type == "binary_operation":
+            operator = next((c.type for c in node.children if c.type in ("||", "==")), None)
+            if operator is None:
+                return None
+            if operator == "==":
+                comparisons.append(node)
+                continue
+        stack.extend(node.children)
+    compared, words = None, []
+    for node in comparisons:
+        operator = next(c for c in node.children if c.type == "==")
+        left = [c for c in node.children if c.end_byte <= operator.start_byte]
+        right = [c for c in node.children if c.start_byte >= operator.end_byte]
+        literal, other = (left, right) if [c.type for c in left] == ["literal_value"] else (right, left)
+        if [c.type for c in literal] != ["literal_value"] or not other or "literal_value" in [c.type for c in other]:
+            return None
+        text = node.text[other[0].start_byte - node.start_byte:other[-1].end_byte - node.start_byte].decode("utf-8", "replace")
+        if compared is not None and text != compared:
+            return None
+        compared = text
+        string = literal[0].named_children[0] if literal[0].named_children else None
+        if string is not None and string.type == "string_lit":
+            words.append(hcl.string_content(string))
+    if not comparisons or None in words or not ENGINE_WORDS & set(words):
+        return None
+    return compared, tuple(words), max(comparisons, key=lambda n: n.end_byte)
 
 
 def _with_validations(value: Value, validations: tuple[Validation, ...]) -> Value:
