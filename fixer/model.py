@@ -69,6 +69,7 @@ class Validation:
     values: tuple[str, ...]
     line: int
     compare: str = ""  # an `x == "a" || x == "b"` chain instead of a list: the compared expression `x`
+    regex: bool = False  # a regex's `(a|b)` group instead of a list
 
 
 @dataclass(frozen=True)

@@ -670,6 +670,8 @@ def _compute_edits(located: Located, item: Planned) -> list[tuple[str, Edit]]:
                                    lambda p: located.texts[p].newline)
 
     def list_item(validation, value: str) -> bytes:
+        if validation.regex:  # `regex("^(azure|calico)$", var.x)`: one more alternative
+            return b"|" + value.encode()
         if validation.compare:  # `var.x == "a" || var.x == "b"`: one more comparison
             return b" || " + validation.compare.encode() + b" == " + _literal(value, validation.file)
         return b", " + _literal(value, validation.file)

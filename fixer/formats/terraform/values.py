@@ -546,6 +546,7 @@ class ModuleScope:
                     last = items[-1]
                     body = self.sources[relpath].body
                     found.append(Validation(relpath, last.end_byte, tuple(words), body.count(b"\n", 0, last.end_byte) + 1))
+            found += _regex_alternatives(condition, relpath, self.sources[relpath].body)
             chain = _comparison_chain(condition)
             if chain is not None:
                 compared, words, last = chain
@@ -1292,6 +1293,30 @@ def _via(candidate: Candidate, step: str) -> Candidate:
     value = candidate.value
     via = f"{step} -> {value.via}" if value.via else step
     return replace(candidate, value=replace(value, via=via))
+
+
+# A group of plain alternatives inside a regex: `^(azure|calico)$`, `^(?i)(azure|calico)$`
+_ALTERNATIVES = re.compile(rb"\(((?:[A-Za-z]+\|)+[A-Za-z]+)\)")
+
+
+def _regex_alternatives(condition: Node | None, relpath: str, body: bytes) -> list[Validation]:
+    """`can(regex("^(azure|calico)$", var.x))`: the group of engine words a fix extends with
+    `|cilium` (Validation.regex), as it extends a `contains([...])` list."""
+    found = []
+    for call in hcl.descend(condition, "function_call"):
+        if hcl.text(call.child(0)) not in ("regex", "regexall"):
+            continue
+        arguments = next((c for c in call.children if c.type == "function_arguments"), None)
+        first = next((c for c in arguments.children if c.type == "expression"), None) if arguments is not None else None
+        pattern = _unwrap(first) if first is not None else None
+        if pattern is None or pattern.type != "string_lit":
+            continue
+        for match in _ALTERNATIVES.finditer(body, pattern.start_byte, pattern.end_byte):
+            words = tuple(word.lower() for word in match.group(1).decode().split("|"))
+            if ENGINE_WORDS & set(words):
+                at = match.end() - 1  # before the group's ")"
+                found.append(Validation(relpath, at, words, body.count(b"\n", 0, at) + 1, regex=True))
+    return found
 
 
 # The node types a condition made only of `==` comparisons joined by `||` consists of
