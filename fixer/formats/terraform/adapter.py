@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from fixer.discover import Candidate, Listing
+from fixer.discover import Candidate, Listing, read_safely
 from fixer.edit.edits import apply_edits, fmt_unclean, newline_consistent, origin_edits, terraform_fmt, validation_edits
 from fixer.facts.plan_json import PlanFacts
 from fixer.formats.terraform import hcl, synth_output, terragrunt, tfjson
@@ -471,14 +471,25 @@ def _floor_site(located: Located, cluster: Cluster, problems: list[Problem]) -> 
     required_providers would be an error), or the cluster's own file is JSON."""
     module_dir = cluster.module_dir
     if module_dir not in located.floor_sites:
-        files = read_module_files(located, module_dir, problems)
+        read_module_files(located, module_dir, problems)
         site = None
-        if not any(p.endswith(tfjson.SUFFIX) and b"required_providers" in located.texts[p].body for p in files):
+        if not _json_required_providers(located, module_dir):
             site = find_site(_tf_bodies(located, module_dir, problems), cluster.profile_file)
             if site.kind == "unreadable" or not site.file.endswith(".tf"):
                 site = None
         located.floor_sites[module_dir] = site
     return located.floor_sites[module_dir]
+
+
+def _json_required_providers(located: Located, module_dir: str) -> bool:
+    """A `.tf.json` file of the module declares `required_providers` (module files hold only .tf and
+    tfvars files): a floor block added to a .tf file would be the module's second, which Terraform rejects."""
+    for relpath in located.listing.by_folder.get(module_dir, ()):
+        if relpath.endswith(tfjson.SUFFIX):
+            body, _ = read_safely(located.listing.root, located.listing.root / relpath, relpath)  # its own reader reports a problem
+            if body is None or b"required_providers" in body:
+                return True  # unreadable: it may declare them
+    return False
 
 
 def _floor_change(located: Located, cluster: Cluster, fix: Fix, floor, high, problems: list[Problem]) -> Fix:
