@@ -284,9 +284,22 @@ def insert_members(data: bytes, obj: JNode, members: list[tuple[str, object]], n
             text = b"".join(indent + _render(key, value, indent, unit, newline) + b"," + newline for key, value in members)
             return start, start, text
         text = b"".join(b"," + newline + indent + _render(key, value, indent, unit, newline) for key, value in members)
+        if _line_comment_only(tail):
+            # `"networkPluginMode": "overlay" // pods get overlay IPs`: the comment stays with its
+            # member (the comma goes before it), the new members go on the lines below
+            end = line_end(data, last.end)
+            comment = data[last.end:end].rstrip(b"\r\n")
+            return last.end, end, b"," + comment + text[1:] + data[last.end + len(comment):end]
     else:
         text = b"".join(b", " + (json.dumps(key) + ": " + json.dumps(value)).encode() for key, value in members)
     return last.end, last.end, text
+
+
+def _line_comment_only(tail: bytes) -> bool:
+    """What follows a value on its line is one comment and nothing else."""
+    if tail.startswith(b"//"):
+        return True
+    return tail.startswith(b"/*") and tail.find(b"*/") == len(tail) - 2
 
 
 def _starts_line(data: bytes, offset: int) -> bool:
