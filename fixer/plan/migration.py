@@ -84,8 +84,9 @@ def _unmarkable(cluster: Cluster) -> str:
             return "the AVM module's params are not a networkProfile object akfix can mark"
         return "" if profile.block_present else "the template has no networkProfile object to carry the mark"
     if cluster.format == "terraform":
-        if cluster.module:
-            return "a registry module's inputs are not a network_profile block akfix can mark"
+        if cluster.module:  # Azure/aks: the call is marked, and its network_plugin / network_plugin_mode inputs are written
+            return "" if cluster.module.lower().startswith("azure/aks/azurerm ") else \
+                "this module's inputs are not a network_profile block akfix can mark"
         if cluster.api_version is not None:
             return "" if profile.block_present else "the azapi body has no networkProfile object to carry the mark"
         return "" if profile.block_present else "there is no network_profile block to carry the mark"
@@ -127,6 +128,12 @@ def plan_phase_one(cluster: Cluster, live_policy: str, target: str, context) -> 
             blocker="kubenet",
         )
     identity = (profile.identity_type.literal or "").lower().replace("_", "")  # Python enums: ResourceIdentityType.USER_ASSIGNED
+    if identity == "serviceprincipal":
+        return manual_fix(
+            "the kubenet -> overlay migration needs a user-assigned managed identity",
+            "The cluster uses a service principal (client_id); switch it to a user-assigned identity (its own change), then re-run akfix.",
+            blocker="identity",
+        )
     if identity == "systemassigned":
         return manual_fix(
             "the kubenet -> overlay migration needs a user-assigned managed identity",

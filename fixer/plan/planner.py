@@ -518,8 +518,10 @@ def _blocked(cluster: Cluster, live: _Live, target: str, migrate_kubenet: bool =
     refused = engine_module_limit(cluster, target)
     if refused is not None:
         return refused
-    # Greenfield: nothing is deployed, so the move to overlay the module forces is no migration.
-    if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing and not greenfield:
+    # Greenfield: nothing is deployed, so the move to overlay the module forces is no migration; a kubenet
+    # cluster under --migrate-kubenet gets that move as phase 1 (migration.py).
+    migrating = live.plugin == "kubenet" and migrate_kubenet
+    if cluster.module and target == "cilium" and not live.overlay and profile.pod_subnet.is_missing and not greenfield and not migrating:
         return manual_fix(
             f"{cluster.module.split(' ')[0]} refuses the Cilium data plane without overlay or a pod subnet",
             ("Pass networkPluginMode: 'overlay' (a one-way IPAM migration, its own deployment) or give the agent pools a "

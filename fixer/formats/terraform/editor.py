@@ -135,14 +135,19 @@ _MARKER_LINE = (b"# " + MIGRATION_MARKER + b" kubenet -> Azure CNI Overlay. Dele
 
 def migration_marker_edits(body: bytes, address: str, newline: bytes, remove: bool) -> list[Edit]:
     """Phase 1 of the kubenet migration marks the profile (a comment line as its first line: in the
-    network_profile block, or in an azapi body's networkProfile object); phase 2 removes the mark.
+    network_profile block, in an azapi body's networkProfile object, or in the call of a module
+    whose inputs are the profile); phase 2 removes the mark.
     The mark is what keeps a second run from writing the engine before the move to overlay is
     applied (plan/migration.py)."""
     root = hcl.parse(body).root_node
     kind, labels = block_key(address)
     resource = hcl.top_block(root, kind, labels)
     line = (resource.node.start_point[0] + 1) if resource else 1
-    if resource is not None and labels[0] == AZAPI_TYPE:
+    if resource is not None and kind == "module":  # a known AKS module's call: the mark is its block's first line
+        if resource.one_line:
+            raise EditFailure("the kubenet migration needs a multi-line module block", line)
+        node, opening = resource.node, resource.open_brace
+    elif resource is not None and labels[0] == AZAPI_TYPE:
         node = azapi.network_profile(resource)
         if node is None or node.start_point[0] == node.end_point[0]:
             raise EditFailure("the kubenet migration needs a multi-line networkProfile object in the azapi body", line)

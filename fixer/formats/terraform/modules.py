@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from fixer.formats.terraform import hcl
-from fixer.formats.terraform.decls import ClusterDecl, value_of, value_of_expression
+from fixer.formats.terraform.decls import MIGRATION_MARKER, ClusterDecl, value_of, value_of_expression
 from fixer.model import MISSING, Profile, Value, ValueKind
 
 AZURE_AKS = "Azure/aks/azurerm"
@@ -118,6 +118,9 @@ def _azure_aks(block: hcl.Block, relpath: str, version: str | None):
         pod_subnet=_literal(block, "pod_subnet_id"),
         outbound_type=_literal(block, "net_profile_outbound_type"),
         kubernetes_version=_literal(block, "kubernetes_version"),
+        identity_type=_azure_aks_identity(block),
+        # phase 1 of the kubenet migration marks the call itself (editor.migration_marker_edits)
+        migration_pending=any(MIGRATION_MARKER in (c.text or b"") for c in hcl.descend(block.node, "comment")),
     )
     inputs = dict(AZURE_AKS_INPUTS)
     if not explicit.is_missing:
@@ -125,6 +128,17 @@ def _azure_aks(block: hcl.Block, relpath: str, version: str | None):
     return ClusterDecl.of_block(
         block, f"module.{block.labels[0]}", relpath, profile, module=f"{AZURE_AKS} {version}", input_names=tuple(inputs.items())
     )
+
+
+def _azure_aks_identity(block: hcl.Block) -> Value:
+    """The cluster's identity as the call sets it: `identity_type` (module default SystemAssigned),
+    or a service principal where `client_id` is set (the module then sets no identity)."""
+    client = _literal(block, "client_id")
+    if not client.is_missing and client.literal != "":  # the module's default is ""
+        return Value(ValueKind.LITERAL, "ServicePrincipal", None, note="client_id is set", via="client_id")
+    stated = _literal(block, "identity_type")
+    return stated if not stated.is_missing else Value(ValueKind.LITERAL, "SystemAssigned", None, note="module default",
+                                                      via=f"{AZURE_AKS} default")
 
 
 def module_inputs(module: str | None) -> tuple[tuple[str, str], ...]:
