@@ -181,16 +181,26 @@ def _through_callers(fmt: PutFormat, listing: Listing, called_by: list[str], par
     file akfix cannot read keeps its one view, undecided where its files may set the value
     (_undecided_through), so no deployment is left out."""
     from fixer.formats import jsonspan
-    from fixer.formats.bicep.parameters import validate
-    from fixer.formats.bicep.syntax import BicepSyntaxError
+    from fixer.formats.bicep.parameters import declared_params, read_parameter_file, validate
+    from fixer.formats.bicep.syntax import BicepSyntaxError, tokenize
 
     found, kept_back = {}, []
     for caller in called_by:
         if caller not in parameters:
             continue  # no view goes through a caller akfix could not read
         own, fed, broken = {}, False, False
+        declared = None
         for name in fmt.parameter_files_for(caller, [*listing.siblings(caller), *elsewhere.get(caller, ())]):
             body, problem = read_safely(listing.root, listing.root / name, name)
+            if body and name.endswith(".json") and fmt.parameters_apply(body, caller, name):
+                # a JSON file setting a parameter the caller does not declare feeds another template (Azure refuses it here)
+                if declared is None:
+                    try:
+                        declared = declared_params(tokenize(texts[caller].body))
+                    except BicepSyntaxError:
+                        declared = frozenset()  # the caller's own run reports it; its views stay as they were
+                if declared and read_parameter_file(name, body.removeprefix(b"\xef\xbb\xbf"), declared) is None:
+                    continue
             if body and fmt.parameters_apply(body, caller, name):
                 fed = True
                 try:
