@@ -5,7 +5,7 @@ evaluate (the planner then leaves the cluster to a person)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import Assignment
@@ -64,6 +64,14 @@ class Reader:
             member = next((m.group(1) for q in self.qualified(node) if (m := _ENUM.search(q))), None)
             if member is not None:
                 return Resolved(Value(ValueKind.LITERAL, member.lower(), line, via=f"enum {self.code(node)}"), node)
+        if isinstance(node, cst.IfExp) and depth < 4:
+            chosen = self._decided_branch(node, depth)
+            if chosen is not None:
+                inner = self.read(chosen, depth + 1)
+                # a literal branch only: an absent one (None) has no place for a new value besides the expression
+                if inner.value.kind is ValueKind.LITERAL:
+                    via = f"{self.code(node.test)} (decided by the code)"
+                    return Resolved(replace(inner.value, via=f"{inner.value.via}; {via}" if inner.value.via else via), inner.node)
         if isinstance(node, cst.Name) and depth < 4:
             assigned = self.assigned_value(node)
             if isinstance(assigned, str):
@@ -79,6 +87,22 @@ class Reader:
                     return Resolved(Value(ValueKind.LITERAL, inner.value.text, line, via=via, note=note))
                 return Resolved(Value(ValueKind.LITERAL, inner.value.text, line, via=via), inner.node)
         return Resolved(Value(ValueKind.EXPRESSION, self.code(node), line))
+
+    def _decided_branch(self, node: cst.IfExp, depth: int) -> cst.BaseExpression | None:
+        """The branch of `a if x == "y" else b` the code decides: both sides of the one comparison
+        read as literals (a name assigned a literal once, as `network_plugin = "azure"`). None where
+        the test depends on anything else."""
+        test = node.test
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return None
+        target = test.comparisons[0]
+        if not isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+            return None
+        left, right = self.read(test.left, depth + 1).value, self.read(target.comparator, depth + 1).value
+        if ValueKind.EXPRESSION in (left.kind, right.kind):
+            return None
+        equal = (left.text if left.kind is ValueKind.LITERAL else None) == (right.text if right.kind is ValueKind.LITERAL else None)
+        return node.body if equal == isinstance(target.operator, cst.Equal) else node.orelse
 
     def assigned_value(self, name: cst.Name) -> cst.BaseExpression | str | None:
         """The value a name was given by its only assignment in scope, or why there is none."""
