@@ -159,6 +159,15 @@ class ModuleScope:
     # A dynamic block's iterator (`network_profile.value...` in its content): its name and element.
     iterator: tuple[str, Each] | None = None
     count_index: str | None = None  # the `count` instance being read: count.index (resolve.py binds one scope per index)
+    # `var.x` / `local.x` declared in the folder's .tf.json files (JSON syntax), whose declarations akfix
+    # does not evaluate: such a value is undecided, and said so (never "not declared")
+    json_declared: dict[str, str] = field(default_factory=dict)
+
+    def undeclared(self, kind: str, name: str) -> str:
+        """Why `kind.name` has no value here."""
+        file = self.json_declared.get(f"{kind}.{name}")
+        word = "variable " + name if kind == "var" else f"{kind}.{name}"
+        return f"{word} is declared in {file}, whose JSON syntax akfix does not evaluate" if file else f"{word} is not declared in this module"
 
     @property
     def heads(self) -> tuple[str, ...]:
@@ -239,7 +248,7 @@ class ModuleScope:
                 inner = hcl.expression_of(attribute)
                 if inner is not None:
                     return [_via(c, f"local.{name}") for c in self.evaluate(inner, file, depth + 1)]
-            return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
+            return [Candidate(_unresolved(text, self.undeclared(kind, name)))]
         if node.type == "function_call":
             return self._function(node, relpath, text, depth)
         if node.type == "conditional":
@@ -275,7 +284,7 @@ class ModuleScope:
             if inner is not None:
                 absent = absent or (lambda entry=None: _left_out(text, f"local.{name} has no {'.'.join(keys)}"))  # noqa: E731
                 return [_via(c, f"local.{name}") for c in self._select(inner, file, keys, absent, depth + 1)]
-        return [Candidate(_unresolved(text, f"{kind}.{name} is not declared in this module"))]
+        return [Candidate(_unresolved(text, self.undeclared(kind, name)))]
 
     def _binding(self, head: str) -> Each | None:
         """What `each` or a dynamic block's iterator is bound to in this scope."""
@@ -367,7 +376,7 @@ class ModuleScope:
                 return [Candidate(Value(ValueKind.EXPRESSION, "true" if bound else "false"))]
             return [Candidate(Value(ValueKind.LITERAL, str(bound), via=f"var.{name} = {bound!r} (an allowed value)"))]
         if name not in self.variables:
-            return [Candidate(_unresolved(f"var.{name}", f"variable {name} is not declared in this module"))]
+            return [Candidate(_unresolved(f"var.{name}", self.undeclared("var", name)))]
         file, block_node = self.variables[name]
         validations = self._validations(file, block_node)
         if self.callers:
@@ -757,7 +766,7 @@ class ModuleScope:
         block's iterator is bound to."""
         if kind == "local":
             if name not in self.locals:
-                return f"local.{name} is not declared in this module"
+                return self.undeclared("local", name)
             file, attribute = self.locals[name]
             inner = hcl.expression_of(attribute)
             return self._values_of(inner, file, keys, depth + 1) if inner is not None else f"local.{name} is empty"
@@ -827,7 +836,7 @@ class ModuleScope:
     def _variable_values(self, name: str, keys: tuple[str, ...], depth: int) -> list[tuple[str | None, str, Node]] | str:
         """`var.name...` as a collection: its literal wherever its value is set, as _variable reads it."""
         if name not in self.variables:
-            return f"variable {name} is not declared in this module"
+            return self.undeclared("var", name)
         file, block_node = self.variables[name]
 
         required = f"variable {name} has no default"

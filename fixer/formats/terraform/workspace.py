@@ -40,6 +40,7 @@ class Located:
     _value_files_by_dir: dict[str, list[str]] | None = None
     edit_cache: dict = field(default_factory=dict)  # (planned key, fix id) -> edits, see adapter._edits
     links: Links = field(default_factory=lambda: Links({}))  # in-tree symlinks: edits go to their targets
+    json_declarations: dict = field(default_factory=dict)  # module dir -> names its .tf.json files declare
     floor_sites: dict = field(default_factory=dict)  # module dir -> constraints.ConstraintSite of a provider floor
     floor_private: dict = field(default_factory=dict)  # module dir -> its floor reaches no folder reading it through a link
     # (module dir, cluster address) -> every input the views of that cluster give the module (Change.exposes):
@@ -191,6 +192,7 @@ def module_scope(located: Located, module_dir: str, problems: list[Problem] | No
     bodies = bodies or {}
     files = {p: bodies.get(p, located.texts[p].body) for p in _module_files(located, module_dir, problems)}
     scope = ModuleScope.build(module_dir, files)
+    scope.json_declared = _json_declarations(located, module_dir)
     for relpath in located.loose_tfvars_for(module_dir, scope.variables.keys()):
         # a tfvars file of no module, setting only variables this module declares: an environment
         # of it (`-var-file=../tfvars/prod/prod.tfvars`), loaded by name on no run
@@ -276,6 +278,28 @@ def _module_block(scope: ModuleScope, relpath: str, name: str):
     if source is None or source.root is None:
         return None
     return next((b.node for b in hcl.blocks(hcl.body_of(source.root)) if b.type == "module" and b.labels == (name,)), None)
+
+
+def _json_declarations(located: Located, module_dir: str) -> dict[str, str]:
+    """`var.x` / `local.x` -> the folder's .tf.json file that declares it (names only: akfix does not
+    evaluate JSON-syntax declarations). Read once per folder."""
+    if module_dir not in located.json_declarations:
+        found: dict[str, str] = {}
+        for relpath in located.listing.by_folder.get(module_dir, ()):
+            if not relpath.endswith(".tf.json"):
+                continue
+            data, _ = read_safely(located.listing.root, located.listing.root / relpath, relpath)  # its own reader reports problems
+            try:
+                document = json.loads(data.decode("utf-8-sig")) if data else None
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                continue
+            for key, kind in (("variable", "var"), ("locals", "local")):
+                blocks = document.get(key) if isinstance(document, dict) else None
+                for block in blocks if isinstance(blocks, list) else [blocks]:
+                    for name in block if isinstance(block, dict) else ():
+                        found.setdefault(f"{kind}.{name}", relpath)
+        located.json_declarations[module_dir] = found
+    return located.json_declarations[module_dir]
 
 
 def read_module_files(located: Located, module_dir: str, problems: list[Problem] | None) -> list[str]:
