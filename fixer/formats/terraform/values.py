@@ -498,7 +498,14 @@ class ModuleScope:
                 if optional:  # optional(string): null, and no literal to rewrite
                     return [Candidate(_unresolved(reference, f"var.{name} leaves out {'.'.join(keys)}, whose optional() type default is null: set it in the value of var.{name}"))]
                 return [Candidate(_unresolved(reference, f"{'.'.join(keys)} is required by the type of var.{name} but left out"))]
-            return [_via(c, f"var.{name} type default") for c in self.evaluate(default, file, depth + 1)]
+            found = [_via(c, f"var.{name} type default") for c in self.evaluate(default, file, depth + 1)]
+            if entry is not None and optional and entry[0].file.endswith(".tfvars"):
+                # an environment's object literal that leaves the element out: a fix adds the element there, for
+                # that environment only, not to the type's default, which every other value leaving it out reads
+                spot, line = entry
+                found = [replace(c, value=replace(c.value, file=spot.file, origin=spot, line=line))
+                         if c.value.kind is ValueKind.LITERAL and c.value.origin is not None else c for c in found]
+            return found
         return [Candidate(_unresolved(reference))]
 
     def _from_callers(self, name: str, file: str, block_node: Node, depth: int) -> list[Candidate]:
