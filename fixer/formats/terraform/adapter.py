@@ -47,7 +47,7 @@ from fixer.formats.terraform.workspace import (
 )
 from fixer.formats.windows_evidence import with_evidence
 from fixer.globs import Globs
-from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot
+from fixer.model import Change, Cluster, Edit, FileChange, Fix, Problem, Spot, ValueKind
 from fixer.plan import planner
 from fixer.plan.changes import manual_fix
 from fixer.plan.rules.modules import module_azurerm
@@ -254,7 +254,35 @@ def _resolved_views(located: Located, module_dir: str, clusters: list[Cluster], 
 
 
 
+def _outside_callers(located: Located, cluster: Cluster) -> Cluster:
+    """A plugin read from a variable's default, where a call of a module akfix does not read (a
+    remote source: the repository's own examples often call the module they sit beside by its git
+    address) passes that variable's name another value: the call may deploy this module, so the
+    plugin is undecided over both values. Cautious: calico fits both; cilium is never written for
+    a deployment that may run kubenet."""
+    plugin = cluster.profile.plugin
+    match = _VARIABLE_DEFAULT.fullmatch(plugin.via or "") if plugin.kind is ValueKind.LITERAL else None
+    if match is None:
+        return cluster
+    name = match.group(1)
+    others = [(call, value) for decls in located.decls.values() for call in decls.unknown_modules
+              if (value := call.passed(name)) is not None and value.lower() != (plugin.literal or "").lower()
+              and posixpath.dirname(call.file) != cluster.module_dir]
+    if not others:
+        return cluster
+    call, value = others[0]
+    domain = tuple(dict.fromkeys([plugin.literal, *(v for _, v in others)]))
+    note = (f"var.{name} defaults to {plugin.literal}, but {call.label} ({call.file}:{call.line}, source = {call.source}, not read "
+            f"by akfix) passes {name} = \"{value}\": it may deploy this module")
+    undecided = replace(plugin, kind=ValueKind.EXPRESSION, text=f"var.{name}", note=note, domain=domain, origin=None)
+    return replace(cluster, profile=replace(cluster.profile, plugin=undecided))
+
+
+_VARIABLE_DEFAULT = re.compile(r"var\.(\w+) default")
+
+
 def _plan_cluster(located: Located, cluster: Cluster, resolver: VersionResolver, settings: Settings, problems: list[Problem]) -> Planned:
+    cluster = _outside_callers(located, cluster)
     folders = _deployment_folders(located, cluster)
     if not cluster.windows_pools and (foreign := _foreign_windows_pools(located, cluster, folders)
                                       or _pools_of_unknown_os(located, cluster, folders, problems)

@@ -100,6 +100,7 @@ class ModuleCall:
     name: str
     source: str
     terragrunt: bool = False  # a terragrunt.hcl's `terraform { source }` (terragrunt.remote_run), not a module block
+    passes: tuple[tuple[str, str], ...] = ()  # the string literals the call passes (name, value)
     group = "unknown-module"  # how reports list what was not inspected (report/text.py)
 
     @property
@@ -111,6 +112,9 @@ class ModuleCall:
 
     def to_json(self) -> dict:
         return {"file": self.file, "line": self.line, "module": self.label, "source": self.source}
+
+    def passed(self, name: str) -> str | None:
+        return next((value for key, value in self.passes if key == name), None)
 
 
 @dataclass(frozen=True)

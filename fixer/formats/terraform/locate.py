@@ -74,7 +74,9 @@ def locate(body: bytes, relpath: str) -> FileDecls:
             source = module_source(block) or ""
             lowered = source.lower()
             if not source.startswith(("./", "../")) and ("aks" in lowered or "kubernetes" in lowered):
-                unknown.append(ModuleCall(relpath, block.node.start_point[0] + 1, block.labels[0], source))
+                passes = tuple((name, text) for name, node in hcl.attributes(block.body)
+                               if (expression := hcl.expression_of(node)) is not None and (text := hcl.string_content(expression)) is not None)
+                unknown.append(ModuleCall(relpath, block.node.start_point[0] + 1, block.labels[0], source, passes=passes))
     return FileDecls(tuple(clusters), tuple(pools), tuple(unknown), tuple(updates), tuple(lookups))
 
 
