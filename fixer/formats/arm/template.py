@@ -227,6 +227,9 @@ def _windows(properties, resource, scope: _Scope, data: bytes, relpath: str) -> 
         """"windows", "unknown: <expression>" or None (Linux or unset)."""
         if node is None:
             return None
+        text = str(node.value) if node.kind == "string" else ""
+        if text.startswith("[") and not text.startswith("[[") and "'windows" in text.lower():
+            return f"unknown: {text[:80]}"  # `[if(parameters('useWindows'), 'Windows', 'Linux')]`: an input picks Windows
         value = _value(node, scope, data, relpath)
         offered = _offers_windows(node, scope)
         if offered:
@@ -241,12 +244,31 @@ def _windows(properties, resource, scope: _Scope, data: bytes, relpath: str) -> 
         return f"unknown: {str(node.value)[:80]}"
 
     pools = properties.get("agentPoolProfiles") if properties is not None and properties.kind == "object" else None
-    for pool in pools.items if pools is not None and pools.kind == "array" else []:
+    items = list(pools.items) if pools is not None and pools.kind == "array" else []
+    # a property `copy` loop building the profiles: its `input` is every pool's template
+    copies = properties.get("copy") if properties is not None and properties.kind == "object" else None
+    items += [loop.get("input") for loop in (copies.items if copies is not None and copies.kind == "array" else [])
+              if loop.kind == "object" and str((loop.get("name") or jsonspan.JNode("null", 0, 0)).value).lower() == "agentpoolprofiles"
+              and loop.get("input") is not None]
+    for pool in items:
         os = os_of(pool.get_ci("osType") if pool.kind == "object" else None)
         if os is not None:
             name = pool.get("name")
             found.append(f"agentPoolProfiles/{name.value if name is not None else '?'}" + ("" if os == "windows" else f" (osType {os})"))
-    for _, child in _resources(resource):
+    # children of the cluster resource, and agentPools resources beside it in the same template
+    # (`"name": "aks/user"`; cautious: each counts for every cluster of the template)
+    siblings = [child for _, child in _resources(scope.template) if child is not resource]
+    for child, inner in _nested_pools(scope.template):
+        node = child.get("properties")
+        os_node = node.get_ci("osType") if node is not None and node.kind == "object" else None
+        text = str(os_node.value) if os_node is not None and os_node.kind == "string" else ""
+        # an inner-scope template's parameters are its own (what the deployment passes): an expression there is unread
+        os = (f"unknown: {text[:80]} (in a nested deployment)" if inner and text.startswith("[") and not text.startswith("[[")
+              else os_of(os_node))
+        if os is not None:
+            found.append(f"agentPools/{(child.get('name') or jsonspan.JNode('string', 0, 0, '?')).value}"
+                         + ("" if os == "windows" else f" (osType {os})"))
+    for child in [c for _, c in _resources(resource)] + siblings:
         kind = str((child.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower()
         child_properties = child.get("properties")
         os_node = child_properties.get_ci("osType") if child_properties is not None and child_properties.kind == "object" else None
@@ -255,6 +277,27 @@ def _windows(properties, resource, scope: _Scope, data: bytes, relpath: str) -> 
             found.append(f"agentPools/{(child.get('name') or jsonspan.JNode('string', 0, 0, '?')).value}"
                          + ("" if os == "windows" else f" (osType {os})"))
     return found
+
+
+def _nested_pools(template: jsonspan.JNode, inner: bool = False, depth: int = 0):
+    """(agentPools resource, read in an inner scope) of the inline templates of the template's nested
+    deployments, at any depth: a pool added there belongs to a cluster of the deployment too."""
+    if depth > 8:
+        return
+    for _, resource in _resources(template):
+        if str((resource.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower() != "microsoft.resources/deployments":
+            continue
+        properties = resource.get("properties")
+        nested = properties.get("template") if properties is not None and properties.kind == "object" else None
+        if nested is None or nested.kind != "object":
+            continue
+        options = properties.get("expressionEvaluationOptions")
+        scope = options.get_ci("scope") if options is not None and options.kind == "object" else None
+        here = inner or (scope is not None and str(scope.value).lower() == "inner")
+        for _, child in _resources(nested):
+            if str((child.get("type") or jsonspan.JNode("null", 0, 0)).value or "").lower().endswith("/agentpools"):
+                yield child, here
+        yield from _nested_pools(nested, here, depth + 1)
 
 
 def _offers_windows(node, scope: _Scope) -> str | None:

@@ -254,7 +254,7 @@ def _locate(data: bytes, relpath: str, source) -> list[Cluster]:
             clusters += _per_element(tokens, j, data, relpath, parameter_file, lambda: _cluster(
                 tokens, body, name.text, kind, api, data, relpath, params, variables, parameter_file))
             spans[name.text] = (tokens[body.open].start, tokens[body.close].end)
-        elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body):
+        elif lowered.endswith("agentpools") and _is_windows_pool(tokens, body, params, parameter_file, data):
             parent = body.get("parent")
             symbol = tokens[parent.value_start].text if parent and parent.value_end - parent.value_start == 1 else None
             named = None
@@ -348,10 +348,13 @@ def _per_element(tokens: list[Token], j: int, data: bytes, relpath: str, paramet
     return out
 
 
-def _is_windows_pool(tokens: list[Token], body: BicepObject) -> bool:
+def _is_windows_pool(tokens: list[Token], body: BicepObject, params: dict, parameter_file, data: bytes) -> bool:
+    """An agentPools resource whose osType is Windows, or may be (_os_reason)."""
     properties = body.get("properties")
-    os_type = properties.object.get("osType") if properties and properties.object else None
-    return os_type is not None and (string_value(tokens[os_type.value_start]) or "").lower() == "windows"
+    os_type = properties.object.get("osType") if properties is not None and properties.object is not None else None
+    if os_type is None:
+        return False
+    return bool(_os_reason(tokens, os_type.key_token, os_type.value_end, _os_inputs(tokens, params, parameter_file), data))
 
 
 def _with_pools(cluster: Cluster, pools, spans) -> Cluster:
@@ -581,45 +584,83 @@ def _name(tokens, entry, data: bytes, relpath: str, params, variables, parameter
 
 
 def _windows(tokens, properties, params: dict, parameter_file, data: bytes) -> list[str]:
-    """Inline agent pools whose osType is Windows -- or reads a param that nothing in the tree sets
-    (declared without a default, and this view has no parameters file or caller): such a pool may be
-    Windows, and akfix guesses no OS. (A value the tree holds is text the Windows evidence reads.)"""
+    """Inline agent pools whose osType is Windows, or may be (_os_reason) -- or the whole list reads
+    a param that nothing in the tree sets: such a pool may be Windows, and akfix guesses no OS. (A
+    value the tree holds is text the Windows evidence reads.)"""
     pools = properties.object.get("agentPoolProfiles") if properties and properties.object else None
     if pools is None:
         return []
     found = []
+    inputs = _os_inputs(tokens, params, parameter_file)
     free = (declared_params(tokens) - set(params)) if parameter_file is None else set()
     loop_source = {t.text for t in tokens[pools.value_start:pools.value_end][:6] if t.kind == "ident"} & free  # `[for p in pools: ...]`
     whole = tokens[pools.value_start:pools.value_end]
     if len(whole) == 1 and whole[0].text in free:  # `agentPoolProfiles: pools`: every pool is the deployer's
         return [f"agentPoolProfiles (reads param {whole[0].text}, which nothing in the tree sets)"]
+    for i in range(pools.value_start, pools.value_end):
+        if tokens[i].text != "osType" or i + 2 >= pools.value_end or tokens[i + 1].text != ":":
+            continue  # `osType` as a value (`osType: osType`) is no key
+        why = _os_reason(tokens, i, pools.value_end, inputs, data, loop_source)
+        if why:
+            found.append(f"agentPoolProfiles ({why})")
+    return found
+
+
+def _os_inputs(tokens: list[Token], params: dict, parameter_file) -> dict[str, str]:
+    """param -> why a deployment of this view may pass Windows through it: declared without a
+    default and set by nothing (no parameters file or caller); an `@allowed` list offering Windows
+    the view's file or caller does not narrow; or a value the view's parameters file or caller
+    gives by an expression (`readEnvironmentVariable('OS', 'Linux')`). A literal the file gives is
+    text the Windows evidence reads."""
+    found = {}
     if isinstance(parameter_file, Caller):
         given = parameter_file.passes
     else:
         given = (lambda name: name in parameter_file[3]) if parameter_file is not None else (lambda name: False)
-    # a param whose @allowed list offers Windows, and that neither this view's parameters file nor its caller sets:
-    # a deployment may pass Windows
-    offered = {name for name in declared_params(tokens) if not given(name) and _allows_windows(tokens, name)}
-    for i in range(pools.value_start, pools.value_end):
-        if tokens[i].text != "osType" or i + 2 >= pools.value_end or tokens[i + 1].text != ":":
-            continue  # `osType` as a value (`osType: osType`) is no key
-        if (string_value(tokens[i + 2]) or "").lower() == "windows":
-            line = data.count(b"\n", 0, tokens[i].start) + 1
-            found.append(f"agentPoolProfiles (line {line})")
-        elif string_value(tokens[i + 2]) is None:
-            end = i + 2
-            while end < pools.value_end and tokens[end].kind != "newline":
-                end += 1
-            line = data.count(b"\n", 0, tokens[i].start) + 1
-            idents = {t.text for t in tokens[i + 2:end] if t.kind == "ident"}
-            reads = (idents & free) | loop_source
-            if reads:
-                found.append(f"agentPoolProfiles (osType reads param {sorted(reads)[0]}, which nothing in the tree sets)")
-            elif any((string_value(t) or "").lower().startswith("windows") for t in tokens[i + 2:end]):
-                found.append(f"agentPoolProfiles (line {line}: osType may be Windows)")  # `useWindows ? 'Windows' : 'Linux'`
-            elif idents & offered:
-                found.append(f"agentPoolProfiles (line {line}: osType reads param {sorted(idents & offered)[0]}, whose @allowed offers Windows)")
+    for name in declared_params(tokens):
+        if not given(name):
+            if parameter_file is None and name not in params:
+                found[name] = f"reads param {name}{_UNSET}"
+            elif _allows_windows(tokens, name):
+                found[name] = f"reads param {name}, whose @allowed offers Windows"
+        elif not _given_literal(parameter_file, name):
+            found[name] = f"reads param {name}, which {getattr(parameter_file, 'file', None) or parameter_file[0]} sets by an expression"
     return found
+
+
+def _given_literal(parameter_file, name: str) -> bool:
+    """The view's parameters file or caller gives `name` one string literal."""
+    if isinstance(parameter_file, Caller):
+        span = parameter_file.entries.get(name) if parameter_file.entries is not None else None
+        tokens = parameter_file.scope.tokens
+    else:
+        span, tokens = parameter_file[3].get(name), parameter_file[2]
+    return span is not None and span[1] - span[0] == 1 and tokens[span[0]].kind != UNREAD and string_value(tokens[span[0]]) is not None
+
+
+def _os_reason(tokens: list[Token], key: int, end: int, inputs: dict[str, str], data: bytes, loop_source=frozenset()) -> str:
+    """Why the `osType:` entry at tokens[key] may be Windows ("" when it is not): a Windows literal,
+    an expression naming Windows (`useWindows ? 'Windows' : 'Linux'`), or one reading an input a
+    deployment may set to Windows (_os_inputs)."""
+    line = data.count(b"\n", 0, tokens[key].start) + 1
+    value = string_value(tokens[key + 2])
+    if value is not None:
+        return f"line {line}" if value.lower() == "windows" else ""
+    stop = key + 2
+    while stop < end and tokens[stop].kind != "newline":
+        stop += 1
+    idents = {t.text for t in tokens[key + 2:stop] if t.kind == "ident"}
+    unset = {name for name, why in inputs.items() if why.endswith(_UNSET)}
+    reads = sorted((idents & unset) | set(loop_source))  # inside `[for p in pools: ...]` over such a param, any expression
+    if reads:
+        return f"osType reads param {reads[0]}{_UNSET}"
+    if any((string_value(t) or "").lower().startswith("windows") for t in tokens[key + 2:stop]):
+        return f"line {line}: osType may be Windows"
+    reads = sorted(idents & set(inputs))
+    return f"line {line}: osType {inputs[reads[0]]}" if reads else ""
+
+
+_UNSET = ", which nothing in the tree sets"
 
 
 def _allows_windows(tokens: list[Token], name: str) -> bool:
