@@ -226,8 +226,11 @@ class _Program:
     def stacks(self) -> tuple:
         """(project name, {Pulumi.<stack>.yaml: its config mapping}), read once per program."""
         if self._stacks is None:
-            project = stack_config.project_name(self.read(posixpath.join(self.folder, "Pulumi.yaml")))
-            self._stacks = (project, stack_config.stack_configs(self.stack_texts()))
+            text = self.read(posixpath.join(self.folder, "Pulumi.yaml"))
+            project = stack_config.project_name(text)
+            # a stack that does not set a key takes the project file's default (`config: key: {default: x}`)
+            stacks = stack_config.with_defaults(stack_config.stack_configs(self.stack_texts()), stack_config.project_defaults(text, project))
+            self._stacks = (project, stacks)
         return self._stacks
 
     def states(self) -> live_state.ProgramStates:
@@ -236,7 +239,7 @@ class _Program:
             project, stacks = self.stacks()
             settings = self.job.settings
             found, unread = live_state.checkpoints(self.job.listing, self.folder, project) if settings.read_state else ((), ())
-            names = tuple(posixpath.basename(n)[len("Pulumi."):].rsplit(".", 1)[0] for n in stacks)
+            names = tuple(posixpath.basename(n)[len("Pulumi."):].rsplit(".", 1)[0] for n in stacks if posixpath.basename(n) != "Pulumi.yaml")
             self._states = live_state.ProgramStates(tuple(getattr(settings, "pulumi_states", ())), found, names, project, unread)
         return self._states
 

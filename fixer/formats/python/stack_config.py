@@ -38,6 +38,34 @@ def stack_configs(texts: dict[str, str]) -> dict[str, dict]:
     return out
 
 
+def project_defaults(text: str | None, project: str | None) -> dict:
+    """The `config:` of a Pulumi.yaml as stack config entries: `key: {type, default}` (or `value`)
+    and `key: value` give every stack that does not set the key that value. Keys without a namespace
+    are the project's own (`networkPlugin` is `<project>:networkPlugin`)."""
+    document = _load(text)
+    config = document.get("config") if isinstance(document, dict) else None
+    found = {}
+    for key, value in (config.items() if isinstance(config, dict) else ()):
+        if isinstance(value, dict):
+            value = value.get("default", value.get("value"))
+        if isinstance(key, str) and value is not None:
+            found[key if ":" in key or not project else f"{project}:{key}"] = value
+    return found
+
+
+def with_defaults(stacks: dict[str, dict], defaults: dict) -> dict[str, dict]:
+    """Each stack's config over the project's defaults (no stack file: the defaults alone, as the
+    project file's own entry)."""
+    if not defaults:
+        return stacks
+    if not stacks:
+        return {"Pulumi.yaml": {**defaults, DEFAULTED: frozenset(defaults)}}
+    return {name: {**defaults, **config, DEFAULTED: frozenset(defaults) - set(config)} for name, config in stacks.items()}
+
+
+DEFAULTED = "(akfix: keys from Pulumi.yaml)"  # in a merged config: the keys the stack takes from the project's defaults
+
+
 def config_domain(reader, node: cst.BaseExpression | None, project: str | None, stacks: dict[str, dict]) -> Value | None:
     """The values `node` (a kubernetes_version or os_type argument) takes across `stacks` (file -> its
     config mapping, stack_configs), as an expression Value whose domain lists them; None where the
@@ -60,17 +88,21 @@ def config_domain(reader, node: cst.BaseExpression | None, project: str | None, 
     fallback = default if default is not None else fallback
     namespace = namespace or project
     versions: list[str] = []
-    for config in stacks.values():
+    sources: list[str] = []  # where each stack's value comes from, for the report
+    for name, config in sorted(stacks.items()):
         found = _stack_value(config, namespace, key)
+        defaulted = {f"{namespace}:{key}", key} & set(config.get(DEFAULTED, ()))
         if found is not None:
             versions.append(found)
+            sources.append("Pulumi.yaml's default" if defaulted else posixpath.basename(name))
         elif fallback is not None:
             versions.append(fallback)
+            sources.append(f"the code's fallback for {posixpath.basename(name)}")
     if not stacks and fallback is not None:
         versions.append(fallback)
     if not versions:
         return None
-    where = f"in {', '.join(posixpath.basename(f) for f in sorted(stacks))}" if stacks else "no stack file sets it"
+    where = f"from {', '.join(dict.fromkeys(sources))}" if stacks else "no stack file sets it"
     return Value(ValueKind.EXPRESSION, reader.code(node), reader.line_of(node),
                  domain=tuple(sorted(set(versions))), via=f"stack config {namespace + ':' if namespace else ''}{key}, {where}",
                  note=f"set per stack: {', '.join(sorted(set(versions)))}")
