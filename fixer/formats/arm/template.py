@@ -195,9 +195,15 @@ def _migration_facts(profile: Profile, resource, properties, scope: _Scope, data
     identity_type = identity.get_ci("type") if identity is not None and identity.kind == "object" else None
     comments = resource.get_ci("comments")
     unmarkable = _unmarkable(comments)
+    kubernetes = _value(version, scope, data, relpath) if version is not None else MISSING
+    if properties is not None and properties.kind == "string" and str(properties.value).startswith("["):
+        # properties built by union(createObject(...)): the version is evaluated like the network settings
+        line = data.count(b"\n", 0, properties.start) + 1
+        found = evaluate_setting(_arm_scope(scope, data, relpath), str(properties.value), line, ("kubernetesVersion",), False)
+        kubernetes = found if found.kind is ValueKind.LITERAL else kubernetes
     return replace(
         profile,
-        kubernetes_version=_value(version, scope, data, relpath) if version is not None else MISSING,
+        kubernetes_version=kubernetes,
         identity_type=_value(identity_type, scope, data, relpath, evaluate=False) if identity_type is not None else MISSING,
         migration_pending=not unmarkable and comments is not None and MIGRATION_MARKER.decode() in str(comments.value),
         unmarkable=unmarkable,
