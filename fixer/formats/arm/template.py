@@ -573,4 +573,4 @@ def migration_marker_edits(data: bytes, path: tuple[str, ...], newline: bytes, r
 def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
     """The files named as parameters files of template `x.json` beside it (deployment_parameters):
     whether each may feed it is checked where it is read (locate_arm)."""
-    return sorted(other for other in files if named_for(relpath, other))
+    return sorted(other for other in files if named_for(relpath, other, files))

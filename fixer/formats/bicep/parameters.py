@@ -31,7 +31,7 @@ def parameter_files_for(relpath: str, files: list[str]) -> list[str]:
     `x.params.json`, `parameters.json`, `parameters-x.json`, `parameters_dev.json` -- which feed it
     when it declares every parameter they set, as Azure requires. Examples and samples
     (`parameters-example.json`) are no deployment."""
-    return sorted(other for other in files if other.endswith(".bicepparam") or named_for(relpath, other))
+    return sorted(other for other in files if other.endswith(".bicepparam") or named_for(relpath, other, files))
 
 
 _USING = re.compile(rb"^\s*using\s+'([^']+)'", re.M)
