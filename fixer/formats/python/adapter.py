@@ -285,7 +285,9 @@ class _Program:
         cluster = replace(cluster, windows_pools=cluster.windows_pools + pools)
         # pools in a variable or built by a function: the program's text says where Windows is set
         # and the stack config the program reads (`cfg.require_object("pools")` listing a Windows pool)
-        stack_bodies = {name: text.encode() for name, text in {**self.data_texts(), **self.stack_texts()}.items()}
+        project_file = posixpath.join(self.folder, "Pulumi.yaml")  # its config defaults are every stack's where unset
+        texts = {**self.data_texts(), **self.stack_texts(), project_file: self.read(project_file) or ""}
+        stack_bodies = {name: text.encode() for name, text in texts.items() if text}
         cluster = with_evidence(cluster, {**{path: text.body for path, (text, _, _) in self.files.items()}, **stack_bodies})
         name = live_state.logical_name(declared.parsed.reader, declared.call, kind)
         cluster = live_state.with_pulumi_state(cluster, kind, name, self.states())
